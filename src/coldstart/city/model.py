@@ -1,0 +1,99 @@
+"""The city: what exists before anything happens (DESIGN.md, "The city")."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import pandas as pd
+import pandapower as pp
+
+TABLES = (
+    "buildings",
+    "facilities",
+    "heat_nodes",
+    "heat_pipes",
+    "heat_sources",
+    "pumping_stations",
+    "assets",
+)
+"""Names of the city's tables besides the grid, in load order."""
+
+
+@dataclass(frozen=True)
+class City:
+    """A city: a pandapower grid plus typed tables.
+
+    Parameters
+    ----------
+    name : str
+        Human-readable name.
+    net : pandapower.pandapowerNet
+        The electricity grid (buses with geodata, lines, trafos, gens, ext_grid, loads).
+    tables : dict of str to pandas.DataFrame
+        ``buildings``, ``facilities``, ``heat_nodes``, ``heat_pipes``, ``heat_sources``,
+        ``pumping_stations``, ``assets``; columns as in ``schema.toml``.
+    crs : str
+        Coordinate reference system of lon/lat columns (always WGS84 longitude/latitude).
+
+    Notes
+    -----
+    Nothing in coldstart mutates a City; the runner compiles it into arrays once.
+    """
+
+    name: str
+    net: pp.pandapowerNet
+    tables: dict[str, pd.DataFrame] = field(default_factory=dict)
+    crs: str = "EPSG:4326"
+
+    @property
+    def buildings(self) -> pd.DataFrame:
+        """Residential buildings."""
+        return self.tables["buildings"]
+
+    @property
+    def facilities(self) -> pd.DataFrame:
+        """Metro stations, schools, warming points, hospitals, water pumping."""
+        return self.tables["facilities"]
+
+    @property
+    def heat_nodes(self) -> pd.DataFrame:
+        """District heating junctions."""
+        return self.tables["heat_nodes"]
+
+    @property
+    def heat_pipes(self) -> pd.DataFrame:
+        """District heating pipes."""
+        return self.tables["heat_pipes"]
+
+    @property
+    def heat_sources(self) -> pd.DataFrame:
+        """CHP plants and boiler houses."""
+        return self.tables["heat_sources"]
+
+    @property
+    def pumping_stations(self) -> pd.DataFrame:
+        """Booster pumping stations on heat mains."""
+        return self.tables["pumping_stations"]
+
+    @property
+    def assets(self) -> pd.DataFrame:
+        """Everything that can be struck and repaired."""
+        return self.tables["assets"]
+
+    def describe(self) -> dict[str, float]:
+        """Headline counts of the city (buildings, residents, buses, pipes, ...)."""
+        b = self.buildings
+        return {
+            "buildings": int(len(b)),
+            "residents": int(b["residents"].sum()),
+            "facilities": int(len(self.facilities)),
+            "grid_buses": int(len(self.net.bus)),
+            "grid_lines": int(len(self.net.line)),
+            "grid_trafos": int(len(self.net.trafo)),
+            "heat_sources": int(len(self.heat_sources)),
+            "heat_pipes": int(len(self.heat_pipes)),
+            "pumping_stations": int(len(self.pumping_stations)),
+            "assets": int(len(self.assets)),
+            "heat_capacity_mw_th": float(self.heat_sources["capacity_mw_th"].sum()),
+            "electric_demand_mw": float(b["p_mw"].sum() + self.facilities["p_mw"].sum()),
+        }

@@ -1,0 +1,231 @@
+"""Table schemas held as data (``schema.toml``) and the checks that apply them.
+
+A schema names, for every field of a city table, its dtype, unit, bounds, choices, default and
+foreign key. :func:`coerce_table` turns raw rows into typed columns and reports every problem with
+file, row and field; it never raises on the first problem.
+"""
+
+from __future__ import annotations
+
+import tomllib
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from functools import cache
+from importlib import resources
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from coldstart.errors import Problem
+
+MAX_PROBLEMS_PER_FIELD = 20
+"""Problems listed per field and table before the rest are summarised in one line."""
+
+
+@dataclass(frozen=True)
+class FieldSpec:
+    """One column of a city table (see ``schema.toml``)."""
+
+    name: str
+    dtype: str
+    unit: str = ""
+    min: float | None = None
+    max: float | None = None
+    choices: tuple[str, ...] | None = None
+    default: Any = None
+    fk: str | None = None
+    nullable: bool = False
+
+    @property
+    def required(self) -> bool:
+        """True when the column must be present in the file."""
+        return self.default is None
+
+
+@dataclass(frozen=True)
+class TableSpec:
+    """Schema of one city table."""
+
+    name: str
+    key: str
+    geometry: str
+    description: str
+    fields: tuple[FieldSpec, ...] = field(default_factory=tuple)
+
+    def field(self, name: str) -> FieldSpec:
+        """Return the spec of column ``name``."""
+        for f in self.fields:
+            if f.name == name:
+                return f
+        raise KeyError(name)
+
+    @property
+    def columns(self) -> list[str]:
+        """Column names in schema order."""
+        return [f.name for f in self.fields]
+
+
+@cache
+def table_specs() -> dict[str, TableSpec]:
+    """Load the table schemas from the packaged ``schema.toml``.
+
+    Returns
+    -------
+    dict of str to TableSpec
+        Keyed by table name, in the order the tables are declared.
+    """
+    raw = tomllib.loads(resources.files("coldstart.city").joinpath("schema.toml").read_text())
+    specs = {}
+    for name, t in raw["tables"].items():
+        fields = []
+        for f in t["fields"]:
+            f = dict(f)
+            if "choices" in f:
+                f["choices"] = tuple(f["choices"])
+            fields.append(FieldSpec(**f))
+        specs[name] = TableSpec(
+            name=name,
+            key=t["key"],
+            geometry=t["geometry"],
+            description=t["description"],
+            fields=tuple(fields),
+        )
+    return specs
+
+
+def _is_blank(v: Any) -> bool:
+    if v is None:
+        return True
+    if isinstance(v, float) and np.isnan(v):
+        return True
+    return isinstance(v, str) and v.strip() == ""
+
+
+def _convert(value: Any, dtype: str) -> Any:
+    """Convert one raw value to ``dtype``; raise ValueError when it cannot be done."""
+    if dtype == "str":
+        if isinstance(value, float) and value.is_integer():
+            return str(int(value))
+        return str(value).strip()
+    if dtype == "int":
+        if isinstance(value, bool):
+            raise ValueError
+        if isinstance(value, (int, np.integer)):
+            return int(value)
+        f = float(value)
+        if not np.isfinite(f) or not f.is_integer():
+            raise ValueError
+        return int(f)
+    if dtype == "float":
+        if isinstance(value, bool):
+            raise ValueError
+        f = float(value)
+        if np.isnan(f):
+            raise ValueError
+        return f
+    if dtype == "bool":
+        if isinstance(value, (bool, np.bool_)):
+            return bool(value)
+        s = str(value).strip().lower()
+        if s in ("true", "1", "yes", "1.0"):
+            return True
+        if s in ("false", "0", "no", "0.0"):
+            return False
+        raise ValueError
+    raise ValueError(f"unknown dtype {dtype}")
+
+
+_PANDAS_DTYPE = {"str": object, "int": "int64", "float": "float64", "bool": "bool"}
+
+
+def coerce_table(
+    raw: pd.DataFrame,
+    spec: TableSpec,
+    file: str,
+    row_label: Callable[[int], str],
+) -> tuple[pd.DataFrame, list[Problem]]:
+    """Type-check and convert a raw table against its schema.
+
+    Parameters
+    ----------
+    raw : pandas.DataFrame
+        Rows as read from the file (any dtypes). Not modified.
+    spec : TableSpec
+        The table's schema.
+    file : str
+        File name used in problem messages.
+    row_label : callable
+        Maps a 0-based row position to a label such as ``"line 3"`` or ``"feature 2"``.
+
+    Returns
+    -------
+    table : pandas.DataFrame
+        Schema columns first, converted, defaults filled; extra columns kept as read.
+    problems : list of Problem
+        Every problem found (empty when the table is valid). Foreign keys are checked later,
+        by :func:`coldstart.city.validate.check_city`, once every table is loaded.
+    """
+    problems: list[Problem] = []
+    out: dict[str, Any] = {}
+    n = len(raw)
+    for f in spec.fields:
+        if f.name not in raw.columns:
+            if f.required:
+                problems.append(Problem(file, "", f.name, "required column is missing"))
+                continue
+            out[f.name] = pd.Series([f.default] * n, dtype=_PANDAS_DTYPE[f.dtype])
+            continue
+        values = []
+        bad = 0
+        for i, v in enumerate(raw[f.name].tolist()):
+            if _is_blank(v):
+                if f.nullable or not f.required:
+                    values.append(f.default)
+                    continue
+                bad += 1
+                if bad <= MAX_PROBLEMS_PER_FIELD:
+                    problems.append(Problem(file, row_label(i), f.name, "value is empty"))
+                values.append(None)
+                continue
+            try:
+                c = _convert(v, f.dtype)
+            except (ValueError, TypeError):
+                bad += 1
+                if bad <= MAX_PROBLEMS_PER_FIELD:
+                    problems.append(
+                        Problem(file, row_label(i), f.name, f"expected {f.dtype}, got {v!r}")
+                    )
+                values.append(None)
+                continue
+            msg = None
+            unit = f" {f.unit}" if f.unit else ""
+            if f.choices is not None and c not in f.choices:
+                msg = f"expected one of {', '.join(f.choices)}, got {c!r}"
+            elif f.min is not None and c < f.min:
+                msg = f"expected >= {f.min:g}{unit}, got {c!r}"
+            elif f.max is not None and c > f.max:
+                msg = f"expected <= {f.max:g}{unit}, got {c!r}"
+            if msg:
+                bad += 1
+                if bad <= MAX_PROBLEMS_PER_FIELD:
+                    problems.append(Problem(file, row_label(i), f.name, msg))
+            values.append(c)
+        if bad > MAX_PROBLEMS_PER_FIELD:
+            problems.append(
+                Problem(file, "", f.name, f"... and {bad - MAX_PROBLEMS_PER_FIELD} more rows")
+            )
+        if bad == 0:
+            out[f.name] = pd.Series(values, dtype=_PANDAS_DTYPE[f.dtype])
+        else:
+            out[f.name] = pd.Series(values, dtype=object)
+    if not problems and spec.key in out:
+        keys = out[spec.key]
+        dup = keys[keys.duplicated(keep="first")]
+        for i, k in list(dup.items())[:MAX_PROBLEMS_PER_FIELD]:
+            problems.append(Problem(file, row_label(int(i)), spec.key, f"duplicate id {k!r}"))
+    table = pd.DataFrame(out, index=pd.RangeIndex(n))
+    for c in raw.columns:
+        if c not in table.columns:
+            table[c] = raw[c].to_numpy()
+    return table, problems

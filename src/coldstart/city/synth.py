@@ -1,0 +1,600 @@
+"""A deterministic synthetic city: tower blocks, grid, district heating, facilities, assets.
+
+:func:`synth_city` builds a sample city loosely shaped like a post-Soviet city district (Kyiv is
+the reference): ~250,000 residents in 2,000 buildings, residents and everything else scaling
+linearly with the number of buildings. The grid is built by :mod:`coldstart.city.synth_grid`,
+the heat network by :mod:`coldstart.city.synth_heat`; this module makes the buildings and
+facilities, ties the parts together and lists the assets.
+
+Only ``numpy.random.default_rng(seed)`` is used: the same seed gives the same tables and net,
+bit for bit.
+
+Examples
+--------
+>>> city = synth_city(50, seed=1)
+>>> len(city.buildings)
+50
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+
+from coldstart.city.model import City
+from coldstart.city.synth_grid import (
+    QUEUES,
+    build_net,
+    layout_grid,
+    nearest_station,
+)
+from coldstart.city.synth_heat import build_heat, place_boiler_houses
+from coldstart.errors import CityError, Problem
+
+__all__ = ["ARCHETYPES", "lonlat_to_xy_m", "synth_city", "xy_m_to_lonlat", "QUEUES"]
+
+CENTRE_LON = 30.52
+"""Longitude of the city centre [deg] (Kyiv, Maidan Nezalezhnosti)."""
+
+CENTRE_LAT = 50.45
+"""Latitude of the city centre [deg]."""
+
+EARTH_RADIUS_M = 6_371_008.8
+"""Mean Earth radius [m] (IUGG)."""
+
+RADIUS_M_PER_SQRT_BUILDING = 5000.0 / np.sqrt(2000.0)
+"""City radius over sqrt(buildings) [m]: 2,000 blocks in a disc of 5 km (~80 blocks per km2)."""
+
+FLAT_AREA_M2 = 55.0
+"""Heated floor area per flat [m2] (Soviet panel flats average 50-60 m2)."""
+
+ELECTRIC_KW_PER_FLAT = 1.2
+"""Winter evening electric demand per flat, space heating excluded [kW] (after diversity; Ukrainian
+design norm DBN V.2.5-23 gives 1.0-1.5 kW per flat with gas or district heat)."""
+
+DESIGN_OUTDOOR_C = -22.0
+"""Design outdoor temperature for heating [C] (Kyiv, DSTU-N B V.1.1-27)."""
+
+INDOOR_C = 20.0
+"""Design indoor temperature [C]."""
+
+HEAT_MARGIN = 1.2
+"""Installed heat capacity over the district heat demand at design temperature."""
+
+CHP_SHARE_OF_PEAK = 0.65
+"""Electric capacity of both CHP plants over the city's peak electric demand (Kyiv CHP-5 and CHP-6
+covered roughly 60-70 % of the city's winter demand before 2022)."""
+
+CHP_HEAT_TO_POWER = 2.5
+"""Heat over electric capacity of a CHP plant (Kyiv CHP-5: ~700 MW_e, ~1,700 MW_th)."""
+
+CHP_SPLIT = (0.6, 0.4)
+"""Shares of CHP-1 and CHP-2 in the CHP capacity."""
+
+CHP_AUX_SHARE = 0.015
+"""Auxiliaries and network pumps of a CHP plant over its heat capacity (1-2 %)."""
+
+
+@dataclass(frozen=True)
+class Archetype:
+    """A kind of residential building.
+
+    Attributes
+    ----------
+    share : float
+        Share of buildings.
+    floors : tuple of int
+        Lowest and highest number of floors.
+    flats : float
+        Mean number of flats (drawn within +/-20 %).
+    flat_area_m2 : float
+        Heated floor area per flat [m2].
+    heat_loss_w_m2k : tuple of float
+        Range of the heat loss coefficient per m2 of heated floor [W/(m2 K)].
+    heat_supply : tuple of float
+        Probabilities of ``district``, ``electric`` and ``individual_gas``.
+    """
+
+    share: float
+    floors: tuple[int, int]
+    flats: float
+    flat_area_m2: float
+    heat_loss_w_m2k: tuple[float, float]
+    heat_supply: tuple[float, float, float]
+
+
+ARCHETYPES: dict[str, Archetype] = {
+    # Heat loss per m2 of floor: DESIGN.md (Soviet panels 1.4-1.8 W/m2K), brick ~1.3, modern
+    # monolith with insulation ~0.8, detached houses ~2.0 (more envelope per m2).
+    # Flats per building are sized so that ~2.35 residents per flat give ~125 residents per
+    # building on average (one- or two-section blocks): 2,000 buildings -> ~250,000 residents.
+    "brick_soviet": Archetype(0.10, (4, 5), 24, 65.0, (1.2, 1.4), (0.92, 0.03, 0.05)),
+    "panel_5": Archetype(0.25, (5, 5), 40, FLAT_AREA_M2, (1.4, 1.8), (0.92, 0.03, 0.05)),
+    "panel_9": Archetype(0.35, (9, 9), 60, FLAT_AREA_M2, (1.4, 1.8), (0.92, 0.03, 0.05)),
+    "panel_16": Archetype(0.15, (16, 16), 80, FLAT_AREA_M2, (1.4, 1.8), (0.92, 0.03, 0.05)),
+    "house_private": Archetype(0.08, (1, 2), 1, 130.0, (1.8, 2.2), (0.0, 0.15, 0.85)),
+    "monolith_modern": Archetype(0.07, (20, 25), 110, 60.0, (0.7, 0.9), (0.75, 0.05, 0.20)),
+}
+"""Building archetypes, listed from the centre outward (monoliths are infill anywhere)."""
+
+RESIDENTS_PER_FLAT = (2.2, 2.5)
+"""Residents per flat (Ukraine's census average household is ~2.6; cities somewhat lower)."""
+
+HEAT_SUPPLY = ("district", "electric", "individual_gas")
+
+# facility counts per building, with Kyiv's figures for ~3 M people in ~12,000 blocks
+FACILITIES_PER_BUILDING = {
+    "metro_station": 1 / 250,  # Kyiv: ~52 stations for ~3 M people
+    "school": 1 / 50,  # Kyiv: ~500 schools for ~3 M (one per ~6,000 people)
+    "hospital": 1 / 400,  # one large hospital per ~50,000 people
+    "water_pumping": 1 / 600,  # Kyivvodokanal: a few dozen pumping stations
+    "warming_point": 1 / 40,  # Kyiv, Jan 2026: ~1,300 "Invincibility Points"
+}
+FACILITY_PREFIX = {
+    "metro_station": "metro",
+    "school": "school",
+    "hospital": "hospital",
+    "water_pumping": "water",
+    "warming_point": "warm",
+}
+
+
+def lonlat_to_xy_m(
+    lon: np.ndarray | float,
+    lat: np.ndarray | float,
+    lon0: float = CENTRE_LON,
+    lat0: float = CENTRE_LAT,
+) -> tuple[np.ndarray, np.ndarray]:
+    """Project longitude/latitude to local metric coordinates (equirectangular).
+
+    Accurate to ~0.1 % within tens of kilometres of the origin, enough for a city.
+
+    Parameters
+    ----------
+    lon, lat : array_like
+        WGS84 longitude and latitude [deg].
+    lon0, lat0 : float
+        Origin of the local frame [deg].
+
+    Returns
+    -------
+    x, y : numpy.ndarray
+        Metres east and north of the origin [m].
+
+    Examples
+    --------
+    >>> x, y = lonlat_to_xy_m(30.52, 50.46)
+    >>> round(float(y))
+    1112
+    """
+    k = np.pi / 180.0 * EARTH_RADIUS_M
+    x = (np.asarray(lon, dtype=float) - lon0) * k * np.cos(np.radians(lat0))
+    y = (np.asarray(lat, dtype=float) - lat0) * k
+    return x, y
+
+
+def xy_m_to_lonlat(
+    x: np.ndarray | float,
+    y: np.ndarray | float,
+    lon0: float = CENTRE_LON,
+    lat0: float = CENTRE_LAT,
+) -> tuple[np.ndarray, np.ndarray]:
+    """Inverse of :func:`lonlat_to_xy_m`: local metres [m] to longitude/latitude [deg]."""
+    k = np.pi / 180.0 * EARTH_RADIUS_M
+    lon = lon0 + np.asarray(x, dtype=float) / (k * np.cos(np.radians(lat0)))
+    lat = lat0 + np.asarray(y, dtype=float) / k
+    return lon, lat
+
+
+def _counts(shares: np.ndarray, n: int) -> np.ndarray:
+    """Split ``n`` by shares with the largest-remainder method."""
+    raw = shares / shares.sum() * n
+    out = np.floor(raw).astype(np.int64)
+    rest = n - int(out.sum())
+    out[np.argsort(-(raw - out), kind="stable")[:rest]] += 1
+    return out
+
+
+def _buildings(n: int, radius_m: float, rng: np.random.Generator) -> pd.DataFrame:
+    """Residential buildings (with local ``x``/``y`` [m] and helper columns)."""
+    r = radius_m * np.sqrt(rng.uniform(0.0, 1.0, n))
+    theta = rng.uniform(0.0, 2.0 * np.pi, n)
+    x, y = r * np.cos(theta), r * np.sin(theta)
+    names = list(ARCHETYPES)
+    counts = _counts(np.array([a.share for a in ARCHETYPES.values()]), n)
+    arch = np.empty(n, dtype=object)
+    mono = names.index("monolith_modern")
+    infill = rng.choice(n, size=counts[mono], replace=False)
+    arch[infill] = "monolith_modern"
+    rest = np.setdiff1d(np.arange(n), infill)
+    # older buildings toward the centre, private houses at the edge (with some mixing)
+    rest = rest[np.argsort(r[rest] / radius_m + rng.normal(0.0, 0.08, len(rest)), kind="stable")]
+    start = 0
+    for k, name in enumerate(names):
+        if k == mono:
+            continue
+        arch[rest[start : start + counts[k]]] = name
+        start += counts[k]
+    floors = np.empty(n, dtype=np.int64)
+    flats = np.empty(n, dtype=np.int64)
+    area = np.empty(n)
+    loss = np.empty(n)
+    supply = np.empty(n, dtype=object)
+    for name, a in ARCHETYPES.items():
+        sel = np.flatnonzero(arch == name)
+        m = len(sel)
+        floors[sel] = rng.integers(a.floors[0], a.floors[1] + 1, m)
+        flats[sel] = np.maximum(1, np.round(a.flats * rng.uniform(0.8, 1.2, m)))
+        area[sel] = flats[sel] * a.flat_area_m2 * rng.uniform(0.9, 1.1, m)
+        loss[sel] = rng.uniform(*a.heat_loss_w_m2k, m)
+        supply[sel] = np.asarray(HEAT_SUPPLY, dtype=object)[
+            rng.choice(3, size=m, p=np.asarray(a.heat_supply))
+        ]
+    house = arch == "house_private"
+    residents = np.where(
+        house,
+        rng.integers(1, 6, n),  # 1-5, mean 3
+        np.round(flats * rng.uniform(*RESIDENTS_PER_FLAT, n)),
+    ).astype(np.int64)
+    p_kw = np.where(
+        house,
+        ELECTRIC_KW_PER_FLAT * rng.uniform(1.2, 2.0, n),
+        flats * ELECTRIC_KW_PER_FLAT * rng.uniform(0.85, 1.15, n),
+    )
+    heat = loss * area * (INDOOR_C - DESIGN_OUTDOOR_C) / 1e6
+    lon, lat = xy_m_to_lonlat(x, y)
+    return pd.DataFrame(
+        {
+            "building_id": [f"b_{i + 1:06d}" for i in range(n)],
+            "lon": np.round(lon, 7),
+            "lat": np.round(lat, 7),
+            "archetype": arch,
+            "floors": floors,
+            "floor_area_m2": np.round(area, 1),
+            "residents": residents,
+            "vulnerable_share": np.round(rng.uniform(0.2, 0.35, n), 3),
+            "immobile_share": np.round(rng.uniform(0.03, 0.08, n), 3),
+            "heat_supply": supply,
+            "heat_node_id": "",
+            "bus": 0,
+            "p_mw": np.round(p_kw / 1000.0, 6),
+            "heat_demand_mw_th": np.round(heat, 6),
+            "outage_queue": "",
+            "x": x,
+            "y": y,
+        }
+    )
+
+
+def _facilities(
+    n: int, radius_m: float, b: pd.DataFrame, rng: np.random.Generator
+) -> pd.DataFrame:
+    """Metro stations, schools, hospitals, water pumping and warming points (with ``x``/``y``)."""
+    counts = {k: max(1, int(round(n * v))) for k, v in FACILITIES_PER_BUILDING.items()}
+    blocks = np.flatnonzero(b["archetype"].to_numpy() != "house_private")
+    bx, by = b["x"].to_numpy(), b["y"].to_numpy()
+    rows = []
+    for kind, cnt in counts.items():
+        if kind == "metro_station":
+            # two lines crossing at the centre, like Kyiv's red and blue lines
+            line = np.arange(cnt) % 2
+            per_line = np.bincount(line, minlength=2)
+            pos = np.concatenate([np.linspace(-0.8, 0.8, k) if k > 1 else [0.0] for k in per_line])
+            ang = np.radians(np.where(np.sort(line) == 0, 10.0, 100.0))
+            x = pos * radius_m * np.cos(ang) + rng.uniform(-100, 100, cnt)
+            y = pos * radius_m * np.sin(ang) + rng.uniform(-100, 100, cnt)
+        elif kind == "water_pumping":
+            ang = rng.uniform(0, 2 * np.pi, cnt)
+            rr = radius_m * rng.uniform(0.85, 1.0, cnt)
+            x, y = rr * np.cos(ang), rr * np.sin(ang)
+        else:
+            at = rng.choice(blocks if len(blocks) else np.arange(n), size=cnt)
+            off = rng.uniform(40.0, 80.0, cnt)
+            ang = rng.uniform(0, 2 * np.pi, cnt)
+            x, y = bx[at] + off * np.cos(ang), by[at] + off * np.sin(ang)
+        for i in range(cnt):
+            rows.append({"kind": kind, "i": i, "x": float(x[i]), "y": float(y[i])})
+    f = pd.DataFrame(rows)
+    m = len(f)
+    kind = f["kind"].to_numpy()
+
+    def draw(k: str, lo: float, hi: float) -> np.ndarray:
+        return np.where(kind == k, rng.uniform(lo, hi, m), 0.0)
+
+    capacity = (
+        np.round(draw("metro_station", 1500, 3000), -2)
+        + np.round(draw("school", 300, 800), -1)
+        + np.round(draw("warming_point", 50, 200), -1)
+    )
+    area = (
+        draw("metro_station", 4000, 8000)
+        + draw("school", 3000, 8000)
+        + draw("hospital", 15000, 40000)
+        + draw("water_pumping", 1000, 3000)
+        + draw("warming_point", 100, 400)
+    )
+    # electric demand [MW]: metro station services (escalators, ventilation, lighting; traction
+    # has its own substations), schools, hospitals, pumps (0.5-2 MW), warming points (heaters)
+    p_mw = (
+        draw("metro_station", 0.4, 0.8)
+        + draw("school", 0.05, 0.15)
+        + draw("hospital", 0.5, 1.5)
+        + draw("water_pumping", 0.5, 2.0)
+        + draw("warming_point", 0.01, 0.03)
+    )
+    school_gen = (kind == "school") & (rng.uniform(0, 1, m) < 0.2)  # a few schools have one
+    backup_kw = (
+        draw("metro_station", 200, 500)
+        + draw("hospital", 500, 1500)
+        + draw("warming_point", 20, 60)
+        + np.where(school_gen, rng.uniform(30, 100, m), 0.0)
+    )
+    fuel_h = (
+        np.where(kind == "metro_station", 48.0, 0.0)
+        + np.where(kind == "hospital", 72.0, 0.0)
+        + draw("warming_point", 12, 24)
+        + np.where(school_gen, 24.0, 0.0)
+    )
+    supply = np.select(
+        [kind == "school", kind == "hospital", kind == "water_pumping"],
+        ["district", "district", "electric"],
+        "own",
+    )
+    label = {
+        "metro_station": "Metro station",
+        "school": "School No.",
+        "hospital": "City hospital No.",
+        "water_pumping": "Water pumping station",
+        "warming_point": "Warming point",
+    }
+    lon, lat = xy_m_to_lonlat(f["x"].to_numpy(), f["y"].to_numpy())
+    return pd.DataFrame(
+        {
+            "facility_id": [f"{FACILITY_PREFIX[k]}_{i + 1}" for k, i in zip(kind, f["i"])],
+            "kind": kind,
+            "name": [f"{label[k]} {i + 1}" for k, i in zip(kind, f["i"])],
+            "lon": np.round(lon, 7),
+            "lat": np.round(lat, 7),
+            "capacity_people": capacity.astype(np.int64),
+            "floor_area_m2": np.round(area, 0),
+            "backup_power_kw": np.round(backup_kw, 0),
+            "backup_fuel_h": np.round(fuel_h, 1),
+            "heat_supply": supply.astype(object),
+            "heat_node_id": "",
+            "bus": 0,
+            "p_mw": np.round(p_mw, 4),
+            "critical": np.isin(kind, ["metro_station", "hospital", "water_pumping"]),
+            "x": f["x"].to_numpy(),
+            "y": f["y"].to_numpy(),
+            # design heat demand of district-heated facilities (1.4 W/m2K of floor) [MW_th]
+            "heat_mw_th": np.where(supply == "district", 1.4e-6 * area * 42.0, 0.0),
+        }
+    )
+
+
+def synth_city(n_buildings: int = 2000, seed: int = 0, name: str | None = None) -> City:
+    """Build a deterministic synthetic city.
+
+    Parameters
+    ----------
+    n_buildings : int
+        Number of residential buildings (>= 10). 2,000 give ~250,000 residents in a disc of
+        ~5 km radius; everything scales linearly (the radius with the square root).
+    seed : int
+        Seed of ``numpy.random.default_rng``; the same seed gives identical tables and net.
+    name : str, optional
+        Name of the city (default ``"Synthetic city, <n> buildings, seed <seed>"``).
+
+    Returns
+    -------
+    City
+        Buildings, facilities, heat network and sources, pumping stations, assets, and a
+        pandapower net that solves with ``pandapower.runpp`` in the intact state.
+
+    Raises
+    ------
+    CityError
+        When ``n_buildings`` is not an integer >= 10.
+
+    Notes
+    -----
+    Grid: a 110 kV national node (``ext_grid``) feeding a 110 kV ring of ``ceil(n/300)`` HV/MV
+    substations (two 110/10 kV transformers each), two CHP plants (``gen`` named ``chp_1`` and
+    ``chp_2``, together 65 % of the peak), 10 kV feeders of 5-8 MV/LV stations, 3-6 blocks per
+    station. Outage queues 1.1-6.2 are assigned per feeder, balancing load. Heat: the CHP plants
+    (2.5 MW_th per MW_e) and ``ceil(n/300) + 2`` boiler houses, 20 % above the district demand at
+    -22 C; one tree network per source, booster pumps on the CHP networks, one link pipe between
+    the two largest networks. Asset ``hv_substation`` refers to the substation's 10 kV bus:
+    removing it cuts every feeder of the substation while the 110 kV ring passes through intact.
+    """
+    if isinstance(n_buildings, bool) or not isinstance(n_buildings, (int, np.integer)):
+        raise CityError(Problem("synth_city", "", "n_buildings", f"expected int, got {n_buildings!r}"))
+    if n_buildings < 10:
+        raise CityError(Problem("synth_city", "", "n_buildings", f"expected >= 10, got {n_buildings}"))
+    n = int(n_buildings)
+    rng = np.random.default_rng(seed)
+    radius = RADIUS_M_PER_SQRT_BUILDING * np.sqrt(n)
+    b = _buildings(n, radius, rng)
+    f = _facilities(n, radius, b, rng)
+    bxy = b[["x", "y"]].to_numpy()
+    fxy = f[["x", "y"]].to_numpy()
+    weight = np.where(b["archetype"].to_numpy() == "house_private", 0.1, 1.0)
+    layout = layout_grid(bxy, b["p_mw"].to_numpy(), weight, rng)
+
+    # heat sources: CHP plants at the edge (Kyiv CHP-5 and CHP-6 lie at the city's outskirts)
+    peak = float(b["p_mw"].sum() + f["p_mw"].sum())
+    chp_mw_e = np.round(CHP_SHARE_OF_PEAK * peak * np.asarray(CHP_SPLIT), 1)
+    chp_mw_th = np.round(CHP_HEAT_TO_POWER * chp_mw_e, 1)
+    ang = np.radians([-35.0, 60.0])
+    chp_xy = np.stack([0.75 * radius * np.cos(ang), 0.8 * radius * np.sin(ang)], axis=1)
+    district_b = np.flatnonzero(b["heat_supply"].to_numpy() == "district")
+    district_f = np.flatnonzero(f["heat_supply"].to_numpy() == "district")
+    cons_ids = list(b["building_id"].to_numpy()[district_b]) + list(
+        f["facility_id"].to_numpy()[district_f]
+    )
+    cons_xy = np.vstack([bxy[district_b], fxy[district_f]])
+    cons_q = np.concatenate(
+        [b["heat_demand_mw_th"].to_numpy()[district_b], f["heat_mw_th"].to_numpy()[district_f]]
+    )
+    n_bh = int(np.ceil(n / 300)) + 2
+    bh_xy, bh_cap = place_boiler_houses(
+        cons_xy, cons_q, chp_xy, chp_mw_th, n_bh, HEAT_MARGIN, rng
+    )
+    src_ids = ["chp_1", "chp_2"] + [f"bh_{k + 1}" for k in range(n_bh)]
+    src_xy = np.vstack([chp_xy, bh_xy])
+    src_cap = np.concatenate([chp_mw_th, bh_cap])
+    boosters = int(np.clip(round(n / 1000), 1, 3))
+    heat = build_heat(cons_ids, cons_xy, cons_q, src_ids, src_xy, src_cap, [0, 1], boosters)
+    node_of = dict(zip(cons_ids, (heat.node_id[k] for k in heat.consumer_node), strict=True))
+
+    # electric loads at the stations' 0.4 kV buses
+    pump_xy = heat.node_xy[heat.pipe_from[heat.pump_pipe]]
+    pump_ids = [f"ps_{k + 1}" for k in range(len(heat.pump_pipe))]
+    bh_aux = np.round(np.clip(0.3 + 0.5 * (bh_cap - 15.0) / 45.0, 0.3, 0.8), 3)
+    f_station = nearest_station(layout, fxy)
+    pump_station = nearest_station(layout, pump_xy)
+    bh_station = nearest_station(layout, bh_xy)
+    load_station = np.concatenate(
+        [layout.station_of_building, f_station, pump_station, bh_station]
+    )
+    load_p = np.concatenate([b["p_mw"], f["p_mw"], heat.pump_p_mw, bh_aux])
+    load_name = list(b["building_id"]) + list(f["facility_id"]) + pump_ids + src_ids[2:]
+    chp_aux = np.round(CHP_AUX_SHARE * chp_mw_th, 3)
+    national_xy = np.array([-(radius + 4000.0), 0.0])
+    grid = build_net(
+        layout,
+        load_station,
+        load_p,
+        load_name,
+        chp_xy,
+        chp_mw_e,
+        chp_aux,
+        src_ids[:2],
+        national_xy,
+        xy_m_to_lonlat,
+        n,
+    )
+
+    # finish the tables
+    lv = grid.station_lv_bus
+    b["bus"] = lv[layout.station_of_building]
+    b["outage_queue"] = layout.feeder_queue[layout.feeder_of_station[layout.station_of_building]]
+    b["heat_node_id"] = [node_of.get(i, "") for i in b["building_id"]]
+    f["bus"] = lv[f_station]
+    f["heat_node_id"] = [node_of.get(i, "") for i in f["facility_id"]]
+    tables = {
+        "buildings": b.drop(columns=["x", "y"]),
+        "facilities": f.drop(columns=["x", "y", "heat_mw_th"]),
+    }
+    tables.update(_heat_tables(heat, src_ids, src_xy, src_cap, grid, bh_station, bh_aux, lv))
+    tables["pumping_stations"] = _pump_table(heat, pump_ids, pump_xy, lv[pump_station])
+    tables["assets"] = _assets(tables, heat, layout, grid, rng)
+    for t in tables.values():
+        t.reset_index(drop=True, inplace=True)
+    name = name if name is not None else f"Synthetic city, {n} buildings, seed {seed}"
+    return City(name=name, net=grid.net, tables=tables)
+
+
+def _heat_tables(heat, src_ids, src_xy, src_cap, grid, bh_station, bh_aux, lv) -> dict:
+    """Heat nodes, pipes and sources as schema tables."""
+    lon, lat = xy_m_to_lonlat(heat.node_xy[:, 0], heat.node_xy[:, 1])
+    nodes = pd.DataFrame({"node_id": heat.node_id, "lon": np.round(lon, 7), "lat": np.round(lat, 7)})
+    ids = np.asarray(heat.node_id, dtype=object)
+    pipes = pd.DataFrame(
+        {
+            "pipe_id": [f"p_{k + 1:06d}" for k in range(len(heat.pipe_from))],
+            "from_node": ids[heat.pipe_from],
+            "to_node": ids[heat.pipe_to],
+            "length_m": heat.pipe_length_m,
+            "dn_mm": heat.pipe_dn_mm,
+        }
+    )
+    n_bh = len(src_ids) - 2
+    slon, slat = xy_m_to_lonlat(src_xy[:, 0], src_xy[:, 1])
+    backup = np.zeros(len(src_ids))
+    fuel = np.zeros(len(src_ids))
+    # a couple of boiler houses with their own generators (the first and the middle one)
+    for k in sorted({2, 2 + n_bh // 2}):
+        backup[k] = np.ceil(1200.0 * bh_aux[k - 2])
+        fuel[k] = 24.0 + 48.0 * (k % 2)
+    sources = pd.DataFrame(
+        {
+            "source_id": src_ids,
+            "kind": ["chp", "chp"] + ["boiler_house"] * n_bh,
+            "lon": np.round(slon, 7),
+            "lat": np.round(slat, 7),
+            "capacity_mw_th": src_cap,
+            "node_id": ids[heat.source_node],
+            "gen_id": np.concatenate([grid.chp_gen, -np.ones(n_bh, dtype=np.int64)]),
+            "aux_bus": np.concatenate([grid.chp_aux_bus, lv[bh_station]]),
+            "aux_p_mw": np.concatenate([np.round(0.015 * src_cap[:2], 3), bh_aux]),
+            "backup_power_kw": backup,
+            "backup_fuel_h": fuel,
+        }
+    )
+    return {"heat_nodes": nodes, "heat_pipes": pipes, "heat_sources": sources}
+
+
+def _pump_table(heat, pump_ids, pump_xy, bus) -> pd.DataFrame:
+    lon, lat = xy_m_to_lonlat(pump_xy[:, 0], pump_xy[:, 1])
+    return pd.DataFrame(
+        {
+            "pump_id": pump_ids,
+            "pipe_id": [f"p_{k + 1:06d}" for k in heat.pump_pipe],
+            "lon": np.round(lon, 7),
+            "lat": np.round(lat, 7),
+            "bus": np.asarray(bus, dtype=np.int64),
+            "p_mw": heat.pump_p_mw,
+            "backup_power_kw": 0.0,
+            "backup_fuel_h": 0.0,
+        }
+    )
+
+
+def _assets(tables, heat, layout, grid, rng) -> pd.DataFrame:
+    """Everything that can be struck: plants, substations, stations, 110 kV lines, mains, pumps."""
+    rows: list[tuple] = []
+    src = tables["heat_sources"]
+    for sid, kind, lon, lat in zip(src["source_id"], src["kind"], src["lon"], src["lat"]):
+        k = "chp_plant" if kind == "chp" else "boiler_house"
+        rows.append((f"a_{sid}", k, "heat_sources", sid, lon, lat, "none", ""))
+    slon, slat = xy_m_to_lonlat(layout.sub_xy[:, 0], layout.sub_xy[:, 1])
+    prot = np.where(rng.uniform(0, 1, len(slon)) < 0.3, "sandbags", "none")
+    for k, bus in enumerate(grid.sub_mv_bus):
+        rows.append(
+            (f"a_sub_{k + 1}", "hv_substation", "grid.bus", str(int(bus)), slon[k], slat[k],
+             str(prot[k]), "hv_transformer")
+        )
+    tlon, tlat = xy_m_to_lonlat(layout.station_xy[:, 0], layout.station_xy[:, 1])
+    for k, t in enumerate(grid.station_trafo):
+        rows.append(
+            (f"a_ts_{k + 1}", "transformer_station", "grid.trafo", str(int(t)), tlon[k], tlat[k],
+             "none", "mv_transformer")
+        )
+    llon, llat = xy_m_to_lonlat(grid.hv_line_mid_xy[:, 0], grid.hv_line_mid_xy[:, 1])
+    for k, li in enumerate(grid.hv_lines):
+        rows.append(
+            (f"a_line_{int(li)}", "power_line", "grid.line", str(int(li)), llon[k], llat[k],
+             "none", "")
+        )
+    pipes = tables["heat_pipes"]
+    mid = (heat.node_xy[heat.pipe_from] + heat.node_xy[heat.pipe_to]) / 2.0
+    plon, plat = xy_m_to_lonlat(mid[:, 0], mid[:, 1])
+    for k in np.flatnonzero(pipes["dn_mm"].to_numpy() >= 400):
+        pid = pipes["pipe_id"].iat[k]
+        rows.append((f"a_{pid}", "heat_main", "heat_pipes", pid, plon[k], plat[k], "none", ""))
+    ps = tables["pumping_stations"]
+    for pid, lon, lat in zip(ps["pump_id"], ps["lon"], ps["lat"]):
+        rows.append((f"a_{pid}", "pumping_station", "pumping_stations", pid, lon, lat, "none", ""))
+    a = pd.DataFrame(
+        rows,
+        columns=[
+            "asset_id", "kind", "ref_table", "ref_id", "lon", "lat", "protection_level",
+            "spare_class",
+        ],
+    )
+    a["lon"] = np.round(a["lon"].astype(float), 7)
+    a["lat"] = np.round(a["lat"].astype(float), 7)
+    return a

@@ -1,0 +1,457 @@
+"""District heating of the synthetic city: sources, tree networks, booster pumping stations.
+
+Works in local metric coordinates (``x`` east, ``y`` north, metres from the city centre), like
+:mod:`coldstart.city.synth_grid`. Every source feeds a tree: consumers are grouped in quarters of
+about six (each quarter has a branch node, the Soviet-era central heat substation, "TsTP"), a
+minimum spanning tree joins the source to the quarter nodes (the mains) and another joins each
+quarter node to its consumers (the quarter network).
+
+Sources of the figures used below:
+
+- Pipe sizing at 1.5 m/s design velocity and a 40 K supply/return difference: common design
+  values for water networks (Danfoss/Euroheat guidance 1-3 m/s; Ukrainian networks run 150/70 C
+  at design but far lower in practice).
+- Booster pumping station power ~4 kW per MW_th of the flow it pushes: flow ``Q / (c_p dT)`` at
+  40 K is ~6 L/s per MW_th; a 5 bar head at 75 % efficiency gives ~4 kW.
+- Heat mains: pipes of DN 400 and above (Kyiv "magistral" networks are DN 500-1400).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+from scipy.sparse import coo_matrix
+from scipy.sparse.csgraph import (
+    breadth_first_order,
+    connected_components,
+    dijkstra,
+    minimum_spanning_tree,
+)
+from scipy.spatial import cKDTree
+
+from coldstart.city.synth_grid import ROUTE_FACTOR, hilbert_order
+
+DN_MM = (50, 65, 80, 100, 125, 150, 200, 250, 300, 350, 400, 500, 600, 700, 800, 900, 1000, 1200)
+"""Standard nominal diameters of district heating pipes [mm] (GOST 10704 / EN 253 series)."""
+
+WATER_CP_J_KGK = 4190.0
+"""Specific heat of water [J/(kg K)]."""
+
+WATER_RHO_KG_M3 = 965.0
+"""Density of water at ~90 C [kg/m3]."""
+
+DESIGN_DT_K = 40.0
+"""Supply minus return temperature at design [K]."""
+
+DESIGN_VELOCITY_M_S = 1.5
+"""Design flow velocity in pipes [m/s]."""
+
+QUARTER_SIZE = 6
+"""Consumers per quarter (branch node)."""
+
+BOOSTER_MIN_DISTANCE_M = 2000.0
+"""Booster stations sit on mains whose upstream node is this far (pipe distance) from the source."""
+
+BOOSTER_KW_PER_MW_TH = 4.0
+"""Booster power per MW_th of the flow it pushes [kW/MW_th]."""
+
+
+def pipe_dn_mm(q_mw_th: np.ndarray) -> np.ndarray:
+    """Nominal diameter that carries a design heat flow at the design velocity.
+
+    Parameters
+    ----------
+    q_mw_th : numpy.ndarray
+        Design heat flow through the pipe [MW_th].
+
+    Returns
+    -------
+    numpy.ndarray
+        Smallest standard DN [mm] (from :data:`DN_MM`) whose bore carries the flow at
+        :data:`DESIGN_VELOCITY_M_S`; capped at the largest.
+
+    Examples
+    --------
+    >>> pipe_dn_mm(np.array([0.2, 50.0])).tolist()
+    [50.0, 500.0]
+    """
+    flow_m3_s = np.asarray(q_mw_th, dtype=float) * 1e6 / (WATER_CP_J_KGK * DESIGN_DT_K)
+    flow_m3_s = flow_m3_s / WATER_RHO_KG_M3
+    d_mm = 1000.0 * np.sqrt(4.0 * flow_m3_s / (np.pi * DESIGN_VELOCITY_M_S))
+    dn = np.asarray(DN_MM, dtype=float)
+    return dn[np.minimum(np.searchsorted(dn, d_mm), len(dn) - 1)]
+
+
+def _knn_graph(xy: np.ndarray, k: int, power: float) -> coo_matrix:
+    """A connected k-nearest-neighbour graph with edge weights ``distance**power``.
+
+    Stray components are joined to the rest through their closest pair of points.
+    """
+    n = len(xy)
+    kk = min(k + 1, n)
+    d, idx = cKDTree(xy).query(xy, k=kk)
+    rows = [np.repeat(np.arange(n), kk - 1)]
+    cols = [idx[:, 1:].ravel()]
+    w = [d[:, 1:].ravel()]
+    while True:
+        dist = np.maximum(np.concatenate(w), 1e-3)
+        g = coo_matrix(
+            (dist**power, (np.concatenate(rows), np.concatenate(cols))), shape=(n, n)
+        ).tocsr()
+        n_comp, labels = connected_components(g, directed=False)
+        if n_comp == 1:
+            return g
+        inside = np.flatnonzero(labels == labels[0])
+        outside = np.flatnonzero(labels != labels[0])
+        dd, jj = cKDTree(xy[outside]).query(xy[inside])
+        a = int(np.argmin(dd))
+        rows.append(np.array([inside[a]]))
+        cols.append(np.array([outside[jj[a]]]))
+        w.append(np.array([dd[a]]))
+
+
+def spanning_tree(xy: np.ndarray, k: int = 8) -> tuple[np.ndarray, np.ndarray]:
+    """Edges of a Euclidean minimum spanning tree over points (connected by construction).
+
+    A k-nearest-neighbour graph (``cKDTree``), made connected, reduced with
+    ``scipy.sparse.csgraph.minimum_spanning_tree``.
+
+    Parameters
+    ----------
+    xy : numpy.ndarray, shape (n, 2)
+        Points [m].
+    k : int
+        Neighbours per point in the candidate graph.
+
+    Returns
+    -------
+    i, j : numpy.ndarray of int
+        The ``n - 1`` edges.
+    """
+    if len(xy) < 2:
+        return np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.int64)
+    t = minimum_spanning_tree(_knn_graph(xy, k, 1.0)).tocoo()
+    return t.row.astype(np.int64), t.col.astype(np.int64)
+
+
+def radial_tree(xy: np.ndarray, root: int = 0, k: int = 8) -> tuple[np.ndarray, np.ndarray]:
+    """Edges of a radial tree: shortest paths from ``root`` with squared-distance edge costs.
+
+    A minimum spanning tree over a whole service area snakes (pipe distance 2-4x the straight
+    distance to the source); heat mains instead run radially from the plant and branch. Shortest
+    paths over a k-nearest-neighbour graph with costs ``d**2`` hop through near neighbours along
+    an almost straight route, so nearby points share mains and the pipe distance stays within
+    ~1.1-1.3x the straight distance.
+
+    Parameters
+    ----------
+    xy : numpy.ndarray, shape (n, 2)
+        Points [m].
+    root : int
+        Index of the source.
+    k : int
+        Neighbours per point in the candidate graph.
+
+    Returns
+    -------
+    parent, child : numpy.ndarray of int
+        The ``n - 1`` edges, oriented away from the root.
+    """
+    n = len(xy)
+    if n < 2:
+        return np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.int64)
+    _, pred = dijkstra(_knn_graph(xy, k, 2.0), directed=False, indices=root,
+                       return_predecessors=True)
+    child = np.flatnonzero(pred >= 0)
+    return pred[child].astype(np.int64), child.astype(np.int64)
+
+
+def place_boiler_houses(
+    consumer_xy: np.ndarray,
+    demand_mw_th: np.ndarray,
+    chp_xy: np.ndarray,
+    chp_cap_mw_th: np.ndarray,
+    n_bh: int,
+    margin: float,
+    rng: np.random.Generator,
+) -> tuple[np.ndarray, np.ndarray]:
+    """Place boiler houses among the consumers farthest from the CHP plants and size them.
+
+    The consumers nearest to a CHP plant, up to the CHP plants' share of the total capacity, are
+    left to the CHPs; the rest are cut along a Hilbert curve into ``n_bh`` chunks of random
+    weight, each with a boiler house at its demand-weighted centre sized for ``margin`` times its
+    demand, clipped to 15-60 MW_th when the city is big enough.
+
+    Returns
+    -------
+    xy : numpy.ndarray, shape (n_bh, 2)
+        Positions [m].
+    capacity_mw_th : numpy.ndarray, shape (n_bh,)
+    """
+    total = float(demand_mw_th.sum())
+    need = max(margin * total - float(chp_cap_mw_th.sum()), 0.2 * margin * total, 1.0)
+    d_chp = np.min(np.hypot(*(consumer_xy[:, None, :] - chp_xy[None, :, :]).transpose(2, 0, 1)), 1)
+    order = np.argsort(d_chp, kind="stable")
+    cum = np.cumsum(demand_mw_th[order])
+    chp_share = 1.0 - need / (need + float(chp_cap_mw_th.sum()))
+    far = order[cum > chp_share * total]
+    if len(far) < n_bh:
+        far = order[-max(n_bh, 1) :]
+    far = far[hilbert_order(consumer_xy[far])]
+    weights = rng.uniform(0.5, 1.5, size=n_bh)
+    bounds = np.concatenate([[0.0], np.cumsum(weights) / weights.sum()])
+    dem = demand_mw_th[far] + 1e-9
+    pos = (np.cumsum(dem) - dem / 2) / dem.sum()
+    chunk = np.clip(np.searchsorted(bounds, pos, side="right") - 1, 0, n_bh - 1)
+    xy = np.zeros((n_bh, 2))
+    for b in range(n_bh):
+        sel = far[chunk == b]
+        if len(sel) == 0:
+            sel = far[[min(int(b * len(far) / n_bh), len(far) - 1)]]
+        xy[b] = np.average(consumer_xy[sel], axis=0, weights=demand_mw_th[sel] + 1e-9)
+    cap = need * weights / weights.sum()
+    if need / n_bh >= 15.0:
+        cap = np.clip(cap, 15.0, 60.0)
+        cap *= max(1.0, need / cap.sum())
+    # a little jitter so that a boiler house is not exactly on a building
+    xy += rng.uniform(-30.0, 30.0, size=xy.shape)
+    return xy, np.round(cap, 1)
+
+
+def assign_consumers(
+    consumer_xy: np.ndarray,
+    demand_mw_th: np.ndarray,
+    source_xy: np.ndarray,
+    capacity_mw_th: np.ndarray,
+) -> np.ndarray:
+    """Assign each consumer to a source: nearest in an additively weighted distance.
+
+    Weights are adjusted until every source carries about the same share of its capacity
+    (a capacity-balanced Voronoi partition, so service areas stay contiguous); a final greedy pass
+    moves the farthest consumers of any source still over capacity to the nearest source with room.
+
+    Returns
+    -------
+    numpy.ndarray of int
+        Source index of each consumer.
+    """
+    n_s = len(source_xy)
+    d = np.hypot(*(consumer_xy[:, None, :] - source_xy[None, :, :]).transpose(2, 0, 1))
+    if len(consumer_xy) == 0:
+        return np.zeros(0, dtype=np.int64)
+    target = capacity_mw_th / capacity_mw_th.sum() * demand_mw_th.sum()
+    scale = float(np.ptp(consumer_xy, axis=0).max() + 1.0)
+    w = np.zeros(n_s)
+    for it in range(300):
+        a = np.argmin(d - w, axis=1)
+        load = np.bincount(a, demand_mw_th, minlength=n_s)
+        ratio = load / target
+        if ratio.max() <= 1.02:
+            break
+        w -= 0.05 * scale * 0.98**it * np.clip(ratio - 1.0, -1.0, 1.0)
+    a = np.argmin(d - w, axis=1)
+    load = np.bincount(a, demand_mw_th, minlength=n_s)
+    for j in np.flatnonzero(load > capacity_mw_th):
+        members = np.flatnonzero(a == j)
+        for i in members[np.argsort(-(d[members, j] - w[j]), kind="stable")]:
+            if load[j] <= capacity_mw_th[j]:
+                break
+            room = load + demand_mw_th[i] <= capacity_mw_th
+            room[j] = False
+            if not room.any():
+                break
+            k = int(np.flatnonzero(room)[np.argmin((d[i] - w)[room])])
+            a[i] = k
+            load[j] -= demand_mw_th[i]
+            load[k] += demand_mw_th[i]
+    return a
+
+
+@dataclass(frozen=True)
+class HeatBuild:
+    """The district heating network of the synthetic city.
+
+    Attributes
+    ----------
+    node_id : list of str
+    node_xy : numpy.ndarray, shape (N, 2)
+        Node positions [m].
+    pipe_from, pipe_to : numpy.ndarray of int
+        Node indices; pipes of a tree point away from their source.
+    pipe_length_m, pipe_dn_mm : numpy.ndarray
+    pipe_downstream_mw_th : numpy.ndarray
+        Design heat demand downstream of each pipe [MW_th] (the link pipe: what it is sized for).
+    pipe_network : numpy.ndarray of int
+        Source whose tree holds each pipe (-1 for the link pipe).
+    consumer_node, source_node : numpy.ndarray of int
+    consumer_source : numpy.ndarray of int
+        Source serving each consumer.
+    pump_pipe : numpy.ndarray of int
+        Pipes carrying a booster pumping station.
+    pump_p_mw : numpy.ndarray
+        Electric power of each booster station [MW].
+    """
+
+    node_id: list[str]
+    node_xy: np.ndarray
+    pipe_from: np.ndarray
+    pipe_to: np.ndarray
+    pipe_length_m: np.ndarray
+    pipe_dn_mm: np.ndarray
+    pipe_downstream_mw_th: np.ndarray
+    pipe_network: np.ndarray
+    consumer_node: np.ndarray
+    source_node: np.ndarray
+    consumer_source: np.ndarray
+    pump_pipe: np.ndarray
+    pump_p_mw: np.ndarray
+
+
+def build_heat(
+    consumer_ids: list[str],
+    consumer_xy: np.ndarray,
+    demand_mw_th: np.ndarray,
+    source_ids: list[str],
+    source_xy: np.ndarray,
+    capacity_mw_th: np.ndarray,
+    boosted_sources: list[int],
+    boosters_per_source: int,
+) -> HeatBuild:
+    """Build one tree network per source, booster stations, and a link between the two largest.
+
+    Parameters
+    ----------
+    consumer_ids : list of str
+        Ids of district-heated buildings and facilities (their nodes are ``n_<id>``).
+    consumer_xy : numpy.ndarray, shape (m, 2)
+        Consumer positions [m].
+    demand_mw_th : numpy.ndarray, shape (m,)
+        Design heat demand [MW_th].
+    source_ids : list of str
+        Ids of the sources (their nodes are ``n_<id>``).
+    source_xy : numpy.ndarray, shape (s, 2)
+    capacity_mw_th : numpy.ndarray, shape (s,)
+    boosted_sources : list of int
+        Sources whose networks get booster stations (the CHP plants).
+    boosters_per_source : int
+        At most this many booster stations per boosted network.
+
+    Returns
+    -------
+    HeatBuild
+    """
+    n_c, n_s = len(consumer_xy), len(source_xy)
+    src_of = assign_consumers(consumer_xy, demand_mw_th, source_xy, capacity_mw_th)
+    ids = [f"n_{c}" for c in consumer_ids] + [f"n_{s}" for s in source_ids]
+    xy = [consumer_xy, source_xy]
+    demand = [demand_mw_th, np.zeros(n_s)]
+    ei: list[np.ndarray] = []
+    ej: list[np.ndarray] = []
+    n_nodes = n_c + n_s
+    branch = 0
+    for s in range(n_s):
+        members = np.flatnonzero(src_of == s)
+        if len(members) == 0:
+            continue
+        members = members[hilbert_order(consumer_xy[members])]
+        n_q = int(np.ceil(len(members) / QUARTER_SIZE))
+        quarters = np.array_split(members, n_q)
+        q_xy = np.array([consumer_xy[q].mean(axis=0) for q in quarters])
+        q_nodes = n_nodes + np.arange(n_q)
+        ids += [f"n_{branch + q + 1:06d}" for q in range(n_q)]
+        branch += n_q
+        xy.append(q_xy)
+        demand.append(np.zeros(n_q))
+        n_nodes += n_q
+        trunk_nodes = np.concatenate([[n_c + s], q_nodes])
+        i, j = radial_tree(np.vstack([source_xy[s : s + 1], q_xy]), root=0)
+        ei.append(trunk_nodes[i])
+        ej.append(trunk_nodes[j])
+        for q, quarter in enumerate(quarters):
+            nodes = np.concatenate([[q_nodes[q]], quarter])
+            i, j = spanning_tree(np.vstack([q_xy[q : q + 1], consumer_xy[quarter]]))
+            ei.append(nodes[i])
+            ej.append(nodes[j])
+    node_xy = np.vstack(xy)
+    node_demand = np.concatenate(demand)
+    ei_a = np.concatenate(ei) if ei else np.zeros(0, dtype=np.int64)
+    ej_a = np.concatenate(ej) if ej else np.zeros(0, dtype=np.int64)
+    g = coo_matrix((np.ones(len(ei_a)), (ei_a, ej_a)), shape=(n_nodes, n_nodes)).tocsr()
+    # orient every tree away from its source (breadth first), accumulate downstream demand
+    pf: list[int] = []
+    pt: list[int] = []
+    pnet: list[int] = []
+    down = node_demand.copy()
+    dist = np.zeros(n_nodes)
+    pred_all = np.full(n_nodes, -1, dtype=np.int64)
+    for s in range(n_s):
+        root = n_c + s
+        order, pred = breadth_first_order(g, root, directed=False, return_predecessors=True)
+        for v in order[1:]:
+            p = int(pred[v])
+            pf.append(p)
+            pt.append(int(v))
+            pnet.append(s)
+            pred_all[v] = p
+            dist[v] = dist[p] + ROUTE_FACTOR * float(np.hypot(*(node_xy[v] - node_xy[p])))
+        for v in order[:0:-1]:
+            down[pred[v]] += down[v]
+    pipe_from = np.asarray(pf, dtype=np.int64)
+    pipe_to = np.asarray(pt, dtype=np.int64)
+    pipe_net = np.asarray(pnet, dtype=np.int64)
+    pipe_down = down[pipe_to]
+    # booster stations on the biggest mains beyond 2 km, on different branches
+    pipe_of_to = np.full(n_nodes, -1, dtype=np.int64)
+    pipe_of_to[pipe_to] = np.arange(len(pipe_to))
+    pump_pipe: list[int] = []
+    for s in boosted_sources:
+        total = float(down[n_c + s])
+        cand = np.flatnonzero(
+            (pipe_net == s)
+            & (dist[pipe_from] > BOOSTER_MIN_DISTANCE_M)
+            & (pipe_down >= 0.05 * total)
+        )
+        chosen: list[int] = []
+        for c in cand[np.argsort(-pipe_down[cand], kind="stable")]:
+            if len(chosen) >= boosters_per_source:
+                break
+            v, upstream = int(pipe_from[c]), set()
+            while v >= 0 and pipe_of_to[v] >= 0:
+                upstream.add(int(pipe_of_to[v]))
+                v = int(pred_all[v])
+            if upstream.isdisjoint(chosen):
+                chosen.append(int(c))
+        pump_pipe += chosen
+    pump_pipe_a = np.asarray(pump_pipe, dtype=np.int64)
+    pump_p = np.clip(BOOSTER_KW_PER_MW_TH * pipe_down[pump_pipe_a] / 1000.0, 0.2, 1.0)
+    # a link pipe between the two largest networks, sized for a quarter of the smaller one
+    net_demand = np.array([down[n_c + s] for s in range(n_s)])
+    big = np.argsort(-net_demand, kind="stable")[:2]
+    if n_s >= 2 and net_demand[big[1]] > 0:
+        a_nodes = np.concatenate([[n_c + big[0]], pipe_to[pipe_net == big[0]]])
+        b_nodes = np.concatenate([[n_c + big[1]], pipe_to[pipe_net == big[1]]])
+        dd, jj = cKDTree(node_xy[b_nodes]).query(node_xy[a_nodes])
+        k = int(np.argmin(dd))
+        pipe_from = np.append(pipe_from, a_nodes[k])
+        pipe_to = np.append(pipe_to, b_nodes[jj[k]])
+        pipe_net = np.append(pipe_net, -1)
+        pipe_down = np.append(pipe_down, 0.25 * net_demand[big[1]])
+    length = np.maximum(
+        ROUTE_FACTOR * np.hypot(*(node_xy[pipe_from] - node_xy[pipe_to]).T), 1.0
+    )
+    return HeatBuild(
+        node_id=ids,
+        node_xy=node_xy,
+        pipe_from=pipe_from,
+        pipe_to=pipe_to,
+        pipe_length_m=np.round(length, 1),
+        pipe_dn_mm=pipe_dn_mm(pipe_down),
+        pipe_downstream_mw_th=pipe_down,
+        pipe_network=pipe_net,
+        consumer_node=np.arange(n_c, dtype=np.int64),
+        source_node=n_c + np.arange(n_s, dtype=np.int64),
+        consumer_source=src_of,
+        pump_pipe=pump_pipe_a,
+        pump_p_mw=np.round(pump_p, 3),
+    )

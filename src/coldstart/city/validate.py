@@ -1,0 +1,104 @@
+"""Cross-table checks of a city: foreign keys, references of assets, heat supply consistency."""
+
+from __future__ import annotations
+
+import pandas as pd
+import pandapower as pp
+
+from coldstart.city.schema import MAX_PROBLEMS_PER_FIELD, table_specs
+from coldstart.errors import Problem
+
+
+def _grid_index(net: pp.pandapowerNet, table: str) -> set:
+    return set(net[table].index.tolist()) if table in net else set()
+
+
+def check_references(
+    tables: dict[str, pd.DataFrame],
+    net: pp.pandapowerNet,
+    files: dict[str, str],
+    row_labels: dict[str, callable],
+) -> list[Problem]:
+    """Check every foreign key and asset reference; return all problems found.
+
+    Parameters
+    ----------
+    tables : dict of str to pandas.DataFrame
+        Typed tables (as returned by :func:`coldstart.city.schema.coerce_table`).
+    net : pandapower.pandapowerNet
+        The grid the ``grid.*`` keys refer to.
+    files : dict of str to str
+        File name of each table, for messages.
+    row_labels : dict of str to callable
+        Row label function of each table, for messages.
+    """
+    problems: list[Problem] = []
+    specs = table_specs()
+    for tname, table in tables.items():
+        spec = specs[tname]
+        for f in spec.fields:
+            if f.fk is None or f.name not in table:
+                continue
+            ref_table, ref_col = f.fk.split(".", 1)
+            if ref_table == "grid":
+                valid = _grid_index(net, ref_col)
+            elif ref_table in tables:
+                valid = set(tables[ref_table][ref_col].tolist())
+            else:
+                continue
+            bad = 0
+            for i, v in enumerate(table[f.name].tolist()):
+                if f.nullable and (v == f.default or v is None or v == ""):
+                    continue
+                if v not in valid:
+                    bad += 1
+                    if bad <= MAX_PROBLEMS_PER_FIELD:
+                        where = "grid " + ref_col if ref_table == "grid" else f.fk
+                        problems.append(
+                            Problem(
+                                files[tname],
+                                row_labels[tname](i),
+                                f.name,
+                                f"refers to {v!r}, which is not in {where}",
+                            )
+                        )
+            if bad > MAX_PROBLEMS_PER_FIELD:
+                problems.append(
+                    Problem(files[tname], "", f.name, f"... and {bad - MAX_PROBLEMS_PER_FIELD} more")
+                )
+    for tname in ("buildings", "facilities"):
+        if tname not in tables:
+            continue
+        t = tables[tname]
+        missing = (t["heat_supply"] == "district") & (t["heat_node_id"].astype(str) == "")
+        for i in list(missing[missing].index)[:MAX_PROBLEMS_PER_FIELD]:
+            problems.append(
+                Problem(
+                    files[tname],
+                    row_labels[tname](int(i)),
+                    "heat_node_id",
+                    "a district-heated row needs a heat node",
+                )
+            )
+    if "assets" in tables:
+        a = tables["assets"]
+        for i, (rt, rid) in enumerate(zip(a["ref_table"], a["ref_id"], strict=True)):
+            if rt.startswith("grid."):
+                try:
+                    ok = int(rid) in _grid_index(net, rt.split(".", 1)[1])
+                except ValueError:
+                    ok = False
+            elif rt in tables:
+                ok = rid in set(tables[rt][specs[rt].key].tolist())
+            else:
+                ok = False
+            if not ok:
+                problems.append(
+                    Problem(
+                        files["assets"],
+                        row_labels["assets"](i),
+                        "ref_id",
+                        f"refers to {rid!r}, which is not in {rt}",
+                    )
+                )
+    return problems

@@ -1,0 +1,230 @@
+"""The ``coldstart`` command line.
+
+Bad input never shows a traceback: every problem is printed on one line (file, row or key,
+field, what was expected) and the exit code is 2.
+"""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.console import Console
+from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn, TimeRemainingColumn
+from rich.table import Table
+
+from coldstart.errors import InputError
+
+app = typer.Typer(
+    help="Simulate a city's power, district heating and buildings after strikes in deep winter.",
+    no_args_is_help=True,
+    pretty_exceptions_enable=False,
+    add_completion=False,
+)
+city_app = typer.Typer(help="Make and check city folders.", no_args_is_help=True)
+scenario_app = typer.Typer(help="Check and print scenario files.", no_args_is_help=True)
+app.add_typer(city_app, name="city")
+app.add_typer(scenario_app, name="scenario")
+
+out = Console()
+err = Console(stderr=True)
+
+DEFAULT_BUILDINGS = 2000
+DEFAULT_CITY_SEED = 0
+
+
+def _fail(problems: list) -> None:
+    for p in problems:
+        err.print(f"error: {p}", markup=False, highlight=False, soft_wrap=True)
+    raise typer.Exit(2)
+
+
+def _run_and_save(city, scenario, seed: int | None, out_dir: Path, report: bool) -> None:
+    from coldstart.simulate import simulate
+
+    with Progress(
+        TextColumn("[bold]simulating[/]"),
+        BarColumn(),
+        TextColumn("{task.completed}/{task.total} steps"),
+        TimeElapsedColumn(),
+        TimeRemainingColumn(),
+        console=err,
+        transient=False,
+    ) as bar:
+        task = bar.add_task("sim", total=scenario.steps)
+        result = simulate(
+            city, scenario, seed=seed, progress=lambda k, n: bar.update(task, completed=k)
+        )
+    result.save(out_dir, report=report)
+    _print_summary(result.summary, out_dir)
+
+
+def _print_summary(summary: dict, out_dir: Path) -> None:
+    t = Table(title="coldstart summary", show_header=True, header_style="bold")
+    t.add_column("figure")
+    t.add_column("value", justify="right")
+    for key in (
+        "buildings_total",
+        "residents_total",
+        "buildings_lost_heat",
+        "buildings_lost_power",
+        "peak_people_without_heat",
+        "peak_people_without_power",
+        "person_hours_below_12c",
+        "vulnerable_person_hours_below_12c",
+        "person_hours_below_5c",
+        "buildings_drained",
+        "buildings_frozen",
+        "peak_people_in_shelters",
+        "unmet_shelter_demand_person_hours",
+        "energy_not_served_mwh",
+        "heat_not_served_mwh_th",
+        "hours_to_restore_heat_95pct",
+        "hours_to_restore_power_95pct",
+    ):
+        v = summary.get(key)
+        if v is None:
+            s = "not within horizon"
+        elif isinstance(v, float):
+            s = f"{v:,.1f}"
+        else:
+            s = f"{v:,}"
+        t.add_row(key, s)
+    out.print(t)
+    out.print(f"results written to {out_dir}/ (open report.html in a browser)")
+
+
+@app.command()
+def demo(
+    out_dir: Annotated[Path, typer.Option("--out", help="output folder")] = Path(
+        "coldstart-out/demo"
+    ),
+    seed: Annotated[int | None, typer.Option(help="seed of the run (default: scenario's)")] = None,
+    buildings: Annotated[int, typer.Option(help="buildings in the sample city")] = DEFAULT_BUILDINGS,
+) -> None:
+    """Run the built-in scenario (night strike at -20 degC, 7 days) on the sample city."""
+    from coldstart.city.synth import synth_city
+    from coldstart.scenario import example_scenario
+
+    err.print(f"building the sample city ({buildings} buildings, seed {DEFAULT_CITY_SEED})")
+    city = synth_city(buildings, seed=DEFAULT_CITY_SEED)
+    _run_and_save(city, example_scenario(), seed, out_dir, report=True)
+
+
+@app.command()
+def run(
+    city_dir: Annotated[Path, typer.Argument(help="city folder (with city.toml)")],
+    scenario_file: Annotated[Path, typer.Argument(help="scenario TOML file")],
+    out_dir: Annotated[Path, typer.Option("--out", help="output folder")] = Path(
+        "coldstart-out/run"
+    ),
+    seed: Annotated[int | None, typer.Option(help="seed of the run (default: scenario's)")] = None,
+    report: Annotated[bool, typer.Option(help="write report.html")] = True,
+) -> None:
+    """Simulate SCENARIO_FILE on the city in CITY_DIR and write results to --out."""
+    from coldstart.city import load_city
+    from coldstart.scenario import check_against_city, load_scenario
+    from coldstart.scenario.weather import outdoor_temperature_c
+
+    scenario = load_scenario(scenario_file)
+    outdoor_temperature_c(scenario)  # weather problems before the long part
+    city = load_city(city_dir)
+    problems = check_against_city(scenario, city, str(scenario_file))
+    if problems:
+        _fail(problems)
+    _run_and_save(city, scenario, seed, out_dir, report=report)
+
+
+@city_app.command("synth")
+def city_synth(
+    out_dir: Annotated[Path, typer.Argument(help="folder to write the city to")],
+    buildings: Annotated[int, typer.Option(min=10, max=100_000)] = DEFAULT_BUILDINGS,
+    seed: Annotated[int, typer.Option(min=0)] = DEFAULT_CITY_SEED,
+) -> None:
+    """Write a deterministic synthetic sample city."""
+    from coldstart.city import save_city
+    from coldstart.city.synth import synth_city
+
+    city = synth_city(buildings, seed=seed)
+    save_city(city, out_dir)
+    d = city.describe()
+    out.print(
+        f"wrote {out_dir}: {d['buildings']:,} buildings, {d['residents']:,} residents, "
+        f"{d['grid_buses']:,} buses, {d['heat_pipes']:,} heat pipes, {d['assets']:,} assets"
+    )
+
+
+@city_app.command("check")
+def city_check(city_dir: Annotated[Path, typer.Argument(help="city folder")]) -> None:
+    """Validate a city folder and list every problem."""
+    from coldstart.city import load_city
+
+    city = load_city(city_dir)
+    d = city.describe()
+    out.print(f"{city_dir}: ok")
+    for k, v in d.items():
+        out.print(f"  {k}: {v:,.1f}" if isinstance(v, float) else f"  {k}: {v:,}")
+
+
+@scenario_app.command("check")
+def scenario_check(
+    scenario_file: Annotated[Path, typer.Argument(help="scenario TOML file")],
+    city_dir: Annotated[Path | None, typer.Option("--city", help="check ids against this city")] = None,
+) -> None:
+    """Validate a scenario file (and, with --city, the ids it names) and list every problem."""
+    from coldstart.city import load_city
+    from coldstart.scenario import check_against_city, load_scenario
+    from coldstart.scenario.weather import outdoor_temperature_c
+
+    scenario = load_scenario(scenario_file)
+    temps = outdoor_temperature_c(scenario)
+    if city_dir is not None:
+        problems = check_against_city(scenario, load_city(city_dir), str(scenario_file))
+        if problems:
+            _fail(problems)
+    out.print(
+        f"{scenario_file}: ok - {scenario.name!r}, {scenario.horizon_h:g} h in "
+        f"{scenario.steps} steps of {scenario.step_min} min, {len(scenario.strikes)} wave(s), "
+        f"outdoor {temps.min():.1f}..{temps.max():.1f} degC"
+    )
+
+
+@scenario_app.command("example")
+def scenario_example() -> None:
+    """Print the built-in demo scenario as TOML (start your own from it)."""
+    from coldstart.scenario import example_scenario_text
+
+    sys.stdout.write(example_scenario_text())
+
+
+def main() -> None:
+    """Entry point: run the app; bad input exits 2 with one line per problem, no traceback."""
+    try:
+        app()
+    except InputError as exc:
+        for p in exc.problems:
+            err.print(f"error: {p}", markup=False, highlight=False, soft_wrap=True)
+        sys.exit(2)
+    except KeyboardInterrupt:
+        err.print("interrupted; nothing was written")
+        sys.exit(130)
+    except MemoryError:
+        err.print("error: out of memory; try fewer buildings or a shorter horizon")
+        sys.exit(1)
+    except Exception as exc:  # a bug, not bad input: still no traceback for the user
+        first = str(exc).splitlines()[0] if str(exc) else ""
+        err.print(
+            f"internal error: {type(exc).__name__}: {first} (set COLDSTART_DEBUG=1 for details)",
+            markup=False,
+        )
+        import os
+
+        if os.environ.get("COLDSTART_DEBUG"):
+            raise
+        sys.exit(1)
+
+
+if __name__ == "__main__":
+    main()

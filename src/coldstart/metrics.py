@@ -1,0 +1,242 @@
+"""Exposure accumulators and the assembly of a Result from a finished run.
+
+Exposure is counted where each person is: at home at the home's air temperature, in a shelter at
+the shelter's. Person-hours below each WHO-ladder threshold, degree-hours below 18 degC, with
+vulnerable residents counted apart (DESIGN.md, "Health thresholds").
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import numpy as np
+import pandas as pd
+
+from coldstart.result import EVENT_COLUMNS, Result
+
+THRESHOLDS_C = (18.0, 16.0, 12.0, 9.0, 5.0)
+"""Indoor temperature thresholds [degC]: WHO minimum 18; respiratory risk below 16;
+cardiovascular strain below 12; core temperature falls within 2 h below 9; significant
+hypothermia risk at 5 (DESIGN.md)."""
+
+COMFORT_C = 18.0
+"""Reference of degree-hours [degC] (WHO Housing and Health Guidelines, 2018)."""
+
+RESTORE_SHARE = 0.95
+"""Share of buildings with service that counts as restored."""
+
+
+@dataclass
+class Exposure:
+    """Running sums over the steps of one run."""
+
+    n: int
+    steps: int
+    person_hours_below: dict[float, float] = field(default_factory=dict)
+    vulnerable_person_hours_below_12c: float = 0.0
+    person_degree_hours_below_18c: float = 0.0
+    unmet_shelter_person_hours: float = 0.0
+    heat_not_served_mwh_th: float = 0.0
+    energy_not_served_mwh: float = 0.0
+    timeline: list[dict] = field(default_factory=list)
+
+    def __post_init__(self) -> None:
+        self.person_hours_below = {t: 0.0 for t in THRESHOLDS_C}
+        self.min_temp_c = np.full(self.n, np.inf)
+        self.min_worst_c = np.full(self.n, np.inf)
+        self.hours_no_heat = np.zeros(self.n)
+        self.hours_no_power = np.zeros(self.n)
+        self.hours_below_12c = np.zeros(self.n)
+        self.degree_hours_18 = np.zeros(self.n)
+        self.hours_to_12c = np.full(self.n, np.nan)
+        self.ever_no_heat = np.zeros(self.n, bool)
+        self.ever_no_power = np.zeros(self.n, bool)
+        self.heated_share = np.zeros(self.steps)
+        self.powered_share = np.zeros(self.steps)
+
+    def add(
+        self,
+        k: int,
+        dt_h: float,
+        temp_air_c: np.ndarray,
+        temp_worst_c: np.ndarray,
+        people_home: np.ndarray,
+        vulnerable_share: np.ndarray,
+        shelter_people: np.ndarray,
+        shelter_temp_c: np.ndarray,
+        unmet: np.ndarray,
+        heat_frac: np.ndarray,
+        has_power: np.ndarray,
+        residents: np.ndarray,
+        heat_need_mw: np.ndarray,
+    ) -> None:
+        """Accumulate one step [dt_h hours]."""
+        for thr in THRESHOLDS_C:
+            below = temp_air_c < thr
+            self.person_hours_below[thr] += dt_h * (
+                people_home[below].sum() + shelter_people[shelter_temp_c < thr].sum()
+            )
+        below12 = temp_air_c < 12.0
+        self.vulnerable_person_hours_below_12c += dt_h * (
+            (people_home * vulnerable_share)[below12].sum()
+        )
+        deficit = np.maximum(0.0, COMFORT_C - temp_air_c)
+        self.person_degree_hours_below_18c += dt_h * (
+            (people_home * deficit).sum()
+            + (shelter_people * np.maximum(0.0, COMFORT_C - shelter_temp_c)).sum()
+        )
+        self.unmet_shelter_person_hours += dt_h * float(unmet.sum())
+        self.heat_not_served_mwh_th += dt_h * float(((1.0 - heat_frac) * heat_need_mw).sum())
+        self.min_temp_c = np.minimum(self.min_temp_c, temp_air_c)
+        self.min_worst_c = np.minimum(self.min_worst_c, temp_worst_c)
+        no_heat = heat_frac < 0.5
+        self.hours_no_heat += dt_h * no_heat
+        self.hours_no_power += dt_h * ~has_power
+        self.hours_below_12c += dt_h * below12
+        self.degree_hours_18 += dt_h * deficit
+        first = below12 & np.isnan(self.hours_to_12c)
+        self.hours_to_12c[first] = (k + 1) * dt_h
+        self.ever_no_heat |= no_heat
+        self.ever_no_power |= ~has_power
+        self.heated_share[k] = 1.0 - no_heat.mean() if self.n else 1.0
+        self.powered_share[k] = has_power.mean() if self.n else 1.0
+
+
+def hours_to_restore(share: np.ndarray, dt_h: float, from_h: float | None) -> float | None:
+    """Hours from the first hit until the share of served buildings is back to 95 %.
+
+    Returns 0 when service never fell below 95 %, None when it is not back within the horizon.
+    """
+    if from_h is None:
+        return 0.0
+    k0 = int(np.floor(from_h / dt_h))
+    after = share[k0:]
+    if not (after < RESTORE_SHARE).any():
+        return 0.0
+    last_bad = int(np.flatnonzero(after < RESTORE_SHARE)[-1])
+    if last_bad == len(after) - 1:
+        return None
+    return round((k0 + last_bad + 1) * dt_h - from_h, 3)
+
+
+def build_result(
+    cc,
+    scenario,
+    seed: int,
+    ex: Exposure,
+    events: list[tuple],
+    damaged: dict,
+    sys_state: np.ndarray,
+    shelter_peak: np.ndarray,
+    schedule: list,
+    first_hit_h: float | None,
+    version: str,
+) -> Result:
+    """Assemble the Result (summary, timeline, per-building table, events) of a finished run."""
+    c = cc.city
+    b = c.buildings
+    start = pd.Timestamp(scenario.start)
+    ev = pd.DataFrame(events, columns=["hours", "kind", "asset_id", "detail"])
+    ev = ev.sort_values("hours", kind="stable").reset_index(drop=True)
+    ev.insert(0, "time", [(start + pd.Timedelta(hours=h)).isoformat() for h in ev.hours])
+    ev = ev[list(EVENT_COLUMNS)]
+    drained_ids = set(ev.asset_id[ev.kind == "drain"])
+    frozen_ids = set(ev.asset_id[ev.kind == "freeze"])
+    residents = b.residents.to_numpy(float)
+    timeline = pd.DataFrame(ex.timeline)
+    dt_h = scenario.step_h
+    buildings = pd.DataFrame(
+        {
+            "building_id": b.building_id,
+            "lon": b.lon,
+            "lat": b.lat,
+            "archetype": b.archetype,
+            "residents": b.residents,
+            "min_temp_c": np.round(ex.min_temp_c, 3),
+            "min_worst_flat_temp_c": np.round(ex.min_worst_c, 3),
+            "hours_without_heat": ex.hours_no_heat,
+            "hours_without_power": ex.hours_no_power,
+            "hours_below_12c": ex.hours_below_12c,
+            "hours_to_12c": ex.hours_to_12c,
+            "degree_hours_below_18c": np.round(ex.degree_hours_18, 3),
+            "drained": b.building_id.isin(drained_ids).to_numpy(),
+            "frozen": b.building_id.isin(frozen_ids).to_numpy(),
+        }
+    )
+    a = c.assets.set_index("asset_id")
+    assets = pd.DataFrame(
+        [
+            {
+                "asset_id": aid,
+                "kind": a.at[aid, "kind"],
+                "lon": a.at[aid, "lon"],
+                "lat": a.at[aid, "lat"],
+                "damage_state": d["state"],
+                "hit_h": d["hit_h"],
+                "restored_h": np.nan if d["restored_h"] is None else d["restored_h"],
+            }
+            for aid, d in damaged.items()
+        ],
+        columns=["asset_id", "kind", "lon", "lat", "damage_state", "hit_h", "restored_h"],
+    )
+    f = c.facilities.iloc[cc.shelter_fac]
+    shelters = pd.DataFrame(
+        {
+            "facility_id": f.facility_id.to_numpy(),
+            "kind": f.kind.to_numpy(),
+            "lon": f.lon.to_numpy(),
+            "lat": f.lat.to_numpy(),
+            "capacity_people": f.capacity_people.to_numpy(),
+            "peak_occupancy": shelter_peak,
+        }
+    )
+    r = lambda x: float(round(x, 3))  # noqa: E731
+    summary = {
+        "buildings_total": int(len(b)),
+        "residents_total": int(residents.sum()),
+        "buildings_lost_heat": int(ex.ever_no_heat.sum()),
+        "buildings_lost_power": int(ex.ever_no_power.sum()),
+        "peak_people_without_heat": int(timeline.people_without_heat.max()),
+        "peak_people_without_power": int(timeline.people_without_power.max()),
+        "person_hours_below_18c": r(ex.person_hours_below[18.0]),
+        "person_hours_below_16c": r(ex.person_hours_below[16.0]),
+        "person_hours_below_12c": r(ex.person_hours_below[12.0]),
+        "person_hours_below_9c": r(ex.person_hours_below[9.0]),
+        "person_hours_below_5c": r(ex.person_hours_below[5.0]),
+        "vulnerable_person_hours_below_12c": r(ex.vulnerable_person_hours_below_12c),
+        "person_degree_hours_below_18c": r(ex.person_degree_hours_below_18c),
+        "energy_not_served_mwh": r(ex.energy_not_served_mwh),
+        "heat_not_served_mwh_th": r(ex.heat_not_served_mwh_th),
+        "hours_to_restore_heat_95pct": hours_to_restore(ex.heated_share, dt_h, first_hit_h),
+        "hours_to_restore_power_95pct": hours_to_restore(ex.powered_share, dt_h, first_hit_h),
+        "buildings_drained": len(drained_ids),
+        "buildings_frozen": len(frozen_ids),
+        "peak_people_in_shelters": int(timeline.people_in_shelters.max()),
+        "unmet_shelter_demand_person_hours": r(ex.unmet_shelter_person_hours),
+        "min_temp_c": r(float(ex.min_temp_c.min())),
+        "assets_damaged": int(len(damaged)),
+        "assets_restored": int(sum(d["restored_h"] is not None for d in damaged.values())),
+        "seed": int(seed),
+    }
+    sched = pd.DataFrame(schedule, columns=["queue", "start_h", "end_h"])
+    sched["start"] = [(start + pd.Timedelta(hours=h)).isoformat() for h in sched.start_h]
+    sched["end"] = [(start + pd.Timedelta(hours=h)).isoformat() for h in sched.end_h]
+    meta = {
+        "city_name": c.name,
+        "scenario_name": scenario.name,
+        "start": start.isoformat(),
+        "horizon_h": scenario.horizon_h,
+        "step_min": scenario.step_min,
+        "seed": int(seed),
+        "coldstart_version": version,
+    }
+    return Result(
+        summary=summary,
+        timeline=timeline,
+        buildings=buildings,
+        events=ev,
+        assets=assets,
+        shelters=shelters,
+        outage_schedule=sched[["queue", "start", "end", "start_h", "end_h"]],
+        meta=meta,
+    )

@@ -1,0 +1,132 @@
+"""The Result of a run: summary, timeline, per-building table, events; and saving it.
+
+A Result is separate from the city and the scenario: it holds only what the run produced.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import pandas as pd
+
+from coldstart.atomic import atomic_dir
+
+SUMMARY_KEYS = (
+    "buildings_total",
+    "residents_total",
+    "buildings_lost_heat",
+    "buildings_lost_power",
+    "peak_people_without_heat",
+    "peak_people_without_power",
+    "person_hours_below_16c",
+    "person_hours_below_12c",
+    "person_hours_below_5c",
+    "person_degree_hours_below_18c",
+    "energy_not_served_mwh",
+    "heat_not_served_mwh_th",
+    "hours_to_restore_heat_95pct",
+    "hours_to_restore_power_95pct",
+    "buildings_drained",
+    "buildings_frozen",
+    "peak_people_in_shelters",
+    "seed",
+)
+"""Keys every ``summary.json`` has (issue 2)."""
+
+TIMELINE_COLUMNS = (
+    "time",
+    "hours",
+    "temp_outdoor_c",
+    "buildings_without_heat",
+    "people_without_heat",
+    "buildings_without_power",
+    "people_without_power",
+    "people_below_12c",
+    "people_in_shelters",
+    "load_demand_mw",
+    "load_served_mw",
+    "heat_served_mw_th",
+    "crews_working",
+    "alert_active",
+    "queues_off",
+)
+"""Columns of ``timeline.csv``, one row per thermal step."""
+
+BUILDING_COLUMNS = (
+    "building_id",
+    "lon",
+    "lat",
+    "archetype",
+    "residents",
+    "min_temp_c",
+    "min_worst_flat_temp_c",
+    "hours_without_heat",
+    "hours_without_power",
+    "hours_below_12c",
+    "hours_to_12c",
+    "degree_hours_below_18c",
+    "drained",
+    "frozen",
+)
+"""Columns of ``buildings.parquet``."""
+
+EVENT_COLUMNS = ("time", "hours", "kind", "asset_id", "detail")
+"""Columns of ``events.csv``."""
+
+
+@dataclass(frozen=True)
+class Result:
+    """What a run produced.
+
+    Parameters
+    ----------
+    summary : dict
+        Headline figures; at least :data:`SUMMARY_KEYS`. Units in the key names.
+    timeline : pandas.DataFrame
+        One row per step; :data:`TIMELINE_COLUMNS`.
+    buildings : pandas.DataFrame
+        One row per building; :data:`BUILDING_COLUMNS`.
+    events : pandas.DataFrame
+        Strike hits, damage, repair start/end, alerts, drains, freezes; :data:`EVENT_COLUMNS`.
+    assets : pandas.DataFrame
+        Damaged assets: ``asset_id, kind, lon, lat, damage_state, hit_h, restored_h``
+        (``restored_h`` NaN when not restored within the horizon).
+    shelters : pandas.DataFrame
+        ``facility_id, kind, lon, lat, capacity_people, peak_occupancy``.
+    outage_schedule : pandas.DataFrame
+        Rotating-outage windows applied: ``queue, start, end, start_h, end_h``.
+    meta : dict
+        City and scenario names, horizon, step, seed, coldstart version.
+    """
+
+    summary: dict
+    timeline: pd.DataFrame
+    buildings: pd.DataFrame
+    events: pd.DataFrame
+    assets: pd.DataFrame = field(default_factory=pd.DataFrame)
+    shelters: pd.DataFrame = field(default_factory=pd.DataFrame)
+    outage_schedule: pd.DataFrame = field(default_factory=pd.DataFrame)
+    meta: dict = field(default_factory=dict)
+
+    def save(self, out_dir: str | Path, report: bool = True) -> Path:
+        """Write the output folder atomically.
+
+        Files: ``summary.json``, ``timeline.csv``, ``buildings.parquet``, ``events.csv``,
+        ``assets.csv``, ``shelters.csv``, ``outage_schedule.csv`` and, when ``report`` is true, ``report.html``.
+        Either all land or none does.
+        """
+        with atomic_dir(out_dir) as tmp:
+            (tmp / "summary.json").write_text(json.dumps(self.summary, indent=2) + "\n")
+            self.timeline.to_csv(tmp / "timeline.csv", index=False)
+            self.buildings.to_parquet(tmp / "buildings.parquet", index=False)
+            self.events.to_csv(tmp / "events.csv", index=False)
+            self.assets.to_csv(tmp / "assets.csv", index=False)
+            self.shelters.to_csv(tmp / "shelters.csv", index=False)
+            self.outage_schedule.to_csv(tmp / "outage_schedule.csv", index=False)
+            if report:
+                from coldstart.report import write_report
+
+                write_report(self, tmp / "report.html")
+        return Path(out_dir)

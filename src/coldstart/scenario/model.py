@@ -1,0 +1,229 @@
+"""Scenario schema: what happens to the city (DESIGN.md, "The scenario").
+
+Every model forbids unknown keys, so a typo in a scenario file is reported by name instead of
+being silently ignored. Times are hours since the scenario's ``start``.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+
+ThreatType = Literal["ballistic", "cruise", "drone"]
+AssetKind = Literal[
+    "chp_plant",
+    "boiler_house",
+    "hv_substation",
+    "transformer_station",
+    "power_line",
+    "heat_main",
+    "pumping_station",
+]
+DamageState = Literal["none", "slight", "moderate", "extensive", "complete"]
+CrewType = Literal["power_lines", "substations", "heat_network", "plants", "plumbing"]
+Probability = float
+
+
+class Strict(BaseModel):
+    """Base of every scenario model: unknown keys are errors, values are not coerced loosely."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class ColdSnap(Strict):
+    """Outdoor temperature: a named cold snap or an hourly CSV.
+
+    ``kind = "cold_snap"``: a daily cycle between ``min_temp_c`` (at 06:00) and
+    ``min_temp_c + daily_amplitude_c`` (at 18:00), the shape of a clear anticyclonic cold spell.
+    ``kind = "csv"``: hourly values from ``csv`` (relative to the scenario file), with columns
+    ``hours`` (since start) or ``time`` (ISO), and ``temp_outdoor_c``.
+    """
+
+    kind: Literal["cold_snap", "constant", "csv"] = "cold_snap"
+    min_temp_c: float = Field(-20.0, ge=-60.0, le=30.0)
+    daily_amplitude_c: float = Field(5.0, ge=0.0, le=30.0)
+    csv: str | None = None
+
+    @model_validator(mode="after")
+    def _csv_needs_file(self) -> ColdSnap:
+        if self.kind == "csv" and not self.csv:
+            raise ValueError("kind = 'csv' needs a 'csv' file name")
+        return self
+
+
+class Hit(Strict):
+    """An explicit hit: this asset, this damage state (to replay a real event)."""
+
+    asset_id: str
+    damage: DamageState
+    repair_h: float | None = Field(None, gt=0.0, description="override the drawn repair time")
+    beyond_repair: bool = False
+
+
+class Wave(Strict):
+    """A strike wave: stochastic threats and/or explicit hits, at ``at_h`` hours after start."""
+
+    name: str = ""
+    at_h: float = Field(ge=0.0)
+    threats: dict[ThreatType, int] = Field(default_factory=dict)
+    interception: dict[ThreatType, Probability] = Field(default_factory=dict)
+    target_weights: dict[AssetKind, float] = Field(default_factory=dict)
+    hits: list[Hit] = Field(default_factory=list)
+
+    @field_validator("threats")
+    @classmethod
+    def _nonneg(cls, v: dict) -> dict:
+        for k, n in v.items():
+            if n < 0:
+                raise ValueError(f"threat count of {k} must be >= 0, got {n}")
+        return v
+
+    @field_validator("interception")
+    @classmethod
+    def _prob(cls, v: dict) -> dict:
+        for k, p in v.items():
+            if not 0.0 <= p <= 1.0:
+                raise ValueError(f"interception probability of {k} must be in [0, 1], got {p}")
+        return v
+
+    @field_validator("target_weights")
+    @classmethod
+    def _weights(cls, v: dict) -> dict:
+        for k, w in v.items():
+            if w < 0:
+                raise ValueError(f"target weight of {k} must be >= 0, got {w}")
+        return v
+
+
+class Window(Strict):
+    """A time window in hours since start."""
+
+    start_h: float = Field(ge=0.0)
+    end_h: float = Field(gt=0.0)
+
+    @model_validator(mode="after")
+    def _ordered(self) -> Window:
+        if self.end_h <= self.start_h:
+            raise ValueError(f"end_h ({self.end_h}) must be after start_h ({self.start_h})")
+        return self
+
+
+class Alerts(Strict):
+    """Air-raid alerts: one around every wave, random ones, and explicit windows.
+
+    Crews stop during alerts and resume ``clearance_h`` after the all-clear (DESIGN.md,
+    "Restoration").
+    """
+
+    with_waves: bool = True
+    before_wave_h: float = Field(1.0, ge=0.0)
+    after_wave_h: float = Field(2.0, ge=0.0)
+    random_per_day: float = Field(1.0, ge=0.0, le=48.0)
+    mean_duration_h: float = Field(2.0, gt=0.0, le=48.0)
+    clearance_h: float = Field(0.5, ge=0.0, le=24.0)
+    windows: list[Window] = Field(default_factory=list)
+
+
+class Crews(Strict):
+    """Repair crews available, by type (counts)."""
+
+    power_lines: int = Field(10, ge=0)
+    substations: int = Field(4, ge=0)
+    heat_network: int = Field(8, ge=0)
+    plants: int = Field(2, ge=0)
+    plumbing: int = Field(10, ge=0)
+
+
+class GridPolicy(Strict):
+    """The city's electricity supply from outside and demand response to cold.
+
+    ``national_import_mw`` caps the import from the national grid (None: no cap). A schedule of
+    ``[from_h, mw]`` pairs overrides it from each ``from_h`` on (a deficit that varies by day).
+    """
+
+    national_import_mw: float | None = Field(None, ge=0.0)
+    import_schedule: list[tuple[float, float]] = Field(default_factory=list)
+    demand_per_c_below_0: float = Field(
+        0.01, ge=0.0, le=0.1, description="relative demand increase per degC below 0 degC"
+    )
+    heater_kw_per_resident: float = Field(
+        0.5, ge=0.0, le=5.0, description="electric heater load of an unheated home, kW/resident"
+    )
+
+    @field_validator("import_schedule")
+    @classmethod
+    def _schedule(cls, v: list) -> list:
+        for from_h, mw in v:
+            if from_h < 0 or mw < 0:
+                raise ValueError(f"import_schedule entries must be >= 0, got [{from_h}, {mw}]")
+        return v
+
+
+class Policies(Strict):
+    """Policies by name."""
+
+    dispatch: Literal["fifo"] = "fifo"
+    drain: Literal["drain_at_signal", "keep_circulating", "never"] = "drain_at_signal"
+    shedding: Literal["rotating_queues"] = "rotating_queues"
+
+
+class People(Strict):
+    """Residents' behaviour (DESIGN.md, "People and shelters")."""
+
+    at_home_night: Probability = Field(0.95, ge=0.0, le=1.0)
+    at_home_day: Probability = Field(0.6, ge=0.0, le=1.0)
+    leave_below_c: float = Field(14.0, le=25.0, description="homes colder than this send people")
+    leave_share_per_c: float = Field(
+        0.06, ge=0.0, le=1.0, description="share of those at home leaving per degC below"
+    )
+    leave_share_max: Probability = Field(0.6, ge=0.0, le=1.0)
+    walk_limit_km: float = Field(1.5, gt=0.0, le=20.0)
+    shelters_open_h: float = Field(0.0, ge=0.0, description="hour the city opens shelters")
+
+
+class Scenario(Strict):
+    """A scenario: weather, strikes, truces, alerts, crews, policies and people."""
+
+    name: str = "scenario"
+    description: str = ""
+    start: datetime
+    horizon_h: float = Field(gt=0.0, le=1440.0, description="at most 60 days")
+    step_min: int = Field(10, ge=1, le=60)
+    seed: int = Field(0, ge=0)
+    setpoint_c: float = Field(20.0, ge=10.0, le=26.0)
+    weather: ColdSnap = Field(default_factory=ColdSnap)
+    grid: GridPolicy = Field(default_factory=GridPolicy)
+    strikes: list[Wave] = Field(default_factory=list)
+    truces: list[Window] = Field(default_factory=list)
+    alerts: Alerts = Field(default_factory=Alerts)
+    crews: Crews = Field(default_factory=Crews)
+    policies: Policies = Field(default_factory=Policies)
+    people: People = Field(default_factory=People)
+
+    @field_validator("step_min")
+    @classmethod
+    def _divides_hour(cls, v: int) -> int:
+        if 60 % v != 0:
+            raise ValueError(f"step_min must divide 60 (1, 2, 3, 4, 5, 6, 10, 12, 15, 20, 30, 60), got {v}")
+        return v
+
+    @model_validator(mode="after")
+    def _waves_in_horizon(self) -> Scenario:
+        for i, w in enumerate(self.strikes):
+            if w.at_h >= self.horizon_h:
+                raise ValueError(
+                    f"strikes[{i}].at_h = {w.at_h} is not before horizon_h = {self.horizon_h}"
+                )
+        return self
+
+    @property
+    def steps(self) -> int:
+        """Number of thermal steps in the horizon."""
+        return int(round(self.horizon_h * 60 / self.step_min))
+
+    @property
+    def step_h(self) -> float:
+        """Thermal step [h]."""
+        return self.step_min / 60.0

@@ -1,0 +1,92 @@
+"""Strike waves: leakers through air defence, targets, damage states (first version).
+
+Each threat is intercepted independently with the wave's probability for its type; each leaker
+hits one asset drawn with probability proportional to the wave's weight for its kind; the damage
+state comes from the fragility table by threat and protection level. An asset hit twice keeps the
+worse state. Explicit hits replay a known event. Waves inside a truce window do not come.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+
+from coldstart.scenario.model import Scenario, Wave
+from coldstart.scenario.tables import DAMAGE_STATES, fragility
+
+
+@dataclass(frozen=True)
+class Damage:
+    """One asset damaged by one wave."""
+
+    asset_id: str
+    state: str
+    at_h: float
+    threat: str  # "ballistic", "cruise", "drone" or "explicit"
+    repair_h: float | None = None
+    beyond_repair: bool = False
+
+
+@dataclass(frozen=True)
+class WaveOutcome:
+    """What a wave did: threat counts, leakers, and damage."""
+
+    wave: Wave
+    launched: dict[str, int]
+    leaked: dict[str, int]
+    damage: list[Damage]
+    cancelled_by_truce: bool = False
+
+
+def in_truce(scenario: Scenario, t_h: float) -> bool:
+    """Whether ``t_h`` falls inside a truce window."""
+    return any(w.start_h <= t_h < w.end_h for w in scenario.truces)
+
+
+def resolve_wave(wave: Wave, assets: pd.DataFrame, rng: np.random.Generator) -> WaveOutcome:
+    """Draw the outcome of one wave.
+
+    Parameters
+    ----------
+    wave : Wave
+        Threat counts, interception probabilities, target weights, explicit hits.
+    assets : pandas.DataFrame
+        The city's assets table (``asset_id``, ``kind``, ``protection_level``).
+    rng : numpy.random.Generator
+        Source of every random draw.
+    """
+    frag = fragility()
+    kinds = assets["kind"].to_numpy()
+    weights = np.array([wave.target_weights.get(k, 0.0) for k in kinds], dtype=float)
+    launched, leaked, worst = {}, {}, {}
+    order = {s: i for i, s in enumerate(DAMAGE_STATES)}
+    for threat in ("ballistic", "cruise", "drone"):
+        n = int(wave.threats.get(threat, 0))
+        launched[threat] = n
+        p_int = float(wave.interception.get(threat, 0.0))
+        k = int(rng.binomial(n, 1.0 - p_int)) if n else 0
+        leaked[threat] = k
+        if k == 0 or weights.sum() <= 0:
+            continue
+        targets = rng.choice(len(assets), size=k, p=weights / weights.sum())
+        for t in targets:
+            prot = assets["protection_level"].iat[t]
+            probs = frag.loc[(threat, prot), [f"p_{s}" for s in DAMAGE_STATES]].to_numpy(float)
+            state = DAMAGE_STATES[int(rng.choice(len(DAMAGE_STATES), p=probs))]
+            aid = assets["asset_id"].iat[t]
+            if state == "none":
+                continue
+            prev = worst.get(aid)
+            if prev is None or order[state] > order[prev.state]:
+                worst[aid] = Damage(aid, state, wave.at_h, threat)
+    for hit in wave.hits:
+        if hit.damage == "none":
+            continue
+        prev = worst.get(hit.asset_id)
+        if prev is None or order[hit.damage] >= order[prev.state]:
+            worst[hit.asset_id] = Damage(
+                hit.asset_id, hit.damage, wave.at_h, "explicit", hit.repair_h, hit.beyond_repair
+            )
+    return WaveOutcome(wave, launched, leaked, list(worst.values()))

@@ -1,0 +1,420 @@
+"""The runner: ``simulate(city, scenario, seed) -> Result``.
+
+An event queue (strike waves, repairs done, alerts) plus a fixed thermal step. At each step:
+damage and repairs change the topology; the grid balances supply against demand per island and
+sheds load by rotating queues; the heat network delivers what its working sources can reach;
+buildings cool or warm (exact two-node RC step); pipe water cools, is drained or freezes; people
+move to shelters; exposure accumulates. The city and scenario are never mutated.
+"""
+
+from __future__ import annotations
+
+import heapq
+from collections.abc import Callable
+
+import numpy as np
+import pandas as pd
+
+from coldstart import __version__
+from coldstart.city.model import City
+from coldstart.compiled import CompiledCity, compile_city
+from coldstart.grid.balance import QueueState, balance
+from coldstart.grid.model import find_islands
+from coldstart.heat.model import (
+    DESIGN_OUTDOOR_C,
+    delivered_fraction,
+    heat_components,
+    heat_demand_mw_th,
+)
+from coldstart.metrics import Exposure, build_result
+from coldstart.people.shelter import (
+    SHELTER_TEMP_C,
+    ShelterIndex,
+    assign,
+    at_home_share,
+    leave_share,
+)
+from coldstart.restore.repairs import RepairBook
+from coldstart.result import Result
+from coldstart.scenario.alerts import alert_windows, step_masks
+from coldstart.scenario.model import Scenario
+from coldstart.scenario.strikes import in_truce, resolve_wave
+from coldstart.scenario.weather import outdoor_temperature_c
+from coldstart.thermal.freezing import (
+    CIRCULATING_WATER_C,
+    DRAIN_SIGNAL_C,
+    FREEZE_LATENT_KH,
+    space_temp_c,
+    step_water,
+)
+from coldstart.thermal.rc import RCStepper
+
+PERSON_GAIN_W = 90.0
+"""Heat from one person at home [W] (DESIGN.md: ~80-100 W)."""
+
+APPLIANCE_GAIN_W_M2 = 2.0
+"""Heat from appliances and lighting while a home has power [W per m2 floor] (ISO 13790 Annex G
+residential internal gains, ~2-4 W/m2 incl. people; first estimate)."""
+
+HEAT_RECOVERY_GAIN = 2.0
+"""Proportional gain of the heating control on the indoor deficit [-]: delivered heat rises by
+``gain x UA x (setpoint - Ta)`` so cold flats recover, capped at the design output."""
+
+WITHOUT_HEAT_FRACTION = 0.5
+"""A building counts as without heat when it gets less than this share of its demand."""
+
+REFILL_H = 24.0
+"""Refilling, pressure-testing and restarting a drained building's system [h]; with the
+warm-up of its flats about two days pass before flats are warm again (DESIGN.md)."""
+
+FROZEN_REPAIR_H = 120.0
+"""Pipe and radiator repair of a frozen building before it can be refilled [h] (first estimate;
+DESIGN.md: a frozen one needs pipe and radiator repair)."""
+
+FACILITY_LOSS_W_M2K = 1.5
+"""Heat loss of public buildings per m2 floor [W/(m2 K)], as Soviet-era blocks (DESIGN.md)."""
+
+OK, DRAINED, FROZEN = 0, 1, 2
+SYSTEM_STATE = {OK: "ok", DRAINED: "drained", FROZEN: "frozen"}
+
+
+def simulate(
+    city: City | CompiledCity,
+    scenario: Scenario,
+    seed: int | None = None,
+    progress: Callable[[int, int], None] | None = None,
+) -> Result:
+    """Simulate a scenario on a city.
+
+    Parameters
+    ----------
+    city : City or CompiledCity
+        The city (compiled here if not already).
+    scenario : Scenario
+        What happens.
+    seed : int, optional
+        Seed of every random draw; defaults to ``scenario.seed``. Same seed, same Result.
+    progress : callable, optional
+        Called as ``progress(step, steps)`` after each step.
+
+    Returns
+    -------
+    Result
+    """
+    cc = city if isinstance(city, CompiledCity) else compile_city(city)
+    seed = scenario.seed if seed is None else int(seed)
+    streams = np.random.SeedSequence(seed).spawn(4)
+    rng_strike, rng_repair, rng_alert, _ = (np.random.default_rng(s) for s in streams)
+    c = cc.city
+    steps, dt_h = scenario.steps, scenario.step_h
+    temp_out = outdoor_temperature_c(scenario)
+    windows = alert_windows(scenario, rng_alert)
+    alert_active, crews_stopped = step_masks(windows, steps, dt_h, scenario.alerts.clearance_h)
+    start = pd.Timestamp(scenario.start)
+
+    nb, nf = cc.n_build, cc.n_fac
+    b = c.buildings
+    residents = b.residents.to_numpy(float)
+    mobile = 1.0 - b.immobile_share.to_numpy(float)
+    vulnerable = b.vulnerable_share.to_numpy(float)
+    area = b.floor_area_m2.to_numpy(float)
+    design_mw = b.heat_demand_mw_th.to_numpy(float)
+    district = cc.b_heat_node >= 0
+    electric = cc.b_heat_supply == "electric"
+    setpoint = scenario.setpoint_c
+    f = c.facilities
+    f_district = cc.f_heat_node >= 0
+    f_design_mw = np.where(
+        f_district,
+        FACILITY_LOSS_W_M2K * f.floor_area_m2.to_numpy(float) * (setpoint - DESIGN_OUTDOOR_C) / 1e6,
+        0.0,
+    )
+    src = c.heat_sources
+    src_cap = src.capacity_mw_th.to_numpy(float)
+    pumps = c.pumping_stations
+
+    stepper = RCStepper.build(cc.rc, dt_h * 3600.0)
+    stepper_w = RCStepper.build(cc.rc_worst, dt_h * 3600.0)
+    ua, ua_w = cc.rc.ua_w_k, cc.rc_worst.ua_w_k
+    ta = np.full(nb, setpoint)
+    tm = ta.copy()
+    ta_w, tm_w = ta.copy(), tm.copy()
+    t_water = np.full(nb, CIRCULATING_WATER_C)
+    ice = np.zeros(nb)
+    sys_state = np.full(nb, OK)
+    sys_ready_h = np.zeros(nb)  # when a drained/frozen system can take heat again
+    back_fuel = {
+        "pump": pumps.backup_fuel_h.to_numpy(float) * (pumps.backup_power_kw > 0).to_numpy(),
+        "source": src.backup_fuel_h.to_numpy(float) * (src.backup_power_kw > 0).to_numpy(),
+        "facility": f.backup_fuel_h.to_numpy(float) * (f.backup_power_kw > 0).to_numpy(),
+    }
+
+    grid = cc.grid
+    bus_out = np.zeros(grid.n_bus, np.int64)
+    branch_out = np.zeros(len(grid.branch_from), np.int64)
+    gen_out = np.zeros(len(grid.gen_label), np.int64)
+    src_out = np.zeros(len(src), np.int64)
+    pipe_out = np.zeros(len(cc.heat.pipe_ids), np.int64)
+    pump_out = np.zeros(len(pumps), np.int64)
+    counters = {
+        "grid.bus": bus_out,
+        "grid.line": branch_out,
+        "grid.trafo": branch_out,
+        "grid.gen": gen_out,
+        "heat_sources": src_out,
+        "heat_pipes": pipe_out,
+        "pumping_stations": pump_out,
+    }
+    ae = cc.assets
+    damaged: dict[str, dict] = {}
+
+    def apply(asset_id: str, sign: int) -> None:
+        i = ae.index[asset_id]
+        counters[ae.ref_table[i]][ae.pos[i]] += sign
+        if ae.gen_pos[i] >= 0:
+            gen_out[ae.gen_pos[i]] += sign
+
+    events: list[tuple] = []
+
+    def log(t_h: float, kind: str, asset_id: str = "", detail: str = "") -> None:
+        events.append((t_h, kind, asset_id, detail))
+
+    queue: list[tuple[float, int, str, object]] = []
+    for k, wave in enumerate(scenario.strikes):
+        heapq.heappush(queue, (wave.at_h, k, "wave", wave))
+    for s, e in windows:
+        log(s, "alert_start", "", f"until {e:.2f} h")
+        log(e, "alert_end")
+
+    book = RepairBook(scenario.crews.model_dump())
+    qstate = QueueState()
+    shelter_index = ShelterIndex.build(cc.b_xy_m, cc.shelter_xy_m, scenario.people.walk_limit_km)
+    sh_kind = f.kind.to_numpy(object)[cc.shelter_fac]
+    sh_cap = f.capacity_people.to_numpy(np.int64)[cc.shelter_fac]
+    sh_temp = np.array([SHELTER_TEMP_C[k] for k in sh_kind])
+    sheltered = np.zeros(nb, np.int64)
+    occupancy = np.zeros(len(cc.shelter_fac), np.int64)
+    unmet = np.zeros(nb, np.int64)
+    peak_occ = np.zeros(len(cc.shelter_fac), np.int64)
+
+    imp_sched = sorted(scenario.grid.import_schedule)
+    base_cap = scenario.grid.national_import_mw
+    extra_mw = np.zeros(nb)  # heaters and electric heating, from the previous step [MW]
+    islands = None
+    labels = None
+    prev_noflow = None
+    ex = Exposure(nb, steps)
+    cons = cc.consumers
+    sl_b, sl_f = cons.slice("building", nb), cons.slice("facility", nf)
+    topo_dirty = True
+
+    for k in range(steps):
+        t = k * dt_h
+        to = float(temp_out[k])
+        while queue and queue[0][0] < t + dt_h - 1e-9:
+            at_h, _, _, wave = heapq.heappop(queue)
+            if in_truce(scenario, at_h):
+                log(at_h, "wave_cancelled", "", f"{wave.name or 'wave'}: inside a truce window")
+                continue
+            out = resolve_wave(wave, c.assets, rng_strike)
+            detail = ", ".join(
+                f"{th}: {out.launched[th]} launched, {out.launched[th] - out.leaked[th]} "
+                f"intercepted" for th in out.launched if out.launched[th]
+            )
+            log(at_h, "wave", "", f"{wave.name or 'wave'}: {detail or 'explicit hits'}")
+            for dmg in out.damage:
+                i = ae.index[dmg.asset_id]
+                log(at_h, "hit", dmg.asset_id, f"{dmg.threat}: {dmg.state}")
+                if dmg.asset_id not in damaged:
+                    apply(dmg.asset_id, +1)
+                    damaged[dmg.asset_id] = {"state": dmg.state, "hit_h": at_h, "restored_h": None}
+                else:
+                    damaged[dmg.asset_id].update(state=dmg.state, restored_h=None)
+                task = book.add(dmg, ae.kind[i], rng_repair, ae.dn_mm[i])
+                if not np.isfinite(task.remaining_h):
+                    log(at_h, "beyond_repair", dmg.asset_id, "not repairable within the horizon")
+                topo_dirty = True
+        started, finished, working = book.step(t, dt_h, bool(crews_stopped[k]))
+        for task in started:
+            log(t, "repair_start", task.asset_id, f"{task.crew_type}, {task.work_h:.1f} h of work")
+        for task in finished:
+            log(task.done_h, "repair_end", task.asset_id, task.state)
+            apply(task.asset_id, -1)
+            damaged[task.asset_id]["restored_h"] = task.done_h
+            topo_dirty = True
+        if topo_dirty:
+            islands = find_islands(grid, bus_out > 0, branch_out > 0, gen_out > 0)
+            topo_dirty = False
+
+        # --- grid: demand with temperature dependence and heaters, then the balance ----------
+        cold = 1.0 + scenario.grid.demand_per_c_below_0 * max(0.0, -to)
+        demand = cons.p_mw * np.where(cons.group <= 1, cold, 1.0)
+        demand[sl_b] += extra_mw
+        gen_avail = cc.gen_cap_mw * (gen_out == 0)
+        cap = base_cap if base_cap is not None else np.inf
+        for from_h, mw in imp_sched:
+            if t >= from_h:
+                cap = mw
+        bal = balance(
+            islands, cons.bus, demand, cons.queue, grid.gen_bus, gen_avail, grid.ext_bus,
+            cap, qstate, t, dt_h,
+        )  # fmt: skip
+        powered = bal.served >= 0.999
+        b_power = powered[sl_b]
+
+        def on_backup(kind: str, grid_ok: np.ndarray) -> np.ndarray:
+            fuel = back_fuel[kind]
+            use = ~grid_ok & (fuel > 0)
+            fuel[use] = np.maximum(0.0, fuel[use] - dt_h)
+            return grid_ok | use
+
+        pump_ok = (pump_out == 0) & on_backup("pump", powered[cc.pump_consumer])
+        chp_running = (cc.src_gen_pos >= 0) & (gen_out[np.maximum(cc.src_gen_pos, 0)] == 0)
+        aux_ok = powered[cc.src_aux_consumer] | chp_running
+        src_ok = (src_out == 0) & on_backup("source", aux_ok)
+        fac_power = on_backup("facility", powered[sl_f])
+
+        # --- heat network ----------------------------------------------------------------------
+        noflow = pipe_out > 0
+        if len(pumps):
+            noflow = noflow.copy()
+            noflow[cc.heat.pump_pipe[~pump_ok]] = True
+        if labels is None or not np.array_equal(noflow, prev_noflow):
+            labels = heat_components(cc.heat, noflow)
+            prev_noflow = noflow
+        takes_water = district & (sys_state == OK) & (sys_ready_h <= t)
+        b_dem = heat_demand_mw_th(design_mw, to, setpoint) * takes_water
+        f_dem = heat_demand_mw_th(f_design_mw, to, setpoint) * f_district
+        cons_node = np.concatenate([cc.b_heat_node[district], cc.f_heat_node[f_district]])
+        cons_dem = np.concatenate([b_dem[district], f_dem[f_district]])
+        frac_all = delivered_fraction(
+            labels, cc.heat.source_node, src_cap * src_ok, cons_node, cons_dem
+        )
+        frac = np.zeros(nb)
+        frac[district] = frac_all[: district.sum()] * takes_water[district]
+        frac[~district] = b_power[~district].astype(float)
+        f_heat = np.ones(nf)
+        f_heat[f_district] = frac_all[district.sum() :]
+        # a node reachable from a working source (even short of capacity) keeps circulating
+        src_parts = np.zeros(int(labels.max()) + 1, bool)
+        src_parts[labels[cc.heat.source_node[src_ok]]] = True
+        connected = np.zeros(nb, bool)
+        connected[district] = src_parts[labels[cc.b_heat_node[district]]]
+
+        # --- people at home and internal gains -------------------------------------------------
+        hod = (start.hour + start.minute / 60.0 + t) % 24.0
+        home_share = at_home_share(hod, scenario.people.at_home_night, scenario.people.at_home_day)
+        people_home = np.maximum(0.0, residents * home_share - sheltered)
+        gains = PERSON_GAIN_W * people_home + APPLIANCE_GAIN_W_M2 * area * b_power
+        q_max = ua * (setpoint - DESIGN_OUTDOOR_C)
+        need = np.clip(ua * (setpoint - to) - gains + HEAT_RECOVERY_GAIN * ua * (setpoint - ta), 0, q_max)
+        q_heat = frac * need
+        heater_kw = scenario.grid.heater_kw_per_resident * people_home
+        heaters_on = b_power & ~electric & (frac < WITHOUT_HEAT_FRACTION)
+        q_heater = np.where(heaters_on, np.minimum(heater_kw * 1e3, need - q_heat), 0.0)
+        extra_mw = (q_heater + np.where(electric, q_heat, 0.0)) / 1e6
+        q_w_worst = frac * np.clip(
+            ua_w * (setpoint - to) - gains + HEAT_RECOVERY_GAIN * ua_w * (setpoint - ta_w),
+            0,
+            ua_w * (setpoint - DESIGN_OUTDOOR_C),
+        )
+        ta, tm = stepper.step(ta, tm, to, q_heat + q_heater + gains)
+        ta_w, tm_w = stepper_w.step(ta_w, tm_w, to, q_w_worst + q_heater + gains)
+
+        # --- pipe water: drain signal and freezing (district buildings) -------------------------
+        policy = scenario.policies.drain
+        circulating = district & (sys_state == OK) & (
+            (frac > 0) | ((policy == "keep_circulating") & connected)
+        )
+        t_water, ice = step_water(t_water, ice, circulating, space_temp_c(to, ta), dt_h)
+        live = district & (sys_state == OK)
+        if policy == "drain_at_signal":
+            drain = live & ~circulating & (t_water <= DRAIN_SIGNAL_C)
+            for i in np.flatnonzero(drain):
+                log(t + dt_h, "drain", str(b.building_id.iat[i]), "water at the +5 degC signal")
+            sys_state[drain] = DRAINED
+            sys_ready_h[drain] = np.inf
+        freeze = live & (sys_state == OK) & (ice >= FREEZE_LATENT_KH)
+        for i in np.flatnonzero(freeze):
+            log(t + dt_h, "freeze", str(b.building_id.iat[i]), "water froze in unheated pipes")
+        sys_state[freeze] = FROZEN
+        sys_ready_h[freeze] = np.inf
+        # a drained or frozen system restarts once its node could get heat again
+        waiting = (sys_state != OK) & np.isinf(sys_ready_h) & connected
+        sys_ready_h[waiting] = t + np.where(
+            sys_state[waiting] == FROZEN, FROZEN_REPAIR_H + REFILL_H, REFILL_H
+        )
+        back = (sys_state != OK) & (sys_ready_h <= t + dt_h)
+        for i in np.flatnonzero(back):
+            log(t + dt_h, "refilled", str(b.building_id.iat[i]), SYSTEM_STATE[sys_state[i]])
+        sys_state[back] = OK
+        t_water[back] = CIRCULATING_WATER_C
+        ice[back] = 0.0
+
+        # --- shelters: hourly ------------------------------------------------------------------
+        if k % max(1, int(round(1.0 / dt_h))) == 0:
+            p = scenario.people
+            open_now = t >= p.shelters_open_h
+            sh_power = fac_power[cc.shelter_fac]
+            sh_heat = np.where(sh_kind == "school", f_heat[cc.shelter_fac] >= 0.5, True)
+            works = open_now & sh_power & sh_heat
+            home_all = residents * home_share
+            want = np.floor(
+                home_all * mobile * leave_share(ta, p.leave_below_c, p.leave_share_per_c, p.leave_share_max)
+            ).astype(np.int64)
+            sheltered, occupancy, unmet = assign(shelter_index, want, ta, sh_cap * works)
+            peak_occ = np.maximum(peak_occ, occupancy)
+            people_home = np.maximum(0.0, home_all - sheltered)
+
+        ex.add(
+            k=k,
+            dt_h=dt_h,
+            temp_air_c=ta,
+            temp_worst_c=ta_w,
+            people_home=people_home,
+            vulnerable_share=vulnerable,
+            shelter_people=occupancy,
+            shelter_temp_c=sh_temp,
+            unmet=unmet,
+            heat_frac=frac,
+            has_power=b_power,
+            residents=residents,
+            heat_need_mw=heat_demand_mw_th(design_mw, to, setpoint),
+        )
+        ex.timeline.append(
+            {
+                "time": (start + pd.Timedelta(hours=t)).isoformat(),
+                "hours": round(t, 4),
+                "temp_outdoor_c": round(to, 2),
+                "buildings_without_heat": int((frac < WITHOUT_HEAT_FRACTION).sum()),
+                "people_without_heat": float(residents[frac < WITHOUT_HEAT_FRACTION].sum()),
+                "buildings_without_power": int((~b_power).sum()),
+                "people_without_power": float(residents[~b_power].sum()),
+                "people_below_12c": float(people_home[ta < 12.0].sum()),
+                "people_in_shelters": int(occupancy.sum()),
+                "load_demand_mw": round(bal.demand_mw, 3),
+                "load_served_mw": round(bal.served_mw, 3),
+                "heat_served_mw_th": round(float((cons_dem * frac_all).sum()), 3),
+                "crews_working": int(working),
+                "alert_active": bool(alert_active[k]),
+                "queues_off": bal.queues_off,
+            }
+        )
+        ex.energy_not_served_mwh += (bal.demand_mw - bal.served_mw) * dt_h
+        if progress is not None:
+            progress(k + 1, steps)
+
+    first_hit = min((d["hit_h"] for d in damaged.values()), default=None)
+    return build_result(
+        cc=cc,
+        scenario=scenario,
+        seed=seed,
+        ex=ex,
+        events=events,
+        damaged=damaged,
+        sys_state=sys_state,
+        shelter_peak=peak_occ,
+        schedule=qstate.schedule,
+        first_hit_h=first_hit,
+        version=__version__,
+    )

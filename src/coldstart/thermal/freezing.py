@@ -1,0 +1,78 @@
+"""Water in a building's least protected heating pipes: cooling, drain signal, freezing.
+
+Water freezes first in stairwells, basements, building substations and outdoor branches, not in
+flats (DESIGN.md, "Freezing and draining"). The least protected pipe sits in a space whose
+temperature lies between outdoors and the flats; with no circulation its water cools toward
+that space's temperature as a single RC node, then freezes once enough latent heat is gone.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+SPACE_INDOOR_WEIGHT = 0.25
+"""Weight of the flats' temperature in the unheated space around the pipes [-].
+
+Stairwell/basement temperature = To + 0.25 (Ta - To): unheated stairwells of Soviet blocks sit
+much nearer outdoor than indoor temperature in frost (first estimate; issue 3 calibrates)."""
+
+CIRCULATING_WATER_C = 40.0
+"""Temperature of circulating water in the building's system [degC] (reduced-temperature
+schedule return water, Kharkiv Dec 2025 practice of keeping circulation at low supply temp)."""
+
+WATER_TAU_H = 4.6
+"""Time constant of water in the least protected pipes [h]. Calibrated so that water at 40 degC
+reaches 0 degC in 7 h at -20 degC outdoors with flats at ~15 degC (space at -11 degC):
+40 -> 0 toward -11.25 takes 4.6 h x ln(51.25 / 11.25) = 7.0 h; Ukrainian engineers, 2026:
+6-8 h (DESIGN.md)."""
+
+FREEZE_LATENT_KH = 90.0
+"""Cold (K h below 0 degC of the surrounding space) the pipe water must lose after reaching
+0 degC before ice blocks it [K h]. At -20 degC outdoors the space is about -11 degC, so
+freezing starts ~8 h after the water reaches 0 degC, 15 h after circulation stops; Ukrainian
+engineers, 2026: freezing starts in low parts after 12-18 h (DESIGN.md)."""
+
+DRAIN_SIGNAL_C = 5.0
+"""Kyiv's rule: drain the system when its water falls to +5 degC with no circulation."""
+
+
+def space_temp_c(temp_out_c: float, temp_air_c: np.ndarray) -> np.ndarray:
+    """Temperature of the unheated space around the least protected pipes [degC]."""
+    return temp_out_c + SPACE_INDOOR_WEIGHT * (temp_air_c - temp_out_c)
+
+
+def step_water(
+    temp_water_c: np.ndarray,
+    ice_kh: np.ndarray,
+    circulating: np.ndarray,
+    space_c: np.ndarray,
+    dt_h: float,
+) -> tuple[np.ndarray, np.ndarray]:
+    """Advance the pipe water one step.
+
+    Parameters
+    ----------
+    temp_water_c : numpy.ndarray
+        Water temperature [degC].
+    ice_kh : numpy.ndarray
+        Latent cold accumulated at 0 degC [K h].
+    circulating : numpy.ndarray of bool
+        Whether warm water circulates (heat delivered).
+    space_c : numpy.ndarray
+        Temperature around the pipes [degC].
+    dt_h : float
+        Step [h].
+
+    Returns
+    -------
+    tuple of numpy.ndarray
+        New water temperature [degC] and latent cold [K h]. Inputs are not modified.
+    """
+    decay = np.exp(-dt_h / WATER_TAU_H)
+    cooled = space_c + (temp_water_c - space_c) * decay
+    at_zero = cooled <= 0.0
+    new_temp = np.where(at_zero & (space_c < 0.0), 0.0, cooled)
+    new_ice = np.where(at_zero, ice_kh + np.maximum(0.0, -space_c) * dt_h, 0.0)
+    new_temp = np.where(circulating, CIRCULATING_WATER_C, new_temp)
+    new_ice = np.where(circulating, 0.0, new_ice)
+    return new_temp, new_ice
