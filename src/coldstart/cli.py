@@ -102,7 +102,9 @@ def demo(
         "coldstart-out/demo"
     ),
     seed: Annotated[int | None, typer.Option(help="seed of the run (default: scenario's)")] = None,
-    buildings: Annotated[int, typer.Option(help="buildings in the sample city")] = DEFAULT_BUILDINGS,
+    buildings: Annotated[
+        int, typer.Option(help="buildings in the sample city")
+    ] = DEFAULT_BUILDINGS,
 ) -> None:
     """Run the built-in scenario (night strike at -20 degC, 7 days) on the sample city."""
     from coldstart.city.synth import synth_city
@@ -171,19 +173,24 @@ def city_check(city_dir: Annotated[Path, typer.Argument(help="city folder")]) ->
 @scenario_app.command("check")
 def scenario_check(
     scenario_file: Annotated[Path, typer.Argument(help="scenario TOML file")],
-    city_dir: Annotated[Path | None, typer.Option("--city", help="check ids against this city")] = None,
+    city_dir: Annotated[
+        Path | None, typer.Option("--city", help="check ids against this city")
+    ] = None,
 ) -> None:
     """Validate a scenario file (and, with --city, the ids it names) and list every problem."""
     from coldstart.city import load_city
-    from coldstart.scenario import check_against_city, load_scenario
+    from coldstart.scenario import check_against_city, load_scenario, notes_against_city
     from coldstart.scenario.weather import outdoor_temperature_c
 
     scenario = load_scenario(scenario_file)
     temps = outdoor_temperature_c(scenario)
     if city_dir is not None:
-        problems = check_against_city(scenario, load_city(city_dir), str(scenario_file))
+        city = load_city(city_dir)
+        problems = check_against_city(scenario, city, str(scenario_file))
         if problems:
             _fail(problems)
+        for note in notes_against_city(scenario, city, str(scenario_file)):
+            err.print(f"note: {note}", markup=False, highlight=False, soft_wrap=True)
     out.print(
         f"{scenario_file}: ok - {scenario.name!r}, {scenario.horizon_h:g} h in "
         f"{scenario.steps} steps of {scenario.step_min} min, {len(scenario.strikes)} wave(s), "

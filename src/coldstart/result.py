@@ -114,7 +114,8 @@ class Result:
         """Write the output folder atomically.
 
         Files: ``summary.json``, ``timeline.csv``, ``buildings.parquet``, ``events.csv``,
-        ``assets.csv``, ``shelters.csv``, ``outage_schedule.csv`` and, when ``report`` is true, ``report.html``.
+        ``assets.csv``, ``shelters.csv``, ``outage_schedule.csv`` and, when ``report`` is
+        true, ``report.html``.
         Either all land or none does.
         """
         with atomic_dir(out_dir) as tmp:

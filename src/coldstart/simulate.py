@@ -219,7 +219,9 @@ def simulate(
             out = resolve_wave(wave, c.assets, rng_strike)
             detail = ", ".join(
                 f"{th}: {out.launched[th]} launched, {out.launched[th] - out.leaked[th]} "
-                f"intercepted" for th in out.launched if out.launched[th]
+                f"intercepted"
+                for th in out.launched
+                if out.launched[th]
             )
             log(at_h, "wave", "", f"{wave.name or 'wave'}: {detail or 'explicit hits'}")
             for dmg in out.damage:
@@ -307,7 +309,9 @@ def simulate(
         people_home = np.maximum(0.0, residents * home_share - sheltered)
         gains = PERSON_GAIN_W * people_home + APPLIANCE_GAIN_W_M2 * area * b_power
         q_max = ua * (setpoint - DESIGN_OUTDOOR_C)
-        need = np.clip(ua * (setpoint - to) - gains + HEAT_RECOVERY_GAIN * ua * (setpoint - ta), 0, q_max)
+        need = np.clip(
+            ua * (setpoint - to) - gains + HEAT_RECOVERY_GAIN * ua * (setpoint - ta), 0, q_max
+        )
         q_heat = frac * need
         heater_kw = scenario.grid.heater_kw_per_resident * people_home
         heaters_on = b_power & ~electric & (frac < WITHOUT_HEAT_FRACTION)
@@ -323,8 +327,10 @@ def simulate(
 
         # --- pipe water: drain signal and freezing (district buildings) -------------------------
         policy = scenario.policies.drain
-        circulating = district & (sys_state == OK) & (
-            (frac > 0) | ((policy == "keep_circulating") & connected)
+        circulating = (
+            district
+            & (sys_state == OK)
+            & ((frac > 0) | ((policy == "keep_circulating") & connected))
         )
         t_water, ice = step_water(t_water, ice, circulating, space_temp_c(to, ta), dt_h)
         live = district & (sys_state == OK)
@@ -360,7 +366,9 @@ def simulate(
             works = open_now & sh_power & sh_heat
             home_all = residents * home_share
             want = np.floor(
-                home_all * mobile * leave_share(ta, p.leave_below_c, p.leave_share_per_c, p.leave_share_max)
+                home_all
+                * mobile
+                * leave_share(ta, p.leave_below_c, p.leave_share_per_c, p.leave_share_max)
             ).astype(np.int64)
             sheltered, occupancy, unmet = assign(shelter_index, want, ta, sh_cap * works)
             peak_occ = np.maximum(peak_occ, occupancy)

@@ -32,11 +32,18 @@ def test_queues_cut_to_cover_deficit_and_rotate_fairly():
     assert {q for q, _, _ in state.schedule} == set(QUEUES)
 
 
-def test_dead_island_serves_nothing_and_critical_pro_rata():
+def test_dead_island_serves_nothing_and_critical_cut_whole():
     isl = Islands(label=np.array([0, 1]), energized=np.array([True, False]), n=2)
     served = balance(
-        isl, np.array([0, 1, 0]), np.array([5.0, 5.0, 5.0]), np.array([CRITICAL, 0, CRITICAL]),
+        isl, np.array([0, 1, 0]), np.array([2.0, 5.0, 3.0]), np.array([CRITICAL, 0, CRITICAL]),
         np.zeros(0, np.int64), np.zeros(0), np.zeros(1, np.int64), 5.0, QueueState(), 0.0, 0.1,
     ).served  # fmt: skip
     assert served[1] == 0.0
-    np.testing.assert_allclose(served[[0, 2]], 0.5)
+    # 5 MW of critical load on 5 MW of import... minus nothing: all served; on 4 MW the largest
+    # (3 MW) goes whole and the other keeps full power.
+    assert list(served[[0, 2]]) == [1.0, 1.0]
+    served = balance(
+        isl, np.array([0, 1, 0]), np.array([2.0, 5.0, 3.0]), np.array([CRITICAL, 0, CRITICAL]),
+        np.zeros(0, np.int64), np.zeros(0), np.zeros(1, np.int64), 4.0, QueueState(), 0.0, 0.1,
+    ).served  # fmt: skip
+    assert list(served[[0, 2]]) == [1.0, 0.0]

@@ -14,8 +14,8 @@ import tomllib
 from pathlib import Path
 
 import numpy as np
-import pandas as pd
 import pandapower as pp
+import pandas as pd
 
 from coldstart.atomic import atomic_dir
 from coldstart.city.model import TABLES, City

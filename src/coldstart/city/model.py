@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-import pandas as pd
 import pandapower as pp
+import pandas as pd
 
 TABLES = (
     "buildings",

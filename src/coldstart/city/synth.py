@@ -26,11 +26,13 @@ import pandas as pd
 from coldstart.city.model import City
 from coldstart.city.synth_grid import (
     QUEUES,
+    GridBuild,
+    GridLayout,
     build_net,
     layout_grid,
     nearest_station,
 )
-from coldstart.city.synth_heat import build_heat, place_boiler_houses
+from coldstart.city.synth_heat import HeatBuild, build_heat, place_boiler_houses
 from coldstart.errors import CityError, Problem
 
 __all__ = ["ARCHETYPES", "lonlat_to_xy_m", "synth_city", "xy_m_to_lonlat", "QUEUES"]
@@ -123,6 +125,9 @@ RESIDENTS_PER_FLAT = (2.2, 2.5)
 """Residents per flat (Ukraine's census average household is ~2.6; cities somewhat lower)."""
 
 HEAT_SUPPLY = ("district", "electric", "individual_gas")
+
+FACILITY_HEAT_LOSS_W_M2K = 1.4
+"""Heat loss of schools and hospitals per m2 of floor [W/(m2 K)] (Soviet-era public buildings)."""
 
 # facility counts per building, with Kyiv's figures for ~3 M people in ~12,000 blocks
 FACILITIES_PER_BUILDING = {
@@ -268,9 +273,7 @@ def _buildings(n: int, radius_m: float, rng: np.random.Generator) -> pd.DataFram
     )
 
 
-def _facilities(
-    n: int, radius_m: float, b: pd.DataFrame, rng: np.random.Generator
-) -> pd.DataFrame:
+def _facilities(n: int, radius_m: float, b: pd.DataFrame, rng: np.random.Generator) -> pd.DataFrame:
     """Metro stations, schools, hospitals, water pumping and warming points (with ``x``/``y``)."""
     counts = {k: max(1, int(round(n * v))) for k, v in FACILITIES_PER_BUILDING.items()}
     blocks = np.flatnonzero(b["archetype"].to_numpy() != "house_private")
@@ -281,7 +284,9 @@ def _facilities(
             # two lines crossing at the centre, like Kyiv's red and blue lines
             line = np.arange(cnt) % 2
             per_line = np.bincount(line, minlength=2)
-            pos = np.concatenate([np.linspace(-0.8, 0.8, k) if k > 1 else [0.0] for k in per_line])
+            pos = np.concatenate(
+                [np.linspace(-0.8, 0.8, k) if k > 1 else np.zeros(k) for k in per_line]
+            )
             ang = np.radians(np.where(np.sort(line) == 0, 10.0, 100.0))
             x = pos * radius_m * np.cos(ang) + rng.uniform(-100, 100, cnt)
             y = pos * radius_m * np.sin(ang) + rng.uniform(-100, 100, cnt)
@@ -352,9 +357,11 @@ def _facilities(
     lon, lat = xy_m_to_lonlat(f["x"].to_numpy(), f["y"].to_numpy())
     return pd.DataFrame(
         {
-            "facility_id": [f"{FACILITY_PREFIX[k]}_{i + 1}" for k, i in zip(kind, f["i"])],
+            "facility_id": [
+                f"{FACILITY_PREFIX[k]}_{i + 1}" for k, i in zip(kind, f["i"], strict=True)
+            ],
             "kind": kind,
-            "name": [f"{label[k]} {i + 1}" for k, i in zip(kind, f["i"])],
+            "name": [f"{label[k]} {i + 1}" for k, i in zip(kind, f["i"], strict=True)],
             "lon": np.round(lon, 7),
             "lat": np.round(lat, 7),
             "capacity_people": capacity.astype(np.int64),
@@ -368,8 +375,12 @@ def _facilities(
             "critical": np.isin(kind, ["metro_station", "hospital", "water_pumping"]),
             "x": f["x"].to_numpy(),
             "y": f["y"].to_numpy(),
-            # design heat demand of district-heated facilities (1.4 W/m2K of floor) [MW_th]
-            "heat_mw_th": np.where(supply == "district", 1.4e-6 * area * 42.0, 0.0),
+            # design heat demand of district-heated facilities [MW_th]
+            "heat_mw_th": np.where(
+                supply == "district",
+                FACILITY_HEAT_LOSS_W_M2K * area * (INDOOR_C - DESIGN_OUTDOOR_C) / 1e6,
+                0.0,
+            ),
         }
     )
 
@@ -410,9 +421,13 @@ def synth_city(n_buildings: int = 2000, seed: int = 0, name: str | None = None) 
     removing it cuts every feeder of the substation while the 110 kV ring passes through intact.
     """
     if isinstance(n_buildings, bool) or not isinstance(n_buildings, (int, np.integer)):
-        raise CityError(Problem("synth_city", "", "n_buildings", f"expected int, got {n_buildings!r}"))
+        raise CityError(
+            Problem("synth_city", "", "n_buildings", f"expected int, got {n_buildings!r}")
+        )
     if n_buildings < 10:
-        raise CityError(Problem("synth_city", "", "n_buildings", f"expected >= 10, got {n_buildings}"))
+        raise CityError(
+            Problem("synth_city", "", "n_buildings", f"expected >= 10, got {n_buildings}")
+        )
     n = int(n_buildings)
     rng = np.random.default_rng(seed)
     radius = RADIUS_M_PER_SQRT_BUILDING * np.sqrt(n)
@@ -439,9 +454,7 @@ def synth_city(n_buildings: int = 2000, seed: int = 0, name: str | None = None) 
         [b["heat_demand_mw_th"].to_numpy()[district_b], f["heat_mw_th"].to_numpy()[district_f]]
     )
     n_bh = int(np.ceil(n / 300)) + 2
-    bh_xy, bh_cap = place_boiler_houses(
-        cons_xy, cons_q, chp_xy, chp_mw_th, n_bh, HEAT_MARGIN, rng
-    )
+    bh_xy, bh_cap = place_boiler_houses(cons_xy, cons_q, chp_xy, chp_mw_th, n_bh, HEAT_MARGIN, rng)
     src_ids = ["chp_1", "chp_2"] + [f"bh_{k + 1}" for k in range(n_bh)]
     src_xy = np.vstack([chp_xy, bh_xy])
     src_cap = np.concatenate([chp_mw_th, bh_cap])
@@ -456,9 +469,7 @@ def synth_city(n_buildings: int = 2000, seed: int = 0, name: str | None = None) 
     f_station = nearest_station(layout, fxy)
     pump_station = nearest_station(layout, pump_xy)
     bh_station = nearest_station(layout, bh_xy)
-    load_station = np.concatenate(
-        [layout.station_of_building, f_station, pump_station, bh_station]
-    )
+    load_station = np.concatenate([layout.station_of_building, f_station, pump_station, bh_station])
     load_p = np.concatenate([b["p_mw"], f["p_mw"], heat.pump_p_mw, bh_aux])
     load_name = list(b["building_id"]) + list(f["facility_id"]) + pump_ids + src_ids[2:]
     chp_aux = np.round(CHP_AUX_SHARE * chp_mw_th, 3)
@@ -488,7 +499,17 @@ def synth_city(n_buildings: int = 2000, seed: int = 0, name: str | None = None) 
         "buildings": b.drop(columns=["x", "y"]),
         "facilities": f.drop(columns=["x", "y", "heat_mw_th"]),
     }
-    tables.update(_heat_tables(heat, src_ids, src_xy, src_cap, grid, bh_station, bh_aux, lv))
+    tables.update(
+        _heat_tables(
+            heat,
+            src_ids,
+            src_xy,
+            src_cap,
+            np.concatenate([grid.chp_gen, np.full(n_bh, -1, dtype=np.int64)]),
+            np.concatenate([grid.chp_aux_bus, lv[bh_station]]),
+            np.concatenate([chp_aux, bh_aux]),
+        )
+    )
     tables["pumping_stations"] = _pump_table(heat, pump_ids, pump_xy, lv[pump_station])
     tables["assets"] = _assets(tables, heat, layout, grid, rng)
     for t in tables.values():
@@ -497,10 +518,20 @@ def synth_city(n_buildings: int = 2000, seed: int = 0, name: str | None = None) 
     return City(name=name, net=grid.net, tables=tables)
 
 
-def _heat_tables(heat, src_ids, src_xy, src_cap, grid, bh_station, bh_aux, lv) -> dict:
+def _heat_tables(
+    heat: HeatBuild,
+    src_ids: list[str],
+    src_xy: np.ndarray,
+    src_cap: np.ndarray,
+    gen_id: np.ndarray,
+    aux_bus: np.ndarray,
+    aux_p_mw: np.ndarray,
+) -> dict[str, pd.DataFrame]:
     """Heat nodes, pipes and sources as schema tables."""
     lon, lat = xy_m_to_lonlat(heat.node_xy[:, 0], heat.node_xy[:, 1])
-    nodes = pd.DataFrame({"node_id": heat.node_id, "lon": np.round(lon, 7), "lat": np.round(lat, 7)})
+    nodes = pd.DataFrame(
+        {"node_id": heat.node_id, "lon": np.round(lon, 7), "lat": np.round(lat, 7)}
+    )
     ids = np.asarray(heat.node_id, dtype=object)
     pipes = pd.DataFrame(
         {
@@ -517,7 +548,7 @@ def _heat_tables(heat, src_ids, src_xy, src_cap, grid, bh_station, bh_aux, lv) -
     fuel = np.zeros(len(src_ids))
     # a couple of boiler houses with their own generators (the first and the middle one)
     for k in sorted({2, 2 + n_bh // 2}):
-        backup[k] = np.ceil(1200.0 * bh_aux[k - 2])
+        backup[k] = np.ceil(1200.0 * aux_p_mw[k])
         fuel[k] = 24.0 + 48.0 * (k % 2)
     sources = pd.DataFrame(
         {
@@ -527,9 +558,9 @@ def _heat_tables(heat, src_ids, src_xy, src_cap, grid, bh_station, bh_aux, lv) -
             "lat": np.round(slat, 7),
             "capacity_mw_th": src_cap,
             "node_id": ids[heat.source_node],
-            "gen_id": np.concatenate([grid.chp_gen, -np.ones(n_bh, dtype=np.int64)]),
-            "aux_bus": np.concatenate([grid.chp_aux_bus, lv[bh_station]]),
-            "aux_p_mw": np.concatenate([np.round(0.015 * src_cap[:2], 3), bh_aux]),
+            "gen_id": gen_id,
+            "aux_bus": aux_bus,
+            "aux_p_mw": aux_p_mw,
             "backup_power_kw": backup,
             "backup_fuel_h": fuel,
         }
@@ -537,7 +568,10 @@ def _heat_tables(heat, src_ids, src_xy, src_cap, grid, bh_station, bh_aux, lv) -
     return {"heat_nodes": nodes, "heat_pipes": pipes, "heat_sources": sources}
 
 
-def _pump_table(heat, pump_ids, pump_xy, bus) -> pd.DataFrame:
+def _pump_table(
+    heat: HeatBuild, pump_ids: list[str], pump_xy: np.ndarray, bus: np.ndarray
+) -> pd.DataFrame:
+    """Booster pumping stations as a schema table (no backup generators)."""
     lon, lat = xy_m_to_lonlat(pump_xy[:, 0], pump_xy[:, 1])
     return pd.DataFrame(
         {
@@ -553,31 +587,63 @@ def _pump_table(heat, pump_ids, pump_xy, bus) -> pd.DataFrame:
     )
 
 
-def _assets(tables, heat, layout, grid, rng) -> pd.DataFrame:
+def _assets(
+    tables: dict[str, pd.DataFrame],
+    heat: HeatBuild,
+    layout: GridLayout,
+    grid: GridBuild,
+    rng: np.random.Generator,
+) -> pd.DataFrame:
     """Everything that can be struck: plants, substations, stations, 110 kV lines, mains, pumps."""
     rows: list[tuple] = []
     src = tables["heat_sources"]
-    for sid, kind, lon, lat in zip(src["source_id"], src["kind"], src["lon"], src["lat"]):
+    for sid, kind, lon, lat in zip(
+        src["source_id"], src["kind"], src["lon"], src["lat"], strict=True
+    ):
         k = "chp_plant" if kind == "chp" else "boiler_house"
         rows.append((f"a_{sid}", k, "heat_sources", sid, lon, lat, "none", ""))
     slon, slat = xy_m_to_lonlat(layout.sub_xy[:, 0], layout.sub_xy[:, 1])
     prot = np.where(rng.uniform(0, 1, len(slon)) < 0.3, "sandbags", "none")
     for k, bus in enumerate(grid.sub_mv_bus):
         rows.append(
-            (f"a_sub_{k + 1}", "hv_substation", "grid.bus", str(int(bus)), slon[k], slat[k],
-             str(prot[k]), "hv_transformer")
+            (
+                f"a_sub_{k + 1}",
+                "hv_substation",
+                "grid.bus",
+                str(int(bus)),
+                slon[k],
+                slat[k],
+                str(prot[k]),
+                "hv_transformer",
+            )
         )
     tlon, tlat = xy_m_to_lonlat(layout.station_xy[:, 0], layout.station_xy[:, 1])
     for k, t in enumerate(grid.station_trafo):
         rows.append(
-            (f"a_ts_{k + 1}", "transformer_station", "grid.trafo", str(int(t)), tlon[k], tlat[k],
-             "none", "mv_transformer")
+            (
+                f"a_ts_{k + 1}",
+                "transformer_station",
+                "grid.trafo",
+                str(int(t)),
+                tlon[k],
+                tlat[k],
+                "none",
+                "mv_transformer",
+            )
         )
     llon, llat = xy_m_to_lonlat(grid.hv_line_mid_xy[:, 0], grid.hv_line_mid_xy[:, 1])
     for k, li in enumerate(grid.hv_lines):
         rows.append(
-            (f"a_line_{int(li)}", "power_line", "grid.line", str(int(li)), llon[k], llat[k],
-             "none", "")
+            (
+                f"a_line_{int(li)}",
+                "power_line",
+                "grid.line",
+                str(int(li)),
+                llon[k],
+                llat[k],
+                "none",
+                "",
+            )
         )
     pipes = tables["heat_pipes"]
     mid = (heat.node_xy[heat.pipe_from] + heat.node_xy[heat.pipe_to]) / 2.0
@@ -586,12 +652,18 @@ def _assets(tables, heat, layout, grid, rng) -> pd.DataFrame:
         pid = pipes["pipe_id"].iat[k]
         rows.append((f"a_{pid}", "heat_main", "heat_pipes", pid, plon[k], plat[k], "none", ""))
     ps = tables["pumping_stations"]
-    for pid, lon, lat in zip(ps["pump_id"], ps["lon"], ps["lat"]):
+    for pid, lon, lat in zip(ps["pump_id"], ps["lon"], ps["lat"], strict=True):
         rows.append((f"a_{pid}", "pumping_station", "pumping_stations", pid, lon, lat, "none", ""))
     a = pd.DataFrame(
         rows,
         columns=[
-            "asset_id", "kind", "ref_table", "ref_id", "lon", "lat", "protection_level",
+            "asset_id",
+            "kind",
+            "ref_table",
+            "ref_id",
+            "lon",
+            "lat",
+            "protection_level",
             "spare_class",
         ],
     )

@@ -84,6 +84,12 @@ MV_CABLE_TYPE = "NA2XS2Y 1x240 RM/25 12/20 kV"
 ROUTE_FACTOR = 1.2
 """Route length over straight-line distance for lines and pipes (streets are not straight)."""
 
+HV_LINE_MAX_MW = 100.0
+"""Planning limit of one 110 kV circuit [MW] (~80 % of the AC-240 thermal rating at pf 0.95)."""
+
+HV_LINK_IMBALANCE = 1.5
+"""Safety factor on the even share of a link's flow (links nearer the source carry more)."""
+
 BUILDINGS_PER_NATIONAL_LINK = 2500
 """One 110 kV link from the national grid per ~2,500 blocks (~300 MW), at least two."""
 
@@ -229,7 +235,10 @@ def layout_grid(
     sub_of_station[order] = chunk
     w = np.bincount(sub_of_station, station_p, minlength=s)
     sub_xy = np.stack(
-        [np.bincount(sub_of_station, station_p * station_xy[:, c], minlength=s) / w for c in (0, 1)],
+        [
+            np.bincount(sub_of_station, station_p * station_xy[:, c], minlength=s) / w
+            for c in (0, 1)
+        ],
         axis=1,
     )
     # feeders: angular sectors around each substation, chained by nearest neighbour
@@ -303,6 +312,11 @@ def _length_km(a: np.ndarray, b: np.ndarray) -> np.ndarray:
     return np.maximum(ROUTE_FACTOR * np.hypot(*(a - b).T) / 1000.0, 0.01)
 
 
+def _circuits(p_mw: float) -> int:
+    """Parallel 110 kV circuits needed to carry ``p_mw`` at most :data:`HV_LINE_MAX_MW` each."""
+    return max(1, int(np.ceil(p_mw / HV_LINE_MAX_MW)))
+
+
 def _mvlv_size(s_mva: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """Rating [MVA] and number of parallel units of each MV/LV station."""
     need = s_mva / MVLV_MAX_LOADING
@@ -369,9 +383,7 @@ def build_net(
         ga, gb = geo(a), geo(b)
         return [[p, q] for p, q in zip(ga, gb, strict=True)]
 
-    national = int(
-        pp.create_bus(net, 110.0, name="national", geodata=geo(national_xy[None, :])[0])
-    )
+    national = int(pp.create_bus(net, 110.0, name="national", geodata=geo(national_xy[None, :])[0]))
     sub_hv = pp.create_buses(
         net, s, 110.0, name=[f"sub_{k + 1}_110kV" for k in range(s)], geodata=geo(layout.sub_xy)
     )
@@ -402,7 +414,10 @@ def build_net(
     hv_a: list[np.ndarray] = []
     hv_b: list[np.ndarray] = []
 
-    def hv(fb: int, tb: int, name: str, a: np.ndarray, b: np.ndarray) -> None:
+    hv_circuits: list[int] = []
+
+    def hv(fb: int, tb: int, name: str, a: np.ndarray, b: np.ndarray, circuits: int = 1) -> None:
+        hv_circuits.append(circuits)
         hv_from.append(fb)
         hv_to.append(tb)
         hv_names.append(name)
@@ -420,11 +435,22 @@ def build_net(
                 layout.sub_xy[j],
             )
     n_links = max(2, int(np.ceil(n_buildings / BUILDINGS_PER_NATIONAL_LINK)))
+    total_p = float(np.sum(load_p_mw) + np.sum(chp_aux_p_mw))
+    import_mw = max(total_p - 0.8 * float(np.sum(chp_cap_mw)), 0.0)
+    circuits = _circuits(HV_LINK_IMBALANCE * import_mw / n_links)
     pos0 = int(np.argmin(np.hypot(*(layout.sub_xy[ring] - national_xy).T)))
     for j in range(n_links):
         k = int(ring[(pos0 + int(round(j * s / n_links))) % s])
-        hv(national, int(sub_hv[k]), f"national_sub_{k + 1}_{j + 1}", national_xy, layout.sub_xy[k])
+        hv(
+            national,
+            int(sub_hv[k]),
+            f"national_sub_{k + 1}_{j + 1}",
+            national_xy,
+            layout.sub_xy[k],
+            circuits,
+        )
     for c, name in enumerate(chp_names):
+        circuits = _circuits(HV_LINK_IMBALANCE * float(chp_cap_mw[c]) / 2.0)
         near = np.argsort(np.hypot(*(layout.sub_xy - chp_xy[c]).T), kind="stable")[:2]
         if len(near) == 1:
             near = np.array([near[0], near[0]])
@@ -435,6 +461,7 @@ def build_net(
                 f"{name}_sub_{k + 1}_{j + 1}",
                 chp_xy[c],
                 layout.sub_xy[k],
+                circuits,
             )
     a, b = np.asarray(hv_a), np.asarray(hv_b)
     hv_lines = pp.create_lines(
@@ -445,6 +472,7 @@ def build_net(
         HV_LINE_TYPE,
         name=hv_names,
         geodata=line_geo(a, b),
+        parallel=hv_circuits,
     )
 
     # 10 kV feeders: a chain of cables from the substation's 10 kV bus through its stations
@@ -498,8 +526,10 @@ def build_net(
     hvmv_lv: list[int] = []
     hvmv_sn: list[float] = []
     hvmv_name: list[str] = []
-    aux = [(int(chp_bus[c]), int(chp_aux[c]), float(chp_aux_p_mw[c]), f"{n}_aux") for c, n in
-           enumerate(chp_names)]
+    aux = [
+        (int(chp_bus[c]), int(chp_aux[c]), float(chp_aux_p_mw[c]), f"{n}_aux")
+        for c, n in enumerate(chp_names)
+    ]
     subs = [(int(sub_hv[k]), int(sub_mv[k]), float(sub_p[k]), f"sub_{k + 1}") for k in range(s)]
     for hb, lb, p, name in subs + aux:
         s_peak = p / POWER_FACTOR

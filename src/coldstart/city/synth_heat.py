@@ -3,8 +3,10 @@
 Works in local metric coordinates (``x`` east, ``y`` north, metres from the city centre), like
 :mod:`coldstart.city.synth_grid`. Every source feeds a tree: consumers are grouped in quarters of
 about six (each quarter has a branch node, the Soviet-era central heat substation, "TsTP"), a
-minimum spanning tree joins the source to the quarter nodes (the mains) and another joins each
-quarter node to its consumers (the quarter network).
+radial tree joins the source to the quarter nodes (the mains, see :func:`radial_tree`) and a
+minimum spanning tree joins each quarter node to its consumers (the quarter network). District-
+heated schools and hospitals are consumers like the blocks: their node joins the quarter network
+of the nearest blocks served by the same source.
 
 Sources of the figures used below:
 
@@ -51,7 +53,11 @@ QUARTER_SIZE = 6
 """Consumers per quarter (branch node)."""
 
 BOOSTER_MIN_DISTANCE_M = 2000.0
-"""Booster stations sit on mains whose upstream node is this far (pipe distance) from the source."""
+"""Booster stations sit on mains whose upstream node is this far (pipe distance) from the source
+(or halfway out along a network shorter than twice this)."""
+
+BOOSTER_SPACING_M = 1000.0
+"""Booster stations of one network are at least this far apart."""
 
 BOOSTER_KW_PER_MW_TH = 4.0
 """Booster power per MW_th of the flow it pushes [kW/MW_th]."""
@@ -74,7 +80,7 @@ def pipe_dn_mm(q_mw_th: np.ndarray) -> np.ndarray:
     Examples
     --------
     >>> pipe_dn_mm(np.array([0.2, 50.0])).tolist()
-    [50.0, 500.0]
+    [50.0, 600.0]
     """
     flow_m3_s = np.asarray(q_mw_th, dtype=float) * 1e6 / (WATER_CP_J_KGK * DESIGN_DT_K)
     flow_m3_s = flow_m3_s / WATER_RHO_KG_M3
@@ -161,8 +167,9 @@ def radial_tree(xy: np.ndarray, root: int = 0, k: int = 8) -> tuple[np.ndarray, 
     n = len(xy)
     if n < 2:
         return np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.int64)
-    _, pred = dijkstra(_knn_graph(xy, k, 2.0), directed=False, indices=root,
-                       return_predecessors=True)
+    _, pred = dijkstra(
+        _knn_graph(xy, k, 2.0), directed=False, indices=root, return_predecessors=True
+    )
     child = np.flatnonzero(pred >= 0)
     return pred[child].astype(np.int64), child.astype(np.int64)
 
@@ -401,26 +408,31 @@ def build_heat(
     pipe_to = np.asarray(pt, dtype=np.int64)
     pipe_net = np.asarray(pnet, dtype=np.int64)
     pipe_down = down[pipe_to]
-    # booster stations on the biggest mains beyond 2 km, on different branches
+    # booster stations on the biggest mains beyond 2 km, on different branches, 1 km apart
     pipe_of_to = np.full(n_nodes, -1, dtype=np.int64)
     pipe_of_to[pipe_to] = np.arange(len(pipe_to))
     pump_pipe: list[int] = []
     for s in boosted_sources:
         total = float(down[n_c + s])
-        cand = np.flatnonzero(
-            (pipe_net == s)
-            & (dist[pipe_from] > BOOSTER_MIN_DISTANCE_M)
-            & (pipe_down >= 0.05 * total)
-        )
+        mine = pipe_net == s
+        if not mine.any():
+            continue
+        # in a small city, halfway out along the network instead of 2 km
+        reach = min(BOOSTER_MIN_DISTANCE_M, 0.5 * float(dist[pipe_to[mine]].max()))
+        cand = np.flatnonzero(mine & (dist[pipe_from] >= reach))
         chosen: list[int] = []
         for c in cand[np.argsort(-pipe_down[cand], kind="stable")]:
-            if len(chosen) >= boosters_per_source:
+            if len(chosen) >= boosters_per_source or (chosen and pipe_down[c] < 0.05 * total):
                 break
             v, upstream = int(pipe_from[c]), set()
             while v >= 0 and pipe_of_to[v] >= 0:
                 upstream.add(int(pipe_of_to[v]))
                 v = int(pred_all[v])
-            if upstream.isdisjoint(chosen):
+            spaced = all(
+                np.hypot(*(node_xy[pipe_from[c]] - node_xy[pipe_from[o]])) >= BOOSTER_SPACING_M
+                for o in chosen
+            )
+            if spaced and upstream.isdisjoint(chosen):
                 chosen.append(int(c))
         pump_pipe += chosen
     pump_pipe_a = np.asarray(pump_pipe, dtype=np.int64)
@@ -437,9 +449,7 @@ def build_heat(
         pipe_to = np.append(pipe_to, b_nodes[jj[k]])
         pipe_net = np.append(pipe_net, -1)
         pipe_down = np.append(pipe_down, 0.25 * net_demand[big[1]])
-    length = np.maximum(
-        ROUTE_FACTOR * np.hypot(*(node_xy[pipe_from] - node_xy[pipe_to]).T), 1.0
-    )
+    length = np.maximum(ROUTE_FACTOR * np.hypot(*(node_xy[pipe_from] - node_xy[pipe_to]).T), 1.0)
     return HeatBuild(
         node_id=ids,
         node_xy=node_xy,

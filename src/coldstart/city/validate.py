@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-import pandas as pd
 import pandapower as pp
+import pandas as pd
 
 from coldstart.city.schema import MAX_PROBLEMS_PER_FIELD, table_specs
 from coldstart.errors import Problem
@@ -64,7 +64,9 @@ def check_references(
                         )
             if bad > MAX_PROBLEMS_PER_FIELD:
                 problems.append(
-                    Problem(files[tname], "", f.name, f"... and {bad - MAX_PROBLEMS_PER_FIELD} more")
+                    Problem(
+                        files[tname], "", f.name, f"... and {bad - MAX_PROBLEMS_PER_FIELD} more"
+                    )
                 )
     for tname in ("buildings", "facilities"):
         if tname not in tables:

@@ -5,7 +5,7 @@ Households are cut by rotating queues (DESIGN.md, "Rotating outages"): 6 queues 
 :data:`OFF_WINDOW_H`, a sub-queue stays on at least :data:`MIN_ON_H` between windows when it can,
 and the sub-queue with the fewest dark hours so far goes next (fairness). Critical consumers
 (critical facilities, heat-network pumps, heat sources' auxiliaries) are cut last, only when an
-island cannot even carry them.
+island cannot even carry them, whole consumers, largest first.
 """
 
 from __future__ import annotations
@@ -130,7 +130,7 @@ def balance(
     served = energized.astype(float)
     served[is_hh & off[np.maximum(queue, 0)]] = 0.0
     # Emergency shedding where an island still cannot carry its load: more sub-queues in that
-    # island (fewest dark hours first), then critical load pro rata.
+    # island (fewest dark hours first), then critical consumers.
     load_isl = _island_sums(cl, d * served, n)
     short = np.flatnonzero(load_isl > supply + 1e-9)
     for i in short:
@@ -145,10 +145,13 @@ def balance(
                 served[m] = 0.0
                 excess -= cut
         if excess > 1e-9:
-            crit = in_i & (queue == CRITICAL) & (served > 0)
-            crit_load = (d * served)[crit].sum()
-            if crit_load > 0:
-                served[crit] *= max(0.0, 1.0 - excess / crit_load)
+            # critical consumers go whole (largest first), so the rest keep full power
+            crit = np.flatnonzero(in_i & (queue == CRITICAL) & (served > 0))
+            for j in crit[np.argsort(-d[crit], kind="stable")]:
+                if excess <= 1e-9:
+                    break
+                served[j] = 0.0
+                excess -= d[j]
     return Balance(
         served=served,
         energized=energized,

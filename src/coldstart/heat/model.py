@@ -68,9 +68,7 @@ def heat_components(topo: HeatTopology, pipe_out: np.ndarray) -> np.ndarray:
     """
     ok = ~pipe_out
     n = topo.n_node
-    adj = coo_matrix(
-        (np.ones(int(ok.sum())), (topo.pipe_from[ok], topo.pipe_to[ok])), shape=(n, n)
-    )
+    adj = coo_matrix((np.ones(int(ok.sum())), (topo.pipe_from[ok], topo.pipe_to[ok])), shape=(n, n))
     return connected_components(adj, directed=False)[1]
 
 
@@ -106,7 +104,9 @@ def delivered_fraction(
     n = int(labels.max()) + 1 if len(labels) else 0
     cap = np.bincount(labels[source_node], weights=source_avail_mw_th, minlength=n).astype(float)
     need = np.bincount(
-        labels[consumer_node], weights=consumer_demand_mw_th * (1.0 + NETWORK_LOSS_SHARE), minlength=n
+        labels[consumer_node],
+        weights=consumer_demand_mw_th * (1.0 + NETWORK_LOSS_SHARE),
+        minlength=n,
     )
     with np.errstate(divide="ignore", invalid="ignore"):
         frac = np.where(need > 0, np.minimum(1.0, cap / need), (cap > 0).astype(float))

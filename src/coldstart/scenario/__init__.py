@@ -1,6 +1,6 @@
 """Scenarios: what happens to the city (weather, strikes, alerts, crews, policies, people)."""
 
-from coldstart.scenario.check import check_against_city
+from coldstart.scenario.check import check_against_city, notes_against_city
 from coldstart.scenario.io import (
     example_scenario,
     example_scenario_text,
@@ -15,5 +15,6 @@ __all__ = [
     "example_scenario",
     "example_scenario_text",
     "load_scenario",
+    "notes_against_city",
     "parse_scenario",
 ]

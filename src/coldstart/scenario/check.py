@@ -10,12 +10,10 @@ from coldstart.scenario.model import Scenario
 def check_against_city(scenario: Scenario, city: City, file: str) -> list[Problem]:
     """Return every problem of ``scenario`` that only the city can reveal.
 
-    Explicit hits naming unknown assets; target weights on asset kinds the city does not have
-    (a weight on a missing kind would silently never be drawn).
+    An explicit hit naming an asset the city does not have is an error.
     """
     problems = []
     ids = set(city.assets["asset_id"])
-    kinds = set(city.assets["kind"])
     for i, wave in enumerate(scenario.strikes):
         for j, hit in enumerate(wave.hits):
             if hit.asset_id not in ids:
@@ -27,14 +25,25 @@ def check_against_city(scenario: Scenario, city: City, file: str) -> list[Proble
                         f"unknown asset {hit.asset_id!r} (not in the city's assets table)",
                     )
                 )
-        for kind in wave.target_weights:
-            if kind not in kinds and wave.target_weights[kind] > 0:
-                problems.append(
+    return problems
+
+
+def notes_against_city(scenario: Scenario, city: City, file: str) -> list[Problem]:
+    """Things worth knowing but not wrong: target weights on kinds the city does not have.
+
+    One scenario serves many cities, so such a weight is allowed; its share is never drawn.
+    """
+    notes = []
+    kinds = set(city.assets["kind"])
+    for i, wave in enumerate(scenario.strikes):
+        for kind, w in wave.target_weights.items():
+            if kind not in kinds and w > 0:
+                notes.append(
                     Problem(
                         file,
                         f"key 'strikes[{i}].target_weights.{kind}'",
                         "",
-                        f"the city has no asset of kind {kind!r}",
+                        f"the city has no asset of kind {kind!r}; this weight is never drawn",
                     )
                 )
-    return problems
+    return notes

@@ -206,7 +206,9 @@ class Scenario(Strict):
     @classmethod
     def _divides_hour(cls, v: int) -> int:
         if 60 % v != 0:
-            raise ValueError(f"step_min must divide 60 (1, 2, 3, 4, 5, 6, 10, 12, 15, 20, 30, 60), got {v}")
+            raise ValueError(
+                f"step_min must divide 60 (1, 2, 3, 4, 5, 6, 10, 12, 15, 20, 30, 60), got {v}"
+            )
         return v
 
     @model_validator(mode="after")

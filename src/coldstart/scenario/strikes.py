@@ -1,9 +1,10 @@
 """Strike waves: leakers through air defence, targets, damage states (first version).
 
 Each threat is intercepted independently with the wave's probability for its type; each leaker
-hits one asset drawn with probability proportional to the wave's weight for its kind; the damage
-state comes from the fragility table by threat and protection level. An asset hit twice keeps the
-worse state. Explicit hits replay a known event. Waves inside a truce window do not come.
+picks an asset kind with probability proportional to the wave's weight for that kind, then one
+asset of that kind at random; the damage state comes from the fragility table by threat and
+protection level. An asset hit twice keeps the worse state. Explicit hits replay a known event
+and override the draws for their asset. Waves inside a truce window do not come.
 """
 
 from __future__ import annotations
@@ -59,7 +60,9 @@ def resolve_wave(wave: Wave, assets: pd.DataFrame, rng: np.random.Generator) -> 
     """
     frag = fragility()
     kinds = assets["kind"].to_numpy()
-    weights = np.array([wave.target_weights.get(k, 0.0) for k in kinds], dtype=float)
+    per_kind = assets["kind"].value_counts()
+    # a kind's weight is its share of the leakers, split evenly over the assets of that kind
+    weights = np.array([wave.target_weights.get(k, 0.0) / per_kind[k] for k in kinds], dtype=float)
     launched, leaked, worst = {}, {}, {}
     order = {s: i for i, s in enumerate(DAMAGE_STATES)}
     for threat in ("ballistic", "cruise", "drone"):
@@ -81,11 +84,9 @@ def resolve_wave(wave: Wave, assets: pd.DataFrame, rng: np.random.Generator) -> 
             prev = worst.get(aid)
             if prev is None or order[state] > order[prev.state]:
                 worst[aid] = Damage(aid, state, wave.at_h, threat)
-    for hit in wave.hits:
-        if hit.damage == "none":
-            continue
-        prev = worst.get(hit.asset_id)
-        if prev is None or order[hit.damage] >= order[prev.state]:
+    for hit in wave.hits:  # an explicit hit states what happened: it overrides the draws
+        worst.pop(hit.asset_id, None)
+        if hit.damage != "none":
             worst[hit.asset_id] = Damage(
                 hit.asset_id, hit.damage, wave.at_h, "explicit", hit.repair_h, hit.beyond_repair
             )

@@ -98,7 +98,9 @@ def read_weather_csv(path: str | Path, start: pd.Timestamp) -> pd.Series:
                 h = (ts - start).total_seconds() / 3600.0
         except (TypeError, ValueError):
             col = "hours" if "hours" in raw.columns else "time"
-            problems.append(Problem(name, line, col, f"expected a number or time, got {row[col]!r}"))
+            problems.append(
+                Problem(name, line, col, f"expected a number or time, got {row[col]!r}")
+            )
             h = np.nan
         temps.append(t)
         hours.append(h)

@@ -46,7 +46,11 @@ class RCStepper:
         return cls(phi=expm(a * dt_s), ua_w_k=np.asarray(p.ua_w_k, float), dt_s=float(dt_s))
 
     def step(
-        self, temp_air_c: np.ndarray, temp_mass_c: np.ndarray, temp_out_c: float, q_air_w: np.ndarray
+        self,
+        temp_air_c: np.ndarray,
+        temp_mass_c: np.ndarray,
+        temp_out_c: float,
+        q_air_w: np.ndarray,
     ) -> tuple[np.ndarray, np.ndarray]:
         """Advance one step with constant outdoor temperature and heat input.
 

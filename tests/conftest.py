@@ -1,0 +1,67 @@
+"""Shared fixtures: a small synthetic city saved once per test session."""
+
+import shutil
+import sys
+from pathlib import Path
+
+import pytest
+
+from coldstart.city import save_city
+from coldstart.city.synth import synth_city
+from coldstart.scenario import example_scenario_text
+
+SMALL_BUILDINGS = 80
+
+
+@pytest.fixture(scope="session")
+def small_city():
+    """An 80-building synthetic city (seed 0)."""
+    return synth_city(SMALL_BUILDINGS, seed=0)
+
+
+@pytest.fixture(scope="session")
+def small_city_dir(tmp_path_factory, small_city):
+    """The small city saved as a folder (read-only by convention: copy before editing)."""
+    return save_city(small_city, tmp_path_factory.mktemp("city") / "small")
+
+
+@pytest.fixture()
+def city_copy(tmp_path, small_city_dir):
+    """A private copy of the small city folder that a test may break."""
+    dst = tmp_path / "city"
+    shutil.copytree(small_city_dir, dst)
+    return dst
+
+
+@pytest.fixture()
+def short_scenario(tmp_path):
+    """The demo scenario cut to 24 hours (writes ``scenario.toml``)."""
+    text = example_scenario_text().replace("horizon_h = 168.0", "horizon_h = 24.0")
+    text = text.replace("at_h = 74.0", "at_h = 20.0")
+    p = tmp_path / "scenario.toml"
+    p.write_text(text)
+    return p
+
+
+def run_cli(args, monkeypatch, capsys):
+    """Run the ``coldstart`` entry point in-process; return (exit code, stdout, stderr)."""
+    from coldstart import cli
+
+    monkeypatch.setattr(sys, "argv", ["coldstart", *[str(a) for a in args]])
+    code = 0
+    try:
+        cli.main()
+    except SystemExit as exc:
+        code = exc.code if isinstance(exc.code, int) else (0 if exc.code is None else 1)
+    captured = capsys.readouterr()
+    return code, captured.out, captured.err
+
+
+@pytest.fixture()
+def cli(monkeypatch, capsys):
+    """Call the CLI in-process: ``cli("run", city, scenario, "--out", out)``."""
+    return lambda *args: run_cli(args, monkeypatch, capsys)
+
+
+def read_lines(path: Path) -> list[str]:
+    return Path(path).read_text().splitlines()
