@@ -22,6 +22,7 @@ from coldstart.grid.balance import QueueState, balance
 from coldstart.grid.model import find_islands
 from coldstart.heat.model import (
     DESIGN_OUTDOOR_C,
+    FACILITY_HEAT_LOSS_W_M2K,
     delivered_fraction,
     heat_components,
     heat_demand_mw_th,
@@ -70,9 +71,6 @@ warm-up of its flats about two days pass before flats are warm again (DESIGN.md)
 FROZEN_REPAIR_H = 120.0
 """Pipe and radiator repair of a frozen building before it can be refilled [h] (first estimate;
 DESIGN.md: a frozen one needs pipe and radiator repair)."""
-
-FACILITY_LOSS_W_M2K = 1.5
-"""Heat loss of public buildings per m2 floor [W/(m2 K)], as Soviet-era blocks (DESIGN.md)."""
 
 OK, DRAINED, FROZEN = 0, 1, 2
 SYSTEM_STATE = {OK: "ok", DRAINED: "drained", FROZEN: "frozen"}
@@ -126,7 +124,10 @@ def simulate(
     f_district = cc.f_heat_node >= 0
     f_design_mw = np.where(
         f_district,
-        FACILITY_LOSS_W_M2K * f.floor_area_m2.to_numpy(float) * (setpoint - DESIGN_OUTDOOR_C) / 1e6,
+        FACILITY_HEAT_LOSS_W_M2K
+        * f.floor_area_m2.to_numpy(float)
+        * (setpoint - DESIGN_OUTDOOR_C)
+        / 1e6,
         0.0,
     )
     src = c.heat_sources

@@ -72,7 +72,7 @@ def test_missing_file(tmp_path):
 
 
 def test_interception_probability_bounds(tmp_path):
-    text = EXAMPLE.replace("interception = { drone = 0.9 }", "interception = { drone = 1.5 }")
+    text = EXAMPLE.replace("interception = { drone = 0.85 }", "interception = { drone = 1.5 }")
     with pytest.raises(ScenarioError, match=r"strikes\[1\]\.interception"):
         load_scenario(_write(tmp_path, text))
 

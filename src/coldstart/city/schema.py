@@ -171,10 +171,11 @@ def coerce_table(
     n = len(raw)
     for f in spec.fields:
         if f.name not in raw.columns:
-            if f.required:
+            if f.required and n > 0:  # an empty table (GeoJSON with no features) has no columns
                 problems.append(Problem(file, "", f.name, "required column is missing"))
                 continue
-            out[f.name] = pd.Series([f.default] * n, dtype=_PANDAS_DTYPE[f.dtype])
+            default = f.default if f.default is not None else []
+            out[f.name] = pd.Series([default] * n if n else [], dtype=_PANDAS_DTYPE[f.dtype])
             continue
         values = []
         bad = 0

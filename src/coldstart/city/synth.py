@@ -23,6 +23,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
+from coldstart import geo
 from coldstart.city.model import City
 from coldstart.city.synth_grid import (
     QUEUES,
@@ -34,6 +35,8 @@ from coldstart.city.synth_grid import (
 )
 from coldstart.city.synth_heat import HeatBuild, build_heat, place_boiler_houses
 from coldstart.errors import CityError, Problem
+from coldstart.heat.model import DESIGN_OUTDOOR_C, FACILITY_HEAT_LOSS_W_M2K
+from coldstart.thermal.archetypes import archetypes
 
 __all__ = ["ARCHETYPES", "lonlat_to_xy_m", "synth_city", "xy_m_to_lonlat", "QUEUES"]
 
@@ -42,9 +45,6 @@ CENTRE_LON = 30.52
 
 CENTRE_LAT = 50.45
 """Latitude of the city centre [deg]."""
-
-EARTH_RADIUS_M = 6_371_008.8
-"""Mean Earth radius [m] (IUGG)."""
 
 RADIUS_M_PER_SQRT_BUILDING = 5000.0 / np.sqrt(2000.0)
 """City radius over sqrt(buildings) [m]: 2,000 blocks in a disc of 5 km (~80 blocks per km2)."""
@@ -55,9 +55,6 @@ FLAT_AREA_M2 = 55.0
 ELECTRIC_KW_PER_FLAT = 1.2
 """Winter evening electric demand per flat, space heating excluded [kW] (after diversity; Ukrainian
 design norm DBN V.2.5-23 gives 1.0-1.5 kW per flat with gas or district heat)."""
-
-DESIGN_OUTDOOR_C = -22.0
-"""Design outdoor temperature for heating [C] (Kyiv, DSTU-N B V.1.1-27)."""
 
 INDOOR_C = 20.0
 """Design indoor temperature [C]."""
@@ -93,8 +90,6 @@ class Archetype:
         Mean number of flats (drawn within +/-20 %).
     flat_area_m2 : float
         Heated floor area per flat [m2].
-    heat_loss_w_m2k : tuple of float
-        Range of the heat loss coefficient per m2 of heated floor [W/(m2 K)].
     heat_supply : tuple of float
         Probabilities of ``district``, ``electric`` and ``individual_gas``.
     """
@@ -103,21 +98,19 @@ class Archetype:
     floors: tuple[int, int]
     flats: float
     flat_area_m2: float
-    heat_loss_w_m2k: tuple[float, float]
     heat_supply: tuple[float, float, float]
 
 
 ARCHETYPES: dict[str, Archetype] = {
-    # Heat loss per m2 of floor: DESIGN.md (Soviet panels 1.4-1.8 W/m2K), brick ~1.3, modern
-    # monolith with insulation ~0.8, detached houses ~2.0 (more envelope per m2).
+    # Heat loss per m2 of floor comes from coldstart/data/archetypes.toml (the thermal model's).
     # Flats per building are sized so that ~2.35 residents per flat give ~125 residents per
     # building on average (one- or two-section blocks): 2,000 buildings -> ~250,000 residents.
-    "brick_soviet": Archetype(0.10, (4, 5), 24, 65.0, (1.2, 1.4), (0.92, 0.03, 0.05)),
-    "panel_5": Archetype(0.25, (5, 5), 40, FLAT_AREA_M2, (1.4, 1.8), (0.92, 0.03, 0.05)),
-    "panel_9": Archetype(0.35, (9, 9), 60, FLAT_AREA_M2, (1.4, 1.8), (0.92, 0.03, 0.05)),
-    "panel_16": Archetype(0.15, (16, 16), 80, FLAT_AREA_M2, (1.4, 1.8), (0.92, 0.03, 0.05)),
-    "house_private": Archetype(0.08, (1, 2), 1, 130.0, (1.8, 2.2), (0.0, 0.15, 0.85)),
-    "monolith_modern": Archetype(0.07, (20, 25), 110, 60.0, (0.7, 0.9), (0.75, 0.05, 0.20)),
+    "brick_soviet": Archetype(0.10, (4, 5), 24, 65.0, (0.92, 0.03, 0.05)),
+    "panel_5": Archetype(0.25, (5, 5), 40, FLAT_AREA_M2, (0.92, 0.03, 0.05)),
+    "panel_9": Archetype(0.35, (9, 9), 60, FLAT_AREA_M2, (0.92, 0.03, 0.05)),
+    "panel_16": Archetype(0.15, (16, 16), 80, FLAT_AREA_M2, (0.92, 0.03, 0.05)),
+    "house_private": Archetype(0.08, (1, 2), 1, 130.0, (0.0, 0.15, 0.85)),
+    "monolith_modern": Archetype(0.07, (20, 25), 110, 60.0, (0.75, 0.05, 0.20)),
 }
 """Building archetypes, listed from the centre outward (monoliths are infill anywhere)."""
 
@@ -125,9 +118,6 @@ RESIDENTS_PER_FLAT = (2.2, 2.5)
 """Residents per flat (Ukraine's census average household is ~2.6; cities somewhat lower)."""
 
 HEAT_SUPPLY = ("district", "electric", "individual_gas")
-
-FACILITY_HEAT_LOSS_W_M2K = 1.4
-"""Heat loss of schools and hospitals per m2 of floor [W/(m2 K)] (Soviet-era public buildings)."""
 
 # facility counts per building, with Kyiv's figures for ~3 M people in ~12,000 blocks
 FACILITIES_PER_BUILDING = {
@@ -152,21 +142,7 @@ def lonlat_to_xy_m(
     lon0: float = CENTRE_LON,
     lat0: float = CENTRE_LAT,
 ) -> tuple[np.ndarray, np.ndarray]:
-    """Project longitude/latitude to local metric coordinates (equirectangular).
-
-    Accurate to ~0.1 % within tens of kilometres of the origin, enough for a city.
-
-    Parameters
-    ----------
-    lon, lat : array_like
-        WGS84 longitude and latitude [deg].
-    lon0, lat0 : float
-        Origin of the local frame [deg].
-
-    Returns
-    -------
-    x, y : numpy.ndarray
-        Metres east and north of the origin [m].
+    """:func:`coldstart.geo.lonlat_to_xy_m` around the sample city's centre [m].
 
     Examples
     --------
@@ -174,10 +150,7 @@ def lonlat_to_xy_m(
     >>> round(float(y))
     1112
     """
-    k = np.pi / 180.0 * EARTH_RADIUS_M
-    x = (np.asarray(lon, dtype=float) - lon0) * k * np.cos(np.radians(lat0))
-    y = (np.asarray(lat, dtype=float) - lat0) * k
-    return x, y
+    return geo.lonlat_to_xy_m(lon, lat, lon0, lat0)
 
 
 def xy_m_to_lonlat(
@@ -186,11 +159,8 @@ def xy_m_to_lonlat(
     lon0: float = CENTRE_LON,
     lat0: float = CENTRE_LAT,
 ) -> tuple[np.ndarray, np.ndarray]:
-    """Inverse of :func:`lonlat_to_xy_m`: local metres [m] to longitude/latitude [deg]."""
-    k = np.pi / 180.0 * EARTH_RADIUS_M
-    lon = lon0 + np.asarray(x, dtype=float) / (k * np.cos(np.radians(lat0)))
-    lat = lat0 + np.asarray(y, dtype=float) / k
-    return lon, lat
+    """:func:`coldstart.geo.xy_m_to_lonlat` around the sample city's centre [deg]."""
+    return geo.xy_m_to_lonlat(x, y, lon0, lat0)
 
 
 def _counts(shares: np.ndarray, n: int) -> np.ndarray:
@@ -227,13 +197,14 @@ def _buildings(n: int, radius_m: float, rng: np.random.Generator) -> pd.DataFram
     area = np.empty(n)
     loss = np.empty(n)
     supply = np.empty(n, dtype=object)
+    envelope = archetypes()  # one source of truth with the thermal model
     for name, a in ARCHETYPES.items():
         sel = np.flatnonzero(arch == name)
         m = len(sel)
         floors[sel] = rng.integers(a.floors[0], a.floors[1] + 1, m)
         flats[sel] = np.maximum(1, np.round(a.flats * rng.uniform(0.8, 1.2, m)))
         area[sel] = flats[sel] * a.flat_area_m2 * rng.uniform(0.9, 1.1, m)
-        loss[sel] = rng.uniform(*a.heat_loss_w_m2k, m)
+        loss[sel] = envelope[name].heat_loss_w_m2k
         supply[sel] = np.asarray(HEAT_SUPPLY, dtype=object)[
             rng.choice(3, size=m, p=np.asarray(a.heat_supply))
         ]

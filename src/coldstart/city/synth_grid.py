@@ -25,10 +25,9 @@ import numpy as np
 import pandapower as pp
 from scipy.spatial import cKDTree
 
-ToLonLat = Callable[[np.ndarray, np.ndarray], tuple[np.ndarray, np.ndarray]]
+from coldstart.grid.balance import QUEUES
 
-QUEUES = ("1.1", "1.2", "2.1", "2.2", "3.1", "3.2", "4.1", "4.2", "5.1", "5.2", "6.1", "6.2")
-"""Ukrainian rotating-outage queues (6 queues in 2 sub-queues each)."""
+ToLonLat = Callable[[np.ndarray, np.ndarray], tuple[np.ndarray, np.ndarray]]
 
 POWER_FACTOR = 0.95
 """Power factor of every load (residential winter evening, with some motors and electronics)."""

@@ -19,6 +19,10 @@ from scipy.sparse.csgraph import connected_components
 DESIGN_OUTDOOR_C = -22.0
 """Design outdoor temperature for heating in Kyiv [degC] (DSTU-N B V.1.1-27:2010, ~ -22 degC)."""
 
+FACILITY_HEAT_LOSS_W_M2K = 1.4
+"""Heat loss of schools and hospitals per m2 of floor [W/(m2 K)] (Soviet-era public buildings,
+as the 1.4-1.8 W/m2K of large-panel blocks in DESIGN.md)."""
+
 NETWORK_LOSS_SHARE = 0.12
 """Network heat losses as a share of the heat delivered [-]; typical of Ukrainian district
 heating networks, 10-20 % (first version; issue 5 computes losses per pipe)."""
