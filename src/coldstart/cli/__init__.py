@@ -2,10 +2,15 @@
 
 Bad input never shows a traceback: every problem is printed on one line (file, row or key,
 field, what was expected) and the exit code is 2.
+
+The core commands (demo, run, city, scenario) live here; each later topic adds its commands in
+its own module of this package, registered in :data:`TOPICS` at the bottom.
 """
 
 from __future__ import annotations
 
+import importlib
+import importlib.util
 import sys
 from pathlib import Path
 from typing import Annotated
@@ -233,5 +238,13 @@ def main() -> None:
         sys.exit(1)
 
 
-if __name__ == "__main__":
-    main()
+TOPICS: tuple[str, ...] = (
+    "thermal",
+    "grid",
+    "people",
+)
+"""Modules of this package that add commands to :data:`app` when imported."""
+
+for _topic in TOPICS:
+    if importlib.util.find_spec(f"coldstart.cli.{_topic}") is not None:
+        importlib.import_module(f"coldstart.cli.{_topic}")

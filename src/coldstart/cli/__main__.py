@@ -1,0 +1,5 @@
+"""``python -m coldstart.cli``."""
+
+from coldstart.cli import main
+
+main()
