@@ -44,6 +44,10 @@ class AssetEffects:
     pos: np.ndarray  # position in its table (bus, branch, gen, source, pipe, pump)
     gen_pos: np.ndarray  # a CHP's generator position, else -1
     dn_mm: np.ndarray  # pipe diameter for heat mains, else NaN
+    power_bus: np.ndarray  # bus position whose power a repair needs first, -1 for none
+    power_bus2: np.ndarray  # alternative bus (the other end of a line), -1 for none
+    xy_m: np.ndarray  # site in the local metric frame [m], shape (n, 2)
+    spare_class: np.ndarray
     index: dict[str, int]
 
 
@@ -131,15 +135,19 @@ def compile_city(city: City) -> CompiledCity:
         for i, (k, lab) in enumerate(zip(grid.branch_kind, grid.branch_label, strict=True))
     }
     a = city.assets
-    pos, gpos, dn = [], [], []
+    pos, gpos, dn, pb, pb2 = [], [], [], [], []
     dn_by_pipe = dict(zip(city.heat_pipes.pipe_id, city.heat_pipes.dn_mm, strict=True))
+    aux_pos = grid.bus_pos(src.aux_bus)
+    pump_bus_pos = grid.bus_pos(pumps.bus)
     for rt, rid in zip(a.ref_table, a.ref_id, strict=True):
-        g, d = -1, np.nan
+        g, d, b1, b2 = -1, np.nan, -1, -1
         if rt == "heat_sources":
             p = src_index[rid]
             g = int(src_gen[p])
+            b1 = int(aux_pos[p])  # a source's power before the source
         elif rt == "pumping_stations":
             p = pump_index[rid]
+            b1 = int(pump_bus_pos[p])
         elif rt == "heat_pipes":
             p = pipe_index[rid]
             d = float(dn_by_pipe[rid])
@@ -149,9 +157,19 @@ def compile_city(city: City) -> CompiledCity:
             p = int(gen_pos[int(rid)])
         else:
             p = branch_index[(rt.split(".")[1], int(rid))]
+            b1 = int(grid.branch_from[p])  # a substation before the stations and lines it feeds
+            if rt == "grid.line":
+                b2 = int(grid.branch_to[p])
         pos.append(p)
         gpos.append(g)
         dn.append(d)
+        pb.append(b1)
+        pb2.append(b2)
+    arch = b.archetype.to_numpy(object)
+    area = b.floor_area_m2.to_numpy(float)
+    lon0, lat0 = float(b.lon.mean()), float(b.lat.mean())
+    bx, by = lonlat_to_xy_m(b.lon.to_numpy(), b.lat.to_numpy(), lon0, lat0)
+    ax, ay = lonlat_to_xy_m(a.lon.to_numpy(), a.lat.to_numpy(), lon0, lat0)
     assets = AssetEffects(
         asset_id=a.asset_id.to_numpy(object),
         kind=a.kind.to_numpy(object),
@@ -159,12 +177,12 @@ def compile_city(city: City) -> CompiledCity:
         pos=np.array(pos, np.int64),
         gen_pos=np.array(gpos, np.int64),
         dn_mm=np.array(dn, float),
+        power_bus=np.array(pb, np.int64),
+        power_bus2=np.array(pb2, np.int64),
+        xy_m=np.column_stack([ax, ay]),
+        spare_class=a.spare_class.to_numpy(object),
         index={aid: i for i, aid in enumerate(a.asset_id)},
     )
-    arch = b.archetype.to_numpy(object)
-    area = b.floor_area_m2.to_numpy(float)
-    lon0, lat0 = float(b.lon.mean()), float(b.lat.mean())
-    bx, by = lonlat_to_xy_m(b.lon.to_numpy(), b.lat.to_numpy(), lon0, lat0)
     shelter = np.flatnonzero(f.kind.isin(SHELTER_KINDS).to_numpy() & (f.capacity_people > 0))
     sx, sy = lonlat_to_xy_m(f.lon.to_numpy()[shelter], f.lat.to_numpy()[shelter], lon0, lat0)
     return CompiledCity(

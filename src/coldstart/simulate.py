@@ -35,6 +35,7 @@ from coldstart.people.shelter import (
     at_home_share,
     leave_share,
 )
+from coldstart.restore.benefit import HEAT_WEIGHT, OutageState, benefits
 from coldstart.restore.repairs import RepairBook
 from coldstart.result import Result
 from coldstart.scenario.alerts import alert_windows, step_masks
@@ -64,13 +65,21 @@ HEAT_RECOVERY_GAIN = 2.0
 WITHOUT_HEAT_FRACTION = 0.5
 """A building counts as without heat when it gets less than this share of its demand."""
 
-REFILL_H = 24.0
-"""Refilling, pressure-testing and restarting a drained building's system [h]; with the
-warm-up of its flats about two days pass before flats are warm again (DESIGN.md)."""
+REFILL_WORK_H = 3.0
+"""Median crew work to refill, bleed and restart a drained building's system [h] (log-normal,
+sd of log 0.3). Kyiv, Jan 2026: ~200 crews brought heat back to ~5,000 blocks in 2-3 days,
+about 2-3 crew-hours per block (DESIGN.md); with the warm-up of the flats, about two days pass
+before a drained building is warm again."""
 
-FROZEN_REPAIR_H = 120.0
-"""Pipe and radiator repair of a frozen building before it can be refilled [h] (first estimate;
-DESIGN.md: a frozen one needs pipe and radiator repair)."""
+FROZEN_REPAIR_WORK_H = 48.0
+"""Median crew work to repair the pipes and radiators of a frozen building before refilling
+[h] (first estimate; DESIGN.md: a frozen one needs pipe and radiator repair)."""
+
+REFILL_PREFIX = "refill:"
+"""Task ids of building refills: ``refill:<building_id>``."""
+
+CREW_TYPES = ("power_lines", "substations", "heat_network", "plants", "plumbing")
+"""Crew types, as named in the scenario's ``[crews]`` table."""
 
 OK, DRAINED, FROZEN = 0, 1, 2
 SYSTEM_STATE = {OK: "ok", DRAINED: "drained", FROZEN: "frozen"}
@@ -102,7 +111,7 @@ def simulate(
     cc = city if isinstance(city, CompiledCity) else compile_city(city)
     seed = scenario.seed if seed is None else int(seed)
     streams = np.random.SeedSequence(seed).spawn(4)
-    rng_strike, rng_repair, rng_alert, _ = (np.random.default_rng(s) for s in streams)
+    rng_strike, rng_repair, rng_alert, rng_refill = (np.random.default_rng(s) for s in streams)
     c = cc.city
     steps, dt_h = scenario.steps, scenario.step_h
     temp_out = outdoor_temperature_c(scenario)
@@ -143,7 +152,8 @@ def simulate(
     t_water = np.full(nb, CIRCULATING_WATER_C)
     ice = np.zeros(nb)
     sys_state = np.full(nb, OK)
-    sys_ready_h = np.zeros(nb)  # when a drained/frozen system can take heat again
+    refill_asked = np.zeros(nb, bool)  # a plumbing crew task is open for this building
+    b_index = {bid: i for i, bid in enumerate(b.building_id)}
     back_fuel = {
         "pump": pumps.backup_fuel_h.to_numpy(float) * (pumps.backup_power_kw > 0).to_numpy(),
         "source": src.backup_fuel_h.to_numpy(float) * (src.backup_power_kw > 0).to_numpy(),
@@ -151,29 +161,22 @@ def simulate(
     }
 
     grid = cc.grid
-    bus_out = np.zeros(grid.n_bus, np.int64)
-    branch_out = np.zeros(len(grid.branch_from), np.int64)
-    gen_out = np.zeros(len(grid.gen_label), np.int64)
-    src_out = np.zeros(len(src), np.int64)
-    pipe_out = np.zeros(len(cc.heat.pipe_ids), np.int64)
-    pump_out = np.zeros(len(pumps), np.int64)
-    counters = {
-        "grid.bus": bus_out,
-        "grid.line": branch_out,
-        "grid.trafo": branch_out,
-        "grid.gen": gen_out,
-        "heat_sources": src_out,
-        "heat_pipes": pipe_out,
-        "pumping_stations": pump_out,
-    }
+    st = OutageState(
+        bus=np.zeros(grid.n_bus, np.int64),
+        branch=np.zeros(len(grid.branch_from), np.int64),
+        gen=np.zeros(len(grid.gen_label), np.int64),
+        source=np.zeros(len(src), np.int64),
+        pipe=np.zeros(len(cc.heat.pipe_ids), np.int64),
+        pump=np.zeros(len(pumps), np.int64),
+    )
     ae = cc.assets
     damaged: dict[str, dict] = {}
 
     def apply(asset_id: str, sign: int) -> None:
         i = ae.index[asset_id]
-        counters[ae.ref_table[i]][ae.pos[i]] += sign
+        st.counter(ae.ref_table[i])[ae.pos[i]] += sign
         if ae.gen_pos[i] >= 0:
-            gen_out[ae.gen_pos[i]] += sign
+            st.gen[ae.gen_pos[i]] += sign
 
     events: list[tuple] = []
 
@@ -187,7 +190,45 @@ def simulate(
         log(s, "alert_start", "", f"until {e:.2f} h")
         log(e, "alert_end")
 
-    book = RepairBook(scenario.crews.model_dump())
+    crews = scenario.crews
+    book = RepairBook(
+        {k: getattr(crews, k) for k in CREW_TYPES},
+        policy=scenario.policies.dispatch,
+        depot_xy_m=(0.0, 0.0),  # the compiled frame is centred on the city
+        speed_kmh=crews.speed_kmh,
+        road_factor=crews.road_factor,
+        spares={k: (v.stock, v.lead_time_h) for k, v in scenario.spares.items()},
+    )
+    stock = dict(scenario.interceptors.stock)
+    benefit_cache: dict[tuple, float] = {}
+    topo_version = 0
+
+    def can_start(task) -> bool:
+        if task.asset_id.startswith(REFILL_PREFIX):
+            return True  # asked only once heat can reach the building
+        i = ae.index[task.asset_id]
+        b1, b2 = ae.power_bus[i], ae.power_bus2[i]
+        if b1 < 0:
+            return True
+        return bool(islands.energized[b1] or (b2 >= 0 and islands.energized[b2]))
+
+    def task_benefit(tasks) -> np.ndarray:
+        ids = [t.asset_id for t in tasks if not t.asset_id.startswith(REFILL_PREFIX)]
+        todo = [a for a in ids if (topo_version, a) not in benefit_cache]
+        if todo:
+            gains = benefits(
+                cc, st, todo, residents, back_fuel["pump"] > 0, back_fuel["source"] > 0
+            )
+            benefit_cache.update({(topo_version, a): g for a, g in zip(todo, gains, strict=True)})
+        return np.array(
+            [
+                HEAT_WEIGHT * residents[b_index[t.asset_id[len(REFILL_PREFIX) :]]]
+                if t.asset_id.startswith(REFILL_PREFIX)
+                else benefit_cache[(topo_version, t.asset_id)]
+                for t in tasks
+            ]
+        )
+
     qstate = QueueState()
     shelter_index = ShelterIndex.build(cc.b_xy_m, cc.shelter_xy_m, scenario.people.walk_limit_km)
     sh_kind = f.kind.to_numpy(object)[cc.shelter_fac]
@@ -217,7 +258,10 @@ def simulate(
             if in_truce(scenario, at_h):
                 log(at_h, "wave_cancelled", "", f"{wave.name or 'wave'}: inside a truce window")
                 continue
-            out = resolve_wave(wave, c.assets, rng_strike)
+            out = resolve_wave(wave, c.assets, rng_strike, stock, scenario.interceptors.when_out)
+            for th, n_used in (out.interceptors_used or {}).items():
+                if th in stock:
+                    stock[th] -= n_used
             detail = ", ".join(
                 f"{th}: {out.launched[th]} launched, {out.launched[th] - out.leaked[th]} "
                 f"intercepted"
@@ -233,27 +277,50 @@ def simulate(
                     damaged[dmg.asset_id] = {"state": dmg.state, "hit_h": at_h, "restored_h": None}
                 else:
                     damaged[dmg.asset_id].update(state=dmg.state, restored_h=None)
-                task = book.add(dmg, ae.kind[i], rng_repair, ae.dn_mm[i])
+                task = book.add(
+                    dmg, ae.kind[i], rng_repair, ae.dn_mm[i], tuple(ae.xy_m[i]), ae.spare_class[i]
+                )
                 if not np.isfinite(task.remaining_h):
                     log(at_h, "beyond_repair", dmg.asset_id, "not repairable within the horizon")
                 topo_dirty = True
-        started, finished, working = book.step(t, dt_h, bool(crews_stopped[k]))
+        if topo_dirty:  # crews need the current topology for precedence
+            islands = find_islands(grid, st.bus > 0, st.branch > 0, st.gen > 0)
+            topo_dirty = False
+            topo_version += 1
+        hod_now = (start.hour + start.minute / 60.0 + t) % 24.0
+        off_shift = (hod_now - crews.shift_start_h) % 24.0 >= crews.shift_h
+        started, finished, working = book.step(
+            t, dt_h, bool(crews_stopped[k]) or off_shift, can_start, task_benefit
+        )
         for task in started:
+            if task.asset_id.startswith(REFILL_PREFIX):
+                bid = task.asset_id[len(REFILL_PREFIX) :]
+                log(t, "refill_start", bid, f"plumbing, {task.work_h:.1f} h of work")
+                continue
             log(t, "repair_start", task.asset_id, f"{task.crew_type}, {task.work_h:.1f} h of work")
         for task in finished:
+            if task.asset_id.startswith(REFILL_PREFIX):
+                i = b_index[task.asset_id[len(REFILL_PREFIX) :]]
+                log(task.done_h, "refilled", str(b.building_id.iat[i]), SYSTEM_STATE[sys_state[i]])
+                sys_state[i] = OK
+                refill_asked[i] = False
+                t_water[i] = CIRCULATING_WATER_C
+                ice[i] = 0.0
+                continue
             log(task.done_h, "repair_end", task.asset_id, task.state)
             apply(task.asset_id, -1)
             damaged[task.asset_id]["restored_h"] = task.done_h
             topo_dirty = True
         if topo_dirty:
-            islands = find_islands(grid, bus_out > 0, branch_out > 0, gen_out > 0)
+            islands = find_islands(grid, st.bus > 0, st.branch > 0, st.gen > 0)
             topo_dirty = False
+            topo_version += 1
 
         # --- grid: demand with temperature dependence and heaters, then the balance ----------
         cold = 1.0 + scenario.grid.demand_per_c_below_0 * max(0.0, -to)
         demand = cons.p_mw * np.where(cons.group <= 1, cold, 1.0)
         demand[sl_b] += extra_mw
-        gen_avail = cc.gen_cap_mw * (gen_out == 0)
+        gen_avail = cc.gen_cap_mw * (st.gen == 0)
         cap = base_cap if base_cap is not None else np.inf
         for from_h, mw in imp_sched:
             if t >= from_h:
@@ -271,21 +338,21 @@ def simulate(
             fuel[use] = np.maximum(0.0, fuel[use] - dt_h)
             return grid_ok | use
 
-        pump_ok = (pump_out == 0) & on_backup("pump", powered[cc.pump_consumer])
-        chp_running = (cc.src_gen_pos >= 0) & (gen_out[np.maximum(cc.src_gen_pos, 0)] == 0)
+        pump_ok = (st.pump == 0) & on_backup("pump", powered[cc.pump_consumer])
+        chp_running = (cc.src_gen_pos >= 0) & (st.gen[np.maximum(cc.src_gen_pos, 0)] == 0)
         aux_ok = powered[cc.src_aux_consumer] | chp_running
-        src_ok = (src_out == 0) & on_backup("source", aux_ok)
+        src_ok = (st.source == 0) & on_backup("source", aux_ok)
         fac_power = on_backup("facility", powered[sl_f])
 
         # --- heat network ----------------------------------------------------------------------
-        noflow = pipe_out > 0
+        noflow = st.pipe > 0
         if len(pumps):
             noflow = noflow.copy()
             noflow[cc.heat.pump_pipe[~pump_ok]] = True
         if labels is None or not np.array_equal(noflow, prev_noflow):
             labels = heat_components(cc.heat, noflow)
             prev_noflow = noflow
-        takes_water = district & (sys_state == OK) & (sys_ready_h <= t)
+        takes_water = district & (sys_state == OK)
         b_dem = heat_demand_mw_th(design_mw, to, setpoint) * takes_water
         f_dem = heat_demand_mw_th(f_design_mw, to, setpoint) * f_district
         cons_node = np.concatenate([cc.b_heat_node[district], cc.f_heat_node[f_district]])
@@ -340,23 +407,22 @@ def simulate(
             for i in np.flatnonzero(drain):
                 log(t + dt_h, "drain", str(b.building_id.iat[i]), "water at the +5 degC signal")
             sys_state[drain] = DRAINED
-            sys_ready_h[drain] = np.inf
         freeze = live & (sys_state == OK) & (ice >= FREEZE_LATENT_KH)
         for i in np.flatnonzero(freeze):
             log(t + dt_h, "freeze", str(b.building_id.iat[i]), "water froze in unheated pipes")
         sys_state[freeze] = FROZEN
-        sys_ready_h[freeze] = np.inf
-        # a drained or frozen system restarts once its node could get heat again
-        waiting = (sys_state != OK) & np.isinf(sys_ready_h) & connected
-        sys_ready_h[waiting] = t + np.where(
-            sys_state[waiting] == FROZEN, FROZEN_REPAIR_H + REFILL_H, REFILL_H
-        )
-        back = (sys_state != OK) & (sys_ready_h <= t + dt_h)
-        for i in np.flatnonzero(back):
-            log(t + dt_h, "refilled", str(b.building_id.iat[i]), SYSTEM_STATE[sys_state[i]])
-        sys_state[back] = OK
-        t_water[back] = CIRCULATING_WATER_C
-        ice[back] = 0.0
+        # a drained or frozen system gets a plumbing crew once its node could get heat again
+        ask = (sys_state != OK) & ~refill_asked & connected
+        for i in np.flatnonzero(ask):
+            median = REFILL_WORK_H + (FROZEN_REPAIR_WORK_H if sys_state[i] == FROZEN else 0.0)
+            book.add_task(
+                REFILL_PREFIX + str(b.building_id.iat[i]),
+                "plumbing",
+                median * float(np.exp(0.3 * rng_refill.standard_normal())),
+                t + dt_h,
+                tuple(cc.b_xy_m[i]),
+            )
+        refill_asked |= ask
 
         # --- shelters: hourly ------------------------------------------------------------------
         if k % max(1, int(round(1.0 / dt_h))) == 0:

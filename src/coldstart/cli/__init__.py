@@ -239,6 +239,7 @@ def main() -> None:
 
 
 TOPICS: tuple[str, ...] = (
+    "compare",
     "thermal",
     "grid",
     "people",

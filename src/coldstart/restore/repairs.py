@@ -1,22 +1,30 @@
-"""Repair tasks and crews (first version: first-in-first-out dispatch).
+"""Repair tasks and crews.
 
 Every damaged asset becomes a task for a crew type with a duration drawn from the repair-time
-table (log-normal around the median of its kind and damage state). Crews work only while no
-air-raid alert is active and the security clearance after it has passed (DESIGN.md,
-"Restoration"). Issue 6 adds travel, shifts, precedence, spare parts and smarter policies.
+table (log-normal around the median of its kind and damage state). Extensive or complete damage
+of an asset with a spare class needs a part: from stock, or after the lead time of a new one.
+Crews start at the depot, travel to each site, work in shifts, stop during every air-raid alert
+and until the security clearance after it (DESIGN.md, "Restoration"), and take the next task by
+the dispatch policy. A task may start only when its site has power if it needs it (precedence:
+a substation before the stations it feeds; a source's power before the source).
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 import numpy as np
 
+from coldstart.restore.dispatch import choose
 from coldstart.scenario.strikes import Damage
 from coldstart.scenario.tables import pipe_norm_h, repair_times
 
 MOBILISATION_H = 0.5
-"""Time a crew needs to reach a site and make it safe before work starts [h] (first estimate)."""
+"""Making a site safe and setting up before work starts [h] (first estimate)."""
+
+PART_STATES = ("extensive", "complete")
+"""Damage states that need a spare part when the asset has a spare class."""
 
 
 @dataclass
@@ -28,12 +36,27 @@ class Task:
     work_h: float
     created_h: float
     state: str
+    x_m: float = 0.0
+    y_m: float = 0.0
+    part_ready_h: float = 0.0
     remaining_h: float = field(init=False)
+    travel_left_h: float = 0.0
     started_h: float | None = None
     done_h: float | None = None
+    crew: int | None = None
 
     def __post_init__(self) -> None:
         self.remaining_h = self.work_h
+
+
+@dataclass
+class Crew:
+    """One crew: its type, where it is, and its task."""
+
+    crew_type: str
+    x_m: float
+    y_m: float
+    task: str | None = None
 
 
 def repair_duration_h(
@@ -43,69 +66,183 @@ def repair_duration_h(
     row = repair_times().loc[(kind, state)]
     median = float(row["median"])
     if row["median_unit"] == "x_pipe_norm":
-        median *= pipe_norm_h(dn_mm if dn_mm is not None else 300.0)
+        median *= pipe_norm_h(dn_mm if dn_mm is not None and np.isfinite(dn_mm) else 300.0)
     if not np.isfinite(median):
         return float("inf"), str(row["crew_type"])
     return float(median * np.exp(row["log_sd"] * rng.standard_normal())), str(row["crew_type"])
 
 
 class RepairBook:
-    """Open repair tasks and the crews working on them, first in, first out."""
+    """Open repair tasks, crews and spare parts of one run.
 
-    def __init__(self, crews: dict[str, int]):
-        self.crews = dict(crews)
+    Parameters
+    ----------
+    crews : dict of str to int
+        Crews by type.
+    policy : str
+        Dispatch policy (:data:`coldstart.restore.dispatch.POLICIES`).
+    depot_xy_m : tuple of float
+        Where crews start [m, local metric frame].
+    speed_kmh, road_factor : float
+        Travel speed [km/h] and road distance over straight distance [-].
+    spares : dict, optional
+        Spare class to ``(stock, lead_time_h)``.
+    """
+
+    def __init__(
+        self,
+        crews: dict[str, int],
+        policy: str = "fifo",
+        depot_xy_m: tuple[float, float] = (0.0, 0.0),
+        speed_kmh: float = 25.0,
+        road_factor: float = 1.3,
+        spares: dict[str, tuple[int, float]] | None = None,
+    ):
+        self.policy = policy
+        self.crews = [
+            Crew(ctype, *depot_xy_m) for ctype, n in sorted(crews.items()) for _ in range(n)
+        ]
+        self.speed_m_h = speed_kmh * 1000.0 / road_factor
+        self.stock = {k: int(v[0]) for k, v in (spares or {}).items()}
+        self.lead_h = {k: float(v[1]) for k, v in (spares or {}).items()}
         self.tasks: dict[str, Task] = {}
-        self.queue: list[str] = []  # asset ids waiting, oldest first
-        self.active: list[str] = []
+        self.waiting: list[str] = []
 
-    def add(self, dmg: Damage, kind: str, rng: np.random.Generator, dn_mm: float | None) -> Task:
+    def add(
+        self,
+        dmg: Damage,
+        kind: str,
+        rng: np.random.Generator,
+        dn_mm: float | None = None,
+        xy_m: tuple[float, float] = (0.0, 0.0),
+        spare_class: str = "",
+    ) -> Task:
         """Open (or worsen) the task of a damaged asset; returns the task."""
         drawn, crew = repair_duration_h(kind, dmg.state, rng, dn_mm)
         work = dmg.repair_h if dmg.repair_h is not None else drawn
         if dmg.beyond_repair:
             work = float("inf")
         work += MOBILISATION_H
+        part_ready = dmg.at_h
+        if spare_class and dmg.state in PART_STATES and spare_class in self.stock:
+            if self.stock[spare_class] > 0:
+                self.stock[spare_class] -= 1
+            else:
+                part_ready = dmg.at_h + self.lead_h[spare_class]
         old = self.tasks.get(dmg.asset_id)
         if old is not None and old.done_h is None:
             old.remaining_h = max(old.remaining_h, work)
+            old.part_ready_h = max(old.part_ready_h, part_ready)
             old.state = dmg.state
             return old
-        task = Task(dmg.asset_id, crew, work, dmg.at_h, dmg.state)
+        task = Task(dmg.asset_id, crew, work, dmg.at_h, dmg.state, xy_m[0], xy_m[1], part_ready)
         self.tasks[dmg.asset_id] = task
-        self.queue.append(dmg.asset_id)
+        self.waiting.append(dmg.asset_id)
         return task
 
-    def busy(self, crew_type: str) -> int:
-        """Crews of a type assigned to a task."""
-        return sum(1 for a in self.active if self.tasks[a].crew_type == crew_type)
+    def add_task(
+        self,
+        task_id: str,
+        crew_type: str,
+        work_h: float,
+        created_h: float,
+        xy_m: tuple[float, float] = (0.0, 0.0),
+    ) -> Task:
+        """Open a task that is not an asset's damage (e.g. refilling a drained building)."""
+        task = Task(task_id, crew_type, work_h, created_h, "", xy_m[0], xy_m[1], created_h)
+        self.tasks[task_id] = task
+        self.waiting.append(task_id)
+        return task
 
-    def step(self, t_h: float, dt_h: float, stopped: bool) -> tuple[list[Task], list[Task], int]:
-        """Assign free crews, then work one step unless crews are stopped by an alert.
+    def _travel_h(self, crew: Crew, task: Task) -> float:
+        return float(np.hypot(task.x_m - crew.x_m, task.y_m - crew.y_m) / self.speed_m_h)
+
+    def ready(self, t_h: float, can_start: Callable[[Task], bool] | None = None) -> list[Task]:
+        """Waiting tasks a crew could take now (repairable, part in hand, site ready)."""
+        out = []
+        for aid in self.waiting:
+            task = self.tasks[aid]
+            if not np.isfinite(task.remaining_h) or task.part_ready_h > t_h + 1e-9:
+                continue
+            if can_start is not None and not can_start(task):
+                continue
+            out.append(task)
+        return out
+
+    def step(
+        self,
+        t_h: float,
+        dt_h: float,
+        stopped: bool,
+        can_start: Callable[[Task], bool] | None = None,
+        benefit: Callable[[list[Task]], np.ndarray] | None = None,
+    ) -> tuple[list[Task], list[Task], int]:
+        """Dispatch free crews, then travel and work one step unless crews are stopped.
+
+        Parameters
+        ----------
+        t_h, dt_h : float
+            Time since start and step [h].
+        stopped : bool
+            Crews stand still (air-raid alert, security clearance, off shift).
+        can_start : callable, optional
+            Whether a task's precedence is met (e.g. its site has power).
+        benefit : callable, optional
+            People each candidate task brings back (``greatest_benefit``).
 
         Returns
         -------
         started, finished : list of Task
         working : int
-            Crews that worked this step.
+            Crews that travelled or worked this step.
         """
         started: list[Task] = []
         finished: list[Task] = []
         if stopped:
             return started, finished, 0
-        for aid in list(self.queue):
-            task = self.tasks[aid]
-            if not np.isfinite(task.remaining_h):
-                continue  # beyond repair within the horizon: no crew is tied up
-            if self.busy(task.crew_type) < self.crews.get(task.crew_type, 0):
-                self.queue.remove(aid)
-                self.active.append(aid)
+        free = [i for i, c in enumerate(self.crews) if c.task is None]
+        if free and self.waiting:
+            free_types = {self.crews[i].crew_type for i in free}
+            ready = [t for t in self.ready(t_h, can_start) if t.crew_type in free_types]
+            gains = None
+            if self.policy == "greatest_benefit" and ready:
+                gains = dict(zip([t.asset_id for t in ready], benefit(ready), strict=True))
+            for i in free:
+                crew = self.crews[i]
+                cands = [t for t in ready if t.crew_type == crew.crew_type and t.crew is None]
+                if not cands:
+                    continue
+                travel = [self._travel_h(crew, t) for t in cands]
+                pick = choose(
+                    self.policy,
+                    [t.created_h for t in cands],
+                    travel,
+                    [t.remaining_h for t in cands],
+                    None if gains is None else [gains[t.asset_id] for t in cands],
+                )
+                task = cands[pick]
+                task.crew = i
+                task.travel_left_h = travel[pick]
                 task.started_h = t_h
+                crew.task = task.asset_id
+                self.waiting.remove(task.asset_id)
                 started.append(task)
-        for aid in list(self.active):
-            task = self.tasks[aid]
-            task.remaining_h -= dt_h
-            if task.remaining_h <= 1e-9:
+        working = 0
+        for crew in self.crews:
+            if crew.task is None:
+                continue
+            working += 1
+            task = self.tasks[crew.task]
+            left = dt_h
+            if task.travel_left_h > 0:
+                used = min(left, task.travel_left_h)
+                task.travel_left_h -= used
+                left -= used
+                if task.travel_left_h <= 1e-9:
+                    crew.x_m, crew.y_m = task.x_m, task.y_m
+            task.remaining_h -= left
+            if task.remaining_h <= 1e-9 and task.travel_left_h <= 1e-9:
                 task.done_h = t_h + dt_h
-                self.active.remove(aid)
+                crew.task = None
                 finished.append(task)
-        return started, finished, len(self.active) + len(finished)
+        return started, finished, working

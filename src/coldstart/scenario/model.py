@@ -127,13 +127,67 @@ class Alerts(Strict):
 
 
 class Crews(Strict):
-    """Repair crews available, by type (counts)."""
+    """Repair crews available, by type (counts), how fast they travel and when they work.
+
+    Crews start from the city centre (the utilities' depots), drive to each site at
+    ``speed_kmh`` over ``road_factor`` times the straight distance, and work in shifts of
+    ``shift_h`` hours starting at ``shift_start_h`` each day (24: around the clock, as Ukrainian
+    emergency crews work after strikes).
+    """
 
     power_lines: int = Field(10, ge=0)
     substations: int = Field(4, ge=0)
     heat_network: int = Field(8, ge=0)
     plants: int = Field(2, ge=0)
     plumbing: int = Field(10, ge=0)
+    speed_kmh: float = Field(25.0, gt=0.0, le=120.0)
+    road_factor: float = Field(1.3, ge=1.0, le=3.0)
+    shift_start_h: float = Field(0.0, ge=0.0, lt=24.0)
+    shift_h: float = Field(24.0, gt=0.0, le=24.0)
+
+
+class SpareClass(Strict):
+    """Spare parts of one class: stock at the start, and lead time of each further part."""
+
+    stock: int = Field(ge=0)
+    lead_time_h: float = Field(ge=0.0)
+
+
+def _default_spares() -> dict[str, SpareClass]:
+    # DESIGN.md: a transformer brought from another region takes 3 weeks (504 h); MV/LV
+    # transformers are held in local stock (first estimate: 3 days to bring another).
+    return {
+        "hv_transformer": SpareClass(stock=1, lead_time_h=504.0),
+        "mv_transformer": SpareClass(stock=20, lead_time_h=72.0),
+    }
+
+
+class Interceptors(Strict):
+    """Interceptor stocks over the whole campaign, by threat type.
+
+    Each threat engaged while the stock lasts uses one interceptor and is stopped with the
+    wave's interception probability; once the stock is out, only ``when_out`` remains (mobile
+    fire groups against drones, none against ballistic missiles). No key: unlimited stock.
+    """
+
+    stock: dict[ThreatType, int] = Field(default_factory=dict)
+    when_out: dict[ThreatType, Probability] = Field(default_factory=dict)
+
+    @field_validator("stock")
+    @classmethod
+    def _stock(cls, v: dict) -> dict:
+        for k, n in v.items():
+            if n < 0:
+                raise ValueError(f"interceptor stock of {k} must be >= 0, got {n}")
+        return v
+
+    @field_validator("when_out")
+    @classmethod
+    def _p(cls, v: dict) -> dict:
+        for k, p in v.items():
+            if not 0.0 <= p <= 1.0:
+                raise ValueError(f"interception when out of {k} must be in [0, 1], got {p}")
+        return v
 
 
 class GridPolicy(Strict):
@@ -164,7 +218,7 @@ class GridPolicy(Strict):
 class Policies(Strict):
     """Policies by name."""
 
-    dispatch: Literal["fifo"] = "fifo"
+    dispatch: Literal["fifo", "nearest", "greatest_benefit"] = "fifo"
     drain: Literal["drain_at_signal", "keep_circulating", "never"] = "drain_at_signal"
     shedding: Literal["rotating_queues"] = "rotating_queues"
 
@@ -199,6 +253,8 @@ class Scenario(Strict):
     truces: list[Window] = Field(default_factory=list)
     alerts: Alerts = Field(default_factory=Alerts)
     crews: Crews = Field(default_factory=Crews)
+    spares: dict[str, SpareClass] = Field(default_factory=_default_spares)
+    interceptors: Interceptors = Field(default_factory=Interceptors)
     policies: Policies = Field(default_factory=Policies)
     people: People = Field(default_factory=People)
 

@@ -1,6 +1,8 @@
 """Strike waves: leakers through air defence, targets, damage states (first version).
 
-Each threat is intercepted independently with the wave's probability for its type; each leaker
+Each threat is intercepted independently with the wave's probability for its type while
+interceptors last (stocks run down over a campaign), and with a lower probability once they are
+out; each leaker
 picks an asset kind with probability proportional to the wave's weight for that kind, then one
 asset of that kind at random; the damage state comes from the fragility table by threat and
 protection level. An asset hit twice keeps the worse state. Explicit hits replay a known event
@@ -39,6 +41,7 @@ class WaveOutcome:
     leaked: dict[str, int]
     damage: list[Damage]
     cancelled_by_truce: bool = False
+    interceptors_used: dict[str, int] | None = None
 
 
 def in_truce(scenario: Scenario, t_h: float) -> bool:
@@ -46,7 +49,13 @@ def in_truce(scenario: Scenario, t_h: float) -> bool:
     return any(w.start_h <= t_h < w.end_h for w in scenario.truces)
 
 
-def resolve_wave(wave: Wave, assets: pd.DataFrame, rng: np.random.Generator) -> WaveOutcome:
+def resolve_wave(
+    wave: Wave,
+    assets: pd.DataFrame,
+    rng: np.random.Generator,
+    stock: dict[str, int] | None = None,
+    when_out: dict[str, float] | None = None,
+) -> WaveOutcome:
     """Draw the outcome of one wave.
 
     Parameters
@@ -57,19 +66,34 @@ def resolve_wave(wave: Wave, assets: pd.DataFrame, rng: np.random.Generator) -> 
         The city's assets table (``asset_id``, ``kind``, ``protection_level``).
     rng : numpy.random.Generator
         Source of every random draw.
+    stock : dict, optional
+        Interceptors left by threat type before this wave (a type not in it: unlimited).
+    when_out : dict, optional
+        Interception probability by threat type once its stock is out (default 0).
+
+    Returns
+    -------
+    WaveOutcome
+        With ``interceptors_used`` by type; the caller subtracts them from its stock.
     """
+    stock = stock or {}
+    when_out = when_out or {}
     frag = fragility()
     kinds = assets["kind"].to_numpy()
     per_kind = assets["kind"].value_counts()
     # a kind's weight is its share of the leakers, split evenly over the assets of that kind
     weights = np.array([wave.target_weights.get(k, 0.0) / per_kind[k] for k in kinds], dtype=float)
-    launched, leaked, worst = {}, {}, {}
+    launched, leaked, used, worst = {}, {}, {}, {}
     order = {s: i for i, s in enumerate(DAMAGE_STATES)}
     for threat in ("ballistic", "cruise", "drone"):
         n = int(wave.threats.get(threat, 0))
         launched[threat] = n
         p_int = float(wave.interception.get(threat, 0.0))
-        k = int(rng.binomial(n, 1.0 - p_int)) if n else 0
+        engaged = n if threat not in stock else min(n, max(0, int(stock[threat])))
+        used[threat] = engaged if threat in stock else 0
+        p_out = float(when_out.get(threat, 0.0))
+        k = int(rng.binomial(engaged, 1.0 - p_int)) if engaged else 0
+        k += int(rng.binomial(n - engaged, 1.0 - p_out)) if n > engaged else 0
         leaked[threat] = k
         if k == 0 or weights.sum() <= 0:
             continue
@@ -90,4 +114,4 @@ def resolve_wave(wave: Wave, assets: pd.DataFrame, rng: np.random.Generator) -> 
             worst[hit.asset_id] = Damage(
                 hit.asset_id, hit.damage, wave.at_h, "explicit", hit.repair_h, hit.beyond_repair
             )
-    return WaveOutcome(wave, launched, leaked, list(worst.values()))
+    return WaveOutcome(wave, launched, leaked, list(worst.values()), interceptors_used=used)
