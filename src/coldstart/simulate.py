@@ -65,11 +65,11 @@ HEAT_RECOVERY_GAIN = 2.0
 WITHOUT_HEAT_FRACTION = 0.5
 """A building counts as without heat when it gets less than this share of its demand."""
 
-REFILL_WORK_H = 3.0
+REFILL_WORK_H = 2.0
 """Median crew work to refill, bleed and restart a drained building's system [h] (log-normal,
 sd of log 0.3). Kyiv, Jan 2026: ~200 crews brought heat back to ~5,000 blocks in 2-3 days,
-about 2-3 crew-hours per block (DESIGN.md); with the warm-up of the flats, about two days pass
-before a drained building is warm again."""
+about 2-3 crew-hours per block with travel and set-up (DESIGN.md); with the warm-up of the flats,
+about two days pass before a drained building is warm again."""
 
 FROZEN_REPAIR_WORK_H = 48.0
 """Median crew work to repair the pipes and radiators of a frozen building before refilling
