@@ -102,6 +102,11 @@ class Exposure:
         self.powered_share[k] = has_power.mean() if self.n else 1.0
 
 
+def _iso(start: pd.Timestamp, hours: float) -> str:
+    """ISO date-time of ``hours`` after ``start``, to the second."""
+    return (start + pd.Timedelta(hours=float(hours))).round("s").isoformat()
+
+
 def hours_to_restore(share: np.ndarray, dt_h: float, from_h: float | None) -> float | None:
     """Hours from the first hit until the share of served buildings is back to 95 %.
 
@@ -138,7 +143,7 @@ def build_result(
     start = pd.Timestamp(scenario.start)
     ev = pd.DataFrame(events, columns=["hours", "kind", "asset_id", "detail"])
     ev = ev.sort_values("hours", kind="stable").reset_index(drop=True)
-    ev.insert(0, "time", [(start + pd.Timedelta(hours=h)).isoformat() for h in ev.hours])
+    ev.insert(0, "time", [_iso(start, h) for h in ev.hours])
     ev = ev[list(EVENT_COLUMNS)]
     drained_ids = set(ev.asset_id[ev.kind == "drain"])
     frozen_ids = set(ev.asset_id[ev.kind == "freeze"])
@@ -219,8 +224,8 @@ def build_result(
         "seed": int(seed),
     }
     sched = pd.DataFrame(schedule, columns=["queue", "start_h", "end_h"])
-    sched["start"] = [(start + pd.Timedelta(hours=h)).isoformat() for h in sched.start_h]
-    sched["end"] = [(start + pd.Timedelta(hours=h)).isoformat() for h in sched.end_h]
+    sched["start"] = [_iso(start, h) for h in sched.start_h]
+    sched["end"] = [_iso(start, h) for h in sched.end_h]
     meta = {
         "city_name": c.name,
         "scenario_name": scenario.name,

@@ -249,6 +249,7 @@ def simulate(
     cons = cc.consumers
     sl_b, sl_f = cons.slice("building", nb), cons.slice("facility", nf)
     topo_dirty = True
+    crews_were_stopped = paused = False
 
     for k in range(steps):
         t = k * dt_h
@@ -289,9 +290,18 @@ def simulate(
             topo_version += 1
         hod_now = (start.hour + start.minute / 60.0 + t) % 24.0
         off_shift = (hod_now - crews.shift_start_h) % 24.0 >= crews.shift_h
-        started, finished, working = book.step(
-            t, dt_h, bool(crews_stopped[k]) or off_shift, can_start, task_benefit
-        )
+        stop_now = bool(crews_stopped[k]) or off_shift
+        if stop_now != crews_were_stopped:
+            busy = sum(c.task is not None for c in book.crews)
+            if stop_now and busy:
+                why = "air-raid alert" if crews_stopped[k] else "end of shift"
+                log(t, "crews_paused", "", f"{busy} crews stop: {why}")
+                paused = True
+            elif not stop_now and paused:
+                log(t, "crews_resumed", "", f"{busy} crews back at work")
+                paused = False
+            crews_were_stopped = stop_now
+        started, finished, working = book.step(t, dt_h, stop_now, can_start, task_benefit)
         for task in started:
             if task.asset_id.startswith(REFILL_PREFIX):
                 bid = task.asset_id[len(REFILL_PREFIX) :]
@@ -458,7 +468,7 @@ def simulate(
         )
         ex.timeline.append(
             {
-                "time": (start + pd.Timedelta(hours=t)).isoformat(),
+                "time": (start + pd.Timedelta(hours=t)).round("s").isoformat(),
                 "hours": round(t, 4),
                 "temp_outdoor_c": round(to, 2),
                 "buildings_without_heat": int((frac < WITHOUT_HEAT_FRACTION).sum()),
