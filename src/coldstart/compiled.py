@@ -13,7 +13,7 @@ from coldstart.grid.balance import CRITICAL, QUEUES
 from coldstart.grid.model import GridTopology, compile_grid
 from coldstart.heat.model import HeatTopology, compile_heat
 from coldstart.people.shelter import SHELTER_KINDS
-from coldstart.thermal.archetypes import RCParams, rc_params, worst_flat_factor
+from coldstart.thermal.archetypes import RCParams, building_rc
 
 CONSUMER_GROUPS = ("building", "facility", "pump", "source_aux", "other")
 """Kinds of grid consumer, in the order they are stacked."""
@@ -165,8 +165,6 @@ def compile_city(city: City) -> CompiledCity:
         dn.append(d)
         pb.append(b1)
         pb2.append(b2)
-    arch = b.archetype.to_numpy(object)
-    area = b.floor_area_m2.to_numpy(float)
     lon0, lat0 = float(b.lon.mean()), float(b.lat.mean())
     bx, by = lonlat_to_xy_m(b.lon.to_numpy(), b.lat.to_numpy(), lon0, lat0)
     ax, ay = lonlat_to_xy_m(a.lon.to_numpy(), a.lat.to_numpy(), lon0, lat0)
@@ -185,6 +183,7 @@ def compile_city(city: City) -> CompiledCity:
     )
     shelter = np.flatnonzero(f.kind.isin(SHELTER_KINDS).to_numpy() & (f.capacity_people > 0))
     sx, sy = lonlat_to_xy_m(f.lon.to_numpy()[shelter], f.lat.to_numpy()[shelter], lon0, lat0)
+    rc, rc_worst = building_rc(b)
     return CompiledCity(
         city=city,
         grid=grid,
@@ -193,8 +192,8 @@ def compile_city(city: City) -> CompiledCity:
         assets=assets,
         n_build=len(b),
         n_fac=len(f),
-        rc=rc_params(arch, area),
-        rc_worst=rc_params(arch, area, worst_flat_factor(arch)),
+        rc=rc,
+        rc_worst=rc_worst,
         b_heat_supply=b.heat_supply.to_numpy(object),
         b_heat_node=nodes_of(b),
         f_heat_node=nodes_of(f),

@@ -32,16 +32,11 @@ class Exposure:
 
     n: int
     steps: int
-    person_hours_below: dict[float, float] = field(default_factory=dict)
-    vulnerable_person_hours_below_12c: float = 0.0
-    person_degree_hours_below_18c: float = 0.0
-    unmet_shelter_person_hours: float = 0.0
     heat_not_served_mwh_th: float = 0.0
     energy_not_served_mwh: float = 0.0
     timeline: list[dict] = field(default_factory=list)
 
     def __post_init__(self) -> None:
-        self.person_hours_below = {t: 0.0 for t in THRESHOLDS_C}
         self.min_temp_c = np.full(self.n, np.inf)
         self.min_worst_c = np.full(self.n, np.inf)
         self.hours_no_heat = np.zeros(self.n)
@@ -60,32 +55,14 @@ class Exposure:
         dt_h: float,
         temp_air_c: np.ndarray,
         temp_worst_c: np.ndarray,
-        people_home: np.ndarray,
-        vulnerable_share: np.ndarray,
-        shelter_people: np.ndarray,
-        shelter_temp_c: np.ndarray,
-        unmet: np.ndarray,
         heat_frac: np.ndarray,
         has_power: np.ndarray,
         residents: np.ndarray,
         heat_need_mw: np.ndarray,
     ) -> None:
         """Accumulate one step [dt_h hours]."""
-        for thr in THRESHOLDS_C:
-            below = temp_air_c < thr
-            self.person_hours_below[thr] += dt_h * (
-                people_home[below].sum() + shelter_people[shelter_temp_c < thr].sum()
-            )
         below12 = temp_air_c < 12.0
-        self.vulnerable_person_hours_below_12c += dt_h * (
-            (people_home * vulnerable_share)[below12].sum()
-        )
         deficit = np.maximum(0.0, COMFORT_C - temp_air_c)
-        self.person_degree_hours_below_18c += dt_h * (
-            (people_home * deficit).sum()
-            + (shelter_people * np.maximum(0.0, COMFORT_C - shelter_temp_c)).sum()
-        )
-        self.unmet_shelter_person_hours += dt_h * float(unmet.sum())
         self.heat_not_served_mwh_th += dt_h * float(((1.0 - heat_frac) * heat_need_mw).sum())
         self.min_temp_c = np.minimum(self.min_temp_c, temp_air_c)
         self.min_worst_c = np.minimum(self.min_worst_c, temp_worst_c)
@@ -136,8 +113,13 @@ def build_result(
     schedule: list,
     first_hit_h: float | None,
     version: str,
+    people=None,
 ) -> Result:
-    """Assemble the Result (summary, timeline, per-building table, events) of a finished run."""
+    """Assemble the Result (summary, timeline, per-building table, events) of a finished run.
+
+    ``people`` is the run's :class:`coldstart.people.metrics.PeopleTally`: exposure counted where
+    each person is (home or shelter), vulnerable apart, and the shelter figures.
+    """
     c = cc.city
     b = c.buildings
     start = pd.Timestamp(scenario.start)
@@ -203,26 +185,22 @@ def build_result(
         "buildings_lost_power": int(ex.ever_no_power.sum()),
         "peak_people_without_heat": int(timeline.people_without_heat.max()),
         "peak_people_without_power": int(timeline.people_without_power.max()),
-        "person_hours_below_18c": r(ex.person_hours_below[18.0]),
-        "person_hours_below_16c": r(ex.person_hours_below[16.0]),
-        "person_hours_below_12c": r(ex.person_hours_below[12.0]),
-        "person_hours_below_9c": r(ex.person_hours_below[9.0]),
-        "person_hours_below_5c": r(ex.person_hours_below[5.0]),
-        "vulnerable_person_hours_below_12c": r(ex.vulnerable_person_hours_below_12c),
-        "person_degree_hours_below_18c": r(ex.person_degree_hours_below_18c),
         "energy_not_served_mwh": r(ex.energy_not_served_mwh),
         "heat_not_served_mwh_th": r(ex.heat_not_served_mwh_th),
         "hours_to_restore_heat_95pct": hours_to_restore(ex.heated_share, dt_h, first_hit_h),
         "hours_to_restore_power_95pct": hours_to_restore(ex.powered_share, dt_h, first_hit_h),
         "buildings_drained": len(drained_ids),
         "buildings_frozen": len(frozen_ids),
-        "peak_people_in_shelters": int(timeline.people_in_shelters.max()),
-        "unmet_shelter_demand_person_hours": r(ex.unmet_shelter_person_hours),
         "min_temp_c": r(float(ex.min_temp_c.min())),
         "assets_damaged": int(len(damaged)),
         "assets_restored": int(sum(d["restored_h"] is not None for d in damaged.values())),
         "seed": int(seed),
     }
+    if people is not None:
+        summary.update(people.summary())
+        buildings = pd.concat([buildings, people.building_columns()], axis=1)
+        extra = people.shelter_table().drop(columns=["kind", "capacity_people", "peak_occupancy"])
+        shelters = shelters.merge(extra, on="facility_id", how="left")
     sched = pd.DataFrame(schedule, columns=["queue", "start_h", "end_h"])
     sched["start"] = [_iso(start, h) for h in sched.start_h]
     sched["end"] = [_iso(start, h) for h in sched.end_h]

@@ -28,13 +28,8 @@ from coldstart.heat.model import (
     heat_demand_mw_th,
 )
 from coldstart.metrics import Exposure, build_result
-from coldstart.people.shelter import (
-    SHELTER_TEMP_C,
-    ShelterIndex,
-    assign,
-    at_home_share,
-    leave_share,
-)
+from coldstart.people.metrics import PeopleTally
+from coldstart.people.model import PeopleModel
 from coldstart.restore.benefit import HEAT_WEIGHT, OutageState, benefits
 from coldstart.restore.repairs import RepairBook
 from coldstart.result import Result
@@ -49,21 +44,8 @@ from coldstart.thermal.freezing import (
     space_temp_c,
     step_water,
 )
+from coldstart.thermal.heating import WITHOUT_HEAT_FRACTION, heat_inputs
 from coldstart.thermal.rc import RCStepper
-
-PERSON_GAIN_W = 90.0
-"""Heat from one person at home [W] (DESIGN.md: ~80-100 W)."""
-
-APPLIANCE_GAIN_W_M2 = 2.0
-"""Heat from appliances and lighting while a home has power [W per m2 floor] (ISO 13790 Annex G
-residential internal gains, ~2-4 W/m2 incl. people; first estimate)."""
-
-HEAT_RECOVERY_GAIN = 2.0
-"""Proportional gain of the heating control on the indoor deficit [-]: delivered heat rises by
-``gain x UA x (setpoint - Ta)`` so cold flats recover, capped at the design output."""
-
-WITHOUT_HEAT_FRACTION = 0.5
-"""A building counts as without heat when it gets less than this share of its demand."""
 
 REFILL_WORK_H = 2.0
 """Median crew work to refill, bleed and restart a drained building's system [h] (log-normal,
@@ -122,8 +104,6 @@ def simulate(
     nb, nf = cc.n_build, cc.n_fac
     b = c.buildings
     residents = b.residents.to_numpy(float)
-    mobile = 1.0 - b.immobile_share.to_numpy(float)
-    vulnerable = b.vulnerable_share.to_numpy(float)
     area = b.floor_area_m2.to_numpy(float)
     design_mw = b.heat_demand_mw_th.to_numpy(float)
     district = cc.b_heat_node >= 0
@@ -157,7 +137,6 @@ def simulate(
     back_fuel = {
         "pump": pumps.backup_fuel_h.to_numpy(float) * (pumps.backup_power_kw > 0).to_numpy(),
         "source": src.backup_fuel_h.to_numpy(float) * (src.backup_power_kw > 0).to_numpy(),
-        "facility": f.backup_fuel_h.to_numpy(float) * (f.backup_power_kw > 0).to_numpy(),
     }
 
     grid = cc.grid
@@ -230,14 +209,10 @@ def simulate(
         )
 
     qstate = QueueState()
-    shelter_index = ShelterIndex.build(cc.b_xy_m, cc.shelter_xy_m, scenario.people.walk_limit_km)
-    sh_kind = f.kind.to_numpy(object)[cc.shelter_fac]
-    sh_cap = f.capacity_people.to_numpy(np.int64)[cc.shelter_fac]
-    sh_temp = np.array([SHELTER_TEMP_C[k] for k in sh_kind])
-    sheltered = np.zeros(nb, np.int64)
-    occupancy = np.zeros(len(cc.shelter_fac), np.int64)
-    unmet = np.zeros(nb, np.int64)
     peak_occ = np.zeros(len(cc.shelter_fac), np.int64)
+    people = PeopleModel.build(cc, scenario)
+    pstate = people.initial_state()
+    tally = PeopleTally(people)
 
     imp_sched = sorted(scenario.grid.import_schedule)
     base_cap = scenario.grid.national_import_mw
@@ -352,7 +327,6 @@ def simulate(
         chp_running = (cc.src_gen_pos >= 0) & (st.gen[np.maximum(cc.src_gen_pos, 0)] == 0)
         aux_ok = powered[cc.src_aux_consumer] | chp_running
         src_ok = (st.source == 0) & on_backup("source", aux_ok)
-        fac_power = on_backup("facility", powered[sl_f])
 
         # --- heat network ----------------------------------------------------------------------
         noflow = st.pipe > 0
@@ -381,27 +355,15 @@ def simulate(
         connected = np.zeros(nb, bool)
         connected[district] = src_parts[labels[cc.b_heat_node[district]]]
 
-        # --- people at home and internal gains -------------------------------------------------
-        hod = (start.hour + start.minute / 60.0 + t) % 24.0
-        home_share = at_home_share(hod, scenario.people.at_home_night, scenario.people.at_home_day)
-        people_home = np.maximum(0.0, residents * home_share - sheltered)
-        gains = PERSON_GAIN_W * people_home + APPLIANCE_GAIN_W_M2 * area * b_power
-        q_max = ua * (setpoint - DESIGN_OUTDOOR_C)
-        need = np.clip(
-            ua * (setpoint - to) - gains + HEAT_RECOVERY_GAIN * ua * (setpoint - ta), 0, q_max
-        )
-        q_heat = frac * need
-        heater_kw = scenario.grid.heater_kw_per_resident * people_home
-        heaters_on = b_power & ~electric & (frac < WITHOUT_HEAT_FRACTION)
-        q_heater = np.where(heaters_on, np.minimum(heater_kw * 1e3, need - q_heat), 0.0)
-        extra_mw = (q_heater + np.where(electric, q_heat, 0.0)) / 1e6
-        q_w_worst = frac * np.clip(
-            ua_w * (setpoint - to) - gains + HEAT_RECOVERY_GAIN * ua_w * (setpoint - ta_w),
-            0,
-            ua_w * (setpoint - DESIGN_OUTDOOR_C),
-        )
-        ta, tm = stepper.step(ta, tm, to, q_heat + q_heater + gains)
-        ta_w, tm_w = stepper_w.step(ta_w, tm_w, to, q_w_worst + q_heater + gains)
+        # --- heat into homes (people at home from the previous step) ---------------------------
+        people_home = pstate.people_home
+        h = heat_inputs(
+            ua, ua_w, ta, ta_w, to, frac, people_home, area, b_power, electric,
+            setpoint, scenario.grid.heater_kw_per_resident,
+        )  # fmt: skip
+        extra_mw = h.grid_extra_mw
+        ta, tm = stepper.step(ta, tm, to, h.q_air_w, h.q_mass_w)
+        ta_w, tm_w = stepper_w.step(ta_w, tm_w, to, h.q_air_worst_w, h.q_mass_worst_w)
 
         # --- pipe water: drain signal and freezing (district buildings) -------------------------
         policy = scenario.policies.drain
@@ -434,33 +396,23 @@ def simulate(
             )
         refill_asked |= ask
 
-        # --- shelters: hourly ------------------------------------------------------------------
-        if k % max(1, int(round(1.0 / dt_h))) == 0:
-            p = scenario.people
-            open_now = t >= p.shelters_open_h
-            sh_power = fac_power[cc.shelter_fac]
-            sh_heat = np.where(sh_kind == "school", f_heat[cc.shelter_fac] >= 0.5, True)
-            works = open_now & sh_power & sh_heat
-            home_all = residents * home_share
-            want = np.floor(
-                home_all
-                * mobile
-                * leave_share(ta, p.leave_below_c, p.leave_share_per_c, p.leave_share_max)
-            ).astype(np.int64)
-            sheltered, occupancy, unmet = assign(shelter_index, want, ta, sh_cap * works)
-            peak_occ = np.maximum(peak_occ, occupancy)
-            people_home = np.maximum(0.0, home_all - sheltered)
+        # --- people and shelters ---------------------------------------------------------------
+        sh = cc.shelter_fac
+        pstate = people.step(
+            pstate, t, to, ta, powered[sl_f][sh], f_heat[sh], bool(alert_active[k])
+        )
+        for ev in pstate.events:
+            log(*ev)
+        people_home = pstate.people_home
+        occupancy = pstate.occupancy
+        peak_occ = np.maximum(peak_occ, occupancy)
+        prow = tally.add(pstate, ta, dt_h)
 
         ex.add(
             k=k,
             dt_h=dt_h,
             temp_air_c=ta,
             temp_worst_c=ta_w,
-            people_home=people_home,
-            vulnerable_share=vulnerable,
-            shelter_people=occupancy,
-            shelter_temp_c=sh_temp,
-            unmet=unmet,
             heat_frac=frac,
             has_power=b_power,
             residents=residents,
@@ -483,6 +435,7 @@ def simulate(
                 "crews_working": int(working),
                 "alert_active": bool(alert_active[k]),
                 "queues_off": bal.queues_off,
+                **prow,
             }
         )
         ex.energy_not_served_mwh += (bal.demand_mw - bal.served_mw) * dt_h
@@ -502,4 +455,5 @@ def simulate(
         schedule=qstate.schedule,
         first_hit_h=first_hit,
         version=__version__,
+        people=tally,
     )

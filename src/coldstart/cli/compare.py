@@ -58,6 +58,7 @@ def compare(
     t.add_column("policy")
     for col in ("person-h < 12 °C", "h to 95 % heat", "h to 95 % power", "energy not served MWh"):
         t.add_column(col, justify="right")
+
     def ms(r: dict, key: str, fmt: str) -> str:
         return f"{r[key + '_mean']:{fmt}} ± {r[key + '_std']:{fmt}}"
 

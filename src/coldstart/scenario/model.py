@@ -11,6 +11,8 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
+from coldstart.people.config import People
+
 ThreatType = Literal["ballistic", "cruise", "drone"]
 AssetKind = Literal[
     "chp_plant",
@@ -221,20 +223,6 @@ class Policies(Strict):
     dispatch: Literal["fifo", "nearest", "greatest_benefit"] = "fifo"
     drain: Literal["drain_at_signal", "keep_circulating", "never"] = "drain_at_signal"
     shedding: Literal["rotating_queues"] = "rotating_queues"
-
-
-class People(Strict):
-    """Residents' behaviour (DESIGN.md, "People and shelters")."""
-
-    at_home_night: Probability = Field(0.95, ge=0.0, le=1.0)
-    at_home_day: Probability = Field(0.6, ge=0.0, le=1.0)
-    leave_below_c: float = Field(14.0, le=25.0, description="homes colder than this send people")
-    leave_share_per_c: float = Field(
-        0.06, ge=0.0, le=1.0, description="share of those at home leaving per degC below"
-    )
-    leave_share_max: Probability = Field(0.6, ge=0.0, le=1.0)
-    walk_limit_km: float = Field(1.5, gt=0.0, le=20.0)
-    shelters_open_h: float = Field(0.0, ge=0.0, description="hour the city opens shelters")
 
 
 class Scenario(Strict):

@@ -76,3 +76,57 @@ def step_water(
     new_temp = np.where(circulating, CIRCULATING_WATER_C, new_temp)
     new_ice = np.where(circulating, 0.0, new_ice)
     return new_temp, new_ice
+
+
+def water_after_stop(
+    temp_out_c: np.ndarray, temp_air_c: np.ndarray, dt_h: float
+) -> tuple[np.ndarray, np.ndarray]:
+    """Pipe water temperature and latent cold after circulation stops at time 0.
+
+    Parameters
+    ----------
+    temp_out_c : numpy.ndarray
+        Outdoor temperature of each step [degC], shape (steps,).
+    temp_air_c : numpy.ndarray
+        Building-average air temperature of each step [degC], shape (steps,).
+    dt_h : float
+        Step [h].
+
+    Returns
+    -------
+    tuple of numpy.ndarray
+        Water temperature [degC] and latent cold [K h] at the end of each step, shape (steps,).
+    """
+    tw = np.array([CIRCULATING_WATER_C])
+    ice = np.zeros(1)
+    stop = np.array([False])
+    temps = np.empty(len(temp_out_c))
+    lat = np.empty(len(temp_out_c))
+    for k, (to, ta) in enumerate(zip(temp_out_c, temp_air_c, strict=True)):
+        tw, ice = step_water(tw, ice, stop, space_temp_c(float(to), np.array([ta])), dt_h)
+        temps[k], lat[k] = tw[0], ice[0]
+    return temps, lat
+
+
+def hours_to_drain_signal(
+    temp_out_c: np.ndarray, temp_air_c: np.ndarray, dt_h: float
+) -> float | None:
+    """Hours after circulation stops until the water reaches the +5 degC drain signal.
+
+    Kyiv's rule (DESIGN.md): drain at system water +5 degC. Same model as the runner
+    (:func:`step_water`). ``None`` when not reached within the series.
+    """
+    temps, _ = water_after_stop(temp_out_c, temp_air_c, dt_h)
+    hit = np.flatnonzero(temps <= DRAIN_SIGNAL_C)
+    return None if len(hit) == 0 else float((hit[0] + 1) * dt_h)
+
+
+def hours_to_freeze(temp_out_c: np.ndarray, temp_air_c: np.ndarray, dt_h: float) -> float | None:
+    """Hours after circulation stops until ice blocks the least protected pipes.
+
+    Freezing starts once the water, held at 0 degC, has lost :data:`FREEZE_LATENT_KH` of cold.
+    ``None`` when not reached within the series.
+    """
+    _, lat = water_after_stop(temp_out_c, temp_air_c, dt_h)
+    hit = np.flatnonzero(lat >= FREEZE_LATENT_KH)
+    return None if len(hit) == 0 else float((hit[0] + 1) * dt_h)

@@ -1,9 +1,13 @@
 """Two-node RC building model (air and mass), exact over a step with constant inputs.
 
-``Ca dTa/dt = UA (To - Ta) + Hm (Tm - Ta) + Qa``;  ``Cm dTm/dt = Hm (Ta - Tm)``
+``Ca dTa/dt = UA (To - Ta) + Hm (Tm - Ta) + Qa``;  ``Cm dTm/dt = Hm (Ta - Tm) + Qm``
 (DESIGN.md, "Buildings"; the structure of GridLAB-D's residential ETP model). The system matrix
 does not depend on the inputs, so its matrix exponential over the step is computed once per
-building; each step is then a vectorized affine update, with no ODE solver in the loop.
+building; each step is then a vectorized affine update around the steady state of the step's
+inputs, with no ODE solver in the loop:
+
+``x(t + dt) = x* + exp(A dt) (x(t) - x*)``, with ``Ta* = To + (Qa + Qm) / UA`` and
+``Tm* = Ta* + Qm / Hm``.
 """
 
 from __future__ import annotations
@@ -16,6 +20,29 @@ from scipy.linalg import expm
 from coldstart.thermal.archetypes import RCParams
 
 
+def system_matrix(p: RCParams) -> np.ndarray:
+    """The 2x2 system matrix ``A`` of every building [1/s], shape (N, 2, 2)."""
+    n = len(p.ua_w_k)
+    a = np.empty((n, 2, 2))
+    a[:, 0, 0] = -(p.ua_w_k + p.hm_w_k) / p.ca_j_k
+    a[:, 0, 1] = p.hm_w_k / p.ca_j_k
+    a[:, 1, 0] = p.hm_w_k / p.cm_j_k
+    a[:, 1, 1] = -p.hm_w_k / p.cm_j_k
+    return a
+
+
+def eigenvalues_per_s(p: RCParams) -> tuple[np.ndarray, np.ndarray]:
+    """Fast and slow eigenvalues of every building's system matrix [1/s] (both negative)."""
+    a11 = -(p.ua_w_k + p.hm_w_k) / p.ca_j_k
+    a12 = p.hm_w_k / p.ca_j_k
+    a21 = p.hm_w_k / p.cm_j_k
+    a22 = -p.hm_w_k / p.cm_j_k
+    tr = a11 + a22
+    det = a11 * a22 - a12 * a21
+    root = np.sqrt(tr**2 / 4 - det)
+    return tr / 2 - root, tr / 2 + root
+
+
 @dataclass(frozen=True)
 class RCStepper:
     """Precomputed exact step of N two-node RC models.
@@ -26,6 +53,8 @@ class RCStepper:
         Shape (N, 2, 2): ``exp(A dt)`` per building.
     ua_w_k : numpy.ndarray
         Heat loss coefficient [W/K], shape (N,).
+    hm_w_k : numpy.ndarray
+        Air-mass coupling [W/K], shape (N,).
     dt_s : float
         Step [s].
     """
@@ -33,56 +62,62 @@ class RCStepper:
     phi: np.ndarray
     ua_w_k: np.ndarray
     dt_s: float
+    hm_w_k: np.ndarray | None = None
 
     @classmethod
     def build(cls, p: RCParams, dt_s: float) -> RCStepper:
         """Compute ``exp(A dt)`` for every building (once per run)."""
-        n = len(p.ua_w_k)
-        a = np.empty((n, 2, 2))
-        a[:, 0, 0] = -(p.ua_w_k + p.hm_w_k) / p.ca_j_k
-        a[:, 0, 1] = p.hm_w_k / p.ca_j_k
-        a[:, 1, 0] = p.hm_w_k / p.cm_j_k
-        a[:, 1, 1] = -p.hm_w_k / p.cm_j_k
-        return cls(phi=expm(a * dt_s), ua_w_k=np.asarray(p.ua_w_k, float), dt_s=float(dt_s))
+        return cls(
+            phi=expm(system_matrix(p) * dt_s),
+            ua_w_k=np.asarray(p.ua_w_k, float),
+            dt_s=float(dt_s),
+            hm_w_k=np.asarray(p.hm_w_k, float),
+        )
 
     def step(
         self,
         temp_air_c: np.ndarray,
         temp_mass_c: np.ndarray,
-        temp_out_c: float,
+        temp_out_c: float | np.ndarray,
         q_air_w: np.ndarray,
+        q_mass_w: np.ndarray | float | None = None,
     ) -> tuple[np.ndarray, np.ndarray]:
-        """Advance one step with constant outdoor temperature and heat input.
+        """Advance one step with constant outdoor temperature and heat inputs.
 
         Parameters
         ----------
         temp_air_c, temp_mass_c : numpy.ndarray
             Air and mass temperatures at the start of the step [degC].
-        temp_out_c : float
+        temp_out_c : float or numpy.ndarray
             Outdoor temperature over the step [degC].
         q_air_w : numpy.ndarray
-            Heat into the air node over the step (heating, people, appliances) [W].
+            Heat into the air node over the step (heating, heaters, convective gains) [W].
+        q_mass_w : numpy.ndarray or float, optional
+            Heat into the mass node (radiant share of gains) [W]; none when omitted.
 
         Returns
         -------
         tuple of numpy.ndarray
             Air and mass temperatures at the end of the step [degC]. Inputs are not modified.
         """
-        steady = temp_out_c + q_air_w / self.ua_w_k
-        da = temp_air_c - steady
-        dm = temp_mass_c - steady
-        new_a = steady + self.phi[:, 0, 0] * da + self.phi[:, 0, 1] * dm
-        new_m = steady + self.phi[:, 1, 0] * da + self.phi[:, 1, 1] * dm
+        if q_mass_w is None:
+            steady_a = temp_out_c + q_air_w / self.ua_w_k
+            steady_m = steady_a
+        else:
+            steady_a = temp_out_c + (q_air_w + q_mass_w) / self.ua_w_k
+            steady_m = steady_a + q_mass_w / self.hm_w_k
+        da = temp_air_c - steady_a
+        dm = temp_mass_c - steady_m
+        new_a = steady_a + self.phi[:, 0, 0] * da + self.phi[:, 0, 1] * dm
+        new_m = steady_m + self.phi[:, 1, 0] * da + self.phi[:, 1, 1] * dm
         return new_a, new_m
 
 
 def slow_time_constant_h(p: RCParams) -> np.ndarray:
     """Slow time constant of each building: -1 / (slowest eigenvalue of A) [h]."""
-    a11 = -(p.ua_w_k + p.hm_w_k) / p.ca_j_k
-    a12 = p.hm_w_k / p.ca_j_k
-    a21 = p.hm_w_k / p.cm_j_k
-    a22 = -p.hm_w_k / p.cm_j_k
-    tr = a11 + a22
-    det = a11 * a22 - a12 * a21
-    slow = tr / 2 + np.sqrt(tr**2 / 4 - det)
-    return -1.0 / slow / 3600.0
+    return -1.0 / eigenvalues_per_s(p)[1] / 3600.0
+
+
+def fast_time_constant_h(p: RCParams) -> np.ndarray:
+    """Fast (air-mass equalisation) time constant of each building [h]."""
+    return -1.0 / eigenvalues_per_s(p)[0] / 3600.0

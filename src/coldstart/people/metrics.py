@@ -1,0 +1,245 @@
+"""People metrics: exposure where each person is, shelter use and unmet demand.
+
+Pure functions compute one step's figures from arrays; :class:`PeopleTally` sums them over a
+run and gives the summary keys, timeline columns, shelter table and per-building columns.
+Exposure is counted where each person actually is: at home at the home's air temperature, in a
+shelter at the shelter's; vulnerable residents (immobile included) are counted apart
+(DESIGN.md, "Health thresholds").
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import numpy as np
+import pandas as pd
+
+from coldstart.people.model import PeopleModel, PeopleState
+
+THRESHOLDS_C = (18.0, 16.0, 12.0, 9.0, 5.0)
+"""Indoor temperature thresholds [degC]: WHO minimum 18; respiratory risk below 16;
+cardiovascular strain below 12; core temperature falls within 2 h below 9; significant
+hypothermia risk at 5 (DESIGN.md; the same ladder as ``coldstart.metrics``)."""
+
+COMFORT_C = 18.0
+"""Reference of degree-hours [degC] (WHO Housing and Health Guidelines, 2018)."""
+
+KIND_COLUMNS = {
+    "metro_station": "people_in_metro_stations",
+    "school": "people_in_schools",
+    "warming_point": "people_in_warming_points",
+}
+"""Timeline column of the occupancy of each shelter kind."""
+
+TIMELINE_COLUMNS = (
+    "people_in_shelters",
+    *KIND_COLUMNS.values(),
+    "vulnerable_in_shelters",
+    "people_wanting_shelter",
+    "people_unmet_shelter",
+    "vulnerable_unmet_shelter",
+    "shelters_working",
+    "shelter_places_working",
+)
+"""Timeline columns the people model adds (one row per step)."""
+
+
+def person_hours_below(
+    temp_c: np.ndarray, people: np.ndarray, thresholds_c: tuple[float, ...], dt_h: float
+) -> np.ndarray:
+    """Person-hours spent below each threshold in one step [person h].
+
+    Parameters
+    ----------
+    temp_c : numpy.ndarray
+        Temperature where each group of people is [degC].
+    people : numpy.ndarray
+        People per group.
+    thresholds_c : tuple of float
+        Thresholds [degC].
+    dt_h : float
+        Step [h].
+    """
+    thr = np.asarray(thresholds_c, float)
+    order = np.argsort(thr)
+    # people per band between sorted thresholds; below threshold i = all bands under it
+    band = np.searchsorted(thr[order], np.asarray(temp_c, float), side="right")
+    per_band = np.bincount(band, weights=np.asarray(people, float), minlength=len(thr) + 1)
+    below_sorted = np.cumsum(per_band)[: len(thr)]
+    out = np.empty(len(thr))
+    out[order] = below_sorted
+    return dt_h * out
+
+
+def degree_hours_below(temp_c: np.ndarray, people: np.ndarray, ref_c: float, dt_h: float) -> float:
+    """Person-degree-hours below ``ref_c`` in one step: ``sum(people x max(0, ref - T)) x dt``."""
+    deficit = np.maximum(0.0, ref_c - np.asarray(temp_c, float))
+    return dt_h * float((np.asarray(people, float) * deficit).sum())
+
+
+def where_people_are(
+    home_temp_c: np.ndarray,
+    people_home: np.ndarray,
+    shelter_temp_c: np.ndarray,
+    people_shelter: np.ndarray,
+) -> tuple[np.ndarray, np.ndarray]:
+    """Temperatures and people of homes and shelters stacked into one pair of arrays."""
+    return (
+        np.concatenate([np.asarray(home_temp_c, float), np.asarray(shelter_temp_c, float)]),
+        np.concatenate([np.asarray(people_home, float), np.asarray(people_shelter, float)]),
+    )
+
+
+def timeline_row(model: PeopleModel, state: PeopleState) -> dict:
+    """The people model's timeline columns for one step (:data:`TIMELINE_COLUMNS`)."""
+    kind = model.stock.kind
+    row = {"people_in_shelters": int(state.occupancy.sum())}
+    for k, col in KIND_COLUMNS.items():
+        row[col] = int(state.occupancy[kind == k].sum())
+    row["vulnerable_in_shelters"] = int(state.occupancy_vulnerable.sum())
+    row["people_wanting_shelter"] = int(state.want.sum())
+    row["people_unmet_shelter"] = int(state.unmet.sum())
+    row["vulnerable_unmet_shelter"] = int(state.unmet[model.n_buildings :].sum())
+    row["shelters_working"] = int(state.works.sum())
+    row["shelter_places_working"] = int(model.stock.capacity_people[state.works].sum())
+    return row
+
+
+@dataclass
+class PeopleTally:
+    """Running sums of the people metrics over one run."""
+
+    model: PeopleModel
+    thresholds_c: tuple[float, ...] = THRESHOLDS_C
+    person_hours: np.ndarray = field(init=False)
+    vulnerable_person_hours: np.ndarray = field(init=False)
+
+    def __post_init__(self) -> None:
+        m = self.model
+        nt = len(self.thresholds_c)
+        self.person_hours = np.zeros(nt)
+        self.vulnerable_person_hours = np.zeros(nt)
+        self.degree_hours = 0.0
+        self.vulnerable_degree_hours = 0.0
+        self.unmet_person_hours = 0.0
+        self.vulnerable_unmet_person_hours = 0.0
+        self.sheltered_person_hours = 0.0
+        self.walk_person_km_hours = 0.0
+        self.peak_in_shelters = 0
+        self.peak_wanting = 0
+        self.peak_unmet = 0
+        self.peak_occupancy = np.zeros(m.n_shelters, np.int64)
+        self.hours_working = np.zeros(m.n_shelters)
+        self.hours_open = np.zeros(m.n_shelters)
+        self.shelter_person_hours = np.zeros(m.n_shelters)
+        self.min_shelter_temp_c = np.full(m.n_shelters, np.inf)
+        self.failures = np.zeros(m.n_shelters, np.int64)
+        self.want_peak = np.zeros(m.n_buildings, np.int64)
+        self.want_person_hours = np.zeros(m.n_buildings)
+        self.unmet_building_person_hours = np.zeros(m.n_buildings)
+        self.timeline: list[dict] = []
+
+    def add(self, state: PeopleState, home_temp_c: np.ndarray, dt_h: float) -> dict:
+        """Add one step; return its timeline columns.
+
+        Parameters
+        ----------
+        state : PeopleState
+            The state after the step.
+        home_temp_c : numpy.ndarray
+            Home air temperature over the step [degC].
+        dt_h : float
+            Step [h].
+        """
+        m = self.model
+        temp, people = where_people_are(
+            home_temp_c, state.people_home, state.temp_air_c, state.occupancy
+        )
+        temp_v, people_v = where_people_are(
+            home_temp_c, state.vulnerable_home, state.temp_air_c, state.occupancy_vulnerable
+        )
+        self.person_hours += person_hours_below(temp, people, self.thresholds_c, dt_h)
+        self.vulnerable_person_hours += person_hours_below(
+            temp_v, people_v, self.thresholds_c, dt_h
+        )
+        self.degree_hours += degree_hours_below(temp, people, COMFORT_C, dt_h)
+        self.vulnerable_degree_hours += degree_hours_below(temp_v, people_v, COMFORT_C, dt_h)
+        unmet_b = state.unmet_people
+        self.unmet_person_hours += dt_h * float(unmet_b.sum())
+        self.vulnerable_unmet_person_hours += dt_h * float(state.unmet[m.n_buildings :].sum())
+        self.sheltered_person_hours += dt_h * float(state.occupancy.sum())
+        self.walk_person_km_hours += dt_h * state.walk_person_km
+        self.peak_in_shelters = max(self.peak_in_shelters, int(state.occupancy.sum()))
+        self.peak_wanting = max(self.peak_wanting, int(state.want.sum()))
+        self.peak_unmet = max(self.peak_unmet, int(unmet_b.sum()))
+        self.peak_occupancy = np.maximum(self.peak_occupancy, state.occupancy)
+        self.hours_working += dt_h * state.works
+        self.hours_open += dt_h * state.opened
+        self.shelter_person_hours += dt_h * state.occupancy
+        self.min_shelter_temp_c = np.minimum(self.min_shelter_temp_c, state.temp_air_c)
+        if state.events:
+            self.failures += np.isin(
+                m.stock.facility_id, [e[2] for e in state.events if e[1] == "shelter_fail"]
+            )
+        wanting_b = state.wanting_people
+        self.want_peak = np.maximum(self.want_peak, wanting_b)
+        self.want_person_hours += dt_h * wanting_b
+        self.unmet_building_person_hours += dt_h * unmet_b
+        row = timeline_row(m, state)
+        self.timeline.append(row)
+        return row
+
+    @property
+    def mean_walk_km(self) -> float:
+        """Mean walk of sheltered people, weighted by the hours they spend there [km]."""
+        if self.sheltered_person_hours <= 0:
+            return 0.0
+        return self.walk_person_km_hours / self.sheltered_person_hours
+
+    def summary(self) -> dict:
+        """Summary keys of the people model (units in the names)."""
+        r = lambda x: float(round(float(x), 3))  # noqa: E731
+        out = {}
+        for thr, ph, vph in zip(
+            self.thresholds_c, self.person_hours, self.vulnerable_person_hours, strict=True
+        ):
+            out[f"person_hours_below_{thr:g}c"] = r(ph)
+            out[f"vulnerable_person_hours_below_{thr:g}c"] = r(vph)
+        out["person_degree_hours_below_18c"] = r(self.degree_hours)
+        out["vulnerable_person_degree_hours_below_18c"] = r(self.vulnerable_degree_hours)
+        out["peak_people_in_shelters"] = int(self.peak_in_shelters)
+        out["peak_people_wanting_shelter"] = int(self.peak_wanting)
+        out["peak_people_unmet_shelter"] = int(self.peak_unmet)
+        out["unmet_shelter_demand_person_hours"] = r(self.unmet_person_hours)
+        out["vulnerable_unmet_shelter_demand_person_hours"] = r(self.vulnerable_unmet_person_hours)
+        out["sheltered_person_hours"] = r(self.sheltered_person_hours)
+        out["mean_walk_km"] = r(self.mean_walk_km)
+        out["shelter_failures"] = int(self.failures.sum())
+        return out
+
+    def shelter_table(self) -> pd.DataFrame:
+        """Per shelter: kind, capacity, peak occupancy, hours open and working, failures."""
+        st = self.model.stock
+        return pd.DataFrame(
+            {
+                "facility_id": st.facility_id,
+                "kind": st.kind,
+                "capacity_people": st.capacity_people,
+                "peak_occupancy": self.peak_occupancy,
+                "person_hours": np.round(self.shelter_person_hours, 3),
+                "hours_open": np.round(self.hours_open, 4),
+                "hours_working": np.round(self.hours_working, 4),
+                "failures": self.failures,
+                "min_temp_c": np.round(self.min_shelter_temp_c, 3),
+            }
+        )
+
+    def building_columns(self) -> pd.DataFrame:
+        """Per building: peak people wanting shelter, their person-hours, unmet person-hours."""
+        return pd.DataFrame(
+            {
+                "shelter_want_peak_people": self.want_peak,
+                "shelter_want_person_hours": np.round(self.want_person_hours, 3),
+                "unmet_shelter_person_hours": np.round(self.unmet_building_person_hours, 3),
+            }
+        )

@@ -1,0 +1,427 @@
+"""The people model: residents at home by hour, shelters opening and failing, who goes where.
+
+``PeopleModel.build(compiled_city, scenario)`` compiles once; the runner then calls
+``state = model.step(state, t_h, temp_out_c, temp_air_c, shelter_grid_power,
+shelter_heat_fraction, alert_active)`` every thermal step. Each step:
+
+1. generators are refilled every ``refuel_every_h`` (not during alerts unless allowed); a shelter
+   has power from the grid or, once open, from its generator while fuel lasts;
+2. shelters open by the city's rule (``declared`` at ``shelters_open_h``, or ``nearby_cold``
+   when the homes within walking distance are on average below ``open_below_c``);
+3. every shelter's temperature advances by the same exact RC step as homes
+   (:mod:`coldstart.people.stock`), heated while it has power (and district heat, for schools);
+4. a shelter works while open, powered and not colder than ``shelter_close_below_c`` (it
+   reopens above ``shelter_reopen_above_c``); one that stops working empties at once;
+5. every ``decide_every_h`` people re-decide: those present (not at work) in a home below
+   ``leave_below_c`` want a shelter (a share rising per degree, never the immobile); people
+   already in a shelter keep their place while they still want one; newcomers go to the nearest
+   working shelter with room within ``walk_limit_km``, coldest homes first and vulnerable
+   residents first within a home, overflow to the next nearest; who finds none stays home and
+   is counted as unmet demand.
+
+The state is a frozen dataclass; ``step`` returns a new one and never modifies its inputs.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+from scipy import sparse
+
+from coldstart.people.config import People, people_config
+from coldstart.people.residents import Residents, at_home_profile, present, wanting_shelter
+from coldstart.people.shelter import (
+    ShelterIndex,
+    agent_entries,
+    deferred_acceptance,
+    priority_rank,
+)
+from coldstart.people.stock import ShelterStock, step_shelter_temps
+
+EVENT_KINDS = ("shelter_open", "shelter_fail", "shelter_back", "fuel_out", "refuel")
+"""Kinds of event the people model logs (``events.csv`` kind column)."""
+
+
+@dataclass(frozen=True)
+class PeopleState:
+    """Where everyone is after a step (arrays are never modified once made).
+
+    Attributes
+    ----------
+    t_h : float
+        Start of the step just taken [h since start].
+    held : numpy.ndarray of int, shape (2 * nnz,)
+        People per (agent, shelter-within-walk) entry; agents are (building, group) with group
+        0 = mobile non-vulnerable, 1 = mobile vulnerable (``PeopleModel.ent_*``).
+    want : numpy.ndarray of int, shape (2 * n_buildings,)
+        People per agent who want a shelter (at the last decision).
+    occupancy, occupancy_vulnerable : numpy.ndarray of int, shape (n_shelters,)
+        People (and vulnerable people) in each shelter.
+    people_home, vulnerable_home : numpy.ndarray, shape (n_buildings,)
+        People (and vulnerable people, immobile included) at home.
+    unmet : numpy.ndarray of int, shape (2 * n_buildings,)
+        People per agent who want a shelter and have none.
+    sheltered : numpy.ndarray of int, shape (2 * n_buildings,)
+        People per agent in a shelter.
+    walk_person_km : float
+        Sum over sheltered people of their walk from home [person km].
+    temp_air_c, temp_mass_c : numpy.ndarray, shape (n_shelters,)
+        Shelter air and mass temperatures at the end of the step [degC].
+    fuel_h : numpy.ndarray
+        Generator fuel left [h of running].
+    opened, works, powered, cold_closed : numpy.ndarray of bool
+        Opened by the city; taking people in; with power; closed because too cold.
+    next_decision_h, last_refuel_h : float
+    events : tuple of (hours, kind, facility_id, detail)
+        What happened in this step.
+    """
+
+    t_h: float
+    held: np.ndarray
+    want: np.ndarray
+    occupancy: np.ndarray
+    occupancy_vulnerable: np.ndarray
+    people_home: np.ndarray
+    vulnerable_home: np.ndarray
+    unmet: np.ndarray
+    sheltered: np.ndarray
+    walk_person_km: float
+    temp_air_c: np.ndarray
+    temp_mass_c: np.ndarray
+    fuel_h: np.ndarray
+    opened: np.ndarray
+    works: np.ndarray
+    powered: np.ndarray
+    cold_closed: np.ndarray
+    next_decision_h: float
+    last_refuel_h: float
+    events: tuple = ()
+
+    @property
+    def n_buildings(self) -> int:
+        """Number of buildings."""
+        return len(self.people_home)
+
+    def per_building(self, agent_values: np.ndarray) -> np.ndarray:
+        """Sum an agent array (general + vulnerable) per building."""
+        n = self.n_buildings
+        return agent_values[:n] + agent_values[n:]
+
+    @property
+    def unmet_people(self) -> np.ndarray:
+        """People per building who want a shelter and have none."""
+        return self.per_building(self.unmet)
+
+    @property
+    def wanting_people(self) -> np.ndarray:
+        """People per building who want a shelter."""
+        return self.per_building(self.want)
+
+    @property
+    def people_in_shelters(self) -> int:
+        """People in all shelters."""
+        return int(self.occupancy.sum())
+
+
+@dataclass(frozen=True)
+class PeopleModel:
+    """Compiled people and shelters of one city under one scenario's ``[people]`` rules.
+
+    Build with :meth:`build` (from a compiled city) or :meth:`from_arrays`.
+    """
+
+    cfg: People
+    dt_h: float
+    start_hour: float
+    residents: Residents
+    profile: tuple[np.ndarray, np.ndarray]
+    index: ShelterIndex
+    stock: ShelterStock
+    ent_start: np.ndarray
+    ent_end: np.ndarray
+    ent_shelter: np.ndarray
+    ent_km: np.ndarray
+    ent_agent: np.ndarray
+    nearby: sparse.csr_matrix  # (n_shelters, n_buildings), residents weights, rows sum to 1
+
+    @property
+    def n_buildings(self) -> int:
+        """Number of buildings."""
+        return len(self.residents.general)
+
+    @property
+    def n_shelters(self) -> int:
+        """Number of shelters."""
+        return self.stock.n
+
+    @classmethod
+    def build(cls, compiled_city, scenario) -> PeopleModel:
+        """Compile the people model of ``compiled_city`` (a ``CompiledCity``) for ``scenario``.
+
+        Shelters are the facilities ``compiled_city.shelter_fac`` (kinds metro_station,
+        school, warming_point with ``capacity_people > 0``), in that order.
+        """
+        cc = compiled_city
+        b = cc.city.buildings
+        start = pd.Timestamp(scenario.start)
+        return cls.from_arrays(
+            building_xy_m=cc.b_xy_m,
+            residents=b.residents.to_numpy(float),
+            vulnerable_share=b.vulnerable_share.to_numpy(float),
+            immobile_share=b.immobile_share.to_numpy(float),
+            shelters=cc.city.facilities.iloc[cc.shelter_fac],
+            shelter_xy_m=cc.shelter_xy_m,
+            cfg=people_config(scenario.people),
+            dt_h=scenario.step_h,
+            start_hour=start.hour + start.minute / 60.0,
+        )
+
+    @classmethod
+    def from_arrays(
+        cls,
+        building_xy_m: np.ndarray,
+        residents: np.ndarray,
+        vulnerable_share: np.ndarray,
+        immobile_share: np.ndarray,
+        shelters: pd.DataFrame,
+        shelter_xy_m: np.ndarray,
+        cfg: People | None = None,
+        dt_h: float = 1.0 / 6.0,
+        start_hour: float = 0.0,
+    ) -> PeopleModel:
+        """Compile from plain arrays (positions in a local metric projection [m]).
+
+        ``shelters`` has the facilities columns ``facility_id, kind, capacity_people,
+        floor_area_m2, backup_power_kw, backup_fuel_h, heat_supply``.
+        """
+        cfg = cfg or People()
+        res = Residents.from_table(residents, vulnerable_share, immobile_share)
+        nb = len(res.general)
+        index = ShelterIndex.build(building_xy_m, shelter_xy_m, cfg.walk_limit_km)
+        stock = ShelterStock.build(shelters.reset_index(drop=True), dt_h)
+        agents = np.concatenate([np.arange(nb), np.arange(nb)])
+        start, end, ent_shelter = agent_entries(index.indptr, index.shelter, agents)
+        ent_km = np.concatenate([index.entry_km, index.entry_km])
+        ent_agent = np.repeat(np.arange(2 * nb), end - start)
+        w = sparse.csr_matrix(
+            (res.total[index.building], (index.shelter, index.building)), shape=(stock.n, nb)
+        )
+        tot = np.asarray(w.sum(axis=1)).ravel()
+        nearby = sparse.diags(np.where(tot > 0, 1.0 / np.maximum(tot, 1e-12), 0.0)) @ w
+        return cls(
+            cfg=cfg,
+            dt_h=float(dt_h),
+            start_hour=float(start_hour),
+            residents=res,
+            profile=at_home_profile(cfg),
+            index=index,
+            stock=stock,
+            ent_start=start,
+            ent_end=end,
+            ent_shelter=ent_shelter,
+            ent_km=ent_km,
+            ent_agent=ent_agent,
+            nearby=sparse.csr_matrix(nearby),
+        )
+
+    def initial_state(self) -> PeopleState:
+        """Everyone at home, shelters at their target temperature and full of fuel, closed."""
+        n, nb = self.n_shelters, self.n_buildings
+        g, v, imm = present(self.residents, self.start_hour, self.profile)
+        return PeopleState(
+            t_h=0.0,
+            held=np.zeros(len(self.ent_shelter), np.int64),
+            want=np.zeros(2 * nb, np.int64),
+            occupancy=np.zeros(n, np.int64),
+            occupancy_vulnerable=np.zeros(n, np.int64),
+            people_home=g + v + imm,
+            vulnerable_home=v + imm,
+            unmet=np.zeros(2 * nb, np.int64),
+            sheltered=np.zeros(2 * nb, np.int64),
+            walk_person_km=0.0,
+            temp_air_c=self.stock.target_c.copy(),
+            temp_mass_c=self.stock.target_c.copy(),
+            fuel_h=self.stock.tank_h.copy(),
+            opened=np.zeros(n, bool),
+            works=np.zeros(n, bool),
+            powered=np.ones(n, bool),
+            cold_closed=np.zeros(n, bool),
+            next_decision_h=0.0,
+            last_refuel_h=0.0,
+        )
+
+    def step(
+        self,
+        state: PeopleState,
+        t_h: float,
+        temp_out_c: float,
+        temp_air_c: np.ndarray,
+        shelter_grid_power: np.ndarray,
+        shelter_heat_fraction: np.ndarray,
+        alert_active: bool = False,
+    ) -> PeopleState:
+        """Advance people and shelters over the step starting at ``t_h``.
+
+        Parameters
+        ----------
+        state : PeopleState
+            The state after the previous step (or :meth:`initial_state`).
+        t_h : float
+            Start of this step [h since the scenario start].
+        temp_out_c : float
+            Outdoor temperature over the step [degC].
+        temp_air_c : numpy.ndarray, shape (n_buildings,)
+            Home air temperature [degC] (decides who wants a shelter).
+        shelter_grid_power : numpy.ndarray of bool, shape (n_shelters,)
+            The shelter's grid connection is energized (generators are handled here).
+        shelter_heat_fraction : numpy.ndarray, shape (n_shelters,)
+            Share of its heat demand the district network delivers [-]; ignored for shelters
+            with their own heating.
+        alert_active : bool
+            An air-raid alert is on (fuel deliveries wait unless ``refuel_during_alerts``).
+
+        Returns
+        -------
+        PeopleState
+        """
+        cfg, st, dt = self.cfg, self.stock, self.dt_h
+        fid = st.facility_id
+        events: list[tuple] = []
+        grid = np.asarray(shelter_grid_power, bool)
+
+        # 1. fuel: deliveries, then generators run for open shelters off the grid
+        fuel = state.fuel_h.copy()
+        last_refuel = state.last_refuel_h
+        if (
+            cfg.refuel_every_h is not None
+            and t_h - last_refuel >= cfg.refuel_every_h - 1e-9
+            and (cfg.refuel_during_alerts or not alert_active)
+        ):
+            for i in np.flatnonzero(fuel < st.tank_h):
+                events.append((t_h, "refuel", fid[i], f"{st.tank_h[i] - fuel[i]:.1f} h of fuel"))
+            fuel = st.tank_h.copy()
+            last_refuel = t_h
+        opened = state.opened.copy()
+        # 2. opening rule
+        if t_h >= cfg.shelters_open_h - 1e-9:
+            if cfg.open_when == "declared":
+                rule = np.ones(st.n, bool)
+            else:
+                mean_c = self.nearby @ np.asarray(temp_air_c, float)
+                has = np.diff(self.nearby.indptr) > 0
+                rule = has & (mean_c < cfg.open_below_c)
+            for i in np.flatnonzero(rule & ~opened):
+                events.append((t_h, "shelter_open", fid[i], st.kind[i]))
+            opened |= rule
+        on_gen = opened & ~grid & (fuel > 0)
+        powered = grid | on_gen
+        fuel_left = np.where(on_gen, np.maximum(0.0, fuel - dt), fuel)
+        for i in np.flatnonzero(on_gen & (fuel_left <= 0)):
+            events.append((t_h + dt, "fuel_out", fid[i], "generator fuel ran out"))
+
+        # 3. shelter temperatures (people inside during the step: the previous occupancy)
+        # district heat reaches a school without power (hydraulic elevator substations of Soviet
+        # buildings need no pumps); own heating (metro ventilation, heaters) needs power
+        heat = np.where(st.district, np.clip(shelter_heat_fraction, 0.0, 1.0), powered)
+        ta, tm = step_shelter_temps(
+            st, state.temp_air_c, state.temp_mass_c, temp_out_c, state.occupancy, heat, powered
+        )
+
+        # 4. which shelters work; the others empty
+        cold = np.where(
+            state.cold_closed, ta < cfg.shelter_reopen_above_c, ta < cfg.shelter_close_below_c
+        )
+        works = opened & (powered | (heat > 0)) & ~cold
+        stopped = state.works & ~works
+        for i in np.flatnonzero(stopped):
+            why = "no heat and no power" if cold[i] == state.cold_closed[i] else "too cold"
+            events.append((t_h + dt, "shelter_fail", fid[i], f"{why} ({ta[i]:.1f} degC)"))
+        for i in np.flatnonzero(state.opened & ~state.works & works):
+            events.append((t_h + dt, "shelter_back", fid[i], f"{ta[i]:.1f} degC"))
+        held = state.held
+        changed = bool(stopped.any())
+        if changed:
+            held = np.where(works[self.ent_shelter], held, 0)
+
+        # 5. decisions
+        hod = self.start_hour + t_h
+        g, v, imm = present(self.residents, hod, self.profile)
+        want = state.want
+        next_decision = state.next_decision_h
+        if t_h >= next_decision - 1e-9:
+            want_g, want_v = wanting_shelter(g, v, temp_air_c, cfg)
+            want = np.concatenate([want_g, want_v])
+            held = self._keep_nearest(held, want)
+            changed = True
+            need = want - self._per_agent(held)
+            if need.any():
+                occ = np.bincount(self.ent_shelter, weights=held, minlength=st.n)
+                free = np.where(works, st.capacity_people - occ.astype(np.int64), 0)
+                nb = self.n_buildings
+                ta_home = np.asarray(temp_air_c, float)
+                rank = priority_rank(
+                    np.concatenate([ta_home, ta_home]), np.repeat([1, 0], nb)
+                )  # coldest home first; the vulnerable of a home before the others
+                held = held + deferred_acceptance(
+                    self.index.indptr,
+                    self.index.shelter,
+                    np.concatenate([np.arange(nb), np.arange(nb)]),
+                    need,
+                    rank,
+                    np.maximum(free, 0),
+                )
+            missed = int(np.floor((t_h - next_decision) / cfg.decide_every_h + 1e-9))
+            next_decision += cfg.decide_every_h * (missed + 1)
+        nb = self.n_buildings
+        if changed:
+            per_agent = self._per_agent(held)
+            occupancy = np.bincount(self.ent_shelter, weights=held, minlength=st.n)
+            occupancy = occupancy.astype(np.int64)
+            half = len(held) // 2  # entries of the vulnerable agents come second
+            occ_v = np.bincount(
+                self.ent_shelter[half:], weights=held[half:], minlength=st.n
+            ).astype(np.int64)
+            walk = float(held @ self.ent_km)
+        else:
+            per_agent, occupancy = state.sheltered, state.occupancy
+            occ_v, walk = state.occupancy_vulnerable, state.walk_person_km
+        sheltered_g, sheltered_v = per_agent[:nb], per_agent[nb:]
+        home_g = np.maximum(0.0, g - sheltered_g)
+        home_v = np.maximum(0.0, v - sheltered_v) + imm
+        return PeopleState(
+            t_h=float(t_h),
+            held=held,
+            want=want,
+            occupancy=occupancy,
+            occupancy_vulnerable=occ_v,
+            people_home=home_g + home_v,
+            vulnerable_home=home_v,
+            unmet=np.maximum(0, want - per_agent),
+            sheltered=per_agent,
+            walk_person_km=walk,
+            temp_air_c=ta,
+            temp_mass_c=tm,
+            fuel_h=fuel_left,
+            opened=opened,
+            works=works,
+            powered=powered,
+            cold_closed=cold,
+            next_decision_h=float(next_decision),
+            last_refuel_h=float(last_refuel),
+            events=tuple(events),
+        )
+
+    def _per_agent(self, held: np.ndarray) -> np.ndarray:
+        """People in shelters per agent."""
+        n = 2 * self.n_buildings
+        return np.bincount(self.ent_agent, weights=held, minlength=n).astype(np.int64)
+
+    def _keep_nearest(self, held: np.ndarray, want: np.ndarray) -> np.ndarray:
+        """Send home everyone beyond ``want`` per agent, farthest shelter first."""
+        cum = np.cumsum(held)
+        before = cum - held
+        agent_base = before[np.minimum(self.ent_start, max(len(held) - 1, 0))]
+        ahead = before - agent_base[self.ent_agent] if len(held) else before
+        return np.clip(want[self.ent_agent] - ahead, 0, held)

@@ -1,0 +1,361 @@
+"""``coldstart plan shelters``: choose which warming points to open, then show the gain.
+
+1. Simulate the scenario on the city as it is: the *demand* is, per building, the people who
+   want a shelter on the worst night (the design hour: planners size shelters for the peak,
+   when homes are fullest and coldest), each weighted by how many hours the building wants
+   shelter, so that the model's objective approximates unmet person-hours.
+2. Candidate sites: the city's schools and warming points, plus the rows of ``--candidates``.
+   Metro stations (and any other shelter not in the pool) stay open as they are.
+3. Solve the capacitated facility-location model (:mod:`coldstart.people.siting`, HiGHS) for
+   ``k`` sites, and take the greedy comparator: the ``k`` largest sites.
+4. For each choice build a modified city (never mutating the input): chosen sites become
+   warming points with a generator, fuel for the whole horizon and their own heating;
+   candidates not chosen are closed. Simulate both with the same seed and report
+   ``unmet_shelter_demand_person_hours``, ``mean_walk_km`` and the sites.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from coldstart.city.model import City
+from coldstart.errors import InputError, Problem
+from coldstart.geo import lonlat_to_xy_m
+from coldstart.people.config import people_config
+from coldstart.people.residents import Residents, at_home_profile
+from coldstart.people.shelter import SHELTER_KINDS, leave_share
+from coldstart.people.siting import SitingProblem, SitingSolution, greedy_largest, solve_siting
+
+POOL_KINDS = ("school", "warming_point")
+"""City facility kinds that are candidate warming points."""
+
+GENERATOR_KW = 60.0
+"""Generator of an opened warming point [kW] (the synthetic city's warming points carry 20-60 kW;
+Kyiv's Invincibility Points run heaters, lights, phone charging and a kettle)."""
+
+SITE_P_MW = 0.02
+"""Electric demand of an opened warming point [MW] (the synthetic city's 10-30 kW)."""
+
+AREA_PER_PERSON_M2 = 3.5
+"""Covered floor per person of a new site [m2] (Sphere Handbook 2018, shelter standard 3:
+at least 3.5 m2 of living space per person)."""
+
+
+class CandidatesError(InputError):
+    """A candidates file is missing or malformed."""
+
+
+def read_candidates(path: str | Path) -> pd.DataFrame:
+    """Read candidate sites from CSV or GeoJSON: ``lon, lat, capacity_people`` and optional ``id``.
+
+    GeoJSON features are points (``lon``/``lat`` from the geometry, other fields from
+    ``properties``). Returns columns ``site_id, name, lon, lat, capacity_people``.
+
+    Raises
+    ------
+    CandidatesError
+        One :class:`~coldstart.errors.Problem` per bad row or field.
+    """
+    path = Path(path)
+    f = str(path)
+    if not path.is_file():
+        raise CandidatesError(Problem(f, "", "", "file not found"))
+    try:
+        if path.suffix.lower() in (".geojson", ".json"):
+            raw = json.loads(path.read_text())
+            rows = []
+            for i, feat in enumerate(raw.get("features", [])):
+                props = dict(feat.get("properties") or {})
+                geom = feat.get("geometry") or {}
+                if geom.get("type") != "Point":
+                    raise CandidatesError(
+                        Problem(f, f"feature {i}", "geometry", "expected a Point")
+                    )
+                props.setdefault("lon", geom["coordinates"][0])
+                props.setdefault("lat", geom["coordinates"][1])
+                rows.append(props)
+            df = pd.DataFrame(rows)
+        else:
+            df = pd.read_csv(path)
+    except CandidatesError:
+        raise
+    except (ValueError, KeyError, TypeError, IndexError, AttributeError) as exc:
+        raise CandidatesError(Problem(f, "", "", f"cannot read: {exc}")) from exc
+    problems = []
+    for col in ("lon", "lat", "capacity_people"):
+        if col not in df.columns:
+            problems.append(Problem(f, "", col, "missing column"))
+    if problems or df.empty:
+        raise CandidatesError(problems or [Problem(f, "", "", "no candidate sites")])
+    if "id" not in df.columns:
+        df["id"] = [f"candidate_{i + 1}" for i in range(len(df))]
+    df["id"] = df["id"].astype(str)
+    bounds = {"lon": (-180.0, 180.0), "lat": (-90.0, 90.0), "capacity_people": (1, 1e6)}
+    for col, (lo, hi) in bounds.items():
+        vals = pd.to_numeric(df[col], errors="coerce")
+        for i in np.flatnonzero(~(vals.between(lo, hi)).to_numpy()):
+            problems.append(
+                Problem(f, f"row {i + 1}", col, f"expected a number in [{lo:g}, {hi:g}]")
+            )
+        df[col] = vals
+    for i in np.flatnonzero(df["id"].duplicated().to_numpy()):
+        problems.append(Problem(f, f"row {i + 1}", "id", f"duplicate id {df['id'].iat[i]!r}"))
+    if problems:
+        raise CandidatesError(problems)
+    name = df["name"].astype(str) if "name" in df.columns else df["id"]
+    return pd.DataFrame(
+        {
+            "site_id": df["id"].to_numpy(object),
+            "name": name.to_numpy(object),
+            "lon": df["lon"].to_numpy(float),
+            "lat": df["lat"].to_numpy(float),
+            "capacity_people": np.round(df["capacity_people"].to_numpy(float)).astype(np.int64),
+            "source": "candidates",
+        }
+    )
+
+
+def candidate_pool(city: City, extra: pd.DataFrame | None = None) -> pd.DataFrame:
+    """The city's schools and warming points with places, then the extra candidate sites."""
+    f = city.facilities
+    own = f[f.kind.isin(POOL_KINDS) & (f.capacity_people > 0)]
+    pool = pd.DataFrame(
+        {
+            "site_id": own.facility_id.to_numpy(object),
+            "name": own["name"].astype(str).to_numpy(object) if "name" in own else "",
+            "lon": own.lon.to_numpy(float),
+            "lat": own.lat.to_numpy(float),
+            "capacity_people": own.capacity_people.to_numpy(np.int64),
+            "source": "city",
+        }
+    )
+    if extra is not None and len(extra):
+        clash = set(extra.site_id) & set(f.facility_id)
+        if clash:
+            raise CandidatesError(
+                Problem("candidates", "", "id", f"ids already used by facilities: {sorted(clash)}")
+            )
+        pool = pd.concat([pool, extra[pool.columns]], ignore_index=True)
+    return pool
+
+
+def shelter_demand(buildings_out: pd.DataFrame, city: City, scenario) -> tuple[np.ndarray, ...]:
+    """People per building wanting shelter at the design hour, and their weight [h].
+
+    From the people model's per-building columns (``shelter_want_peak_people``,
+    ``shelter_want_person_hours``) when the Result has them: weight = person-hours / peak.
+    Otherwise estimated from the first-version Result: the night share of mobile residents times
+    the leave share at the building's lowest temperature (``min_temp_c``), weighted by the hours
+    it spent below 12 degC (at least one hour).
+
+    Returns
+    -------
+    demand : numpy.ndarray
+        People per building.
+    weight_h : numpy.ndarray
+        Hours per person [h].
+    """
+    if {"shelter_want_peak_people", "shelter_want_person_hours"} <= set(buildings_out.columns):
+        d = buildings_out.shelter_want_peak_people.to_numpy(float)
+        ph = buildings_out.shelter_want_person_hours.to_numpy(float)
+        return d, np.where(d > 0, ph / np.maximum(d, 1e-12), 0.0)
+    cfg = people_config(scenario.people)
+    b = city.buildings
+    res = Residents.from_table(
+        b.residents.to_numpy(float),
+        b.vulnerable_share.to_numpy(float),
+        b.immobile_share.to_numpy(float),
+    )
+    general, vulnerable = at_home_profile(cfg)
+    mobile_night = res.general * general[0] + res.vulnerable_mobile * vulnerable[0]
+    share = leave_share(
+        buildings_out.min_temp_c.to_numpy(float),
+        cfg.leave_below_c,
+        cfg.leave_share_per_c,
+        cfg.leave_share_max,
+    )
+    d = np.floor(mobile_night * share + 1e-9)
+    return d, np.maximum(buildings_out.hours_below_12c.to_numpy(float), 1.0)
+
+
+def apply_sites(city: City, pool: pd.DataFrame, open_mask: np.ndarray, fuel_h: float) -> City:
+    """A new City with the chosen sites open as warming points and the other candidates closed.
+
+    Chosen city facilities become ``warming_point`` rows with their own heating and a
+    generator holding ``fuel_h`` hours of fuel; chosen candidate-file sites are added as such
+    rows (grid bus of the nearest building); city candidates not chosen get no places. The input
+    city is not modified.
+    """
+    f = city.facilities.copy()
+    open_mask = np.asarray(open_mask, bool)
+    chosen = pool[open_mask]
+    from_city = chosen[chosen.source == "city"].site_id
+    closed = pool[(~open_mask) & (pool.source == "city").to_numpy()].site_id
+    f.loc[f.facility_id.isin(closed), "capacity_people"] = 0
+    sel = f.facility_id.isin(from_city)
+    f.loc[sel, "kind"] = "warming_point"
+    f.loc[sel, "heat_supply"] = "own"
+    f.loc[sel, "heat_node_id"] = ""
+    f.loc[sel, "backup_power_kw"] = np.maximum(f.loc[sel, "backup_power_kw"], GENERATOR_KW)
+    f.loc[sel, "backup_fuel_h"] = float(fuel_h)
+    new = chosen[chosen.source != "city"]
+    if len(new):
+        b = city.buildings
+        lon0, lat0 = float(b.lon.mean()), float(b.lat.mean())
+        bx, by = lonlat_to_xy_m(b.lon.to_numpy(), b.lat.to_numpy(), lon0, lat0)
+        nx, ny = lonlat_to_xy_m(new.lon.to_numpy(), new.lat.to_numpy(), lon0, lat0)
+        from scipy.spatial import cKDTree
+
+        _, near = cKDTree(np.column_stack([bx, by])).query(np.column_stack([nx, ny]))
+        rows = pd.DataFrame(
+            {
+                "facility_id": new.site_id.to_numpy(object),
+                "kind": "warming_point",
+                "name": new["name"].to_numpy(object),
+                "lon": new.lon.to_numpy(float),
+                "lat": new.lat.to_numpy(float),
+                "capacity_people": new.capacity_people.to_numpy(np.int64),
+                "floor_area_m2": np.maximum(
+                    1.0, AREA_PER_PERSON_M2 * new.capacity_people.to_numpy(float)
+                ),
+                "backup_power_kw": GENERATOR_KW,
+                "backup_fuel_h": float(fuel_h),
+                "heat_supply": "own",
+                "heat_node_id": "",
+                "bus": b.bus.to_numpy()[near],
+                "p_mw": SITE_P_MW,
+                "critical": False,
+            }
+        )
+        f = pd.concat([f, rows[[c for c in f.columns if c in rows.columns]]], ignore_index=True)
+        f = f.astype(
+            {c: city.facilities[c].dtype for c in city.facilities.columns}, errors="ignore"
+        )
+    return dataclasses.replace(city, tables={**city.tables, "facilities": f})
+
+
+@dataclass(frozen=True)
+class PlanOutcome:
+    """What ``plan shelters`` found: the plan, the greedy comparator and the baseline run."""
+
+    pool: pd.DataFrame
+    problem: SitingProblem
+    plan: SitingSolution
+    greedy: SitingSolution
+    figures: dict
+    baseline: dict
+    demand_people: float
+
+
+def _figures(result, solution: SitingSolution, pool: pd.DataFrame) -> dict:
+    s = result.summary
+    walk = s.get("mean_walk_km")
+    return {
+        "unmet_shelter_demand_person_hours": float(s["unmet_shelter_demand_person_hours"]),
+        "mean_walk_km": round(float(walk if walk is not None else solution.mean_walk_km), 3),
+        "mean_walk_km_source": "simulation" if walk is not None else "siting model",
+        "sites": [str(x) for x in pool.site_id[solution.open_cand]],
+        "capacity_people": int(pool.capacity_people[solution.open_cand].sum()),
+        "peak_people_in_shelters": int(s["peak_people_in_shelters"]),
+        "person_hours_below_12c": float(s["person_hours_below_12c"]),
+        "model_unmet_people_design_hour": round(solution.unmet_people, 1),
+    }
+
+
+def plan_shelters(
+    city: City,
+    scenario,
+    k: int,
+    candidates: pd.DataFrame | None = None,
+    seed: int | None = None,
+    time_limit_s: float = 120.0,
+) -> PlanOutcome:
+    """Choose ``k`` warming-point sites with HiGHS, compare with the ``k`` largest, simulate both.
+
+    Parameters
+    ----------
+    city : City
+        Not modified.
+    scenario : Scenario
+    k : int
+        Sites to open (at most the pool's size).
+    candidates : pandas.DataFrame, optional
+        Extra sites (:func:`read_candidates`).
+    seed : int, optional
+        Seed of every simulation (default: the scenario's); the same for all runs.
+    time_limit_s : float
+        HiGHS time limit per solve [s].
+    """
+    from coldstart.simulate import simulate
+
+    pool = candidate_pool(city, candidates)
+    if len(pool) == 0:
+        raise CandidatesError(Problem("city", "", "facilities", "no candidate sites"))
+    cfg = people_config(scenario.people)
+    base = simulate(city, scenario, seed=seed)
+    demand, weight = shelter_demand(base.buildings, city, scenario)
+    b, f = city.buildings, city.facilities
+    lon0, lat0 = float(b.lon.mean()), float(b.lat.mean())
+
+    def xy(lon, lat):
+        x, y = lonlat_to_xy_m(np.asarray(lon, float), np.asarray(lat, float), lon0, lat0)
+        return np.column_stack([x, y])
+
+    fixed = f[
+        f.kind.isin(SHELTER_KINDS)
+        & (f.capacity_people > 0)
+        & ~f.facility_id.isin(pool.site_id[pool.source == "city"])
+    ]
+    problem = SitingProblem.from_points(
+        xy(b.lon, b.lat),
+        demand,
+        weight,
+        xy(fixed.lon, fixed.lat),
+        fixed.capacity_people.to_numpy(float),
+        xy(pool.lon, pool.lat),
+        pool.capacity_people.to_numpy(float),
+        cfg.walk_limit_km,
+        k,
+    )
+    plan = solve_siting(problem, time_limit_s=time_limit_s)
+    greedy = solve_siting(
+        problem, open_cand=greedy_largest(problem.cand_capacity, k), time_limit_s=time_limit_s
+    )
+    fuel_h = float(scenario.horizon_h)
+    runs = {
+        name: simulate(apply_sites(city, pool, sol.open_cand, fuel_h), scenario, seed=seed)
+        for name, sol in (("plan", plan), ("greedy", greedy))
+    }
+    figures = {
+        name: _figures(runs[name], sol, pool) for name, sol in (("plan", plan), ("greedy", greedy))
+    }
+    s = base.summary
+    baseline = {
+        "unmet_shelter_demand_person_hours": float(s["unmet_shelter_demand_person_hours"]),
+        "peak_people_in_shelters": int(s["peak_people_in_shelters"]),
+        "person_hours_below_12c": float(s["person_hours_below_12c"]),
+    }
+    return PlanOutcome(pool, problem, plan, greedy, figures, baseline, float(demand.sum()))
+
+
+def sites_table(outcome: PlanOutcome) -> pd.DataFrame:
+    """The plan's chosen sites: id, name, source, lon, lat, capacity, and the people the siting
+    model places there at the design hour with their mean walk [km]."""
+    p, sol = outcome.problem, outcome.plan
+    site = p.arc_site - p.n_fixed
+    on = site >= 0
+    people = np.bincount(site[on], weights=sol.flow[on], minlength=p.n_cand)
+    km = np.bincount(site[on], weights=(sol.flow * p.arc_km)[on], minlength=p.n_cand)
+    chosen = outcome.pool[sol.open_cand].reset_index(drop=True)
+    out = chosen[["site_id", "name", "source", "lon", "lat", "capacity_people"]].copy()
+    out["model_people"] = np.round(people[sol.open_cand], 1)
+    out["model_mean_walk_km"] = np.round(
+        km[sol.open_cand] / np.maximum(people[sol.open_cand], 1e-9), 3
+    )
+    return out

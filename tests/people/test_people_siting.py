@@ -1,0 +1,144 @@
+"""Warming-point siting: HiGHS against brute force; plan shelters end to end."""
+
+import itertools
+import json
+
+import numpy as np
+import pandas as pd
+import pytest
+from scipy.optimize import linprog
+from scipy.sparse import coo_matrix
+
+from coldstart.people.siting import SitingProblem, greedy_largest, solve_siting
+
+
+def brute_force(p: SitingProblem):
+    """Best (unmet, walk) over every set of k candidates, each by scipy's LP (lexicographic)."""
+    best = None
+    nf, na, nd = p.n_fixed, len(p.arc_km), len(p.demand)
+    for combo in itertools.combinations(range(p.n_cand), min(p.k, p.n_cand)):
+        cap = np.concatenate([p.fixed_capacity, np.zeros(p.n_cand)])
+        cap[nf + np.array(combo, int)] = p.cand_capacity[list(combo)]
+        a_eq = coo_matrix(
+            (
+                np.ones(na + nd),
+                (np.r_[p.arc_demand, np.arange(nd)], np.r_[np.arange(na), na + np.arange(nd)]),
+            ),
+            shape=(nd, na + nd),
+        )
+        a_ub = coo_matrix((np.ones(na), (p.arc_site, np.arange(na))), shape=(len(cap), na + nd))
+        c1 = np.r_[np.zeros(na), p.weight_h]
+        r1 = linprog(c1, A_ub=a_ub, b_ub=cap, A_eq=a_eq, b_eq=p.demand, method="highs")
+        c2 = np.r_[p.weight_h[p.arc_demand] * p.arc_km, np.zeros(nd)]
+        from scipy.sparse import vstack
+
+        r2 = linprog(
+            c2,
+            A_ub=vstack([a_ub, coo_matrix(c1)]),
+            b_ub=np.r_[cap, r1.fun + 1e-7 * max(1, r1.fun) + 1e-6],
+            A_eq=a_eq,
+            b_eq=p.demand,
+            method="highs",
+        )
+        key = (r1.fun, r2.fun)
+        if (
+            best is None
+            or key[0] < best[0][0] - 1e-6
+            or (abs(key[0] - best[0][0]) <= 1e-6 and key[1] < best[0][1] - 1e-6)
+        ):
+            best = (key, combo)
+    return best
+
+
+@pytest.mark.parametrize("seed", range(8))
+def test_highs_equals_brute_force_optimum(seed):
+    rng = np.random.default_rng(seed)
+    nd, nc = 14, 6
+    p = SitingProblem.from_points(
+        rng.uniform(0, 3000, (nd, 2)),
+        rng.integers(0, 80, nd),
+        rng.uniform(1, 24, nd),
+        rng.uniform(0, 3000, (1, 2)),
+        rng.integers(20, 100, 1),
+        rng.uniform(0, 3000, (nc, 2)),
+        rng.integers(20, 150, nc),
+        walk_limit_km=1.3,
+        k=int(rng.integers(1, 4)),
+    )
+    sol = solve_siting(p)
+    (unmet, walk), _ = brute_force(p)
+    assert sol.open_cand.sum() == p.k
+    assert sol.unmet_weighted == pytest.approx(unmet, rel=1e-6, abs=1e-5)
+    assert sol.walk_weighted == pytest.approx(walk, rel=1e-6, abs=1e-5)
+    # nobody is assigned beyond the walking limit, and capacities hold
+    assert (p.arc_km[sol.flow > 1e-9] <= 1.3).all()
+    load = np.bincount(p.arc_site, weights=sol.flow, minlength=p.n_fixed + p.n_cand)
+    cap = np.r_[p.fixed_capacity, p.cand_capacity * sol.open_cand]
+    assert (load <= cap + 1e-6).all()
+
+
+def test_greedy_largest_ties_by_order():
+    assert list(greedy_largest(np.array([5, 9, 9, 1]), 2)) == [False, True, True, False]
+    assert greedy_largest(np.array([5.0]), 3).sum() == 1
+
+
+@pytest.fixture(scope="module")
+def plan_case(tmp_path_factory):
+    """A 36 h night strike on a 200-building city, with two big halls far out of town."""
+    from coldstart.city import save_city
+    from coldstart.city.synth import synth_city
+    from coldstart.scenario import example_scenario_text
+
+    d = tmp_path_factory.mktemp("plan")
+    city = synth_city(200, seed=0)
+    save_city(city, d / "city")
+    text = example_scenario_text().replace("horizon_h = 168.0", "horizon_h = 36.0")
+    text = text.replace("at_h = 74.0", "at_h = 30.0")
+    (d / "s.toml").write_text(text)
+    lon, lat = float(city.buildings.lon.mean()), float(city.buildings.lat.mean())
+    pd.DataFrame(
+        {
+            "id": ["expo_hall", "stadium", "near_hall"],
+            "lon": [lon + 0.3, lon - 0.3, lon],
+            "lat": [lat, lat, lat],
+            "capacity_people": [5000, 4000, 800],
+        }
+    ).to_csv(d / "cand.csv", index=False)
+    return d
+
+
+def test_plan_shelters_end_to_end_beats_greedy(plan_case, cli, tmp_path):
+    d = plan_case
+    code, out, err = cli(
+        "plan", "shelters", d / "city", d / "s.toml", "--open", "3",
+        "--candidates", d / "cand.csv", "--out", tmp_path / "o", "--json",
+    )  # fmt: skip
+    assert code == 0, err
+    res = json.loads(out)
+    assert set(res) == {"plan", "greedy"}
+    for name in ("plan", "greedy"):
+        assert {"unmet_shelter_demand_person_hours", "mean_walk_km", "sites"} <= set(res[name])
+        assert len(res[name]["sites"]) == 3
+    # the two far halls are the largest sites but out of everyone's walking range
+    assert {"expo_hall", "stadium"} <= set(res["greedy"]["sites"])
+    assert "expo_hall" not in res["plan"]["sites"]
+    assert (
+        res["plan"]["unmet_shelter_demand_person_hours"]
+        < res["greedy"]["unmet_shelter_demand_person_hours"]
+    )
+    sites = pd.read_csv(tmp_path / "o" / "shelters.csv")
+    assert sorted(sites.site_id) == sorted(res["plan"]["sites"])
+    gj = json.loads((tmp_path / "o" / "shelters.geojson").read_text())
+    assert len(gj["features"]) == 3
+
+
+def test_plan_shelters_bad_candidates(plan_case, cli, tmp_path):
+    bad = tmp_path / "bad.csv"
+    bad.write_text("lon,lat,capacity_people\n30.5,50.4,-5\n30.5,abc,10\n")
+    code, out, err = cli(
+        "plan", "shelters", plan_case / "city", plan_case / "s.toml", "--open", "2",
+        "--candidates", bad, "--out", tmp_path / "o",
+    )  # fmt: skip
+    assert code == 2
+    assert "row 1" in err and "capacity_people" in err and "row 2" in err and "lat" in err
+    assert not (tmp_path / "o").exists()
