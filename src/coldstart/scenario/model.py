@@ -7,7 +7,7 @@ being silently ignored. Times are hours since the scenario's ``start``.
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Literal
+from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
@@ -25,7 +25,12 @@ AssetKind = Literal[
 ]
 DamageState = Literal["none", "slight", "moderate", "extensive", "complete"]
 CrewType = Literal["power_lines", "substations", "heat_network", "plants", "plumbing"]
-Probability = float
+Probability = Annotated[float, Field(ge=0.0, le=1.0)]
+"""A probability in [0, 1]."""
+Count = Annotated[int, Field(ge=0)]
+"""A count >= 0."""
+Weight = Annotated[float, Field(ge=0.0)]
+"""A weight >= 0."""
 
 
 class Strict(BaseModel):
@@ -69,34 +74,10 @@ class Wave(Strict):
 
     name: str = ""
     at_h: float = Field(ge=0.0)
-    threats: dict[ThreatType, int] = Field(default_factory=dict)
+    threats: dict[ThreatType, Count] = Field(default_factory=dict)
     interception: dict[ThreatType, Probability] = Field(default_factory=dict)
-    target_weights: dict[AssetKind, float] = Field(default_factory=dict)
+    target_weights: dict[AssetKind, Weight] = Field(default_factory=dict)
     hits: list[Hit] = Field(default_factory=list)
-
-    @field_validator("threats")
-    @classmethod
-    def _nonneg(cls, v: dict) -> dict:
-        for k, n in v.items():
-            if n < 0:
-                raise ValueError(f"threat count of {k} must be >= 0, got {n}")
-        return v
-
-    @field_validator("interception")
-    @classmethod
-    def _prob(cls, v: dict) -> dict:
-        for k, p in v.items():
-            if not 0.0 <= p <= 1.0:
-                raise ValueError(f"interception probability of {k} must be in [0, 1], got {p}")
-        return v
-
-    @field_validator("target_weights")
-    @classmethod
-    def _weights(cls, v: dict) -> dict:
-        for k, w in v.items():
-            if w < 0:
-                raise ValueError(f"target weight of {k} must be >= 0, got {w}")
-        return v
 
 
 class Window(Strict):
@@ -172,24 +153,8 @@ class Interceptors(Strict):
     fire groups against drones, none against ballistic missiles). No key: unlimited stock.
     """
 
-    stock: dict[ThreatType, int] = Field(default_factory=dict)
+    stock: dict[ThreatType, Count] = Field(default_factory=dict)
     when_out: dict[ThreatType, Probability] = Field(default_factory=dict)
-
-    @field_validator("stock")
-    @classmethod
-    def _stock(cls, v: dict) -> dict:
-        for k, n in v.items():
-            if n < 0:
-                raise ValueError(f"interceptor stock of {k} must be >= 0, got {n}")
-        return v
-
-    @field_validator("when_out")
-    @classmethod
-    def _p(cls, v: dict) -> dict:
-        for k, p in v.items():
-            if not 0.0 <= p <= 1.0:
-                raise ValueError(f"interception when out of {k} must be in [0, 1], got {p}")
-        return v
 
 
 class GridPolicy(Strict):
