@@ -71,4 +71,12 @@ def compare(
             ms(r, "energy_not_served_mwh", ",.1f"),
         )
     out.print(t)
+    first = names[0]
+    for pol in names[1:]:
+        d = res[pol][f"person_hours_below_12c_paired_diff_vs_{first}_mean"]
+        wins = res[pol][f"seeds_better_than_{first}"]
+        out.print(
+            f"{pol} vs {first}, same damage: {d:+,.0f} person-hours below 12 °C on average; "
+            f"better on {wins} of {seeds} seeds"
+        )
     out.print("hours to restore not reached within the horizon count as the horizon (lower bound)")

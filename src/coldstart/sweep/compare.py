@@ -53,6 +53,8 @@ def compare_policies(
         Per policy: ``<figure>_mean`` and ``<figure>_std`` for every figure in :data:`FIGURES`,
         and ``runs``. Hours to restore that are not reached within the horizon count as the
         horizon (a lower bound); ``hours_to_restore_heat_95pct_censored`` says how many runs.
+        Every policy after the first also gets the paired difference of person-hours below
+        12 degC against the first policy (same seeds) and the number of seeds it did better.
     """
     unknown = [p for p in policies if p not in POLICIES]
     if unknown:
@@ -86,4 +88,12 @@ def compare_policies(
             if f.startswith("hours_to_restore"):
                 row[f"{f}_censored"] = censored[pol][f]
         out[pol] = row
+    # paired against the first policy: same seeds, so the difference is the policy's own
+    ref = np.asarray(values[policies[0]]["person_hours_below_12c"])
+    for pol in policies[1:]:
+        d = np.asarray(values[pol]["person_hours_below_12c"]) - ref
+        out[pol][f"person_hours_below_12c_paired_diff_vs_{policies[0]}_mean"] = round(
+            float(d.mean()), 3
+        )
+        out[pol][f"seeds_better_than_{policies[0]}"] = int((d < 0).sum())
     return out
