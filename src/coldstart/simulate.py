@@ -324,7 +324,9 @@ def simulate(
             return grid_ok | use
 
         pump_ok = (st.pump == 0) & on_backup("pump", powered[cc.pump_consumer])
-        chp_running = (cc.src_gen_pos >= 0) & (st.gen[np.maximum(cc.src_gen_pos, 0)] == 0)
+        chp_running = np.zeros(len(src), bool)
+        has_gen = cc.src_gen_pos >= 0
+        chp_running[has_gen] = st.gen[cc.src_gen_pos[has_gen]] == 0
         aux_ok = powered[cc.src_aux_consumer] | chp_running
         src_ok = (st.source == 0) & on_backup("source", aux_ok)
 

@@ -591,6 +591,7 @@ def render_report(result: Result) -> str:
     """
     try:
         from coldstart.report import charts
+        from coldstart.report.outages import outage_figures
         from coldstart.report.shelters import shelter_figures
     except ImportError as exc:  # pragma: no cover - plotly is in the dev extras
         raise ImportError("the HTML report needs plotly: pip install 'coldstart[report]'") from exc
@@ -609,6 +610,7 @@ def render_report(result: Result) -> str:
             "Shaded bands: air-raid alert active (repair crews stop). In the middle panel, the "
             "red band between demanded and served electric load is the load shed.",
         ),
+        *outage_figures(result),
         *shelter_figures(result.timeline),
         (
             "map",

@@ -74,7 +74,9 @@ def service(cc, st: OutageState, pump_backup: np.ndarray, src_backup: np.ndarray
     energized = isl.energized[cons.bus]
     has_power = energized[cons.slice("building", cc.n_build)]
     pump_ok = (st.pump == 0) & (energized[cc.pump_consumer] | pump_backup)
-    chp_running = (cc.src_gen_pos >= 0) & (st.gen[np.maximum(cc.src_gen_pos, 0)] == 0)
+    chp_running = np.zeros(len(cc.src_gen_pos), bool)
+    has_gen = cc.src_gen_pos >= 0
+    chp_running[has_gen] = st.gen[cc.src_gen_pos[has_gen]] == 0
     src_ok = (st.source == 0) & (energized[cc.src_aux_consumer] | chp_running | src_backup)
     noflow = st.pipe > 0
     if len(pump_ok):

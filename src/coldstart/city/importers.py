@@ -1,0 +1,446 @@
+"""Importers: a city built around a real pandapower net (``coldstart city from-grid``).
+
+:func:`city_from_net` keeps the grid as it is and derives what the grid does not say:
+
+- **Buildings and residents from the loads.** Every in-service load becomes residential blocks
+  of about :data:`P_PER_BUILDING_MW` each (the synthetic city's mean: ~60 flats x 1.2 kW,
+  ~125 residents); a large load is split into several blocks, a tiny one (below half a block)
+  becomes one small building or private house. When the net's load would need more than
+  ``max_buildings`` blocks (transmission cases of tens of GW), every block stands for a larger
+  share of the load (its ``p_mw`` grows) while its flats and residents stay those of a real
+  block of its archetype -- say so in any result drawn from such a city. The original loads are
+  replaced in the net by one load per building, facility, pump and boiler house (named by id),
+  with the original power factor, so the grid's total demand is kept.
+- **Positions.** Bus geodata when it is longitude/latitude spanning less than
+  :data:`MAX_CITY_SPAN_DEG` (a city or region: mv_oberrhein, SimBench); otherwise (transmission
+  cases with schematic coordinates, or none) the coordinates -- or a ``networkx`` spring layout
+  when there are none -- are scaled into a disc of the synthetic city's size around its centre
+  (Kyiv). Buildings stand within :data:`BUILDING_SPREAD_M` of their load's bus.
+- **Facilities** at the synthetic city's rates per building (metro, schools, hospitals, water
+  pumping, warming points), each on the bus of its nearest building.
+- **Heat**: district heating by boiler houses only (a real net's gens are not known to be CHP
+  plants), placed and sized as in the synthetic city (:mod:`coldstart.city.synth_heat`), two
+  networks boosted; each source's auxiliaries and each booster are loads on the nearest bus.
+- **Assets**: HV/MV substations (the low-voltage bus of every trafo whose high side is at least
+  :data:`HV_KV` kV), MV/LV transformer stations (the other trafos), every line, boiler houses,
+  heat mains (DN >= 400) and pumping stations.
+- **Outage queues** per bus, balancing load over the 12 sub-queues (largest bus first into the
+  least-loaded sub-queue), so that one feeder's households share a queue as in Ukrainian
+  practice.
+
+Every random draw uses ``numpy.random.default_rng(seed)``.
+"""
+
+from __future__ import annotations
+
+import copy
+import json
+
+import numpy as np
+import pandapower as pp
+import pandas as pd
+
+from coldstart import geo
+from coldstart.city.model import City
+from coldstart.city.synth import (
+    ARCHETYPES,
+    CENTRE_LAT,
+    CENTRE_LON,
+    ELECTRIC_KW_PER_FLAT,
+    HEAT_MARGIN,
+    INDOOR_C,
+    RADIUS_M_PER_SQRT_BUILDING,
+    RESIDENTS_PER_FLAT,
+    _facilities,
+)
+from coldstart.city.synth_grid import QUEUES
+from coldstart.city.synth_heat import build_heat, place_boiler_houses
+from coldstart.heat.model import DESIGN_OUTDOOR_C
+from coldstart.thermal.archetypes import archetypes
+
+P_PER_BUILDING_MW = 0.07
+"""Electric demand of one residential block [MW]: ~60 flats x 1.2 kW per flat (the synthetic
+city's mean; DBN V.2.5-23 design load 1.0-1.5 kW per flat with district heat)."""
+
+HOUSE_BELOW_MW = 0.01
+"""A building whose share of load is below this is a private house [MW] (a few kW each)."""
+
+MAX_CITY_SPAN_DEG = 2.0
+"""Bus geodata spanning more than this in longitude or latitude is taken as schematic [deg]."""
+
+BUILDING_SPREAD_M = 150.0
+"""Buildings stand within this distance of their load's bus [m] (an LV feeder's reach)."""
+
+HV_KV = 35.0
+"""A trafo whose high side is at least this [kV] is an HV/MV substation (Ukraine: 35-330 kV
+transmission and sub-transmission, 6-10 kV distribution)."""
+
+DEFAULT_MAX_BUILDINGS = 20_000
+"""Cap on the buildings derived from the loads (a 20,000-building week runs in about a minute)."""
+
+
+def bus_lonlat(net: pp.pandapowerNet, n_buildings: int, seed: int = 0) -> np.ndarray:
+    """Longitude/latitude of every bus (``net.bus`` order) [deg].
+
+    Real geodata is used as is; schematic or missing coordinates are scaled into a disc of the
+    synthetic city's radius for ``n_buildings`` around its centre (see the module doc).
+    """
+    n = len(net.bus)
+    xy = np.full((n, 2), np.nan)
+    if "geo" in net.bus:
+        for i, g in enumerate(net.bus["geo"].to_numpy()):
+            if isinstance(g, str) and g:
+                try:
+                    c = json.loads(g).get("coordinates")
+                    xy[i] = [float(c[0]), float(c[1])]
+                except (ValueError, TypeError, AttributeError, IndexError):
+                    pass
+    have = np.isfinite(xy).all(axis=1)
+    if have.all() and n:
+        lon, lat = xy[:, 0], xy[:, 1]
+        span = max(np.ptp(lon), np.ptp(lat))
+        if np.all(np.abs(lon) <= 180) and np.all(np.abs(lat) <= 90) and span <= MAX_CITY_SPAN_DEG:
+            return xy
+    if not have.all():
+        import networkx as nx
+        import pandapower.topology as top
+
+        g = top.create_nxgraph(net, respect_switches=False, include_out_of_service=True)
+        pos = nx.spring_layout(g, seed=seed)
+        xy = np.array([pos.get(b, (0.0, 0.0)) for b in net.bus.index], dtype=float)
+    centred = xy - xy.mean(axis=0)
+    r = np.hypot(centred[:, 0], centred[:, 1]).max() if n else 0.0
+    radius = RADIUS_M_PER_SQRT_BUILDING * np.sqrt(max(n_buildings, 1))
+    scaled = centred * (radius / r if r > 0 else 1.0)
+    lon, lat = geo.xy_m_to_lonlat(scaled[:, 0], scaled[:, 1], CENTRE_LON, CENTRE_LAT)
+    return np.column_stack([lon, lat])
+
+
+def _signs_fixed(net: pp.pandapowerNet) -> pp.pandapowerNet:
+    """Gens with negative ``p_mw`` become loads, loads with negative ``p_mw`` become sgens.
+
+    Transmission cases (PEGASE) hold such rows for pumps and net exports; the city schema wants
+    gens and loads >= 0. The active power at every bus, hence the DC flow, is unchanged (the
+    gens' voltage control is lost, which the DC model does not see). Works in place.
+    """
+    g = net.gen
+    neg = g.index[g.p_mw.fillna(0.0) < 0]
+    if len(neg):
+        sc = g.loc[neg, "scaling"].fillna(1.0) if "scaling" in g else 1.0
+        pp.create_loads(
+            net,
+            g.loc[neg, "bus"].to_numpy(np.int64),
+            (-g.loc[neg, "p_mw"] * sc).to_numpy(float),
+            name=[f"gen_{int(i)}_consumption" for i in neg],
+            in_service=g.loc[neg, "in_service"].to_numpy(bool),
+        )
+        net.gen = g.drop(index=neg)
+    ld = net.load
+    neg = ld.index[ld.p_mw.fillna(0.0) < 0]
+    if len(neg):
+        sc = ld.loc[neg, "scaling"].fillna(1.0) if "scaling" in ld else 1.0
+        pp.create_sgens(
+            net,
+            ld.loc[neg, "bus"].to_numpy(np.int64),
+            (-ld.loc[neg, "p_mw"] * sc).to_numpy(float),
+            q_mvar=(-ld.loc[neg, "q_mvar"].fillna(0.0)).to_numpy(float),
+            name=[f"load_{int(i)}_infeed" for i in neg],
+            in_service=ld.loc[neg, "in_service"].to_numpy(bool),
+        )
+        net.load = ld.drop(index=neg)
+    return net
+
+
+def _split_counts(p_mw: np.ndarray, max_buildings: int) -> tuple[np.ndarray, float]:
+    """Buildings per load and the MW each block stands for."""
+    total = float(p_mw.sum())
+    n_total = int(min(max(np.ceil(total / P_PER_BUILDING_MW), 1), max_buildings))
+    per = total / n_total if total > 0 else P_PER_BUILDING_MW
+    raw = p_mw / per
+    counts = np.floor(raw).astype(np.int64)
+    counts[(counts == 0) & (raw >= 0.5)] = 1
+    rest = n_total - int(counts.sum())
+    if rest > 0:
+        frac = raw - counts
+        counts[np.argsort(-frac, kind="stable")[:rest]] += 1
+    return counts, per
+
+
+def _queues(bus: np.ndarray, p_mw: np.ndarray) -> np.ndarray:
+    """Sub-queue of each building: whole buses into the least-loaded sub-queue, largest first."""
+    buses, inv = np.unique(bus, return_inverse=True)
+    load = np.bincount(inv, weights=p_mw)
+    q_load = np.zeros(len(QUEUES))
+    q_of_bus = np.zeros(len(buses), np.int64)
+    for b in np.argsort(-load, kind="stable"):
+        q = int(np.argmin(q_load))
+        q_of_bus[b] = q
+        q_load[q] += load[b]
+    return np.asarray(QUEUES, dtype=object)[q_of_bus[inv]]
+
+
+def city_from_net(
+    net: pp.pandapowerNet,
+    name: str,
+    seed: int = 0,
+    max_buildings: int = DEFAULT_MAX_BUILDINGS,
+) -> City:
+    """Build a city around ``net`` (not modified; the city holds a changed copy).
+
+    Parameters
+    ----------
+    net : pandapower.pandapowerNet
+        The grid, with loads (at least one in service with ``p_mw > 0``).
+    name : str
+        City name.
+    seed : int
+        Seed of every draw (archetypes, positions, facilities, boiler houses).
+    max_buildings : int
+        Cap on the residential buildings derived from the loads.
+
+    Returns
+    -------
+    City
+
+    Raises
+    ------
+    ValueError
+        When the net has no in-service load with positive power.
+    """
+    rng = np.random.default_rng(seed)
+    net = _signs_fixed(copy.deepcopy(net))
+    bus_ok = net.bus.in_service.reindex(net.load.bus).fillna(False).to_numpy(bool)
+    scaling = net.load["scaling"].fillna(1.0).to_numpy(float)
+    p_load = net.load.p_mw.fillna(0.0).to_numpy(float) * scaling
+    live = net.load.in_service.fillna(False).to_numpy(bool) & bus_ok & (p_load > 0)
+    if not live.any():
+        raise ValueError("the net has no in-service load with p_mw > 0 to derive buildings from")
+    loads = net.load[live]
+    p_live = p_load[live]
+    counts, _ = _split_counts(p_live, max_buildings)
+    made = counts > 0
+    n = int(counts.sum())
+    lonlat = bus_lonlat(net, n, seed)
+    bus_pos = pd.Series(np.arange(len(net.bus)), index=net.bus.index)
+    lon0, lat0 = float(np.mean(lonlat[:, 0])), float(np.mean(lonlat[:, 1]))
+    bx, by = geo.lonlat_to_xy_m(lonlat[:, 0], lonlat[:, 1], lon0, lat0)
+
+    # --- buildings -------------------------------------------------------------------------------
+    src = np.repeat(np.arange(len(loads)), counts)
+    bus = loads.bus.to_numpy(np.int64)[src]
+    p_b = (p_live / np.maximum(counts, 1))[src]
+    q_ratio = (loads.q_mvar.fillna(0.0).to_numpy(float) / np.maximum(p_live, 1e-12))[src]
+    bp = bus_pos.loc[bus].to_numpy()
+    ang = rng.uniform(0, 2 * np.pi, n)
+    rad = BUILDING_SPREAD_M * np.sqrt(rng.uniform(0.05, 1.0, n))
+    x, y = bx[bp] + rad * np.cos(ang), by[bp] + rad * np.sin(ang)
+    blocks = [a for a in ARCHETYPES if a != "house_private"]
+    shares = np.array([ARCHETYPES[a].share for a in blocks])
+    arch = np.where(
+        p_b < HOUSE_BELOW_MW,
+        "house_private",
+        np.asarray(blocks, dtype=object)[rng.choice(len(blocks), n, p=shares / shares.sum())],
+    ).astype(object)
+    envelope = archetypes()
+    floors = np.empty(n, np.int64)
+    flats = np.empty(n, np.int64)
+    area = np.empty(n)
+    loss = np.empty(n)
+    supply = np.empty(n, dtype=object)
+    for a_name, a in ARCHETYPES.items():
+        sel = np.flatnonzero(arch == a_name)
+        if not len(sel):
+            continue
+        floors[sel] = rng.integers(a.floors[0], a.floors[1] + 1, len(sel))
+        want = p_b[sel] * 1000.0 / ELECTRIC_KW_PER_FLAT
+        flats[sel] = np.clip(np.round(want), 1, max(1, round(1.2 * a.flats)))
+        area[sel] = flats[sel] * a.flat_area_m2 * rng.uniform(0.9, 1.1, len(sel))
+        loss[sel] = envelope[a_name].heat_loss_w_m2k
+        supply[sel] = np.asarray(("district", "electric", "individual_gas"), dtype=object)[
+            rng.choice(3, size=len(sel), p=np.asarray(a.heat_supply))
+        ]
+    house = arch == "house_private"
+    residents = np.where(
+        house, rng.integers(1, 6, n), np.round(flats * rng.uniform(*RESIDENTS_PER_FLAT, n))
+    ).astype(np.int64)
+    b_lon, b_lat = geo.xy_m_to_lonlat(x, y, lon0, lat0)
+    b = pd.DataFrame(
+        {
+            "building_id": [f"b_{i + 1:06d}" for i in range(n)],
+            "lon": np.round(b_lon, 7),
+            "lat": np.round(b_lat, 7),
+            "archetype": arch,
+            "floors": floors,
+            "floor_area_m2": np.round(area, 1),
+            "residents": residents,
+            "vulnerable_share": np.round(rng.uniform(0.2, 0.35, n), 3),
+            "immobile_share": np.round(rng.uniform(0.03, 0.08, n), 3),
+            "heat_supply": supply,
+            "heat_node_id": "",
+            "bus": bus,
+            "p_mw": np.round(p_b, 6),
+            "heat_demand_mw_th": np.round(loss * area * (INDOOR_C - DESIGN_OUTDOOR_C) / 1e6, 6),
+            "outage_queue": _queues(bus, p_b),
+            "x": x,
+            "y": y,
+        }
+    )
+    radius = float(np.hypot(x, y).max()) if n else 1000.0
+
+    # --- facilities, on their nearest building's bus --------------------------------------------
+    f = _facilities(n, radius, b, rng)
+    fxy = f[["x", "y"]].to_numpy()
+    bxy = b[["x", "y"]].to_numpy()
+    nearest = np.argmin(np.hypot(*(fxy[:, None, :] - bxy[None, :, :]).transpose(2, 0, 1)), axis=1)
+    f["bus"] = bus[nearest]
+    flon, flat = geo.xy_m_to_lonlat(fxy[:, 0], fxy[:, 1], lon0, lat0)
+    f["lon"], f["lat"] = np.round(flon, 7), np.round(flat, 7)
+
+    # --- district heating: boiler houses only --------------------------------------------------
+    dist_b = np.flatnonzero(b.heat_supply.to_numpy() == "district")
+    dist_f = np.flatnonzero(f.heat_supply.to_numpy() == "district")
+    cons_ids = list(b.building_id.to_numpy()[dist_b]) + list(f.facility_id.to_numpy()[dist_f])
+    cons_xy = np.vstack([bxy[dist_b], fxy[dist_f]])
+    cons_q = np.concatenate(
+        [b.heat_demand_mw_th.to_numpy()[dist_b], f.heat_mw_th.to_numpy()[dist_f]]
+    )
+    n_bh = int(np.ceil(n / 300)) + 2
+    far = np.array([[1e9, 1e9]])
+    bh_xy, bh_cap = place_boiler_houses(cons_xy, cons_q, far, np.zeros(1), n_bh, HEAT_MARGIN, rng)
+    src_ids = [f"bh_{k + 1}" for k in range(n_bh)]
+    boosted = [int(k) for k in np.argsort(-bh_cap, kind="stable")[:2]]
+    heat = build_heat(cons_ids, cons_xy, cons_q, src_ids, bh_xy, bh_cap, boosted, 1)
+    node_of = dict(zip(cons_ids, (heat.node_id[k] for k in heat.consumer_node), strict=True))
+    b["heat_node_id"] = [node_of.get(i, "") for i in b.building_id]
+    f["heat_node_id"] = [node_of.get(i, "") for i in f.facility_id]
+    bh_aux = np.round(np.clip(0.3 + 0.5 * (bh_cap - 15.0) / 45.0, 0.3, 0.8), 3)
+
+    def nearest_bus(pts: np.ndarray) -> np.ndarray:
+        d = np.hypot(*(pts[:, None, :] - bxy[None, :, :]).transpose(2, 0, 1))
+        return bus[np.argmin(d, axis=1)] if len(pts) else np.zeros(0, np.int64)
+
+    pump_xy = heat.node_xy[heat.pipe_from[heat.pump_pipe]]
+    pump_ids = [f"ps_{k + 1}" for k in range(len(heat.pump_pipe))]
+
+    def to_lonlat(xx: np.ndarray, yy: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        return geo.xy_m_to_lonlat(xx, yy, lon0, lat0)
+
+    tables = _local_tables(
+        heat, src_ids, bh_xy, bh_cap, nearest_bus(bh_xy), bh_aux, pump_ids, pump_xy,
+        nearest_bus(pump_xy), to_lonlat,
+    )  # fmt: skip
+
+    # --- loads: one per building, facility, pump and boiler house --------------------------------
+    kept = net.load.index[live][made]
+    net.load = net.load.drop(index=kept)
+    names = list(b.building_id) + list(f.facility_id) + pump_ids + src_ids
+    lbus = np.concatenate([bus, f.bus.to_numpy(np.int64), nearest_bus(pump_xy), nearest_bus(bh_xy)])
+    lp = np.concatenate([p_b, f.p_mw.to_numpy(float), heat.pump_p_mw, bh_aux])
+    lq = np.concatenate([p_b * q_ratio, np.zeros(len(lp) - n)])
+    pp.create_loads(net, lbus, lp, q_mvar=lq, name=names)
+    from coldstart.grid.pandapower_nets import fix_load_models
+
+    fix_load_models(net)
+
+    tables["buildings"] = b.drop(columns=["x", "y"])
+    tables["facilities"] = f.drop(columns=["x", "y", "heat_mw_th"])
+    tables["assets"] = _assets(net, tables, heat, to_lonlat, lonlat)
+    for t in tables.values():
+        t.reset_index(drop=True, inplace=True)
+    return City(name=name, net=net, tables=tables)
+
+
+def _local_tables(
+    heat, src_ids, bh_xy, bh_cap, bh_bus, bh_aux, pump_ids, pump_xy, pump_bus, to_lonlat
+) -> dict[str, pd.DataFrame]:
+    """Heat nodes, pipes, boiler houses and pumps as schema tables (columns as in
+    ``schema.toml``; positions converted with the city's own centre)."""
+    lon, lat = to_lonlat(heat.node_xy[:, 0], heat.node_xy[:, 1])
+    ids = np.asarray(heat.node_id, dtype=object)
+    nodes = pd.DataFrame({"node_id": ids, "lon": np.round(lon, 7), "lat": np.round(lat, 7)})
+    pipes = pd.DataFrame(
+        {
+            "pipe_id": [f"p_{k + 1:06d}" for k in range(len(heat.pipe_from))],
+            "from_node": ids[heat.pipe_from],
+            "to_node": ids[heat.pipe_to],
+            "length_m": heat.pipe_length_m,
+            "dn_mm": heat.pipe_dn_mm,
+        }
+    )
+    slon, slat = to_lonlat(bh_xy[:, 0], bh_xy[:, 1])
+    sources = pd.DataFrame(
+        {
+            "source_id": src_ids,
+            "kind": "boiler_house",
+            "lon": np.round(slon, 7),
+            "lat": np.round(slat, 7),
+            "capacity_mw_th": bh_cap,
+            "node_id": ids[heat.source_node],
+            "gen_id": -1,
+            "aux_bus": np.asarray(bh_bus, np.int64),
+            "aux_p_mw": bh_aux,
+            "backup_power_kw": 0.0,
+            "backup_fuel_h": 0.0,
+        }
+    )
+    plon, plat = to_lonlat(pump_xy[:, 0], pump_xy[:, 1])
+    pumps = pd.DataFrame(
+        {
+            "pump_id": pump_ids,
+            "pipe_id": pipes.pipe_id.to_numpy()[heat.pump_pipe],
+            "lon": np.round(plon, 7),
+            "lat": np.round(plat, 7),
+            "bus": np.asarray(pump_bus, np.int64),
+            "p_mw": heat.pump_p_mw,
+            "backup_power_kw": 0.0,
+            "backup_fuel_h": 0.0,
+        }
+    )
+    return {
+        "heat_nodes": nodes,
+        "heat_pipes": pipes,
+        "heat_sources": sources,
+        "pumping_stations": pumps,
+    }
+
+
+def _assets(net, tables, heat, to_lonlat, bus_ll) -> pd.DataFrame:
+    """Substations, transformer stations, lines, boiler houses, heat mains, pumping stations."""
+    rows: list[tuple] = []
+    pos = pd.Series(np.arange(len(net.bus)), index=net.bus.index)
+    vn = net.bus.vn_kv
+    tr = net.trafo[net.trafo.in_service.astype(bool)]
+    hv = vn.reindex(tr.hv_bus).to_numpy(float) >= HV_KV
+    for lv_bus in sorted(set(tr.lv_bus[hv].astype(int))):
+        lo, la = bus_ll[pos[lv_bus]]
+        rows.append((f"a_sub_{lv_bus}", "hv_substation", "grid.bus", str(lv_bus), lo, la, "none",
+                     "hv_transformer"))  # fmt: skip
+    for t, lv_bus in zip(tr.index[~hv], tr.lv_bus[~hv], strict=True):
+        lo, la = bus_ll[pos[int(lv_bus)]]
+        rows.append((f"a_ts_{int(t)}", "transformer_station", "grid.trafo", str(int(t)), lo, la,
+                     "none", "mv_transformer"))  # fmt: skip
+    ln = net.line[net.line.in_service.astype(bool)]
+    for li, fb, tb in zip(ln.index, ln.from_bus, ln.to_bus, strict=True):
+        lo, la = (bus_ll[pos[int(fb)]] + bus_ll[pos[int(tb)]]) / 2.0
+        rows.append((f"a_line_{int(li)}", "power_line", "grid.line", str(int(li)), lo, la,
+                     "none", ""))  # fmt: skip
+    src = tables["heat_sources"]
+    for sid, lo, la in zip(src.source_id, src.lon, src.lat, strict=True):
+        rows.append((f"a_{sid}", "boiler_house", "heat_sources", sid, lo, la, "none", ""))
+    pipes = tables["heat_pipes"]
+    mid = (heat.node_xy[heat.pipe_from] + heat.node_xy[heat.pipe_to]) / 2.0
+    plon, plat = to_lonlat(mid[:, 0], mid[:, 1])
+    for k in np.flatnonzero(pipes.dn_mm.to_numpy() >= 400):
+        pid = pipes.pipe_id.iat[k]
+        rows.append((f"a_{pid}", "heat_main", "heat_pipes", pid, plon[k], plat[k], "none", ""))
+    ps = tables["pumping_stations"]
+    for pid, lo, la in zip(ps.pump_id, ps.lon, ps.lat, strict=True):
+        rows.append((f"a_{pid}", "pumping_station", "pumping_stations", pid, lo, la, "none", ""))
+    a = pd.DataFrame(
+        rows,
+        columns=["asset_id", "kind", "ref_table", "ref_id", "lon", "lat", "protection_level",
+                 "spare_class"],
+    )  # fmt: skip
+    a["lon"] = np.round(a.lon.astype(float), 7)
+    a["lat"] = np.round(a.lat.astype(float), 7)
+    return a

@@ -1,0 +1,47 @@
+"""Grid commands: ``coldstart city from-grid NETWORK OUT_DIR``."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from coldstart.cli import city_app, out
+
+
+@city_app.command("from-grid")
+def city_from_grid(
+    network: Annotated[
+        str,
+        typer.Argument(
+            help="pandapower JSON file, MATPOWER .m/.mat case, a network shipped with pandapower "
+            "(mv_oberrhein, case1354pegase, ...) or a SimBench code (1-MVLV-urban-5.303-0-sw)"
+        ),
+    ],
+    out_dir: Annotated[Path, typer.Argument(help="folder to write the city to")],
+    seed: Annotated[int, typer.Option(min=0, help="seed of the derived tables")] = 0,
+    max_buildings: Annotated[
+        int, typer.Option(min=10, max=200_000, help="cap on buildings derived from the loads")
+    ] = 20_000,
+    name: Annotated[str | None, typer.Option(help="city name (default: the network's)")] = None,
+) -> None:
+    """Build a city folder around a real grid: buildings and residents from its loads."""
+    from coldstart.city import save_city
+    from coldstart.city.importers import city_from_net
+    from coldstart.errors import CityError, Problem
+    from coldstart.grid.pandapower_nets import load_network
+
+    net = load_network(network)
+    try:
+        city = city_from_net(
+            net, name or f"City on {Path(network).stem}", seed=seed, max_buildings=max_buildings
+        )
+    except ValueError as exc:
+        raise CityError(Problem(network, "", "", str(exc))) from None
+    save_city(city, out_dir)
+    d = city.describe()
+    out.print(
+        f"wrote {out_dir}: {d['buildings']:,} buildings, {d['residents']:,} residents, "
+        f"{d['grid_buses']:,} buses, {d['heat_pipes']:,} heat pipes, {d['assets']:,} assets"
+    )

@@ -1,0 +1,128 @@
+"""Load a pandapower net: a JSON file, a MATPOWER case, a pandapower network, a SimBench code.
+
+Everything here works offline: pandapower ships its example networks and the power system test
+cases (``case1354pegase``, ``case9241pegase``, ...) as files, and the ``simbench`` package ships
+the SimBench data set.
+"""
+
+from __future__ import annotations
+
+import re
+import warnings
+from pathlib import Path
+
+import pandapower as pp
+
+from coldstart.errors import InputError, Problem
+
+SIMBENCH_CODE = re.compile(r"^\d-[A-Za-z]+(-[A-Za-z]+)?-[A-Za-z0-9.]+-\d-(sw|no_sw)$")
+"""Shape of a SimBench code, e.g. ``1-MVLV-urban-5.303-0-sw`` (SimBench documentation, "code")."""
+
+LOAD_MODEL_COLUMNS = (
+    "const_z_p_percent",
+    "const_i_p_percent",
+    "const_z_q_percent",
+    "const_i_q_percent",
+)
+"""ZIP load-model columns of pandapower 3.x loads (0 = constant power)."""
+
+
+class NetworkError(InputError):
+    """A network name, file or code that cannot be loaded."""
+
+
+def fix_load_models(net: pp.pandapowerNet) -> pp.pandapowerNet:
+    """Fill empty ZIP load-model columns with 0 (constant power), in place; return the net.
+
+    SimBench nets and older JSON files carry the load model as ``const_z_percent`` /
+    ``const_i_percent`` or leave the pandapower 3.x columns empty (NaN), which current pandapower
+    rejects or turns into NaN injections. Old columns, when present, are copied into the new ones.
+    """
+    load = net.load
+    for new in LOAD_MODEL_COLUMNS:
+        old = new.replace("_p_", "_").replace("_q_", "_")
+        if new not in load.columns:
+            load[new] = load[old] if old in load.columns else 0.0
+        load[new] = load[new].astype(float).fillna(0.0)
+    return net
+
+
+def _pandapower_network(name: str) -> pp.pandapowerNet | None:
+    import pandapower.networks as pn
+
+    fn = getattr(pn, name, None)
+    if fn is None or not callable(fn) or name.startswith("_"):
+        return None
+    try:
+        net = fn()
+    except TypeError:  # a helper function that needs arguments, not a network
+        return None
+    return net if isinstance(net, pp.pandapowerNet) else None
+
+
+def load_network(source: str | Path) -> pp.pandapowerNet:
+    """Load a pandapower net.
+
+    Parameters
+    ----------
+    source : str or pathlib.Path
+        A pandapower JSON file (``.json``), a MATPOWER case file (``.m`` or ``.mat``), the name
+        of a network shipped with pandapower (``mv_oberrhein``, ``case1354pegase``, ...) or a
+        SimBench code (``1-MVLV-urban-5.303-0-sw``).
+
+    Returns
+    -------
+    pandapower.pandapowerNet
+        With empty load-model columns filled (:func:`fix_load_models`).
+
+    Raises
+    ------
+    NetworkError
+        When the file cannot be read or the name is not a known network or SimBench code.
+    """
+    text = str(source)
+    path = Path(text)
+    suffix = path.suffix.lower()
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        if suffix in (".json", ".m", ".mat") or path.exists():
+            if not path.exists():
+                raise NetworkError(Problem(text, "", "", "file not found"))
+            try:
+                if suffix == ".json":
+                    net = pp.from_json(str(path))
+                elif suffix in (".m", ".mat"):
+                    from pandapower.converter.matpower.from_mpc import from_mpc
+
+                    net = from_mpc(str(path), f_hz=50)
+                else:
+                    raise ValueError("expected a .json (pandapower) or .m/.mat (MATPOWER) file")
+            except Exception as exc:  # pandapower and its readers raise many types
+                first = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
+                raise NetworkError(Problem(text, "", "", f"cannot be read: {first}")) from None
+            if not isinstance(net, pp.pandapowerNet):
+                raise NetworkError(Problem(text, "", "", "not a pandapower net"))
+            return fix_load_models(net)
+        if SIMBENCH_CODE.match(text):
+            import simbench
+
+            try:
+                net = simbench.get_simbench_net(text)
+            except Exception as exc:  # unknown code parts raise ValueError, KeyError, ...
+                first = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
+                raise NetworkError(
+                    Problem(text, "", "", f"not a SimBench code known to simbench: {first}")
+                ) from None
+            return fix_load_models(net)
+        net = _pandapower_network(text)
+    if net is None:
+        raise NetworkError(
+            Problem(
+                text,
+                "",
+                "",
+                "not a file, a network shipped with pandapower (e.g. mv_oberrhein, "
+                "case1354pegase) or a SimBench code (e.g. 1-MVLV-urban-5.303-0-sw)",
+            )
+        )
+    return fix_load_models(net)
