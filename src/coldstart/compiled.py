@@ -10,7 +10,11 @@ import pandas as pd
 from coldstart.city.model import City
 from coldstart.geo import lonlat_to_xy_m
 from coldstart.grid.balance import CRITICAL, QUEUES
+from coldstart.grid.dcflow import GridModel
+from coldstart.grid.feeders import feeder_of_bus
 from coldstart.grid.model import GridTopology, compile_grid
+from coldstart.grid.overload import branch_ratings_mw
+from coldstart.grid.rotation import exempt_households
 from coldstart.heat.model import HeatTopology, compile_heat
 from coldstart.people.shelter import SHELTER_KINDS
 from coldstart.thermal.archetypes import RCParams, building_rc
@@ -23,7 +27,8 @@ CONSUMER_GROUPS = ("building", "facility", "pump", "source_aux", "other")
 class Consumers:
     """Every grid load, stacked: buildings, facilities, pumps, source auxiliaries, other loads."""
 
-    bus: np.ndarray  # bus position
+    bus: np.ndarray  # bus position in the sorted topology (GridTopology)
+    node: np.ndarray  # node of the DC engine (GridModel) of the same bus
     p_mw: np.ndarray  # base demand [MW]
     queue: np.ndarray  # sub-queue position, or CRITICAL
     group: np.ndarray  # index into CONSUMER_GROUPS
@@ -44,8 +49,8 @@ class AssetEffects:
     pos: np.ndarray  # position in its table (bus, branch, gen, source, pipe, pump)
     gen_pos: np.ndarray  # a CHP's generator position, else -1
     dn_mm: np.ndarray  # pipe diameter for heat mains, else NaN
-    power_bus: np.ndarray  # bus position whose power a repair needs first, -1 for none
-    power_bus2: np.ndarray  # alternative bus (the other end of a line), -1 for none
+    power_node: np.ndarray  # engine node whose power a repair needs first, -1 for none
+    power_node2: np.ndarray  # alternative node (the other end of a line), -1 for none
     xy_m: np.ndarray  # site in the local metric frame [m], shape (n, 2)
     spare_class: np.ndarray
     index: dict[str, int]
@@ -71,6 +76,10 @@ class CompiledCity:
     src_aux_consumer: np.ndarray
     pump_consumer: np.ndarray
     gen_cap_mw: np.ndarray
+    engine: GridModel  # DC engine: islands, flows, overloads
+    branch_rating_mw: np.ndarray  # per engine branch [MW]
+    gen_node: np.ndarray  # engine node of each generator (net.gen order)
+    ext_node: np.ndarray  # engine node of each in-service ext_grid
     b_xy_m: np.ndarray
     shelter_fac: np.ndarray  # facility positions that take people
     shelter_xy_m: np.ndarray
@@ -107,11 +116,28 @@ def compile_city(city: City) -> CompiledCity:
     for name, (bus, _, _) in zip(CONSUMER_GROUPS, parts, strict=True):
         offset[name] = start
         start += len(bus)
+    gm = GridModel.from_pandapower(net, slack="any_gen")
+    node_index = pd.Index(gm.c.bus_labels)
+
+    def to_node(pos: np.ndarray) -> np.ndarray:
+        pos = np.asarray(pos, np.int64)
+        out = np.full(len(pos), -1, np.int64)
+        ok = pos >= 0
+        out[ok] = node_index.get_indexer(grid.bus_ids[pos[ok]])
+        return out
+
+    bus = np.concatenate([p[0] for p in parts]).astype(np.int64)
+    queue = np.concatenate([p[2] for p in parts]).astype(np.int64)
+    group = np.concatenate([np.full(len(p[0]), i) for i, p in enumerate(parts)])
+    # households on a feeder that also feeds a critical consumer escape rotation (DESIGN.md)
+    feeder = feeder_of_bus(net).reindex(grid.bus_ids[bus]).fillna(-1).to_numpy(np.int64)
+    queue[exempt_households(feeder, queue == CRITICAL, group == 0)] = CRITICAL
     consumers = Consumers(
-        bus=np.concatenate([p[0] for p in parts]).astype(np.int64),
+        bus=bus,
+        node=to_node(bus),
         p_mw=np.concatenate([p[1] for p in parts]),
-        queue=np.concatenate([p[2] for p in parts]).astype(np.int64),
-        group=np.concatenate([np.full(len(p[0]), i) for i, p in enumerate(parts)]),
+        queue=queue,
+        group=group,
         offset=offset,
     )
     node_pos = pd.Series(np.arange(heat.n_node), index=heat.node_ids)
@@ -175,8 +201,8 @@ def compile_city(city: City) -> CompiledCity:
         pos=np.array(pos, np.int64),
         gen_pos=np.array(gpos, np.int64),
         dn_mm=np.array(dn, float),
-        power_bus=np.array(pb, np.int64),
-        power_bus2=np.array(pb2, np.int64),
+        power_node=to_node(np.array(pb, np.int64)),
+        power_node2=to_node(np.array(pb2, np.int64)),
         xy_m=np.column_stack([ax, ay]),
         spare_class=a.spare_class.to_numpy(object),
         index={aid: i for i, aid in enumerate(a.asset_id)},
@@ -201,6 +227,10 @@ def compile_city(city: City) -> CompiledCity:
         src_aux_consumer=np.arange(len(src)) + offset["source_aux"],
         pump_consumer=np.arange(len(pumps)) + offset["pump"],
         gen_cap_mw=grid.gen_p_max_mw,
+        engine=gm,
+        branch_rating_mw=branch_ratings_mw(gm, net),
+        gen_node=to_node(grid.gen_bus),
+        ext_node=to_node(grid.ext_bus[grid.ext_in_service]),
         b_xy_m=np.column_stack([bx, by]),
         shelter_fac=shelter,
         shelter_xy_m=np.column_stack([sx, sy]),

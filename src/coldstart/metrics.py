@@ -114,6 +114,7 @@ def build_result(
     first_hit_h: float | None,
     version: str,
     people=None,
+    extra_summary: dict | None = None,
 ) -> Result:
     """Assemble the Result (summary, timeline, per-building table, events) of a finished run.
 
@@ -201,7 +202,7 @@ def build_result(
         buildings = pd.concat([buildings, people.building_columns()], axis=1)
         extra = people.shelter_table().drop(columns=["kind", "capacity_people", "peak_occupancy"])
         shelters = shelters.merge(extra, on="facility_id", how="left")
-    sched = pd.DataFrame(schedule, columns=["queue", "start_h", "end_h"])
+    sched = pd.DataFrame(schedule, columns=["queue", "start_h", "end_h", "kind"])
     sched["start"] = [_iso(start, h) for h in sched.start_h]
     sched["end"] = [_iso(start, h) for h in sched.end_h]
     meta = {
@@ -213,6 +214,8 @@ def build_result(
         "seed": int(seed),
         "coldstart_version": version,
     }
+    if extra_summary:
+        summary.update(extra_summary)
     return Result(
         summary=summary,
         timeline=timeline,
@@ -220,6 +223,6 @@ def build_result(
         events=ev,
         assets=assets,
         shelters=shelters,
-        outage_schedule=sched[["queue", "start", "end", "start_h", "end_h"]],
+        outage_schedule=sched[["queue", "start", "end", "start_h", "end_h", "kind"]],
         meta=meta,
     )

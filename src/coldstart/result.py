@@ -96,7 +96,8 @@ class Result:
     shelters : pandas.DataFrame
         ``facility_id, kind, lon, lat, capacity_people, peak_occupancy``.
     outage_schedule : pandas.DataFrame
-        Rotating-outage windows applied: ``queue, start, end, start_h, end_h``.
+        Rotating-outage windows applied: ``queue, start, end, start_h, end_h, kind``
+        (``scheduled`` or ``emergency``).
     meta : dict
         City and scenario names, horizon, step, seed, coldstart version.
     """

@@ -9,6 +9,7 @@ move to shelters; exposure accumulates. The city and scenario are never mutated.
 
 from __future__ import annotations
 
+import dataclasses
 import heapq
 from collections.abc import Callable
 
@@ -18,8 +19,10 @@ import pandas as pd
 from coldstart import __version__
 from coldstart.city.model import City
 from coldstart.compiled import CompiledCity, compile_city
-from coldstart.grid.balance import QueueState, balance
-from coldstart.grid.model import find_islands
+from coldstart.grid.balance import balance
+from coldstart.grid.compile_pp import BRANCH_TABLES
+from coldstart.grid.overload import trip_cascade
+from coldstart.grid.rotation import Rotation
 from coldstart.heat.model import (
     DESIGN_OUTDOOR_C,
     FACILITY_HEAT_LOSS_W_M2K,
@@ -59,6 +62,12 @@ FROZEN_REPAIR_WORK_H = 48.0
 
 REFILL_PREFIX = "refill:"
 """Task ids of building refills: ``refill:<building_id>``."""
+
+TRIP_CHECK_H = 2
+"""Hours between DC-flow overload checks (and after every change of topology) [h]."""
+
+RESET_PREFIX = "reset:"
+"""Task ids of resetting a tripped branch: ``reset:<engine branch position>``."""
 
 CREW_TYPES = ("power_lines", "substations", "heat_network", "plants", "plumbing")
 """Crew types, as named in the scenario's ``[crews]`` table."""
@@ -183,16 +192,18 @@ def simulate(
     topo_version = 0
 
     def can_start(task) -> bool:
-        if task.asset_id.startswith(REFILL_PREFIX):
+        if task.asset_id.startswith((REFILL_PREFIX, RESET_PREFIX)):
             return True  # asked only once heat can reach the building
         i = ae.index[task.asset_id]
-        b1, b2 = ae.power_bus[i], ae.power_bus2[i]
+        b1, b2 = ae.power_node[i], ae.power_node2[i]
         if b1 < 0:
             return True
-        return bool(islands.energized[b1] or (b2 >= 0 and islands.energized[b2]))
+        return bool(node_on[b1] or (b2 >= 0 and node_on[b2]))
 
     def task_benefit(tasks) -> np.ndarray:
-        ids = [t.asset_id for t in tasks if not t.asset_id.startswith(REFILL_PREFIX)]
+        ids = [
+            t.asset_id for t in tasks if not t.asset_id.startswith((REFILL_PREFIX, RESET_PREFIX))
+        ]
         todo = [a for a in ids if (topo_version, a) not in benefit_cache]
         if todo:
             gains = benefits(
@@ -203,12 +214,59 @@ def simulate(
             [
                 HEAT_WEIGHT * residents[b_index[t.asset_id[len(REFILL_PREFIX) :]]]
                 if t.asset_id.startswith(REFILL_PREFIX)
+                else float(residents.sum())  # a tripped branch: reset at once
+                if t.asset_id.startswith(RESET_PREFIX)
                 else benefit_cache[(topo_version, t.asset_id)]
                 for t in tasks
             ]
         )
 
-    qstate = QueueState()
+    rotation = Rotation(seed=int(streams[3].generate_state(1)[0]))
+    eng = cc.engine
+    tripped: set[int] = set()
+    n_trips, max_stage = 0, 0.0
+    steps_per_h = max(1, int(round(1.0 / dt_h)))
+    a_tab = c.assets.set_index("asset_id")
+    src_gen_label = dict(zip(src.source_id, src.gen_id, strict=True))
+
+    def oos_of(asset_id: str) -> list[tuple[str, int]]:
+        rt, rid = a_tab.at[asset_id, "ref_table"], a_tab.at[asset_id, "ref_id"]
+        if rt.startswith("grid."):
+            return [(rt.split(".", 1)[1], int(rid))]
+        if rt == "heat_sources" and int(src_gen_label[rid]) >= 0:
+            return [("gen", int(src_gen_label[rid]))]
+        return []
+
+    def engine_topology():
+        """The engine's state for what is broken or tripped now: islands and energized nodes."""
+        oos: dict[str, list[int]] = {}
+        for aid, d in damaged.items():
+            if d["restored_h"] is None:
+                for table, label in oos_of(aid):
+                    oos.setdefault(table, []).append(label)
+        es = eng.state(oos)
+        if tripped:
+            mask = es.branch_out.copy()
+            mask[list(tripped)] = True
+            es = dataclasses.replace(es, branch_out=mask)
+        label, on, _, _ = eng.islands(es)
+        return es, label, on
+
+    def overload_trips(served_mw: np.ndarray, gen_avail_mw: np.ndarray) -> np.ndarray:
+        """Branches a DC flow of this hour's served load finds above their rating."""
+        n = eng.c.n_node
+        p = np.zeros(n)
+        np.add.at(p, cons.node, -served_mw)
+        n_isl = int(node_island.max()) + 1
+        load = np.bincount(node_island[cons.node], weights=served_mw, minlength=n_isl)
+        gcap = np.bincount(node_island[cc.gen_node], weights=gen_avail_mw, minlength=n_isl)
+        share = np.minimum(1.0, load / np.maximum(gcap, 1e-9))
+        np.add.at(p, cc.gen_node, gen_avail_mw * share[node_island[cc.gen_node]])
+        rounds, _, _ = trip_cascade(
+            eng, eng_state, cc.branch_rating_mw, p, scenario.grid.overload_trip_margin
+        )
+        return np.concatenate(rounds) if rounds else np.zeros(0, np.int64)
+
     peak_occ = np.zeros(len(cc.shelter_fac), np.int64)
     people = PeopleModel.build(cc, scenario)
     pstate = people.initial_state()
@@ -217,7 +275,6 @@ def simulate(
     imp_sched = sorted(scenario.grid.import_schedule)
     base_cap = scenario.grid.national_import_mw
     extra_mw = np.zeros(nb)  # heaters and electric heating, from the previous step [MW]
-    islands = None
     labels = None
     prev_noflow = None
     ex = Exposure(nb, steps)
@@ -260,7 +317,7 @@ def simulate(
                     log(at_h, "beyond_repair", dmg.asset_id, "not repairable within the horizon")
                 topo_dirty = True
         if topo_dirty:  # crews need the current topology for precedence
-            islands = find_islands(grid, st.bus > 0, st.branch > 0, st.gen > 0)
+            eng_state, node_island, node_on = engine_topology()
             topo_dirty = False
             topo_version += 1
         hod_now = (start.hour + start.minute / 60.0 + t) % 24.0
@@ -278,6 +335,8 @@ def simulate(
             crews_were_stopped = stop_now
         started, finished, working = book.step(t, dt_h, stop_now, can_start, task_benefit)
         for task in started:
+            if task.asset_id.startswith(RESET_PREFIX):
+                continue
             if task.asset_id.startswith(REFILL_PREFIX):
                 bid = task.asset_id[len(REFILL_PREFIX) :]
                 log(t, "refill_start", bid, f"plumbing, {task.work_h:.1f} h of work")
@@ -292,12 +351,17 @@ def simulate(
                 t_water[i] = CIRCULATING_WATER_C
                 ice[i] = 0.0
                 continue
+            if task.asset_id.startswith(RESET_PREFIX):
+                tripped.discard(int(task.asset_id[len(RESET_PREFIX) :]))
+                log(task.done_h, "trip_reset", task.asset_id[len(RESET_PREFIX) :], "")
+                topo_dirty = True
+                continue
             log(task.done_h, "repair_end", task.asset_id, task.state)
             apply(task.asset_id, -1)
             damaged[task.asset_id]["restored_h"] = task.done_h
             topo_dirty = True
         if topo_dirty:
-            islands = find_islands(grid, st.bus > 0, st.branch > 0, st.gen > 0)
+            eng_state, node_island, node_on = engine_topology()
             topo_dirty = False
             topo_version += 1
 
@@ -311,9 +375,24 @@ def simulate(
             if t >= from_h:
                 cap = mw
         bal = balance(
-            islands, cons.bus, demand, cons.queue, grid.gen_bus, gen_avail, grid.ext_bus,
-            cap, qstate, t, dt_h,
+            node_island, node_on, cons.node, demand, cons.queue, cc.gen_node, gen_avail,
+            cc.ext_node, cap, rotation, t,
         )  # fmt: skip
+        max_stage = max(max_stage, bal.stage_queues)
+        if scenario.grid.overload_trips and k % (TRIP_CHECK_H * steps_per_h) == 0:
+            new = overload_trips(demand * bal.served, gen_avail)
+            for pos in new:
+                tripped.add(int(pos))
+                label = f"{BRANCH_TABLES[eng.c.br_kind[pos]]} {int(eng.c.br_label[pos])}"
+                log(t, "trip", str(int(pos)), f"{label} overloaded (DC flow)")
+                book.add_task(
+                    RESET_PREFIX + str(int(pos)), "power_lines", scenario.grid.trip_reset_h, t,
+                    tuple(cc.b_xy_m.mean(axis=0)),
+                )  # fmt: skip
+            if len(new):
+                n_trips += len(new)
+                eng_state, node_island, node_on = engine_topology()
+                topo_version += 1
         powered = bal.served >= 0.999
         b_power = powered[sl_b]
 
@@ -437,6 +516,9 @@ def simulate(
                 "crews_working": int(working),
                 "alert_active": bool(alert_active[k]),
                 "queues_off": bal.queues_off,
+                "stage_queues": bal.stage_queues,
+                "emergency_queues_off": bal.emergency_off,
+                "branches_tripped": len(tripped),
                 **prow,
             }
         )
@@ -454,8 +536,9 @@ def simulate(
         damaged=damaged,
         sys_state=sys_state,
         shelter_peak=peak_occ,
-        schedule=qstate.schedule,
+        schedule=rotation.closed_schedule(scenario.horizon_h),
         first_hit_h=first_hit,
         version=__version__,
         people=tally,
+        extra_summary={"branch_trips": n_trips, "max_stage_queues": max_stage},
     )

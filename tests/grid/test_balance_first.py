@@ -1,49 +1,51 @@
-"""First-version power balance: rotating queues, fairness, critical load last."""
+"""Power balance of one step: rotating queues, fairness, emergencies, critical load last."""
 
 import numpy as np
 
-from coldstart.grid.balance import CRITICAL, OFF_WINDOW_H, QUEUES, QueueState, balance
-from coldstart.grid.model import Islands
+from coldstart.grid.balance import CRITICAL, QUEUES, balance
+from coldstart.grid.rotation import OFF_MAX_H, Rotation
 
 
-def _one_island(n_bus=1):
-    return Islands(label=np.zeros(n_bus, np.int64), energized=np.ones(n_bus, bool), n=1)
+def _run(demand, queue, import_mw, hours, dt=1 / 6):
+    rot = Rotation(seed=0)
+    island = np.zeros(1, np.int64)
+    on = np.ones(1, bool)
+    dark = np.zeros(len(demand))
+    served_max = 0.0
+    for k in range(int(hours / dt)):
+        bal = balance(
+            island, on, np.zeros(len(demand), np.int64), demand, queue,
+            np.zeros(0, np.int64), np.zeros(0), np.zeros(1, np.int64), import_mw, rot, k * dt,
+        )  # fmt: skip
+        assert bal.served[queue == CRITICAL].min() == 1.0  # critical load kept while possible
+        served_max = max(served_max, bal.served_mw)
+        dark += dt * (bal.served == 0)
+    return rot, dark, served_max
 
 
-def test_queues_cut_to_cover_deficit_and_rotate_fairly():
-    # 12 households of 1 MW (one per sub-queue) + 2 MW critical; 10 MW import.
+def test_queues_cover_deficit_rotate_fairly_and_never_overdraw():
+    # 12 households of 1 MW (one per sub-queue) + 2 MW critical; 10 MW import: stage 2 queues.
     queue = np.r_[np.arange(12), CRITICAL]
     demand = np.r_[np.ones(12), 2.0]
-    state = QueueState()
-    dt = 1 / 6
-    dark = np.zeros(12)
-    for k in range(int(48 / dt)):
-        bal = balance(
-            _one_island(), np.zeros(13, np.int64), demand, queue, np.zeros(0, np.int64),
-            np.zeros(0), np.zeros(1, np.int64), 10.0, state, k * dt, dt,
-        )  # fmt: skip
-        assert bal.served[-1] == 1.0  # critical load is never cut while households can be
-        assert bal.served_mw <= 10.0 + 1e-9
-        dark += dt * (bal.served[:12] == 0)
-    # 4 MW short of 14 MW: 4 of 12 sub-queues off -> each dark ~1/3 of the time (8 h a day).
-    assert abs(dark.mean() - 16.0) < 1.0
-    assert dark.max() - dark.min() <= OFF_WINDOW_H + 1e-9  # fairness within one window
-    assert all(e - s == OFF_WINDOW_H for _, s, e in state.schedule)
-    assert {q for q, _, _ in state.schedule} == set(QUEUES)
+    rot, dark, served_max = _run(demand, queue, 10.0, 72.0)
+    assert served_max <= 10.0 + 1e-9
+    # 4 MW short of 14 MW: 4 of 12 sub-queues off -> each dark about a third of the time
+    # (DESIGN.md: two queues off ~ 8 h a day); switching delays add up to 0.5 h per window.
+    assert 0.30 * 72 <= dark[:12].mean() <= 0.42 * 72
+    assert dark[:12].max() - dark[:12].min() <= OFF_MAX_H + 0.5 + 1e-9  # fair within a window
+    assert {q for q, *_ in rot.schedule} == set(QUEUES)
 
 
-def test_dead_island_serves_nothing_and_critical_cut_whole():
-    isl = Islands(label=np.array([0, 1]), energized=np.array([True, False]), n=2)
+def test_emergency_when_island_short_and_critical_cut_whole():
+    # two islands: island 1 has no supply -> nothing served there
+    island = np.array([0, 1])
+    on = np.array([True, False])
+    rot = Rotation(seed=0)
     served = balance(
-        isl, np.array([0, 1, 0]), np.array([2.0, 5.0, 3.0]), np.array([CRITICAL, 0, CRITICAL]),
-        np.zeros(0, np.int64), np.zeros(0), np.zeros(1, np.int64), 5.0, QueueState(), 0.0, 0.1,
+        island, on, np.array([0, 1, 0]), np.array([2.0, 5.0, 3.0]),
+        np.array([CRITICAL, 0, CRITICAL]), np.zeros(0, np.int64), np.zeros(0),
+        np.zeros(1, np.int64), 4.0, rot, 0.0,
     ).served  # fmt: skip
     assert served[1] == 0.0
-    # 5 MW of critical load on 5 MW of import... minus nothing: all served; on 4 MW the largest
-    # (3 MW) goes whole and the other keeps full power.
-    assert list(served[[0, 2]]) == [1.0, 1.0]
-    served = balance(
-        isl, np.array([0, 1, 0]), np.array([2.0, 5.0, 3.0]), np.array([CRITICAL, 0, CRITICAL]),
-        np.zeros(0, np.int64), np.zeros(0), np.zeros(1, np.int64), 4.0, QueueState(), 0.0, 0.1,
-    ).served  # fmt: skip
+    # 5 MW of critical load on 4 MW: the largest (3 MW) goes whole, the other keeps power
     assert list(served[[0, 2]]) == [1.0, 0.0]

@@ -442,6 +442,9 @@ def synth_city(n_buildings: int = 2000, seed: int = 0, name: str | None = None) 
     bh_station = nearest_station(layout, bh_xy)
     load_station = np.concatenate([layout.station_of_building, f_station, pump_station, bh_station])
     load_p = np.concatenate([b["p_mw"], f["p_mw"], heat.pump_p_mw, bh_aux])
+    # stations of electrically heated blocks are built for their heating load too
+    heating_mw = np.where(b["heat_supply"] == "electric", b["heat_demand_mw_th"], 0.0)
+    sizing_p = load_p + np.concatenate([heating_mw, np.zeros(len(load_p) - len(b))])
     load_name = list(b["building_id"]) + list(f["facility_id"]) + pump_ids + src_ids[2:]
     chp_aux = np.round(CHP_AUX_SHARE * chp_mw_th, 3)
     national_xy = np.array([-(radius + 4000.0), 0.0])
@@ -457,6 +460,7 @@ def synth_city(n_buildings: int = 2000, seed: int = 0, name: str | None = None) 
         national_xy,
         xy_m_to_lonlat,
         n,
+        sizing_p_mw=sizing_p,
     )
 
     # finish the tables

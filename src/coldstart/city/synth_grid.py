@@ -338,6 +338,7 @@ def build_net(
     national_xy: np.ndarray,
     to_lonlat: ToLonLat,
     n_buildings: int,
+    sizing_p_mw: np.ndarray | None = None,
 ) -> GridBuild:
     """Build the pandapower net from a layout and the loads at each MV/LV station.
 
@@ -364,6 +365,9 @@ def build_net(
         Converts ``(x, y)`` [m] to ``(lon, lat)`` [deg].
     n_buildings : int
         Number of buildings (sets how many national links feed the ring).
+    sizing_p_mw : numpy.ndarray, optional
+        Design load of each load that MV/LV stations are sized for [MW] (e.g. with the space
+        heating of electrically heated blocks); ``load_p_mw`` when omitted.
 
     Returns
     -------
@@ -493,7 +497,8 @@ def build_net(
     )
 
     # MV/LV stations sized from their loads
-    station_p = np.bincount(load_station, load_p_mw, minlength=m)
+    sizing = load_p_mw if sizing_p_mw is None else sizing_p_mw
+    station_p = np.bincount(load_station, sizing, minlength=m)
     rating, parallel = _mvlv_size(station_p / POWER_FACTOR)
     par = np.array([MVLV_PARAMS[float(r)] for r in rating])
     st_trafo = pp.create_transformers_from_parameters(

@@ -23,6 +23,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import numpy as np
+import pandas as pd
 from scipy.sparse import coo_matrix
 from scipy.sparse.csgraph import (
     breadth_first_order,
@@ -61,6 +62,17 @@ BOOSTER_SPACING_M = 1000.0
 
 BOOSTER_KW_PER_MW_TH = 4.0
 """Booster power per MW_th of the flow it pushes [kW/MW_th]."""
+
+LOOPS_PER_QUARTERS = 0.1
+"""Loop pipes per quarter node of a network: ring connections between branch nodes of
+different mains, each with a normally open sectioning valve (first estimate; Kyiv's mains are
+partly ringed so that a break can be fed from the other side)."""
+
+LOOP_MAX_M = 800.0
+"""Longest loop pipe [m]."""
+
+LINK_SHARE = 0.25
+"""A link between two networks is sized for this share of the smaller network's demand."""
 
 
 def pipe_dn_mm(q_mw_th: np.ndarray) -> np.ndarray:
@@ -298,6 +310,10 @@ class HeatBuild:
         Pipes carrying a booster pumping station.
     pump_p_mw : numpy.ndarray
         Electric power of each booster station [MW].
+    valve_pipe : numpy.ndarray of int
+        Pipe each valve sits on: loop pipes (normally open sectioning valves) and links between
+        networks (normally closed: one source backs another up only once the valve is opened).
+    valve_normally_open : numpy.ndarray of bool
     """
 
     node_id: list[str]
@@ -313,6 +329,48 @@ class HeatBuild:
     consumer_source: np.ndarray
     pump_pipe: np.ndarray
     pump_p_mw: np.ndarray
+    valve_pipe: np.ndarray
+    valve_normally_open: np.ndarray
+
+
+def _loops(
+    trunk: list[np.ndarray],
+    node_xy: np.ndarray,
+    pred_all: np.ndarray,
+    down: np.ndarray,
+) -> tuple[list[int], list[int], list[float]]:
+    """Loop pipes inside each network between nearby branch nodes on different mains.
+
+    Candidates join a branch node to its nearest branch node of the same network that is neither
+    its parent nor its child, within :data:`LOOP_MAX_M`; the ``LOOPS_PER_QUARTERS`` share of the
+    quarters gets one, the shortest first, sized for the smaller end's downstream demand.
+    """
+    lf: list[int] = []
+    lt: list[int] = []
+    ld: list[float] = []
+    for nodes in trunk:
+        q = nodes[1:]
+        n_loop = int(LOOPS_PER_QUARTERS * len(q))
+        if n_loop == 0 or len(q) < 4:
+            continue
+        d, j = cKDTree(node_xy[q]).query(node_xy[q], k=min(4, len(q)))
+        cand = []
+        for a in range(len(q)):
+            for dd, b in zip(d[a, 1:], j[a, 1:], strict=True):
+                u, v = int(q[a]), int(q[b])
+                if dd <= LOOP_MAX_M and pred_all[u] != v and pred_all[v] != u and u < v:
+                    cand.append((float(dd), u, v))
+        seen: set[tuple[int, int]] = set()
+        for _, u, v in sorted(cand):
+            if len(seen) >= n_loop:
+                break
+            if (u, v) in seen:
+                continue
+            seen.add((u, v))
+            lf.append(u)
+            lt.append(v)
+            ld.append(float(min(down[u], down[v])))
+    return lf, lt, ld
 
 
 def build_heat(
@@ -325,7 +383,10 @@ def build_heat(
     boosted_sources: list[int],
     boosters_per_source: int,
 ) -> HeatBuild:
-    """Build one tree network per source, booster stations, and a link between the two largest.
+    """Build one network per source (a tree of mains and branches sized from the demand
+    downstream, with a few loops through normally open valves), booster stations on the long
+    mains of the boosted networks, and links between neighbouring networks through normally
+    closed valves (one source can back up another once its valve is opened).
 
     Parameters
     ----------
@@ -357,6 +418,7 @@ def build_heat(
     ej: list[np.ndarray] = []
     n_nodes = n_c + n_s
     branch = 0
+    trunk: list[np.ndarray] = []
     for s in range(n_s):
         members = np.flatnonzero(src_of == s)
         if len(members) == 0:
@@ -372,6 +434,7 @@ def build_heat(
         demand.append(np.zeros(n_q))
         n_nodes += n_q
         trunk_nodes = np.concatenate([[n_c + s], q_nodes])
+        trunk.append(trunk_nodes)
         i, j = radial_tree(np.vstack([source_xy[s : s + 1], q_xy]), root=0)
         ei.append(trunk_nodes[i])
         ej.append(trunk_nodes[j])
@@ -437,18 +500,38 @@ def build_heat(
         pump_pipe += chosen
     pump_pipe_a = np.asarray(pump_pipe, dtype=np.int64)
     pump_p = np.clip(BOOSTER_KW_PER_MW_TH * pipe_down[pump_pipe_a] / 1000.0, 0.2, 1.0)
-    # a link pipe between the two largest networks, sized for a quarter of the smaller one
+    # loop pipes with normally open valves inside networks
+    lf, lt, ld = _loops(trunk, node_xy, pred_all, down)
+    n_tree = len(pipe_from)
+    # links between neighbouring networks through normally closed valves: each network to its
+    # nearest other network (closest pair of branch or source nodes), once per pair
     net_demand = np.array([down[n_c + s] for s in range(n_s)])
-    big = np.argsort(-net_demand, kind="stable")[:2]
-    if n_s >= 2 and net_demand[big[1]] > 0:
-        a_nodes = np.concatenate([[n_c + big[0]], pipe_to[pipe_net == big[0]]])
-        b_nodes = np.concatenate([[n_c + big[1]], pipe_to[pipe_net == big[1]]])
-        dd, jj = cKDTree(node_xy[b_nodes]).query(node_xy[a_nodes])
+    owner = np.full(n_nodes, -1, dtype=np.int64)
+    for nodes in trunk:
+        owner[nodes] = int(nodes[0] - n_c)
+    links: dict[tuple[int, int], tuple[float, int, int]] = {}
+    for nodes in trunk:
+        s = int(nodes[0] - n_c)
+        other = np.flatnonzero((owner >= 0) & (owner != s))
+        if len(other) == 0 or net_demand[s] <= 0:
+            continue
+        dd, jj = cKDTree(node_xy[other]).query(node_xy[nodes])
         k = int(np.argmin(dd))
-        pipe_from = np.append(pipe_from, a_nodes[k])
-        pipe_to = np.append(pipe_to, b_nodes[jj[k]])
-        pipe_net = np.append(pipe_net, -1)
-        pipe_down = np.append(pipe_down, 0.25 * net_demand[big[1]])
+        u, v = int(nodes[k]), int(other[jj[k]])
+        key = (min(s, int(owner[v])), max(s, int(owner[v])))
+        if key not in links or dd[k] < links[key][0]:
+            links[key] = (float(dd[k]), u, v)
+    kf = [links[key][1] for key in sorted(links)]
+    kt = [links[key][2] for key in sorted(links)]
+    kd = [LINK_SHARE * float(min(net_demand[a], net_demand[b])) for a, b in sorted(links)]
+    pipe_from = np.concatenate([pipe_from, np.asarray(lf + kf, dtype=np.int64)])
+    pipe_to = np.concatenate([pipe_to, np.asarray(lt + kt, dtype=np.int64)])
+    pipe_net = np.concatenate(
+        [pipe_net, owner[np.asarray(lf, dtype=np.int64)], np.full(len(kf), -1, dtype=np.int64)]
+    )
+    pipe_down = np.concatenate([pipe_down, np.asarray(ld + kd, dtype=float)])
+    valve_pipe = n_tree + np.arange(len(lf) + len(kf), dtype=np.int64)
+    valve_open = np.concatenate([np.ones(len(lf), bool), np.zeros(len(kf), bool)])
     length = np.maximum(ROUTE_FACTOR * np.hypot(*(node_xy[pipe_from] - node_xy[pipe_to]).T), 1.0)
     return HeatBuild(
         node_id=ids,
@@ -464,4 +547,30 @@ def build_heat(
         consumer_source=src_of,
         pump_pipe=pump_pipe_a,
         pump_p_mw=np.round(pump_p, 3),
+        valve_pipe=valve_pipe,
+        valve_normally_open=valve_open,
+    )
+
+
+def heat_valve_table(heat: HeatBuild, to_lonlat) -> pd.DataFrame:
+    """The ``heat_valves`` table: ``valve_id``, ``pipe_id`` (named ``p_<position + 1:06d>`` as
+    the synthetic city names its pipes), ``lon``, ``lat`` (the pipe's upstream end),
+    ``normally_open``.
+
+    Parameters
+    ----------
+    heat : HeatBuild
+    to_lonlat : callable
+        ``(x_m, y_m) -> (lon, lat)`` of the city's projection.
+    """
+    xy = heat.node_xy[heat.pipe_from[heat.valve_pipe]]
+    lon, lat = to_lonlat(xy[:, 0], xy[:, 1])
+    return pd.DataFrame(
+        {
+            "valve_id": [f"v_{k + 1:05d}" for k in range(len(heat.valve_pipe))],
+            "pipe_id": [f"p_{k + 1:06d}" for k in heat.valve_pipe],
+            "lon": np.round(lon, 7),
+            "lat": np.round(lat, 7),
+            "normally_open": heat.valve_normally_open.astype(bool),
+        }
     )

@@ -169,6 +169,20 @@ class GridPolicy(Strict):
     demand_per_c_below_0: float = Field(
         0.01, ge=0.0, le=0.1, description="relative demand increase per degC below 0 degC"
     )
+    overload_trips: bool = Field(
+        True, description="lines and trafos above their rating in the hourly DC flow trip"
+    )
+    overload_trip_margin: float = Field(
+        1.5,
+        ge=1.0,
+        le=3.0,
+        description="trip above this multiple of the rating: IEC 60076-7 lets distribution "
+        "transformers carry 1.5 p.u. in normal cyclic loading, and overhead lines carry more "
+        "than their rating in frost",
+    )
+    trip_reset_h: float = Field(
+        1.0, gt=0.0, le=48.0, description="crew work to reset a tripped line or trafo [h]"
+    )
     heater_kw_per_resident: float = Field(
         0.5, ge=0.0, le=5.0, description="electric heater load of an unheated home, kW/resident"
     )

@@ -1,0 +1,153 @@
+"""Benchmark: one heat-state solve of coldstart against one pandapipes ``pipeflow``.
+
+Measured in the same process:
+
+- coldstart ``HeatModel.solve`` (and the runner's array path ``solve_arrays``) on a generated
+  city network of about 10,000 pipes (supply-return pairs; ``synth_heat.build_heat`` over
+  ~9,000 consumers and 6 sources), with one pipe out of service. It computes which consumers a
+  working source reaches (sparse connected components), the equal capacity share per circuit,
+  and the network losses of the circulating pipes: connectivity and a heat balance, no
+  hydraulics, no temperatures.
+- pandapipes ``pipeflow(mode="sequential")``: a full Newton-Raphson hydraulic solution
+  (pressures, mass flows) then the heat transfer (temperatures along every pipe), on
+  ``schutterwald_heat`` (482 pipes) and on the same generated network built as a pandapipes net
+  (a flow and a return pipe per pair, so twice the pipes; one circulation pump per source).
+
+Prints the times and the ratios. Goal (issue 5): a heat state for a 10,000-building city under
+5 ms. Run: ``.venv/bin/python benchmarks/bench_heat.py [N_CONSUMERS]``.
+"""
+
+from __future__ import annotations
+
+import sys
+import time
+import warnings
+
+import numpy as np
+import pandas as pd
+
+from coldstart.city.synth_heat import build_heat
+from coldstart.heat.engine import HeatModel
+from coldstart.heat.pandapipes_io import load_heat_network
+
+
+def generated(n_consumers: int, seed: int = 0):
+    """A city-like heat network: consumers in a disc, 6 sources, trees with loops and links."""
+    rng = np.random.default_rng(seed)
+    r = 5000.0 * np.sqrt(rng.uniform(0, 1, n_consumers))
+    a = rng.uniform(0, 2 * np.pi, n_consumers)
+    xy = np.stack([r * np.cos(a), r * np.sin(a)], axis=1)
+    q = rng.uniform(0.2, 1.5, n_consumers)
+    ang = np.linspace(0, 2 * np.pi, 7)[:-1]
+    sxy = np.stack([3000 * np.cos(ang), 3000 * np.sin(ang)], axis=1)
+    cap = np.full(6, q.sum() * 1.2 / 6)
+    ids = [f"b{i}" for i in range(n_consumers)]
+    h = build_heat(ids, xy, q, [f"s{k}" for k in range(6)], sxy, cap, [0, 1], 3)
+    return h, ids, q, cap
+
+
+def model_of(h, ids, q, cap) -> HeatModel:
+    nid = np.asarray(h.node_id, dtype=object)
+    pid = [f"p{k}" for k in range(len(h.pipe_from))]
+    return HeatModel.from_tables(
+        pd.DataFrame({"node_id": nid}),
+        pd.DataFrame({"pipe_id": pid, "from_node": nid[h.pipe_from], "to_node": nid[h.pipe_to]}),
+        pd.DataFrame(
+            {"source_id": nid[h.source_node], "node_id": nid[h.source_node], "capacity_mw_th": cap}
+        ),
+        pd.DataFrame({"consumer_id": ids, "node_id": nid[h.consumer_node], "demand_mw_th": q}),
+        pd.DataFrame({"pump_id": [f"ps{k}" for k in range(len(h.pump_pipe))],
+                      "pipe_id": [pid[k] for k in h.pump_pipe]}),
+        pd.DataFrame({"valve_id": [f"v{k}" for k in range(len(h.valve_pipe))],
+                      "pipe_id": [pid[k] for k in h.valve_pipe],
+                      "normally_open": h.valve_normally_open}),
+        pipe_loss_mw_th=np.full(len(pid), 1e-3),
+    )  # fmt: skip
+
+
+def pandapipes_of(h, q):
+    """The same network as a two-pipe pandapipes net."""
+    import pandapipes as pp
+
+    net = pp.create_empty_network(fluid="water")
+    n = len(h.node_id)
+    sup = pp.create_junctions(net, n, pn_bar=5.0, tfluid_k=353.15)
+    ret = pp.create_junctions(net, n, pn_bar=5.0, tfluid_k=323.15)
+    sup, ret = np.asarray(sup), np.asarray(ret)
+    normally_closed = set(h.valve_pipe[~h.valve_normally_open].tolist())
+    keep = np.array([k not in normally_closed for k in range(len(h.pipe_from))])
+    f, t = h.pipe_from[keep], h.pipe_to[keep]
+    L = h.pipe_length_m[keep] / 1000.0
+    d = h.pipe_dn_mm[keep]
+    for side in (sup, ret):
+        pp.create_pipes_from_parameters(
+            net, side[f], side[t], L, d, k_mm=0.1, u_w_per_m2k=0.5, text_k=275.15
+        )
+    for s in h.source_node:
+        pp.create_circ_pump_const_pressure(
+            net, ret[s], sup[s], p_flow_bar=8.0, plift_bar=4.0, t_flow_k=363.15
+        )
+    c = h.consumer_node
+    pp.create_heat_consumers(
+        net, sup[c], ret[c], qext_w=q * 1e5, controlled_mdot_kg_per_s=q * 1e5 / (4190 * 30)
+    )
+    return net
+
+
+def best_of(fn, repeat: int) -> float:
+    times = []
+    for _ in range(repeat):
+        t0 = time.perf_counter()
+        fn()
+        times.append(time.perf_counter() - t0)
+    return min(times)
+
+
+def main(n_consumers: int = 9000) -> None:
+    import pandapipes as pp
+
+    warnings.simplefilter("ignore")
+    h, ids, q, cap = generated(n_consumers)
+    t0 = time.perf_counter()
+    model = model_of(h, ids, q, cap)
+    t_compile = time.perf_counter() - t0
+    n_pipe = len(model.pipe_ids)
+    cut = [model.pipe_ids[n_pipe // 3]]
+    ok = model.branch_ok(np.isin(np.arange(n_pipe), [n_pipe // 3]))
+    avail = model.source_capacity_mw_th
+    t_solve = best_of(lambda: model.solve(out_of_service={"pipe": cut}), 20)
+    t_arr = best_of(lambda: model.solve_arrays(ok, avail, model.consumer_demand_mw_th), 50)
+    st = model.solve(out_of_service={"pipe": cut})
+    print(f"generated network: {len(model.consumer_ids)} consumers, {n_pipe} pipes, "
+          f"{len(model.valve_ids)} valves, {len(model.pump_ids)} boosters, "
+          f"{len(model.source_ids)} sources (compile {t_compile * 1e3:.0f} ms)")  # fmt: skip
+    print(f"  coldstart solve (labelled Series): {t_solve * 1e3:8.2f} ms   "
+          f"supplied {int(st.supplied_consumer.sum())}/{len(st.supplied_consumer)}")  # fmt: skip
+    print(f"  coldstart solve_arrays (runner):   {t_arr * 1e3:8.2f} ms")
+    sw = load_heat_network("schutterwald_heat")
+    t_sw = best_of(lambda: pp.pipeflow(sw, mode="sequential"), 3)
+    print(f"pandapipes pipeflow schutterwald_heat ({len(sw.pipe)} pipes): {t_sw * 1e3:8.1f} ms"
+          f"   ratio to coldstart solve on {n_pipe} pipes: {t_sw / t_solve:6.1f}x")  # fmt: skip
+    big = pandapipes_of(h, q)
+    t0 = time.perf_counter()
+    try:
+        pp.pipeflow(big, mode="sequential")
+        status = "converged"
+    except Exception as exc:  # noqa: BLE001 - report, do not hide
+        status = f"raised {type(exc).__name__}"
+    t_big = time.perf_counter() - t0
+    print(f"pandapipes pipeflow generated net ({len(big.pipe)} pipes, {status}): "
+          f"{t_big * 1e3:8.1f} ms   ratio: {t_big / t_solve:8.1f}x (solve), "
+          f"{t_big / t_arr:8.1f}x (solve_arrays)")  # fmt: skip
+    print(
+        "coldstart: connectivity + equal capacity share + losses of circulating pipes; "
+        "pandapipes: Newton-Raphson hydraulics, then temperatures along every pipe."
+    )
+    print(
+        f"goal: heat state under 5 ms for ~10,000 buildings -> "
+        f"{'met' if t_arr < 5e-3 else 'NOT met'} ({t_arr * 1e3:.2f} ms, array path)"
+    )
+
+
+if __name__ == "__main__":
+    main(int(sys.argv[1]) if len(sys.argv) > 1 else 9000)

@@ -1,0 +1,419 @@
+"""The district heating engine: which consumers a working source reaches, and how much heat.
+
+A :class:`HeatModel` holds the network as arrays (compiled once): nodes; branches (pipes, then
+valves; a valve is a branch that carries flow only while open); boosters (a pump without power
+stops the circulation through its branch); sources with a supply node and a return node;
+consumers with a from node and a to node. In the city tables a heat pipe is a supply-return pair
+and a node is both sides at once (supply node = return node, from node = to node); a pandapipes
+net has separate flow and return sides (:meth:`HeatModel.from_pandapipes`).
+
+:meth:`HeatModel.solve` finds the connected parts over the branches that carry circulation
+(scipy sparse connected components), then:
+
+- a consumer is supplied when its from node lies in a part holding the supply node of a working
+  source and its to node in a part holding the return node of a working source (pandapipes'
+  rule: each side must reach a pressure-fixing node, the circulation pump's flow or return
+  junction);
+- parts linked through working sources and supplied consumers form one circuit; its sources'
+  available capacity is shared over its consumers' demand plus the heat lost by its circulating
+  pipes, every consumer getting the same fraction (lowered supply temperature; DESIGN.md,
+  "District heating"). A circuit without a working source gets nothing.
+
+No hydraulics: a connected consumer is assumed to get its flow (see the validation against
+pandapipes in ``tests/validation/test_heat_pandapipes.py``).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+from scipy.sparse import coo_matrix
+from scipy.sparse.csgraph import connected_components
+
+
+@dataclass(frozen=True)
+class HeatState:
+    """A solved heat state (everything on the model's own indexes).
+
+    Attributes
+    ----------
+    supplied_consumer : pandas.Series of bool
+        Connected to a working source, on the consumers' index.
+    delivered_fraction : pandas.Series of float
+        Share of its demand each consumer receives [-] (0 when not supplied).
+    delivered_mw_th : pandas.Series of float
+        Heat delivered to each consumer [MW_th].
+    circulating_pipe : pandas.Series of bool
+        Pipes in service in a circuit with a working source (water moves; no freezing), on the
+        pipes' index.
+    loss_mw_th : float
+        Heat lost by the circulating pipes [MW_th].
+    served_mw_th : float
+        Heat delivered to consumers [MW_th].
+    """
+
+    supplied_consumer: pd.Series
+    delivered_fraction: pd.Series
+    delivered_mw_th: pd.Series
+    circulating_pipe: pd.Series
+    loss_mw_th: float
+    served_mw_th: float
+
+
+@dataclass(frozen=True)
+class HeatArrays:
+    """The same state as plain arrays (positions), for the runner's inner loop."""
+
+    supplied: np.ndarray
+    fraction: np.ndarray
+    delivered_mw_th: np.ndarray
+    circulating_pipe: np.ndarray
+    node_part: np.ndarray
+    loss_mw_th: float
+
+
+def _index(labels: Iterable) -> pd.Index:
+    return pd.Index(list(labels))
+
+
+@dataclass(frozen=True)
+class HeatModel:
+    """A district heating network compiled into arrays. Build with :meth:`from_tables`,
+    :meth:`from_city` or :meth:`from_pandapipes`; never mutated.
+
+    Attributes
+    ----------
+    node_ids : pandas.Index
+    branch_from, branch_to : numpy.ndarray of int
+        Node positions of every branch: the pipes first, then the valves (a valve sitting on a
+        pipe is a self-loop that switches its pipe), then other pass-through elements.
+    pipe_ids : pandas.Index
+        Labels of the pipes (the first ``len(pipe_ids)`` branches).
+    pipe_in_service : numpy.ndarray of bool
+        Pipes in service in the intact network.
+    pipe_loss_mw_th : numpy.ndarray
+        Heat lost by each pipe when it circulates [MW_th] (default of :meth:`solve`).
+    valve_ids : pandas.Index
+        Labels of the valves (branches ``len(pipe_ids):``).
+    valve_normally_open : numpy.ndarray of bool
+    valve_pipe : numpy.ndarray of int
+        For a valve sitting on a pipe (its flow stops when the valve closes), the pipe's
+        position; -1 for a valve that is a branch of its own.
+    pump_ids : pandas.Index
+    pump_branch : numpy.ndarray of int
+        Branch whose circulation each booster drives.
+    source_ids : pandas.Index
+    source_supply_node, source_return_node : numpy.ndarray of int
+    source_capacity_mw_th : numpy.ndarray
+    consumer_ids : pandas.Index
+    consumer_from_node, consumer_to_node : numpy.ndarray of int
+    consumer_demand_mw_th : numpy.ndarray
+        Demand used when :meth:`solve` is not given one [MW_th].
+    """
+
+    node_ids: pd.Index
+    branch_from: np.ndarray
+    branch_to: np.ndarray
+    pipe_ids: pd.Index
+    pipe_in_service: np.ndarray
+    pipe_loss_mw_th: np.ndarray
+    valve_ids: pd.Index
+    valve_normally_open: np.ndarray
+    valve_pipe: np.ndarray
+    pump_ids: pd.Index
+    pump_branch: np.ndarray
+    source_ids: pd.Index
+    source_supply_node: np.ndarray
+    source_return_node: np.ndarray
+    source_capacity_mw_th: np.ndarray
+    consumer_ids: pd.Index
+    consumer_from_node: np.ndarray
+    consumer_to_node: np.ndarray
+    consumer_demand_mw_th: np.ndarray
+
+    # ------------------------------------------------------------------ construction
+    @classmethod
+    def from_tables(
+        cls,
+        nodes: pd.DataFrame,
+        pipes: pd.DataFrame,
+        sources: pd.DataFrame,
+        consumers: pd.DataFrame,
+        pumps: pd.DataFrame | None = None,
+        valves: pd.DataFrame | None = None,
+        pipe_loss_mw_th: np.ndarray | None = None,
+    ) -> HeatModel:
+        """Compile city-style tables (one node per supply-return pair).
+
+        Parameters
+        ----------
+        nodes : pandas.DataFrame
+            ``node_id``.
+        pipes : pandas.DataFrame
+            ``pipe_id``, ``from_node``, ``to_node``.
+        sources : pandas.DataFrame
+            ``source_id``, ``node_id``, ``capacity_mw_th``.
+        consumers : pandas.DataFrame
+            ``consumer_id``, ``node_id``, ``demand_mw_th``.
+        pumps : pandas.DataFrame, optional
+            ``pump_id``, ``pipe_id`` (the pipe whose circulation the booster drives).
+        valves : pandas.DataFrame, optional
+            ``valve_id``, ``pipe_id`` (the pipe it sits on), ``normally_open`` (bool). A
+            normally closed valve keeps its pipe dry until :meth:`solve` opens it.
+        pipe_loss_mw_th : numpy.ndarray, optional
+            Heat lost by each pipe while it circulates [MW_th] (:mod:`coldstart.heat.losses`);
+            zero when not given.
+        """
+        node_ids = _index(nodes["node_id"])
+        pos = pd.Series(np.arange(len(node_ids)), index=node_ids)
+        pipe_ids = _index(pipes["pipe_id"])
+        pipe_pos = pd.Series(np.arange(len(pipe_ids)), index=pipe_ids)
+        pumps = pumps if pumps is not None else pd.DataFrame({"pump_id": [], "pipe_id": []})
+        valves = (
+            valves
+            if valves is not None
+            else pd.DataFrame({"valve_id": [], "pipe_id": [], "normally_open": []})
+        )
+        n_pipe = len(pipe_ids)
+        loss = (
+            np.zeros(n_pipe)
+            if pipe_loss_mw_th is None
+            else np.asarray(pipe_loss_mw_th, dtype=float).copy()
+        )
+        pf = pos.loc[pipes["from_node"]].to_numpy(np.int64)
+        pt = pos.loc[pipes["to_node"]].to_numpy(np.int64)
+        valve_pipe = pipe_pos.loc[valves["pipe_id"]].to_numpy(np.int64)
+        # every valve is also a branch; one on a pipe is a self-loop that only switches the pipe
+        return cls(
+            node_ids=node_ids,
+            branch_from=np.concatenate([pf, pf[valve_pipe]]),
+            branch_to=np.concatenate([pt, pf[valve_pipe]]),
+            pipe_ids=pipe_ids,
+            pipe_in_service=np.ones(n_pipe, bool),
+            pipe_loss_mw_th=loss,
+            valve_ids=_index(valves["valve_id"]),
+            valve_normally_open=valves["normally_open"].to_numpy(bool),
+            valve_pipe=valve_pipe,
+            pump_ids=_index(pumps["pump_id"]),
+            pump_branch=pipe_pos.loc[pumps["pipe_id"]].to_numpy(np.int64),
+            source_ids=_index(sources["source_id"]),
+            source_supply_node=pos.loc[sources["node_id"]].to_numpy(np.int64),
+            source_return_node=pos.loc[sources["node_id"]].to_numpy(np.int64),
+            source_capacity_mw_th=sources["capacity_mw_th"].to_numpy(float),
+            consumer_ids=_index(consumers["consumer_id"]),
+            consumer_from_node=pos.loc[consumers["node_id"]].to_numpy(np.int64),
+            consumer_to_node=pos.loc[consumers["node_id"]].to_numpy(np.int64),
+            consumer_demand_mw_th=consumers["demand_mw_th"].to_numpy(float),
+        )
+
+    @classmethod
+    def from_city(cls, city, valves: pd.DataFrame | None = None, **loss_kw) -> HeatModel:
+        """Compile a :class:`coldstart.city.model.City`'s heat tables.
+
+        Consumers are the district-heated buildings, then the district-heated facilities (ids
+        as in their tables), with their design demand. Valves come from ``valves`` or the city's
+        ``heat_valves`` table when it has one. Pipe losses at design conditions use
+        :func:`coldstart.heat.network.city_pipe_loss_mw_th` with ``loss_kw``.
+        """
+        from coldstart.heat.network import city_consumers, city_pipe_loss_mw_th
+
+        if valves is None:
+            valves = city.tables.get("heat_valves")
+        return cls.from_tables(
+            city.heat_nodes,
+            city.heat_pipes,
+            city.heat_sources,
+            city_consumers(city),
+            city.pumping_stations,
+            valves,
+            pipe_loss_mw_th=city_pipe_loss_mw_th(city.heat_pipes, **loss_kw),
+        )
+
+    @classmethod
+    def from_pandapipes(
+        cls, net, ambient_c: float | None = None, loss_model: str = "tree"
+    ) -> HeatModel:
+        """Build from a pandapipes network (see :func:`coldstart.heat.pandapipes_io.model_tables`).
+
+        Junctions are nodes; pipes and valves branches; circulation pumps and external grids
+        sources (unlimited capacity); heat consumers, heat exchangers and sinks consumers on
+        ``net.heat_consumer.index`` (then the others). Pipe losses use the net's own
+        ``u_w_per_m2k`` in the tree temperature model at nominal consumer flows, or at nominal
+        flow and return temperatures (``loss_model="nominal"``); see
+        :func:`coldstart.heat.pandapipes_io.model_arrays`.
+        """
+        from coldstart.heat.pandapipes_io import model_arrays
+
+        return cls(**model_arrays(net, ambient_c, loss_model))
+
+    # ------------------------------------------------------------------ solving
+    def _positions(self, index: pd.Index, labels: Iterable, what: str) -> np.ndarray:
+        labels = list(labels)
+        if not labels:
+            return np.zeros(0, np.int64)
+        pos = index.get_indexer(labels)
+        if (pos < 0).any():
+            bad = [lab for lab, p in zip(labels, pos, strict=True) if p < 0]
+            raise KeyError(f"unknown {what}: {bad[:5]}")
+        return pos.astype(np.int64)
+
+    def branch_ok(
+        self,
+        pipe_out: np.ndarray | None = None,
+        valve_closed: np.ndarray | None = None,
+        pump_off: np.ndarray | None = None,
+    ) -> np.ndarray:
+        """Branches that carry circulation, from position masks (pipes, valves, pumps)."""
+        n_pipe = len(self.pipe_ids)
+        ok = np.ones(len(self.branch_from), bool)
+        ok[:n_pipe] = self.pipe_in_service
+        if pipe_out is not None:
+            ok[:n_pipe] &= ~pipe_out
+        closed = ~self.valve_normally_open if valve_closed is None else valve_closed
+        if len(closed):
+            ok[n_pipe : n_pipe + len(closed)][closed & (self.valve_pipe < 0)] = False
+            on_pipe = closed & (self.valve_pipe >= 0)
+            ok[self.valve_pipe[on_pipe]] = False
+        if pump_off is not None and len(pump_off):
+            ok[self.pump_branch[pump_off]] = False
+        return ok
+
+    def solve_arrays(
+        self,
+        branch_ok: np.ndarray,
+        source_avail_mw_th: np.ndarray,
+        demand_mw_th: np.ndarray,
+        pipe_loss_mw_th: np.ndarray | None = None,
+    ) -> HeatArrays:
+        """Solve on position arrays (the runner's fast path; :meth:`solve` wraps it).
+
+        Parameters
+        ----------
+        branch_ok : numpy.ndarray of bool
+            Branches carrying circulation (:meth:`branch_ok`).
+        source_avail_mw_th : numpy.ndarray
+            Available capacity of each source [MW_th]; a source with 0 does not work.
+        demand_mw_th : numpy.ndarray
+            Current demand of each consumer [MW_th] (0 for one that takes no water).
+        pipe_loss_mw_th : numpy.ndarray, optional
+            Loss of each pipe while circulating [MW_th]; defaults to the compiled one.
+        """
+        n = len(self.node_ids)
+        f, t = self.branch_from[branch_ok], self.branch_to[branch_ok]
+        adj = coo_matrix((np.ones(len(f), np.int8), (f, t)), shape=(n, n))
+        n_part, part = connected_components(adj, directed=False)
+        working = source_avail_mw_th > 0
+        has_supply = np.zeros(n_part, bool)
+        has_supply[part[self.source_supply_node[working]]] = True
+        has_return = np.zeros(n_part, bool)
+        has_return[part[self.source_return_node[working]]] = True
+        cf, ct = part[self.consumer_from_node], part[self.consumer_to_node]
+        supplied = has_supply[cf] & has_return[ct]
+        # circuits: parts linked by working sources and supplied consumers
+        sf, sr = part[self.source_supply_node[working]], part[self.source_return_node[working]]
+        if np.array_equal(sf, sr) and np.array_equal(cf[supplied], ct[supplied]):
+            circuit = np.arange(n_part)
+        else:
+            a = np.concatenate([sf, cf[supplied]])
+            b = np.concatenate([sr, ct[supplied]])
+            g = coo_matrix((np.ones(len(a), np.int8), (a, b)), shape=(n_part, n_part))
+            circuit = connected_components(g, directed=False)[1]
+        # water moves in parts a supplied consumer touches, and around a working source whose
+        # supply and return share a node (a city pipe pair)
+        live = np.zeros(n_part, bool)
+        live[cf[supplied]] = True
+        live[ct[supplied]] = True
+        live[sf[sf == sr]] = True
+        n_pipe = len(self.pipe_ids)
+        loss = self.pipe_loss_mw_th if pipe_loss_mw_th is None else pipe_loss_mw_th
+        pipe_part = part[self.branch_from[:n_pipe]]
+        circulating = branch_ok[:n_pipe] & live[pipe_part]
+        n_c = int(circuit.max()) + 1 if len(circuit) else 0
+        cap = np.bincount(
+            circuit[part[self.source_supply_node]], source_avail_mw_th, minlength=n_c
+        ).astype(float)
+        need = np.bincount(circuit[cf], np.where(supplied, demand_mw_th, 0.0), minlength=n_c)
+        need += np.bincount(circuit[pipe_part], np.where(circulating, loss, 0.0), minlength=n_c)
+        with np.errstate(divide="ignore", invalid="ignore"):
+            frac_c = np.where(need > 0, np.minimum(1.0, cap / need), (cap > 0).astype(float))
+        frac = np.where(supplied, frac_c[circuit[cf]], 0.0)
+        return HeatArrays(
+            supplied=supplied,
+            fraction=frac,
+            delivered_mw_th=frac * demand_mw_th,
+            circulating_pipe=circulating,
+            node_part=part,
+            loss_mw_th=float(np.sum(loss[circulating])),
+        )
+
+    def solve(
+        self,
+        out_of_service: Mapping[str, Iterable] | None = None,
+        *,
+        open_valves: Iterable = (),
+        source_available_mw_th: Mapping | pd.Series | np.ndarray | None = None,
+        pumps_without_power: Iterable = (),
+        consumer_demand_mw_th: pd.Series | np.ndarray | None = None,
+        pipe_loss_mw_th: np.ndarray | None = None,
+    ) -> HeatState:
+        """Heat state after outages.
+
+        Parameters
+        ----------
+        out_of_service : mapping, optional
+            ``{"pipe": [...], "valve": [...]}``: labels of pipes out of service and of valves
+            closed (indexes of those tables; for a pandapipes net, ``net.pipe.index`` and
+            ``net.valve.index``).
+        open_valves : iterable, optional
+            Labels of normally closed valves opened (e.g. a link to back up a failed source).
+        source_available_mw_th : mapping, pandas.Series or numpy.ndarray, optional
+            Available capacity of sources [MW_th]: a full array on the sources' order, or a
+            mapping of the sources that differ from their compiled capacity (0 = not working).
+        pumps_without_power : iterable, optional
+            Labels of booster pumps without power (their branch carries no circulation).
+        consumer_demand_mw_th : pandas.Series or numpy.ndarray, optional
+            Current demand of each consumer [MW_th]; defaults to the compiled demand.
+        pipe_loss_mw_th : numpy.ndarray, optional
+            Loss of each pipe while circulating [MW_th]; defaults to the compiled one.
+
+        Returns
+        -------
+        HeatState
+        """
+        oos = dict(out_of_service or {})
+        unknown = set(oos) - {"pipe", "valve"}
+        if unknown:
+            raise KeyError(f"out_of_service takes 'pipe' and 'valve', not {sorted(unknown)}")
+        pipe_out = np.zeros(len(self.pipe_ids), bool)
+        pipe_out[self._positions(self.pipe_ids, oos.get("pipe", ()), "pipe")] = True
+        closed = ~self.valve_normally_open.copy()
+        closed[self._positions(self.valve_ids, open_valves, "valve")] = False
+        closed[self._positions(self.valve_ids, oos.get("valve", ()), "valve")] = True
+        pump_off = np.zeros(len(self.pump_ids), bool)
+        pump_off[self._positions(self.pump_ids, pumps_without_power, "pump")] = True
+        avail = self.source_capacity_mw_th.astype(float).copy()
+        if isinstance(source_available_mw_th, np.ndarray):
+            avail = np.asarray(source_available_mw_th, dtype=float).copy()
+        elif source_available_mw_th is not None:
+            items = dict(source_available_mw_th)
+            avail[self._positions(self.source_ids, items.keys(), "source")] = list(items.values())
+        demand = (
+            self.consumer_demand_mw_th
+            if consumer_demand_mw_th is None
+            else np.asarray(consumer_demand_mw_th, dtype=float)
+        )
+        res = self.solve_arrays(
+            self.branch_ok(pipe_out, closed, pump_off), avail, demand, pipe_loss_mw_th
+        )
+        idx = self.consumer_ids
+        return HeatState(
+            supplied_consumer=pd.Series(res.supplied, index=idx, name="supplied"),
+            delivered_fraction=pd.Series(res.fraction, index=idx, name="delivered_fraction"),
+            delivered_mw_th=pd.Series(res.delivered_mw_th, index=idx, name="delivered_mw_th"),
+            circulating_pipe=pd.Series(res.circulating_pipe, index=self.pipe_ids),
+            loss_mw_th=res.loss_mw_th,
+            served_mw_th=float(res.delivered_mw_th.sum()),
+        )
