@@ -15,6 +15,7 @@ from coldstart.grid.feeders import feeder_of_bus
 from coldstart.grid.model import GridTopology, compile_grid
 from coldstart.grid.overload import branch_ratings_mw
 from coldstart.grid.rotation import exempt_households
+from coldstart.heat.engine import HeatModel
 from coldstart.heat.model import HeatTopology, compile_heat
 from coldstart.people.shelter import SHELTER_KINDS
 from coldstart.thermal.archetypes import RCParams, building_rc
@@ -77,6 +78,7 @@ class CompiledCity:
     pump_consumer: np.ndarray
     gen_cap_mw: np.ndarray
     engine: GridModel  # DC engine: islands, flows, overloads
+    heat_model: HeatModel  # district heating engine: circuits, capacity sharing, losses
     branch_rating_mw: np.ndarray  # per engine branch [MW]
     gen_node: np.ndarray  # engine node of each generator (net.gen order)
     ext_node: np.ndarray  # engine node of each in-service ext_grid
@@ -228,6 +230,7 @@ def compile_city(city: City) -> CompiledCity:
         pump_consumer=np.arange(len(pumps)) + offset["pump"],
         gen_cap_mw=grid.gen_p_max_mw,
         engine=gm,
+        heat_model=HeatModel.from_city(city),
         branch_rating_mw=branch_ratings_mw(gm, net),
         gen_node=to_node(grid.gen_bus),
         ext_node=to_node(grid.ext_bus[grid.ext_in_service]),

@@ -26,10 +26,9 @@ from coldstart.grid.rotation import Rotation
 from coldstart.heat.model import (
     DESIGN_OUTDOOR_C,
     FACILITY_HEAT_LOSS_W_M2K,
-    delivered_fraction,
-    heat_components,
     heat_demand_mw_th,
 )
+from coldstart.heat.network import city_pipe_loss_mw_th
 from coldstart.metrics import Exposure, build_result
 from coldstart.people.metrics import PeopleTally
 from coldstart.people.model import PeopleModel
@@ -221,6 +220,23 @@ def simulate(
             ]
         )
 
+    hm = cc.heat_model
+    valve_closed = ~hm.valve_normally_open
+    link_valves = np.flatnonzero(~hm.valve_normally_open & (hm.valve_pipe >= 0))
+    pipe_loss: dict[int, np.ndarray] = {}  # per-pipe losses by rounded outdoor temperature
+
+    def open_links(node_part: np.ndarray, src_avail_mw_th: np.ndarray) -> np.ndarray:
+        """Normally-closed link valves to open: those joining a part without a working source
+        to one with (one district backs another up)."""
+        live = np.zeros(int(node_part.max()) + 1, bool)
+        live[node_part[hm.source_supply_node[src_avail_mw_th > 0]]] = True
+        opened = np.zeros(len(valve_closed), bool)
+        for v in link_valves:
+            p = hm.valve_pipe[v]
+            a, b2 = node_part[hm.branch_from[p]], node_part[hm.branch_to[p]]
+            opened[v] = live[a] != live[b2]
+        return opened
+
     rotation = Rotation(seed=int(streams[3].generate_state(1)[0]))
     eng = cc.engine
     tripped: set[int] = set()
@@ -275,8 +291,6 @@ def simulate(
     imp_sched = sorted(scenario.grid.import_schedule)
     base_cap = scenario.grid.national_import_mw
     extra_mw = np.zeros(nb)  # heaters and electric heating, from the previous step [MW]
-    labels = None
-    prev_noflow = None
     ex = Exposure(nb, steps)
     cons = cc.consumers
     sl_b, sl_f = cons.slice("building", nb), cons.slice("facility", nf)
@@ -410,31 +424,33 @@ def simulate(
         src_ok = (st.source == 0) & on_backup("source", aux_ok)
 
         # --- heat network ----------------------------------------------------------------------
-        noflow = st.pipe > 0
-        if len(pumps):
-            noflow = noflow.copy()
-            noflow[cc.heat.pump_pipe[~pump_ok]] = True
-        if labels is None or not np.array_equal(noflow, prev_noflow):
-            labels = heat_components(cc.heat, noflow)
-            prev_noflow = noflow
         takes_water = district & (sys_state == OK)
         b_dem = heat_demand_mw_th(design_mw, to, setpoint) * takes_water
         f_dem = heat_demand_mw_th(f_design_mw, to, setpoint) * f_district
-        cons_node = np.concatenate([cc.b_heat_node[district], cc.f_heat_node[f_district]])
         cons_dem = np.concatenate([b_dem[district], f_dem[f_district]])
-        frac_all = delivered_fraction(
-            labels, cc.heat.source_node, src_cap * src_ok, cons_node, cons_dem
-        )
+        t_key = round(to)
+        if t_key not in pipe_loss:
+            pipe_loss[t_key] = city_pipe_loss_mw_th(c.heat_pipes, float(t_key))
+        ok = hm.branch_ok(pipe_out=st.pipe > 0, valve_closed=valve_closed, pump_off=~pump_ok)
+        src_avail = src_cap * src_ok
+        res = hm.solve_arrays(ok, src_avail, cons_dem, pipe_loss[t_key])
+        if scenario.policies.link_valves == "open_on_source_loss" and len(link_valves):
+            opened = open_links(res.node_part, src_avail)
+            if opened.any():
+                ok = hm.branch_ok(
+                    pipe_out=st.pipe > 0, valve_closed=valve_closed & ~opened, pump_off=~pump_ok
+                )
+                res = hm.solve_arrays(ok, src_avail, cons_dem, pipe_loss[t_key])
+        frac_all = res.fraction
+        nd = int(district.sum())
         frac = np.zeros(nb)
-        frac[district] = frac_all[: district.sum()] * takes_water[district]
+        frac[district] = frac_all[:nd] * takes_water[district]
         frac[~district] = b_power[~district].astype(float)
         f_heat = np.ones(nf)
-        f_heat[f_district] = frac_all[district.sum() :]
-        # a node reachable from a working source (even short of capacity) keeps circulating
-        src_parts = np.zeros(int(labels.max()) + 1, bool)
-        src_parts[labels[cc.heat.source_node[src_ok]]] = True
+        f_heat[f_district] = frac_all[nd:]
+        # a building whose node a working source reaches (even short of capacity) circulates
         connected = np.zeros(nb, bool)
-        connected[district] = src_parts[labels[cc.b_heat_node[district]]]
+        connected[district] = res.supplied[:nd]
 
         # --- heat into homes (people at home from the previous step) ---------------------------
         people_home = pstate.people_home
@@ -516,6 +532,7 @@ def simulate(
                 "crews_working": int(working),
                 "alert_active": bool(alert_active[k]),
                 "queues_off": bal.queues_off,
+                "heat_loss_mw_th": round(float(res.loss_mw_th), 3),
                 "stage_queues": bal.stage_queues,
                 "emergency_queues_off": bal.emergency_off,
                 "branches_tripped": len(tripped),

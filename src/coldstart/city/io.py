@@ -18,7 +18,7 @@ import pandapower as pp
 import pandas as pd
 
 from coldstart.atomic import atomic_dir
-from coldstart.city.model import TABLES, City
+from coldstart.city.model import OPTIONAL_TABLES, TABLES, City
 from coldstart.city.schema import coerce_table, table_specs
 from coldstart.city.validate import check_references
 from coldstart.errors import CityError, Problem
@@ -29,6 +29,7 @@ DEFAULT_FILES = {
     "facilities": "facilities.geojson",
     "heat_nodes": "heat_nodes.geojson",
     "heat_pipes": "heat_pipes.geojson",
+    "heat_valves": "heat_valves.geojson",
     "heat_sources": "heat_sources.geojson",
     "pumping_stations": "pumping_stations.geojson",
     "assets": "assets.geojson",
@@ -197,6 +198,11 @@ def load_city(folder: str | Path) -> City:
     for t in TABLES:
         path = folder / files[t]
         names[t] = str(path)
+        if t in OPTIONAL_TABLES and not path.exists():
+            raw, label = pd.DataFrame(), (lambda i: f"row {i + 1}")
+            table, _ = coerce_table(raw, specs[t], str(path), label)
+            tables[t], labels[t] = table, label
+            continue
         try:
             raw, label = read_raw_table(path)
         except CityError as exc:
@@ -251,7 +257,7 @@ def save_city(city: City, folder: str | Path) -> Path:
         pp.to_json(city.net, str(tmp / files["grid"]))
         nodes = city.heat_nodes.set_index("node_id")
         for t in TABLES:
-            table = city.tables[t]
+            table = city.tables[t] if t in city.tables else city.heat_valves
             lines = None
             if t == "heat_pipes":
                 fr = nodes.loc[table["from_node"], ["lon", "lat"]].to_numpy()

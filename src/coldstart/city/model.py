@@ -12,11 +12,15 @@ TABLES = (
     "facilities",
     "heat_nodes",
     "heat_pipes",
+    "heat_valves",
     "heat_sources",
     "pumping_stations",
     "assets",
 )
 """Names of the city's tables besides the grid, in load order."""
+
+OPTIONAL_TABLES = ("heat_valves",)
+"""Tables a city folder may leave out (they load empty)."""
 
 
 @dataclass(frozen=True)
@@ -64,6 +68,14 @@ class City:
     def heat_pipes(self) -> pd.DataFrame:
         """District heating pipes."""
         return self.tables["heat_pipes"]
+
+    @property
+    def heat_valves(self) -> pd.DataFrame:
+        """Valves on heat pipes (may be empty)."""
+        from coldstart.city.schema import table_specs
+
+        empty = pd.DataFrame(columns=table_specs()["heat_valves"].columns)
+        return self.tables.get("heat_valves", empty)
 
     @property
     def heat_sources(self) -> pd.DataFrame:

@@ -33,7 +33,12 @@ from coldstart.city.synth_grid import (
     layout_grid,
     nearest_station,
 )
-from coldstart.city.synth_heat import HeatBuild, build_heat, place_boiler_houses
+from coldstart.city.synth_heat import (
+    HeatBuild,
+    build_heat,
+    heat_valve_table,
+    place_boiler_houses,
+)
 from coldstart.errors import CityError, Problem
 from coldstart.heat.model import DESIGN_OUTDOOR_C, FACILITY_HEAT_LOSS_W_M2K
 from coldstart.thermal.archetypes import archetypes
@@ -486,6 +491,7 @@ def synth_city(n_buildings: int = 2000, seed: int = 0, name: str | None = None) 
         )
     )
     tables["pumping_stations"] = _pump_table(heat, pump_ids, pump_xy, lv[pump_station])
+    tables["heat_valves"] = heat_valve_table(heat, xy_m_to_lonlat)
     tables["assets"] = _assets(tables, heat, layout, grid, rng)
     for t in tables.values():
         t.reset_index(drop=True, inplace=True)

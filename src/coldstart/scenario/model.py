@@ -202,6 +202,11 @@ class Policies(Strict):
     dispatch: Literal["fifo", "nearest", "greatest_benefit"] = "fifo"
     drain: Literal["drain_at_signal", "keep_circulating", "never"] = "drain_at_signal"
     shedding: Literal["rotating_queues"] = "rotating_queues"
+    link_valves: Literal["closed", "open_on_source_loss"] = Field(
+        "closed",
+        description="links between source districts stay closed, or open when one district "
+        "loses its sources so that the other backs it up (capacity is then shared)",
+    )
 
 
 class Scenario(Strict):
