@@ -16,6 +16,7 @@ phase-shift injections ``-b shift``) and ``pandapower/pf/run_dc_pf.py`` (slack p
 from __future__ import annotations
 
 import copy
+import logging
 import warnings
 from dataclasses import dataclass
 
@@ -101,15 +102,22 @@ def _ppc_of(net: pp.pandapowerNet) -> tuple[dict, dict]:
     from pandapower.auxiliary import _init_rundcpp_options
     from pandapower.pd2ppc import _pd2ppc
 
-    _init_rundcpp_options(
-        net,
-        trafo_model="t",
-        trafo_loading="current",
-        recycle=None,
-        check_connectivity=True,
-        switch_rx_ratio=2,
-        trafo3w_losses="hv",
-    )
+    # pandapower logs a warning that numba is missing; it only concerns its own solvers
+    pp_logger = logging.getLogger("pandapower.auxiliary")
+    level = pp_logger.level
+    pp_logger.setLevel(logging.ERROR)
+    try:
+        _init_rundcpp_options(
+            net,
+            trafo_model="t",
+            trafo_loading="current",
+            recycle=None,
+            check_connectivity=True,
+            switch_rx_ratio=2,
+            trafo3w_losses="hv",
+        )
+    finally:
+        pp_logger.setLevel(level)
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
         ppc, _ = _pd2ppc(net)
