@@ -221,6 +221,10 @@ def simulate(
         )
 
     hm = cc.heat_model
+    # why district buildings lost heat, per loss episode: plant or boiler damage (source),
+    # pipe damage (network), boosters damaged or without power (pumps), or only a combination
+    lost_by = {cause: np.zeros(nb, bool) for cause in ("source", "network", "pumps", "several")}
+    heat_cause_known = np.zeros(nb, bool)
     valve_closed = ~hm.valve_normally_open
     link_valves = np.flatnonzero(~hm.valve_normally_open & (hm.valve_pipe >= 0))
     pipe_loss: dict[int, np.ndarray] = {}  # per-pipe losses by rounded outdoor temperature
@@ -451,6 +455,26 @@ def simulate(
         # a building whose node a working source reaches (even short of capacity) circulates
         connected = np.zeros(nb, bool)
         connected[district] = res.supplied[:nd]
+        heat_cause_known &= ~connected  # a new loss after heat came back is a new episode
+        lost = district & ~connected & ~heat_cause_known & (sys_state == OK)
+        if lost.any():
+            # why: a cause counts when fixing everything else would still leave the building
+            # without heat (it is necessary); a building can lose heat through several causes
+            all_src = src_cap  # every source repaired and powered
+            trials = (
+                ("source", hm.branch_ok(valve_closed=valve_closed), src_avail),
+                ("network", hm.branch_ok(pipe_out=st.pipe > 0, valve_closed=valve_closed),
+                 all_src),
+                ("pumps", hm.branch_ok(valve_closed=valve_closed, pump_off=~pump_ok), all_src),
+            )  # fmt: skip
+            any_cause = np.zeros(nb, bool)
+            for cause, ok_try, avail_try in trials:
+                sup = np.zeros(nb, bool)
+                sup[district] = hm.solve_arrays(ok_try, avail_try, cons_dem).supplied[:nd]
+                lost_by[cause] |= lost & ~sup
+                any_cause |= lost & ~sup
+            lost_by["several"] |= lost & ~any_cause
+            heat_cause_known |= lost
 
         # --- heat into homes (people at home from the previous step) ---------------------------
         people_home = pstate.people_home
@@ -557,5 +581,9 @@ def simulate(
         first_hit_h=first_hit,
         version=__version__,
         people=tally,
-        extra_summary={"branch_trips": n_trips, "max_stage_queues": max_stage},
+        extra_summary={
+            "branch_trips": n_trips,
+            "max_stage_queues": max_stage,
+            **{f"buildings_lost_heat_{cause}": int(mask.sum()) for cause, mask in lost_by.items()},
+        },
     )

@@ -81,13 +81,13 @@ def test_synth_plus_example_reproduces_demo(cli, tmp_path):
     code, text, _ = cli("scenario", "example")
     assert code == 0
     (tmp_path / "example.toml").write_text(text)
-    assert cli("city", "synth", tmp_path / "city", "--buildings", "300")[0] == 0
+    assert cli("city", "synth", tmp_path / "city")[0] == 0  # the demo's 2,000 buildings
     code, _, err = cli(
         "run", tmp_path / "city", tmp_path / "example.toml", "--out", tmp_path / "run",
         "--no-report",
     )  # fmt: skip
     assert code == 0, err
-    code, _, err = cli("demo", "--out", tmp_path / "demo", "--buildings", "300")
+    code, _, err = cli("demo", "--out", tmp_path / "demo", "--no-report")
     assert code == 0, err
     run = json.loads((tmp_path / "run" / "summary.json").read_text())
     demo = json.loads((tmp_path / "demo" / "summary.json").read_text())

@@ -110,6 +110,7 @@ def demo(
     buildings: Annotated[
         int, typer.Option(help="buildings in the sample city")
     ] = DEFAULT_BUILDINGS,
+    report: Annotated[bool, typer.Option(help="write report.html")] = True,
 ) -> None:
     """Run the built-in scenario (night strike at -20 degC, 7 days) on the sample city."""
     from coldstart.city.synth import synth_city
@@ -117,7 +118,7 @@ def demo(
 
     err.print(f"building the sample city ({buildings} buildings, seed {DEFAULT_CITY_SEED})")
     city = synth_city(buildings, seed=DEFAULT_CITY_SEED)
-    _run_and_save(city, example_scenario(), seed, out_dir, report=True)
+    _run_and_save(city, example_scenario(), seed, out_dir, report=report)
 
 
 @app.command()
