@@ -25,6 +25,10 @@ test: $(STAMP)
 
 bench: $(STAMP)
 	$(BIN)/python benchmarks/bench_simulate.py
+	$(BIN)/python benchmarks/bench_thermal.py
+	$(BIN)/python benchmarks/bench_heat.py
+	$(BIN)/python benchmarks/bench_people.py
+	$(BIN)/python benchmarks/bench_grid.py 1000
 
 lint: $(STAMP)
 	$(BIN)/ruff check src tests benchmarks

@@ -41,6 +41,7 @@ class Task:
     part_ready_h: float = 0.0
     remaining_h: float = field(init=False)
     travel_left_h: float = 0.0
+    site_ready: bool = False  # no precedence to check (e.g. a building refill)
     started_h: float | None = None
     done_h: float | None = None
     crew: int | None = None
@@ -150,12 +151,10 @@ class RepairBook:
     ) -> Task:
         """Open a task that is not an asset's damage (e.g. refilling a drained building)."""
         task = Task(task_id, crew_type, work_h, created_h, "", xy_m[0], xy_m[1], created_h)
+        task.site_ready = True
         self.tasks[task_id] = task
         self.waiting.append(task_id)
         return task
-
-    def _travel_h(self, crew: Crew, task: Task) -> float:
-        return float(np.hypot(task.x_m - crew.x_m, task.y_m - crew.y_m) / self.speed_m_h)
 
     def ready(self, t_h: float, can_start: Callable[[Task], bool] | None = None) -> list[Task]:
         """Waiting tasks a crew could take now (repairable, part in hand, site ready)."""
@@ -164,7 +163,7 @@ class RepairBook:
             task = self.tasks[aid]
             if not np.isfinite(task.remaining_h) or task.part_ready_h > t_h + 1e-9:
                 continue
-            if can_start is not None and not can_start(task):
+            if not task.site_ready and can_start is not None and not can_start(task):
                 continue
             out.append(task)
         return out
@@ -204,29 +203,39 @@ class RepairBook:
         if free and self.waiting:
             free_types = {self.crews[i].crew_type for i in free}
             ready = [t for t in self.ready(t_h, can_start) if t.crew_type in free_types]
-            gains = None
-            if self.policy == "greatest_benefit" and ready:
-                gains = dict(zip([t.asset_id for t in ready], benefit(ready), strict=True))
-            for i in free:
-                crew = self.crews[i]
-                cands = [t for t in ready if t.crew_type == crew.crew_type and t.crew is None]
+            for ctype in sorted(free_types):
+                cands = [t for t in ready if t.crew_type == ctype]
                 if not cands:
                     continue
-                travel = [self._travel_h(crew, t) for t in cands]
-                pick = choose(
-                    self.policy,
-                    [t.created_h for t in cands],
-                    travel,
-                    [t.remaining_h for t in cands],
-                    None if gains is None else [gains[t.asset_id] for t in cands],
-                )
-                task = cands[pick]
-                task.crew = i
-                task.travel_left_h = travel[pick]
-                task.started_h = t_h
-                crew.task = task.asset_id
-                self.waiting.remove(task.asset_id)
-                started.append(task)
+                xy = np.array([(t.x_m, t.y_m) for t in cands])
+                created = np.array([t.created_h for t in cands])
+                work = np.array([t.remaining_h for t in cands])
+                gains = None
+                if self.policy == "greatest_benefit":
+                    gains = np.asarray(benefit(cands), float)
+                taken = np.zeros(len(cands), bool)
+                for i in (i for i in free if self.crews[i].crew_type == ctype):
+                    idx = np.flatnonzero(~taken)
+                    if not len(idx):
+                        break
+                    crew = self.crews[i]
+                    travel = np.hypot(*(xy[idx] - (crew.x_m, crew.y_m)).T) / self.speed_m_h
+                    pick = choose(
+                        self.policy,
+                        created[idx],
+                        travel,
+                        work[idx],
+                        None if gains is None else gains[idx],
+                    )
+                    j = idx[pick]
+                    taken[j] = True
+                    task = cands[j]
+                    task.crew = i
+                    task.travel_left_h = float(travel[pick])
+                    task.started_h = t_h
+                    crew.task = task.asset_id
+                    self.waiting.remove(task.asset_id)
+                    started.append(task)
         working = 0
         for crew in self.crews:
             if crew.task is None:
