@@ -19,14 +19,12 @@ import pandas as pd
 
 from coldstart.heat.model import DESIGN_OUTDOOR_C
 from coldstart.thermal.archetypes import rc_params
+from coldstart.thermal.heating import HEAT_RECOVERY_GAIN, PERSON_GAIN_W
 from coldstart.thermal.rc import RCStepper
 
-PERSON_GAIN_W = 90.0
-"""Heat from one person [W] (DESIGN.md: ~80-100 W; the runner's value for homes)."""
-
-CONTROL_GAIN = 2.0
-"""Proportional gain of a shelter's heating control on its deficit [-] (the runner's
-``HEAT_RECOVERY_GAIN`` for homes): heat rises by ``gain x UA x (target - Ta)``."""
+CONTROL_GAIN = HEAT_RECOVERY_GAIN
+"""Proportional gain of a shelter's heating control on its deficit [-], the same as homes':
+heat rises by ``gain x UA x (target - Ta)``."""
 
 
 @cache
