@@ -2,7 +2,8 @@
 
 Used by the ``greatest_benefit`` dispatch policy: for each candidate task, restore that asset
 alone in a copy of the current outage state, recompute which buildings would have power
-(energized islands) and heat (connected through circulating pipes to a working source), and
+(energized islands) and heat (the heat engine: intact pipes, normally-open valves and powered
+boosters to a working source), and
 count the people who would regain them. Heat counts fully and power half: at -20 degC losing
 heat is what drives cold exposure, while power brings back electric heaters and, through pumps
 and auxiliaries, heat (DESIGN.md, "Restoration": a restored pump that brings heat to 300 blocks
@@ -16,7 +17,6 @@ from dataclasses import dataclass
 import numpy as np
 
 from coldstart.grid.model import find_islands
-from coldstart.heat.model import heat_components
 
 HEAT_WEIGHT = 1.0
 """Weight of one person regaining heat [-]."""
@@ -78,16 +78,13 @@ def service(cc, st: OutageState, pump_backup: np.ndarray, src_backup: np.ndarray
     has_gen = cc.src_gen_pos >= 0
     chp_running[has_gen] = st.gen[cc.src_gen_pos[has_gen]] == 0
     src_ok = (st.source == 0) & (energized[cc.src_aux_consumer] | chp_running | src_backup)
-    noflow = st.pipe > 0
-    if len(pump_ok):
-        noflow = noflow.copy()
-        noflow[cc.heat.pump_pipe[~pump_ok]] = True
-    labels = heat_components(cc.heat, noflow)
-    has_src = np.zeros(int(labels.max()) + 1, bool)
-    has_src[labels[cc.heat.source_node[src_ok]]] = True
+    hm = cc.heat_model
+    ok = hm.branch_ok(pipe_out=st.pipe > 0, valve_closed=~hm.valve_normally_open, pump_off=~pump_ok)
+    cap = hm.source_capacity_mw_th * src_ok
+    supplied = hm.solve_arrays(ok, cap, hm.consumer_demand_mw_th).supplied
     district = cc.b_heat_node >= 0
     has_heat = has_power.copy()  # individual gas and electric heating need power
-    has_heat[district] = has_src[labels[cc.b_heat_node[district]]]
+    has_heat[district] = supplied[: int(district.sum())]
     return has_power, has_heat
 
 
