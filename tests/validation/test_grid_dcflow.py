@@ -6,7 +6,7 @@ Reference: for every contingency, ``pandapower.rundcpp`` and
 flows, ext_grid powers and angles within 1e-6 (MW, degrees). Where our result is NaN (element
 out, open or not energized) pandapower's must be 0 or NaN.
 
-Subsampled for test time: 120 random contingencies per network (1/3 N-1, 2/3 N-2 over lines,
+300 random contingencies per network (1/3 N-1, 2/3 N-2 over lines,
 trafos and buses), seeds fixed; ``benchmarks/bench_grid.py`` checks 1,000 N-2 cases per case
 file for identical answers as well.
 """
@@ -26,7 +26,7 @@ from coldstart.grid import GridModel
 from coldstart.grid.pandapower_nets import load_network
 
 TOL_MW = 1e-6
-N_CASES = 120
+N_CASES = 300
 
 
 def _reference(net, out):
