@@ -17,6 +17,10 @@ import numpy as np
 from coldstart.grid.rotation import SUB_QUEUES as QUEUES  # noqa: F401 (re-exported)
 from coldstart.grid.rotation import Rotation, emergency_queues, stage_for_deficit
 
+EMERGENCY_MARGIN = 0.05
+"""Share of an island's supply left free before an emergency sub-queue is switched back on [-]
+(a dispatcher's reserve against demand drifting back up; first estimate)."""
+
 CRITICAL = -1
 """Queue code of a consumer exempt from rotating outages."""
 
@@ -94,9 +98,16 @@ def balance(
     served = energized.astype(float)
     served[is_hh & scheduled[q]] = 0.0
     short = _sums(cl, d * served, n) - supply
-    cut = emergency_queues(
-        short, cl, queue, d * served, rotation.dark_hours(t_h), scheduled
-    )  # fmt: skip
+    # sub-queues already in emergency stay first in line, so the cut does not hop between them
+    dark = np.where(rotation.emergency, -1.0, rotation.dark_hours(t_h))
+    cut = emergency_queues(short, cl, queue, d * served, dark, scheduled)
+    # hysteresis: a sub-queue already in emergency comes back only if its island then keeps a
+    # margin, so emergency windows do not flicker with every small change of demand
+    for qq in np.flatnonzero(rotation.emergency & ~cut & ~scheduled):
+        back_on = served.copy()
+        back_on[is_hh & (scheduled | cut)[q]] = 0.0
+        if (_sums(cl, d * back_on, n) > (1.0 - EMERGENCY_MARGIN) * supply + 1e-9).any():
+            cut[qq] = True
     rotation.set_emergency(t_h, cut)
     off = scheduled | cut
     served[is_hh & off[q]] = 0.0

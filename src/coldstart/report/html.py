@@ -172,6 +172,8 @@ def humanise_key(key: str) -> tuple[str, str, int | None]:
         ("_mw", "MW", 1),
         ("_pct", "%", 1),
         ("_h", "h", 1),
+        ("_km", "km", 2),
+        ("_c", "°C", 1),
     )
     for suffix, unit, decimals in suffixes:
         if key.endswith(suffix):
