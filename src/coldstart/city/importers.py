@@ -48,15 +48,13 @@ from coldstart.city.synth import (
     CENTRE_LON,
     ELECTRIC_KW_PER_FLAT,
     HEAT_MARGIN,
-    INDOOR_C,
     RADIUS_M_PER_SQRT_BUILDING,
-    RESIDENTS_PER_FLAT,
     _facilities,
+    building_table,
+    draw_dwellings,
 )
 from coldstart.city.synth_grid import QUEUES
 from coldstart.city.synth_heat import build_heat, place_boiler_houses
-from coldstart.heat.model import DESIGN_OUTDOOR_C
-from coldstart.thermal.archetypes import archetypes
 
 P_PER_BUILDING_MW = 0.07
 """Electric demand of one residential block [MW]: ~60 flats x 1.2 kW per flat (the synthetic
@@ -241,50 +239,15 @@ def city_from_net(
         "house_private",
         np.asarray(blocks, dtype=object)[rng.choice(len(blocks), n, p=shares / shares.sum())],
     ).astype(object)
-    envelope = archetypes()
-    floors = np.empty(n, np.int64)
-    flats = np.empty(n, np.int64)
-    area = np.empty(n)
-    loss = np.empty(n)
-    supply = np.empty(n, dtype=object)
-    for a_name, a in ARCHETYPES.items():
-        sel = np.flatnonzero(arch == a_name)
-        if not len(sel):
-            continue
-        floors[sel] = rng.integers(a.floors[0], a.floors[1] + 1, len(sel))
+
+    def flats_of(name: str, a, sel: np.ndarray) -> np.ndarray:
+        # as many flats as the load supports at the synthetic city's kW per flat
         want = p_b[sel] * 1000.0 / ELECTRIC_KW_PER_FLAT
-        flats[sel] = np.clip(np.round(want), 1, max(1, round(1.2 * a.flats)))
-        area[sel] = flats[sel] * a.flat_area_m2 * rng.uniform(0.9, 1.1, len(sel))
-        loss[sel] = envelope[a_name].heat_loss_w_m2k
-        supply[sel] = np.asarray(("district", "electric", "individual_gas"), dtype=object)[
-            rng.choice(3, size=len(sel), p=np.asarray(a.heat_supply))
-        ]
-    house = arch == "house_private"
-    residents = np.where(
-        house, rng.integers(1, 6, n), np.round(flats * rng.uniform(*RESIDENTS_PER_FLAT, n))
-    ).astype(np.int64)
+        return np.clip(np.round(want), 1, max(1, round(1.2 * a.flats)))
+
+    d = draw_dwellings(arch, rng, flats_of)
     b_lon, b_lat = geo.xy_m_to_lonlat(x, y, lon0, lat0)
-    b = pd.DataFrame(
-        {
-            "building_id": [f"b_{i + 1:06d}" for i in range(n)],
-            "lon": np.round(b_lon, 7),
-            "lat": np.round(b_lat, 7),
-            "archetype": arch,
-            "floors": floors,
-            "floor_area_m2": np.round(area, 1),
-            "residents": residents,
-            "vulnerable_share": np.round(rng.uniform(0.2, 0.35, n), 3),
-            "immobile_share": np.round(rng.uniform(0.03, 0.08, n), 3),
-            "heat_supply": supply,
-            "heat_node_id": "",
-            "bus": bus,
-            "p_mw": np.round(p_b, 6),
-            "heat_demand_mw_th": np.round(loss * area * (INDOOR_C - DESIGN_OUTDOOR_C) / 1e6, 6),
-            "outage_queue": _queues(bus, p_b),
-            "x": x,
-            "y": y,
-        }
-    )
+    b = building_table(d, arch, b_lon, b_lat, x, y, bus, p_b, _queues(bus, p_b), rng)
     radius = float(np.hypot(x, y).max()) if n else 1000.0
 
     # --- facilities, on their nearest building's bus --------------------------------------------

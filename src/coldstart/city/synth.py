@@ -197,6 +197,53 @@ def _buildings(n: int, radius_m: float, rng: np.random.Generator) -> pd.DataFram
             continue
         arch[rest[start : start + counts[k]]] = name
         start += counts[k]
+
+    def flats_of(name: str, a: Archetype, sel: np.ndarray) -> np.ndarray:
+        return np.maximum(1, np.round(a.flats * rng.uniform(0.8, 1.2, len(sel))))
+
+    d = draw_dwellings(arch, rng, flats_of)
+    house = arch == "house_private"
+    p_kw = np.where(
+        house,
+        ELECTRIC_KW_PER_FLAT * rng.uniform(1.2, 2.0, n),
+        d.flats * ELECTRIC_KW_PER_FLAT * rng.uniform(0.85, 1.15, n),
+    )
+    lon, lat = xy_m_to_lonlat(x, y)
+    return building_table(d, arch, lon, lat, x, y, 0, p_kw / 1000.0, "", rng)
+
+
+@dataclass(frozen=True)
+class Dwellings:
+    """Drawn dwelling figures of N buildings (arrays of shape (N,))."""
+
+    floors: np.ndarray
+    flats: np.ndarray
+    area_m2: np.ndarray
+    heat_loss_w_m2k: np.ndarray
+    heat_supply: np.ndarray
+    residents: np.ndarray
+
+
+def draw_dwellings(
+    arch: np.ndarray,
+    rng: np.random.Generator,
+    flats_of,
+) -> Dwellings:
+    """Floors, flats, floor area, heat loss, heat supply and residents of each building.
+
+    Used by the synthetic city and by the importers, so that both derive buildings alike.
+
+    Parameters
+    ----------
+    arch : numpy.ndarray of str
+        Archetype of each building.
+    rng : numpy.random.Generator
+        Source of every draw.
+    flats_of : callable
+        ``flats_of(name, archetype, positions) -> flats`` for the buildings of one archetype
+        (called between the floors and area draws of that archetype).
+    """
+    n = len(arch)
     floors = np.empty(n, dtype=np.int64)
     flats = np.empty(n, dtype=np.int64)
     area = np.empty(n)
@@ -206,8 +253,10 @@ def _buildings(n: int, radius_m: float, rng: np.random.Generator) -> pd.DataFram
     for name, a in ARCHETYPES.items():
         sel = np.flatnonzero(arch == name)
         m = len(sel)
+        if not m:
+            continue
         floors[sel] = rng.integers(a.floors[0], a.floors[1] + 1, m)
-        flats[sel] = np.maximum(1, np.round(a.flats * rng.uniform(0.8, 1.2, m)))
+        flats[sel] = flats_of(name, a, sel)
         area[sel] = flats[sel] * a.flat_area_m2 * rng.uniform(0.9, 1.1, m)
         loss[sel] = envelope[name].heat_loss_w_m2k
         supply[sel] = np.asarray(HEAT_SUPPLY, dtype=object)[
@@ -219,30 +268,45 @@ def _buildings(n: int, radius_m: float, rng: np.random.Generator) -> pd.DataFram
         rng.integers(1, 6, n),  # 1-5, mean 3
         np.round(flats * rng.uniform(*RESIDENTS_PER_FLAT, n)),
     ).astype(np.int64)
-    p_kw = np.where(
-        house,
-        ELECTRIC_KW_PER_FLAT * rng.uniform(1.2, 2.0, n),
-        flats * ELECTRIC_KW_PER_FLAT * rng.uniform(0.85, 1.15, n),
-    )
-    heat = loss * area * (INDOOR_C - DESIGN_OUTDOOR_C) / 1e6
-    lon, lat = xy_m_to_lonlat(x, y)
+    return Dwellings(floors, flats, area, loss, supply, residents)
+
+
+def building_table(
+    d: Dwellings,
+    arch: np.ndarray,
+    lon: np.ndarray,
+    lat: np.ndarray,
+    x: np.ndarray,
+    y: np.ndarray,
+    bus,
+    p_mw: np.ndarray,
+    outage_queue,
+    rng: np.random.Generator,
+) -> pd.DataFrame:
+    """The ``buildings`` table (plus local ``x``/``y`` [m]) from drawn dwellings.
+
+    Vulnerable (0.2-0.35) and immobile (0.03-0.08) shares are drawn here; the design heat
+    demand is the heat loss times the floor area times (20 - (-22)) K.
+    """
+    n = len(arch)
+    heat = d.heat_loss_w_m2k * d.area_m2 * (INDOOR_C - DESIGN_OUTDOOR_C) / 1e6
     return pd.DataFrame(
         {
             "building_id": [f"b_{i + 1:06d}" for i in range(n)],
             "lon": np.round(lon, 7),
             "lat": np.round(lat, 7),
             "archetype": arch,
-            "floors": floors,
-            "floor_area_m2": np.round(area, 1),
-            "residents": residents,
+            "floors": d.floors,
+            "floor_area_m2": np.round(d.area_m2, 1),
+            "residents": d.residents,
             "vulnerable_share": np.round(rng.uniform(0.2, 0.35, n), 3),
             "immobile_share": np.round(rng.uniform(0.03, 0.08, n), 3),
-            "heat_supply": supply,
+            "heat_supply": d.heat_supply,
             "heat_node_id": "",
-            "bus": 0,
-            "p_mw": np.round(p_kw / 1000.0, 6),
+            "bus": bus,
+            "p_mw": np.round(p_mw, 6),
             "heat_demand_mw_th": np.round(heat, 6),
-            "outage_queue": "",
+            "outage_queue": outage_queue,
             "x": x,
             "y": y,
         }
