@@ -10,6 +10,33 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass
 
+MAX_MESSAGE_CHARS = 300
+"""Longest key, row or message printed for one problem; longer ones are cut in the middle, so a
+10 MB bad value in a file is never echoed whole."""
+
+
+def shorten(text: str, limit: int = MAX_MESSAGE_CHARS) -> str:
+    """Cut ``text`` to at most ``limit`` characters, keeping its start and end.
+
+    Parameters
+    ----------
+    text : str
+        Any text.
+    limit : int, optional
+        Maximum length of the result [characters].
+
+    Returns
+    -------
+    str
+        ``text`` itself when short enough, else its start, `` ... `` and its end; line breaks
+        become spaces so that a problem stays on one line.
+    """
+    text = text.replace("\r", " ").replace("\n", " ")
+    if len(text) <= limit:
+        return text
+    keep = max(limit - 5, 2)
+    return text[: keep - keep // 4] + " ... " + text[len(text) - keep // 4 :]
+
 
 @dataclass(frozen=True)
 class Problem:
@@ -33,12 +60,12 @@ class Problem:
     message: str
 
     def __str__(self) -> str:
-        parts = [self.file]
+        parts = [shorten(self.file, 2 * MAX_MESSAGE_CHARS)]
         if self.where:
-            parts.append(self.where)
+            parts.append(shorten(self.where))
         if self.field:
-            parts.append(f"field '{self.field}'")
-        return ": ".join([", ".join(parts), self.message])
+            parts.append(f"field '{shorten(self.field, 80)}'")
+        return ": ".join([", ".join(parts), shorten(self.message)])
 
 
 class InputError(Exception):
@@ -47,7 +74,9 @@ class InputError(Exception):
     def __init__(self, problems: Iterable[Problem] | Problem | str):
         if isinstance(problems, (Problem, str)):
             problems = [problems]
-        self.problems: list[Problem | str] = list(problems)
+        self.problems: list[Problem | str] = [
+            p if isinstance(p, Problem) else shorten(str(p)) for p in problems
+        ]
         super().__init__("\n".join(str(p) for p in self.problems))
 
 
@@ -61,3 +90,7 @@ class ScenarioError(InputError):
 
 class WeatherError(ScenarioError):
     """A weather series is missing, malformed or holds NaN."""
+
+
+class OutputError(InputError):
+    """An output folder may not be written: it is not coldstart's to replace, or cannot be made."""

@@ -6,12 +6,13 @@ A Result is separate from the city and the scenario: it holds only what the run 
 from __future__ import annotations
 
 import json
+import math
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import pandas as pd
 
-from coldstart.atomic import atomic_dir
+from coldstart.outdir import owned_output
 
 SUMMARY_KEYS = (
     "buildings_total",
@@ -111,24 +112,55 @@ class Result:
     outage_schedule: pd.DataFrame = field(default_factory=pd.DataFrame)
     meta: dict = field(default_factory=dict)
 
-    def save(self, out_dir: str | Path, report: bool = True) -> Path:
-        """Write the output folder atomically.
+    def save(
+        self, out_dir: str | Path, report: bool = True, inputs: tuple[str | Path, ...] = ()
+    ) -> Path:
+        """Write the output folder all at once (see :mod:`coldstart.outdir` for the rules).
 
         Files: ``summary.json``, ``timeline.csv``, ``buildings.parquet``, ``events.csv``,
         ``assets.csv``, ``shelters.csv``, ``outage_schedule.csv`` and, when ``report`` is
-        true, ``report.html``.
-        Either all land or none does.
-        """
-        with atomic_dir(out_dir) as tmp:
-            (tmp / "summary.json").write_text(json.dumps(self.summary, indent=2) + "\n")
-            self.timeline.to_csv(tmp / "timeline.csv", index=False)
-            self.buildings.to_parquet(tmp / "buildings.parquet", index=False)
-            self.events.to_csv(tmp / "events.csv", index=False)
-            self.assets.to_csv(tmp / "assets.csv", index=False)
-            self.shelters.to_csv(tmp / "shelters.csv", index=False)
-            self.outage_schedule.to_csv(tmp / "outage_schedule.csv", index=False)
-            if report:
-                from coldstart.report import write_report
+        true, ``report.html``. Either all land or none does; ``out_dir`` is replaced only when
+        it is empty or an earlier coldstart output, never when it holds other files or is one of
+        ``inputs``.
 
-                write_report(self, tmp / "report.html")
+        Raises
+        ------
+        coldstart.errors.OutputError
+            When ``out_dir`` may not be written.
+        """
+        with owned_output(out_dir, command="coldstart result", inputs=inputs) as tmp:
+            self.write_into(tmp, report=report)
         return Path(out_dir)
+
+    def write_into(self, folder: Path, report: bool = True) -> None:
+        """Write every output file into an existing (temporary) folder.
+
+        ``summary.json`` is strict JSON: a non-finite figure is written as ``null``.
+        """
+        summary = strict_json(self.summary)
+        (folder / "summary.json").write_text(json.dumps(summary, indent=2, allow_nan=False) + "\n")
+        self.timeline.to_csv(folder / "timeline.csv", index=False)
+        self.buildings.to_parquet(folder / "buildings.parquet", index=False)
+        self.events.to_csv(folder / "events.csv", index=False)
+        self.assets.to_csv(folder / "assets.csv", index=False)
+        self.shelters.to_csv(folder / "shelters.csv", index=False)
+        self.outage_schedule.to_csv(folder / "outage_schedule.csv", index=False)
+        if report:
+            from coldstart.report import write_report
+
+            write_report(self, folder / "report.html")
+
+
+def strict_json(value: object) -> object:
+    """A copy of ``value`` in which every NaN or infinite float is None (JSON ``null``).
+
+    JSON has no NaN or Infinity; Python's ``json`` writes them anyway unless told not to, and
+    the file is then invalid for every other reader.
+    """
+    if isinstance(value, dict):
+        return {k: strict_json(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [strict_json(v) for v in value]
+    if isinstance(value, float) and not math.isfinite(value):
+        return None
+    return value

@@ -83,7 +83,9 @@ def test_wrong_type_in_csv_names_line_and_field(cli, tmp_path, city_copy, short_
         toml.replace('buildings = "buildings.geojson"', 'buildings = "buildings.csv"')
     )
     res, out = _run(cli, city_copy, short_scenario, tmp_path)
-    _assert_rejected(res, out, "buildings.csv, line 6, field 'floors': expected int, got 'nine'")
+    _assert_rejected(
+        res, out, "buildings.csv, line 6, field 'floors': expected a whole number, got 'nine'"
+    )
 
 
 def test_unknown_scenario_key(cli, tmp_path, small_city_dir, short_scenario):
@@ -117,7 +119,7 @@ def test_negative_grid_rating(cli, tmp_path, city_copy, short_scenario):
     tables["trafo"]["_object"] = json.dumps(trafo)
     (city_copy / "grid.json").write_text(json.dumps(doc))
     res, out = _run(cli, city_copy, short_scenario, tmp_path)
-    _assert_rejected(res, out, "grid.json, trafo 0, field 'sn_mva': expected > 0")
+    _assert_rejected(res, out, "grid.json, trafo 0, field 'sn_mva': expected a finite number > 0")
 
 
 def test_duplicate_ids(cli, tmp_path, city_copy, short_scenario):

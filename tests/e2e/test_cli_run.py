@@ -32,7 +32,7 @@ def test_demo_end_to_end_is_non_trivial(tmp_path):
     assert proc.returncode == 0, proc.stderr
     assert "Traceback" not in proc.stderr
     assert "coldstart summary" in proc.stdout
-    assert {p.name for p in out.iterdir()} == OUTPUT_FILES
+    assert {p.name for p in out.iterdir()} == OUTPUT_FILES | {".coldstart-manifest.json"}
     s = json.loads((out / "summary.json").read_text())
     assert set(SUMMARY_KEYS) <= set(s)
     assert s["buildings_total"] == 2000 and 200_000 < s["residents_total"] < 300_000
@@ -94,11 +94,25 @@ def test_synth_plus_example_reproduces_demo(cli, tmp_path):
     assert run == demo
 
 
-def test_run_replaces_previous_output_atomically(cli, tmp_path, small_city_dir, short_scenario):
+def test_run_replaces_its_own_previous_output(cli, tmp_path, small_city_dir, short_scenario):
+    out = tmp_path / "out"
+    for seed in ("1", "2"):
+        code, _, err = cli(
+            "run", small_city_dir, short_scenario, "--out", out, "--no-report", "--seed", seed
+        )
+        assert code == 0, err
+    assert json.loads((out / "summary.json").read_text())["seed"] == 2
+    assert not [p for p in tmp_path.iterdir() if p.name.startswith(".out.")]
+
+
+def test_run_never_replaces_a_folder_with_other_files(
+    cli, tmp_path, small_city_dir, short_scenario
+):
     out = tmp_path / "out"
     out.mkdir()
-    (out / "stale.txt").write_text("old")
+    (out / "stale.txt").write_text("mine")
     code, _, err = cli("run", small_city_dir, short_scenario, "--out", out, "--no-report")
-    assert code == 0, err
-    assert not (out / "stale.txt").exists() and (out / "summary.json").exists()
+    assert code == 2 and "holds files coldstart did not write" in err, err
+    assert "simulating" not in err  # refused before the long part
+    assert (out / "stale.txt").read_text() == "mine" and not (out / "summary.json").exists()
     assert not [p for p in tmp_path.iterdir() if p.name.startswith(".out.")]

@@ -110,7 +110,7 @@ def test_unreadable_files_exit_2(cli, tmp_path):
     bad = tmp_path / "grid.json"
     bad.write_text("{not json")
     code, _, stderr = cli("city", "from-grid", bad, tmp_path / "x")
-    assert code == 2 and "cannot be read" in stderr
+    assert code == 2 and "not valid JSON" in stderr
     code, _, stderr = cli("city", "from-grid", tmp_path / "missing.json", tmp_path / "x")
     assert code == 2 and "file not found" in stderr
     mat = tmp_path / "case.m"

@@ -56,7 +56,7 @@ def test_cooldown_text_and_weather_csv(cli, tmp_path):
         (["--archetype", "panel_9"], "give --outdoor-c or --weather-csv"),
         (["--archetype", "panel_9", "--outdoor-c", "-90"], "expected -60..30"),
         (["--archetype", "panel_9", "--outdoor-c", "-9", "--hours", "0"], "expected 0..1440"),
-        (["--archetype", "panel_9", "--weather-csv", "missing.csv"], "weather file not found"),
+        (["--archetype", "panel_9", "--weather-csv", "missing.csv"], "missing.csv: file not found"),
     ],
 )
 def test_cooldown_bad_input_one_line_exit_2(cli, args, needle):

@@ -9,6 +9,7 @@ a city is never half-loaded.
 
 from __future__ import annotations
 
+import io
 import json
 import tomllib
 from pathlib import Path
@@ -17,11 +18,14 @@ import numpy as np
 import pandapower as pp
 import pandas as pd
 
-from coldstart.atomic import atomic_dir
+from coldstart.city.gridcheck import check_grid
 from coldstart.city.model import OPTIONAL_TABLES, TABLES, City
 from coldstart.city.schema import coerce_table, table_specs
 from coldstart.city.validate import check_references
-from coldstart.errors import CityError, Problem
+from coldstart.errors import CityError, InputError, Problem
+from coldstart.grid.ppjson import read_pandapower_json
+from coldstart.outdir import owned_output
+from coldstart.safeio import nesting_depth, read_bytes, read_text
 
 DEFAULT_FILES = {
     "grid": "grid.json",
@@ -34,6 +38,21 @@ DEFAULT_FILES = {
     "pumping_stations": "pumping_stations.geojson",
     "assets": "assets.geojson",
 }
+
+
+def toml_string(text: str) -> str:
+    """``text`` as a TOML basic string: quotes, backslashes and control characters escaped."""
+    out = []
+    for ch in text:
+        if 0xD800 <= ord(ch) <= 0xDFFF:  # a lone surrogate (undecodable bytes in argv)
+            ch = "\ufffd"
+        if ch in '"\\':
+            out.append("\\" + ch)
+        elif ord(ch) < 0x20 or ord(ch) == 0x7F:
+            out.append(f"\\u{ord(ch):04x}")
+        else:
+            out.append(ch)
+    return '"' + "".join(out) + '"'
 
 
 def _json_value(v):
@@ -67,48 +86,79 @@ def write_geojson(
     path.write_text(json.dumps({"type": "FeatureCollection", "features": features}))
 
 
-def read_raw_table(path: Path) -> tuple[pd.DataFrame, callable]:
+OUTSIDE_HINT = "pass --allow-outside-city to read files outside the city folder"
+"""How a user allows city.toml to name tables outside the city folder."""
+
+MAX_DEPTH = 64
+"""Deepest nesting of arrays and objects in a GeoJSON table (a MultiPolygon is 4 levels)."""
+
+
+def geojson_rows(data: bytes) -> pd.DataFrame:
+    """Rows of a GeoJSON FeatureCollection: properties, plus lon/lat of Point geometries.
+
+    Raises
+    ------
+    ValueError
+        Not JSON, not a FeatureCollection, nested too deeply, or a feature that is not one.
+    """
+    doc = json.loads(data)
+    if nesting_depth(doc, MAX_DEPTH) > MAX_DEPTH:
+        raise ValueError(f"arrays or objects nested deeper than {MAX_DEPTH} levels")
+    feats = doc.get("features") if isinstance(doc, dict) else None
+    if not isinstance(feats, list):
+        raise ValueError("not a GeoJSON FeatureCollection (no 'features' list)")
+    rows = []
+    for k, f in enumerate(feats):
+        if not isinstance(f, dict) or not isinstance(f.get("properties") or {}, dict):
+            raise ValueError(f"feature {k + 1} is not a GeoJSON feature")
+        props = dict(f.get("properties") or {})
+        geom = f.get("geometry") or {}
+        if not isinstance(geom, dict):
+            raise ValueError(f"feature {k + 1}: geometry is not a GeoJSON object")
+        coords = geom.get("coordinates")
+        if geom.get("type") == "Point" and isinstance(coords, list) and len(coords) >= 2:
+            props.setdefault("lon", coords[0])
+            props.setdefault("lat", coords[1])
+        rows.append(props)
+    return pd.DataFrame(rows)
+
+
+def read_raw_table(path: Path, inside: Path | None = None) -> tuple[pd.DataFrame, callable]:
     """Read a table file into raw rows, and return a function labelling rows for messages.
+
+    Parameters
+    ----------
+    path : pathlib.Path
+        A ``.geojson``/``.json``, ``.csv`` or ``.parquet`` file.
+    inside : pathlib.Path, optional
+        Folder the file must lie in (symbolic links resolved).
 
     Raises
     ------
     CityError
-        When the file is missing or cannot be parsed.
+        When the file is missing, not a regular file, too large, outside ``inside`` or cannot be
+        parsed.
     """
-    name = path.name
-    if not path.exists():
-        raise CityError(Problem(str(path), "", "", "file not found"))
     suffix = path.suffix.lower()
+    if suffix not in (".csv", ".parquet", ".geojson", ".json"):
+        raise CityError(Problem(str(path), "", "", "expected a .geojson, .csv or .parquet file"))
+    data = read_bytes(path, "table", CityError, inside, OUTSIDE_HINT)
     try:
         if suffix == ".csv":
-            raw = pd.read_csv(path, dtype=object, keep_default_na=False, skipinitialspace=True)
+            raw = pd.read_csv(
+                io.BytesIO(data), dtype=object, keep_default_na=False, skipinitialspace=True
+            )
             return raw, lambda i: f"line {i + 2}"
         if suffix == ".parquet":
-            return pd.read_parquet(path), lambda i: f"row {i + 1}"
-        if suffix in (".geojson", ".json"):
-            doc = json.loads(path.read_text())
-            feats = doc.get("features") if isinstance(doc, dict) else None
-            if not isinstance(feats, list):
-                raise ValueError("not a GeoJSON FeatureCollection (no 'features' list)")
-            rows = []
-            for k, f in enumerate(feats):
-                if not isinstance(f, dict) or not isinstance(f.get("properties", {}), dict):
-                    raise ValueError(f"feature {k + 1} is not a GeoJSON feature")
-                props = dict(f.get("properties") or {})
-                geom = f.get("geometry") or {}
-                if geom.get("type") == "Point":
-                    coords = geom.get("coordinates") or [None, None]
-                    props.setdefault("lon", coords[0])
-                    props.setdefault("lat", coords[1])
-                rows.append(props)
-            return pd.DataFrame(rows), lambda i: f"feature {i + 1}"
-    except (ValueError, pd.errors.ParserError, UnicodeDecodeError, OSError) as exc:
+            return pd.read_parquet(io.BytesIO(data)), lambda i: f"row {i + 1}"
+        return geojson_rows(data), lambda i: f"feature {i + 1}"
+    except RecursionError:
+        msg = "arrays or objects nested too deeply"
+    except pd.errors.EmptyDataError:
+        msg = "the file is empty"
+    except Exception as exc:  # pandas, json and pyarrow raise many types for corrupt files
         msg = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
-        raise CityError(Problem(str(path), "", "", f"cannot be read: {msg}")) from None
-    except Exception as exc:  # pyarrow raises its own types for corrupt Parquet
-        msg = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
-        raise CityError(Problem(str(path), "", "", f"cannot be read: {msg}")) from None
-    raise CityError(Problem(name, "", "", "expected a .geojson, .csv or .parquet file"))
+    raise CityError(Problem(str(path), "", "", f"cannot be read: {msg}"))
 
 
 def read_city_toml(folder: Path) -> dict:
@@ -116,13 +166,19 @@ def read_city_toml(folder: Path) -> dict:
     path = folder / "city.toml"
     if not folder.is_dir():
         raise CityError(Problem(str(folder), "", "", "city folder not found"))
-    if not path.exists():
+    if not path.exists() and not path.is_symlink():
         raise CityError(Problem(str(path), "", "", "file not found (every city folder has one)"))
+    text = read_text(path, "city_toml", CityError)
     try:
-        doc = tomllib.loads(path.read_text())
+        doc = tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
         raise CityError(Problem(str(path), "", "", f"malformed TOML: {exc}")) from None
+    except RecursionError:
+        raise CityError(Problem(str(path), "", "", "arrays nested too deeply")) from None
     problems = []
+    name = doc.get("name", folder.name)
+    if not isinstance(name, str) or not 0 < len(name) <= 200:
+        problems.append(Problem(str(path), "key 'name'", "", "expected a text of 1-200 characters"))
     allowed = {"name", "crs", "files", "description"}
     for k in doc:
         if k not in allowed:
@@ -144,7 +200,7 @@ def read_city_toml(folder: Path) -> dict:
                     f"unknown table (expected one of {', '.join(DEFAULT_FILES)})",
                 )
             )
-        elif not isinstance(v, str):
+        elif not isinstance(v, str) or not v or len(v) > 1024 or "\0" in v:
             problems.append(Problem(str(path), f"key 'files.{k}'", "", "expected a file name"))
         else:
             files[k] = v
@@ -155,16 +211,19 @@ def read_city_toml(folder: Path) -> dict:
         )
     if problems:
         raise CityError(problems)
-    return {"name": str(doc.get("name", folder.name)), "crs": "EPSG:4326", "files": files}
+    return {"name": name, "crs": "EPSG:4326", "files": files}
 
 
-def load_city(folder: str | Path) -> City:
+def load_city(folder: str | Path, allow_outside: bool = False) -> City:
     """Load and check a city folder.
 
     Parameters
     ----------
     folder : str or pathlib.Path
         Folder holding ``city.toml``.
+    allow_outside : bool, optional
+        Read tables that ``city.toml`` names outside the folder (absolute paths, ``..``,
+        symbolic links out). Off by default: a city folder someone sent you reads only itself.
 
     Returns
     -------
@@ -178,17 +237,15 @@ def load_city(folder: str | Path) -> City:
     folder = Path(folder)
     meta = read_city_toml(folder)
     files = meta["files"]
+    inside = None if allow_outside else folder
     grid_path = folder / files["grid"]
     problems: list[Problem] = []
     net = None
-    if not grid_path.exists():
-        problems.append(Problem(str(grid_path), "", "", "file not found"))
-    else:
-        try:
-            net = pp.from_json(str(grid_path))
-        except Exception as exc:  # pandapower raises many types on a bad file
-            first = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
-            problems.append(Problem(str(grid_path), "", "", f"not a pandapower JSON net: {first}"))
+    try:
+        data = read_bytes(grid_path, "grid", CityError, inside, OUTSIDE_HINT)
+        net = read_pandapower_json(data, str(grid_path))
+    except InputError as exc:
+        problems += exc.problems
     if net is not None:
         problems += check_grid(net, str(grid_path))
     specs = table_specs()
@@ -198,13 +255,13 @@ def load_city(folder: str | Path) -> City:
     for t in TABLES:
         path = folder / files[t]
         names[t] = str(path)
-        if t in OPTIONAL_TABLES and not path.exists():
+        if t in OPTIONAL_TABLES and not path.exists() and not path.is_symlink():
             raw, label = pd.DataFrame(), (lambda i: f"row {i + 1}")
             table, _ = coerce_table(raw, specs[t], str(path), label)
             tables[t], labels[t] = table, label
             continue
         try:
-            raw, label = read_raw_table(path)
+            raw, label = read_raw_table(path, inside)
         except CityError as exc:
             problems += exc.problems
             continue
@@ -219,40 +276,24 @@ def load_city(folder: str | Path) -> City:
     return City(name=meta["name"], net=net, tables=tables, crs=meta["crs"])
 
 
-def check_grid(net: pp.pandapowerNet, file: str) -> list[Problem]:
-    """Check the grid's own numbers: no negative ratings, capacities or lengths."""
-    checks = [
-        ("line", "length_km", 0.0, False),
-        ("line", "max_i_ka", 0.0, False),
-        ("trafo", "sn_mva", 0.0, False),
-        ("gen", "p_mw", 0.0, True),
-        ("load", "p_mw", 0.0, True),
-        ("bus", "vn_kv", 0.0, False),
-    ]
-    problems = []
-    for table, col, lo, allow_zero in checks:
-        if table not in net or col not in net[table] or len(net[table]) == 0:
-            continue
-        vals = net[table][col].astype(float)
-        bad = vals.isna() | ((vals < lo) if allow_zero else (vals <= lo))
-        for idx in list(vals.index[bad])[:20]:
-            expected = ">= 0" if allow_zero else "> 0"
-            problems.append(
-                Problem(file, f"{table} {idx}", col, f"expected {expected}, got {vals[idx]!r}")
-            )
-    return problems
+def save_city(city: City, folder: str | Path, inputs: tuple[str | Path, ...] = ()) -> Path:
+    """Write a city folder all at once (``city.toml``, grid JSON, one GeoJSON per table).
 
-
-def save_city(city: City, folder: str | Path) -> Path:
-    """Write a city folder atomically (``city.toml``, grid JSON, one GeoJSON per table).
+    ``folder`` is replaced only when it is empty or an earlier coldstart output (see
+    :mod:`coldstart.outdir`), never when it holds other files or is one of ``inputs``.
 
     Returns
     -------
     pathlib.Path
         The folder written.
+
+    Raises
+    ------
+    coldstart.errors.OutputError
+        When ``folder`` may not be written.
     """
     folder = Path(folder)
-    with atomic_dir(folder) as tmp:
+    with owned_output(folder, command="coldstart city", inputs=inputs) as tmp:
         files = dict(DEFAULT_FILES)
         pp.to_json(city.net, str(tmp / files["grid"]))
         nodes = city.heat_nodes.set_index("node_id")
@@ -264,7 +305,7 @@ def save_city(city: City, folder: str | Path) -> Path:
                 to = nodes.loc[table["to_node"], ["lon", "lat"]].to_numpy()
                 lines = [[tuple(a), tuple(b)] for a, b in zip(fr, to, strict=True)]
             write_geojson(table, tmp / files[t], lines=lines)
-        toml = [f'name = "{city.name}"', f'crs = "{city.crs}"', "", "[files]"]
-        toml += [f'{k} = "{v}"' for k, v in files.items()]
+        toml = [f"name = {toml_string(city.name)}", f"crs = {toml_string(city.crs)}", "", "[files]"]
+        toml += [f"{k} = {toml_string(v)}" for k, v in files.items()]
         (tmp / "city.toml").write_text("\n".join(toml) + "\n")
     return folder

@@ -52,6 +52,7 @@ class TableSpec:
     geometry: str
     description: str
     fields: tuple[FieldSpec, ...] = field(default_factory=tuple)
+    min_rows: int = 0
 
     def field(self, name: str) -> FieldSpec:
         """Return the spec of column ``name``."""
@@ -90,6 +91,7 @@ def table_specs() -> dict[str, TableSpec]:
             geometry=t["geometry"],
             description=t["description"],
             fields=tuple(fields),
+            min_rows=int(t.get("min_rows", 0)),
         )
     return specs
 
@@ -103,7 +105,13 @@ def _is_blank(v: Any) -> bool:
 
 
 def _convert(value: Any, dtype: str) -> Any:
-    """Convert one raw value to ``dtype``; raise ValueError when it cannot be done."""
+    """Convert one raw value to ``dtype``; raise ValueError when it cannot be done.
+
+    Floats must be finite and ints fit in int64: ``inf``, ``1e309`` or ``2**63`` in a file is an
+    error, never a value that turns results into NaN or overflows an array.
+    """
+    if isinstance(value, (dict, list, tuple)):
+        raise ValueError
     if dtype == "str":
         if isinstance(value, float) and value.is_integer():
             return str(int(value))
@@ -112,16 +120,20 @@ def _convert(value: Any, dtype: str) -> Any:
         if isinstance(value, bool):
             raise ValueError
         if isinstance(value, (int, np.integer)):
-            return int(value)
-        f = float(value)
-        if not np.isfinite(f) or not f.is_integer():
+            i = int(value)
+        else:
+            f = float(value)
+            if not np.isfinite(f) or not f.is_integer():
+                raise ValueError
+            i = int(f)
+        if not INT64_MIN <= i <= INT64_MAX:
             raise ValueError
-        return int(f)
+        return i
     if dtype == "float":
         if isinstance(value, bool):
             raise ValueError
         f = float(value)
-        if np.isnan(f):
+        if not np.isfinite(f):
             raise ValueError
         return f
     if dtype == "bool":
@@ -135,6 +147,16 @@ def _convert(value: Any, dtype: str) -> Any:
         raise ValueError
     raise ValueError(f"unknown dtype {dtype}")
 
+
+INT64_MIN, INT64_MAX = -(2**63), 2**63 - 1
+"""Range of an int column."""
+
+_EXPECTED = {
+    "str": "text",
+    "int": "a whole number",
+    "float": "a finite number",
+    "bool": "true/false",
+}
 
 _PANDAS_DTYPE = {"str": object, "int": "int64", "float": "float64", "bool": "bool"}
 
@@ -195,7 +217,9 @@ def coerce_table(
                 bad += 1
                 if bad <= MAX_PROBLEMS_PER_FIELD:
                     problems.append(
-                        Problem(file, row_label(i), f.name, f"expected {f.dtype}, got {v!r}")
+                        Problem(
+                            file, row_label(i), f.name, f"expected {_EXPECTED[f.dtype]}, got {v!r}"
+                        )
                     )
                 values.append(None)
                 continue
@@ -220,6 +244,10 @@ def coerce_table(
             out[f.name] = pd.Series(values, dtype=_PANDAS_DTYPE[f.dtype])
         else:
             out[f.name] = pd.Series(values, dtype=object)
+    if n < spec.min_rows:
+        problems.append(
+            Problem(file, "", "", f"has {n} rows; a city needs at least {spec.min_rows}")
+        )
     if not problems and spec.key in out:
         keys = out[spec.key]
         dup = keys[keys.duplicated(keep="first")]

@@ -33,11 +33,27 @@ scenario_app = typer.Typer(help="Check and print scenario files.", no_args_is_he
 app.add_typer(city_app, name="city")
 app.add_typer(scenario_app, name="scenario")
 
-out = Console()
-err = Console(stderr=True)
+# markup off: paths and names from users are printed literally ("[red]" stays "[red]")
+out = Console(markup=False, highlight=False)
+err = Console(stderr=True, markup=False, highlight=False)
 
 DEFAULT_BUILDINGS = 2000
 DEFAULT_CITY_SEED = 0
+MAX_SEED = 2**63 - 1
+"""Largest seed accepted (seeds are stored as signed 64-bit integers)."""
+
+AllowOutside = Annotated[
+    bool,
+    typer.Option(
+        "--allow-outside-city",
+        help="read tables that city.toml names outside the city folder (off: a city folder "
+        "someone sent you reads only itself)",
+    ),
+]
+Seed = Annotated[
+    int | None,
+    typer.Option(min=0, max=MAX_SEED, help="seed of the run (default: scenario's)"),
+]
 
 
 def _fail(problems: list) -> None:
@@ -46,9 +62,34 @@ def _fail(problems: list) -> None:
     raise typer.Exit(2)
 
 
-def _run_and_save(city, scenario, seed: int | None, out_dir: Path, report: bool) -> None:
+def compile_checked(city, where: str):
+    """Compile ``city`` for the runner; a city the checks let through but the engines refuse is
+    still bad input (exit 2 naming the city), never a crash after the long part."""
+    from coldstart.compiled import compile_city
+    from coldstart.errors import CityError, Problem
+
+    try:
+        return compile_city(city)
+    except (ValueError, ArithmeticError, KeyError, IndexError) as exc:
+        first = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
+        raise CityError(Problem(where, "", "", f"cannot be simulated: {first}")) from None
+
+
+def _run_and_save(
+    city, scenario, seed: int | None, out_dir: Path, report: bool, inputs=(), where: str = ""
+) -> None:
+    from coldstart.outdir import owned_output
     from coldstart.simulate import simulate
 
+    compiled = compile_checked(city, where or city.name)
+    # the output folder is claimed (checked, writable) before the long part, swapped in after
+    with owned_output(out_dir, command="coldstart run", inputs=inputs) as tmp:
+        result = _simulate_with_bar(simulate, compiled, scenario, seed)
+        result.write_into(tmp, report=report)
+    _print_summary(result.summary, out_dir, report)
+
+
+def _simulate_with_bar(simulate, compiled, scenario, seed):
     with Progress(
         TextColumn("[bold]simulating[/]"),
         BarColumn(),
@@ -59,14 +100,12 @@ def _run_and_save(city, scenario, seed: int | None, out_dir: Path, report: bool)
         transient=False,
     ) as bar:
         task = bar.add_task("sim", total=scenario.steps)
-        result = simulate(
-            city, scenario, seed=seed, progress=lambda k, n: bar.update(task, completed=k)
+        return simulate(
+            compiled, scenario, seed=seed, progress=lambda k, n: bar.update(task, completed=k)
         )
-    result.save(out_dir, report=report)
-    _print_summary(result.summary, out_dir)
 
 
-def _print_summary(summary: dict, out_dir: Path) -> None:
+def _print_summary(summary: dict, out_dir: Path, report: bool = True) -> None:
     t = Table(title="coldstart summary", show_header=True, header_style="bold")
     t.add_column("figure")
     t.add_column("value", justify="right")
@@ -98,7 +137,8 @@ def _print_summary(summary: dict, out_dir: Path) -> None:
             s = f"{v:,}"
         t.add_row(key, s)
     out.print(t)
-    out.print(f"results written to {out_dir}/ (open report.html in a browser)")
+    hint = " (open report.html in a browser)" if report else ""
+    out.print(f"results written to {out_dir}/{hint}", soft_wrap=True)
 
 
 @app.command()
@@ -106,9 +146,9 @@ def demo(
     out_dir: Annotated[Path, typer.Option("--out", help="output folder")] = Path(
         "coldstart-out/demo"
     ),
-    seed: Annotated[int | None, typer.Option(help="seed of the run (default: scenario's)")] = None,
+    seed: Seed = None,
     buildings: Annotated[
-        int, typer.Option(help="buildings in the sample city")
+        int, typer.Option(min=10, max=100_000, help="buildings in the sample city")
     ] = DEFAULT_BUILDINGS,
     report: Annotated[bool, typer.Option(help="write report.html")] = True,
 ) -> None:
@@ -117,8 +157,11 @@ def demo(
     from coldstart.scenario import example_scenario
 
     err.print(f"building the sample city ({buildings} buildings, seed {DEFAULT_CITY_SEED})")
+    from coldstart.outdir import check_target
+
+    check_target(out_dir)
     city = synth_city(buildings, seed=DEFAULT_CITY_SEED)
-    _run_and_save(city, example_scenario(), seed, out_dir, report=report)
+    _run_and_save(city, example_scenario(), seed, out_dir, report=report, where="sample city")
 
 
 @app.command()
@@ -128,33 +171,43 @@ def run(
     out_dir: Annotated[Path, typer.Option("--out", help="output folder")] = Path(
         "coldstart-out/run"
     ),
-    seed: Annotated[int | None, typer.Option(help="seed of the run (default: scenario's)")] = None,
+    seed: Seed = None,
     report: Annotated[bool, typer.Option(help="write report.html")] = True,
+    allow_outside: AllowOutside = False,
 ) -> None:
     """Simulate SCENARIO_FILE on the city in CITY_DIR and write results to --out."""
     from coldstart.city import load_city
+    from coldstart.outdir import check_target
     from coldstart.scenario import check_against_city, load_scenario
     from coldstart.scenario.weather import outdoor_temperature_c
 
     scenario = load_scenario(scenario_file)
+    inputs = (city_dir, scenario_file, *([scenario.weather.csv] if scenario.weather.csv else []))
+    check_target(out_dir, inputs)  # a bad --out fails before anything is read at length
     outdoor_temperature_c(scenario)  # weather problems before the long part
-    city = load_city(city_dir)
+    city = load_city(city_dir, allow_outside=allow_outside)
     problems = check_against_city(scenario, city, str(scenario_file))
     if problems:
         _fail(problems)
-    _run_and_save(city, scenario, seed, out_dir, report=report)
+    _run_and_save(city, scenario, seed, out_dir, report, inputs, str(city_dir))
 
 
 @city_app.command("synth")
 def city_synth(
     out_dir: Annotated[Path, typer.Argument(help="folder to write the city to")],
-    buildings: Annotated[int, typer.Option(min=10, max=100_000)] = DEFAULT_BUILDINGS,
-    seed: Annotated[int, typer.Option(min=0)] = DEFAULT_CITY_SEED,
+    buildings: Annotated[
+        int, typer.Option(min=10, max=100_000, help="number of residential buildings")
+    ] = DEFAULT_BUILDINGS,
+    seed: Annotated[
+        int, typer.Option(min=0, max=MAX_SEED, help="seed of the city's random layout")
+    ] = DEFAULT_CITY_SEED,
 ) -> None:
     """Write a deterministic synthetic sample city."""
     from coldstart.city import save_city
     from coldstart.city.synth import synth_city
+    from coldstart.outdir import check_target
 
+    check_target(out_dir)
     city = synth_city(buildings, seed=seed)
     save_city(city, out_dir)
     d = city.describe()
@@ -165,11 +218,15 @@ def city_synth(
 
 
 @city_app.command("check")
-def city_check(city_dir: Annotated[Path, typer.Argument(help="city folder")]) -> None:
-    """Validate a city folder and list every problem."""
+def city_check(
+    city_dir: Annotated[Path, typer.Argument(help="city folder")],
+    allow_outside: AllowOutside = False,
+) -> None:
+    """Validate a city folder and list every problem (everything a run would fail on)."""
     from coldstart.city import load_city
 
-    city = load_city(city_dir)
+    city = load_city(city_dir, allow_outside=allow_outside)
+    compile_checked(city, str(city_dir))
     d = city.describe()
     out.print(f"{city_dir}: ok")
     for k, v in d.items():
@@ -182,6 +239,7 @@ def scenario_check(
     city_dir: Annotated[
         Path | None, typer.Option("--city", help="check ids against this city")
     ] = None,
+    allow_outside: AllowOutside = False,
 ) -> None:
     """Validate a scenario file (and, with --city, the ids it names) and list every problem."""
     from coldstart.city import load_city
@@ -191,7 +249,7 @@ def scenario_check(
     scenario = load_scenario(scenario_file)
     temps = outdoor_temperature_c(scenario)
     if city_dir is not None:
-        city = load_city(city_dir)
+        city = load_city(city_dir, allow_outside=allow_outside)
         problems = check_against_city(scenario, city, str(scenario_file))
         if problems:
             _fail(problems)
@@ -212,8 +270,16 @@ def scenario_example() -> None:
     sys.stdout.write(example_scenario_text())
 
 
+def _terminated(signum, frame) -> None:
+    """SIGTERM: unwind like Ctrl-C so that temporary output folders are removed."""
+    raise SystemExit(143)
+
+
 def main() -> None:
     """Entry point: run the app; bad input exits 2 with one line per problem, no traceback."""
+    import signal
+
+    previous = signal.signal(signal.SIGTERM, _terminated)
     try:
         app()
     except InputError as exc:
@@ -223,6 +289,13 @@ def main() -> None:
     except KeyboardInterrupt:
         err.print("interrupted; nothing was written")
         sys.exit(130)
+    except SystemExit as exc:
+        if exc.code == 130:  # Typer turns Ctrl-C into a silent exit 130
+            err.print("interrupted; nothing was written")
+        raise
+    except RecursionError:
+        err.print("error: input nested too deeply to be read")
+        sys.exit(2)
     except MemoryError:
         err.print("error: out of memory; try fewer buildings or a shorter horizon")
         sys.exit(1)
@@ -237,6 +310,8 @@ def main() -> None:
         if os.environ.get("COLDSTART_DEBUG"):
             raise
         sys.exit(1)
+    finally:
+        signal.signal(signal.SIGTERM, previous)
 
 
 TOPICS: tuple[str, ...] = (

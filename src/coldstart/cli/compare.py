@@ -10,7 +10,7 @@ import typer
 from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
-from coldstart.cli import _fail, app, err, out
+from coldstart.cli import AllowOutside, _fail, app, compile_checked, err, out
 from coldstart.errors import Problem
 
 
@@ -23,6 +23,7 @@ def compare(
     ),
     seeds: Annotated[int, typer.Option(min=1, max=1000, help="runs per policy")] = 20,
     as_json: Annotated[bool, typer.Option("--json", help="print JSON")] = False,
+    allow_outside: AllowOutside = False,
 ) -> None:
     """Run each dispatch policy on the same damage for SEEDS seeds; print mean and spread."""
     from coldstart.city import load_city
@@ -35,7 +36,8 @@ def compare(
     if bad or not names:
         _fail([Problem("--policies", "", "", f"unknown {bad}; expected some of {POLICIES}")])
     scenario = load_scenario(scenario_file)
-    city = load_city(city_dir)
+    city = load_city(city_dir, allow_outside=allow_outside)
+    compile_checked(city, str(city_dir))
     problems = check_against_city(scenario, city, str(scenario_file))
     if problems:
         _fail(problems)

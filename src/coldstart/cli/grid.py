@@ -20,18 +20,25 @@ def city_from_grid(
         ),
     ],
     out_dir: Annotated[Path, typer.Argument(help="folder to write the city to")],
-    seed: Annotated[int, typer.Option(min=0, help="seed of the derived tables")] = 0,
+    seed: Annotated[int, typer.Option(min=0, max=2**63 - 1, help="seed of the derived tables")] = 0,
     max_buildings: Annotated[
         int, typer.Option(min=10, max=200_000, help="cap on buildings derived from the loads")
     ] = 20_000,
-    name: Annotated[str | None, typer.Option(help="city name (default: the network's)")] = None,
+    name: Annotated[
+        str | None, typer.Option(help="city name, 1-200 characters (default: the network's)")
+    ] = None,
 ) -> None:
     """Build a city folder around a real grid: buildings and residents from its loads."""
     from coldstart.city import save_city
     from coldstart.city.importers import city_from_net
     from coldstart.errors import CityError, Problem
     from coldstart.grid.pandapower_nets import load_network
+    from coldstart.outdir import check_target
 
+    if name is not None and not 0 < len(name) <= 200:
+        raise CityError(Problem("--name", "", "", "expected a name of 1-200 characters"))
+    inputs = (network,) if Path(network).exists() else ()
+    check_target(out_dir, inputs)
     net = load_network(network)
     try:
         city = city_from_net(
@@ -39,7 +46,7 @@ def city_from_grid(
         )
     except ValueError as exc:
         raise CityError(Problem(network, "", "", str(exc))) from None
-    save_city(city, out_dir)
+    save_city(city, out_dir, inputs=inputs)
     d = city.describe()
     out.print(
         f"wrote {out_dir}: {d['buildings']:,} buildings, {d['residents']:,} residents, "

@@ -9,14 +9,14 @@ from typing import Annotated
 import typer
 from rich.table import Table
 
-from coldstart.cli import _fail, app, err, out
+from coldstart.cli import AllowOutside, Seed, _fail, app, compile_checked, err, out
 
 plan_app = typer.Typer(help="Plan the response: shelters and warming points.", no_args_is_help=True)
 app.add_typer(plan_app, name="plan")
 
 
-def _write_sites(outcome, payload: dict, out_dir: Path) -> None:
-    from coldstart.atomic import atomic_dir
+def _write_sites(outcome, payload: dict, out_dir: Path, inputs: tuple) -> None:
+    from coldstart.outdir import owned_output
     from coldstart.people.plan import sites_table
 
     sites = sites_table(outcome)
@@ -35,7 +35,7 @@ def _write_sites(outcome, payload: dict, out_dir: Path) -> None:
         }
         for r in sites.itertuples()
     ]
-    with atomic_dir(out_dir) as tmp:
+    with owned_output(out_dir, command="coldstart plan shelters", inputs=inputs) as tmp:
         sites.to_csv(tmp / "shelters.csv", index=False)
         (tmp / "shelters.geojson").write_text(
             json.dumps({"type": "FeatureCollection", "features": features}, indent=1) + "\n"
@@ -55,11 +55,12 @@ def plan_shelters_cmd(
     out_dir: Annotated[Path, typer.Option("--out", help="output folder")] = Path(
         "coldstart-out/plan-shelters"
     ),
-    seed: Annotated[int | None, typer.Option(help="seed of the runs (default: scenario's)")] = None,
+    seed: Seed = None,
     time_limit: Annotated[
         float, typer.Option("--time-limit", min=1.0, help="HiGHS time limit per solve [s]")
     ] = 120.0,
     as_json: Annotated[bool, typer.Option("--json", help="print one JSON object")] = False,
+    allow_outside: AllowOutside = False,
 ) -> None:
     """Choose --open K warming-point sites (HiGHS) and compare with the K largest, simulated.
 
@@ -68,14 +69,19 @@ def plan_shelters_cmd(
     Writes shelters.csv, shelters.geojson and plan.json to --out.
     """
     from coldstart.city import load_city
+    from coldstart.outdir import check_target
     from coldstart.people.plan import plan_shelters, read_candidates
     from coldstart.scenario import check_against_city, load_scenario
     from coldstart.scenario.weather import outdoor_temperature_c
 
     scenario = load_scenario(scenario_file)
+    weather = [scenario.weather.csv] if scenario.weather.csv else []
+    inputs = (city_dir, scenario_file, *weather, *([candidates] if candidates else []))
+    check_target(out_dir, inputs)
     outdoor_temperature_c(scenario)
     extra = read_candidates(candidates) if candidates is not None else None
-    city = load_city(city_dir)
+    city = load_city(city_dir, allow_outside=allow_outside)
+    compile_checked(city, str(city_dir))
     problems = check_against_city(scenario, city, str(scenario_file))
     if problems:
         _fail(problems)
@@ -90,7 +96,7 @@ def plan_shelters_cmd(
         }
         for name in ("plan", "greedy")
     }
-    _write_sites(outcome, {**payload, "baseline": outcome.baseline}, out_dir)
+    _write_sites(outcome, {**payload, "baseline": outcome.baseline}, out_dir, inputs)
     if as_json:
         typer.echo(json.dumps(payload))
         return

@@ -14,6 +14,8 @@ from pathlib import Path
 import pandapower as pp
 
 from coldstart.errors import InputError, Problem
+from coldstart.grid.ppjson import read_pandapower_json
+from coldstart.safeio import read_bytes
 
 SIMBENCH_CODE = re.compile(r"^\d-[A-Za-z]+(-[A-Za-z]+)?-[A-Za-z0-9.]+-\d-(sw|no_sw)$")
 """Shape of a SimBench code, e.g. ``1-MVLV-urban-5.303-0-sw`` (SimBench documentation, "code")."""
@@ -48,16 +50,37 @@ def fix_load_models(net: pp.pandapowerNet) -> pp.pandapowerNet:
 
 
 def _pandapower_network(name: str) -> pp.pandapowerNet | None:
+    import inspect
+
     import pandapower.networks as pn
 
-    fn = getattr(pn, name, None)
-    if fn is None or not callable(fn) or name.startswith("_"):
+    if not name.isidentifier() or name.startswith("_"):
+        return None
+    fn = pn.__dict__.get(name)
+    # only network builders that pandapower.networks defines, never anything it imports
+    if not inspect.isfunction(fn) or not fn.__module__.startswith("pandapower.networks"):
         return None
     try:
         net = fn()
     except TypeError:  # a helper function that needs arguments, not a network
         return None
     return net if isinstance(net, pp.pandapowerNet) else None
+
+
+def _from_matpower(data: bytes, suffix: str) -> pp.pandapowerNet:
+    """Convert a MATPOWER case (``.m`` text or ``.mat``) from its bytes, read once and bounded.
+
+    The readers take a path, so the bytes go to a private temporary file: the user's path is
+    opened only by :func:`~coldstart.safeio.read_bytes` (regular file, size cap).
+    """
+    import tempfile
+
+    from pandapower.converter.matpower.from_mpc import from_mpc
+
+    with tempfile.TemporaryDirectory(prefix="coldstart-mpc-") as tmp:
+        case = Path(tmp) / f"case{suffix}"
+        case.write_bytes(data)
+        return from_mpc(str(case), f_hz=50)
 
 
 def load_network(source: str | Path) -> pp.pandapowerNet:
@@ -86,18 +109,18 @@ def load_network(source: str | Path) -> pp.pandapowerNet:
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
         if suffix in (".json", ".m", ".mat") or path.exists():
-            if not path.exists():
-                raise NetworkError(Problem(text, "", "", "file not found"))
+            if suffix not in (".json", ".m", ".mat"):
+                raise NetworkError(
+                    Problem(
+                        text, "", "", "expected a .json (pandapower) or .m/.mat (MATPOWER) file"
+                    )
+                )
+            data = read_bytes(path, "grid", NetworkError)
+            if suffix == ".json":
+                return fix_load_models(read_pandapower_json(data, text))
             try:
-                if suffix == ".json":
-                    net = pp.from_json(str(path))
-                elif suffix in (".m", ".mat"):
-                    from pandapower.converter.matpower.from_mpc import from_mpc
-
-                    net = from_mpc(str(path), f_hz=50)
-                else:
-                    raise ValueError("expected a .json (pandapower) or .m/.mat (MATPOWER) file")
-            except Exception as exc:  # pandapower and its readers raise many types
+                net = _from_matpower(data, suffix)
+            except Exception as exc:  # the MATPOWER readers raise many types
                 first = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
                 raise NetworkError(Problem(text, "", "", f"cannot be read: {first}")) from None
             if not isinstance(net, pp.pandapowerNet):

@@ -19,7 +19,7 @@ class People(BaseModel):
     Times are hours since the scenario's start; shares are in [0, 1].
     """
 
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    model_config = ConfigDict(extra="forbid", frozen=True, strict=True, allow_inf_nan=False)
 
     at_home_night: float = Field(
         0.95, ge=0.0, le=1.0, description="share of residents at home 22:00-07:00"
@@ -36,7 +36,9 @@ class People(BaseModel):
         le=1.0,
         description="share of vulnerable residents (elderly, infants, disabled) at home by day",
     )
-    leave_below_c: float = Field(14.0, le=25.0, description="homes colder than this send people")
+    leave_below_c: float = Field(
+        14.0, ge=-60.0, le=25.0, description="homes colder than this send people"
+    )
     leave_share_per_c: float = Field(
         0.06, ge=0.0, le=1.0, description="share of those at home leaving per degC below"
     )
@@ -48,17 +50,19 @@ class People(BaseModel):
         description="leave share of mobile vulnerable residents relative to the others",
     )
     walk_limit_km: float = Field(1.5, gt=0.0, le=20.0)
-    shelters_open_h: float = Field(0.0, ge=0.0, description="hour the city opens shelters")
+    shelters_open_h: float = Field(
+        0.0, ge=0.0, le=100_000.0, description="hour the city opens shelters"
+    )
     open_when: Literal["declared", "nearby_cold"] = Field(
         "declared",
         description="declared: all open at shelters_open_h; nearby_cold: each opens once the "
         "homes within walking distance are on average below open_below_c",
     )
-    open_below_c: float = Field(16.0, le=25.0)
+    open_below_c: float = Field(16.0, ge=-60.0, le=25.0)
     shelter_close_below_c: float = Field(
-        12.0, le=25.0, description="a shelter colder than this sends its people home"
+        12.0, ge=-60.0, le=25.0, description="a shelter colder than this sends its people home"
     )
-    shelter_reopen_above_c: float = Field(15.0, le=25.0)
+    shelter_reopen_above_c: float = Field(15.0, ge=-60.0, le=25.0)
     refuel_every_h: float | None = Field(
         None, gt=0.0, le=240.0, description="generators are refilled this often (None: never)"
     )

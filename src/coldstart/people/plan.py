@@ -17,7 +17,7 @@
 from __future__ import annotations
 
 import dataclasses
-import json
+import io
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -62,31 +62,22 @@ def read_candidates(path: str | Path) -> pd.DataFrame:
     CandidatesError
         One :class:`~coldstart.errors.Problem` per bad row or field.
     """
+    from coldstart.city.io import geojson_rows
+    from coldstart.safeio import read_bytes
+
     path = Path(path)
     f = str(path)
-    if not path.is_file():
-        raise CandidatesError(Problem(f, "", "", "file not found"))
+    data = read_bytes(path, "candidates", CandidatesError)
     try:
         if path.suffix.lower() in (".geojson", ".json"):
-            raw = json.loads(path.read_text())
-            rows = []
-            for i, feat in enumerate(raw.get("features", [])):
-                props = dict(feat.get("properties") or {})
-                geom = feat.get("geometry") or {}
-                if geom.get("type") != "Point":
-                    raise CandidatesError(
-                        Problem(f, f"feature {i}", "geometry", "expected a Point")
-                    )
-                props.setdefault("lon", geom["coordinates"][0])
-                props.setdefault("lat", geom["coordinates"][1])
-                rows.append(props)
-            df = pd.DataFrame(rows)
+            df = geojson_rows(data)
         else:
-            df = pd.read_csv(path)
-    except CandidatesError:
-        raise
-    except (ValueError, KeyError, TypeError, IndexError, AttributeError) as exc:
-        raise CandidatesError(Problem(f, "", "", f"cannot read: {exc}")) from exc
+            df = pd.read_csv(io.BytesIO(data))
+    except RecursionError:
+        raise CandidatesError(Problem(f, "", "", "cannot read: nested too deeply")) from None
+    except Exception as exc:  # json, pandas and csv raise many types for a corrupt file
+        msg = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
+        raise CandidatesError(Problem(f, "", "", f"cannot read: {msg}")) from None
     problems = []
     for col in ("lon", "lat", "capacity_people"):
         if col not in df.columns:
@@ -99,12 +90,12 @@ def read_candidates(path: str | Path) -> pd.DataFrame:
     bounds = {"lon": (-180.0, 180.0), "lat": (-90.0, 90.0), "capacity_people": (1, 1e6)}
     for col, (lo, hi) in bounds.items():
         vals = pd.to_numeric(df[col], errors="coerce")
-        for i in np.flatnonzero(~(vals.between(lo, hi)).to_numpy()):
+        for i in np.flatnonzero(~(vals.between(lo, hi)).to_numpy())[:20]:
             problems.append(
                 Problem(f, f"row {i + 1}", col, f"expected a number in [{lo:g}, {hi:g}]")
             )
         df[col] = vals
-    for i in np.flatnonzero(df["id"].duplicated().to_numpy()):
+    for i in np.flatnonzero(df["id"].duplicated().to_numpy())[:20]:
         problems.append(Problem(f, f"row {i + 1}", "id", f"duplicate id {df['id'].iat[i]!r}"))
     if problems:
         raise CandidatesError(problems)

@@ -9,8 +9,13 @@ from pathlib import Path
 
 from pydantic import BaseModel, ValidationError
 
-from coldstart.errors import Problem, ScenarioError
+from coldstart.errors import Problem, ScenarioError, shorten
+from coldstart.safeio import nesting_depth, read_text
 from coldstart.scenario.model import Scenario
+
+MAX_DEPTH = 16
+"""Deepest nesting of tables and arrays in a scenario file (the deepest real key,
+``strikes[0].hits[0].asset_id``, is 4 levels down)."""
 
 EXAMPLE_SCENARIO = "demo.toml"
 """The built-in scenario of ``coldstart demo`` (package data in ``coldstart/data``)."""
@@ -68,7 +73,7 @@ def problems_from_validation(exc: ValidationError, file: str) -> list[Problem]:
         else:
             msg = err["msg"]
             if "input" in err and err["type"] not in ("value_error",):
-                msg += f", got {err['input']!r}"
+                msg += f", got {shorten(repr(err['input']), 80)}"
             msg = msg.replace("Value error, ", "")
         problems.append(Problem(file, f"key '{key}'" if key else "", "", msg))
     return problems
@@ -86,6 +91,12 @@ def parse_scenario(text: str, file: str = "<scenario>") -> Scenario:
         doc = tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
         raise ScenarioError(Problem(file, "", "", f"malformed TOML: {exc}")) from None
+    except RecursionError:
+        doc = None
+    if doc is None or nesting_depth(doc, MAX_DEPTH) > MAX_DEPTH:
+        raise ScenarioError(
+            Problem(file, "", "", f"tables or arrays nested deeper than {MAX_DEPTH} levels")
+        )
     try:
         return Scenario.model_validate(doc)
     except ValidationError as exc:
@@ -106,12 +117,7 @@ def load_scenario(path: str | Path) -> Scenario:
         With ``weather.csv`` made absolute.
     """
     path = Path(path)
-    if not path.exists():
-        raise ScenarioError(Problem(str(path), "", "", "file not found"))
-    try:
-        text = path.read_text()
-    except (OSError, UnicodeDecodeError) as exc:
-        raise ScenarioError(Problem(str(path), "", "", f"cannot be read: {exc}")) from None
+    text = read_text(path, "scenario", ScenarioError)
     sc = parse_scenario(text, str(path))
     if sc.weather.csv is not None:
         csv = Path(sc.weather.csv)

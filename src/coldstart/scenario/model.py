@@ -9,7 +9,14 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Annotated, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+from pydantic import (
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    Field,
+    field_validator,
+    model_validator,
+)
 
 from coldstart.people.config import People
 
@@ -25,18 +32,49 @@ AssetKind = Literal[
 ]
 DamageState = Literal["none", "slight", "moderate", "extensive", "complete"]
 CrewType = Literal["power_lines", "substations", "heat_network", "plants", "plumbing"]
+SpareClassName = Literal["hv_transformer", "mv_transformer"]
+"""Spare-part classes an asset can need (the ``spare_class`` column of the assets table)."""
+
+MAX_HOURS = 100_000.0
+"""Largest time in a scenario [h] (about 11 years): any later time is a typo, and bounding it
+keeps every derived date inside pandas' timestamp range."""
+MAX_THREATS_PER_WAVE = 10_000
+"""Largest count of one threat type in one wave. The largest attacks on Ukraine's energy system
+counted about 800 drones and missiles in one night (Ukrainian Air Force reports, 2025)."""
+MAX_STOCK = 1_000_000
+"""Largest interceptor stock or spare-part count."""
+MAX_CREWS = 100_000
+"""Largest crew count of one type."""
+
 Probability = Annotated[float, Field(ge=0.0, le=1.0)]
 """A probability in [0, 1]."""
-Count = Annotated[int, Field(ge=0)]
-"""A count >= 0."""
-Weight = Annotated[float, Field(ge=0.0)]
-"""A weight >= 0."""
+Count = Annotated[int, Field(ge=0, le=MAX_STOCK)]
+"""A count >= 0 (stocks, spare parts)."""
+ThreatCount = Annotated[int, Field(ge=0, le=MAX_THREATS_PER_WAVE)]
+"""Threats of one type in one wave."""
+CrewCount = Annotated[int, Field(ge=0, le=MAX_CREWS)]
+"""Crews of one type."""
+Weight = Annotated[float, Field(ge=0.0, le=1e6)]
+"""A target weight >= 0 (relative; bounded so that sums stay finite)."""
+Hours = Annotated[float, Field(ge=0.0, le=MAX_HOURS)]
+"""A time or duration [h], 0 .. :data:`MAX_HOURS`."""
+Mw = Annotated[float, Field(ge=0.0, le=1e6)]
+"""A power [MW], 0 .. 1 TW."""
+
+
+def _pair(value: object) -> object:
+    """TOML has arrays, not tuples: take a 2-element array as a pair."""
+    return tuple(value) if isinstance(value, list) else value
 
 
 class Strict(BaseModel):
-    """Base of every scenario model: unknown keys are errors, values are not coerced loosely."""
+    """Base of every scenario model: unknown keys are errors, values are not coerced loosely.
 
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    Strict mode: a string is never read as a number and ``true`` never as 1; every float must be
+    finite (TOML's ``inf``, ``nan`` and ``1e309`` are refused).
+    """
+
+    model_config = ConfigDict(extra="forbid", frozen=True, strict=True, allow_inf_nan=False)
 
 
 class ColdSnap(Strict):
@@ -51,7 +89,7 @@ class ColdSnap(Strict):
     kind: Literal["cold_snap", "constant", "csv"] = "cold_snap"
     min_temp_c: float = Field(-20.0, ge=-60.0, le=30.0)
     daily_amplitude_c: float = Field(5.0, ge=0.0, le=30.0)
-    csv: str | None = None
+    csv: str | None = Field(None, min_length=1, max_length=4096)
 
     @model_validator(mode="after")
     def _csv_needs_file(self) -> ColdSnap:
@@ -63,28 +101,30 @@ class ColdSnap(Strict):
 class Hit(Strict):
     """An explicit hit: this asset, this damage state (to replay a real event)."""
 
-    asset_id: str
+    asset_id: str = Field(min_length=1, max_length=200)
     damage: DamageState
-    repair_h: float | None = Field(None, gt=0.0, description="override the drawn repair time")
+    repair_h: float | None = Field(
+        None, gt=0.0, le=MAX_HOURS, description="override the drawn repair time"
+    )
     beyond_repair: bool = False
 
 
 class Wave(Strict):
     """A strike wave: stochastic threats and/or explicit hits, at ``at_h`` hours after start."""
 
-    name: str = ""
-    at_h: float = Field(ge=0.0)
-    threats: dict[ThreatType, Count] = Field(default_factory=dict)
+    name: str = Field("", max_length=200)
+    at_h: Hours
+    threats: dict[ThreatType, ThreatCount] = Field(default_factory=dict)
     interception: dict[ThreatType, Probability] = Field(default_factory=dict)
     target_weights: dict[AssetKind, Weight] = Field(default_factory=dict)
-    hits: list[Hit] = Field(default_factory=list)
+    hits: list[Hit] = Field(default_factory=list, max_length=10_000)
 
 
 class Window(Strict):
     """A time window in hours since start."""
 
-    start_h: float = Field(ge=0.0)
-    end_h: float = Field(gt=0.0)
+    start_h: Hours
+    end_h: float = Field(gt=0.0, le=MAX_HOURS)
 
     @model_validator(mode="after")
     def _ordered(self) -> Window:
@@ -101,12 +141,12 @@ class Alerts(Strict):
     """
 
     with_waves: bool = True
-    before_wave_h: float = Field(1.0, ge=0.0)
-    after_wave_h: float = Field(2.0, ge=0.0)
+    before_wave_h: float = Field(1.0, ge=0.0, le=48.0)
+    after_wave_h: float = Field(2.0, ge=0.0, le=48.0)
     random_per_day: float = Field(1.0, ge=0.0, le=48.0)
     mean_duration_h: float = Field(2.0, gt=0.0, le=48.0)
     clearance_h: float = Field(0.5, ge=0.0, le=24.0)
-    windows: list[Window] = Field(default_factory=list)
+    windows: list[Window] = Field(default_factory=list, max_length=10_000)
 
 
 class Crews(Strict):
@@ -118,11 +158,11 @@ class Crews(Strict):
     emergency crews work after strikes).
     """
 
-    power_lines: int = Field(10, ge=0)
-    substations: int = Field(4, ge=0)
-    heat_network: int = Field(8, ge=0)
-    plants: int = Field(2, ge=0)
-    plumbing: int = Field(10, ge=0)
+    power_lines: CrewCount = 10
+    substations: CrewCount = 4
+    heat_network: CrewCount = 8
+    plants: CrewCount = 2
+    plumbing: CrewCount = 10
     speed_kmh: float = Field(25.0, gt=0.0, le=120.0)
     road_factor: float = Field(1.3, ge=1.0, le=3.0)
     shift_start_h: float = Field(0.0, ge=0.0, lt=24.0)
@@ -132,11 +172,11 @@ class Crews(Strict):
 class SpareClass(Strict):
     """Spare parts of one class: stock at the start, and lead time of each further part."""
 
-    stock: int = Field(ge=0)
-    lead_time_h: float = Field(ge=0.0)
+    stock: Count
+    lead_time_h: Hours
 
 
-def _default_spares() -> dict[str, SpareClass]:
+def _default_spares() -> dict[SpareClassName, SpareClass]:
     # DESIGN.md: a transformer brought from another region takes 3 weeks (504 h); MV/LV
     # transformers are held in local stock (first estimate: 3 days to bring another).
     return {
@@ -164,8 +204,10 @@ class GridPolicy(Strict):
     ``[from_h, mw]`` pairs overrides it from each ``from_h`` on (a deficit that varies by day).
     """
 
-    national_import_mw: float | None = Field(None, ge=0.0)
-    import_schedule: list[tuple[float, float]] = Field(default_factory=list)
+    national_import_mw: Mw | None = None
+    import_schedule: list[Annotated[tuple[Hours, Mw], BeforeValidator(_pair)]] = Field(
+        default_factory=list, max_length=10_000
+    )
     demand_per_c_below_0: float = Field(
         0.01, ge=0.0, le=0.1, description="relative demand increase per degC below 0 degC"
     )
@@ -212,20 +254,20 @@ class Policies(Strict):
 class Scenario(Strict):
     """A scenario: weather, strikes, truces, alerts, crews, policies and people."""
 
-    name: str = "scenario"
-    description: str = ""
-    start: datetime
+    name: str = Field("scenario", max_length=200)
+    description: str = Field("", max_length=20_000)
+    start: datetime = Field(description="ISO date-time, years 1900-2200")
     horizon_h: float = Field(gt=0.0, le=1440.0, description="at most 60 days")
     step_min: int = Field(10, ge=1, le=60)
-    seed: int = Field(0, ge=0)
+    seed: int = Field(0, ge=0, le=2**63 - 1)
     setpoint_c: float = Field(20.0, ge=10.0, le=26.0)
     weather: ColdSnap = Field(default_factory=ColdSnap)
     grid: GridPolicy = Field(default_factory=GridPolicy)
-    strikes: list[Wave] = Field(default_factory=list)
-    truces: list[Window] = Field(default_factory=list)
+    strikes: list[Wave] = Field(default_factory=list, max_length=10_000)
+    truces: list[Window] = Field(default_factory=list, max_length=10_000)
     alerts: Alerts = Field(default_factory=Alerts)
     crews: Crews = Field(default_factory=Crews)
-    spares: dict[str, SpareClass] = Field(default_factory=_default_spares)
+    spares: dict[SpareClassName, SpareClass] = Field(default_factory=_default_spares)
     interceptors: Interceptors = Field(default_factory=Interceptors)
     policies: Policies = Field(default_factory=Policies)
     people: People = Field(default_factory=People)
@@ -238,6 +280,32 @@ class Scenario(Strict):
                 f"step_min must divide 60 (1, 2, 3, 4, 5, 6, 10, 12, 15, 20, 30, 60), got {v}"
             )
         return v
+
+    @field_validator("start", mode="before")
+    @classmethod
+    def _start_text(cls, v: object) -> object:
+        # TOML has date-times of its own; an ISO string is accepted too (strict mode refuses it)
+        if isinstance(v, str):
+            try:
+                return datetime.fromisoformat(v)
+            except ValueError:
+                raise ValueError(f"expected an ISO date-time, got {v!r}") from None
+        return v
+
+    @field_validator("start")
+    @classmethod
+    def _start_in_range(cls, v: datetime) -> datetime:
+        if not 1900 <= v.year <= 2200:
+            raise ValueError(f"start must lie in the years 1900-2200, got {v.isoformat()}")
+        return v
+
+    @model_validator(mode="after")
+    def _at_least_one_step(self) -> Scenario:
+        if self.horizon_h * 60.0 / self.step_min < 0.5:
+            raise ValueError(
+                f"horizon_h = {self.horizon_h:g} is shorter than one step of {self.step_min} min"
+            )
+        return self
 
     @model_validator(mode="after")
     def _waves_in_horizon(self) -> Scenario:

@@ -19,6 +19,54 @@ import pandas as pd
 from coldstart.scenario.model import Scenario, Wave
 from coldstart.scenario.tables import DAMAGE_STATES, fragility
 
+THREATS = ("ballistic", "cruise", "drone")
+"""Threat types, in the order their draws are made."""
+
+
+def _draw_states(threat: str, protection: np.ndarray, rng: np.random.Generator) -> np.ndarray:
+    """Damage state index of each leaker from the fragility table, one uniform draw each.
+
+    The draws are those of ``rng.choice(5, p=row)`` called once per leaker in order (numpy's
+    ``Generator.choice`` with ``p`` takes one ``random()`` and searches the normalised cumulative
+    sum), so results equal the per-leaker loop of the first version, without its Python loop.
+    """
+    frag = fragility()
+    u = rng.random(len(protection))
+    out = np.empty(len(protection), dtype=np.int64)
+    for prot in np.unique(protection):
+        cdf = frag.loc[(threat, prot), [f"p_{s}" for s in DAMAGE_STATES]].to_numpy(float).cumsum()
+        cdf /= cdf[-1]
+        mask = protection == prot
+        out[mask] = cdf.searchsorted(u[mask], side="right")
+    return out
+
+
+def _worst_per_asset(
+    assets: pd.DataFrame,
+    at_h: float,
+    hit_pos: list[np.ndarray],
+    hit_state: list[np.ndarray],
+    hit_threat: list[np.ndarray],
+) -> dict[str, Damage]:
+    """The worst damage of each asset hit (the earliest leaker among equals), in order of hit."""
+    if not hit_pos:
+        return {}
+    pos, state, threat = (np.concatenate(x) for x in (hit_pos, hit_state, hit_threat))
+    seq = np.arange(len(pos))
+    real = state > 0  # "none" leaves no damage
+    pos, state, threat, seq = pos[real], state[real], threat[real], seq[real]
+    # first leaker of each asset decides the order; worst state (earliest among ties) the damage
+    _, first = np.unique(pos, return_index=True)
+    order = np.lexsort((seq, -state, pos))
+    _, pick = np.unique(pos[order], return_index=True)
+    chosen = order[pick]  # per asset (sorted by position): its worst, earliest leaker
+    chosen = chosen[np.argsort(seq[first], kind="stable")]
+    ids = assets["asset_id"].to_numpy()
+    return {
+        ids[pos[i]]: Damage(ids[pos[i]], DAMAGE_STATES[state[i]], at_h, THREATS[threat[i]])
+        for i in chosen
+    }
+
 
 @dataclass(frozen=True)
 class Damage:
@@ -78,14 +126,13 @@ def resolve_wave(
     """
     stock = stock or {}
     when_out = when_out or {}
-    frag = fragility()
     kinds = assets["kind"].to_numpy()
     per_kind = assets["kind"].value_counts()
     # a kind's weight is its share of the leakers, split evenly over the assets of that kind
     weights = np.array([wave.target_weights.get(k, 0.0) / per_kind[k] for k in kinds], dtype=float)
-    launched, leaked, used, worst = {}, {}, {}, {}
-    order = {s: i for i, s in enumerate(DAMAGE_STATES)}
-    for threat in ("ballistic", "cruise", "drone"):
+    launched, leaked, used = {}, {}, {}
+    hit_pos, hit_state, hit_threat = [], [], []
+    for threat in THREATS:
         n = int(wave.threats.get(threat, 0))
         launched[threat] = n
         p_int = float(wave.interception.get(threat, 0.0))
@@ -98,16 +145,11 @@ def resolve_wave(
         if k == 0 or weights.sum() <= 0:
             continue
         targets = rng.choice(len(assets), size=k, p=weights / weights.sum())
-        for t in targets:
-            prot = assets["protection_level"].iat[t]
-            probs = frag.loc[(threat, prot), [f"p_{s}" for s in DAMAGE_STATES]].to_numpy(float)
-            state = DAMAGE_STATES[int(rng.choice(len(DAMAGE_STATES), p=probs))]
-            aid = assets["asset_id"].iat[t]
-            if state == "none":
-                continue
-            prev = worst.get(aid)
-            if prev is None or order[state] > order[prev.state]:
-                worst[aid] = Damage(aid, state, wave.at_h, threat)
+        states = _draw_states(threat, assets["protection_level"].to_numpy()[targets], rng)
+        hit_pos.append(targets)
+        hit_state.append(states)
+        hit_threat.append(np.full(k, THREATS.index(threat)))
+    worst = _worst_per_asset(assets, wave.at_h, hit_pos, hit_state, hit_threat)
     for hit in wave.hits:  # an explicit hit states what happened: it overrides the draws
         worst.pop(hit.asset_id, None)
         if hit.damage != "none":

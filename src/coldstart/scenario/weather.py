@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import io
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
 
+from coldstart.city.schema import MAX_PROBLEMS_PER_FIELD
 from coldstart.errors import Problem, WeatherError
+from coldstart.safeio import read_bytes
 from coldstart.scenario.model import ColdSnap, Scenario
 
 COLDEST_HOUR = 6.0
@@ -53,10 +56,11 @@ def read_weather_csv(path: str | Path, start: pd.Timestamp) -> pd.Series:
     """
     path = Path(path)
     name = str(path)
-    if not path.exists():
-        raise WeatherError(Problem(name, "", "", "weather file not found"))
+    data = read_bytes(path, "weather", WeatherError)
     try:
-        raw = pd.read_csv(path, dtype=object, keep_default_na=False, skipinitialspace=True)
+        raw = pd.read_csv(
+            io.BytesIO(data), dtype=object, keep_default_na=False, skipinitialspace=True
+        )
     except (pd.errors.ParserError, UnicodeDecodeError, pd.errors.EmptyDataError) as exc:
         msg = str(exc).splitlines()[0] if str(exc) else "empty file"
         raise WeatherError(Problem(name, "", "", f"malformed CSV: {msg}")) from None
@@ -96,7 +100,7 @@ def read_weather_csv(path: str | Path, start: pd.Timestamp) -> pd.Series:
                 if ts is pd.NaT:
                     raise ValueError
                 h = (ts - start).total_seconds() / 3600.0
-        except (TypeError, ValueError):
+        except (TypeError, ValueError, OverflowError):
             col = "hours" if "hours" in raw.columns else "time"
             problems.append(
                 Problem(name, line, col, f"expected a number or time, got {row[col]!r}")
@@ -104,6 +108,11 @@ def read_weather_csv(path: str | Path, start: pd.Timestamp) -> pd.Series:
             h = np.nan
         temps.append(t)
         hours.append(h)
+    if len(problems) > MAX_PROBLEMS_PER_FIELD:
+        more = len(problems) - MAX_PROBLEMS_PER_FIELD
+        problems = problems[:MAX_PROBLEMS_PER_FIELD] + [
+            Problem(name, "", "", f"... and {more} more problems")
+        ]
     if problems:
         raise WeatherError(problems)
     if not temps:
