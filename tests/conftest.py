@@ -1,14 +1,22 @@
 """Shared fixtures: a small synthetic city saved once per test session."""
 
+import os
 import shutil
 import sys
 from pathlib import Path
 
 import pytest
+from hypothesis import settings
 
 from coldstart.city import save_city
 from coldstart.city.synth import synth_city
 from coldstart.scenario import example_scenario_text
+
+# Hypothesis profiles: a short, reproducible one for `make test`; HYPOTHESIS_PROFILE=long for a
+# deeper search when changing the loaders.
+settings.register_profile("ci", max_examples=25, derandomize=True, deadline=None)
+settings.register_profile("long", max_examples=1000, deadline=None)
+settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "ci"))
 
 SMALL_BUILDINGS = 80
 

@@ -28,8 +28,8 @@ MIB = 1024 * 1024
 
 LIMITS: dict[str, int] = {
     "city_toml": 64 * 1024,
-    "table": 512 * MIB,
-    "grid": 512 * MIB,
+    "table": 256 * MIB,
+    "grid": 256 * MIB,
     "scenario": 1 * MIB,
     "weather": 64 * MIB,
     "candidates": 64 * MIB,
