@@ -13,6 +13,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from enum import StrEnum
 
 import numpy as np
 
@@ -27,9 +28,28 @@ PART_STATES = ("extensive", "complete")
 """Damage states that need a spare part when the asset has a spare class."""
 
 
+class TaskKind(StrEnum):
+    """What a crew task does."""
+
+    REPAIR = "repair"
+    """Repair a damaged asset (target: the asset id)."""
+    REFILL = "refill"
+    """Refill and restart a drained or frozen building system (target: the building id)."""
+    RESET = "reset"
+    """Reset a branch tripped by overload (target: the engine branch position)."""
+
+
+TaskKey = tuple[TaskKind, str]
+"""A task's identity: its kind and its target."""
+
+
 @dataclass
 class Task:
-    """One repair task (mutable state owned by one run)."""
+    """One crew task (mutable state owned by one run).
+
+    ``asset_id`` is the task's target: the asset of a repair, the building of a refill, the
+    engine branch position of a reset; ``kind`` says which.
+    """
 
     asset_id: str
     crew_type: str
@@ -45,9 +65,15 @@ class Task:
     started_h: float | None = None
     done_h: float | None = None
     crew: int | None = None
+    kind: TaskKind = TaskKind.REPAIR
 
     def __post_init__(self) -> None:
         self.remaining_h = self.work_h
+
+    @property
+    def key(self) -> TaskKey:
+        """The task's identity in its book."""
+        return (self.kind, self.asset_id)
 
 
 @dataclass
@@ -57,7 +83,7 @@ class Crew:
     crew_type: str
     x_m: float
     y_m: float
-    task: str | None = None
+    task: TaskKey | None = None
 
 
 def repair_duration_h(
@@ -106,8 +132,8 @@ class RepairBook:
         self.speed_m_h = speed_kmh * 1000.0 / road_factor
         self.stock = {k: int(v[0]) for k, v in (spares or {}).items()}
         self.lead_h = {k: float(v[1]) for k, v in (spares or {}).items()}
-        self.tasks: dict[str, Task] = {}
-        self.waiting: list[str] = []
+        self.tasks: dict[TaskKey, Task] = {}
+        self.waiting: list[TaskKey] = []
 
     def add(
         self,
@@ -130,37 +156,40 @@ class RepairBook:
                 self.stock[spare_class] -= 1
             else:
                 part_ready = dmg.at_h + self.lead_h[spare_class]
-        old = self.tasks.get(dmg.asset_id)
+        key = (TaskKind.REPAIR, dmg.asset_id)
+        old = self.tasks.get(key)
         if old is not None and old.done_h is None:
             old.remaining_h = max(old.remaining_h, work)
             old.part_ready_h = max(old.part_ready_h, part_ready)
             old.state = dmg.state
             return old
         task = Task(dmg.asset_id, crew, work, dmg.at_h, dmg.state, xy_m[0], xy_m[1], part_ready)
-        self.tasks[dmg.asset_id] = task
-        self.waiting.append(dmg.asset_id)
+        self.tasks[key] = task
+        self.waiting.append(key)
         return task
 
     def add_task(
         self,
-        task_id: str,
+        kind: TaskKind,
+        target: str,
         crew_type: str,
         work_h: float,
         created_h: float,
         xy_m: tuple[float, float] = (0.0, 0.0),
     ) -> Task:
-        """Open a task that is not an asset's damage (e.g. refilling a drained building)."""
-        task = Task(task_id, crew_type, work_h, created_h, "", xy_m[0], xy_m[1], created_h)
+        """Open a task that is not an asset's damage (refilling a building, resetting a trip)."""
+        task = Task(target, crew_type, work_h, created_h, "", xy_m[0], xy_m[1], created_h)
+        task.kind = kind
         task.site_ready = True
-        self.tasks[task_id] = task
-        self.waiting.append(task_id)
+        self.tasks[task.key] = task
+        self.waiting.append(task.key)
         return task
 
     def ready(self, t_h: float, can_start: Callable[[Task], bool] | None = None) -> list[Task]:
         """Waiting tasks a crew could take now (repairable, part in hand, site ready)."""
         out = []
-        for aid in self.waiting:
-            task = self.tasks[aid]
+        for key in self.waiting:
+            task = self.tasks[key]
             if not np.isfinite(task.remaining_h) or task.part_ready_h > t_h + 1e-9:
                 continue
             if not task.site_ready and can_start is not None and not can_start(task):
@@ -233,8 +262,8 @@ class RepairBook:
                     task.crew = i
                     task.travel_left_h = float(travel[pick])
                     task.started_h = t_h
-                    crew.task = task.asset_id
-                    self.waiting.remove(task.asset_id)
+                    crew.task = task.key
+                    self.waiting.remove(task.key)
                     started.append(task)
         working = 0
         for crew in self.crews:

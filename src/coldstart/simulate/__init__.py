@@ -1,0 +1,233 @@
+"""The runner: ``simulate(city, scenario, seed) -> Result``.
+
+A short loop over components, each with an explicit state and a step function a test can call
+alone (:mod:`.clock`, :mod:`.damage`, :mod:`.crews`, :mod:`.power`, :mod:`.heat`,
+:mod:`.homes`, the people model, :mod:`.recorder`). Per step::
+
+    clock -> damage (waves, hits) -> crews (pause, dispatch, work; repairs, refills, resets)
+      -> power (balance, rotation, trips, backups) -> heat (network, links, loss causes)
+      -> homes (air, mass, water, drain/freeze) -> people -> recorder
+
+Couplings that lag one step are named state fields: the homes' heater load enters the grid as
+``PowerState.heater_mw`` in the next step; people at home enter the homes' heat gains from the
+previous step's ``PeopleState``. The city and the scenario are never mutated.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+import numpy as np
+
+from coldstart.city.model import City
+from coldstart.compiled import CompiledCity, compile_city
+from coldstart.grid.compile_pp import BRANCH_TABLES
+from coldstart.people.model import PeopleModel
+from coldstart.restore.repairs import Task, TaskKind
+from coldstart.result import Result
+from coldstart.scenario.model import Scenario
+from coldstart.simulate.clock import Clock, Streams
+from coldstart.simulate.crews import CrewDesk
+from coldstart.simulate.damage import DamageModel
+from coldstart.simulate.events import EventKind, EventLog
+from coldstart.simulate.heat import HeatModel
+from coldstart.simulate.homes import REFILL_LOG_SD, Homes
+from coldstart.simulate.power import PowerModel
+from coldstart.simulate.recorder import Recorder
+
+__all__ = ["simulate"]
+
+
+class Run:
+    """The components of one run and their states (built by :func:`simulate`)."""
+
+    def __init__(self, cc: CompiledCity, scenario: Scenario, seed: int):
+        self.cc, self.scenario, self.seed = cc, scenario, seed
+        self.streams = Streams.from_seed(seed)
+        self.clock = Clock.build(scenario, self.streams.alert)
+        self.log = EventLog()
+        for s, e in self.clock.windows:
+            self.log.log(s, EventKind.ALERT_START, "", f"until {e:.2f} h")
+            self.log.log(e, EventKind.ALERT_END)
+        self.residents = cc.city.buildings.residents.to_numpy(float)
+        dt_h = self.clock.dt_h
+        self.damage = DamageModel(cc, scenario)
+        self.crews = CrewDesk(cc, scenario, self.residents)
+        self.power = PowerModel(cc, scenario, dt_h)
+        self.heat = HeatModel(cc, scenario)
+        self.homes = Homes(cc, scenario, dt_h)
+        self.people = PeopleModel.build(cc, scenario)
+        self.dmg = self.damage.initial_state()
+        self.crew = self.crews.initial_state()
+        self.pow = self.power.initial_state(self.streams.rotation_seed)
+        self.heat_st = self.heat.initial_state()
+        self.home = self.homes.initial_state()
+        self.pstate = self.people.initial_state()
+        self.recorder = Recorder.build(cc, self.people, self.clock.steps)
+
+    def step(self, k: int) -> None:
+        """One thermal step of every component, in order."""
+        clock, log, cc = self.clock, self.log, self.cc
+        t, to, dt_h = clock.t_h(k), float(clock.temp_out_c[k]), clock.dt_h
+        self.damage.strike(self.dmg, t, dt_h, self.streams.strike, self._open_repair, log)
+        self.damage.refresh(self.dmg)  # crews need the current topology for precedence
+        work = self.crews.step(
+            self.crew,
+            k,
+            t,
+            dt_h,
+            clock.hour_of_day(k),
+            bool(clock.crews_stopped[k]),
+            self.dmg,
+            self.pow.backup_flags(),
+            log,
+        )
+        for task in work.finished:
+            self._finish(task)
+        self.damage.refresh(self.dmg)
+        power = self.power.step(
+            self.pow, k, t, to, self.dmg, clock.steps_per_h, lambda new: self._tripped(new, t)
+        )
+        b_power = power.powered[cc.consumers.slice("building", cc.n_build)]
+        heat = self.heat.step(
+            self.heat_st,
+            to,
+            self.homes.takes_water(self.home),
+            self.dmg.outage.pipe > 0,
+            power,
+            b_power,
+        )
+        self.pow.heater_mw = self.homes.step_air(
+            self.home, to, heat.frac, self.pstate.people_home, b_power
+        )
+        for refill in self.homes.step_water(self.home, t, to, heat.frac, heat.connected, log):
+            work_h = refill.median_work_h * float(
+                np.exp(REFILL_LOG_SD * self.streams.refill.standard_normal())
+            )
+            i = refill.building
+            self.crews.open_task(
+                self.crew,
+                TaskKind.REFILL,
+                str(self.homes.ids[i]),
+                "plumbing",
+                work_h,
+                t + dt_h,
+                tuple(cc.b_xy_m[i]),
+            )
+        self._people(k, t, to, power, heat)
+        self.recorder.record(
+            k,
+            clock,
+            self.residents,
+            self.heat.design_mw,
+            self.scenario.setpoint_c,
+            self.home,
+            heat,
+            power,
+            b_power,
+            self.pstate,
+            work.working,
+            len(self.dmg.tripped),
+        )
+
+    def _people(self, k: int, t: float, to: float, power, heat) -> None:
+        sh = self.cc.shelter_fac
+        sl_f = self.cc.consumers.slice("facility", self.cc.n_fac)
+        self.pstate = self.people.step(
+            self.pstate,
+            t,
+            to,
+            self.home.ta,
+            power.powered[sl_f][sh],
+            heat.facility_frac[sh],
+            bool(self.clock.alert_active[k]),
+        )
+        for ev in self.pstate.events:
+            self.log.log(*ev)
+
+    def _open_repair(self, dmg) -> Task:
+        return self.crews.open_repair(self.crew, dmg, self.streams.repair)
+
+    def _finish(self, task: Task) -> None:
+        """Route a finished crew task to the component it restores."""
+        if task.kind == TaskKind.REFILL:
+            i = self.crews.b_index[task.asset_id]
+            was = self.homes.refilled(self.home, i)
+            self.log.log(task.done_h, EventKind.REFILLED, task.asset_id, was)
+        elif task.kind == TaskKind.RESET:
+            self.dmg.tripped.discard(int(task.asset_id))
+            self.log.log(task.done_h, EventKind.TRIP_RESET, task.asset_id, "")
+            self.dmg.dirty = True
+        else:
+            self.log.log(task.done_h, EventKind.REPAIR_END, task.asset_id, task.state)
+            self.damage.repaired(self.dmg, task.asset_id, task.done_h)
+
+    def _tripped(self, new: np.ndarray, t: float) -> None:
+        """Branches tripped by overload: record, open reset tasks, refresh the topology."""
+        eng, cc = self.cc.engine, self.cc
+        for pos in new:
+            self.dmg.tripped.add(int(pos))
+            label = f"{BRANCH_TABLES[eng.c.br_kind[pos]]} {int(eng.c.br_label[pos])}"
+            self.log.log(t, EventKind.TRIP, str(int(pos)), f"{label} overloaded (DC flow)")
+            self.crews.open_task(
+                self.crew,
+                TaskKind.RESET,
+                str(int(pos)),
+                "power_lines",
+                self.scenario.grid.trip_reset_h,
+                t,
+                tuple(cc.b_xy_m.mean(axis=0)),
+            )
+        self.damage.refresh(self.dmg, force=True)
+
+    def result(self) -> Result:
+        """The Result of the finished run."""
+        return self.recorder.result(
+            self.cc,
+            self.scenario,
+            self.seed,
+            self.log.rows(),
+            self.dmg,
+            self.home,
+            self.pow.rotation.closed_schedule(self.scenario.horizon_h),
+            {
+                "branch_trips": self.pow.n_trips,
+                "max_stage_queues": self.pow.max_stage,
+                **{
+                    f"buildings_lost_heat_{c}": int(m.sum())
+                    for c, m in self.heat_st.lost_by.items()
+                },
+            },
+        )
+
+
+def simulate(
+    city: City | CompiledCity,
+    scenario: Scenario,
+    seed: int | None = None,
+    progress: Callable[[int, int], None] | None = None,
+) -> Result:
+    """Simulate a scenario on a city.
+
+    Parameters
+    ----------
+    city : City or CompiledCity
+        The city (compiled here if not already).
+    scenario : Scenario
+        What happens.
+    seed : int, optional
+        Seed of every random draw; defaults to ``scenario.seed``. Same seed, same Result.
+    progress : callable, optional
+        Called as ``progress(step, steps)`` after each step.
+
+    Returns
+    -------
+    Result
+    """
+    cc = city if isinstance(city, CompiledCity) else compile_city(city)
+    run = Run(cc, scenario, scenario.seed if seed is None else int(seed))
+    for k in range(run.clock.steps):
+        run.step(k)
+        if progress is not None:
+            progress(k + 1, run.clock.steps)
+    return run.result()

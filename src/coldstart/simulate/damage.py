@@ -1,0 +1,171 @@
+"""Damage: strike waves, hits, repairs and trips, and the grid topology they leave.
+
+State: outage counters per element (> 0 means out), the record of every damaged asset, the
+branches tripped by overload, the interceptors left, the waves still to come, and the engine's
+topology (islands, energized nodes) for what is broken now, refreshed once after each change.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import heapq
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from coldstart.compiled import CompiledCity
+from coldstart.restore.benefit import OutageState
+from coldstart.scenario.model import Scenario
+from coldstart.scenario.strikes import Damage, in_truce, resolve_wave
+from coldstart.simulate.events import EventKind, EventLog
+
+
+@dataclass(frozen=True)
+class Topology:
+    """The grid engine's view of what is out now: its state, node islands, energized nodes."""
+
+    engine_state: object
+    node_island: np.ndarray
+    node_on: np.ndarray
+
+
+@dataclass
+class DamageState:
+    """Mutable damage state of one run."""
+
+    outage: OutageState
+    damaged: dict[str, dict] = field(default_factory=dict)
+    tripped: set[int] = field(default_factory=set)
+    interceptors: dict[str, int] = field(default_factory=dict)
+    waves: list = field(default_factory=list)  # heap of (at_h, order, "wave", Wave)
+    topology: Topology | None = None
+    version: int = 0
+    dirty: bool = True
+
+    @property
+    def first_hit_h(self) -> float | None:
+        """Hour of the first hit of the run (None before any)."""
+        return min((d["hit_h"] for d in self.damaged.values()), default=None)
+
+
+class DamageModel:
+    """Applies waves, repairs and trips to a :class:`DamageState` of one compiled city."""
+
+    def __init__(self, cc: CompiledCity, scenario: Scenario):
+        self.cc = cc
+        self.scenario = scenario
+        self.assets = cc.city.assets
+        self.ae = cc.assets
+        self.engine = cc.engine
+        src = cc.city.heat_sources
+        self._src_gen = dict(zip(src.source_id, src.gen_id, strict=True))
+        self._refs = cc.city.assets.set_index("asset_id")
+
+    def initial_state(self) -> DamageState:
+        """Nothing damaged; every wave of the scenario queued."""
+        cc, grid = self.cc, self.cc.grid
+        outage = OutageState(
+            bus=np.zeros(grid.n_bus, np.int64),
+            branch=np.zeros(len(grid.branch_from), np.int64),
+            gen=np.zeros(len(grid.gen_label), np.int64),
+            source=np.zeros(len(cc.city.heat_sources), np.int64),
+            pipe=np.zeros(len(cc.heat.pipe_ids), np.int64),
+            pump=np.zeros(len(cc.city.pumping_stations), np.int64),
+        )
+        waves: list = []
+        for k, wave in enumerate(self.scenario.strikes):
+            heapq.heappush(waves, (wave.at_h, k, "wave", wave))
+        return DamageState(
+            outage=outage, interceptors=dict(self.scenario.interceptors.stock), waves=waves
+        )
+
+    def apply(self, st: DamageState, asset_id: str, sign: int) -> None:
+        """Take an asset out (``sign = +1``) or bring it back (``-1``) in the counters."""
+        ae = self.ae
+        i = ae.index[asset_id]
+        st.outage.counter(ae.ref_table[i])[ae.pos[i]] += sign
+        if ae.gen_pos[i] >= 0:
+            st.outage.gen[ae.gen_pos[i]] += sign
+
+    def strike(
+        self,
+        st: DamageState,
+        t_h: float,
+        dt_h: float,
+        rng: np.random.Generator,
+        open_repair: Callable[[Damage], object],
+        log: EventLog,
+    ) -> None:
+        """Resolve every wave due before ``t_h + dt_h``: hits, damage records, repair tasks.
+
+        ``open_repair(damage)`` opens (or worsens) the asset's crew task and returns it.
+        """
+        while st.waves and st.waves[0][0] < t_h + dt_h - 1e-9:
+            at_h, _, _, wave = heapq.heappop(st.waves)
+            name = wave.name or "wave"
+            if in_truce(self.scenario, at_h):
+                log.log(at_h, EventKind.WAVE_CANCELLED, "", f"{name}: inside a truce window")
+                continue
+            out = resolve_wave(
+                wave, self.assets, rng, st.interceptors, self.scenario.interceptors.when_out
+            )
+            for th, n_used in (out.interceptors_used or {}).items():
+                if th in st.interceptors:
+                    st.interceptors[th] -= n_used
+            detail = ", ".join(
+                f"{th}: {out.launched[th]} launched, {out.launched[th] - out.leaked[th]} "
+                f"intercepted"
+                for th in out.launched
+                if out.launched[th]
+            )
+            log.log(at_h, EventKind.WAVE, "", f"{name}: {detail or 'explicit hits'}")
+            for dmg in out.damage:
+                self._hit(st, dmg, at_h, open_repair, log)
+
+    def _hit(self, st: DamageState, dmg: Damage, at_h: float, open_repair, log: EventLog) -> None:
+        log.log(at_h, EventKind.HIT, dmg.asset_id, f"{dmg.threat}: {dmg.state}")
+        if dmg.asset_id not in st.damaged:
+            self.apply(st, dmg.asset_id, +1)
+            st.damaged[dmg.asset_id] = {"state": dmg.state, "hit_h": at_h, "restored_h": None}
+        else:
+            st.damaged[dmg.asset_id].update(state=dmg.state, restored_h=None)
+        task = open_repair(dmg)
+        if not np.isfinite(task.remaining_h):
+            log.log(
+                at_h, EventKind.BEYOND_REPAIR, dmg.asset_id, "not repairable within the horizon"
+            )
+        st.dirty = True
+
+    def repaired(self, st: DamageState, asset_id: str, done_h: float) -> None:
+        """An asset's repair is done: back in service."""
+        self.apply(st, asset_id, -1)
+        st.damaged[asset_id]["restored_h"] = done_h
+        st.dirty = True
+
+    def _out_of_service(self, asset_id: str) -> list[tuple[str, int]]:
+        rt, rid = self._refs.at[asset_id, "ref_table"], self._refs.at[asset_id, "ref_id"]
+        if rt.startswith("grid."):
+            return [(rt.split(".", 1)[1], int(rid))]
+        if rt == "heat_sources" and int(self._src_gen[rid]) >= 0:
+            return [("gen", int(self._src_gen[rid]))]
+        return []
+
+    def refresh(self, st: DamageState, force: bool = False) -> None:
+        """Recompute the topology when something changed (or ``force``)."""
+        if not (st.dirty or force):
+            return
+        oos: dict[str, list[int]] = {}
+        for aid, d in st.damaged.items():
+            if d["restored_h"] is None:
+                for table, label in self._out_of_service(aid):
+                    oos.setdefault(table, []).append(label)
+        es = self.engine.state(oos)
+        if st.tripped:
+            mask = es.branch_out.copy()
+            mask[list(st.tripped)] = True
+            es = dataclasses.replace(es, branch_out=mask)
+        label, on, _, _ = self.engine.islands(es)
+        st.topology = Topology(es, label, on)
+        st.dirty = False
+        st.version += 1

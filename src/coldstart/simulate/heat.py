@@ -1,0 +1,178 @@
+"""Heat: what the district network delivers this step, link valves, and why buildings lost heat.
+
+State: per-pipe losses cached by rounded outdoor temperature, and the attribution of every heat
+loss to its causes (source, network, pumps, or only a combination), counted once per episode.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from coldstart.compiled import CompiledCity
+from coldstart.heat.model import DESIGN_OUTDOOR_C, FACILITY_HEAT_LOSS_W_M2K, heat_demand_mw_th
+from coldstart.heat.network import city_pipe_loss_mw_th
+from coldstart.scenario.model import Scenario
+from coldstart.simulate.power import PowerStep
+
+LOSS_CAUSES = ("source", "network", "pumps", "several")
+"""Causes a district building's heat loss is attributed to."""
+
+
+@dataclass
+class HeatState:
+    """Mutable heat state of one run."""
+
+    lost_by: dict[str, np.ndarray]  # per cause: buildings that lost heat through it
+    cause_known: np.ndarray  # the current loss episode of the building is attributed
+    pipe_loss: dict[int, np.ndarray] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class HeatStep:
+    """The heat network in one step."""
+
+    frac: np.ndarray  # per building: share of its heat need delivered (non-district: power)
+    facility_frac: np.ndarray  # per facility
+    connected: np.ndarray  # per building: its node reaches a working source
+    consumer_demand_mw_th: np.ndarray  # district consumers (buildings, then facilities)
+    consumer_frac: np.ndarray
+    loss_mw_th: float
+
+
+def open_links(
+    hm, node_part: np.ndarray, src_avail_mw_th: np.ndarray, link_valves: np.ndarray
+) -> np.ndarray:
+    """Normally-closed link valves to open: those joining a part without a working source to one
+    with (one district backs another up)."""
+    live = np.zeros(int(node_part.max()) + 1, bool)
+    live[node_part[hm.source_supply_node[src_avail_mw_th > 0]]] = True
+    opened = np.zeros(len(hm.valve_normally_open), bool)
+    for v in link_valves:
+        p = hm.valve_pipe[v]
+        a, b = node_part[hm.branch_from[p]], node_part[hm.branch_to[p]]
+        opened[v] = live[a] != live[b]
+    return opened
+
+
+def attribute_loss(
+    hm,
+    st: HeatState,
+    lost: np.ndarray,
+    district: np.ndarray,
+    pipe_out: np.ndarray,
+    pump_ok: np.ndarray,
+    src_avail: np.ndarray,
+    src_cap: np.ndarray,
+    cons_dem: np.ndarray,
+) -> None:
+    """Record why the buildings in ``lost`` lost heat: a cause counts when fixing everything
+    else would still leave the building without heat (it is necessary); a building can lose
+    heat through several causes."""
+    closed = ~hm.valve_normally_open
+    nd, nb = int(district.sum()), len(district)
+    trials = (
+        ("source", hm.branch_ok(valve_closed=closed), src_avail),
+        ("network", hm.branch_ok(pipe_out=pipe_out, valve_closed=closed), src_cap),
+        ("pumps", hm.branch_ok(valve_closed=closed, pump_off=~pump_ok), src_cap),
+    )
+    any_cause = np.zeros(nb, bool)
+    for cause, ok_try, avail_try in trials:
+        sup = np.zeros(nb, bool)
+        sup[district] = hm.solve_arrays(ok_try, avail_try, cons_dem).supplied[:nd]
+        st.lost_by[cause] |= lost & ~sup
+        any_cause |= lost & ~sup
+    st.lost_by["several"] |= lost & ~any_cause
+    st.cause_known |= lost
+
+
+class HeatModel:
+    """Steps the district heating of one compiled city under one scenario."""
+
+    def __init__(self, cc: CompiledCity, scenario: Scenario):
+        self.cc = cc
+        self.hm = cc.heat_model
+        self.scenario = scenario
+        self.setpoint_c = scenario.setpoint_c
+        b, f = cc.city.buildings, cc.city.facilities
+        self.district = cc.b_heat_node >= 0
+        self.design_mw = b.heat_demand_mw_th.to_numpy(float)
+        self.f_district = cc.f_heat_node >= 0
+        self.f_design_mw = np.where(
+            self.f_district,
+            FACILITY_HEAT_LOSS_W_M2K
+            * f.floor_area_m2.to_numpy(float)
+            * (self.setpoint_c - DESIGN_OUTDOOR_C)
+            / 1e6,
+            0.0,
+        )
+        self.src_cap = cc.city.heat_sources.capacity_mw_th.to_numpy(float)
+        self.link_valves = np.flatnonzero(~self.hm.valve_normally_open & (self.hm.valve_pipe >= 0))
+
+    def initial_state(self) -> HeatState:
+        """No loss attributed yet."""
+        nb = self.cc.n_build
+        return HeatState({c: np.zeros(nb, bool) for c in LOSS_CAUSES}, np.zeros(nb, bool))
+
+    def _solve(self, pipe_out, pump_ok, src_avail, cons_dem, loss):
+        hm = self.hm
+        closed = ~hm.valve_normally_open
+        ok = hm.branch_ok(pipe_out=pipe_out, valve_closed=closed, pump_off=~pump_ok)
+        res = hm.solve_arrays(ok, src_avail, cons_dem, loss)
+        if self.scenario.policies.link_valves == "open_on_source_loss" and len(self.link_valves):
+            opened = open_links(hm, res.node_part, src_avail, self.link_valves)
+            if opened.any():
+                ok = hm.branch_ok(
+                    pipe_out=pipe_out, valve_closed=closed & ~opened, pump_off=~pump_ok
+                )
+                res = hm.solve_arrays(ok, src_avail, cons_dem, loss)
+        return res
+
+    def step(
+        self,
+        st: HeatState,
+        temp_out_c: float,
+        takes_water: np.ndarray,
+        pipe_out: np.ndarray,
+        power: PowerStep,
+        b_power: np.ndarray,
+    ) -> HeatStep:
+        """Deliver heat for one step.
+
+        ``takes_water``: district buildings whose own system is neither drained nor frozen;
+        ``pipe_out``: damaged pipes; ``b_power``: buildings with power (for non-district heat).
+        """
+        district, nb = self.district, self.cc.n_build
+        b_dem = heat_demand_mw_th(self.design_mw, temp_out_c, self.setpoint_c) * takes_water
+        f_dem = heat_demand_mw_th(self.f_design_mw, temp_out_c, self.setpoint_c) * self.f_district
+        cons_dem = np.concatenate([b_dem[district], f_dem[self.f_district]])
+        t_key = round(temp_out_c)
+        if t_key not in st.pipe_loss:
+            st.pipe_loss[t_key] = city_pipe_loss_mw_th(self.cc.city.heat_pipes, float(t_key))
+        src_avail = self.src_cap * power.source_ok
+        res = self._solve(pipe_out, power.pump_ok, src_avail, cons_dem, st.pipe_loss[t_key])
+        nd = int(district.sum())
+        frac = np.zeros(nb)
+        frac[district] = res.fraction[:nd] * takes_water[district]
+        frac[~district] = b_power[~district].astype(float)
+        f_frac = np.ones(self.cc.n_fac)
+        f_frac[self.f_district] = res.fraction[nd:]
+        # a building whose node a working source reaches (even short of capacity) circulates
+        connected = np.zeros(nb, bool)
+        connected[district] = res.supplied[:nd]
+        st.cause_known &= ~connected  # a new loss after heat came back is a new episode
+        lost = district & ~connected & ~st.cause_known & takes_water
+        if lost.any():
+            attribute_loss(
+                self.hm,
+                st,
+                lost,
+                district,
+                pipe_out,
+                power.pump_ok,
+                src_avail,
+                self.src_cap,
+                cons_dem,
+            )
+        return HeatStep(frac, f_frac, connected, cons_dem, res.fraction, float(res.loss_mw_th))

@@ -1,0 +1,150 @@
+"""Power: demand with cold and heater load, the balance per island, overload trips, backups.
+
+State: the rotating-outage schedule, the heater load the homes asked for in the previous step
+(a one-step coupling, named :attr:`PowerState.heater_mw`), the backup fuel left at pumps and
+heat sources, and counters for the summary.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+
+import numpy as np
+
+from coldstart.compiled import CompiledCity
+from coldstart.grid.balance import Balance, balance
+from coldstart.grid.overload import trip_cascade
+from coldstart.grid.rotation import Rotation
+from coldstart.scenario.model import Scenario
+from coldstart.simulate.damage import DamageState
+
+TRIP_CHECK_H = 2
+"""Hours between DC-flow overload checks [h]."""
+
+
+@dataclass
+class PowerState:
+    """Mutable power state of one run."""
+
+    rotation: Rotation
+    heater_mw: np.ndarray  # homes' extra grid load from the previous step [MW] (coupling)
+    backup_fuel_h: dict[str, np.ndarray]  # "pump", "source": hours of backup fuel left
+    n_trips: int = 0
+    max_stage: float = 0.0
+
+    def backup_flags(self) -> tuple[np.ndarray, np.ndarray]:
+        """Pumps and sources that still have backup fuel."""
+        return self.backup_fuel_h["pump"] > 0, self.backup_fuel_h["source"] > 0
+
+
+@dataclass(frozen=True)
+class PowerStep:
+    """The grid in one step: the balance, and what has power."""
+
+    balance: Balance
+    demand_mw: np.ndarray  # per consumer [MW]
+    powered: np.ndarray  # per consumer: fully served
+    pump_ok: np.ndarray  # booster pumps running (grid or backup, not damaged)
+    source_ok: np.ndarray  # heat sources running (auxiliaries powered, not damaged)
+
+
+class PowerModel:
+    """Steps the grid of one compiled city under one scenario."""
+
+    def __init__(self, cc: CompiledCity, scenario: Scenario, dt_h: float):
+        self.cc = cc
+        self.scenario = scenario
+        self.dt_h = dt_h
+        self.cons = cc.consumers
+        self.sl_b = self.cons.slice("building", cc.n_build)
+
+    def initial_state(self, rotation_seed: int) -> PowerState:
+        """No heater load, full backup tanks."""
+        pumps, src = self.cc.city.pumping_stations, self.cc.city.heat_sources
+        fuel = {
+            "pump": pumps.backup_fuel_h.to_numpy(float) * (pumps.backup_power_kw > 0).to_numpy(),
+            "source": src.backup_fuel_h.to_numpy(float) * (src.backup_power_kw > 0).to_numpy(),
+        }
+        return PowerState(Rotation(seed=rotation_seed), np.zeros(self.cc.n_build), fuel)
+
+    def import_cap_mw(self, t_h: float) -> float:
+        """The national grid's import cap at ``t_h`` (schedule over the base cap)."""
+        g = self.scenario.grid
+        cap = g.national_import_mw if g.national_import_mw is not None else np.inf
+        for from_h, mw in sorted(g.import_schedule):
+            if t_h >= from_h:
+                cap = mw
+        return cap
+
+    def step(
+        self,
+        st: PowerState,
+        k: int,
+        t_h: float,
+        temp_out_c: float,
+        dmg: DamageState,
+        steps_per_h: int,
+        on_trips: Callable[[np.ndarray], None],
+    ) -> PowerStep:
+        """Balance this step; every ``TRIP_CHECK_H`` hours trip overloaded branches.
+
+        ``on_trips(positions)`` is called with the branches that tripped (the runner records
+        them, opens reset tasks and refreshes the topology).
+        """
+        cc, g = self.cc, self.scenario.grid
+        topo = dmg.topology
+        cold = 1.0 + g.demand_per_c_below_0 * max(0.0, -temp_out_c)
+        demand = self.cons.p_mw * np.where(self.cons.group <= 1, cold, 1.0)
+        demand[self.sl_b] += st.heater_mw
+        gen_avail = cc.gen_cap_mw * (dmg.outage.gen == 0)
+        bal = balance(
+            topo.node_island,
+            topo.node_on,
+            self.cons.node,
+            demand,
+            self.cons.queue,
+            cc.gen_node,
+            gen_avail,
+            cc.ext_node,
+            self.import_cap_mw(t_h),
+            st.rotation,
+            t_h,
+        )
+        st.max_stage = max(st.max_stage, bal.stage_queues)
+        if g.overload_trips and k % (TRIP_CHECK_H * steps_per_h) == 0:
+            new = self.overloaded(topo, demand * bal.served, gen_avail)
+            if len(new):
+                st.n_trips += len(new)
+                on_trips(new)
+        powered = bal.served >= 0.999
+        pump_ok = (dmg.outage.pump == 0) & self._on_backup(st, "pump", powered[cc.pump_consumer])
+        chp_running = np.zeros(len(cc.src_gen_pos), bool)
+        has_gen = cc.src_gen_pos >= 0
+        chp_running[has_gen] = dmg.outage.gen[cc.src_gen_pos[has_gen]] == 0
+        aux_ok = powered[cc.src_aux_consumer] | chp_running
+        src_ok = (dmg.outage.source == 0) & self._on_backup(st, "source", aux_ok)
+        return PowerStep(bal, demand, powered, pump_ok, src_ok)
+
+    def _on_backup(self, st: PowerState, kind: str, grid_ok: np.ndarray) -> np.ndarray:
+        """Running on the grid or on backup fuel (which burns for one step)."""
+        fuel = st.backup_fuel_h[kind]
+        use = ~grid_ok & (fuel > 0)
+        fuel[use] = np.maximum(0.0, fuel[use] - self.dt_h)
+        return grid_ok | use
+
+    def overloaded(self, topo, served_mw: np.ndarray, gen_avail_mw: np.ndarray) -> np.ndarray:
+        """Branches a DC flow of the served load finds above their rating (trip cascade)."""
+        cc, eng = self.cc, self.cc.engine
+        node_island = topo.node_island
+        p = np.zeros(eng.c.n_node)
+        np.add.at(p, self.cons.node, -served_mw)
+        n_isl = int(node_island.max()) + 1
+        load = np.bincount(node_island[self.cons.node], weights=served_mw, minlength=n_isl)
+        gcap = np.bincount(node_island[cc.gen_node], weights=gen_avail_mw, minlength=n_isl)
+        share = np.minimum(1.0, load / np.maximum(gcap, 1e-9))
+        np.add.at(p, cc.gen_node, gen_avail_mw * share[node_island[cc.gen_node]])
+        rounds, _, _ = trip_cascade(
+            eng, topo.engine_state, cc.branch_rating_mw, p, self.scenario.grid.overload_trip_margin
+        )
+        return np.concatenate(rounds) if rounds else np.zeros(0, np.int64)

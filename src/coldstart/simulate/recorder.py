@@ -1,0 +1,128 @@
+"""Recorder: exposure sums, the timeline row of every step, peaks; the Result at the end."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from coldstart import __version__
+from coldstart.compiled import CompiledCity
+from coldstart.heat.model import heat_demand_mw_th
+from coldstart.metrics import Exposure, build_result
+from coldstart.people.metrics import PeopleTally
+from coldstart.people.model import PeopleModel, PeopleState
+from coldstart.result import Result
+from coldstart.scenario.model import Scenario
+from coldstart.simulate.clock import Clock
+from coldstart.simulate.heat import HeatStep
+from coldstart.simulate.power import PowerStep
+from coldstart.thermal.heating import WITHOUT_HEAT_FRACTION
+
+
+@dataclass
+class Recorder:
+    """Accumulates what a run produces, step by step."""
+
+    exposure: Exposure
+    tally: PeopleTally
+    peak_occupancy: np.ndarray
+
+    @classmethod
+    def build(cls, cc: CompiledCity, people: PeopleModel, steps: int) -> Recorder:
+        """Empty sums for ``steps`` steps."""
+        return cls(
+            Exposure(cc.n_build, steps),
+            PeopleTally(people),
+            np.zeros(len(cc.shelter_fac), np.int64),
+        )
+
+    def record(
+        self,
+        k: int,
+        clock: Clock,
+        residents: np.ndarray,
+        design_mw: np.ndarray,
+        setpoint_c: float,
+        homes,
+        heat: HeatStep,
+        power: PowerStep,
+        b_power: np.ndarray,
+        pstate: PeopleState,
+        crews_working: int,
+        tripped: int,
+    ) -> None:
+        """Add step ``k``: exposure, the timeline row, peaks, energy not served."""
+        t, to, dt_h = clock.t_h(k), float(clock.temp_out_c[k]), clock.dt_h
+        ta, frac, bal = homes.ta, heat.frac, power.balance
+        occupancy = pstate.occupancy
+        self.peak_occupancy = np.maximum(self.peak_occupancy, occupancy)
+        prow = self.tally.add(pstate, ta, dt_h)
+        ex = self.exposure
+        ex.add(
+            k=k,
+            dt_h=dt_h,
+            temp_air_c=ta,
+            temp_worst_c=homes.ta_w,
+            heat_frac=frac,
+            has_power=b_power,
+            residents=residents,
+            heat_need_mw=heat_demand_mw_th(design_mw, to, setpoint_c),
+        )
+        cold = frac < WITHOUT_HEAT_FRACTION
+        people_home = pstate.people_home
+        ex.timeline.append(
+            {
+                "time": clock.iso(t),
+                "hours": round(t, 4),
+                "temp_outdoor_c": round(to, 2),
+                "buildings_without_heat": int(cold.sum()),
+                "people_without_heat": float(residents[cold].sum()),
+                "buildings_without_power": int((~b_power).sum()),
+                "people_without_power": float(residents[~b_power].sum()),
+                "people_below_12c": float(people_home[ta < 12.0].sum()),
+                "people_in_shelters": int(occupancy.sum()),
+                "load_demand_mw": round(bal.demand_mw, 3),
+                "load_served_mw": round(bal.served_mw, 3),
+                "heat_served_mw_th": round(
+                    float((heat.consumer_demand_mw_th * heat.consumer_frac).sum()), 3
+                ),
+                "crews_working": int(crews_working),
+                "alert_active": bool(clock.alert_active[k]),
+                "queues_off": bal.queues_off,
+                "heat_loss_mw_th": round(heat.loss_mw_th, 3),
+                "stage_queues": bal.stage_queues,
+                "emergency_queues_off": bal.emergency_off,
+                "branches_tripped": tripped,
+                **prow,
+            }
+        )
+        ex.energy_not_served_mwh += (bal.demand_mw - bal.served_mw) * dt_h
+
+    def result(
+        self,
+        cc: CompiledCity,
+        scenario: Scenario,
+        seed: int,
+        events,
+        damage,
+        homes,
+        schedule,
+        extra_summary: dict,
+    ) -> Result:
+        """The Result of the finished run."""
+        return build_result(
+            cc=cc,
+            scenario=scenario,
+            seed=seed,
+            ex=self.exposure,
+            events=events,
+            damaged=damage.damaged,
+            sys_state=homes.system,
+            shelter_peak=self.peak_occupancy,
+            schedule=schedule,
+            first_hit_h=damage.first_hit_h,
+            version=__version__,
+            people=self.tally,
+            extra_summary=extra_summary,
+        )
