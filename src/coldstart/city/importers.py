@@ -35,6 +35,7 @@ from __future__ import annotations
 
 import copy
 import json
+from dataclasses import dataclass
 
 import numpy as np
 import pandapower as pp
@@ -49,12 +50,14 @@ from coldstart.city.synth import (
     ELECTRIC_KW_PER_FLAT,
     HEAT_MARGIN,
     RADIUS_M_PER_SQRT_BUILDING,
+    _boiler_house_aux_mw,
+    _district_consumers,
     _facilities,
     building_table,
     draw_dwellings,
 )
 from coldstart.city.synth_grid import QUEUES
-from coldstart.city.synth_heat import build_heat, place_boiler_houses
+from coldstart.city.synth_heat import HeatBuild, build_heat, place_boiler_houses
 
 P_PER_BUILDING_MW = 0.07
 """Electric demand of one residential block [MW]: ~60 flats x 1.2 kW per flat (the synthetic
@@ -177,6 +180,155 @@ def _queues(bus: np.ndarray, p_mw: np.ndarray) -> np.ndarray:
     return np.asarray(QUEUES, dtype=object)[q_of_bus[inv]]
 
 
+def _live_loads(net: pp.pandapowerNet) -> tuple[np.ndarray, np.ndarray]:
+    """In-service loads with positive power on in-service buses.
+
+    Returns
+    -------
+    live : numpy.ndarray of bool
+        Mask over ``net.load``.
+    p_mw : numpy.ndarray
+        Scaled active power of every load [MW].
+
+    Raises
+    ------
+    ValueError
+        When there is no such load.
+    """
+    bus_ok = net.bus.in_service.reindex(net.load.bus).fillna(False).to_numpy(bool)
+    scaling = net.load["scaling"].fillna(1.0).to_numpy(float)
+    p_load = net.load.p_mw.fillna(0.0).to_numpy(float) * scaling
+    live = net.load.in_service.fillna(False).to_numpy(bool) & bus_ok & (p_load > 0)
+    if not live.any():
+        raise ValueError("the net has no in-service load with p_mw > 0 to derive buildings from")
+    return live, p_load
+
+
+def _draw_archetypes(p_b: np.ndarray, rng: np.random.Generator) -> np.ndarray:
+    """Archetype of each building: a private house below :data:`HOUSE_BELOW_MW`, else a block
+    drawn by the synthetic city's shares (one draw per building either way)."""
+    blocks = [a for a in ARCHETYPES if a != "house_private"]
+    shares = np.array([ARCHETYPES[a].share for a in blocks])
+    return np.where(
+        p_b < HOUSE_BELOW_MW,
+        "house_private",
+        np.asarray(blocks, dtype=object)[
+            rng.choice(len(blocks), len(p_b), p=shares / shares.sum())
+        ],
+    ).astype(object)
+
+
+@dataclass(frozen=True)
+class _Residential:
+    """Buildings derived from the loads (``table`` keeps local ``x``/``y`` [m]).
+
+    ``bus``, ``p_mw`` and ``q_ratio`` (the original load's q over p) are per building;
+    ``radius_m`` is the farthest building's distance from the centre.
+    """
+
+    table: pd.DataFrame
+    bus: np.ndarray
+    p_mw: np.ndarray
+    q_ratio: np.ndarray
+    radius_m: float
+
+
+def _residential(
+    net: pp.pandapowerNet,
+    loads: pd.DataFrame,
+    p_live: np.ndarray,
+    counts: np.ndarray,
+    lonlat: np.ndarray,
+    centre: tuple[float, float],
+    rng: np.random.Generator,
+) -> _Residential:
+    """Split each load into ``counts`` buildings within :data:`BUILDING_SPREAD_M` of its bus."""
+    lon0, lat0 = centre
+    n = int(counts.sum())
+    bus_pos = pd.Series(np.arange(len(net.bus)), index=net.bus.index)
+    bx, by = geo.lonlat_to_xy_m(lonlat[:, 0], lonlat[:, 1], lon0, lat0)
+    src = np.repeat(np.arange(len(loads)), counts)
+    bus = loads.bus.to_numpy(np.int64)[src]
+    p_b = (p_live / np.maximum(counts, 1))[src]
+    q_ratio = (loads.q_mvar.fillna(0.0).to_numpy(float) / np.maximum(p_live, 1e-12))[src]
+    bp = bus_pos.loc[bus].to_numpy()
+    ang = rng.uniform(0, 2 * np.pi, n)
+    rad = BUILDING_SPREAD_M * np.sqrt(rng.uniform(0.05, 1.0, n))
+    x, y = bx[bp] + rad * np.cos(ang), by[bp] + rad * np.sin(ang)
+    arch = _draw_archetypes(p_b, rng)
+
+    def flats_of(name: str, a, sel: np.ndarray) -> np.ndarray:
+        # as many flats as the load supports at the synthetic city's kW per flat
+        want = p_b[sel] * 1000.0 / ELECTRIC_KW_PER_FLAT
+        return np.clip(np.round(want), 1, max(1, round(1.2 * a.flats)))
+
+    d = draw_dwellings(arch, rng, flats_of)
+    b_lon, b_lat = geo.xy_m_to_lonlat(x, y, lon0, lat0)
+    b = building_table(d, arch, b_lon, b_lat, x, y, bus, p_b, _queues(bus, p_b), rng)
+    radius = float(np.hypot(x, y).max()) if n else 1000.0
+    return _Residential(b, bus, p_b, q_ratio, radius)
+
+
+def _nearest_bus(pts: np.ndarray, bxy: np.ndarray, bus: np.ndarray) -> np.ndarray:
+    """Bus of the building nearest to each point (buildings at ``bxy`` on ``bus``)."""
+    d = np.hypot(*(pts[:, None, :] - bxy[None, :, :]).transpose(2, 0, 1))
+    return bus[np.argmin(d, axis=1)] if len(pts) else np.zeros(0, np.int64)
+
+
+def _facilities_on_buses(
+    res: _Residential, centre: tuple[float, float], rng: np.random.Generator
+) -> pd.DataFrame:
+    """Facilities at the synthetic city's rates, each on its nearest building's bus."""
+    b = res.table
+    f = _facilities(len(b), res.radius_m, b, rng)
+    fxy = f[["x", "y"]].to_numpy()
+    f["bus"] = _nearest_bus(fxy, b[["x", "y"]].to_numpy(), res.bus)
+    flon, flat = geo.xy_m_to_lonlat(fxy[:, 0], fxy[:, 1], *centre)
+    f["lon"], f["lat"] = np.round(flon, 7), np.round(flat, 7)
+    return f
+
+
+@dataclass(frozen=True)
+class _BoilerHeat:
+    """District heating by boiler houses only, and the heat node of each consumer id."""
+
+    heat: HeatBuild
+    src_ids: list[str]
+    bh_xy: np.ndarray
+    bh_cap: np.ndarray
+    bh_aux_p_mw: np.ndarray
+    node_of: dict[str, str]
+
+
+def _boiler_heat(b: pd.DataFrame, f: pd.DataFrame, rng: np.random.Generator) -> _BoilerHeat:
+    """Boiler houses placed and sized as in the synthetic city; the two largest boosted."""
+    cons_ids, cons_xy, cons_q = _district_consumers(b, f)
+    n_bh = int(np.ceil(len(b) / 300)) + 2
+    far = np.array([[1e9, 1e9]])
+    bh_xy, bh_cap = place_boiler_houses(cons_xy, cons_q, far, np.zeros(1), n_bh, HEAT_MARGIN, rng)
+    src_ids = [f"bh_{k + 1}" for k in range(n_bh)]
+    boosted = [int(k) for k in np.argsort(-bh_cap, kind="stable")[:2]]
+    heat = build_heat(cons_ids, cons_xy, cons_q, src_ids, bh_xy, bh_cap, boosted, 1)
+    node_of = dict(zip(cons_ids, (heat.node_id[k] for k in heat.consumer_node), strict=True))
+    return _BoilerHeat(heat, src_ids, bh_xy, bh_cap, _boiler_house_aux_mw(bh_cap), node_of)
+
+
+def _replace_loads(
+    net: pp.pandapowerNet,
+    kept: pd.Index,
+    names: list[str],
+    bus: np.ndarray,
+    p_mw: np.ndarray,
+    q_mvar: np.ndarray,
+) -> None:
+    """Drop the loads ``kept`` (turned into buildings), create the city's loads, fix models."""
+    from coldstart.grid.pandapower_nets import fix_load_models
+
+    net.load = net.load.drop(index=kept)
+    pp.create_loads(net, bus, p_mw, q_mvar=q_mvar, name=names)
+    fix_load_models(net)
+
+
 def city_from_net(
     net: pp.pandapowerNet,
     name: str,
@@ -207,104 +359,40 @@ def city_from_net(
     """
     rng = np.random.default_rng(seed)
     net = _signs_fixed(copy.deepcopy(net))
-    bus_ok = net.bus.in_service.reindex(net.load.bus).fillna(False).to_numpy(bool)
-    scaling = net.load["scaling"].fillna(1.0).to_numpy(float)
-    p_load = net.load.p_mw.fillna(0.0).to_numpy(float) * scaling
-    live = net.load.in_service.fillna(False).to_numpy(bool) & bus_ok & (p_load > 0)
-    if not live.any():
-        raise ValueError("the net has no in-service load with p_mw > 0 to derive buildings from")
-    loads = net.load[live]
+    live, p_load = _live_loads(net)
     p_live = p_load[live]
     counts, _ = _split_counts(p_live, max_buildings)
-    made = counts > 0
     n = int(counts.sum())
     lonlat = bus_lonlat(net, n, seed)
-    bus_pos = pd.Series(np.arange(len(net.bus)), index=net.bus.index)
     lon0, lat0 = float(np.mean(lonlat[:, 0])), float(np.mean(lonlat[:, 1]))
-    bx, by = geo.lonlat_to_xy_m(lonlat[:, 0], lonlat[:, 1], lon0, lat0)
-
-    # --- buildings -------------------------------------------------------------------------------
-    src = np.repeat(np.arange(len(loads)), counts)
-    bus = loads.bus.to_numpy(np.int64)[src]
-    p_b = (p_live / np.maximum(counts, 1))[src]
-    q_ratio = (loads.q_mvar.fillna(0.0).to_numpy(float) / np.maximum(p_live, 1e-12))[src]
-    bp = bus_pos.loc[bus].to_numpy()
-    ang = rng.uniform(0, 2 * np.pi, n)
-    rad = BUILDING_SPREAD_M * np.sqrt(rng.uniform(0.05, 1.0, n))
-    x, y = bx[bp] + rad * np.cos(ang), by[bp] + rad * np.sin(ang)
-    blocks = [a for a in ARCHETYPES if a != "house_private"]
-    shares = np.array([ARCHETYPES[a].share for a in blocks])
-    arch = np.where(
-        p_b < HOUSE_BELOW_MW,
-        "house_private",
-        np.asarray(blocks, dtype=object)[rng.choice(len(blocks), n, p=shares / shares.sum())],
-    ).astype(object)
-
-    def flats_of(name: str, a, sel: np.ndarray) -> np.ndarray:
-        # as many flats as the load supports at the synthetic city's kW per flat
-        want = p_b[sel] * 1000.0 / ELECTRIC_KW_PER_FLAT
-        return np.clip(np.round(want), 1, max(1, round(1.2 * a.flats)))
-
-    d = draw_dwellings(arch, rng, flats_of)
-    b_lon, b_lat = geo.xy_m_to_lonlat(x, y, lon0, lat0)
-    b = building_table(d, arch, b_lon, b_lat, x, y, bus, p_b, _queues(bus, p_b), rng)
-    radius = float(np.hypot(x, y).max()) if n else 1000.0
-
-    # --- facilities, on their nearest building's bus --------------------------------------------
-    f = _facilities(n, radius, b, rng)
-    fxy = f[["x", "y"]].to_numpy()
-    bxy = b[["x", "y"]].to_numpy()
-    nearest = np.argmin(np.hypot(*(fxy[:, None, :] - bxy[None, :, :]).transpose(2, 0, 1)), axis=1)
-    f["bus"] = bus[nearest]
-    flon, flat = geo.xy_m_to_lonlat(fxy[:, 0], fxy[:, 1], lon0, lat0)
-    f["lon"], f["lat"] = np.round(flon, 7), np.round(flat, 7)
-
-    # --- district heating: boiler houses only --------------------------------------------------
-    dist_b = np.flatnonzero(b.heat_supply.to_numpy() == "district")
-    dist_f = np.flatnonzero(f.heat_supply.to_numpy() == "district")
-    cons_ids = list(b.building_id.to_numpy()[dist_b]) + list(f.facility_id.to_numpy()[dist_f])
-    cons_xy = np.vstack([bxy[dist_b], fxy[dist_f]])
-    cons_q = np.concatenate(
-        [b.heat_demand_mw_th.to_numpy()[dist_b], f.heat_mw_th.to_numpy()[dist_f]]
-    )
-    n_bh = int(np.ceil(n / 300)) + 2
-    far = np.array([[1e9, 1e9]])
-    bh_xy, bh_cap = place_boiler_houses(cons_xy, cons_q, far, np.zeros(1), n_bh, HEAT_MARGIN, rng)
-    src_ids = [f"bh_{k + 1}" for k in range(n_bh)]
-    boosted = [int(k) for k in np.argsort(-bh_cap, kind="stable")[:2]]
-    heat = build_heat(cons_ids, cons_xy, cons_q, src_ids, bh_xy, bh_cap, boosted, 1)
-    node_of = dict(zip(cons_ids, (heat.node_id[k] for k in heat.consumer_node), strict=True))
-    b["heat_node_id"] = [node_of.get(i, "") for i in b.building_id]
-    f["heat_node_id"] = [node_of.get(i, "") for i in f.facility_id]
-    bh_aux = np.round(np.clip(0.3 + 0.5 * (bh_cap - 15.0) / 45.0, 0.3, 0.8), 3)
-
-    def nearest_bus(pts: np.ndarray) -> np.ndarray:
-        d = np.hypot(*(pts[:, None, :] - bxy[None, :, :]).transpose(2, 0, 1))
-        return bus[np.argmin(d, axis=1)] if len(pts) else np.zeros(0, np.int64)
-
-    pump_xy = heat.node_xy[heat.pipe_from[heat.pump_pipe]]
-    pump_ids = [f"ps_{k + 1}" for k in range(len(heat.pump_pipe))]
 
     def to_lonlat(xx: np.ndarray, yy: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         return geo.xy_m_to_lonlat(xx, yy, lon0, lat0)
 
+    res = _residential(net, net.load[live], p_live, counts, lonlat, (lon0, lat0), rng)
+    b = res.table
+    f = _facilities_on_buses(res, (lon0, lat0), rng)
+    dh = _boiler_heat(b, f, rng)
+    b["heat_node_id"] = [dh.node_of.get(i, "") for i in b.building_id]
+    f["heat_node_id"] = [dh.node_of.get(i, "") for i in f.facility_id]
+    heat, bxy = dh.heat, b[["x", "y"]].to_numpy()
+    pump_xy = heat.node_xy[heat.pipe_from[heat.pump_pipe]]
+    pump_ids = [f"ps_{k + 1}" for k in range(len(heat.pump_pipe))]
+    pump_bus, bh_bus = _nearest_bus(pump_xy, bxy, res.bus), _nearest_bus(dh.bh_xy, bxy, res.bus)
     tables = _local_tables(
-        heat, src_ids, bh_xy, bh_cap, nearest_bus(bh_xy), bh_aux, pump_ids, pump_xy,
-        nearest_bus(pump_xy), to_lonlat,
+        heat, dh.src_ids, dh.bh_xy, dh.bh_cap, bh_bus, dh.bh_aux_p_mw, pump_ids, pump_xy,
+        pump_bus, to_lonlat,
     )  # fmt: skip
-
-    # --- loads: one per building, facility, pump and boiler house --------------------------------
-    kept = net.load.index[live][made]
-    net.load = net.load.drop(index=kept)
-    names = list(b.building_id) + list(f.facility_id) + pump_ids + src_ids
-    lbus = np.concatenate([bus, f.bus.to_numpy(np.int64), nearest_bus(pump_xy), nearest_bus(bh_xy)])
-    lp = np.concatenate([p_b, f.p_mw.to_numpy(float), heat.pump_p_mw, bh_aux])
-    lq = np.concatenate([p_b * q_ratio, np.zeros(len(lp) - n)])
-    pp.create_loads(net, lbus, lp, q_mvar=lq, name=names)
-    from coldstart.grid.pandapower_nets import fix_load_models
-
-    fix_load_models(net)
-
+    # loads: one per building, facility, pump and boiler house
+    lp = np.concatenate([res.p_mw, f.p_mw.to_numpy(float), heat.pump_p_mw, dh.bh_aux_p_mw])
+    _replace_loads(
+        net,
+        net.load.index[live][counts > 0],
+        list(b.building_id) + list(f.facility_id) + pump_ids + dh.src_ids,
+        np.concatenate([res.bus, f.bus.to_numpy(np.int64), pump_bus, bh_bus]),
+        lp,
+        np.concatenate([res.p_mw * res.q_ratio, np.zeros(len(lp) - n)]),
+    )
     tables["buildings"] = b.drop(columns=["x", "y"])
     tables["facilities"] = f.drop(columns=["x", "y", "heat_mw_th"])
     tables["assets"] = _assets(net, tables, heat, to_lonlat, lonlat)

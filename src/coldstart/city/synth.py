@@ -425,6 +425,197 @@ def _facilities(n: int, radius_m: float, b: pd.DataFrame, rng: np.random.Generat
     )
 
 
+def _checked_n(n_buildings: int) -> int:
+    """``n_buildings`` as an int; :class:`CityError` when it is not an integer >= 10."""
+    if isinstance(n_buildings, bool) or not isinstance(n_buildings, (int, np.integer)):
+        raise CityError(
+            Problem("synth_city", "", "n_buildings", f"expected int, got {n_buildings!r}")
+        )
+    if n_buildings < 10:
+        raise CityError(
+            Problem("synth_city", "", "n_buildings", f"expected >= 10, got {n_buildings}")
+        )
+    return int(n_buildings)
+
+
+@dataclass(frozen=True)
+class _ChpPlants:
+    """The two CHP plants: electric and heat capacity [MW], positions [m], auxiliaries [MW]."""
+
+    mw_e: np.ndarray
+    mw_th: np.ndarray
+    xy: np.ndarray
+    aux_p_mw: np.ndarray
+
+
+def _chp_plants(peak_mw: float, radius_m: float) -> _ChpPlants:
+    """CHP plants at the edge (Kyiv CHP-5 and CHP-6 lie at the city's outskirts), sized for
+    :data:`CHP_SHARE_OF_PEAK` of the peak electric demand ``peak_mw``."""
+    chp_mw_e = np.round(CHP_SHARE_OF_PEAK * peak_mw * np.asarray(CHP_SPLIT), 1)
+    chp_mw_th = np.round(CHP_HEAT_TO_POWER * chp_mw_e, 1)
+    ang = np.radians([-35.0, 60.0])
+    chp_xy = np.stack([0.75 * radius_m * np.cos(ang), 0.8 * radius_m * np.sin(ang)], axis=1)
+    return _ChpPlants(chp_mw_e, chp_mw_th, chp_xy, np.round(CHP_AUX_SHARE * chp_mw_th, 3))
+
+
+def _district_consumers(
+    b: pd.DataFrame, f: pd.DataFrame
+) -> tuple[list[str], np.ndarray, np.ndarray]:
+    """District-heated buildings, then facilities.
+
+    Parameters
+    ----------
+    b, f : pandas.DataFrame
+        Buildings and facilities with local ``x``/``y`` [m] (and ``heat_mw_th`` for facilities).
+
+    Returns
+    -------
+    ids : list of str
+    xy : numpy.ndarray, shape (m, 2)
+        Positions [m].
+    demand_mw_th : numpy.ndarray, shape (m,)
+        Design heat demand [MW_th].
+    """
+    district_b = np.flatnonzero(b["heat_supply"].to_numpy() == "district")
+    district_f = np.flatnonzero(f["heat_supply"].to_numpy() == "district")
+    cons_ids = list(b["building_id"].to_numpy()[district_b]) + list(
+        f["facility_id"].to_numpy()[district_f]
+    )
+    cons_xy = np.vstack(
+        [b[["x", "y"]].to_numpy()[district_b], f[["x", "y"]].to_numpy()[district_f]]
+    )
+    cons_q = np.concatenate(
+        [b["heat_demand_mw_th"].to_numpy()[district_b], f["heat_mw_th"].to_numpy()[district_f]]
+    )
+    return cons_ids, cons_xy, cons_q
+
+
+def _boiler_house_aux_mw(capacity_mw_th: np.ndarray) -> np.ndarray:
+    """Electric auxiliaries of boiler houses [MW]: 0.3 MW at 15 MW_th up to 0.8 MW at 60."""
+    return np.round(np.clip(0.3 + 0.5 * (capacity_mw_th - 15.0) / 45.0, 0.3, 0.8), 3)
+
+
+@dataclass(frozen=True)
+class _DistrictHeat:
+    """The heat network and its sources (the two CHP plants first, then the boiler houses)."""
+
+    heat: HeatBuild
+    src_ids: list[str]
+    src_xy: np.ndarray
+    src_cap: np.ndarray
+    bh_xy: np.ndarray
+    bh_aux_p_mw: np.ndarray
+    node_of: dict[str, str]
+    """Heat node of each consumer id."""
+
+
+def _district_heat(
+    n: int, b: pd.DataFrame, f: pd.DataFrame, chp: _ChpPlants, rng: np.random.Generator
+) -> _DistrictHeat:
+    """Boiler houses (``ceil(n/300) + 2``) and the heat networks of all sources."""
+    cons_ids, cons_xy, cons_q = _district_consumers(b, f)
+    n_bh = int(np.ceil(n / 300)) + 2
+    bh_xy, bh_cap = place_boiler_houses(cons_xy, cons_q, chp.xy, chp.mw_th, n_bh, HEAT_MARGIN, rng)
+    src_ids = ["chp_1", "chp_2"] + [f"bh_{k + 1}" for k in range(n_bh)]
+    src_xy = np.vstack([chp.xy, bh_xy])
+    src_cap = np.concatenate([chp.mw_th, bh_cap])
+    boosters = int(np.clip(round(n / 1000), 1, 3))
+    heat = build_heat(cons_ids, cons_xy, cons_q, src_ids, src_xy, src_cap, [0, 1], boosters)
+    node_of = dict(zip(cons_ids, (heat.node_id[k] for k in heat.consumer_node), strict=True))
+    return _DistrictHeat(
+        heat, src_ids, src_xy, src_cap, bh_xy, _boiler_house_aux_mw(bh_cap), node_of
+    )
+
+
+@dataclass(frozen=True)
+class _StationLoads:
+    """Electric loads at the stations' 0.4 kV buses: buildings, facilities, pumps, boiler houses.
+
+    ``station``, ``p_mw``, ``sizing_p_mw`` and ``name`` are per load; ``*_station`` give the
+    station of each facility, booster pump and boiler house.
+    """
+
+    station: np.ndarray
+    p_mw: np.ndarray
+    sizing_p_mw: np.ndarray
+    name: list[str]
+    facility_station: np.ndarray
+    pump_station: np.ndarray
+    bh_station: np.ndarray
+    pump_ids: list[str]
+    pump_xy: np.ndarray
+
+
+def _station_loads(
+    layout: GridLayout, b: pd.DataFrame, f: pd.DataFrame, dh: _DistrictHeat
+) -> _StationLoads:
+    """Every load on its nearest station; stations of electrically heated blocks are built for
+    their heating load too."""
+    heat = dh.heat
+    pump_xy = heat.node_xy[heat.pipe_from[heat.pump_pipe]]
+    pump_ids = [f"ps_{k + 1}" for k in range(len(heat.pump_pipe))]
+    f_station = nearest_station(layout, f[["x", "y"]].to_numpy())
+    pump_station = nearest_station(layout, pump_xy)
+    bh_station = nearest_station(layout, dh.bh_xy)
+    load_station = np.concatenate([layout.station_of_building, f_station, pump_station, bh_station])
+    load_p = np.concatenate([b["p_mw"], f["p_mw"], heat.pump_p_mw, dh.bh_aux_p_mw])
+    heating_mw = np.where(b["heat_supply"] == "electric", b["heat_demand_mw_th"], 0.0)
+    sizing_p = load_p + np.concatenate([heating_mw, np.zeros(len(load_p) - len(b))])
+    load_name = list(b["building_id"]) + list(f["facility_id"]) + pump_ids + dh.src_ids[2:]
+    return _StationLoads(
+        station=load_station,
+        p_mw=load_p,
+        sizing_p_mw=sizing_p,
+        name=load_name,
+        facility_station=f_station,
+        pump_station=pump_station,
+        bh_station=bh_station,
+        pump_ids=pump_ids,
+        pump_xy=pump_xy,
+    )
+
+
+def _city_tables(
+    b: pd.DataFrame,
+    f: pd.DataFrame,
+    dh: _DistrictHeat,
+    loads: _StationLoads,
+    chp: _ChpPlants,
+    layout: GridLayout,
+    grid: GridBuild,
+    rng: np.random.Generator,
+) -> dict[str, pd.DataFrame]:
+    """Finish the buildings and facilities (buses, queues, heat nodes) and make every table."""
+    lv = grid.station_lv_bus
+    b["bus"] = lv[layout.station_of_building]
+    b["outage_queue"] = layout.feeder_queue[layout.feeder_of_station[layout.station_of_building]]
+    b["heat_node_id"] = [dh.node_of.get(i, "") for i in b["building_id"]]
+    f["bus"] = lv[loads.facility_station]
+    f["heat_node_id"] = [dh.node_of.get(i, "") for i in f["facility_id"]]
+    tables = {
+        "buildings": b.drop(columns=["x", "y"]),
+        "facilities": f.drop(columns=["x", "y", "heat_mw_th"]),
+    }
+    n_bh = len(dh.bh_xy)
+    tables.update(
+        _heat_tables(
+            dh.heat,
+            dh.src_ids,
+            dh.src_xy,
+            dh.src_cap,
+            np.concatenate([grid.chp_gen, np.full(n_bh, -1, dtype=np.int64)]),
+            np.concatenate([grid.chp_aux_bus, lv[loads.bh_station]]),
+            np.concatenate([chp.aux_p_mw, dh.bh_aux_p_mw]),
+        )
+    )
+    tables["pumping_stations"] = _pump_table(
+        dh.heat, loads.pump_ids, loads.pump_xy, lv[loads.pump_station]
+    )
+    tables["heat_valves"] = heat_valve_table(dh.heat, xy_m_to_lonlat)
+    tables["assets"] = _assets(tables, dh.heat, layout, grid, rng)
+    return tables
+
+
 def synth_city(n_buildings: int = 2000, seed: int = 0, name: str | None = None) -> City:
     """Build a deterministic synthetic city.
 
@@ -460,103 +651,31 @@ def synth_city(n_buildings: int = 2000, seed: int = 0, name: str | None = None) 
     the two largest networks. Asset ``hv_substation`` refers to the substation's 10 kV bus:
     removing it cuts every feeder of the substation while the 110 kV ring passes through intact.
     """
-    if isinstance(n_buildings, bool) or not isinstance(n_buildings, (int, np.integer)):
-        raise CityError(
-            Problem("synth_city", "", "n_buildings", f"expected int, got {n_buildings!r}")
-        )
-    if n_buildings < 10:
-        raise CityError(
-            Problem("synth_city", "", "n_buildings", f"expected >= 10, got {n_buildings}")
-        )
-    n = int(n_buildings)
+    n = _checked_n(n_buildings)
     rng = np.random.default_rng(seed)
     radius = RADIUS_M_PER_SQRT_BUILDING * np.sqrt(n)
     b = _buildings(n, radius, rng)
     f = _facilities(n, radius, b, rng)
-    bxy = b[["x", "y"]].to_numpy()
-    fxy = f[["x", "y"]].to_numpy()
     weight = np.where(b["archetype"].to_numpy() == "house_private", 0.1, 1.0)
-    layout = layout_grid(bxy, b["p_mw"].to_numpy(), weight, rng)
-
-    # heat sources: CHP plants at the edge (Kyiv CHP-5 and CHP-6 lie at the city's outskirts)
-    peak = float(b["p_mw"].sum() + f["p_mw"].sum())
-    chp_mw_e = np.round(CHP_SHARE_OF_PEAK * peak * np.asarray(CHP_SPLIT), 1)
-    chp_mw_th = np.round(CHP_HEAT_TO_POWER * chp_mw_e, 1)
-    ang = np.radians([-35.0, 60.0])
-    chp_xy = np.stack([0.75 * radius * np.cos(ang), 0.8 * radius * np.sin(ang)], axis=1)
-    district_b = np.flatnonzero(b["heat_supply"].to_numpy() == "district")
-    district_f = np.flatnonzero(f["heat_supply"].to_numpy() == "district")
-    cons_ids = list(b["building_id"].to_numpy()[district_b]) + list(
-        f["facility_id"].to_numpy()[district_f]
-    )
-    cons_xy = np.vstack([bxy[district_b], fxy[district_f]])
-    cons_q = np.concatenate(
-        [b["heat_demand_mw_th"].to_numpy()[district_b], f["heat_mw_th"].to_numpy()[district_f]]
-    )
-    n_bh = int(np.ceil(n / 300)) + 2
-    bh_xy, bh_cap = place_boiler_houses(cons_xy, cons_q, chp_xy, chp_mw_th, n_bh, HEAT_MARGIN, rng)
-    src_ids = ["chp_1", "chp_2"] + [f"bh_{k + 1}" for k in range(n_bh)]
-    src_xy = np.vstack([chp_xy, bh_xy])
-    src_cap = np.concatenate([chp_mw_th, bh_cap])
-    boosters = int(np.clip(round(n / 1000), 1, 3))
-    heat = build_heat(cons_ids, cons_xy, cons_q, src_ids, src_xy, src_cap, [0, 1], boosters)
-    node_of = dict(zip(cons_ids, (heat.node_id[k] for k in heat.consumer_node), strict=True))
-
-    # electric loads at the stations' 0.4 kV buses
-    pump_xy = heat.node_xy[heat.pipe_from[heat.pump_pipe]]
-    pump_ids = [f"ps_{k + 1}" for k in range(len(heat.pump_pipe))]
-    bh_aux = np.round(np.clip(0.3 + 0.5 * (bh_cap - 15.0) / 45.0, 0.3, 0.8), 3)
-    f_station = nearest_station(layout, fxy)
-    pump_station = nearest_station(layout, pump_xy)
-    bh_station = nearest_station(layout, bh_xy)
-    load_station = np.concatenate([layout.station_of_building, f_station, pump_station, bh_station])
-    load_p = np.concatenate([b["p_mw"], f["p_mw"], heat.pump_p_mw, bh_aux])
-    # stations of electrically heated blocks are built for their heating load too
-    heating_mw = np.where(b["heat_supply"] == "electric", b["heat_demand_mw_th"], 0.0)
-    sizing_p = load_p + np.concatenate([heating_mw, np.zeros(len(load_p) - len(b))])
-    load_name = list(b["building_id"]) + list(f["facility_id"]) + pump_ids + src_ids[2:]
-    chp_aux = np.round(CHP_AUX_SHARE * chp_mw_th, 3)
-    national_xy = np.array([-(radius + 4000.0), 0.0])
+    layout = layout_grid(b[["x", "y"]].to_numpy(), b["p_mw"].to_numpy(), weight, rng)
+    chp = _chp_plants(float(b["p_mw"].sum() + f["p_mw"].sum()), radius)
+    dh = _district_heat(n, b, f, chp, rng)
+    loads = _station_loads(layout, b, f, dh)
     grid = build_net(
         layout,
-        load_station,
-        load_p,
-        load_name,
-        chp_xy,
-        chp_mw_e,
-        chp_aux,
-        src_ids[:2],
-        national_xy,
+        loads.station,
+        loads.p_mw,
+        loads.name,
+        chp.xy,
+        chp.mw_e,
+        chp.aux_p_mw,
+        dh.src_ids[:2],
+        np.array([-(radius + 4000.0), 0.0]),  # the national-grid node, west of the city
         xy_m_to_lonlat,
         n,
-        sizing_p_mw=sizing_p,
+        sizing_p_mw=loads.sizing_p_mw,
     )
-
-    # finish the tables
-    lv = grid.station_lv_bus
-    b["bus"] = lv[layout.station_of_building]
-    b["outage_queue"] = layout.feeder_queue[layout.feeder_of_station[layout.station_of_building]]
-    b["heat_node_id"] = [node_of.get(i, "") for i in b["building_id"]]
-    f["bus"] = lv[f_station]
-    f["heat_node_id"] = [node_of.get(i, "") for i in f["facility_id"]]
-    tables = {
-        "buildings": b.drop(columns=["x", "y"]),
-        "facilities": f.drop(columns=["x", "y", "heat_mw_th"]),
-    }
-    tables.update(
-        _heat_tables(
-            heat,
-            src_ids,
-            src_xy,
-            src_cap,
-            np.concatenate([grid.chp_gen, np.full(n_bh, -1, dtype=np.int64)]),
-            np.concatenate([grid.chp_aux_bus, lv[bh_station]]),
-            np.concatenate([chp_aux, bh_aux]),
-        )
-    )
-    tables["pumping_stations"] = _pump_table(heat, pump_ids, pump_xy, lv[pump_station])
-    tables["heat_valves"] = heat_valve_table(heat, xy_m_to_lonlat)
-    tables["assets"] = _assets(tables, heat, layout, grid, rng)
+    tables = _city_tables(b, f, dh, loads, chp, layout, grid, rng)
     for t in tables.values():
         t.reset_index(drop=True, inplace=True)
     name = name if name is not None else f"Synthetic city, {n} buildings, seed {seed}"

@@ -326,6 +326,351 @@ def _mvlv_size(s_mva: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     return ratings[np.minimum(idx, len(ratings) - 1)], parallel
 
 
+@dataclass(frozen=True)
+class _Buses:
+    """Bus indices of the synthetic grid's elements, in ``net.bus``."""
+
+    national: int
+    sub_hv: np.ndarray
+    sub_mv: np.ndarray
+    chp: np.ndarray
+    chp_aux: np.ndarray
+    station_mv: np.ndarray
+    station_lv: np.ndarray
+    station_names: list[str]
+
+
+_HvRoute = tuple[int, int, str, np.ndarray, np.ndarray, int]
+"""One 110 kV connection: from bus, to bus, name, from position, to position, circuits."""
+
+
+def _geo(xy: np.ndarray, to_lonlat: ToLonLat) -> list[tuple[float, float]]:
+    """``(lon, lat)`` of each point, as pandapower geodata."""
+    lon, lat = to_lonlat(xy[:, 0], xy[:, 1])
+    return [(float(a), float(b)) for a, b in zip(lon, lat, strict=True)]
+
+
+def _line_geo(a: np.ndarray, b: np.ndarray, to_lonlat: ToLonLat) -> list[list[tuple[float, float]]]:
+    """Straight two-point geodata of lines from ``a`` to ``b``."""
+    ga, gb = _geo(a, to_lonlat), _geo(b, to_lonlat)
+    return [[p, q] for p, q in zip(ga, gb, strict=True)]
+
+
+def _create_buses(
+    net: pp.pandapowerNet,
+    layout: GridLayout,
+    chp_xy: np.ndarray,
+    chp_names: list[str],
+    national_xy: np.ndarray,
+    to_lonlat: ToLonLat,
+) -> _Buses:
+    """Create every bus and the national ``ext_grid``; return where they landed."""
+    m = len(layout.station_xy)
+    s = len(layout.sub_xy)
+
+    def geo(xy: np.ndarray) -> list[tuple[float, float]]:
+        return _geo(xy, to_lonlat)
+
+    national = int(pp.create_bus(net, 110.0, name="national", geodata=geo(national_xy[None, :])[0]))
+    sub_hv = pp.create_buses(
+        net, s, 110.0, name=[f"sub_{k + 1}_110kV" for k in range(s)], geodata=geo(layout.sub_xy)
+    )
+    sub_mv = pp.create_buses(
+        net, s, 10.0, name=[f"sub_{k + 1}_10kV" for k in range(s)], geodata=geo(layout.sub_xy)
+    )
+    chp_bus = pp.create_buses(
+        net, len(chp_xy), 110.0, name=[f"{c}_110kV" for c in chp_names], geodata=geo(chp_xy)
+    )
+    chp_aux = pp.create_buses(
+        net, len(chp_xy), 10.0, name=[f"{c}_aux_10kV" for c in chp_names], geodata=geo(chp_xy)
+    )
+    st_names = [f"ts_{k + 1}" for k in range(m)]
+    st_mv = pp.create_buses(
+        net, m, 10.0, name=[f"{t}_10kV" for t in st_names], geodata=geo(layout.station_xy)
+    )
+    st_lv = pp.create_buses(
+        net, m, 0.4, name=[f"{t}_0.4kV" for t in st_names], geodata=geo(layout.station_xy)
+    )
+    pp.create_ext_grid(net, national, vm_pu=1.0, name="national", s_sc_max_mva=10000.0)
+    return _Buses(national, sub_hv, sub_mv, chp_bus, chp_aux, st_mv, st_lv, st_names)
+
+
+def _ring_routes(layout: GridLayout, buses: _Buses, ring: np.ndarray) -> list[_HvRoute]:
+    """110 kV ring through the substations in ``ring`` order (one line for two substations)."""
+    s = len(layout.sub_xy)
+    if s < 2:
+        return []
+    pairs = [(ring[i], ring[(i + 1) % s]) for i in range(s if s >= 3 else 1)]
+    return [
+        (
+            int(buses.sub_hv[i]),
+            int(buses.sub_hv[j]),
+            f"ring_sub_{i + 1}_sub_{j + 1}",
+            layout.sub_xy[i],
+            layout.sub_xy[j],
+            1,
+        )
+        for i, j in pairs
+    ]
+
+
+def _national_routes(
+    layout: GridLayout,
+    buses: _Buses,
+    ring: np.ndarray,
+    national_xy: np.ndarray,
+    n_buildings: int,
+    import_mw: float,
+) -> list[_HvRoute]:
+    """National links at evenly spaced ring positions, starting from the nearest substation."""
+    s = len(layout.sub_xy)
+    n_links = max(2, int(np.ceil(n_buildings / BUILDINGS_PER_NATIONAL_LINK)))
+    circuits = _circuits(HV_LINK_IMBALANCE * import_mw / n_links)
+    pos0 = int(np.argmin(np.hypot(*(layout.sub_xy[ring] - national_xy).T)))
+    routes: list[_HvRoute] = []
+    for j in range(n_links):
+        k = int(ring[(pos0 + int(round(j * s / n_links))) % s])
+        routes.append(
+            (
+                buses.national,
+                int(buses.sub_hv[k]),
+                f"national_sub_{k + 1}_{j + 1}",
+                national_xy,
+                layout.sub_xy[k],
+                circuits,
+            )
+        )
+    return routes
+
+
+def _chp_routes(
+    layout: GridLayout,
+    buses: _Buses,
+    chp_xy: np.ndarray,
+    chp_cap_mw: np.ndarray,
+    chp_names: list[str],
+) -> list[_HvRoute]:
+    """Each CHP plant to its two nearest substations (twice to one when there is only one)."""
+    routes: list[_HvRoute] = []
+    for c, name in enumerate(chp_names):
+        circuits = _circuits(HV_LINK_IMBALANCE * float(chp_cap_mw[c]) / 2.0)
+        near = np.argsort(np.hypot(*(layout.sub_xy - chp_xy[c]).T), kind="stable")[:2]
+        if len(near) == 1:
+            near = np.array([near[0], near[0]])
+        for j, k in enumerate(near):
+            routes.append(
+                (
+                    int(buses.chp[c]),
+                    int(buses.sub_hv[k]),
+                    f"{name}_sub_{k + 1}_{j + 1}",
+                    chp_xy[c],
+                    layout.sub_xy[k],
+                    circuits,
+                )
+            )
+    return routes
+
+
+def _create_hv_lines(
+    net: pp.pandapowerNet, routes: list[_HvRoute], to_lonlat: ToLonLat
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Create the 110 kV lines; return their indices and end positions ``a``, ``b`` [m]."""
+    hv_from = [r[0] for r in routes]
+    hv_to = [r[1] for r in routes]
+    hv_names = [r[2] for r in routes]
+    a, b = np.asarray([r[3] for r in routes]), np.asarray([r[4] for r in routes])
+    hv_lines = pp.create_lines(
+        net,
+        hv_from,
+        hv_to,
+        _length_km(a, b),
+        HV_LINE_TYPE,
+        name=hv_names,
+        geodata=_line_geo(a, b, to_lonlat),
+        parallel=[r[5] for r in routes],
+    )
+    return hv_lines, a, b
+
+
+def _create_feeders(
+    net: pp.pandapowerNet, layout: GridLayout, buses: _Buses, to_lonlat: ToLonLat
+) -> None:
+    """10 kV feeders: a chain of cables from the substation's 10 kV bus through its stations."""
+    m = len(layout.station_xy)
+    parent = layout.station_parent
+    st_mv = buses.station_mv
+    from_bus = np.where(
+        parent >= 0, st_mv[np.maximum(parent, 0)], buses.sub_mv[layout.sub_of_station]
+    )
+    from_xy = np.where(
+        (parent >= 0)[:, None],
+        layout.station_xy[np.maximum(parent, 0)],
+        layout.sub_xy[layout.sub_of_station],
+    )
+    names = buses.station_names
+    pp.create_lines(
+        net,
+        from_bus,
+        st_mv,
+        _length_km(from_xy, layout.station_xy),
+        MV_CABLE_TYPE,
+        name=[f"feeder_{layout.feeder_of_station[k] + 1}_{names[k]}" for k in range(m)],
+        geodata=_line_geo(from_xy, layout.station_xy, to_lonlat),
+    )
+
+
+def _create_station_trafos(
+    net: pp.pandapowerNet, buses: _Buses, station_p: np.ndarray
+) -> np.ndarray:
+    """MV/LV transformers sized for each station's design load ``station_p`` [MW]."""
+    rating, parallel = _mvlv_size(station_p / POWER_FACTOR)
+    par = np.array([MVLV_PARAMS[float(r)] for r in rating])
+    return pp.create_transformers_from_parameters(
+        net,
+        buses.station_mv,
+        buses.station_lv,
+        sn_mva=rating,
+        vn_hv_kv=10.0,
+        vn_lv_kv=0.4,
+        vk_percent=par[:, 0],
+        vkr_percent=par[:, 1],
+        pfe_kw=par[:, 2],
+        i0_percent=par[:, 3],
+        parallel=parallel,
+        tap_side="hv",
+        tap_neutral=0,
+        tap_min=-2,
+        tap_max=2,
+        tap_step_percent=2.5,
+        tap_pos=0,
+        tap_changer_type="Ratio",
+        vector_group="Dyn11",
+        name=buses.station_names,
+    )
+
+
+def _hvmv_units(
+    stations: list[tuple[int, int, float, str]],
+) -> tuple[list[int], list[int], list[float], list[str]]:
+    """HV/MV transformers of each ``(hv bus, lv bus, peak MW, name)``: two (or more), each
+    >= peak / 1.4 (a CHP's station-service ones, named ``*_aux``, each >= peak / 1.4)."""
+    hvmv_hv: list[int] = []
+    hvmv_lv: list[int] = []
+    hvmv_sn: list[float] = []
+    hvmv_name: list[str] = []
+    for hb, lb, p, name in stations:
+        s_peak = p / POWER_FACTOR
+        units = 2
+        while s_peak / (HVMV_EMERGENCY_OVERLOAD * (units - 1)) > HVMV_RATINGS_MVA[-1]:
+            units += 1
+        need = s_peak / (HVMV_EMERGENCY_OVERLOAD * (units - 1))
+        if name.endswith("_aux"):  # a CHP's station-service transformers
+            need = s_peak / HVMV_EMERGENCY_OVERLOAD
+        sn = next((r for r in HVMV_RATINGS_MVA if r >= need), HVMV_RATINGS_MVA[-1])
+        for u in range(units):
+            hvmv_hv.append(hb)
+            hvmv_lv.append(lb)
+            hvmv_sn.append(sn)
+            hvmv_name.append(f"{name}_T{u + 1}")
+    return hvmv_hv, hvmv_lv, hvmv_sn, hvmv_name
+
+
+def _create_hvmv_trafos(
+    net: pp.pandapowerNet,
+    layout: GridLayout,
+    buses: _Buses,
+    station_p: np.ndarray,
+    chp_aux_p_mw: np.ndarray,
+    chp_names: list[str],
+) -> None:
+    """110/10 kV transformers of the substations and of the CHP plants' station service."""
+    s = len(layout.sub_xy)
+    sub_p = np.bincount(layout.sub_of_station, station_p, minlength=s)
+    aux = [
+        (int(buses.chp[c]), int(buses.chp_aux[c]), float(chp_aux_p_mw[c]), f"{n}_aux")
+        for c, n in enumerate(chp_names)
+    ]
+    subs = [
+        (int(buses.sub_hv[k]), int(buses.sub_mv[k]), float(sub_p[k]), f"sub_{k + 1}")
+        for k in range(s)
+    ]
+    hvmv_hv, hvmv_lv, hvmv_sn, hvmv_name = _hvmv_units(subs + aux)
+    par = np.array([HVMV_PARAMS[sn] for sn in hvmv_sn])
+    pp.create_transformers_from_parameters(
+        net,
+        hvmv_hv,
+        hvmv_lv,
+        sn_mva=hvmv_sn,
+        vn_hv_kv=115.0,
+        vn_lv_kv=11.0,
+        vk_percent=par[:, 0],
+        vkr_percent=par[:, 1],
+        pfe_kw=par[:, 2],
+        i0_percent=par[:, 3],
+        tap_side="hv",
+        tap_neutral=0,
+        tap_min=-9,
+        tap_max=9,
+        tap_step_percent=1.78,
+        tap_pos=0,
+        tap_changer_type="Ratio",
+        vector_group="YNd11",
+        name=hvmv_name,
+    )
+
+
+def _create_loads(
+    net: pp.pandapowerNet,
+    buses: _Buses,
+    load_station: np.ndarray,
+    load_p_mw: np.ndarray,
+    load_name: list[str],
+    chp_aux_p_mw: np.ndarray,
+    chp_names: list[str],
+) -> None:
+    """Every building, facility, pump and source at its station's 0.4 kV bus; CHP auxiliaries."""
+    tan_phi = np.tan(np.arccos(POWER_FACTOR))
+    pp.create_loads(
+        net,
+        buses.station_lv[load_station],
+        load_p_mw,
+        q_mvar=load_p_mw * tan_phi,
+        name=load_name,
+    )
+    pp.create_loads(
+        net,
+        buses.chp_aux,
+        chp_aux_p_mw,
+        q_mvar=np.asarray(chp_aux_p_mw) * tan_phi,
+        name=list(chp_names),
+    )
+
+
+def _create_chp_gens(
+    net: pp.pandapowerNet, buses: _Buses, chp_cap_mw: np.ndarray, chp_names: list[str]
+) -> list[int]:
+    """One ``gen`` per CHP plant, running at 80 % of its capacity."""
+    gens = []
+    for c, name in enumerate(chp_names):
+        cap = float(chp_cap_mw[c])
+        gens.append(
+            pp.create_gen(
+                net,
+                int(buses.chp[c]),
+                p_mw=0.8 * cap,
+                vm_pu=1.0,
+                sn_mva=cap / 0.8,
+                name=name,
+                max_p_mw=cap,
+                min_p_mw=0.0,
+                max_q_mvar=0.6 * cap,
+                min_q_mvar=-0.3 * cap,
+                type="CHP",
+            )
+        )
+    return gens
+
+
 def build_net(
     layout: GridLayout,
     load_station: np.ndarray,
@@ -373,247 +718,36 @@ def build_net(
     -------
     GridBuild
     """
-    tan_phi = np.tan(np.arccos(POWER_FACTOR))
     net = pp.create_empty_network(name="coldstart synthetic grid", f_hz=50.0)
-    m = len(layout.station_xy)
-    s = len(layout.sub_xy)
-
-    def geo(xy: np.ndarray) -> list[tuple[float, float]]:
-        lon, lat = to_lonlat(xy[:, 0], xy[:, 1])
-        return [(float(a), float(b)) for a, b in zip(lon, lat, strict=True)]
-
-    def line_geo(a: np.ndarray, b: np.ndarray) -> list[list[tuple[float, float]]]:
-        ga, gb = geo(a), geo(b)
-        return [[p, q] for p, q in zip(ga, gb, strict=True)]
-
-    national = int(pp.create_bus(net, 110.0, name="national", geodata=geo(national_xy[None, :])[0]))
-    sub_hv = pp.create_buses(
-        net, s, 110.0, name=[f"sub_{k + 1}_110kV" for k in range(s)], geodata=geo(layout.sub_xy)
-    )
-    sub_mv = pp.create_buses(
-        net, s, 10.0, name=[f"sub_{k + 1}_10kV" for k in range(s)], geodata=geo(layout.sub_xy)
-    )
-    chp_bus = pp.create_buses(
-        net, len(chp_xy), 110.0, name=[f"{c}_110kV" for c in chp_names], geodata=geo(chp_xy)
-    )
-    chp_aux = pp.create_buses(
-        net, len(chp_xy), 10.0, name=[f"{c}_aux_10kV" for c in chp_names], geodata=geo(chp_xy)
-    )
-    st_names = [f"ts_{k + 1}" for k in range(m)]
-    st_mv = pp.create_buses(
-        net, m, 10.0, name=[f"{t}_10kV" for t in st_names], geodata=geo(layout.station_xy)
-    )
-    st_lv = pp.create_buses(
-        net, m, 0.4, name=[f"{t}_0.4kV" for t in st_names], geodata=geo(layout.station_xy)
-    )
-    pp.create_ext_grid(net, national, vm_pu=1.0, name="national", s_sc_max_mva=10000.0)
-
+    buses = _create_buses(net, layout, chp_xy, chp_names, national_xy, to_lonlat)
     # 110 kV: ring through the substations (sorted by bearing from the centre), national links at
     # evenly spaced ring positions starting from the nearest, each CHP to its two nearest
     ring = np.argsort(np.arctan2(layout.sub_xy[:, 1], layout.sub_xy[:, 0]), kind="stable")
-    hv_from: list[int] = []
-    hv_to: list[int] = []
-    hv_names: list[str] = []
-    hv_a: list[np.ndarray] = []
-    hv_b: list[np.ndarray] = []
-
-    hv_circuits: list[int] = []
-
-    def hv(fb: int, tb: int, name: str, a: np.ndarray, b: np.ndarray, circuits: int = 1) -> None:
-        hv_circuits.append(circuits)
-        hv_from.append(fb)
-        hv_to.append(tb)
-        hv_names.append(name)
-        hv_a.append(a)
-        hv_b.append(b)
-
-    if s >= 2:
-        pairs = [(ring[i], ring[(i + 1) % s]) for i in range(s if s >= 3 else 1)]
-        for i, j in pairs:
-            hv(
-                int(sub_hv[i]),
-                int(sub_hv[j]),
-                f"ring_sub_{i + 1}_sub_{j + 1}",
-                layout.sub_xy[i],
-                layout.sub_xy[j],
-            )
-    n_links = max(2, int(np.ceil(n_buildings / BUILDINGS_PER_NATIONAL_LINK)))
     total_p = float(np.sum(load_p_mw) + np.sum(chp_aux_p_mw))
     import_mw = max(total_p - 0.8 * float(np.sum(chp_cap_mw)), 0.0)
-    circuits = _circuits(HV_LINK_IMBALANCE * import_mw / n_links)
-    pos0 = int(np.argmin(np.hypot(*(layout.sub_xy[ring] - national_xy).T)))
-    for j in range(n_links):
-        k = int(ring[(pos0 + int(round(j * s / n_links))) % s])
-        hv(
-            national,
-            int(sub_hv[k]),
-            f"national_sub_{k + 1}_{j + 1}",
-            national_xy,
-            layout.sub_xy[k],
-            circuits,
-        )
-    for c, name in enumerate(chp_names):
-        circuits = _circuits(HV_LINK_IMBALANCE * float(chp_cap_mw[c]) / 2.0)
-        near = np.argsort(np.hypot(*(layout.sub_xy - chp_xy[c]).T), kind="stable")[:2]
-        if len(near) == 1:
-            near = np.array([near[0], near[0]])
-        for j, k in enumerate(near):
-            hv(
-                int(chp_bus[c]),
-                int(sub_hv[k]),
-                f"{name}_sub_{k + 1}_{j + 1}",
-                chp_xy[c],
-                layout.sub_xy[k],
-                circuits,
-            )
-    a, b = np.asarray(hv_a), np.asarray(hv_b)
-    hv_lines = pp.create_lines(
-        net,
-        hv_from,
-        hv_to,
-        _length_km(a, b),
-        HV_LINE_TYPE,
-        name=hv_names,
-        geodata=line_geo(a, b),
-        parallel=hv_circuits,
+    routes = (
+        _ring_routes(layout, buses, ring)
+        + _national_routes(layout, buses, ring, national_xy, n_buildings, import_mw)
+        + _chp_routes(layout, buses, chp_xy, chp_cap_mw, chp_names)
     )
-
-    # 10 kV feeders: a chain of cables from the substation's 10 kV bus through its stations
-    parent = layout.station_parent
-    from_bus = np.where(parent >= 0, st_mv[np.maximum(parent, 0)], sub_mv[layout.sub_of_station])
-    from_xy = np.where(
-        (parent >= 0)[:, None],
-        layout.station_xy[np.maximum(parent, 0)],
-        layout.sub_xy[layout.sub_of_station],
-    )
-    pp.create_lines(
-        net,
-        from_bus,
-        st_mv,
-        _length_km(from_xy, layout.station_xy),
-        MV_CABLE_TYPE,
-        name=[f"feeder_{layout.feeder_of_station[k] + 1}_{st_names[k]}" for k in range(m)],
-        geodata=line_geo(from_xy, layout.station_xy),
-    )
-
-    # MV/LV stations sized from their loads
+    hv_lines, a, b = _create_hv_lines(net, routes, to_lonlat)
+    _create_feeders(net, layout, buses, to_lonlat)
+    # MV/LV stations sized from their loads, HV/MV substations from their stations
     sizing = load_p_mw if sizing_p_mw is None else sizing_p_mw
-    station_p = np.bincount(load_station, sizing, minlength=m)
-    rating, parallel = _mvlv_size(station_p / POWER_FACTOR)
-    par = np.array([MVLV_PARAMS[float(r)] for r in rating])
-    st_trafo = pp.create_transformers_from_parameters(
-        net,
-        st_mv,
-        st_lv,
-        sn_mva=rating,
-        vn_hv_kv=10.0,
-        vn_lv_kv=0.4,
-        vk_percent=par[:, 0],
-        vkr_percent=par[:, 1],
-        pfe_kw=par[:, 2],
-        i0_percent=par[:, 3],
-        parallel=parallel,
-        tap_side="hv",
-        tap_neutral=0,
-        tap_min=-2,
-        tap_max=2,
-        tap_step_percent=2.5,
-        tap_pos=0,
-        tap_changer_type="Ratio",
-        vector_group="Dyn11",
-        name=st_names,
-    )
-
-    # HV/MV substations: two (or more) transformers, each >= peak / 1.4
-    sub_p = np.bincount(layout.sub_of_station, station_p, minlength=s)
-    hvmv_hv: list[int] = []
-    hvmv_lv: list[int] = []
-    hvmv_sn: list[float] = []
-    hvmv_name: list[str] = []
-    aux = [
-        (int(chp_bus[c]), int(chp_aux[c]), float(chp_aux_p_mw[c]), f"{n}_aux")
-        for c, n in enumerate(chp_names)
-    ]
-    subs = [(int(sub_hv[k]), int(sub_mv[k]), float(sub_p[k]), f"sub_{k + 1}") for k in range(s)]
-    for hb, lb, p, name in subs + aux:
-        s_peak = p / POWER_FACTOR
-        units = 2
-        while s_peak / (HVMV_EMERGENCY_OVERLOAD * (units - 1)) > HVMV_RATINGS_MVA[-1]:
-            units += 1
-        need = s_peak / (HVMV_EMERGENCY_OVERLOAD * (units - 1))
-        if name.endswith("_aux"):  # a CHP's station-service transformers
-            need = s_peak / HVMV_EMERGENCY_OVERLOAD
-        sn = next((r for r in HVMV_RATINGS_MVA if r >= need), HVMV_RATINGS_MVA[-1])
-        for u in range(units):
-            hvmv_hv.append(hb)
-            hvmv_lv.append(lb)
-            hvmv_sn.append(sn)
-            hvmv_name.append(f"{name}_T{u + 1}")
-    par = np.array([HVMV_PARAMS[sn] for sn in hvmv_sn])
-    pp.create_transformers_from_parameters(
-        net,
-        hvmv_hv,
-        hvmv_lv,
-        sn_mva=hvmv_sn,
-        vn_hv_kv=115.0,
-        vn_lv_kv=11.0,
-        vk_percent=par[:, 0],
-        vkr_percent=par[:, 1],
-        pfe_kw=par[:, 2],
-        i0_percent=par[:, 3],
-        tap_side="hv",
-        tap_neutral=0,
-        tap_min=-9,
-        tap_max=9,
-        tap_step_percent=1.78,
-        tap_pos=0,
-        tap_changer_type="Ratio",
-        vector_group="YNd11",
-        name=hvmv_name,
-    )
-
-    # loads: every building, facility, pump and source at its station's 0.4 kV bus
-    pp.create_loads(
-        net,
-        st_lv[load_station],
-        load_p_mw,
-        q_mvar=load_p_mw * tan_phi,
-        name=load_name,
-    )
-    pp.create_loads(
-        net,
-        chp_aux,
-        chp_aux_p_mw,
-        q_mvar=np.asarray(chp_aux_p_mw) * tan_phi,
-        name=list(chp_names),
-    )
-    gens = []
-    for c, name in enumerate(chp_names):
-        cap = float(chp_cap_mw[c])
-        gens.append(
-            pp.create_gen(
-                net,
-                int(chp_bus[c]),
-                p_mw=0.8 * cap,
-                vm_pu=1.0,
-                sn_mva=cap / 0.8,
-                name=name,
-                max_p_mw=cap,
-                min_p_mw=0.0,
-                max_q_mvar=0.6 * cap,
-                min_q_mvar=-0.3 * cap,
-                type="CHP",
-            )
-        )
+    station_p = np.bincount(load_station, sizing, minlength=len(layout.station_xy))
+    st_trafo = _create_station_trafos(net, buses, station_p)
+    _create_hvmv_trafos(net, layout, buses, station_p, chp_aux_p_mw, chp_names)
+    _create_loads(net, buses, load_station, load_p_mw, load_name, chp_aux_p_mw, chp_names)
+    gens = _create_chp_gens(net, buses, chp_cap_mw, chp_names)
     return GridBuild(
         net=net,
-        station_lv_bus=np.asarray(st_lv, dtype=np.int64),
-        station_mv_bus=np.asarray(st_mv, dtype=np.int64),
+        station_lv_bus=np.asarray(buses.station_lv, dtype=np.int64),
+        station_mv_bus=np.asarray(buses.station_mv, dtype=np.int64),
         station_trafo=np.asarray(st_trafo, dtype=np.int64),
-        sub_hv_bus=np.asarray(sub_hv, dtype=np.int64),
-        sub_mv_bus=np.asarray(sub_mv, dtype=np.int64),
-        chp_bus=np.asarray(chp_bus, dtype=np.int64),
-        chp_aux_bus=np.asarray(chp_aux, dtype=np.int64),
+        sub_hv_bus=np.asarray(buses.sub_hv, dtype=np.int64),
+        sub_mv_bus=np.asarray(buses.sub_mv, dtype=np.int64),
+        chp_bus=np.asarray(buses.chp, dtype=np.int64),
+        chp_aux_bus=np.asarray(buses.chp_aux, dtype=np.int64),
         chp_gen=np.asarray(gens, dtype=np.int64),
         hv_lines=np.asarray(hv_lines, dtype=np.int64),
         hv_line_mid_xy=(a + b) / 2.0,

@@ -373,6 +373,221 @@ def _loops(
     return lf, lt, ld
 
 
+@dataclass(frozen=True)
+class _Trees:
+    """Nodes and undirected edges of the per-source trees, before orientation.
+
+    ``trunk`` holds, per non-empty network, its source node followed by its quarter nodes.
+    """
+
+    node_id: list[str]
+    node_xy: np.ndarray
+    node_demand: np.ndarray
+    edge_i: np.ndarray
+    edge_j: np.ndarray
+    trunk: list[np.ndarray]
+
+
+@dataclass(frozen=True)
+class _Oriented:
+    """The trees oriented away from their sources, with figures per node."""
+
+    pipe_from: np.ndarray
+    pipe_to: np.ndarray
+    pipe_network: np.ndarray
+    down: np.ndarray
+    """Design demand at and downstream of each node [MW_th]."""
+    dist: np.ndarray
+    """Pipe distance of each node from its source [m]."""
+    pred: np.ndarray
+    """Upstream node of each node (-1 for sources and unserved nodes)."""
+
+
+def _quarter_edges(
+    quarters: list[np.ndarray], q_nodes: np.ndarray, q_xy: np.ndarray, consumer_xy: np.ndarray
+) -> tuple[list[np.ndarray], list[np.ndarray]]:
+    """Quarter networks: a spanning tree joining each quarter node to its consumers."""
+    ei: list[np.ndarray] = []
+    ej: list[np.ndarray] = []
+    for q, quarter in enumerate(quarters):
+        nodes = np.concatenate([[q_nodes[q]], quarter])
+        i, j = spanning_tree(np.vstack([q_xy[q : q + 1], consumer_xy[quarter]]))
+        ei.append(nodes[i])
+        ej.append(nodes[j])
+    return ei, ej
+
+
+def _trees(
+    consumer_ids: list[str],
+    consumer_xy: np.ndarray,
+    demand_mw_th: np.ndarray,
+    source_ids: list[str],
+    source_xy: np.ndarray,
+    src_of: np.ndarray,
+) -> _Trees:
+    """Quarter nodes, mains (radial tree from each source) and quarter networks of every source."""
+    n_c, n_s = len(consumer_xy), len(source_xy)
+    ids = [f"n_{c}" for c in consumer_ids] + [f"n_{s}" for s in source_ids]
+    xy = [consumer_xy, source_xy]
+    demand = [demand_mw_th, np.zeros(n_s)]
+    ei: list[np.ndarray] = []
+    ej: list[np.ndarray] = []
+    n_nodes = n_c + n_s
+    branch = 0
+    trunk: list[np.ndarray] = []
+    for s in range(n_s):
+        members = np.flatnonzero(src_of == s)
+        if len(members) == 0:
+            continue
+        members = members[hilbert_order(consumer_xy[members])]
+        n_q = int(np.ceil(len(members) / QUARTER_SIZE))
+        quarters = np.array_split(members, n_q)
+        q_xy = np.array([consumer_xy[q].mean(axis=0) for q in quarters])
+        q_nodes = n_nodes + np.arange(n_q)
+        ids += [f"n_{branch + q + 1:06d}" for q in range(n_q)]
+        branch += n_q
+        xy.append(q_xy)
+        demand.append(np.zeros(n_q))
+        n_nodes += n_q
+        trunk_nodes = np.concatenate([[n_c + s], q_nodes])
+        trunk.append(trunk_nodes)
+        i, j = radial_tree(np.vstack([source_xy[s : s + 1], q_xy]), root=0)
+        ei.append(trunk_nodes[i])
+        ej.append(trunk_nodes[j])
+        qi, qj = _quarter_edges(quarters, q_nodes, q_xy, consumer_xy)
+        ei += qi
+        ej += qj
+    return _Trees(
+        node_id=ids,
+        node_xy=np.vstack(xy),
+        node_demand=np.concatenate(demand),
+        edge_i=np.concatenate(ei) if ei else np.zeros(0, dtype=np.int64),
+        edge_j=np.concatenate(ej) if ej else np.zeros(0, dtype=np.int64),
+        trunk=trunk,
+    )
+
+
+def _orient(trees: _Trees, n_c: int, n_s: int) -> _Oriented:
+    """Orient every tree away from its source (breadth first), accumulate downstream demand."""
+    n_nodes = len(trees.node_xy)
+    node_xy = trees.node_xy
+    ei_a, ej_a = trees.edge_i, trees.edge_j
+    g = coo_matrix((np.ones(len(ei_a)), (ei_a, ej_a)), shape=(n_nodes, n_nodes)).tocsr()
+    pf: list[int] = []
+    pt: list[int] = []
+    pnet: list[int] = []
+    down = trees.node_demand.copy()
+    dist = np.zeros(n_nodes)
+    pred_all = np.full(n_nodes, -1, dtype=np.int64)
+    for s in range(n_s):
+        root = n_c + s
+        order, pred = breadth_first_order(g, root, directed=False, return_predecessors=True)
+        for v in order[1:]:
+            p = int(pred[v])
+            pf.append(p)
+            pt.append(int(v))
+            pnet.append(s)
+            pred_all[v] = p
+            dist[v] = dist[p] + ROUTE_FACTOR * float(np.hypot(*(node_xy[v] - node_xy[p])))
+        for v in order[:0:-1]:
+            down[pred[v]] += down[v]
+    return _Oriented(
+        pipe_from=np.asarray(pf, dtype=np.int64),
+        pipe_to=np.asarray(pt, dtype=np.int64),
+        pipe_network=np.asarray(pnet, dtype=np.int64),
+        down=down,
+        dist=dist,
+        pred=pred_all,
+    )
+
+
+def _upstream_pipes(node: int, pipe_of_to: np.ndarray, pred: np.ndarray) -> set[int]:
+    """Pipes on the path from ``node`` up to its source."""
+    v, upstream = node, set()
+    while v >= 0 and pipe_of_to[v] >= 0:
+        upstream.add(int(pipe_of_to[v]))
+        v = int(pred[v])
+    return upstream
+
+
+def _network_boosters(
+    tree: _Oriented,
+    s: int,
+    total: float,
+    node_xy: np.ndarray,
+    pipe_of_to: np.ndarray,
+    boosters_per_source: int,
+) -> list[int]:
+    """Booster pipes of network ``s``: the biggest mains beyond 2 km (or halfway out in a small
+    city), on different branches, 1 km apart."""
+    pipe_from, pipe_to, pipe_down = tree.pipe_from, tree.pipe_to, tree.down[tree.pipe_to]
+    mine = tree.pipe_network == s
+    if not mine.any():
+        return []
+    reach = min(BOOSTER_MIN_DISTANCE_M, 0.5 * float(tree.dist[pipe_to[mine]].max()))
+    cand = np.flatnonzero(mine & (tree.dist[pipe_from] >= reach))
+    chosen: list[int] = []
+    for c in cand[np.argsort(-pipe_down[cand], kind="stable")]:
+        if len(chosen) >= boosters_per_source or (chosen and pipe_down[c] < 0.05 * total):
+            break
+        upstream = _upstream_pipes(int(pipe_from[c]), pipe_of_to, tree.pred)
+        spaced = all(
+            np.hypot(*(node_xy[pipe_from[c]] - node_xy[pipe_from[o]])) >= BOOSTER_SPACING_M
+            for o in chosen
+        )
+        if spaced and upstream.isdisjoint(chosen):
+            chosen.append(int(c))
+    return chosen
+
+
+def _boosters(
+    tree: _Oriented,
+    node_xy: np.ndarray,
+    n_c: int,
+    boosted_sources: list[int],
+    boosters_per_source: int,
+) -> tuple[np.ndarray, np.ndarray]:
+    """Pipes carrying booster stations on the boosted networks, and their power [MW]."""
+    pipe_of_to = np.full(len(node_xy), -1, dtype=np.int64)
+    pipe_of_to[tree.pipe_to] = np.arange(len(tree.pipe_to))
+    pump_pipe: list[int] = []
+    for s in boosted_sources:
+        total = float(tree.down[n_c + s])
+        pump_pipe += _network_boosters(tree, s, total, node_xy, pipe_of_to, boosters_per_source)
+    pump_pipe_a = np.asarray(pump_pipe, dtype=np.int64)
+    pipe_down = tree.down[tree.pipe_to]
+    pump_p = np.clip(BOOSTER_KW_PER_MW_TH * pipe_down[pump_pipe_a] / 1000.0, 0.2, 1.0)
+    return pump_pipe_a, pump_p
+
+
+def _links(
+    trunk: list[np.ndarray],
+    node_xy: np.ndarray,
+    owner: np.ndarray,
+    net_demand: np.ndarray,
+    n_c: int,
+) -> tuple[list[int], list[int], list[float]]:
+    """Link pipes between neighbouring networks (normally closed valves): each network to its
+    nearest other network (closest pair of branch or source nodes), once per pair, sized for
+    :data:`LINK_SHARE` of the smaller network's demand."""
+    links: dict[tuple[int, int], tuple[float, int, int]] = {}
+    for nodes in trunk:
+        s = int(nodes[0] - n_c)
+        other = np.flatnonzero((owner >= 0) & (owner != s))
+        if len(other) == 0 or net_demand[s] <= 0:
+            continue
+        dd, jj = cKDTree(node_xy[other]).query(node_xy[nodes])
+        k = int(np.argmin(dd))
+        u, v = int(nodes[k]), int(other[jj[k]])
+        key = (min(s, int(owner[v])), max(s, int(owner[v])))
+        if key not in links or dd[k] < links[key][0]:
+            links[key] = (float(dd[k]), u, v)
+    kf = [links[key][1] for key in sorted(links)]
+    kt = [links[key][2] for key in sorted(links)]
+    kd = [LINK_SHARE * float(min(net_demand[a], net_demand[b])) for a, b in sorted(links)]
+    return kf, kt, kd
+
+
 def build_heat(
     consumer_ids: list[str],
     consumer_xy: np.ndarray,
@@ -411,130 +626,32 @@ def build_heat(
     """
     n_c, n_s = len(consumer_xy), len(source_xy)
     src_of = assign_consumers(consumer_xy, demand_mw_th, source_xy, capacity_mw_th)
-    ids = [f"n_{c}" for c in consumer_ids] + [f"n_{s}" for s in source_ids]
-    xy = [consumer_xy, source_xy]
-    demand = [demand_mw_th, np.zeros(n_s)]
-    ei: list[np.ndarray] = []
-    ej: list[np.ndarray] = []
-    n_nodes = n_c + n_s
-    branch = 0
-    trunk: list[np.ndarray] = []
-    for s in range(n_s):
-        members = np.flatnonzero(src_of == s)
-        if len(members) == 0:
-            continue
-        members = members[hilbert_order(consumer_xy[members])]
-        n_q = int(np.ceil(len(members) / QUARTER_SIZE))
-        quarters = np.array_split(members, n_q)
-        q_xy = np.array([consumer_xy[q].mean(axis=0) for q in quarters])
-        q_nodes = n_nodes + np.arange(n_q)
-        ids += [f"n_{branch + q + 1:06d}" for q in range(n_q)]
-        branch += n_q
-        xy.append(q_xy)
-        demand.append(np.zeros(n_q))
-        n_nodes += n_q
-        trunk_nodes = np.concatenate([[n_c + s], q_nodes])
-        trunk.append(trunk_nodes)
-        i, j = radial_tree(np.vstack([source_xy[s : s + 1], q_xy]), root=0)
-        ei.append(trunk_nodes[i])
-        ej.append(trunk_nodes[j])
-        for q, quarter in enumerate(quarters):
-            nodes = np.concatenate([[q_nodes[q]], quarter])
-            i, j = spanning_tree(np.vstack([q_xy[q : q + 1], consumer_xy[quarter]]))
-            ei.append(nodes[i])
-            ej.append(nodes[j])
-    node_xy = np.vstack(xy)
-    node_demand = np.concatenate(demand)
-    ei_a = np.concatenate(ei) if ei else np.zeros(0, dtype=np.int64)
-    ej_a = np.concatenate(ej) if ej else np.zeros(0, dtype=np.int64)
-    g = coo_matrix((np.ones(len(ei_a)), (ei_a, ej_a)), shape=(n_nodes, n_nodes)).tocsr()
-    # orient every tree away from its source (breadth first), accumulate downstream demand
-    pf: list[int] = []
-    pt: list[int] = []
-    pnet: list[int] = []
-    down = node_demand.copy()
-    dist = np.zeros(n_nodes)
-    pred_all = np.full(n_nodes, -1, dtype=np.int64)
-    for s in range(n_s):
-        root = n_c + s
-        order, pred = breadth_first_order(g, root, directed=False, return_predecessors=True)
-        for v in order[1:]:
-            p = int(pred[v])
-            pf.append(p)
-            pt.append(int(v))
-            pnet.append(s)
-            pred_all[v] = p
-            dist[v] = dist[p] + ROUTE_FACTOR * float(np.hypot(*(node_xy[v] - node_xy[p])))
-        for v in order[:0:-1]:
-            down[pred[v]] += down[v]
-    pipe_from = np.asarray(pf, dtype=np.int64)
-    pipe_to = np.asarray(pt, dtype=np.int64)
-    pipe_net = np.asarray(pnet, dtype=np.int64)
-    pipe_down = down[pipe_to]
-    # booster stations on the biggest mains beyond 2 km, on different branches, 1 km apart
-    pipe_of_to = np.full(n_nodes, -1, dtype=np.int64)
-    pipe_of_to[pipe_to] = np.arange(len(pipe_to))
-    pump_pipe: list[int] = []
-    for s in boosted_sources:
-        total = float(down[n_c + s])
-        mine = pipe_net == s
-        if not mine.any():
-            continue
-        # in a small city, halfway out along the network instead of 2 km
-        reach = min(BOOSTER_MIN_DISTANCE_M, 0.5 * float(dist[pipe_to[mine]].max()))
-        cand = np.flatnonzero(mine & (dist[pipe_from] >= reach))
-        chosen: list[int] = []
-        for c in cand[np.argsort(-pipe_down[cand], kind="stable")]:
-            if len(chosen) >= boosters_per_source or (chosen and pipe_down[c] < 0.05 * total):
-                break
-            v, upstream = int(pipe_from[c]), set()
-            while v >= 0 and pipe_of_to[v] >= 0:
-                upstream.add(int(pipe_of_to[v]))
-                v = int(pred_all[v])
-            spaced = all(
-                np.hypot(*(node_xy[pipe_from[c]] - node_xy[pipe_from[o]])) >= BOOSTER_SPACING_M
-                for o in chosen
-            )
-            if spaced and upstream.isdisjoint(chosen):
-                chosen.append(int(c))
-        pump_pipe += chosen
-    pump_pipe_a = np.asarray(pump_pipe, dtype=np.int64)
-    pump_p = np.clip(BOOSTER_KW_PER_MW_TH * pipe_down[pump_pipe_a] / 1000.0, 0.2, 1.0)
-    # loop pipes with normally open valves inside networks
-    lf, lt, ld = _loops(trunk, node_xy, pred_all, down)
-    n_tree = len(pipe_from)
-    # links between neighbouring networks through normally closed valves: each network to its
-    # nearest other network (closest pair of branch or source nodes), once per pair
-    net_demand = np.array([down[n_c + s] for s in range(n_s)])
-    owner = np.full(n_nodes, -1, dtype=np.int64)
-    for nodes in trunk:
+    trees = _trees(consumer_ids, consumer_xy, demand_mw_th, source_ids, source_xy, src_of)
+    node_xy = trees.node_xy
+    tree = _orient(trees, n_c, n_s)
+    down = tree.down
+    pump_pipe, pump_p = _boosters(tree, node_xy, n_c, boosted_sources, boosters_per_source)
+    # loop pipes with normally open valves inside networks, links through closed ones between
+    lf, lt, ld = _loops(trees.trunk, node_xy, tree.pred, down)
+    owner = np.full(len(node_xy), -1, dtype=np.int64)
+    for nodes in trees.trunk:
         owner[nodes] = int(nodes[0] - n_c)
-    links: dict[tuple[int, int], tuple[float, int, int]] = {}
-    for nodes in trunk:
-        s = int(nodes[0] - n_c)
-        other = np.flatnonzero((owner >= 0) & (owner != s))
-        if len(other) == 0 or net_demand[s] <= 0:
-            continue
-        dd, jj = cKDTree(node_xy[other]).query(node_xy[nodes])
-        k = int(np.argmin(dd))
-        u, v = int(nodes[k]), int(other[jj[k]])
-        key = (min(s, int(owner[v])), max(s, int(owner[v])))
-        if key not in links or dd[k] < links[key][0]:
-            links[key] = (float(dd[k]), u, v)
-    kf = [links[key][1] for key in sorted(links)]
-    kt = [links[key][2] for key in sorted(links)]
-    kd = [LINK_SHARE * float(min(net_demand[a], net_demand[b])) for a, b in sorted(links)]
-    pipe_from = np.concatenate([pipe_from, np.asarray(lf + kf, dtype=np.int64)])
-    pipe_to = np.concatenate([pipe_to, np.asarray(lt + kt, dtype=np.int64)])
+    net_demand = np.array([down[n_c + s] for s in range(n_s)])
+    kf, kt, kd = _links(trees.trunk, node_xy, owner, net_demand, n_c)
+    n_tree = len(tree.pipe_from)
+    pipe_from = np.concatenate([tree.pipe_from, np.asarray(lf + kf, dtype=np.int64)])
+    pipe_to = np.concatenate([tree.pipe_to, np.asarray(lt + kt, dtype=np.int64)])
     pipe_net = np.concatenate(
-        [pipe_net, owner[np.asarray(lf, dtype=np.int64)], np.full(len(kf), -1, dtype=np.int64)]
+        [
+            tree.pipe_network,
+            owner[np.asarray(lf, dtype=np.int64)],
+            np.full(len(kf), -1, dtype=np.int64),
+        ]
     )
-    pipe_down = np.concatenate([pipe_down, np.asarray(ld + kd, dtype=float)])
-    valve_pipe = n_tree + np.arange(len(lf) + len(kf), dtype=np.int64)
-    valve_open = np.concatenate([np.ones(len(lf), bool), np.zeros(len(kf), bool)])
+    pipe_down = np.concatenate([down[tree.pipe_to], np.asarray(ld + kd, dtype=float)])
     length = np.maximum(ROUTE_FACTOR * np.hypot(*(node_xy[pipe_from] - node_xy[pipe_to]).T), 1.0)
     return HeatBuild(
-        node_id=ids,
+        node_id=trees.node_id,
         node_xy=node_xy,
         pipe_from=pipe_from,
         pipe_to=pipe_to,
@@ -545,10 +662,10 @@ def build_heat(
         consumer_node=np.arange(n_c, dtype=np.int64),
         source_node=n_c + np.arange(n_s, dtype=np.int64),
         consumer_source=src_of,
-        pump_pipe=pump_pipe_a,
+        pump_pipe=pump_pipe,
         pump_p_mw=np.round(pump_p, 3),
-        valve_pipe=valve_pipe,
-        valve_normally_open=valve_open,
+        valve_pipe=n_tree + np.arange(len(lf) + len(kf), dtype=np.int64),
+        valve_normally_open=np.concatenate([np.ones(len(lf), bool), np.zeros(len(kf), bool)]),
     )
 
 
