@@ -13,14 +13,7 @@ import numpy as np
 import pandas as pd
 
 from coldstart.result import EVENT_COLUMNS, Result
-
-THRESHOLDS_C = (18.0, 16.0, 12.0, 9.0, 5.0)
-"""Indoor temperature thresholds [degC]: WHO minimum 18; respiratory risk below 16;
-cardiovascular strain below 12; core temperature falls within 2 h below 9; significant
-hypothermia risk at 5 (DESIGN.md)."""
-
-COMFORT_C = 18.0
-"""Reference of degree-hours [degC] (WHO Housing and Health Guidelines, 2018)."""
+from coldstart.thermal.exposure import COMFORT_C, SAFETY_C
 
 RESTORE_SHARE = 0.95
 """Share of buildings with service that counts as restored."""
@@ -61,7 +54,7 @@ class Exposure:
         heat_need_mw: np.ndarray,
     ) -> None:
         """Accumulate one step [dt_h hours]."""
-        below12 = temp_air_c < 12.0
+        below12 = temp_air_c < SAFETY_C
         deficit = np.maximum(0.0, COMFORT_C - temp_air_c)
         self.heat_not_served_mwh_th += dt_h * float(((1.0 - heat_frac) * heat_need_mw).sum())
         self.min_temp_c = np.minimum(self.min_temp_c, temp_air_c)

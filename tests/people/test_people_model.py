@@ -4,7 +4,8 @@ import numpy as np
 import pytest
 
 from coldstart.people.config import People
-from coldstart.people.metrics import PeopleTally, degree_hours_below, person_hours_below
+from coldstart.people.metrics import PeopleTally
+from coldstart.thermal.exposure import degree_hours_below, person_hours_below
 
 
 def run(model, hours, temp_home_c, grid=True, heat=1.0, temp_out_c=-15.0, alert=False):
@@ -165,6 +166,6 @@ def test_step_does_not_modify_inputs(town):
 def test_metric_functions():
     t = np.array([20.0, 15.0, 11.0, 4.0])
     p = np.array([10.0, 20.0, 30.0, 40.0])
-    ph = person_hours_below(t, p, (18.0, 16.0, 12.0, 9.0, 5.0), 0.5)
+    ph = person_hours_below(t, p, 0.5, (18.0, 16.0, 12.0, 9.0, 5.0))
     np.testing.assert_allclose(ph, [45.0, 45.0, 35.0, 20.0, 20.0])
-    assert degree_hours_below(t, p, 18.0, 2.0) == pytest.approx(2 * (20 * 3 + 30 * 7 + 40 * 14))
+    assert degree_hours_below(t, p, 2.0, 18.0) == pytest.approx(2 * (20 * 3 + 30 * 7 + 40 * 14))

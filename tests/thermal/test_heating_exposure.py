@@ -65,12 +65,12 @@ def test_person_and_degree_hours_by_hand():
     ppl = np.array([10.0, 20.0, 30.0])
     ph = person_hours_below(temp, ppl, 0.5)
     # below 18: step1 20+30, step2 10+20+30 -> 110 people x 0.5 h
-    assert ph[18.0] == 55.0 and ph[12.0] == 0.5 * (30 + 20 + 30) and ph[5.0] == 15.0
+    assert ph[0] == 55.0 and ph[2] == 0.5 * (30 + 20 + 30) and ph[4] == 15.0  # 18, 12, 5 degC
     dh = degree_hours_below(temp, ppl, 0.5)
     assert dh == pytest.approx(0.5 * (20 * 3 + 30 * 10 + 10 * 1 + 20 * 7 + 30 * 14))
     s = exposure_summary(temp, ppl, np.array([0.5, 0.0, 0.1]), 0.5)
     assert s["vulnerable_person_hours_below_12c"] == pytest.approx(0.5 * (3 + 0 + 3))
-    assert s["person_hours_below_9c"] == ph[9.0]
+    assert s["person_hours_below_9c"] == ph[3]
 
 
 def test_hours_to_below_interpolates_and_flags_never():

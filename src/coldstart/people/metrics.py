@@ -15,14 +15,12 @@ import numpy as np
 import pandas as pd
 
 from coldstart.people.model import PeopleModel, PeopleState
-
-THRESHOLDS_C = (18.0, 16.0, 12.0, 9.0, 5.0)
-"""Indoor temperature thresholds [degC]: WHO minimum 18; respiratory risk below 16;
-cardiovascular strain below 12; core temperature falls within 2 h below 9; significant
-hypothermia risk at 5 (DESIGN.md; the same ladder as ``coldstart.metrics``)."""
-
-COMFORT_C = 18.0
-"""Reference of degree-hours [degC] (WHO Housing and Health Guidelines, 2018)."""
+from coldstart.thermal.exposure import (
+    COMFORT_C,
+    THRESHOLDS_C,
+    degree_hours_below,
+    person_hours_below,
+)
 
 KIND_COLUMNS = {
     "metro_station": "people_in_metro_stations",
@@ -42,39 +40,6 @@ TIMELINE_COLUMNS = (
     "shelter_places_working",
 )
 """Timeline columns the people model adds (one row per step)."""
-
-
-def person_hours_below(
-    temp_c: np.ndarray, people: np.ndarray, thresholds_c: tuple[float, ...], dt_h: float
-) -> np.ndarray:
-    """Person-hours spent below each threshold in one step [person h].
-
-    Parameters
-    ----------
-    temp_c : numpy.ndarray
-        Temperature where each group of people is [degC].
-    people : numpy.ndarray
-        People per group.
-    thresholds_c : tuple of float
-        Thresholds [degC].
-    dt_h : float
-        Step [h].
-    """
-    thr = np.asarray(thresholds_c, float)
-    order = np.argsort(thr)
-    # people per band between sorted thresholds; below threshold i = all bands under it
-    band = np.searchsorted(thr[order], np.asarray(temp_c, float), side="right")
-    per_band = np.bincount(band, weights=np.asarray(people, float), minlength=len(thr) + 1)
-    below_sorted = np.cumsum(per_band)[: len(thr)]
-    out = np.empty(len(thr))
-    out[order] = below_sorted
-    return dt_h * out
-
-
-def degree_hours_below(temp_c: np.ndarray, people: np.ndarray, ref_c: float, dt_h: float) -> float:
-    """Person-degree-hours below ``ref_c`` in one step: ``sum(people x max(0, ref - T)) x dt``."""
-    deficit = np.maximum(0.0, ref_c - np.asarray(temp_c, float))
-    return dt_h * float((np.asarray(people, float) * deficit).sum())
 
 
 def where_people_are(
@@ -158,12 +123,12 @@ class PeopleTally:
         temp_v, people_v = where_people_are(
             home_temp_c, state.vulnerable_home, state.temp_air_c, state.occupancy_vulnerable
         )
-        self.person_hours += person_hours_below(temp, people, self.thresholds_c, dt_h)
+        self.person_hours += person_hours_below(temp, people, dt_h, self.thresholds_c)
         self.vulnerable_person_hours += person_hours_below(
-            temp_v, people_v, self.thresholds_c, dt_h
+            temp_v, people_v, dt_h, self.thresholds_c
         )
-        self.degree_hours += degree_hours_below(temp, people, COMFORT_C, dt_h)
-        self.vulnerable_degree_hours += degree_hours_below(temp_v, people_v, COMFORT_C, dt_h)
+        self.degree_hours += degree_hours_below(temp, people, dt_h, COMFORT_C)
+        self.vulnerable_degree_hours += degree_hours_below(temp_v, people_v, dt_h, COMFORT_C)
         unmet_b = state.unmet_people
         self.unmet_person_hours += dt_h * float(unmet_b.sum())
         self.vulnerable_unmet_person_hours += dt_h * float(state.unmet[m.n_buildings :].sum())

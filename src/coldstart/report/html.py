@@ -14,12 +14,14 @@ import os
 import tempfile
 from collections.abc import Iterable, Mapping
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import pandas as pd
 
-from coldstart.result import Result
+if TYPE_CHECKING:  # the Result imports the report to write it; the report only reads it
+    from coldstart.result import Result
+
 
 MAX_EVENTS = 200
 """Rows of the events table (the first events of the run)."""

@@ -7,13 +7,18 @@ fairly. Offline like every figure of the report (no tiles, fonts or scripts fetc
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 import pandas as pd
 import plotly.graph_objects as go
 
+from coldstart.grid.rotation import SUB_QUEUES
 from coldstart.report.charts import FONT, TEMPLATE
-from coldstart.result import Result
 
-QUEUE_ORDER = tuple(f"{q}.{s}" for q in range(1, 7) for s in (1, 2))
+if TYPE_CHECKING:  # the Result imports the report to write it; the report only reads it
+    from coldstart.result import Result
+
+QUEUE_ORDER = SUB_QUEUES
 """Sub-queues top to bottom."""
 
 KIND_COLORS = {"scheduled": "#4c6a92", "emergency": "#c0392b"}

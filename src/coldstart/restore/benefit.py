@@ -12,11 +12,10 @@ outranks a bigger feeder of offices).
 
 from __future__ import annotations
 
+import dataclasses
 from dataclasses import dataclass
 
 import numpy as np
-
-from coldstart.grid.model import find_islands
 
 HEAT_WEIGHT = 1.0
 """Weight of one person regaining heat [-]."""
@@ -27,7 +26,11 @@ POWER_WEIGHT = 0.5
 
 @dataclass
 class OutageState:
-    """Counters of damaged elements (positions into compiled arrays); > 0 means out."""
+    """Counters of damaged elements (positions into compiled arrays); > 0 means out.
+
+    ``bus``, ``branch`` and ``gen`` are positions in the grid engine (:class:`GridModel`:
+    nodes, branches, generators); ``source``, ``pipe`` and ``pump`` rows of the city's tables.
+    """
 
     bus: np.ndarray
     branch: np.ndarray
@@ -35,6 +38,20 @@ class OutageState:
     source: np.ndarray
     pipe: np.ndarray
     pump: np.ndarray
+
+    @classmethod
+    def empty(cls, cc) -> OutageState:
+        """Nothing out, sized for a compiled city."""
+        c = cc.engine.c
+        z = lambda n: np.zeros(n, np.int64)  # noqa: E731
+        return cls(
+            bus=z(c.n_node),
+            branch=z(len(c.br_kind)),
+            gen=z(len(c.gen_label)),
+            source=z(len(cc.city.heat_sources)),
+            pipe=z(len(cc.city.heat_pipes)),
+            pump=z(len(cc.city.pumping_stations)),
+        )
 
     def copy(self) -> OutageState:
         """Independent copy."""
@@ -54,7 +71,17 @@ class OutageState:
         }[ref_table]
 
 
-def service(cc, st: OutageState, pump_backup: np.ndarray, src_backup: np.ndarray):
+def engine_state(engine, st: OutageState, tripped=()):
+    """The grid engine's state for the elements ``st`` counts as out, plus tripped branches."""
+    es = engine.state()
+    branch_out = st.branch > 0
+    if len(tripped):
+        branch_out = branch_out.copy()
+        branch_out[list(tripped)] = True
+    return dataclasses.replace(es, node_out=st.bus > 0, branch_out=branch_out, gen_out=st.gen > 0)
+
+
+def service(cc, st: OutageState, pump_backup: np.ndarray, src_backup: np.ndarray, tripped=()):
     """Which buildings would have power and heat in outage state ``st``.
 
     Parameters
@@ -63,15 +90,17 @@ def service(cc, st: OutageState, pump_backup: np.ndarray, src_backup: np.ndarray
     st : OutageState
     pump_backup, src_backup : numpy.ndarray of bool
         Pumps and sources that still have backup fuel.
+    tripped : collection of int, optional
+        Engine branch positions tripped by overload (out until reset).
 
     Returns
     -------
     has_power, has_heat : numpy.ndarray of bool
         Per building. Heat ignores capacity shortfalls (connectivity to a working source).
     """
-    isl = find_islands(cc.grid, st.bus > 0, st.branch > 0, st.gen > 0)
+    _, node_on, _, _ = cc.engine.islands(engine_state(cc.engine, st, tripped))
     cons = cc.consumers
-    energized = isl.energized[cons.bus]
+    energized = node_on[cons.node]
     has_power = energized[cons.slice("building", cc.n_build)]
     pump_ok = (st.pump == 0) & (energized[cc.pump_consumer] | pump_backup)
     chp_running = np.zeros(len(cc.src_gen_pos), bool)
@@ -95,9 +124,14 @@ def benefits(
     residents: np.ndarray,
     pump_backup: np.ndarray,
     src_backup: np.ndarray,
+    tripped=(),
 ) -> np.ndarray:
-    """Weighted people brought back by repairing each asset alone, now [people]."""
-    base_power, base_heat = service(cc, st, pump_backup, src_backup)
+    """Weighted people brought back by repairing each asset alone, now [people].
+
+    Islands come from the grid engine (:class:`coldstart.grid.dcflow.GridModel`) with the
+    damaged elements and the branches tripped by overload out of service.
+    """
+    base_power, base_heat = service(cc, st, pump_backup, src_backup, tripped)
     out = np.zeros(len(asset_ids))
     ae = cc.assets
     for k, aid in enumerate(asset_ids):
@@ -106,7 +140,7 @@ def benefits(
         trial.counter(ae.ref_table[i])[ae.pos[i]] -= 1
         if ae.gen_pos[i] >= 0:
             trial.gen[ae.gen_pos[i]] -= 1
-        power, heat = service(cc, trial, pump_backup, src_backup)
+        power, heat = service(cc, trial, pump_backup, src_backup, tripped)
         out[k] = (
             HEAT_WEIGHT * residents[heat & ~base_heat].sum()
             + POWER_WEIGHT * residents[power & ~base_power].sum()

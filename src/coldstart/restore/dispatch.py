@@ -12,8 +12,9 @@ from collections.abc import Sequence
 
 import numpy as np
 
-POLICIES = ("fifo", "nearest", "greatest_benefit")
-"""Dispatch policies by name."""
+from coldstart.scenario.model import DISPATCH_POLICIES as POLICIES
+
+__all__ = ["POLICIES", "choose"]
 
 
 def choose(

@@ -7,7 +7,7 @@ being silently ignored. Times are hours since the scenario's ``start``.
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Annotated, Literal
+from typing import Annotated, Literal, get_args
 
 from pydantic import (
     BaseModel,
@@ -32,6 +32,11 @@ AssetKind = Literal[
 ]
 DamageState = Literal["none", "slight", "moderate", "extensive", "complete"]
 CrewType = Literal["power_lines", "substations", "heat_network", "plants", "plumbing"]
+CREW_TYPES: tuple[str, ...] = get_args(CrewType)
+"""Crew types, as named in the ``[crews]`` table: the one list every module uses."""
+DispatchPolicy = Literal["fifo", "nearest", "greatest_benefit"]
+DISPATCH_POLICIES: tuple[str, ...] = get_args(DispatchPolicy)
+"""Dispatch policies by name (:mod:`coldstart.restore.dispatch`): the one list."""
 SpareClassName = Literal["hv_transformer", "mv_transformer"]
 """Spare-part classes an asset can need (the ``spare_class`` column of the assets table)."""
 
@@ -241,7 +246,7 @@ class GridPolicy(Strict):
 class Policies(Strict):
     """Policies by name."""
 
-    dispatch: Literal["fifo", "nearest", "greatest_benefit"] = "fifo"
+    dispatch: DispatchPolicy = "fifo"
     drain: Literal["drain_at_signal", "keep_circulating", "never"] = "drain_at_signal"
     shedding: Literal["rotating_queues"] = "rotating_queues"
     link_valves: Literal["closed", "open_on_source_loss"] = Field(

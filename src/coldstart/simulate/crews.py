@@ -14,13 +14,10 @@ import numpy as np
 from coldstart.compiled import CompiledCity
 from coldstart.restore.benefit import HEAT_WEIGHT, benefits
 from coldstart.restore.repairs import RepairBook, Task, TaskKind
-from coldstart.scenario.model import Scenario
+from coldstart.scenario.model import CREW_TYPES, Scenario
 from coldstart.scenario.strikes import Damage
 from coldstart.simulate.damage import DamageState
 from coldstart.simulate.events import EventKind, EventLog
-
-CREW_TYPES = ("power_lines", "substations", "heat_network", "plants", "plumbing")
-"""Crew types, as named in the scenario's ``[crews]`` table."""
 
 
 @dataclass
@@ -109,7 +106,9 @@ class CrewDesk:
             repairs = [t.asset_id for t in tasks if t.kind == TaskKind.REPAIR]
             todo = [a for a in repairs if (version, a) not in st.benefit_cache]
             if todo:
-                got = benefits(self.cc, dmg.outage, todo, self.residents, *backup)
+                got = benefits(
+                    self.cc, dmg.outage, todo, self.residents, *backup, tripped=dmg.tripped
+                )
                 st.benefit_cache.update({(version, a): g for a, g in zip(todo, got, strict=True)})
             return np.array([self._gain(st, t, version) for t in tasks])
 

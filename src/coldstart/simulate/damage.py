@@ -64,15 +64,7 @@ class DamageModel:
 
     def initial_state(self) -> DamageState:
         """Nothing damaged; every wave of the scenario queued."""
-        cc, grid = self.cc, self.cc.grid
-        outage = OutageState(
-            bus=np.zeros(grid.n_bus, np.int64),
-            branch=np.zeros(len(grid.branch_from), np.int64),
-            gen=np.zeros(len(grid.gen_label), np.int64),
-            source=np.zeros(len(cc.city.heat_sources), np.int64),
-            pipe=np.zeros(len(cc.heat.pipe_ids), np.int64),
-            pump=np.zeros(len(cc.city.pumping_stations), np.int64),
-        )
+        outage = OutageState.empty(self.cc)
         waves: list = []
         for k, wave in enumerate(self.scenario.strikes):
             heapq.heappush(waves, (wave.at_h, k, "wave", wave))

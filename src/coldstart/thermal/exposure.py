@@ -14,14 +14,18 @@ from __future__ import annotations
 
 import numpy as np
 
-EXPOSURE_THRESHOLDS_C = (18.0, 16.0, 12.0, 9.0, 5.0)
-"""Indoor thresholds of the person-hour metrics [degC] (DESIGN.md; same as coldstart.metrics)."""
+THRESHOLDS_C = (18.0, 16.0, 12.0, 9.0, 5.0)
+"""Indoor temperature thresholds of the person-hour metrics [degC]: WHO minimum 18 (WHO Housing
+and Health Guidelines, 2018); respiratory risk below 16; cardiovascular strain below 12; core
+temperature falls within 2 h below 9; significant hypothermia risk at 5 (Public Health England,
+Cold Weather Plan for England, 2015: the health effects of indoor cold by temperature band).
+The one list every module uses."""
 
 COMFORT_C = 18.0
 """Reference of degree-hours [degC] (WHO Housing and Health Guidelines, 2018)."""
 
 SAFETY_C = 12.0
-"""Threshold of "hours of safety" [degC]: cardiovascular strain below it (DESIGN.md)."""
+"""Threshold of "hours of safety" [degC]: cardiovascular strain below it."""
 
 
 def _key(thr: float) -> str:
@@ -32,37 +36,45 @@ def person_hours_below(
     temp_c: np.ndarray,
     people: np.ndarray,
     dt_h: float,
-    thresholds_c: tuple[float, ...] = EXPOSURE_THRESHOLDS_C,
-) -> dict[float, float]:
-    """Person-hours spent below each threshold [person h].
+    thresholds_c: tuple[float, ...] = THRESHOLDS_C,
+) -> np.ndarray:
+    """Person-hours spent strictly below each threshold [person h].
 
     Parameters
     ----------
     temp_c : numpy.ndarray
-        Temperature where the people are [degC], shape (N,) for one step or (steps, N).
+        Temperature where the people are [degC], any shape (one step: (N,); a run: (steps, N)).
     people : numpy.ndarray
-        People at that temperature, same shape (or broadcastable) [-].
+        People at that temperature, broadcastable to ``temp_c`` [-].
     dt_h : float
         Step [h].
     thresholds_c : tuple of float
-        Thresholds [degC]; strictly below counts.
+        Thresholds [degC].
 
     Returns
     -------
-    dict
-        Threshold [degC] -> person-hours.
+    numpy.ndarray
+        Person-hours below each threshold, in the order of ``thresholds_c``.
     """
-    temp = np.asarray(temp_c, dtype=float)
-    ppl = np.broadcast_to(np.asarray(people, dtype=float), temp.shape)
-    return {thr: float(dt_h * ppl[temp < thr].sum()) for thr in thresholds_c}
+    temp = np.asarray(temp_c, float)
+    ppl = np.broadcast_to(np.asarray(people, float), temp.shape)
+    thr = np.asarray(thresholds_c, float)
+    order = np.argsort(thr)
+    # people per band between sorted thresholds; below threshold i = all bands under it
+    band = np.searchsorted(thr[order], temp.ravel(), side="right")
+    per_band = np.bincount(band, weights=ppl.ravel(), minlength=len(thr) + 1)
+    below_sorted = np.cumsum(per_band)[: len(thr)]
+    out = np.empty(len(thr))
+    out[order] = below_sorted
+    return dt_h * out
 
 
 def degree_hours_below(
     temp_c: np.ndarray, people: np.ndarray, dt_h: float, reference_c: float = COMFORT_C
 ) -> float:
     """Person-degree-hours below ``reference_c``: ``sum people max(0, ref - T) dt`` [K person h]."""
-    temp = np.asarray(temp_c, dtype=float)
-    return float(dt_h * (np.asarray(people, float) * np.maximum(0.0, reference_c - temp)).sum())
+    deficit = np.maximum(0.0, reference_c - np.asarray(temp_c, float))
+    return dt_h * float((np.asarray(people, float) * deficit).sum())
 
 
 def exposure_summary(
@@ -93,10 +105,10 @@ def exposure_summary(
     people = np.asarray(people, dtype=float)
     vuln = people * np.asarray(vulnerable_share, dtype=float)
     out: dict[str, float] = {}
-    for thr, v in person_hours_below(temp_c, people, dt_h).items():
-        out[f"person_hours_below_{_key(thr)}"] = v
-    for thr, v in person_hours_below(temp_c, vuln, dt_h).items():
-        out[f"vulnerable_person_hours_below_{_key(thr)}"] = v
+    for thr, v in zip(THRESHOLDS_C, person_hours_below(temp_c, people, dt_h), strict=True):
+        out[f"person_hours_below_{_key(thr)}"] = float(v)
+    for thr, v in zip(THRESHOLDS_C, person_hours_below(temp_c, vuln, dt_h), strict=True):
+        out[f"vulnerable_person_hours_below_{_key(thr)}"] = float(v)
     out["person_degree_hours_below_18c"] = degree_hours_below(temp_c, people, dt_h)
     out["vulnerable_person_degree_hours_below_18c"] = degree_hours_below(temp_c, vuln, dt_h)
     return out
