@@ -94,6 +94,34 @@ def hours_to_restore(share: np.ndarray, dt_h: float, from_h: float | None) -> fl
     return round((k0 + last_bad + 1) * dt_h - from_h, 3)
 
 
+ASSET_COLUMNS = (
+    "asset_id",
+    "kind",
+    "lon",
+    "lat",
+    "damage_state",
+    "hits",
+    "hit_h",
+    "last_hit_h",
+    "restored_h",
+)
+"""Columns of ``assets.csv``."""
+
+
+def asset_table(assets: pd.DataFrame, damaged: dict) -> pd.DataFrame:
+    """One row per struck asset: worst state, number of hits, first and last hit, restored.
+
+    ``restored_h`` is the end of the last repair; NaN when the asset is out at the end.
+    """
+    a = assets.set_index("asset_id")
+    rows = [
+        (aid, a.at[aid, "kind"], a.at[aid, "lon"], a.at[aid, "lat"], d.state, d.hits,
+         d.first_hit_h, d.last_hit_h, np.nan if d.out or d.restored_h is None else d.restored_h)
+        for aid, d in damaged.items()
+    ]  # fmt: skip
+    return pd.DataFrame(rows, columns=list(ASSET_COLUMNS))
+
+
 def build_result(
     cc,
     scenario,
@@ -144,22 +172,7 @@ def build_result(
             "frozen": b.building_id.isin(frozen_ids).to_numpy(),
         }
     )
-    a = c.assets.set_index("asset_id")
-    assets = pd.DataFrame(
-        [
-            {
-                "asset_id": aid,
-                "kind": a.at[aid, "kind"],
-                "lon": a.at[aid, "lon"],
-                "lat": a.at[aid, "lat"],
-                "damage_state": d["state"],
-                "hit_h": d["hit_h"],
-                "restored_h": np.nan if d["restored_h"] is None else d["restored_h"],
-            }
-            for aid, d in damaged.items()
-        ],
-        columns=["asset_id", "kind", "lon", "lat", "damage_state", "hit_h", "restored_h"],
-    )
+    assets = asset_table(c.assets, damaged)
     f = c.facilities.iloc[cc.shelter_fac]
     shelters = pd.DataFrame(
         {
@@ -187,7 +200,7 @@ def build_result(
         "buildings_frozen": len(frozen_ids),
         "min_temp_c": r(float(ex.min_temp_c.min())),
         "assets_damaged": int(len(damaged)),
-        "assets_restored": int(sum(d["restored_h"] is not None for d in damaged.values())),
+        "assets_restored": int(sum(not d.out for d in damaged.values())),
         "seed": int(seed),
     }
     if people is not None:

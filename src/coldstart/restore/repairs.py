@@ -19,7 +19,7 @@ import numpy as np
 
 from coldstart.restore.dispatch import choose
 from coldstart.scenario.strikes import Damage
-from coldstart.scenario.tables import pipe_norm_h, repair_times
+from coldstart.scenario.tables import DAMAGE_STATES, pipe_norm_h, repair_times
 
 MOBILISATION_H = 0.5
 """Making a site safe and setting up before work starts [h] (first estimate)."""
@@ -159,9 +159,11 @@ class RepairBook:
         key = (TaskKind.REPAIR, dmg.asset_id)
         old = self.tasks.get(key)
         if old is not None and old.done_h is None:
+            # a hit on an asset under repair: the worse state, the longer remaining work
             old.remaining_h = max(old.remaining_h, work)
             old.part_ready_h = max(old.part_ready_h, part_ready)
-            old.state = dmg.state
+            if DAMAGE_STATES.index(dmg.state) > DAMAGE_STATES.index(old.state):
+                old.state = dmg.state
             return old
         task = Task(dmg.asset_id, crew, work, dmg.at_h, dmg.state, xy_m[0], xy_m[1], part_ready)
         self.tasks[key] = task

@@ -7,7 +7,6 @@ topology (islands, energized nodes) for what is broken now, refreshed once after
 
 from __future__ import annotations
 
-import dataclasses
 import heapq
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -15,9 +14,10 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from coldstart.compiled import CompiledCity
-from coldstart.restore.benefit import OutageState
+from coldstart.restore.benefit import OutageState, engine_state
 from coldstart.scenario.model import Scenario
 from coldstart.scenario.strikes import Damage, in_truce, resolve_wave
+from coldstart.scenario.tables import DAMAGE_STATES
 from coldstart.simulate.events import EventKind, EventLog
 
 
@@ -31,11 +31,23 @@ class Topology:
 
 
 @dataclass
+class AssetRecord:
+    """Everything that happened to one struck asset."""
+
+    state: str  # worst damage state of any hit
+    hits: int
+    first_hit_h: float
+    last_hit_h: float
+    restored_h: float | None = None  # last repair done (None: out at the end)
+    out: bool = True  # out of service now (counted in the outage counters)
+
+
+@dataclass
 class DamageState:
     """Mutable damage state of one run."""
 
     outage: OutageState
-    damaged: dict[str, dict] = field(default_factory=dict)
+    damaged: dict[str, AssetRecord] = field(default_factory=dict)
     tripped: set[int] = field(default_factory=set)
     interceptors: dict[str, int] = field(default_factory=dict)
     waves: list = field(default_factory=list)  # heap of (at_h, order, "wave", Wave)
@@ -46,7 +58,12 @@ class DamageState:
     @property
     def first_hit_h(self) -> float | None:
         """Hour of the first hit of the run (None before any)."""
-        return min((d["hit_h"] for d in self.damaged.values()), default=None)
+        return min((d.first_hit_h for d in self.damaged.values()), default=None)
+
+
+def worse(a: str, b: str) -> str:
+    """The worse of two damage states (none < slight < moderate < extensive < complete)."""
+    return a if DAMAGE_STATES.index(a) >= DAMAGE_STATES.index(b) else b
 
 
 class DamageModel:
@@ -58,9 +75,6 @@ class DamageModel:
         self.assets = cc.city.assets
         self.ae = cc.assets
         self.engine = cc.engine
-        src = cc.city.heat_sources
-        self._src_gen = dict(zip(src.source_id, src.gen_id, strict=True))
-        self._refs = cc.city.assets.set_index("asset_id")
 
     def initial_state(self) -> DamageState:
         """Nothing damaged; every wave of the scenario queued."""
@@ -116,12 +130,17 @@ class DamageModel:
                 self._hit(st, dmg, at_h, open_repair, log)
 
     def _hit(self, st: DamageState, dmg: Damage, at_h: float, open_repair, log: EventLog) -> None:
+        """A hit: out of service unless already out; the record keeps the worst state."""
         log.log(at_h, EventKind.HIT, dmg.asset_id, f"{dmg.threat}: {dmg.state}")
-        if dmg.asset_id not in st.damaged:
+        rec = st.damaged.get(dmg.asset_id)
+        if rec is None:
+            rec = st.damaged[dmg.asset_id] = AssetRecord(dmg.state, 0, at_h, at_h, out=False)
+        if not rec.out:  # first hit, or hit again after a repair: out again
             self.apply(st, dmg.asset_id, +1)
-            st.damaged[dmg.asset_id] = {"state": dmg.state, "hit_h": at_h, "restored_h": None}
-        else:
-            st.damaged[dmg.asset_id].update(state=dmg.state, restored_h=None)
+            rec.out, rec.restored_h = True, None
+        rec.hits += 1
+        rec.last_hit_h = at_h
+        rec.state = worse(rec.state, dmg.state)
         task = open_repair(dmg)
         if not np.isfinite(task.remaining_h):
             log.log(
@@ -131,32 +150,19 @@ class DamageModel:
 
     def repaired(self, st: DamageState, asset_id: str, done_h: float) -> None:
         """An asset's repair is done: back in service."""
-        self.apply(st, asset_id, -1)
-        st.damaged[asset_id]["restored_h"] = done_h
+        rec = st.damaged[asset_id]
+        if rec.out:
+            self.apply(st, asset_id, -1)
+            rec.out = False
+        rec.restored_h = done_h
         st.dirty = True
 
-    def _out_of_service(self, asset_id: str) -> list[tuple[str, int]]:
-        rt, rid = self._refs.at[asset_id, "ref_table"], self._refs.at[asset_id, "ref_id"]
-        if rt.startswith("grid."):
-            return [(rt.split(".", 1)[1], int(rid))]
-        if rt == "heat_sources" and int(self._src_gen[rid]) >= 0:
-            return [("gen", int(self._src_gen[rid]))]
-        return []
-
     def refresh(self, st: DamageState, force: bool = False) -> None:
-        """Recompute the topology when something changed (or ``force``)."""
+        """Recompute the topology when something changed (or ``force``): the engine's state of
+        the elements the outage counters hold out, plus the tripped branches."""
         if not (st.dirty or force):
             return
-        oos: dict[str, list[int]] = {}
-        for aid, d in st.damaged.items():
-            if d["restored_h"] is None:
-                for table, label in self._out_of_service(aid):
-                    oos.setdefault(table, []).append(label)
-        es = self.engine.state(oos)
-        if st.tripped:
-            mask = es.branch_out.copy()
-            mask[list(st.tripped)] = True
-            es = dataclasses.replace(es, branch_out=mask)
+        es = engine_state(self.engine, st.outage, sorted(st.tripped))
         label, on, _, _ = self.engine.islands(es)
         st.topology = Topology(es, label, on)
         st.dirty = False
