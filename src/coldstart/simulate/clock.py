@@ -29,14 +29,11 @@ class Streams:
 
     @classmethod
     def from_seed(cls, seed: int) -> Streams:
-        """Spawn the streams of ``seed``.
-
-        The rotating-outage schedule takes its own seed from the refill stream's sequence
-        (``generate_state``, which does not advance the refill generator's draws).
-        """
-        seqs = np.random.SeedSequence(seed).spawn(4)
-        strike, repair, alert, refill = (np.random.default_rng(s) for s in seqs)
-        return cls(strike, repair, alert, refill, int(seqs[3].generate_state(1)[0]))
+        """Spawn the five independent streams of ``seed`` (the rotating-outage schedule seeds
+        its own generator from the fifth)."""
+        seqs = np.random.SeedSequence(seed).spawn(5)
+        strike, repair, alert, refill = (np.random.default_rng(s) for s in seqs[:4])
+        return cls(strike, repair, alert, refill, int(seqs[4].generate_state(1)[0]))
 
 
 @dataclass(frozen=True)
