@@ -73,6 +73,9 @@ class HeatArrays:
     circulating_pipe: np.ndarray
     node_part: np.ndarray
     loss_mw_th: float
+    consumer_circuit: np.ndarray | None = None  # circuit of each consumer
+    circuit_capacity_mw_th: np.ndarray | None = None  # available source capacity per circuit
+    circuit_loss_mw_th: np.ndarray | None = None  # pipe losses per circuit while circulating
 
 
 def _index(labels: Iterable) -> pd.Index:
@@ -336,7 +339,8 @@ class HeatModel:
             circuit[part[self.source_supply_node]], source_avail_mw_th, minlength=n_c
         ).astype(float)
         need = np.bincount(circuit[cf], np.where(supplied, demand_mw_th, 0.0), minlength=n_c)
-        need += np.bincount(circuit[pipe_part], np.where(circulating, loss, 0.0), minlength=n_c)
+        loss_c = np.bincount(circuit[pipe_part], np.where(circulating, loss, 0.0), minlength=n_c)
+        need += loss_c
         with np.errstate(divide="ignore", invalid="ignore"):
             frac_c = np.where(need > 0, np.minimum(1.0, cap / need), (cap > 0).astype(float))
         frac = np.where(supplied, frac_c[circuit[cf]], 0.0)
@@ -347,6 +351,9 @@ class HeatModel:
             circulating_pipe=circulating,
             node_part=part,
             loss_mw_th=float(np.sum(loss[circulating])),
+            consumer_circuit=circuit[cf],
+            circuit_capacity_mw_th=cap,
+            circuit_loss_mw_th=loss_c,
         )
 
     def solve(

@@ -32,6 +32,7 @@ from coldstart.simulate.damage import DamageModel
 from coldstart.simulate.events import EventKind, EventLog
 from coldstart.simulate.heat import HeatModel
 from coldstart.simulate.homes import REFILL_LOG_SD, Homes
+from coldstart.simulate.invariants import check_step
 from coldstart.simulate.power import PowerModel
 from coldstart.simulate.recorder import Recorder
 
@@ -65,8 +66,9 @@ class Run:
         self.pstate = self.people.initial_state()
         self.recorder = Recorder.build(cc, self.people, self.clock.steps)
 
-    def step(self, k: int) -> None:
-        """One thermal step of every component, in order."""
+    def step(self, k: int, check: bool = False) -> None:
+        """One thermal step of every component, in order; with ``check``, then assert the
+        invariants (:mod:`.invariants`)."""
         clock, log, cc = self.clock, self.log, self.cc
         t, to, dt_h = clock.t_h(k), float(clock.temp_out_c[k]), clock.dt_h
         self.damage.strike(self.dmg, t, dt_h, self.streams.strike, self._open_repair, log)
@@ -89,17 +91,18 @@ class Run:
             self.pow, k, t, to, self.dmg, clock.steps_per_h, lambda new: self._tripped(new, t)
         )
         b_power = power.powered[cc.consumers.slice("building", cc.n_build)]
+        need_mw = self.homes.heat_need_mw(self.home, to, self.pstate.people_home, b_power)
         heat = self.heat.step(
             self.heat_st,
             to,
+            need_mw,
             self.homes.takes_water(self.home),
             self.dmg.outage.pipe > 0,
             power,
             b_power,
         )
-        self.pow.heater_mw = self.homes.step_air(
-            self.home, to, heat.frac, self.pstate.people_home, b_power
-        )
+        heat_in = self.homes.step_air(self.home, to, heat.frac, self.pstate.people_home, b_power)
+        self.pow.heater_mw = heat_in.grid_extra_mw
         for refill in self.homes.step_water(self.home, t, to, heat.frac, heat.connected, log):
             work_h = refill.median_work_h * float(
                 np.exp(REFILL_LOG_SD * self.streams.refill.standard_normal())
@@ -119,8 +122,7 @@ class Run:
             k,
             clock,
             self.residents,
-            self.heat.design_mw,
-            self.scenario.setpoint_c,
+            need_mw,
             self.home,
             heat,
             power,
@@ -129,6 +131,8 @@ class Run:
             work.working,
             len(self.dmg.tripped),
         )
+        if check:
+            check_step(self, k, power, heat, heat_in)
 
     def _people(self, k: int, t: float, to: float, power, heat) -> None:
         sh = self.cc.shelter_fac
@@ -206,6 +210,7 @@ def simulate(
     scenario: Scenario,
     seed: int | None = None,
     progress: Callable[[int, int], None] | None = None,
+    check: bool = False,
 ) -> Result:
     """Simulate a scenario on a city.
 
@@ -219,6 +224,9 @@ def simulate(
         Seed of every random draw; defaults to ``scenario.seed``. Same seed, same Result.
     progress : callable, optional
         Called as ``progress(step, steps)`` after each step.
+    check : bool, optional
+        Assert the invariants after every step (:mod:`coldstart.simulate.invariants`): slower,
+        raises :class:`~coldstart.simulate.invariants.InvariantError` on the first violation.
 
     Returns
     -------
@@ -227,7 +235,7 @@ def simulate(
     cc = city if isinstance(city, CompiledCity) else compile_city(city)
     run = Run(cc, scenario, scenario.seed if seed is None else int(seed))
     for k in range(run.clock.steps):
-        run.step(k)
+        run.step(k, check)
         if progress is not None:
             progress(k + 1, run.clock.steps)
     return run.result()

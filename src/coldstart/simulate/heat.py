@@ -39,6 +39,7 @@ class HeatStep:
     consumer_demand_mw_th: np.ndarray  # district consumers (buildings, then facilities)
     consumer_frac: np.ndarray
     loss_mw_th: float
+    arrays: object = None  # the engine's solution (circuits, capacities), for checks
 
 
 def open_links(
@@ -133,6 +134,7 @@ class HeatModel:
         self,
         st: HeatState,
         temp_out_c: float,
+        need_mw: np.ndarray,
         takes_water: np.ndarray,
         pipe_out: np.ndarray,
         power: PowerStep,
@@ -140,11 +142,12 @@ class HeatModel:
     ) -> HeatStep:
         """Deliver heat for one step.
 
+        ``need_mw``: heat each building asks for this step (with the recovery of cold flats);
         ``takes_water``: district buildings whose own system is neither drained nor frozen;
         ``pipe_out``: damaged pipes; ``b_power``: buildings with power (for non-district heat).
         """
         district, nb = self.district, self.cc.n_build
-        b_dem = heat_demand_mw_th(self.design_mw, temp_out_c, self.setpoint_c) * takes_water
+        b_dem = need_mw * takes_water
         f_dem = heat_demand_mw_th(self.f_design_mw, temp_out_c, self.setpoint_c) * self.f_district
         cons_dem = np.concatenate([b_dem[district], f_dem[self.f_district]])
         t_key = round(temp_out_c)
@@ -175,4 +178,4 @@ class HeatModel:
                 self.src_cap,
                 cons_dem,
             )
-        return HeatStep(frac, f_frac, connected, cons_dem, res.fraction, float(res.loss_mw_th))
+        return HeatStep(frac, f_frac, connected, cons_dem, res.fraction, float(res.loss_mw_th), res)

@@ -22,7 +22,7 @@ from coldstart.thermal.freezing import (
     space_temp_c,
     step_water,
 )
-from coldstart.thermal.heating import heat_inputs
+from coldstart.thermal.heating import HeatInputs, heat_inputs, heat_need_w, internal_gains_w
 from coldstart.thermal.rc import RCStepper
 
 REFILL_WORK_H = 2.0
@@ -103,6 +103,18 @@ class Homes:
         """District buildings whose system is neither drained nor frozen."""
         return self.district & (st.system == System.OK)
 
+    def heat_need_mw(
+        self, st: HomesState, temp_out_c: float, people_home: np.ndarray, has_power: np.ndarray
+    ) -> np.ndarray:
+        """Heat each building's heating system asks for this step [MW]: the loss at the
+        setpoint less free gains plus the recovery of a cold interior, capped at the design
+        output (:func:`coldstart.thermal.heating.heat_need_w`). The district network shares its
+        capacity over exactly this, so the reheating surge after a restoration is bounded by
+        what the sources can give."""
+        gains = internal_gains_w(people_home, self.area, has_power)
+        need = heat_need_w(self.cc.rc.ua_w_k, st.ta, temp_out_c, gains, self.scenario.setpoint_c)
+        return need / 1e6
+
     def step_air(
         self,
         st: HomesState,
@@ -110,9 +122,10 @@ class Homes:
         heat_frac: np.ndarray,
         people_home: np.ndarray,
         has_power: np.ndarray,
-    ) -> np.ndarray:
-        """Advance air and mass temperatures one step; return the homes' extra grid load [MW]
-        (heaters and electric heating), which the grid sees in the next step."""
+    ) -> HeatInputs:
+        """Advance air and mass temperatures one step; return the heat put into every building
+        (its ``grid_extra_mw``, heaters and electric heating, is what the grid sees in the next
+        step)."""
         h = heat_inputs(
             self.cc.rc.ua_w_k,
             self.cc.rc_worst.ua_w_k,
@@ -131,7 +144,7 @@ class Homes:
         st.ta_w, st.tm_w = self.stepper_w.step(
             st.ta_w, st.tm_w, temp_out_c, h.q_air_worst_w, h.q_mass_worst_w
         )
-        return h.grid_extra_mw
+        return h
 
     def step_water(
         self,

@@ -8,7 +8,6 @@ import numpy as np
 
 from coldstart import __version__
 from coldstart.compiled import CompiledCity
-from coldstart.heat.model import heat_demand_mw_th
 from coldstart.metrics import Exposure, build_result
 from coldstart.people.metrics import PeopleTally
 from coldstart.people.model import PeopleModel, PeopleState
@@ -42,8 +41,7 @@ class Recorder:
         k: int,
         clock: Clock,
         residents: np.ndarray,
-        design_mw: np.ndarray,
-        setpoint_c: float,
+        need_mw: np.ndarray,
         homes,
         heat: HeatStep,
         power: PowerStep,
@@ -67,7 +65,7 @@ class Recorder:
             heat_frac=frac,
             has_power=b_power,
             residents=residents,
-            heat_need_mw=heat_demand_mw_th(design_mw, to, setpoint_c),
+            heat_need_mw=need_mw,
         )
         cold = frac < WITHOUT_HEAT_FRACTION
         people_home = pstate.people_home
