@@ -84,3 +84,12 @@ def test_random_campaigns_keep_every_invariant(compiled, data, seed):
     doc = data.draw(campaigns(list(compiled.city.assets.asset_id)))
     result = simulate(compiled, _scenario(doc), seed=seed, check=True)
     assert len(result.timeline) == round(HORIZON_H * 60 / doc["step_min"])
+
+
+def test_cli_check_flag(cli, tmp_path, small_city_dir, short_scenario):
+    out = tmp_path / "out"
+    code, _, err = cli(
+        "run", small_city_dir, short_scenario, "--out", out, "--no-report", "--check"
+    )
+    assert code == 0, err
+    assert (out / "summary.json").exists()

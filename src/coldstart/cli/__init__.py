@@ -50,6 +50,14 @@ AllowOutside = Annotated[
         "someone sent you reads only itself)",
     ),
 ]
+Check = Annotated[
+    bool,
+    typer.Option(
+        "--check",
+        help="assert the run's invariants after every step (heat within capacity, nobody lost, "
+        "served within demand, ...): slower; a violation is reported as an internal error",
+    ),
+]
 Seed = Annotated[
     int | None,
     typer.Option(min=0, max=MAX_SEED, help="seed of the run (default: scenario's)"),
@@ -76,7 +84,14 @@ def compile_checked(city, where: str):
 
 
 def _run_and_save(
-    city, scenario, seed: int | None, out_dir: Path, report: bool, inputs=(), where: str = ""
+    city,
+    scenario,
+    seed: int | None,
+    out_dir: Path,
+    report: bool,
+    inputs=(),
+    where: str = "",
+    check: bool = False,
 ) -> None:
     from coldstart.outdir import owned_output
     from coldstart.simulate import simulate
@@ -84,12 +99,12 @@ def _run_and_save(
     compiled = compile_checked(city, where or city.name)
     # the output folder is claimed (checked, writable) before the long part, swapped in after
     with owned_output(out_dir, command="coldstart run", inputs=inputs) as tmp:
-        result = _simulate_with_bar(simulate, compiled, scenario, seed)
+        result = _simulate_with_bar(simulate, compiled, scenario, seed, check)
         result.write_into(tmp, report=report)
     _print_summary(result.summary, out_dir, report)
 
 
-def _simulate_with_bar(simulate, compiled, scenario, seed):
+def _simulate_with_bar(simulate, compiled, scenario, seed, check=False):
     with Progress(
         TextColumn("[bold]simulating[/]"),
         BarColumn(),
@@ -101,7 +116,11 @@ def _simulate_with_bar(simulate, compiled, scenario, seed):
     ) as bar:
         task = bar.add_task("sim", total=scenario.steps)
         return simulate(
-            compiled, scenario, seed=seed, progress=lambda k, n: bar.update(task, completed=k)
+            compiled,
+            scenario,
+            seed=seed,
+            progress=lambda k, n: bar.update(task, completed=k),
+            check=check,
         )
 
 
@@ -151,6 +170,7 @@ def demo(
         int, typer.Option(min=10, max=100_000, help="buildings in the sample city")
     ] = DEFAULT_BUILDINGS,
     report: Annotated[bool, typer.Option(help="write report.html")] = True,
+    check: Check = False,
 ) -> None:
     """Run the built-in scenario (night strike at -20 degC, 7 days) on the sample city."""
     from coldstart.city.synth import synth_city
@@ -161,7 +181,9 @@ def demo(
 
     check_target(out_dir)
     city = synth_city(buildings, seed=DEFAULT_CITY_SEED)
-    _run_and_save(city, example_scenario(), seed, out_dir, report=report, where="sample city")
+    _run_and_save(
+        city, example_scenario(), seed, out_dir, report=report, where="sample city", check=check
+    )
 
 
 @app.command()
@@ -174,6 +196,7 @@ def run(
     seed: Seed = None,
     report: Annotated[bool, typer.Option(help="write report.html")] = True,
     allow_outside: AllowOutside = False,
+    check: Check = False,
 ) -> None:
     """Simulate SCENARIO_FILE on the city in CITY_DIR and write results to --out."""
     from coldstart.city import load_city
@@ -189,7 +212,7 @@ def run(
     problems = check_against_city(scenario, city, str(scenario_file))
     if problems:
         _fail(problems)
-    _run_and_save(city, scenario, seed, out_dir, report, inputs, str(city_dir))
+    _run_and_save(city, scenario, seed, out_dir, report, inputs, str(city_dir), check)
 
 
 @city_app.command("synth")
