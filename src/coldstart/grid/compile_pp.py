@@ -124,16 +124,9 @@ def _ppc_of(net: pp.pandapowerNet) -> tuple[dict, dict]:
     return ppc, net["_pd2ppc_lookups"]
 
 
-def compile_net(net: pp.pandapowerNet) -> CompiledNet:
-    """Compile ``net`` into :class:`CompiledNet` arrays (the net is not changed).
-
-    Raises
-    ------
-    ValueError
-        When the net holds elements the engine does not model (see :data:`UNSUPPORTED`, closed
-        bus-bus switches with impedance), or has no slack at all.
-    """
-    _check_supported(net)
+def _energized_copy(net: pp.pandapowerNet) -> pp.pandapowerNet:
+    """Copy of ``net`` with every bus and branch in service, every line/trafo switch closed
+    and every bus-bus switch open (one PYPOWER bus per pandapower bus)."""
     work = copy.deepcopy(net)
     work.bus["in_service"] = True
     for t in BRANCH_TABLES:
@@ -143,21 +136,27 @@ def compile_net(net: pp.pandapowerNet) -> CompiledNet:
         is_b = (work.switch.et == "b").to_numpy()
         work.switch["closed"] = ~is_b
     work.ext_grid["in_service"] = True
-    ppc, lookups = _ppc_of(work)
-    bus_labels = net.bus.index.to_numpy(np.int64)
+    return work
+
+
+def _node_map(bus_labels: np.ndarray, ppc: dict, lookups: dict) -> np.ndarray:
+    """Node of every PYPOWER bus: pandapower buses first (position in ``net.bus``), then the
+    auxiliary buses (trafo3w star points)."""
     node_of = np.asarray(lookups["bus"])[bus_labels]
     if len(np.unique(node_of)) != len(node_of):
         raise ValueError("internal: pandapower fused buses although no bus-bus switch is closed")
     n_ppc = ppc["bus"].shape[0]
-    # renumber: pandapower buses first (node = position in net.bus), then auxiliary nodes
     node_map = np.full(n_ppc, -1, np.int64)
     node_map[node_of] = np.arange(len(bus_labels))
     aux = np.flatnonzero(node_map < 0)
     node_map[aux] = len(bus_labels) + np.arange(len(aux))
-    n_node = n_ppc
-    base_mva = float(ppc["baseMVA"])
+    return node_map
 
-    br = ppc["branch"]
+
+def _branch_rows(
+    net: pp.pandapowerNet, lookups: dict
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """PYPOWER branch rows of the branch tables, with kind, element label and winding each."""
     kinds, labels, winding, rows = [], [], [], []
     for k, t in enumerate(BRANCH_TABLES):
         rng = lookups["branch"].get(t)
@@ -175,7 +174,13 @@ def compile_net(net: pp.pandapowerNet) -> CompiledNet:
     br_kind = np.concatenate(kinds) if kinds else np.zeros(0, np.int64)
     br_label = np.concatenate(labels) if labels else np.zeros(0, np.int64)
     br_winding = np.concatenate(winding) if winding else np.zeros(0, np.int64)
-    sub = br[rows_a]
+    return rows_a, br_kind, br_label, br_winding
+
+
+def _branch_params(
+    sub: np.ndarray, node_map: np.ndarray, base_mva: float
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """From node, to node, ``b`` [MW/rad] and phase-shift injection [MW] of PYPOWER rows."""
     f = node_map[np.real(sub[:, _F_BUS]).astype(np.int64)]
     t_ = node_map[np.real(sub[:, _T_BUS]).astype(np.int64)]
     x = np.real(sub[:, _BR_X]).astype(float)
@@ -185,6 +190,11 @@ def compile_net(net: pp.pandapowerNet) -> CompiledNet:
         b_mw = base_mva / (x * tap)
     shift = np.real(sub[:, _SHIFT]).astype(float) * np.pi / 180.0
     pfinj = -b_mw * shift
+    return f, t_, b_mw, pfinj
+
+
+def _check_reactance(b_mw: np.ndarray, br_kind: np.ndarray, br_label: np.ndarray) -> None:
+    """Refuse branches of zero reactance (infinite ``b``)."""
     if not np.all(np.isfinite(b_mw)):
         bad = np.flatnonzero(~np.isfinite(b_mw))[0]
         raise ValueError(
@@ -192,48 +202,81 @@ def compile_net(net: pp.pandapowerNet) -> CompiledNet:
             "the DC power flow needs x > 0"
         )
 
-    # base status of each branch: element in service and no open switch on it
-    ok = np.ones(len(rows_a), bool)
+
+def _switch_hit(net: pp.pandapowerNet, pos_of: dict, et: str, el, bus) -> list[int]:
+    """Branch positions a switch opens (its line, trafo or trafo3w winding; none for et b)."""
+    if et == "l":
+        return [pos_of[(0, int(el), 0)]]
+    if et == "t":
+        return [pos_of[(1, int(el), 0)]]
+    if et == "t3":
+        t3 = net.trafo3w.loc[int(el)]
+        w = [int(t3.hv_bus), int(t3.mv_bus), int(t3.lv_bus)].index(int(bus))
+        return [pos_of[(2, int(el), w)]]
+    return []
+
+
+def _branch_status(
+    net: pp.pandapowerNet, br_kind: np.ndarray, br_label: np.ndarray, br_winding: np.ndarray
+) -> tuple[np.ndarray, dict]:
+    """Base status of each branch (element in service, no open switch on it) and the branch
+    positions of every line/trafo/trafo3w switch."""
+    ok = np.ones(len(br_kind), bool)
     switch_branch: dict = {}
     sw = net.switch
     pos_of = {
         (int(k), int(lab), int(w)): i
         for i, (k, lab, w) in enumerate(zip(br_kind, br_label, br_winding, strict=True))
     }
-    for i in range(len(rows_a)):
+    for i in range(len(br_kind)):
         ok[i] = bool(net[BRANCH_TABLES[br_kind[i]]].at[br_label[i], "in_service"])
     if len(sw):
         for lab, et, el, bus, closed in zip(
             sw.index, sw.et, sw.element, sw.bus, _bool(sw.closed), strict=True
         ):
-            hit: list[int] = []
-            if et == "l":
-                hit = [pos_of[(0, int(el), 0)]]
-            elif et == "t":
-                hit = [pos_of[(1, int(el), 0)]]
-            elif et == "t3":
-                t3 = net.trafo3w.loc[int(el)]
-                w = [int(t3.hv_bus), int(t3.mv_bus), int(t3.lv_bus)].index(int(bus))
-                hit = [pos_of[(2, int(el), w)]]
+            hit = _switch_hit(net, pos_of, et, el, bus)
             if hit:
                 switch_branch[int(lab)] = np.asarray(hit, np.int64)
                 if not closed:
                     ok[hit] = False
-        bsw = sw[(sw.et == "b") & _bool(sw.closed)]
-        bpos = pd.Series(np.arange(len(bus_labels)), index=bus_labels)
-        sw_label = bsw.index.to_numpy(np.int64)
-        sw_a = bpos.loc[bsw.bus.astype(np.int64)].to_numpy(np.int64)
-        sw_b = bpos.loc[bsw.element.astype(np.int64)].to_numpy(np.int64)
-    else:
-        sw_label = sw_a = sw_b = np.zeros(0, np.int64)
+    return ok, switch_branch
 
+
+def _bus_switches(
+    net: pp.pandapowerNet, bpos: pd.Series
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Labels and end nodes of the closed bus-bus switches."""
+    sw = net.switch
+    if not len(sw):
+        sw_label = sw_a = sw_b = np.zeros(0, np.int64)
+        return sw_label, sw_a, sw_b
+    bsw = sw[(sw.et == "b") & _bool(sw.closed)]
+    sw_label = bsw.index.to_numpy(np.int64)
+    sw_a = bpos.loc[bsw.bus.astype(np.int64)].to_numpy(np.int64)
+    sw_b = bpos.loc[bsw.element.astype(np.int64)].to_numpy(np.int64)
+    return sw_label, sw_a, sw_b
+
+
+def _node_arrays(
+    net: pp.pandapowerNet, ppc: dict, node_map: np.ndarray, n_bus: int
+) -> tuple[np.ndarray, np.ndarray]:
+    """In-service flag and fixed injection ``-PD - GS`` [MW] of every node."""
+    n_node = ppc["bus"].shape[0]
     node_in = np.ones(n_node, bool)
-    node_in[: len(bus_labels)] = _bool(net.bus.in_service)
+    node_in[:n_bus] = _bool(net.bus.in_service)
     p_fixed = np.zeros(n_node)
     pb = ppc["bus"]
-    p_fixed[node_map[np.arange(n_ppc)]] = -np.real(pb[:, _PD]) - np.real(pb[:, _GS])
-    bpos = pd.Series(np.arange(len(bus_labels)), index=bus_labels)
+    p_fixed[node_map[np.arange(n_node)]] = -np.real(pb[:, _PD]) - np.real(pb[:, _GS])
+    return node_in, p_fixed
 
+
+def _cat(xs: list[np.ndarray], dt) -> np.ndarray:
+    """Concatenate ``xs`` as dtype ``dt`` (empty when there is nothing)."""
+    return np.concatenate(xs).astype(dt) if xs else np.zeros(0, dt)
+
+
+def _injections(net: pp.pandapowerNet, bpos: pd.Series) -> dict[str, np.ndarray]:
+    """The ``inj_*`` arrays: loads, sgens and storage with their signed contribution [MW]."""
     inj_t, inj_l, inj_n, inj_p = [], [], [], []
     for table, sign in (("load", -1.0), ("sgen", 1.0), ("storage", -1.0)):
         d = net[table] if table in net else None
@@ -245,15 +288,66 @@ def compile_net(net: pp.pandapowerNet) -> CompiledNet:
         inj_l.append(d.index.to_numpy(np.int64))
         inj_n.append(bpos.loc[d.bus.astype(np.int64)].to_numpy(np.int64))
         inj_p.append(sign * d.p_mw.to_numpy(float) * scaling * live)
-    cat = lambda xs, dt: np.concatenate(xs).astype(dt) if xs else np.zeros(0, dt)  # noqa: E731
+    return dict(
+        inj_table=_cat(inj_t, object),
+        inj_label=_cat(inj_l, np.int64),
+        inj_node=_cat(inj_n, np.int64),
+        inj_p_mw=_cat(inj_p, float),
+    )
 
+
+def _gens(net: pp.pandapowerNet, bpos: pd.Series) -> dict[str, np.ndarray]:
+    """The ``gen_*`` arrays: node, set point ``p_mw * scaling`` [MW], status, slack flag."""
     g = net.gen
     gen_scaling = g["scaling"].fillna(1.0).to_numpy(float) if len(g) and "scaling" in g else 1.0
+    return dict(
+        gen_label=g.index.to_numpy(np.int64),
+        gen_node=bpos.loc[g.bus.astype(np.int64)].to_numpy(np.int64)
+        if len(g)
+        else np.zeros(0, np.int64),
+        gen_p_mw=(g.p_mw.to_numpy(float) * gen_scaling) if len(g) else np.zeros(0),
+        gen_ok=_bool(g.in_service) if len(g) else np.zeros(0, bool),
+        gen_slack=_bool(g.slack) if len(g) and "slack" in g else np.zeros(len(g), bool),
+    )
+
+
+def _ext_grids(net: pp.pandapowerNet, bpos: pd.Series) -> dict[str, np.ndarray]:
+    """The ``ext_*`` arrays: node, voltage angle [rad] and status of every external grid."""
     e = net.ext_grid
+    return dict(
+        ext_label=e.index.to_numpy(np.int64),
+        ext_node=bpos.loc[e.bus.astype(np.int64)].to_numpy(np.int64),
+        ext_va_rad=np.radians(e.va_degree.fillna(0.0).to_numpy(float)),
+        ext_ok=_bool(e.in_service),
+    )
+
+
+def compile_net(net: pp.pandapowerNet) -> CompiledNet:
+    """Compile ``net`` into :class:`CompiledNet` arrays (the net is not changed).
+
+    Raises
+    ------
+    ValueError
+        When the net holds elements the engine does not model (see :data:`UNSUPPORTED`, closed
+        bus-bus switches with impedance), or has no slack at all.
+    """
+    _check_supported(net)
+    ppc, lookups = _ppc_of(_energized_copy(net))
+    bus_labels = net.bus.index.to_numpy(np.int64)
+    node_map = _node_map(bus_labels, ppc, lookups)
+    base_mva = float(ppc["baseMVA"])
+    rows, br_kind, br_label, br_winding = _branch_rows(net, lookups)
+    f, t_, b_mw, pfinj = _branch_params(ppc["branch"][rows], node_map, base_mva)
+    _check_reactance(b_mw, br_kind, br_label)
+    ok, switch_branch = _branch_status(net, br_kind, br_label, br_winding)
+    bpos = pd.Series(np.arange(len(bus_labels)), index=bus_labels)
+    sw_label, sw_a, sw_b = _bus_switches(net, bpos)
+    node_in, p_fixed = _node_arrays(net, ppc, node_map, len(bus_labels))
+    sw = net.switch
     return CompiledNet(
         base_mva=base_mva,
         bus_labels=bus_labels,
-        n_node=n_node,
+        n_node=ppc["bus"].shape[0],
         node_in_service=node_in,
         node_p_fixed_mw=p_fixed,
         br_kind=br_kind.astype(np.int64),
@@ -267,21 +361,9 @@ def compile_net(net: pp.pandapowerNet) -> CompiledNet:
         sw_label=sw_label,
         sw_a=sw_a,
         sw_b=sw_b,
-        inj_table=cat(inj_t, object),
-        inj_label=cat(inj_l, np.int64),
-        inj_node=cat(inj_n, np.int64),
-        inj_p_mw=cat(inj_p, float),
-        gen_label=g.index.to_numpy(np.int64),
-        gen_node=bpos.loc[g.bus.astype(np.int64)].to_numpy(np.int64)
-        if len(g)
-        else np.zeros(0, np.int64),
-        gen_p_mw=(g.p_mw.to_numpy(float) * gen_scaling) if len(g) else np.zeros(0),
-        gen_ok=_bool(g.in_service) if len(g) else np.zeros(0, bool),
-        gen_slack=_bool(g.slack) if len(g) and "slack" in g else np.zeros(len(g), bool),
-        ext_label=e.index.to_numpy(np.int64),
-        ext_node=bpos.loc[e.bus.astype(np.int64)].to_numpy(np.int64),
-        ext_va_rad=np.radians(e.va_degree.fillna(0.0).to_numpy(float)),
-        ext_ok=_bool(e.in_service),
+        **_injections(net, bpos),
+        **_gens(net, bpos),
+        **_ext_grids(net, bpos),
         switch_et=sw.et.copy() if len(sw) else pd.Series(dtype=object),
         switch_branch=switch_branch,
     )

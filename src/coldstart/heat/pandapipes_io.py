@@ -256,6 +256,108 @@ def tree_pipe_loss_mw_th(net, a: dict, ambient_c: float | None = None) -> np.nda
     return loss[:n_pipe] / 1e6
 
 
+def _pipe_ends(p: pd.DataFrame, pos: pd.Series) -> tuple[np.ndarray, np.ndarray]:
+    """From and to node of every pipe."""
+    pf = pos.loc[p["from_junction"]].to_numpy(np.int64) if len(p) else np.zeros(0, np.int64)
+    pt = pos.loc[p["to_junction"]].to_numpy(np.int64) if len(p) else np.zeros(0, np.int64)
+    return pf, pt
+
+
+def _valve_ends(
+    v: pd.DataFrame, p: pd.DataFrame, pos: pd.Series
+) -> tuple[list[int], list[int], list[int]]:
+    """From node, to node and closed pipe (position, or -1) of every valve.
+
+    Junction-element valves (pandapipes >= 0.12) or from/to junctions (older); a valve on a
+    pipe end is a self-loop at its junction that stops the pipe when closed.
+    """
+    vf, vt, vpipe = [], [], []
+    for _, row in v.iterrows():
+        if "et" in v.columns:
+            a = int(pos[row["junction"]])
+            if row["et"] == "ju":
+                vf.append(a)
+                vt.append(int(pos[row["element"]]))
+                vpipe.append(-1)
+            else:  # on a pipe end: closing it stops the pipe
+                vf.append(a)
+                vt.append(a)
+                vpipe.append(int(p.index.get_loc(row["element"])))
+        else:
+            vf.append(int(pos[row["from_junction"]]))
+            vt.append(int(pos[row["to_junction"]]))
+            vpipe.append(-1)
+    return vf, vt, vpipe
+
+
+def _pass_through_ends(net, pos: pd.Series) -> tuple[list, list]:
+    """From and to nodes of the in-service branch elements that are never switched."""
+    ef, et_ = [], []
+    for name in ("heat_exchanger", "flow_control", "pressure_control", "pump"):
+        tb = _table(net, name)
+        if tb.empty:
+            continue
+        ok = _col(tb, "in_service", True).astype(bool)
+        fj, tj = tb["from_junction"][ok], tb["to_junction"][ok]
+        ef += list(pos.loc[fj])
+        et_ += list(pos.loc[tj])
+    return ef, et_
+
+
+def _sources(net, pos: pd.Series) -> tuple[list[str], list, list]:
+    """Ids, supply nodes and return nodes of in-service circulation pumps and external grids."""
+    s_ids, s_sup, s_ret = [], [], []
+    for name, fcol, rcol in (
+        ("circ_pump_pressure", "flow_junction", "return_junction"),
+        ("circ_pump_mass", "flow_junction", "return_junction"),
+        ("ext_grid", "junction", "junction"),
+    ):
+        tb = _table(net, name)
+        if tb.empty:
+            continue
+        tb = tb[_col(tb, "in_service", True).astype(bool)]
+        s_ids += [f"{name}_{i}" for i in tb.index]
+        s_sup += list(pos.loc[tb[fcol]])
+        s_ret += list(pos.loc[tb[rcol]])
+    return s_ids, s_sup, s_ret
+
+
+def _consumers(net, pos: pd.Series) -> tuple[list, list, list, list]:
+    """Ids, from nodes, to nodes and demands [MW_th] of heat consumers, exchangers, sinks."""
+    c_ids, c_from, c_to, c_dem = [], [], [], []
+    hc = _table(net, "heat_consumer")
+    if not hc.empty:
+        c_ids += list(hc.index)
+        c_from += list(pos.loc[hc["from_junction"]])
+        c_to += list(pos.loc[hc["to_junction"]])
+        c_dem += list(consumer_demand_mw_th(net))
+    hx = _table(net, "heat_exchanger")
+    if not hx.empty:
+        c_ids += [f"hex_{i}" for i in hx.index]
+        c_from += list(pos.loc[hx["from_junction"]])
+        c_to += list(pos.loc[hx["to_junction"]])
+        c_dem += list(hx["qext_w"].astype(float) / 1e6)
+    sk = _table(net, "sink")
+    if not sk.empty:
+        c_ids += [f"sink_{i}" for i in sk.index]
+        c_from += list(pos.loc[sk["junction"]])
+        c_to += list(pos.loc[sk["junction"]])
+        c_dem += [0.0] * len(sk)
+    return c_ids, c_from, c_to, c_dem
+
+
+def _nominal_pipe_loss(
+    net, ambient_c: float | None, flow_side: np.ndarray, pf: np.ndarray
+) -> np.ndarray:
+    """Wall loss of every pipe [MW_th] at the nominal flow (flow side) or return temperature."""
+    from coldstart.heat.losses import pipe_wall_loss_mw_th
+
+    flow_c, return_c, _ = nominal_temperatures_c(net)
+    t_fluid = np.where(flow_side[pf], flow_c, return_c)
+    length, u, d, text_c = _pipe_params(net, ambient_c)
+    return pipe_wall_loss_mw_th(length, u, d, t_fluid, text_c)
+
+
 def model_arrays(net, ambient_c: float | None = None, loss_model: str = "tree") -> dict:
     """The arrays of a :class:`coldstart.heat.engine.HeatModel` for a pandapipes net.
 
@@ -276,92 +378,26 @@ def model_arrays(net, ambient_c: float | None = None, loss_model: str = "tree") 
     flow temperature on the flow side and the nominal return temperature on the return side
     (:func:`nominal_temperatures_c`).
     """
-    from coldstart.heat.losses import pipe_wall_loss_mw_th
-
     j = net.junction
-    node_ids = pd.Index(j.index)
     pos = pd.Series(np.arange(len(j)), index=j.index)
-    p = _table(net, "pipe")
-    pf = pos.loc[p["from_junction"]].to_numpy(np.int64) if len(p) else np.zeros(0, np.int64)
-    pt = pos.loc[p["to_junction"]].to_numpy(np.int64) if len(p) else np.zeros(0, np.int64)
+    p, v = _table(net, "pipe"), _table(net, "valve")
+    pf, pt = _pipe_ends(p, pos)
     j_ok = j["in_service"].to_numpy(bool)
     pipe_in = _col(p, "in_service", True).astype(bool) & j_ok[pf] & j_ok[pt]
-    # valves: junction-element (pandapipes >= 0.12) or from/to junctions (older)
-    v = _table(net, "valve")
-    vf, vt, vpipe = [], [], []
-    for _, row in v.iterrows():
-        if "et" in v.columns:
-            a = int(pos[row["junction"]])
-            if row["et"] == "ju":
-                vf.append(a)
-                vt.append(int(pos[row["element"]]))
-                vpipe.append(-1)
-            else:  # on a pipe end: closing it stops the pipe
-                vf.append(a)
-                vt.append(a)
-                vpipe.append(int(p.index.get_loc(row["element"])))
-        else:
-            vf.append(int(pos[row["from_junction"]]))
-            vt.append(int(pos[row["to_junction"]]))
-            vpipe.append(-1)
-    # pass-through branches
-    ef, et_ = [], []
-    for name in ("heat_exchanger", "flow_control", "pressure_control", "pump"):
-        tb = _table(net, name)
-        if tb.empty:
-            continue
-        ok = _col(tb, "in_service", True).astype(bool)
-        fj, tj = tb["from_junction"][ok], tb["to_junction"][ok]
-        ef += list(pos.loc[fj])
-        et_ += list(pos.loc[tj])
+    vf, vt, vpipe = _valve_ends(v, p, pos)
+    ef, et_ = _pass_through_ends(net, pos)
     branch_from = np.concatenate([pf, np.asarray(vf, np.int64), np.asarray(ef, np.int64)])
     branch_to = np.concatenate([pt, np.asarray(vt, np.int64), np.asarray(et_, np.int64)])
-    # sources
-    s_ids, s_sup, s_ret = [], [], []
-    for name, fcol, rcol in (
-        ("circ_pump_pressure", "flow_junction", "return_junction"),
-        ("circ_pump_mass", "flow_junction", "return_junction"),
-        ("ext_grid", "junction", "junction"),
-    ):
-        tb = _table(net, name)
-        if tb.empty:
-            continue
-        tb = tb[_col(tb, "in_service", True).astype(bool)]
-        s_ids += [f"{name}_{i}" for i in tb.index]
-        s_sup += list(pos.loc[tb[fcol]])
-        s_ret += list(pos.loc[tb[rcol]])
-    # consumers
-    c_ids, c_from, c_to, c_dem = [], [], [], []
-    hc = _table(net, "heat_consumer")
-    if not hc.empty:
-        c_ids += list(hc.index)
-        c_from += list(pos.loc[hc["from_junction"]])
-        c_to += list(pos.loc[hc["to_junction"]])
-        c_dem += list(consumer_demand_mw_th(net))
-    hx = _table(net, "heat_exchanger")
-    if not hx.empty:
-        c_ids += [f"hex_{i}" for i in hx.index]
-        c_from += list(pos.loc[hx["from_junction"]])
-        c_to += list(pos.loc[hx["to_junction"]])
-        c_dem += list(hx["qext_w"].astype(float) / 1e6)
-    sk = _table(net, "sink")
-    if not sk.empty:
-        c_ids += [f"sink_{i}" for i in sk.index]
-        c_from += list(pos.loc[sk["junction"]])
-        c_to += list(pos.loc[sk["junction"]])
-        c_dem += [0.0] * len(sk)
-    # nominal pipe losses
-    flow_c, return_c, _ = nominal_temperatures_c(net)
+    s_ids, s_sup, s_ret = _sources(net, pos)
+    c_ids, c_from, c_to, c_dem = _consumers(net, pos)
     valve_ok = _col(v, "opened", True).astype(bool)
     ok = np.concatenate(
         [pipe_in, valve_ok & (np.asarray(vpipe, np.int64) < 0), np.ones(len(ef), bool)]
     )
     flow_side = _sides(net, branch_from, branch_to, ok, len(j), pos, s_sup, s_ret)
-    t_fluid = np.where(flow_side[pf], flow_c, return_c)
-    length, u, d, text_c = _pipe_params(net, ambient_c)
-    nominal = pipe_wall_loss_mw_th(length, u, d, t_fluid, text_c)
+    nominal = _nominal_pipe_loss(net, ambient_c, flow_side, pf)
     out = {
-        "node_ids": node_ids,
+        "node_ids": pd.Index(j.index),
         "branch_from": branch_from,
         "branch_to": branch_to,
         "pipe_ids": pd.Index(p.index),

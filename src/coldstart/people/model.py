@@ -126,6 +126,38 @@ class PeopleState:
 
 
 @dataclass(frozen=True)
+class _ShelterStep:
+    """What happened to the shelters in one step, before people move (steps 1-4).
+
+    Attributes
+    ----------
+    fuel_h : numpy.ndarray
+        Generator fuel left at the end of the step [h of running].
+    last_refuel_h : float
+        Time of the last fuel delivery [h since start].
+    opened, powered, works, cold_closed : numpy.ndarray of bool
+        Opened by the city; with power; taking people in; closed because too cold.
+    stopped : numpy.ndarray of bool
+        Worked before the step and no longer does (its people go home).
+    temp_air_c, temp_mass_c : numpy.ndarray
+        Shelter air and mass temperatures at the end of the step [degC].
+    events : tuple of (hours, kind, facility_id, detail)
+        Refuel, opening, fuel-out, failure and back-in-service events, in that order.
+    """
+
+    fuel_h: np.ndarray
+    last_refuel_h: float
+    opened: np.ndarray
+    powered: np.ndarray
+    temp_air_c: np.ndarray
+    temp_mass_c: np.ndarray
+    cold_closed: np.ndarray
+    works: np.ndarray
+    stopped: np.ndarray
+    events: tuple
+
+
+@dataclass(frozen=True)
 class PeopleModel:
     """Compiled people and shelters of one city under one scenario's ``[people]`` rules.
 
@@ -286,110 +318,21 @@ class PeopleModel:
         -------
         PeopleState
         """
-        cfg, st, dt = self.cfg, self.stock, self.dt_h
-        fid = st.facility_id
-        events: list[tuple] = []
-        grid = np.asarray(shelter_grid_power, bool)
-
-        # 1. fuel: deliveries, then generators run for open shelters off the grid
-        fuel = state.fuel_h.copy()
-        last_refuel = state.last_refuel_h
-        if (
-            cfg.refuel_every_h is not None
-            and t_h - last_refuel >= cfg.refuel_every_h - 1e-9
-            and (cfg.refuel_during_alerts or not alert_active)
-        ):
-            for i in np.flatnonzero(fuel < st.tank_h):
-                events.append((t_h, "refuel", fid[i], f"{st.tank_h[i] - fuel[i]:.1f} h of fuel"))
-            fuel = st.tank_h.copy()
-            last_refuel = t_h
-        opened = state.opened.copy()
-        # 2. opening rule
-        if t_h >= cfg.shelters_open_h - 1e-9:
-            if cfg.open_when == "declared":
-                rule = np.ones(st.n, bool)
-            else:
-                mean_c = self.nearby @ np.asarray(temp_air_c, float)
-                has = np.diff(self.nearby.indptr) > 0
-                rule = has & (mean_c < cfg.open_below_c)
-            for i in np.flatnonzero(rule & ~opened):
-                events.append((t_h, "shelter_open", fid[i], st.kind[i]))
-            opened |= rule
-        on_gen = opened & ~grid & (fuel > 0)
-        powered = grid | on_gen
-        fuel_left = np.where(on_gen, np.maximum(0.0, fuel - dt), fuel)
-        for i in np.flatnonzero(on_gen & (fuel_left <= 0)):
-            events.append((t_h + dt, "fuel_out", fid[i], "generator fuel ran out"))
-
-        # 3. shelter temperatures (people inside during the step: the previous occupancy)
-        # district heat reaches a school without power (hydraulic elevator substations of Soviet
-        # buildings need no pumps); own heating (metro ventilation, heaters) needs power
-        heat = np.where(st.district, np.clip(shelter_heat_fraction, 0.0, 1.0), powered)
-        ta, tm = step_shelter_temps(
-            st, state.temp_air_c, state.temp_mass_c, temp_out_c, state.occupancy, heat, powered
+        sh = self._shelter_step(
+            state,
+            t_h,
+            temp_out_c,
+            temp_air_c,
+            shelter_grid_power,
+            shelter_heat_fraction,
+            alert_active,
         )
-
-        # 4. which shelters work; the others empty
-        cold = np.where(
-            state.cold_closed, ta < cfg.shelter_reopen_above_c, ta < cfg.shelter_close_below_c
-        )
-        works = opened & (powered | (heat > 0)) & ~cold
-        stopped = state.works & ~works
-        for i in np.flatnonzero(stopped):
-            why = "no heat and no power" if cold[i] == state.cold_closed[i] else "too cold"
-            events.append((t_h + dt, "shelter_fail", fid[i], f"{why} ({ta[i]:.1f} degC)"))
-        for i in np.flatnonzero(state.opened & ~state.works & works):
-            events.append((t_h + dt, "shelter_back", fid[i], f"{ta[i]:.1f} degC"))
-        held = state.held
-        changed = bool(stopped.any())
-        if changed:
-            held = np.where(works[self.ent_shelter], held, 0)
-
-        # 5. decisions
-        hod = self.start_hour + t_h
-        g, v, imm = present(self.residents, hod, self.profile)
-        want = state.want
-        next_decision = state.next_decision_h
-        if t_h >= next_decision - 1e-9:
-            want_g, want_v = wanting_shelter(g, v, temp_air_c, cfg)
-            want = np.concatenate([want_g, want_v])
-            held = self._keep_nearest(held, want)
-            changed = True
-            need = want - self._per_agent(held)
-            if need.any():
-                occ = np.bincount(self.ent_shelter, weights=held, minlength=st.n)
-                free = np.where(works, st.capacity_people - occ.astype(np.int64), 0)
-                nb = self.n_buildings
-                ta_home = np.asarray(temp_air_c, float)
-                rank = priority_rank(
-                    np.concatenate([ta_home, ta_home]), np.repeat([1, 0], nb)
-                )  # coldest home first; the vulnerable of a home before the others
-                held = held + deferred_acceptance(
-                    self.index.indptr,
-                    self.index.shelter,
-                    np.concatenate([np.arange(nb), np.arange(nb)]),
-                    need,
-                    rank,
-                    np.maximum(free, 0),
-                )
-            missed = int(np.floor((t_h - next_decision) / cfg.decide_every_h + 1e-9))
-            next_decision += cfg.decide_every_h * (missed + 1)
+        g, v, imm = present(self.residents, self.start_hour + t_h, self.profile)
+        held, want, next_decision, changed = self._people_step(state, sh, t_h, temp_air_c, g, v)
+        per_agent, occupancy, occ_v, walk = self._tally(state, held, changed)
         nb = self.n_buildings
-        if changed:
-            per_agent = self._per_agent(held)
-            occupancy = np.bincount(self.ent_shelter, weights=held, minlength=st.n)
-            occupancy = occupancy.astype(np.int64)
-            half = len(held) // 2  # entries of the vulnerable agents come second
-            occ_v = np.bincount(
-                self.ent_shelter[half:], weights=held[half:], minlength=st.n
-            ).astype(np.int64)
-            walk = float(held @ self.ent_km)
-        else:
-            per_agent, occupancy = state.sheltered, state.occupancy
-            occ_v, walk = state.occupancy_vulnerable, state.walk_person_km
-        sheltered_g, sheltered_v = per_agent[:nb], per_agent[nb:]
-        home_g = np.maximum(0.0, g - sheltered_g)
-        home_v = np.maximum(0.0, v - sheltered_v) + imm
+        home_g = np.maximum(0.0, g - per_agent[:nb])
+        home_v = np.maximum(0.0, v - per_agent[nb:]) + imm
         return PeopleState(
             t_h=float(t_h),
             held=held,
@@ -401,17 +344,201 @@ class PeopleModel:
             unmet=np.maximum(0, want - per_agent),
             sheltered=per_agent,
             walk_person_km=walk,
+            temp_air_c=sh.temp_air_c,
+            temp_mass_c=sh.temp_mass_c,
+            fuel_h=sh.fuel_h,
+            opened=sh.opened,
+            works=sh.works,
+            powered=sh.powered,
+            cold_closed=sh.cold_closed,
+            next_decision_h=float(next_decision),
+            last_refuel_h=float(sh.last_refuel_h),
+            events=sh.events,
+        )
+
+    def _shelter_step(
+        self,
+        state: PeopleState,
+        t_h: float,
+        temp_out_c: float,
+        temp_air_c: np.ndarray,
+        shelter_grid_power: np.ndarray,
+        shelter_heat_fraction: np.ndarray,
+        alert_active: bool,
+    ) -> _ShelterStep:
+        """Steps 1-4 of :meth:`step`: fuel, opening, power, temperatures, which shelters work."""
+        grid = np.asarray(shelter_grid_power, bool)
+        fuel, last_refuel, ev_refuel = self._refuel(state, t_h, alert_active)
+        opened, ev_open = self._open(state.opened, t_h, temp_air_c)
+        powered, fuel_left, ev_fuel = self._power(opened, grid, fuel, t_h)
+        # shelter temperatures (people inside during the step: the previous occupancy);
+        # district heat reaches a school without power (hydraulic elevator substations of Soviet
+        # buildings need no pumps); own heating (metro ventilation, heaters) needs power
+        st = self.stock
+        heat = np.where(st.district, np.clip(shelter_heat_fraction, 0.0, 1.0), powered)
+        ta, tm = step_shelter_temps(
+            st, state.temp_air_c, state.temp_mass_c, temp_out_c, state.occupancy, heat, powered
+        )
+        cold, works, ev_works = self._working(state, opened, powered, heat, ta, t_h)
+        return _ShelterStep(
+            fuel_h=fuel_left,
+            last_refuel_h=last_refuel,
+            opened=opened,
+            powered=powered,
             temp_air_c=ta,
             temp_mass_c=tm,
-            fuel_h=fuel_left,
-            opened=opened,
-            works=works,
-            powered=powered,
             cold_closed=cold,
-            next_decision_h=float(next_decision),
-            last_refuel_h=float(last_refuel),
-            events=tuple(events),
+            works=works,
+            stopped=state.works & ~works,
+            events=tuple(ev_refuel + ev_open + ev_fuel + ev_works),
         )
+
+    def _refuel(
+        self, state: PeopleState, t_h: float, alert_active: bool
+    ) -> tuple[np.ndarray, float, list[tuple]]:
+        """Fuel deliveries due at ``t_h``: fuel left, time of the last delivery, events."""
+        cfg, st = self.cfg, self.stock
+        fuel = state.fuel_h.copy()
+        last_refuel = state.last_refuel_h
+        events: list[tuple] = []
+        if (
+            cfg.refuel_every_h is not None
+            and t_h - last_refuel >= cfg.refuel_every_h - 1e-9
+            and (cfg.refuel_during_alerts or not alert_active)
+        ):
+            for i in np.flatnonzero(fuel < st.tank_h):
+                detail = f"{st.tank_h[i] - fuel[i]:.1f} h of fuel"
+                events.append((t_h, "refuel", st.facility_id[i], detail))
+            fuel = st.tank_h.copy()
+            last_refuel = t_h
+        return fuel, last_refuel, events
+
+    def _open(
+        self, opened: np.ndarray, t_h: float, temp_air_c: np.ndarray
+    ) -> tuple[np.ndarray, list[tuple]]:
+        """Shelters opened by the city's rule (``declared`` or ``nearby_cold``), and events."""
+        cfg, st = self.cfg, self.stock
+        opened = opened.copy()
+        events: list[tuple] = []
+        if t_h >= cfg.shelters_open_h - 1e-9:
+            if cfg.open_when == "declared":
+                rule = np.ones(st.n, bool)
+            else:
+                mean_c = self.nearby @ np.asarray(temp_air_c, float)
+                has = np.diff(self.nearby.indptr) > 0
+                rule = has & (mean_c < cfg.open_below_c)
+            for i in np.flatnonzero(rule & ~opened):
+                events.append((t_h, "shelter_open", st.facility_id[i], st.kind[i]))
+            opened |= rule
+        return opened, events
+
+    def _power(
+        self, opened: np.ndarray, grid: np.ndarray, fuel: np.ndarray, t_h: float
+    ) -> tuple[np.ndarray, np.ndarray, list[tuple]]:
+        """Power from the grid or generators of open shelters: powered, fuel left, events."""
+        dt = self.dt_h
+        on_gen = opened & ~grid & (fuel > 0)
+        powered = grid | on_gen
+        fuel_left = np.where(on_gen, np.maximum(0.0, fuel - dt), fuel)
+        events = [
+            (t_h + dt, "fuel_out", self.stock.facility_id[i], "generator fuel ran out")
+            for i in np.flatnonzero(on_gen & (fuel_left <= 0))
+        ]
+        return powered, fuel_left, events
+
+    def _working(
+        self,
+        state: PeopleState,
+        opened: np.ndarray,
+        powered: np.ndarray,
+        heat: np.ndarray,
+        ta: np.ndarray,
+        t_h: float,
+    ) -> tuple[np.ndarray, np.ndarray, list[tuple]]:
+        """Closed for cold (with hysteresis), working shelters, and fail/back events."""
+        cfg, fid, dt = self.cfg, self.stock.facility_id, self.dt_h
+        cold = np.where(
+            state.cold_closed, ta < cfg.shelter_reopen_above_c, ta < cfg.shelter_close_below_c
+        )
+        works = opened & (powered | (heat > 0)) & ~cold
+        events: list[tuple] = []
+        for i in np.flatnonzero(state.works & ~works):
+            why = "no heat and no power" if cold[i] == state.cold_closed[i] else "too cold"
+            events.append((t_h + dt, "shelter_fail", fid[i], f"{why} ({ta[i]:.1f} degC)"))
+        for i in np.flatnonzero(state.opened & ~state.works & works):
+            events.append((t_h + dt, "shelter_back", fid[i], f"{ta[i]:.1f} degC"))
+        return cold, works, events
+
+    def _people_step(
+        self,
+        state: PeopleState,
+        sh: _ShelterStep,
+        t_h: float,
+        temp_air_c: np.ndarray,
+        g: np.ndarray,
+        v: np.ndarray,
+    ) -> tuple[np.ndarray, np.ndarray, float, bool]:
+        """Step 5 of :meth:`step`: empty stopped shelters, re-decide when due.
+
+        Returns the places held, who wants a shelter, the next decision time and whether the
+        places changed.
+        """
+        held = state.held
+        changed = bool(sh.stopped.any())
+        if changed:
+            held = np.where(sh.works[self.ent_shelter], held, 0)
+        want = state.want
+        next_decision = state.next_decision_h
+        if t_h >= next_decision - 1e-9:
+            want_g, want_v = wanting_shelter(g, v, temp_air_c, self.cfg)
+            want = np.concatenate([want_g, want_v])
+            held = self._keep_nearest(held, want)
+            changed = True
+            need = want - self._per_agent(held)
+            if need.any():
+                held = held + self._place(held, need, sh.works, temp_air_c)
+            every = self.cfg.decide_every_h
+            missed = int(np.floor((t_h - next_decision) / every + 1e-9))
+            next_decision += every * (missed + 1)
+        return held, want, next_decision, changed
+
+    def _place(
+        self, held: np.ndarray, need: np.ndarray, works: np.ndarray, temp_air_c: np.ndarray
+    ) -> np.ndarray:
+        """Newcomers per entry: nearest working shelter with room, coldest homes first."""
+        st, nb = self.stock, self.n_buildings
+        occ = np.bincount(self.ent_shelter, weights=held, minlength=st.n)
+        free = np.where(works, st.capacity_people - occ.astype(np.int64), 0)
+        ta_home = np.asarray(temp_air_c, float)
+        rank = priority_rank(
+            np.concatenate([ta_home, ta_home]), np.repeat([1, 0], nb)
+        )  # coldest home first; the vulnerable of a home before the others
+        return deferred_acceptance(
+            self.index.indptr,
+            self.index.shelter,
+            np.concatenate([np.arange(nb), np.arange(nb)]),
+            need,
+            rank,
+            np.maximum(free, 0),
+        )
+
+    def _tally(
+        self, state: PeopleState, held: np.ndarray, changed: bool
+    ) -> tuple[np.ndarray, np.ndarray, np.ndarray, float]:
+        """People per agent, occupancy (all, vulnerable) and walk [person km] of ``held``."""
+        if not changed:
+            return (
+                state.sheltered,
+                state.occupancy,
+                state.occupancy_vulnerable,
+                state.walk_person_km,
+            )
+        n = self.n_shelters
+        per_agent = self._per_agent(held)
+        occupancy = np.bincount(self.ent_shelter, weights=held, minlength=n).astype(np.int64)
+        half = len(held) // 2  # entries of the vulnerable agents come second
+        occ_v = np.bincount(self.ent_shelter[half:], weights=held[half:], minlength=n)
+        return per_agent, occupancy, occ_v.astype(np.int64), float(held @ self.ent_km)
 
     def _per_agent(self, held: np.ndarray) -> np.ndarray:
         """People in shelters per agent."""

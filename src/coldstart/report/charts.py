@@ -140,6 +140,183 @@ def alert_intervals(active: pd.Series, x: np.ndarray | pd.Series) -> list[tuple[
     return [(xs[s], xs[min(e, len(xs) - 1)]) for s, e in zip(starts, ends, strict=True)]
 
 
+def _timeline_subplots() -> go.Figure:
+    """The empty four-panel figure of the timeline, sharing its x axis."""
+    return make_subplots(
+        rows=4,
+        cols=1,
+        shared_xaxes=True,
+        vertical_spacing=0.05,
+        row_heights=[0.37, 0.18, 0.27, 0.18],
+        subplot_titles=(
+            "People affected",
+            "Outdoor temperature",
+            "Electricity and heat",
+            "Repair crews working",
+        ),
+    )
+
+
+def _add_people_traces(
+    fig: go.Figure, timeline: pd.DataFrame, x: np.ndarray | pd.Series, hours: np.ndarray | None
+) -> None:
+    """Panel 1: one line per :data:`PEOPLE_SERIES` column present (the first shows t+h)."""
+    first = True
+    for column, label, color in PEOPLE_SERIES:
+        if column not in timeline.columns:
+            continue
+        template = f"{label}: %{{y:,.0f}}"
+        custom = None
+        if first and hours is not None:
+            template += " (t+%{customdata:.1f} h)"
+            custom = np.round(hours, 2)
+            first = False
+        fig.add_trace(
+            go.Scatter(
+                x=x,
+                y=np.round(_num(timeline, column)),
+                name=label,
+                line=dict(color=color, width=2),
+                customdata=custom,
+                hovertemplate=template + "<extra></extra>",
+                legendgroup="people",
+            ),
+            row=1,
+            col=1,
+        )
+
+
+def _add_outdoor_trace(fig: go.Figure, timeline: pd.DataFrame, x: np.ndarray | pd.Series) -> None:
+    """Panel 2: outdoor temperature, when the timeline has it."""
+    if "temp_outdoor_c" not in timeline.columns:
+        return
+    fig.add_trace(
+        go.Scatter(
+            x=x,
+            y=np.round(_num(timeline, "temp_outdoor_c"), 2),
+            name="Outdoor temperature",
+            line=dict(color="#17becf", width=2),
+            hovertemplate="Outdoor: %{y:.1f} °C<extra></extra>",
+            showlegend=False,
+        ),
+        row=2,
+        col=1,
+    )
+
+
+def _energy_traces(timeline: pd.DataFrame, x: np.ndarray | pd.Series) -> list[go.Scatter]:
+    """Panel 3 lines: load served, load demanded (shaded down to served), heat served."""
+    cols = timeline.columns
+    traces = []
+    if "load_served_mw" in cols:
+        traces.append(
+            go.Scatter(
+                x=x,
+                y=np.round(_num(timeline, "load_served_mw"), 3),
+                name="Electric load served (MW)",
+                line=dict(color="#1f77b4", width=2),
+                hovertemplate="Load served: %{y:,.1f} MW<extra></extra>",
+            )
+        )
+    if "load_demand_mw" in cols:
+        traces.append(
+            go.Scatter(
+                x=x,
+                y=np.round(_num(timeline, "load_demand_mw"), 3),
+                name="Electric load demanded (MW)",
+                line=dict(color="#1f77b4", width=1.5, dash="dot"),
+                # Filled down to "served": the shaded band is the load shed.
+                fill="tonexty" if "load_served_mw" in cols else None,
+                fillcolor="rgba(214, 39, 40, 0.18)",
+                hovertemplate="Load demanded: %{y:,.1f} MW<extra></extra>",
+            )
+        )
+    if "heat_served_mw_th" in cols:
+        traces.append(
+            go.Scatter(
+                x=x,
+                y=np.round(_num(timeline, "heat_served_mw_th"), 3),
+                name="Heat served (MW_th)",
+                line=dict(color="#ff7f0e", width=2),
+                hovertemplate="Heat served: %{y:,.1f} MW_th<extra></extra>",
+            )
+        )
+    return traces
+
+
+def _add_crews_trace(fig: go.Figure, timeline: pd.DataFrame, x: np.ndarray | pd.Series) -> None:
+    """Panel 4: repair crews working, as a step line, when the timeline has it."""
+    if "crews_working" not in timeline.columns:
+        return
+    fig.add_trace(
+        go.Scatter(
+            x=x,
+            y=_num(timeline, "crews_working"),
+            name="Crews working",
+            line=dict(color="#9467bd", width=2, shape="hv"),
+            hovertemplate="Crews working: %{y:.0f}<extra></extra>",
+            showlegend=False,
+        ),
+        row=4,
+        col=1,
+    )
+
+
+def _alert_shapes(timeline: pd.DataFrame, x: np.ndarray | pd.Series) -> list[dict]:
+    """Full-height shaded rectangles over the air-raid alerts (none without ``alert_active``)."""
+    if "alert_active" not in timeline.columns:
+        return []
+    return [
+        dict(
+            type="rect",
+            xref="x",
+            yref="paper",
+            x0=x0,
+            x1=x1,
+            y0=0,
+            y1=1,
+            fillcolor=ALERT_COLOR,
+            line=dict(width=0),
+            layer="below",
+        )
+        for x0, x1 in alert_intervals(timeline["alert_active"], x)
+    ]
+
+
+def _add_alert_legend(fig: go.Figure) -> None:
+    """A legend entry for the alert shading (shapes have none of their own)."""
+    fig.add_trace(
+        go.Scatter(
+            x=[None],
+            y=[None],
+            mode="markers",
+            name="Air-raid alert (shaded)",
+            marker=dict(symbol="square", size=14, color="rgba(214, 39, 40, 0.35)"),
+            hoverinfo="skip",
+        ),
+        row=1,
+        col=1,
+    )
+
+
+def _style_timeline(fig: go.Figure, shapes: list[dict], x_title: str) -> None:
+    """Layout and axis titles of the timeline figure."""
+    fig.update_layout(
+        template=TEMPLATE,
+        font=FONT,
+        height=900,
+        shapes=shapes,
+        hovermode="x unified",
+        margin=dict(l=70, r=20, t=100, b=50),
+        legend=dict(orientation="h", yanchor="bottom", y=1.04, xanchor="left", x=0),
+    )
+    fig.update_yaxes(title_text="people", tickformat=",d", rangemode="tozero", row=1, col=1)
+    fig.update_yaxes(title_text="°C", row=2, col=1)
+    fig.update_yaxes(title_text="MW / MW_th", rangemode="tozero", row=3, col=1)
+    fig.update_yaxes(title_text="crews", rangemode="tozero", tickformat="d", row=4, col=1)
+    fig.update_xaxes(title_text=x_title, row=4, col=1)
+
+
 def timeline_figure(timeline: pd.DataFrame) -> go.Figure | None:
     """Four stacked panels sharing the time axis, with air-raid alerts shaded.
 
@@ -161,153 +338,16 @@ def timeline_figure(timeline: pd.DataFrame) -> go.Figure | None:
         return None
     x, x_title = time_axis(timeline)
     hours = _num(timeline, "hours") if "hours" in timeline.columns else None
-    fig = make_subplots(
-        rows=4,
-        cols=1,
-        shared_xaxes=True,
-        vertical_spacing=0.05,
-        row_heights=[0.37, 0.18, 0.27, 0.18],
-        subplot_titles=(
-            "People affected",
-            "Outdoor temperature",
-            "Electricity and heat",
-            "Repair crews working",
-        ),
-    )
-    cols = timeline.columns
-    first = True
-    for column, label, color in PEOPLE_SERIES:
-        if column not in cols:
-            continue
-        template = f"{label}: %{{y:,.0f}}"
-        custom = None
-        if first and hours is not None:
-            template += " (t+%{customdata:.1f} h)"
-            custom = np.round(hours, 2)
-            first = False
-        fig.add_trace(
-            go.Scatter(
-                x=x,
-                y=np.round(_num(timeline, column)),
-                name=label,
-                line=dict(color=color, width=2),
-                customdata=custom,
-                hovertemplate=template + "<extra></extra>",
-                legendgroup="people",
-            ),
-            row=1,
-            col=1,
-        )
-    if "temp_outdoor_c" in cols:
-        fig.add_trace(
-            go.Scatter(
-                x=x,
-                y=np.round(_num(timeline, "temp_outdoor_c"), 2),
-                name="Outdoor temperature",
-                line=dict(color="#17becf", width=2),
-                hovertemplate="Outdoor: %{y:.1f} °C<extra></extra>",
-                showlegend=False,
-            ),
-            row=2,
-            col=1,
-        )
-    if "load_served_mw" in cols:
-        fig.add_trace(
-            go.Scatter(
-                x=x,
-                y=np.round(_num(timeline, "load_served_mw"), 3),
-                name="Electric load served (MW)",
-                line=dict(color="#1f77b4", width=2),
-                hovertemplate="Load served: %{y:,.1f} MW<extra></extra>",
-            ),
-            row=3,
-            col=1,
-        )
-    if "load_demand_mw" in cols:
-        fig.add_trace(
-            go.Scatter(
-                x=x,
-                y=np.round(_num(timeline, "load_demand_mw"), 3),
-                name="Electric load demanded (MW)",
-                line=dict(color="#1f77b4", width=1.5, dash="dot"),
-                # Filled down to "served": the shaded band is the load shed.
-                fill="tonexty" if "load_served_mw" in cols else None,
-                fillcolor="rgba(214, 39, 40, 0.18)",
-                hovertemplate="Load demanded: %{y:,.1f} MW<extra></extra>",
-            ),
-            row=3,
-            col=1,
-        )
-    if "heat_served_mw_th" in cols:
-        fig.add_trace(
-            go.Scatter(
-                x=x,
-                y=np.round(_num(timeline, "heat_served_mw_th"), 3),
-                name="Heat served (MW_th)",
-                line=dict(color="#ff7f0e", width=2),
-                hovertemplate="Heat served: %{y:,.1f} MW_th<extra></extra>",
-            ),
-            row=3,
-            col=1,
-        )
-    if "crews_working" in cols:
-        fig.add_trace(
-            go.Scatter(
-                x=x,
-                y=_num(timeline, "crews_working"),
-                name="Crews working",
-                line=dict(color="#9467bd", width=2, shape="hv"),
-                hovertemplate="Crews working: %{y:.0f}<extra></extra>",
-                showlegend=False,
-            ),
-            row=4,
-            col=1,
-        )
-    shapes = []
-    if "alert_active" in cols:
-        for x0, x1 in alert_intervals(timeline["alert_active"], x):
-            shapes.append(
-                dict(
-                    type="rect",
-                    xref="x",
-                    yref="paper",
-                    x0=x0,
-                    x1=x1,
-                    y0=0,
-                    y1=1,
-                    fillcolor=ALERT_COLOR,
-                    line=dict(width=0),
-                    layer="below",
-                )
-            )
+    fig = _timeline_subplots()
+    _add_people_traces(fig, timeline, x, hours)
+    _add_outdoor_trace(fig, timeline, x)
+    for trace in _energy_traces(timeline, x):
+        fig.add_trace(trace, row=3, col=1)
+    _add_crews_trace(fig, timeline, x)
+    shapes = _alert_shapes(timeline, x)
     if shapes:
-        # A legend entry for the shading (shapes have none of their own).
-        fig.add_trace(
-            go.Scatter(
-                x=[None],
-                y=[None],
-                mode="markers",
-                name="Air-raid alert (shaded)",
-                marker=dict(symbol="square", size=14, color="rgba(214, 39, 40, 0.35)"),
-                hoverinfo="skip",
-            ),
-            row=1,
-            col=1,
-        )
-    fig.update_layout(
-        template=TEMPLATE,
-        font=FONT,
-        height=900,
-        shapes=shapes,
-        hovermode="x unified",
-        margin=dict(l=70, r=20, t=100, b=50),
-        legend=dict(orientation="h", yanchor="bottom", y=1.04, xanchor="left", x=0),
-    )
-    fig.update_yaxes(title_text="people", tickformat=",d", rangemode="tozero", row=1, col=1)
-    fig.update_yaxes(title_text="°C", row=2, col=1)
-    fig.update_yaxes(title_text="MW / MW_th", rangemode="tozero", row=3, col=1)
-    fig.update_yaxes(title_text="crews", rangemode="tozero", tickformat="d", row=4, col=1)
-    fig.update_xaxes(title_text=x_title, row=4, col=1)
+        _add_alert_legend(fig)
+    _style_timeline(fig, shapes, x_title)
     return fig
 
 
@@ -353,6 +393,188 @@ def _restored_text(values: np.ndarray) -> list[str]:
     return [f"restored at {v:.1f} h" if np.isfinite(v) else "not restored" for v in values]
 
 
+def _has_xy(frame: pd.DataFrame | None) -> bool:
+    """``frame`` is given, has ``lon`` and ``lat`` columns and at least one row."""
+    return frame is not None and {"lon", "lat"} <= set(frame.columns) and len(frame) > 0
+
+
+def _located(frame: pd.DataFrame) -> pd.DataFrame:
+    """The rows of ``frame`` with finite ``lon`` and ``lat``."""
+    return frame[np.isfinite(_num(frame, "lon")) & np.isfinite(_num(frame, "lat"))]
+
+
+def _column_or(frame: pd.DataFrame, column: str, fill: float) -> np.ndarray:
+    """Column ``column`` of ``frame`` as float64, or ``fill`` everywhere when it is missing."""
+    return _num(frame, column) if column in frame.columns else np.full(len(frame), fill)
+
+
+def _building_trace(b: pd.DataFrame) -> go.Scatter | go.Scattergl:
+    """Buildings (with coordinates) coloured by minimum indoor temperature."""
+    temps = _column_or(b, "min_temp_c", np.nan)
+    cmin, cmax = temperature_range(temps)
+    custom, template = _building_hover(b)
+    scatter = go.Scattergl if len(b) > GL_THRESHOLD else go.Scatter
+    return scatter(
+        x=_num(b, "lon"),
+        y=_num(b, "lat"),
+        mode="markers",
+        name="Buildings",
+        marker=dict(
+            size=6 if len(b) <= GL_THRESHOLD else 4,
+            color=np.round(temps, 2),
+            colorscale=TEMP_COLORSCALE,
+            cmin=cmin,
+            cmax=cmax,
+            colorbar=dict(title=dict(text="Min indoor<br>°C"), thickness=14, x=1.0),
+            opacity=0.85,
+        ),
+        customdata=custom,
+        hovertemplate=template,
+    )
+
+
+def _asset_hover(part: pd.DataFrame, kinds: pd.Series, restored: np.ndarray) -> np.ndarray:
+    """Customdata of damaged assets: id, damage state, hit time, restoration."""
+    hit = _column_or(part, "hit_h", np.nan)
+    ids = part["asset_id"].astype(str) if "asset_id" in part.columns else kinds[part.index]
+    state = (
+        part["damage_state"].astype(str)
+        if "damage_state" in part.columns
+        else pd.Series("damaged", index=part.index)
+    )
+    return np.column_stack(
+        [
+            ids.to_numpy(dtype=object),
+            state.to_numpy(dtype=object),
+            [f"{v:.1f} h" if np.isfinite(v) else "?" for v in hit],
+            _restored_text(restored),
+        ]
+    )
+
+
+def _asset_trace(part: pd.DataFrame, kinds: pd.Series, kind: str, symbol: str) -> go.Scatter:
+    """Damaged assets of one kind: dark when not restored, grey once restored."""
+    restored = _column_or(part, "restored_h", np.nan)
+    return go.Scatter(
+        x=_num(part, "lon"),
+        y=_num(part, "lat"),
+        mode="markers",
+        name=f"Damaged {kind}",
+        marker=dict(
+            symbol=symbol,
+            size=13,
+            color=["#555555" if np.isfinite(v) else "#111111" for v in restored],
+            line=dict(color="white", width=1),
+        ),
+        customdata=_asset_hover(part, kinds, restored),
+        hovertemplate=(
+            f"<b>%{{customdata[0]}}</b> ({kind})<br>"
+            "Damage: %{customdata[1]}<br>"
+            "Hit at %{customdata[2]}<br>"
+            "%{customdata[3]}<extra></extra>"
+        ),
+    )
+
+
+def _asset_traces(assets: pd.DataFrame) -> list[tuple[go.Scatter, np.ndarray]]:
+    """One trace per asset kind (sorted), each with the latitudes it plots."""
+    a = _located(assets)
+    kinds = a["kind"].astype(str) if "kind" in a.columns else pd.Series("asset", index=a.index)
+    traces = []
+    for i, kind in enumerate(sorted(kinds.unique())):
+        part = a[kinds == kind]
+        symbol = ASSET_SYMBOLS[i % len(ASSET_SYMBOLS)]
+        traces.append((_asset_trace(part, kinds, kind, symbol), _num(part, "lat")))
+    return traces
+
+
+def _shelter_trace(s: pd.DataFrame) -> go.Scatter:
+    """Shelters (with coordinates) as squares sized by peak occupancy."""
+    occ = (
+        np.nan_to_num(_num(s, "peak_occupancy"))
+        if "peak_occupancy" in s.columns
+        else np.zeros(len(s))
+    )
+    cap = _column_or(s, "capacity_people", np.nan)
+    top = occ.max() if occ.size and occ.max() > 0 else 1.0
+    sizes = np.round(7 + 28 * np.sqrt(np.clip(occ, 0, None) / top), 1)
+    ids = s["facility_id"].astype(str) if "facility_id" in s.columns else s.index
+    kinds = s["kind"].astype(str) if "kind" in s.columns else pd.Series("", index=s.index)
+    custom = np.column_stack(
+        [
+            np.asarray(ids, dtype=object),
+            kinds.to_numpy(dtype=object),
+            [f"{v:,.0f}" if np.isfinite(v) else "?" for v in cap],
+            [f"{v:,.0f}" for v in occ],
+        ]
+    )
+    return go.Scatter(
+        x=_num(s, "lon"),
+        y=_num(s, "lat"),
+        mode="markers",
+        name="Shelters (size: peak occupancy)",
+        marker=dict(
+            symbol="square",
+            size=sizes,
+            color="rgba(44, 160, 44, 0.55)",
+            line=dict(color="#1a6e1a", width=1.5),
+        ),
+        customdata=custom,
+        hovertemplate=(
+            "<b>%{customdata[0]}</b> (%{customdata[1]})<br>"
+            "Capacity: %{customdata[2]} people<br>"
+            "Peak occupancy: %{customdata[3]} people<extra></extra>"
+        ),
+    )
+
+
+def _map_traces(
+    buildings: pd.DataFrame, assets: pd.DataFrame, shelters: pd.DataFrame
+) -> list[tuple[go.Scatter | go.Scattergl, np.ndarray]]:
+    """Every trace of the map in drawing order, each with the latitudes it plots."""
+    traces: list[tuple[go.Scatter | go.Scattergl, np.ndarray]] = []
+    if _has_xy(buildings):
+        b = _located(buildings)
+        if len(b):
+            traces.append((_building_trace(b), _num(b, "lat")))
+    if _has_xy(assets):
+        traces += _asset_traces(assets)
+    if _has_xy(shelters):
+        s = _located(shelters)
+        if len(s):
+            traces.append((_shelter_trace(s), _num(s, "lat")))
+    return traces
+
+
+def _lat_ratio(lats: list[np.ndarray]) -> float:
+    """Scale ratio of the latitude axis: 1 / cos(mean latitude), capped for the poles."""
+    all_lat = np.concatenate(lats) if lats else np.array([0.0])
+    lat0 = float(np.nanmean(all_lat)) if np.isfinite(all_lat).any() else 0.0
+    # One degree of latitude is 1/cos(lat) times longer on the ground than one of longitude.
+    return 1.0 / max(math.cos(math.radians(lat0)), 0.05)
+
+
+def _style_map(fig: go.Figure, ratio: float) -> None:
+    """Layout of the map: equal-distance axes, no grid, legend on top."""
+    fig.update_layout(
+        template=TEMPLATE,
+        font=FONT,
+        height=680,
+        margin=dict(l=70, r=20, t=80, b=50),
+        plot_bgcolor="#e9edf2",
+        legend=dict(orientation="h", yanchor="bottom", y=1.01, xanchor="left", x=0),
+        xaxis=dict(title="Longitude", showgrid=False, zeroline=False),
+        yaxis=dict(
+            title="Latitude",
+            scaleanchor="x",
+            scaleratio=ratio,
+            showgrid=False,
+            zeroline=False,
+        ),
+        hovermode="closest",
+    )
+
+
 def map_figure(
     buildings: pd.DataFrame, assets: pd.DataFrame, shelters: pd.DataFrame
 ) -> go.Figure | None:
@@ -375,151 +597,13 @@ def map_figure(
     plotly.graph_objects.Figure or None
         ``None`` when nothing has coordinates.
     """
-    fig = go.Figure()
-    lats: list[np.ndarray] = []
-    if buildings is not None and {"lon", "lat"} <= set(buildings.columns) and len(buildings):
-        b = buildings[np.isfinite(_num(buildings, "lon")) & np.isfinite(_num(buildings, "lat"))]
-        if len(b):
-            temps = _num(b, "min_temp_c") if "min_temp_c" in b.columns else np.full(len(b), np.nan)
-            cmin, cmax = temperature_range(temps)
-            custom, template = _building_hover(b)
-            scatter = go.Scattergl if len(b) > GL_THRESHOLD else go.Scatter
-            lats.append(_num(b, "lat"))
-            fig.add_trace(
-                scatter(
-                    x=_num(b, "lon"),
-                    y=_num(b, "lat"),
-                    mode="markers",
-                    name="Buildings",
-                    marker=dict(
-                        size=6 if len(b) <= GL_THRESHOLD else 4,
-                        color=np.round(temps, 2),
-                        colorscale=TEMP_COLORSCALE,
-                        cmin=cmin,
-                        cmax=cmax,
-                        colorbar=dict(title=dict(text="Min indoor<br>°C"), thickness=14, x=1.0),
-                        opacity=0.85,
-                    ),
-                    customdata=custom,
-                    hovertemplate=template,
-                )
-            )
-    if assets is not None and {"lon", "lat"} <= set(assets.columns) and len(assets):
-        a = assets[np.isfinite(_num(assets, "lon")) & np.isfinite(_num(assets, "lat"))]
-        kinds = a["kind"].astype(str) if "kind" in a.columns else pd.Series("asset", index=a.index)
-        for i, kind in enumerate(sorted(kinds.unique())):
-            part = a[kinds == kind]
-            restored = (
-                _num(part, "restored_h")
-                if "restored_h" in part.columns
-                else np.full(len(part), np.nan)
-            )
-            hit = _num(part, "hit_h") if "hit_h" in part.columns else np.full(len(part), np.nan)
-            ids = part["asset_id"].astype(str) if "asset_id" in part.columns else kinds[part.index]
-            state = (
-                part["damage_state"].astype(str)
-                if "damage_state" in part.columns
-                else pd.Series("damaged", index=part.index)
-            )
-            custom = np.column_stack(
-                [
-                    ids.to_numpy(dtype=object),
-                    state.to_numpy(dtype=object),
-                    [f"{v:.1f} h" if np.isfinite(v) else "?" for v in hit],
-                    _restored_text(restored),
-                ]
-            )
-            lats.append(_num(part, "lat"))
-            fig.add_trace(
-                go.Scatter(
-                    x=_num(part, "lon"),
-                    y=_num(part, "lat"),
-                    mode="markers",
-                    name=f"Damaged {kind}",
-                    marker=dict(
-                        symbol=ASSET_SYMBOLS[i % len(ASSET_SYMBOLS)],
-                        size=13,
-                        color=["#555555" if np.isfinite(v) else "#111111" for v in restored],
-                        line=dict(color="white", width=1),
-                    ),
-                    customdata=custom,
-                    hovertemplate=(
-                        f"<b>%{{customdata[0]}}</b> ({kind})<br>"
-                        "Damage: %{customdata[1]}<br>"
-                        "Hit at %{customdata[2]}<br>"
-                        "%{customdata[3]}<extra></extra>"
-                    ),
-                )
-            )
-    if shelters is not None and {"lon", "lat"} <= set(shelters.columns) and len(shelters):
-        s = shelters[np.isfinite(_num(shelters, "lon")) & np.isfinite(_num(shelters, "lat"))]
-        if len(s):
-            occ = (
-                np.nan_to_num(_num(s, "peak_occupancy"))
-                if "peak_occupancy" in s.columns
-                else np.zeros(len(s))
-            )
-            cap = (
-                _num(s, "capacity_people")
-                if "capacity_people" in s.columns
-                else np.full(len(s), np.nan)
-            )
-            top = occ.max() if occ.size and occ.max() > 0 else 1.0
-            sizes = np.round(7 + 28 * np.sqrt(np.clip(occ, 0, None) / top), 1)
-            ids = s["facility_id"].astype(str) if "facility_id" in s.columns else s.index
-            kinds = s["kind"].astype(str) if "kind" in s.columns else pd.Series("", index=s.index)
-            custom = np.column_stack(
-                [
-                    np.asarray(ids, dtype=object),
-                    kinds.to_numpy(dtype=object),
-                    [f"{v:,.0f}" if np.isfinite(v) else "?" for v in cap],
-                    [f"{v:,.0f}" for v in occ],
-                ]
-            )
-            lats.append(_num(s, "lat"))
-            fig.add_trace(
-                go.Scatter(
-                    x=_num(s, "lon"),
-                    y=_num(s, "lat"),
-                    mode="markers",
-                    name="Shelters (size: peak occupancy)",
-                    marker=dict(
-                        symbol="square",
-                        size=sizes,
-                        color="rgba(44, 160, 44, 0.55)",
-                        line=dict(color="#1a6e1a", width=1.5),
-                    ),
-                    customdata=custom,
-                    hovertemplate=(
-                        "<b>%{customdata[0]}</b> (%{customdata[1]})<br>"
-                        "Capacity: %{customdata[2]} people<br>"
-                        "Peak occupancy: %{customdata[3]} people<extra></extra>"
-                    ),
-                )
-            )
-    if not fig.data:
+    traces = _map_traces(buildings, assets, shelters)
+    if not traces:
         return None
-    all_lat = np.concatenate(lats) if lats else np.array([0.0])
-    lat0 = float(np.nanmean(all_lat)) if np.isfinite(all_lat).any() else 0.0
-    # One degree of latitude is 1/cos(lat) times longer on the ground than one of longitude.
-    ratio = 1.0 / max(math.cos(math.radians(lat0)), 0.05)
-    fig.update_layout(
-        template=TEMPLATE,
-        font=FONT,
-        height=680,
-        margin=dict(l=70, r=20, t=80, b=50),
-        plot_bgcolor="#e9edf2",
-        legend=dict(orientation="h", yanchor="bottom", y=1.01, xanchor="left", x=0),
-        xaxis=dict(title="Longitude", showgrid=False, zeroline=False),
-        yaxis=dict(
-            title="Latitude",
-            scaleanchor="x",
-            scaleratio=ratio,
-            showgrid=False,
-            zeroline=False,
-        ),
-        hovermode="closest",
-    )
+    fig = go.Figure()
+    for trace, _ in traces:
+        fig.add_trace(trace)
+    _style_map(fig, _lat_ratio([lat for _, lat in traces]))
     return fig
 
 
