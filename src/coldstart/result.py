@@ -13,67 +13,18 @@ from pathlib import Path
 import pandas as pd
 
 from coldstart.outdir import owned_output
+from coldstart.outputs import check_outputs, columns
 
-SUMMARY_KEYS = (
-    "buildings_total",
-    "residents_total",
-    "buildings_lost_heat",
-    "buildings_lost_power",
-    "peak_people_without_heat",
-    "peak_people_without_power",
-    "person_hours_below_16c",
-    "person_hours_below_12c",
-    "person_hours_below_5c",
-    "person_degree_hours_below_18c",
-    "energy_not_served_mwh",
-    "heat_not_served_mwh_th",
-    "hours_to_restore_heat_95pct",
-    "hours_to_restore_power_95pct",
-    "buildings_drained",
-    "buildings_frozen",
-    "peak_people_in_shelters",
-    "seed",
-)
-"""Keys every ``summary.json`` has (issue 2)."""
+SUMMARY_KEYS = columns("summary")
+"""Keys of ``summary.json`` (described with units and meanings in ``data/outputs.toml``)."""
 
-TIMELINE_COLUMNS = (
-    "time",
-    "hours",
-    "temp_outdoor_c",
-    "buildings_without_heat",
-    "people_without_heat",
-    "buildings_without_power",
-    "people_without_power",
-    "people_below_12c",
-    "people_in_shelters",
-    "load_demand_mw",
-    "load_served_mw",
-    "heat_served_mw_th",
-    "crews_working",
-    "alert_active",
-    "queues_off",
-)
+TIMELINE_COLUMNS = columns("timeline")
 """Columns of ``timeline.csv``, one row per thermal step."""
 
-BUILDING_COLUMNS = (
-    "building_id",
-    "lon",
-    "lat",
-    "archetype",
-    "residents",
-    "min_temp_c",
-    "min_worst_flat_temp_c",
-    "hours_without_heat",
-    "hours_without_power",
-    "hours_below_12c",
-    "hours_to_12c",
-    "degree_hours_below_18c",
-    "drained",
-    "frozen",
-)
+BUILDING_COLUMNS = columns("buildings")
 """Columns of ``buildings.parquet``."""
 
-EVENT_COLUMNS = ("time", "hours", "kind", "asset_id", "detail")
+EVENT_COLUMNS = columns("events")
 """Columns of ``events.csv``."""
 
 
@@ -83,22 +34,23 @@ class Result:
 
     Parameters
     ----------
+    Every key and column, with its unit and meaning, is described in ``data/outputs.toml``
+    (:mod:`coldstart.outputs`).
+
     summary : dict
-        Headline figures; at least :data:`SUMMARY_KEYS`. Units in the key names.
+        Headline figures. Units in the key names.
     timeline : pandas.DataFrame
-        One row per step; :data:`TIMELINE_COLUMNS`.
+        One row per step.
     buildings : pandas.DataFrame
-        One row per building; :data:`BUILDING_COLUMNS`.
+        One row per building.
     events : pandas.DataFrame
-        Strike hits, damage, repair start/end, alerts, drains, freezes; :data:`EVENT_COLUMNS`.
+        Waves, hits, repairs, alerts, trips, drains, freezes, refills, shelter events.
     assets : pandas.DataFrame
-        Damaged assets: ``asset_id, kind, lon, lat, damage_state, hit_h, restored_h``
-        (``restored_h`` NaN when not restored within the horizon).
+        Struck assets: worst state, hits, first and last hit, restored.
     shelters : pandas.DataFrame
-        ``facility_id, kind, lon, lat, capacity_people, peak_occupancy``.
+        Shelters with peak occupancy, person-hours, failures.
     outage_schedule : pandas.DataFrame
-        Rotating-outage windows applied: ``queue, start, end, start_h, end_h, kind``
-        (``scheduled`` or ``emergency``).
+        Rotating-outage windows applied (``scheduled`` or ``emergency``).
     meta : dict
         City and scenario names, horizon, step, seed, coldstart version.
     """
@@ -135,8 +87,10 @@ class Result:
     def write_into(self, folder: Path, report: bool = True) -> None:
         """Write every output file into an existing (temporary) folder.
 
-        ``summary.json`` is strict JSON: a non-finite figure is written as ``null``.
+        ``summary.json`` is strict JSON: a non-finite figure is written as ``null``. Every
+        output is first checked against its description (``data/outputs.toml``).
         """
+        check_outputs(self)
         summary = strict_json(self.summary)
         (folder / "summary.json").write_text(json.dumps(summary, indent=2, allow_nan=False) + "\n")
         self.timeline.to_csv(folder / "timeline.csv", index=False)

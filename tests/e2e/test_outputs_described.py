@@ -1,0 +1,48 @@
+"""Outputs described as data: the README agrees with the description, the writer checks it."""
+
+import re
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+from coldstart.outputs import OutputMismatch, check_outputs, markdown, output_specs
+
+README = Path(__file__).resolve().parents[2] / "README.md"
+
+
+def test_readme_outputs_section_is_generated_from_the_description():
+    text = README.read_text()
+    m = re.search(r"<!-- outputs:start -->\n(.*?)<!-- outputs:end -->", text, re.S)
+    assert m, "README.md lost its outputs section"
+    assert m.group(1) == markdown(), "run: python scripts/update_readme_outputs.py"
+
+
+def test_every_field_has_unit_and_meaning():
+    for spec in output_specs().values():
+        names = [f.name for f in spec.fields]
+        assert len(names) == len(set(names)), spec.file
+        for f in spec.fields:
+            assert f.meaning.strip(), (spec.file, f.name)
+            # units in names: a field whose name ends in a unit says so in its unit column
+            for suffix, unit in (("_mw", "MW"), ("_c", "degC"), ("_h", "h"), ("_km", "km")):
+                if f.name.endswith(suffix):
+                    assert f.unit == unit, (spec.file, f.name, f.unit)
+
+
+def test_a_run_matches_its_description_and_a_stray_column_is_refused(small_city):
+    from coldstart.scenario import example_scenario_text, parse_scenario
+    from coldstart.simulate import simulate
+
+    text = example_scenario_text().replace("horizon_h = 168.0", "horizon_h = 6.0")
+    result = simulate(small_city, parse_scenario(text.replace("at_h = 74.0", "at_h = 5.0")))
+    check_outputs(result)  # every key and column described, in order
+    stray = result.timeline.assign(extra_column=1)
+    import dataclasses
+
+    with pytest.raises(OutputMismatch, match="extra_column"):
+        check_outputs(dataclasses.replace(result, timeline=stray))
+    with pytest.raises(OutputMismatch, match="seed"):
+        summary = {k: v for k, v in result.summary.items() if k != "seed"}
+        check_outputs(dataclasses.replace(result, summary=summary))
+    assert isinstance(result.events, pd.DataFrame)
