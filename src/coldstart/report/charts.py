@@ -186,20 +186,13 @@ def _add_people_traces(
         )
 
 
-def _add_outdoor_trace(fig: go.Figure, timeline: pd.DataFrame, x: np.ndarray | pd.Series) -> None:
-    """Panel 2: outdoor temperature, when the timeline has it."""
-    if "temp_outdoor_c" not in timeline.columns:
-        return
+def _add_panel_line(
+    fig: go.Figure, row: int, x, y, name: str, line: dict, hovertemplate: str
+) -> None:
+    """One line without a legend entry in panel ``row`` (outdoor temperature, crews)."""
     fig.add_trace(
-        go.Scatter(
-            x=x,
-            y=np.round(_num(timeline, "temp_outdoor_c"), 2),
-            name="Outdoor temperature",
-            line=dict(color="#17becf", width=2),
-            hovertemplate="Outdoor: %{y:.1f} °C<extra></extra>",
-            showlegend=False,
-        ),
-        row=2,
+        go.Scatter(x=x, y=y, name=name, line=line, hovertemplate=hovertemplate, showlegend=False),
+        row=row,
         col=1,
     )
 
@@ -242,24 +235,6 @@ def _energy_traces(timeline: pd.DataFrame, x: np.ndarray | pd.Series) -> list[go
             )
         )
     return traces
-
-
-def _add_crews_trace(fig: go.Figure, timeline: pd.DataFrame, x: np.ndarray | pd.Series) -> None:
-    """Panel 4: repair crews working, as a step line, when the timeline has it."""
-    if "crews_working" not in timeline.columns:
-        return
-    fig.add_trace(
-        go.Scatter(
-            x=x,
-            y=_num(timeline, "crews_working"),
-            name="Crews working",
-            line=dict(color="#9467bd", width=2, shape="hv"),
-            hovertemplate="Crews working: %{y:.0f}<extra></extra>",
-            showlegend=False,
-        ),
-        row=4,
-        col=1,
-    )
 
 
 def _alert_shapes(timeline: pd.DataFrame, x: np.ndarray | pd.Series) -> list[dict]:
@@ -340,10 +315,18 @@ def timeline_figure(timeline: pd.DataFrame) -> go.Figure | None:
     hours = _num(timeline, "hours") if "hours" in timeline.columns else None
     fig = _timeline_subplots()
     _add_people_traces(fig, timeline, x, hours)
-    _add_outdoor_trace(fig, timeline, x)
+    if "temp_outdoor_c" in timeline.columns:  # panel 2
+        _add_panel_line(
+            fig, 2, x, np.round(_num(timeline, "temp_outdoor_c"), 2), "Outdoor temperature",
+            dict(color="#17becf", width=2), "Outdoor: %{y:.1f} °C<extra></extra>",
+        )  # fmt: skip
     for trace in _energy_traces(timeline, x):
         fig.add_trace(trace, row=3, col=1)
-    _add_crews_trace(fig, timeline, x)
+    if "crews_working" in timeline.columns:  # panel 4, a step line
+        _add_panel_line(
+            fig, 4, x, _num(timeline, "crews_working"), "Crews working",
+            dict(color="#9467bd", width=2, shape="hv"), "Crews working: %{y:.0f}<extra></extra>",
+        )  # fmt: skip
     shapes = _alert_shapes(timeline, x)
     if shapes:
         _add_alert_legend(fig)
