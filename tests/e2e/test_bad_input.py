@@ -119,7 +119,9 @@ def test_negative_grid_rating(cli, tmp_path, city_copy, short_scenario):
     tables["trafo"]["_object"] = json.dumps(trafo)
     (city_copy / "grid.json").write_text(json.dumps(doc))
     res, out = _run(cli, city_copy, short_scenario, tmp_path)
-    _assert_rejected(res, out, "grid.json, trafo 0, field 'sn_mva': expected a finite number > 0")
+    _assert_rejected(
+        res, out, "grid.json, table 'trafo', index 0, field 'sn_mva': expected a finite number > 0"
+    )
 
 
 def test_duplicate_ids(cli, tmp_path, city_copy, short_scenario):

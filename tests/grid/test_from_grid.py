@@ -116,7 +116,7 @@ def test_unreadable_files_exit_2(cli, tmp_path):
     mat = tmp_path / "case.m"
     mat.write_text("function mpc = broken\nmpc.bus = [1 2;\n")
     code, _, stderr = cli("city", "from-grid", mat, tmp_path / "x")
-    assert code == 2 and "cannot be read" in stderr
+    assert code == 2 and "'mpc.bus' is not closed by '];'" in stderr
     assert np.all(["Traceback" not in stderr])
 
 

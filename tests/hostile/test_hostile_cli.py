@@ -217,15 +217,15 @@ def test_empty_buildings_table_fails_check(cli, hx, city_copy):
 @pytest.mark.parametrize(
     ("table", "column", "value", "needle"),
     [
-        ("line", "x_ohm_per_km", 0.0, "line 0, field 'x_ohm_per_km'"),
-        ("line", "x_ohm_per_km", float("nan"), "line 0, field 'x_ohm_per_km'"),
-        ("line", "length_km", float("inf"), "line 0, field 'length_km'"),
-        ("trafo", "vk_percent", 0.0, "trafo 0, field 'vk_percent'"),
-        ("trafo", "sn_mva", float("inf"), "trafo 0, field 'sn_mva'"),
-        ("line", "from_bus", 999_999, "line 0, field 'from_bus': refers to a bus"),
-        ("trafo", "lv_bus", 999_999, "trafo 0, field 'lv_bus'"),
-        ("gen", "bus", 999_999, "gen 0, field 'bus'"),
-        ("load", "p_mw", float("-inf"), "load 0, field 'p_mw'"),
+        ("line", "x_ohm_per_km", 0.0, "table 'line', index 0, field 'x_ohm_per_km'"),
+        ("line", "x_ohm_per_km", float("nan"), "table 'line', index 0, field 'x_ohm_per_km'"),
+        ("line", "length_km", float("inf"), "table 'line', index 0, field 'length_km'"),
+        ("trafo", "vk_percent", 0.0, "table 'trafo', index 0, field 'vk_percent'"),
+        ("trafo", "sn_mva", float("inf"), "table 'trafo', index 0, field 'sn_mva'"),
+        ("line", "from_bus", 999_999, "table 'line', index 0, field 'from_bus': refers to a bus"),
+        ("trafo", "lv_bus", 999_999, "table 'trafo', index 0, field 'lv_bus'"),
+        ("gen", "bus", 999_999, "table 'gen', index 0, field 'bus'"),
+        ("load", "p_mw", float("-inf"), "table 'load', index 0, field 'p_mw'"),
     ],
 )
 def test_bad_grid_values_fail_check(cli, hx, city_copy, table, column, value, needle):

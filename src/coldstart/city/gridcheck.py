@@ -94,7 +94,41 @@ SWITCH_ELEMENT = {"b": "bus", "l": "line", "t": "trafo", "t3": "trafo3w"}
 
 
 def _numbers(frame: pd.DataFrame, col: str) -> pd.Series:
-    return pd.to_numeric(frame[col], errors="coerce").astype(float)
+    """The column as floats; text, booleans and other non-numbers become NaN (then refused)."""
+    col_data = frame[col]
+    if col_data.dtype == bool or col_data.dtype == object:
+        col_data = col_data.map(lambda v: v if isinstance(v, (int, float)) and not isinstance(
+            v, bool) else np.nan)  # fmt: skip
+    return pd.to_numeric(col_data, errors="coerce").astype(float)
+
+
+STATUS_TABLES = (
+    "bus", "line", "trafo", "trafo3w", "impedance", "gen", "sgen", "load", "ext_grid",
+    "storage", "shunt", "ward", "xward", "motor", "asymmetric_load", "asymmetric_sgen",
+)  # fmt: skip
+"""Tables whose rows carry an ``in_service`` flag the engine reads."""
+
+
+def _column_problems(net: pp.pandapowerNet, file: str) -> list[Problem]:
+    """Columns the engine reads must exist; ``in_service`` and ``closed`` must be true/false."""
+    problems = []
+    for table in set(VALUE_RULES) | set(BUS_COLUMNS) | set(STATUS_TABLES):
+        frame = net[table] if table in net else pd.DataFrame()
+        if not len(frame):
+            continue
+        needed = [c for c, _ in VALUE_RULES.get(table, ())] + list(BUS_COLUMNS.get(table, ()))
+        needed += ["in_service"] if table in STATUS_TABLES else []
+        needed += ["element", "et", "closed"] if table == "switch" else []
+        for col in dict.fromkeys(needed):
+            if col not in frame:
+                problems.append(
+                    Problem(file, f"table '{table}'", col, "required column is missing")
+                )
+        for col in ("in_service", "closed"):
+            if col in frame and frame[col].dtype != bool:
+                bad = ~frame[col].map(lambda v: isinstance(v, (bool, np.bool_)))
+                problems += _listed(file, table, col, frame[col], bad, "expected true or false")
+    return problems
 
 
 def _value_problems(net: pp.pandapowerNet, file: str) -> list[Problem]:
@@ -130,12 +164,17 @@ def _listed(
 ) -> list[Problem]:
     rows = list(raw.index[bad.to_numpy(dtype=bool)])
     out = [
-        Problem(file, f"{table} {idx}", col, f"{expected}, got {_plain(raw[idx])!r}")
+        Problem(file, f"table '{table}', index {idx}", col, f"{expected}, got {_plain(raw[idx])!r}")
         for idx in rows[:MAX_PROBLEMS_PER_FIELD]
     ]
     if len(rows) > MAX_PROBLEMS_PER_FIELD:
         out.append(
-            Problem(file, table, col, f"... and {len(rows) - MAX_PROBLEMS_PER_FIELD} more rows")
+            Problem(
+                file,
+                f"table '{table}'",
+                col,
+                f"... and {len(rows) - MAX_PROBLEMS_PER_FIELD} more rows",
+            )  # fmt: skip
         )
     return out
 
@@ -179,7 +218,7 @@ def _supply_problems(net: pp.pandapowerNet, file: str) -> list[Problem]:
             problems.append(
                 Problem(
                     file,
-                    table,
+                    f"table '{table}'",
                     "in_service",
                     f"in-service '{table}' elements are not supported by coldstart's grid engine "
                     "(set them out of service or remove them)",
@@ -193,7 +232,7 @@ def _supply_problems(net: pp.pandapowerNet, file: str) -> list[Problem]:
         problems.append(
             Problem(
                 file,
-                "ext_grid",
+                "table 'ext_grid'",
                 "",
                 "the grid has no in-service ext_grid and no slack gen: nothing can be energized",
             )
@@ -218,7 +257,10 @@ def check_grid(net: pp.pandapowerNet, file: str) -> list[Problem]:
         grid can be compiled and simulated.
     """
     if len(net.bus) == 0:
-        return [Problem(file, "bus", "", "the grid has no buses")]
+        return [Problem(file, "table 'bus'", "", "the grid has no buses")]
+    problems = _column_problems(net, file)
+    if problems:  # the other checks read these columns
+        return problems
     problems = _value_problems(net, file)
     problems += _reference_problems(net, file)
     problems += _supply_problems(net, file)

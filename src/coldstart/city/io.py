@@ -123,6 +123,19 @@ def geojson_rows(data: bytes) -> pd.DataFrame:
     return pd.DataFrame(rows)
 
 
+def read_csv_table(data: bytes) -> pd.DataFrame:
+    """Rows of a CSV file as text, column names stripped; a repeated column name is an error
+    (pandas would silently rename the second ``name.1`` and a reader would miss it)."""
+    raw = pd.read_csv(io.BytesIO(data), dtype=object, keep_default_na=False, skipinitialspace=True)
+    header = pd.read_csv(io.BytesIO(data), header=None, nrows=1, dtype=object).iloc[0]
+    names = [str(c).strip() for c in header.tolist()]
+    dup = sorted({n for n in names if names.count(n) > 1})
+    if dup:
+        raise ValueError(f"column {dup[0]!r} appears more than once in the header")
+    raw.columns = [str(c).strip() for c in raw.columns]
+    return raw
+
+
 def read_raw_table(path: Path, inside: Path | None = None) -> tuple[pd.DataFrame, callable]:
     """Read a table file into raw rows, and return a function labelling rows for messages.
 
@@ -145,10 +158,7 @@ def read_raw_table(path: Path, inside: Path | None = None) -> tuple[pd.DataFrame
     data = read_bytes(path, "table", CityError, inside, OUTSIDE_HINT)
     try:
         if suffix == ".csv":
-            raw = pd.read_csv(
-                io.BytesIO(data), dtype=object, keep_default_na=False, skipinitialspace=True
-            )
-            return raw, lambda i: f"line {i + 2}"
+            return read_csv_table(data), lambda i: f"line {i + 2}"
         if suffix == ".parquet":
             return pd.read_parquet(io.BytesIO(data)), lambda i: f"row {i + 1}"
         return geojson_rows(data), lambda i: f"feature {i + 1}"
@@ -161,17 +171,21 @@ def read_raw_table(path: Path, inside: Path | None = None) -> tuple[pd.DataFrame
     raise CityError(Problem(str(path), "", "", f"cannot be read: {msg}"))
 
 
-def read_city_toml(folder: Path) -> dict:
-    """Read and check ``city.toml``; return name, crs and the file of every table."""
+def read_city_toml(folder: Path, allow_outside: bool = False) -> dict:
+    """Read and check ``city.toml``; return name, crs and the file of every table.
+
+    ``city.toml`` itself must lie in the folder (a symbolic link out of it is refused) unless
+    ``allow_outside``.
+    """
     path = folder / "city.toml"
     if not folder.is_dir():
         raise CityError(Problem(str(folder), "", "", "city folder not found"))
     if not path.exists() and not path.is_symlink():
         raise CityError(Problem(str(path), "", "", "file not found (every city folder has one)"))
-    text = read_text(path, "city_toml", CityError)
+    text = read_text(path, "city_toml", CityError, None if allow_outside else folder, OUTSIDE_HINT)
     try:
         doc = tomllib.loads(text)
-    except tomllib.TOMLDecodeError as exc:
+    except ValueError as exc:  # TOMLDecodeError, and integers of more than 4,300 digits
         raise CityError(Problem(str(path), "", "", f"malformed TOML: {exc}")) from None
     except RecursionError:
         raise CityError(Problem(str(path), "", "", "arrays nested too deeply")) from None
@@ -235,7 +249,7 @@ def load_city(folder: str | Path, allow_outside: bool = False) -> City:
         Listing every problem found (file, row, field, what was expected).
     """
     folder = Path(folder)
-    meta = read_city_toml(folder)
+    meta = read_city_toml(folder, allow_outside)
     files = meta["files"]
     inside = None if allow_outside else folder
     grid_path = folder / files["grid"]
@@ -276,11 +290,16 @@ def load_city(folder: str | Path, allow_outside: bool = False) -> City:
     return City(name=meta["name"], net=net, tables=tables, crs=meta["crs"])
 
 
-def save_city(city: City, folder: str | Path, inputs: tuple[str | Path, ...] = ()) -> Path:
+def save_city(
+    city: City, folder: str | Path, inputs: tuple[str | Path, ...] = (), verify: str = ""
+) -> Path:
     """Write a city folder all at once (``city.toml``, grid JSON, one GeoJSON per table).
 
     ``folder`` is replaced only when it is empty or an earlier coldstart output (see
-    :mod:`coldstart.outdir`), never when it holds other files or is one of ``inputs``.
+    :mod:`coldstart.outdir`), never when it holds other files or is one of ``inputs``. With
+    ``verify`` (a label for messages, e.g. the source network), the written folder is loaded
+    and checked like any city before it replaces ``folder``: coldstart never writes a city its
+    own ``city check`` would refuse.
 
     Returns
     -------
@@ -308,4 +327,16 @@ def save_city(city: City, folder: str | Path, inputs: tuple[str | Path, ...] = (
         toml = [f"name = {toml_string(city.name)}", f"crs = {toml_string(city.crs)}", "", "[files]"]
         toml += [f"{k} = {toml_string(v)}" for k, v in files.items()]
         (tmp / "city.toml").write_text("\n".join(toml) + "\n")
+        if verify:
+            try:
+                load_city(tmp)
+            except CityError as exc:
+                raise CityError(
+                    [
+                        Problem(p.file.replace(str(tmp), verify), p.where, p.field, p.message)
+                        if isinstance(p, Problem)
+                        else p
+                        for p in exc.problems
+                    ]
+                ) from None
     return folder

@@ -7,6 +7,7 @@ file, row and field; it never raises on the first problem.
 
 from __future__ import annotations
 
+import re
 import tomllib
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -97,11 +98,42 @@ def table_specs() -> dict[str, TableSpec]:
 
 
 def _is_blank(v: Any) -> bool:
-    if v is None:
+    if v is None or v is pd.NA or v is pd.NaT:
         return True
-    if isinstance(v, float) and np.isnan(v):
+    if isinstance(v, (float, np.floating)) and np.isnan(v):
         return True
     return isinstance(v, str) and v.strip() == ""
+
+
+_INTEGER = re.compile(r"[+-]?[0-9]+")
+_DECIMAL = re.compile(r"[+-]?(?:[0-9]+\.?[0-9]*|\.[0-9]+)(?:[eE][+-]?[0-9]+)?")
+
+
+def parse_number(value: Any) -> int | float:
+    """A number from a cell: a JSON/Parquet number, or text in plain ASCII decimal notation.
+
+    Text such as ``"12"``, ``"-2.5"`` or ``"1e3"`` is read; ``"1_0"``, ``"१२"`` (Python's
+    ``float`` reads both), ``"inf"``, ``"nan"``, booleans and anything else are refused, so that
+    a file means the same to coldstart as to QGIS, pandas or a spreadsheet.
+
+    Raises
+    ------
+    ValueError
+        When ``value`` is not such a number.
+    """
+    if isinstance(value, (bool, np.bool_)):
+        raise ValueError("a boolean is not a number")
+    if isinstance(value, (int, np.integer)):
+        return int(value)
+    if isinstance(value, (float, np.floating)):
+        return float(value)
+    if isinstance(value, str):
+        text = value.strip()
+        if _INTEGER.fullmatch(text):
+            return int(text)
+        if _DECIMAL.fullmatch(text):
+            return float(text)
+    raise ValueError(f"not a number: {value!r}")
 
 
 def _convert(value: Any, dtype: str) -> Any:
@@ -110,29 +142,25 @@ def _convert(value: Any, dtype: str) -> Any:
     Floats must be finite and ints fit in int64: ``inf``, ``1e309`` or ``2**63`` in a file is an
     error, never a value that turns results into NaN or overflows an array.
     """
-    if isinstance(value, (dict, list, tuple)):
+    if isinstance(value, (dict, list, tuple, bytes, bytearray)):
         raise ValueError
     if dtype == "str":
         if isinstance(value, float) and value.is_integer():
             return str(int(value))
-        return str(value).strip()
+        text = str(value).strip()
+        text.encode("utf-8")  # a lone surrogate (not Unicode text) raises UnicodeEncodeError
+        return text
     if dtype == "int":
-        if isinstance(value, bool):
-            raise ValueError
-        if isinstance(value, (int, np.integer)):
-            i = int(value)
-        else:
-            f = float(value)
-            if not np.isfinite(f) or not f.is_integer():
+        n = parse_number(value)
+        if isinstance(n, float):
+            if not np.isfinite(n) or not n.is_integer():
                 raise ValueError
-            i = int(f)
-        if not INT64_MIN <= i <= INT64_MAX:
+            n = int(n)
+        if not INT64_MIN <= n <= INT64_MAX:
             raise ValueError
-        return i
+        return n
     if dtype == "float":
-        if isinstance(value, bool):
-            raise ValueError
-        f = float(value)
+        f = float(parse_number(value))
         if not np.isfinite(f):
             raise ValueError
         return f
@@ -213,7 +241,7 @@ def coerce_table(
                 continue
             try:
                 c = _convert(v, f.dtype)
-            except (ValueError, TypeError):
+            except (ValueError, TypeError, OverflowError):  # UnicodeError is a ValueError
                 bad += 1
                 if bad <= MAX_PROBLEMS_PER_FIELD:
                     problems.append(

@@ -70,6 +70,20 @@ def _fail(problems: list) -> None:
     raise typer.Exit(2)
 
 
+def city_inputs(city_dir: Path, allow_outside: bool) -> tuple[Path, ...]:
+    """The city folder and, with ``--allow-outside-city``, every table file ``city.toml`` names
+    (an output may never replace an input, wherever it lies)."""
+    if not allow_outside:
+        return (city_dir,)
+    from coldstart.city.io import read_city_toml
+
+    try:
+        files = read_city_toml(city_dir, allow_outside=True)["files"]
+    except InputError:
+        return (city_dir,)  # reported when the city is loaded
+    return (city_dir, *(city_dir / f for f in files.values()))
+
+
 def compile_checked(city, where: str):
     """Compile ``city`` for the runner; a city the checks let through but the engines refuse is
     still bad input (exit 2 naming the city), never a crash after the long part."""
@@ -78,7 +92,7 @@ def compile_checked(city, where: str):
 
     try:
         return compile_city(city)
-    except (ValueError, ArithmeticError, KeyError, IndexError) as exc:
+    except (ValueError, ArithmeticError, KeyError, IndexError, TypeError) as exc:
         first = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
         raise CityError(Problem(where, "", "", f"cannot be simulated: {first}")) from None
 
@@ -205,7 +219,8 @@ def run(
     from coldstart.scenario.weather import outdoor_temperature_c
 
     scenario = load_scenario(scenario_file)
-    inputs = (city_dir, scenario_file, *([scenario.weather.csv] if scenario.weather.csv else []))
+    weather = [scenario.weather.csv] if scenario.weather.csv else []
+    inputs = (*city_inputs(city_dir, allow_outside), scenario_file, *weather)
     check_target(out_dir, inputs)  # a bad --out fails before anything is read at length
     outdoor_temperature_c(scenario)  # weather problems before the long part
     city = load_city(city_dir, allow_outside=allow_outside)

@@ -33,7 +33,9 @@ def compare(
 
     names = [p.strip() for p in policies.split(",") if p.strip()]
     bad = [p for p in names if p not in POLICIES]
-    if bad or not names:
+    if not names:
+        _fail([Problem("--policies", "", "", f"no policy given; expected some of {POLICIES}")])
+    if bad:
         _fail([Problem("--policies", "", "", f"unknown {bad}; expected some of {POLICIES}")])
     scenario = load_scenario(scenario_file)
     city = load_city(city_dir, allow_outside=allow_outside)

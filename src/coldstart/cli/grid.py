@@ -2,12 +2,27 @@
 
 from __future__ import annotations
 
+import logging
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Annotated
 
 import typer
 
-from coldstart.cli import city_app, out
+from coldstart.cli import city_app, compile_checked, out
+
+
+@contextmanager
+def quiet_pandapower() -> Iterator[None]:
+    """Hold pandapower's log below ERROR (its numba notice) for the duration."""
+    log = logging.getLogger("pandapower")
+    level = log.level
+    log.setLevel(logging.ERROR)
+    try:
+        yield
+    finally:
+        log.setLevel(level)
 
 
 @city_app.command("from-grid")
@@ -30,6 +45,7 @@ def city_from_grid(
 ) -> None:
     """Build a city folder around a real grid: buildings and residents from its loads."""
     from coldstart.city import save_city
+    from coldstart.city.gridcheck import check_grid
     from coldstart.city.importers import city_from_net
     from coldstart.errors import CityError, Problem
     from coldstart.grid.pandapower_nets import load_network
@@ -39,14 +55,21 @@ def city_from_grid(
         raise CityError(Problem("--name", "", "", "expected a name of 1-200 characters"))
     inputs = (network,) if Path(network).exists() else ()
     check_target(out_dir, inputs)
-    net = load_network(network)
+    with quiet_pandapower():  # its numba notice concerns its own solvers, not coldstart's
+        net = load_network(network)
     try:
         city = city_from_net(
             net, name or f"City on {Path(network).stem}", seed=seed, max_buildings=max_buildings
         )
     except ValueError as exc:
         raise CityError(Problem(network, "", "", str(exc))) from None
-    save_city(city, out_dir, inputs=inputs)
+    # never write a city that city check would refuse (a real grid may have NaN ratings or
+    # negative impedances): check the grid, compile, then load the written folder back
+    problems = check_grid(city.net, network)
+    if problems:
+        raise CityError(problems)
+    compile_checked(city, network)
+    save_city(city, out_dir, inputs=inputs, verify=f"city from {network}")
     d = city.describe()
     out.print(
         f"wrote {out_dir}: {d['buildings']:,} buildings, {d['residents']:,} residents, "

@@ -9,7 +9,7 @@ from typing import Annotated
 import typer
 from rich.table import Table
 
-from coldstart.cli import AllowOutside, Seed, _fail, app, compile_checked, err, out
+from coldstart.cli import AllowOutside, Seed, _fail, app, city_inputs, compile_checked, err, out
 
 plan_app = typer.Typer(help="Plan the response: shelters and warming points.", no_args_is_help=True)
 app.add_typer(plan_app, name="plan")
@@ -76,7 +76,8 @@ def plan_shelters_cmd(
 
     scenario = load_scenario(scenario_file)
     weather = [scenario.weather.csv] if scenario.weather.csv else []
-    inputs = (city_dir, scenario_file, *weather, *([candidates] if candidates else []))
+    inputs = (*city_inputs(city_dir, allow_outside), scenario_file, *weather)
+    inputs += (candidates,) if candidates else ()
     check_target(out_dir, inputs)
     outdoor_temperature_c(scenario)
     extra = read_candidates(candidates) if candidates is not None else None

@@ -98,6 +98,7 @@ def cooldown(
     as_json: Annotated[bool, typer.Option("--json", help="print JSON")] = False,
 ) -> None:
     """Hours until a building without heat falls to 18, 16, 12, 10, 5 and 0 degC."""
+    from coldstart.thermal.cooldown import DEFAULT_DT_H
     from coldstart.thermal.cooldown import cooldown as run_cooldown
 
     a = _archetype_or_fail(archetype)
@@ -108,9 +109,14 @@ def cooldown(
     if outdoor_c is not None and not -60.0 <= outdoor_c <= 30.0:
         problems.append(Problem("command line", "", "--outdoor-c",
                                 f"expected -60..30 degC, got {outdoor_c:g}"))  # fmt: skip
-    if not 0.0 < hours <= 24.0 * 60:
+    if not DEFAULT_DT_H <= hours <= 24.0 * 60:
         problems.append(
-            Problem("command line", "", "--hours", f"expected 0..1440 h, got {hours:g}")
+            Problem(
+                "command line",
+                "",
+                "--hours",
+                f"expected one step (10 min) to 1440 h, got {hours:g}",
+            )
         )
     if not -10.0 <= start_c <= 35.0:
         problems.append(Problem("command line", "", "--start-c",

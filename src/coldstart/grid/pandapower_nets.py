@@ -67,6 +67,38 @@ def _pandapower_network(name: str) -> pp.pandapowerNet | None:
     return net if isinstance(net, pp.pandapowerNet) else None
 
 
+MAX_MATPOWER_FIELDS = 64
+"""Most ``mpc.NAME = ...`` assignments read from a MATPOWER ``.m`` file. A case has about ten
+(version, baseMVA, bus, gen, branch, gencost, bus_name, ...); the reader
+(matpowercaseframes) scans the whole file once per assignment, so thousands of them would
+take hours."""
+
+
+def _check_matpower_text(data: bytes, name: str) -> None:
+    """Refuse a ``.m`` file the reader would choke on: not UTF-8, too many or repeated
+    ``mpc.`` assignments, or a matrix ``[``/cell ``{`` not closed by ``];``/``};`` before the
+    next assignment (the reader's lazy pattern would scan to the end of the file for each)."""
+
+    def refuse(msg: str) -> NetworkError:
+        return NetworkError(Problem(name, "", "", msg))
+
+    try:
+        text = data.decode("utf-8")
+    except UnicodeDecodeError:
+        raise refuse("a MATPOWER .m file must be UTF-8 text") from None
+    found = list(re.finditer(r"^\s*mpc\.(\w+)\s*=\s*(\S)", text, flags=re.M))
+    if len(found) > MAX_MATPOWER_FIELDS:
+        raise refuse(f"{len(found)} 'mpc.' assignments; a case has at most {MAX_MATPOWER_FIELDS}")
+    names = [m.group(1) for m in found]
+    if len(set(names)) != len(names):
+        raise refuse(f"'mpc.{next(n for n in names if names.count(n) > 1)}' is assigned twice")
+    ends = [m.start() for m in found[1:]] + [len(text)]
+    for m, end in zip(found, ends, strict=True):
+        close = {"[": "];", "{": "};"}.get(m.group(2))
+        if close and text.find(close, m.end(), end) < 0:
+            raise refuse(f"'mpc.{m.group(1)}' is not closed by '{close}'")
+
+
 def _from_matpower(data: bytes, suffix: str) -> pp.pandapowerNet:
     """Convert a MATPOWER case (``.m`` text or ``.mat``) from its bytes, read once and bounded.
 
@@ -115,9 +147,11 @@ def load_network(source: str | Path) -> pp.pandapowerNet:
                         text, "", "", "expected a .json (pandapower) or .m/.mat (MATPOWER) file"
                     )
                 )
-            data = read_bytes(path, "grid", NetworkError)
+            data = read_bytes(path, "matpower" if suffix != ".json" else "grid", NetworkError)
             if suffix == ".json":
                 return fix_load_models(read_pandapower_json(data, text))
+            if suffix == ".m":
+                _check_matpower_text(data, text)
             try:
                 net = _from_matpower(data, suffix)
             except Exception as exc:  # the MATPOWER readers raise many types

@@ -252,6 +252,8 @@ class _Reader:
             where = f"key '{_short(key, 40)}'"
             if key.startswith("_"):
                 self.fail(where, "names starting with '_' are pandapower internals, not net data")
+            if hasattr(pp.pandapowerNet, key):  # e.g. 'keys', 'copy': would shadow a method
+                self.fail(where, "this name belongs to the net object itself, not to net data")
             decoded = self.value(val, where, 2)
             if isinstance(net.get(key), pd.DataFrame) and not isinstance(decoded, pd.DataFrame):
                 self.fail(where, "expected a table")

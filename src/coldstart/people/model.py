@@ -547,6 +547,8 @@ class PeopleModel:
 
     def _keep_nearest(self, held: np.ndarray, want: np.ndarray) -> np.ndarray:
         """Send home everyone beyond ``want`` per agent, farthest shelter first."""
+        if not len(held):  # no shelter within walking distance of anyone
+            return held
         cum = np.cumsum(held)
         before = cum - held
         agent_base = before[np.minimum(self.ent_start, max(len(held) - 1, 0))]

@@ -51,6 +51,15 @@ class CandidatesError(InputError):
     """A candidates file is missing or malformed."""
 
 
+def _number_or_nan(value: object) -> float:
+    from coldstart.city.schema import parse_number
+
+    try:
+        return float(parse_number(value))
+    except (ValueError, OverflowError):
+        return float("nan")
+
+
 def read_candidates(path: str | Path) -> pd.DataFrame:
     """Read candidate sites from CSV or GeoJSON: ``lon, lat, capacity_people`` and optional ``id``.
 
@@ -89,7 +98,7 @@ def read_candidates(path: str | Path) -> pd.DataFrame:
     df["id"] = df["id"].astype(str)
     bounds = {"lon": (-180.0, 180.0), "lat": (-90.0, 90.0), "capacity_people": (1, 1e6)}
     for col, (lo, hi) in bounds.items():
-        vals = pd.to_numeric(df[col], errors="coerce")
+        vals = pd.Series([_number_or_nan(v) for v in df[col]], index=df.index, dtype=float)
         for i in np.flatnonzero(~(vals.between(lo, hi)).to_numpy())[:20]:
             problems.append(
                 Problem(f, f"row {i + 1}", col, f"expected a number in [{lo:g}, {hi:g}]")

@@ -89,7 +89,7 @@ def parse_scenario(text: str, file: str = "<scenario>") -> Scenario:
     """
     try:
         doc = tomllib.loads(text)
-    except tomllib.TOMLDecodeError as exc:
+    except ValueError as exc:  # TOMLDecodeError, and integers of more than 4,300 digits
         raise ScenarioError(Problem(file, "", "", f"malformed TOML: {exc}")) from None
     except RecursionError:
         doc = None

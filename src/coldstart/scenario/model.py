@@ -306,7 +306,7 @@ class Scenario(Strict):
 
     @model_validator(mode="after")
     def _at_least_one_step(self) -> Scenario:
-        if self.horizon_h * 60.0 / self.step_min < 0.5:
+        if self.steps < 1:  # the same rounding as the runner's step count
             raise ValueError(
                 f"horizon_h = {self.horizon_h:g} is shorter than one step of {self.step_min} min"
             )

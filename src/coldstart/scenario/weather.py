@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
-import io
+from datetime import datetime
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
 
-from coldstart.city.schema import MAX_PROBLEMS_PER_FIELD
+from coldstart.city.io import read_csv_table
+from coldstart.city.schema import MAX_PROBLEMS_PER_FIELD, parse_number
 from coldstart.errors import Problem, WeatherError
 from coldstart.safeio import read_bytes
 from coldstart.scenario.model import ColdSnap, Scenario
@@ -58,10 +59,8 @@ def read_weather_csv(path: str | Path, start: pd.Timestamp) -> pd.Series:
     name = str(path)
     data = read_bytes(path, "weather", WeatherError)
     try:
-        raw = pd.read_csv(
-            io.BytesIO(data), dtype=object, keep_default_na=False, skipinitialspace=True
-        )
-    except (pd.errors.ParserError, UnicodeDecodeError, pd.errors.EmptyDataError) as exc:
+        raw = read_csv_table(data)
+    except (ValueError, pd.errors.ParserError, UnicodeDecodeError, pd.errors.EmptyDataError) as exc:
         msg = str(exc).splitlines()[0] if str(exc) else "empty file"
         raise WeatherError(Problem(name, "", "", f"malformed CSV: {msg}")) from None
     if "temp_outdoor_c" not in raw.columns:
@@ -73,7 +72,7 @@ def read_weather_csv(path: str | Path, start: pd.Timestamp) -> pd.Series:
     for i, row in enumerate(raw.to_dict(orient="records")):
         line = f"line {i + 2}"
         try:
-            t = float(row["temp_outdoor_c"])
+            t = float(parse_number(row["temp_outdoor_c"]))
             if not np.isfinite(t):
                 raise ValueError
             if not -80.0 <= t <= 60.0:
@@ -92,18 +91,22 @@ def read_weather_csv(path: str | Path, start: pd.Timestamp) -> pd.Series:
             t = np.nan
         try:
             if "hours" in raw.columns:
-                h = float(row["hours"])
+                h = float(parse_number(row["hours"]))
                 if not np.isfinite(h):
                     raise ValueError
             else:
-                ts = pd.Timestamp(row["time"])
-                if ts is pd.NaT:
-                    raise ValueError
-                h = (ts - start).total_seconds() / 3600.0
+                h = _hours_since(row["time"], start)
         except (TypeError, ValueError, OverflowError):
             col = "hours" if "hours" in raw.columns else "time"
             problems.append(
-                Problem(name, line, col, f"expected a number or time, got {row[col]!r}")
+                Problem(
+                    name,
+                    line,
+                    col,
+                    f"expected {'a number' if col == 'hours' else 'an ISO date-time like '}"
+                    f"{'' if col == 'hours' else '2026-01-09T06:00 (local, as the start)'}, "
+                    f"got {row[col]!r}",
+                )
             )
             h = np.nan
         temps.append(t)
@@ -121,6 +124,15 @@ def read_weather_csv(path: str | Path, start: pd.Timestamp) -> pd.Series:
     if s.index.duplicated().any():
         raise WeatherError(Problem(name, "", "hours", "duplicate hours"))
     return s
+
+
+def _hours_since(text: object, start: pd.Timestamp) -> float:
+    """Hours from ``start`` to an ISO date-time (``2026-01-09T06:00``); words such as ``now``
+    and a UTC offset the scenario's start does not have are refused."""
+    ts = pd.Timestamp(datetime.fromisoformat(str(text).strip()))
+    if (ts.tzinfo is None) != (start.tzinfo is None):
+        raise ValueError("UTC offset in one of the time and the scenario's start only")
+    return (ts - start).total_seconds() / 3600.0
 
 
 def outdoor_temperature_c(scenario: Scenario) -> np.ndarray:
