@@ -318,15 +318,8 @@ class PeopleModel:
         -------
         PeopleState
         """
-        sh = self._shelter_step(
-            state,
-            t_h,
-            temp_out_c,
-            temp_air_c,
-            shelter_grid_power,
-            shelter_heat_fraction,
-            alert_active,
-        )
+        supply = (np.asarray(shelter_grid_power, bool), shelter_heat_fraction, alert_active)
+        sh = self._shelter_step(state, t_h, temp_out_c, temp_air_c, supply)
         g, v, imm = present(self.residents, self.start_hour + t_h, self.profile)
         held, want, next_decision, changed = self._people_step(state, sh, t_h, temp_air_c, g, v)
         per_agent, occupancy, occ_v, walk = self._tally(state, held, changed)
@@ -357,17 +350,13 @@ class PeopleModel:
         )
 
     def _shelter_step(
-        self,
-        state: PeopleState,
-        t_h: float,
-        temp_out_c: float,
-        temp_air_c: np.ndarray,
-        shelter_grid_power: np.ndarray,
-        shelter_heat_fraction: np.ndarray,
-        alert_active: bool,
+        self, state: PeopleState, t_h: float, temp_out_c: float, temp_air_c: np.ndarray, supply
     ) -> _ShelterStep:
-        """Steps 1-4 of :meth:`step`: fuel, opening, power, temperatures, which shelters work."""
-        grid = np.asarray(shelter_grid_power, bool)
+        """Steps 1-4 of :meth:`step`: fuel, opening, power, temperatures, which shelters work.
+
+        ``supply`` is ``(grid power per shelter, district heat fraction per shelter, alert on)``.
+        """
+        grid, shelter_heat_fraction, alert_active = supply
         fuel, last_refuel, ev_refuel = self._refuel(state, t_h, alert_active)
         opened, ev_open = self._open(state.opened, t_h, temp_air_c)
         powered, fuel_left, ev_fuel = self._power(opened, grid, fuel, t_h)
