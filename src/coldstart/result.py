@@ -80,7 +80,7 @@ class Result:
         coldstart.errors.OutputError
             When ``out_dir`` may not be written.
         """
-        with owned_output(out_dir, command="coldstart result", inputs=inputs) as tmp:
+        with owned_output(out_dir, command="coldstart run", inputs=inputs) as tmp:
             self.write_into(tmp, report=report)
         return Path(out_dir)
 

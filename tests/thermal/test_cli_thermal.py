@@ -55,7 +55,10 @@ def test_cooldown_text_and_weather_csv(cli, tmp_path):
         (["--archetype", "tower_99", "--outdoor-c", "-20"], "unknown archetype 'tower_99'"),
         (["--archetype", "panel_9"], "give --outdoor-c or --weather-csv"),
         (["--archetype", "panel_9", "--outdoor-c", "-90"], "expected -60..30"),
-        (["--archetype", "panel_9", "--outdoor-c", "-9", "--hours", "0"], "expected 0..1440"),
+        (
+            ["--archetype", "panel_9", "--outdoor-c", "-9", "--hours", "0"],
+            "expected one step (10 min) to 1440 h",
+        ),
         (["--archetype", "panel_9", "--weather-csv", "missing.csv"], "missing.csv: file not found"),
     ],
 )

@@ -188,12 +188,11 @@ def demo(
 ) -> None:
     """Run the built-in scenario (night strike at -20 degC, 7 days) on the sample city."""
     from coldstart.city.synth import synth_city
+    from coldstart.outdir import check_target
     from coldstart.scenario import example_scenario
 
+    check_target(out_dir, command="coldstart run")
     err.print(f"building the sample city ({buildings} buildings, seed {DEFAULT_CITY_SEED})")
-    from coldstart.outdir import check_target
-
-    check_target(out_dir)
     city = synth_city(buildings, seed=DEFAULT_CITY_SEED)
     _run_and_save(
         city, example_scenario(), seed, out_dir, report=report, where="sample city", check=check
@@ -221,7 +220,7 @@ def run(
     scenario = load_scenario(scenario_file)
     weather = [scenario.weather.csv] if scenario.weather.csv else []
     inputs = (*city_inputs(city_dir, allow_outside), scenario_file, *weather)
-    check_target(out_dir, inputs)  # a bad --out fails before anything is read at length
+    check_target(out_dir, inputs, command="coldstart run")  # before anything is read at length
     outdoor_temperature_c(scenario)  # weather problems before the long part
     city = load_city(city_dir, allow_outside=allow_outside)
     problems = check_against_city(scenario, city, str(scenario_file))
@@ -245,7 +244,7 @@ def city_synth(
     from coldstart.city.synth import synth_city
     from coldstart.outdir import check_target
 
-    check_target(out_dir)
+    check_target(out_dir, command="coldstart city")
     city = synth_city(buildings, seed=seed)
     save_city(city, out_dir)
     d = city.describe()

@@ -54,7 +54,7 @@ def city_from_grid(
     if name is not None and not 0 < len(name) <= 200:
         raise CityError(Problem("--name", "", "", "expected a name of 1-200 characters"))
     inputs = (network,) if Path(network).exists() else ()
-    check_target(out_dir, inputs)
+    check_target(out_dir, inputs, command="coldstart city")
     with quiet_pandapower():  # its numba notice concerns its own solvers, not coldstart's
         net = load_network(network)
     try:

@@ -78,7 +78,7 @@ def plan_shelters_cmd(
     weather = [scenario.weather.csv] if scenario.weather.csv else []
     inputs = (*city_inputs(city_dir, allow_outside), scenario_file, *weather)
     inputs += (candidates,) if candidates else ()
-    check_target(out_dir, inputs)
+    check_target(out_dir, inputs, command="coldstart plan shelters")
     outdoor_temperature_c(scenario)
     extra = read_candidates(candidates) if candidates is not None else None
     city = load_city(city_dir, allow_outside=allow_outside)
