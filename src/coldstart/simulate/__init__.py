@@ -103,20 +103,9 @@ class Run:
         )
         heat_in = self.homes.step_air(self.home, to, heat.frac, self.pstate.people_home, b_power)
         self.pow.heater_mw = heat_in.grid_extra_mw
-        for refill in self.homes.step_water(self.home, t, to, heat.frac, heat.connected, log):
-            work_h = refill.median_work_h * float(
-                np.exp(REFILL_LOG_SD * self.streams.refill.standard_normal())
-            )
-            i = refill.building
-            self.crews.open_task(
-                self.crew,
-                TaskKind.REFILL,
-                str(self.homes.ids[i]),
-                "plumbing",
-                work_h,
-                t + dt_h,
-                tuple(cc.b_xy_m[i]),
-            )
+        self._ask_refills(
+            self.homes.step_water(self.home, t, to, heat.frac, heat.connected, log), t
+        )
         self._people(k, t, to, power, heat)
         self.recorder.record(
             k,
@@ -133,6 +122,23 @@ class Run:
         )
         if check:
             check_step(self, k, power, heat, heat_in)
+
+    def _ask_refills(self, refills, t: float) -> None:
+        """A plumbing task for each drained or frozen building heat can reach again."""
+        for refill in refills:
+            work_h = refill.median_work_h * float(
+                np.exp(REFILL_LOG_SD * self.streams.refill.standard_normal())
+            )
+            i = refill.building
+            self.crews.open_task(
+                self.crew,
+                TaskKind.REFILL,
+                str(self.homes.ids[i]),
+                "plumbing",
+                work_h,
+                t + self.clock.dt_h,
+                tuple(self.cc.b_xy_m[i]),
+            )
 
     def _people(self, k: int, t: float, to: float, power, heat) -> None:
         sh = self.cc.shelter_fac
