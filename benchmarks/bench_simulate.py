@@ -31,7 +31,8 @@ def bench(n_buildings: int) -> dict[str, float]:
     t1 = time.perf_counter()
     cc = compile_city(city)
     t2 = time.perf_counter()
-    simulate(cc, sc)
+    parts: dict[str, float] = {}
+    simulate(cc, sc, profile=parts)
     t3 = time.perf_counter()
     hours = int(sc.horizon_h)
     t4 = time.perf_counter()
@@ -44,6 +45,7 @@ def bench(n_buildings: int) -> dict[str, float]:
         "simulate_s": t3 - t2,
         "us_per_building_step": (t3 - t2) / (n_buildings * sc.steps) * 1e6,
         "peer_topology_hourly_s": t5 - t4,
+        "parts": parts,
     }
 
 
@@ -59,6 +61,8 @@ def main(sizes: list[int]) -> None:
             f"{r['us_per_building_step']:>12.3f} {r['peer_topology_hourly_s']:>16.2f} "
             f"{ratio:>5.1f}x"
         )
+        parts = sorted(r["parts"].items(), key=lambda kv: -kv[1])
+        print("          inside the loop [s]: " + ", ".join(f"{k} {v:.2f}" for k, v in parts))
     print(
         "ratio = pandapower topology search once per simulated hour / our whole simulation "
         "(10-min steps: grid, heat, thermal, people, repairs)"

@@ -116,3 +116,19 @@ def test_run_never_replaces_a_folder_with_other_files(
     assert "simulating" not in err  # refused before the long part
     assert (out / "stale.txt").read_text() == "mine" and not (out / "summary.json").exists()
     assert not [p for p in tmp_path.iterdir() if p.name.startswith(".out.")]
+
+
+def test_run_profile_writes_where_the_time_went(cli, tmp_path, small_city_dir, short_scenario):
+    out = tmp_path / "out"
+    code, stdout, err = cli(
+        "run", small_city_dir, short_scenario, "--out", out, "--no-report", "--profile"
+    )
+    assert code == 0, err
+    doc = json.loads((out / "profile.json").read_text())
+    assert set(doc["stages_s"]) == {"load_s", "compile_s", "simulate_s", "write_s"}
+    parts = doc["simulate_components_s"]
+    for name in ("damage", "crews", "power", "overload", "heat", "homes", "people", "recording"):
+        assert parts[name] >= 0.0, name
+    # the components account for the simulation's time (the rest: progress bar, loop)
+    assert sum(parts.values()) <= doc["stages_s"]["simulate_s"] * 1.05
+    assert doc["us_per_building_step"] > 0 and "profile.json" in stdout

@@ -13,6 +13,7 @@ import importlib
 import importlib.util
 import sys
 from pathlib import Path
+from time import perf_counter
 from typing import Annotated
 
 import typer
@@ -56,6 +57,14 @@ Check = Annotated[
         "--check",
         help="assert the run's invariants after every step (heat within capacity, nobody lost, "
         "served within demand, ...): slower; a violation is reported as an internal error",
+    ),
+]
+Profile = Annotated[
+    bool,
+    typer.Option(
+        "--profile",
+        help="also write profile.json: seconds per stage (load, compile, simulate, write) and "
+        "per component of the simulation (grid, overload checks, heat, homes, people, crews)",
     ),
 ]
 Seed = Annotated[
@@ -106,19 +115,48 @@ def _run_and_save(
     inputs=(),
     where: str = "",
     check: bool = False,
+    profile: dict | None = None,
 ) -> None:
+    """Compile, claim the output folder, simulate, write; with ``profile`` (a dict holding the
+    stages timed so far), also write ``profile.json``: seconds per stage and per component."""
     from coldstart.outdir import owned_output
     from coldstart.simulate import simulate
 
+    t0 = perf_counter()
     compiled = compile_checked(city, where or city.name)
+    stages = {**(profile or {}), "compile_s": perf_counter() - t0}
+    components: dict | None = {} if profile is not None else None
     # the output folder is claimed (checked, writable) before the long part, swapped in after
     with owned_output(out_dir, command="coldstart run", inputs=inputs) as tmp:
-        result = _simulate_with_bar(simulate, compiled, scenario, seed, check)
+        t0 = perf_counter()
+        result = _simulate_with_bar(simulate, compiled, scenario, seed, check, components)
+        stages["simulate_s"] = perf_counter() - t0
+        t0 = perf_counter()
         result.write_into(tmp, report=report)
+        stages["write_s"] = perf_counter() - t0
+        if profile is not None:
+            _write_profile(tmp / "profile.json", stages, components, scenario, compiled)
     _print_summary(result.summary, out_dir, report)
+    if profile is not None:
+        out.print(f"time per stage and per component written to {out_dir}/profile.json")
 
 
-def _simulate_with_bar(simulate, compiled, scenario, seed, check=False):
+def _write_profile(path: Path, stages: dict, components: dict, scenario, compiled) -> None:
+    """``profile.json``: where the time of a run went, for users with big cities."""
+    import json
+
+    steps = scenario.steps * max(compiled.n_build, 1)
+    doc = {
+        "stages_s": {k: round(v, 4) for k, v in stages.items()},
+        "simulate_components_s": dict(sorted(components.items(), key=lambda kv: -kv[1])),
+        "buildings": compiled.n_build,
+        "steps": scenario.steps,
+        "us_per_building_step": round(stages["simulate_s"] / steps * 1e6, 4),
+    }
+    path.write_text(json.dumps(doc, indent=2) + "\n")
+
+
+def _simulate_with_bar(simulate, compiled, scenario, seed, check=False, profile=None):
     with Progress(
         TextColumn("[bold]simulating[/]"),
         BarColumn(),
@@ -135,6 +173,7 @@ def _simulate_with_bar(simulate, compiled, scenario, seed, check=False):
             seed=seed,
             progress=lambda k, n: bar.update(task, completed=k),
             check=check,
+            profile=profile,
         )
 
 
@@ -185,6 +224,7 @@ def demo(
     ] = DEFAULT_BUILDINGS,
     report: Annotated[bool, typer.Option(help="write report.html")] = True,
     check: Check = False,
+    profile: Profile = False,
 ) -> None:
     """Run the built-in scenario (night strike at -20 degC, 7 days) on the sample city."""
     from coldstart.city.synth import synth_city
@@ -193,10 +233,10 @@ def demo(
 
     check_target(out_dir, command="coldstart run")
     err.print(f"building the sample city ({buildings} buildings, seed {DEFAULT_CITY_SEED})")
+    t0 = perf_counter()
     city = synth_city(buildings, seed=DEFAULT_CITY_SEED)
-    _run_and_save(
-        city, example_scenario(), seed, out_dir, report=report, where="sample city", check=check
-    )
+    stages = {"synth_city_s": perf_counter() - t0} if profile else None
+    _run_and_save(city, example_scenario(), seed, out_dir, report, (), "sample city", check, stages)
 
 
 @app.command()
@@ -210,6 +250,7 @@ def run(
     report: Annotated[bool, typer.Option(help="write report.html")] = True,
     allow_outside: AllowOutside = False,
     check: Check = False,
+    profile: Profile = False,
 ) -> None:
     """Simulate SCENARIO_FILE on the city in CITY_DIR and write results to --out."""
     from coldstart.city import load_city
@@ -217,6 +258,7 @@ def run(
     from coldstart.scenario import check_against_city, load_scenario
     from coldstart.scenario.weather import outdoor_temperature_c
 
+    t0 = perf_counter()
     scenario = load_scenario(scenario_file)
     weather = [scenario.weather.csv] if scenario.weather.csv else []
     inputs = (*city_inputs(city_dir, allow_outside), scenario_file, *weather)
@@ -226,7 +268,8 @@ def run(
     problems = check_against_city(scenario, city, str(scenario_file))
     if problems:
         _fail(problems)
-    _run_and_save(city, scenario, seed, out_dir, report, inputs, str(city_dir), check)
+    stages = {"load_s": perf_counter() - t0} if profile else None
+    _run_and_save(city, scenario, seed, out_dir, report, inputs, str(city_dir), check, stages)
 
 
 @city_app.command("synth")

@@ -16,6 +16,7 @@ previous step's ``PeopleState``. The city and the scenario are never mutated.
 from __future__ import annotations
 
 from collections.abc import Callable
+from time import perf_counter
 
 import numpy as np
 
@@ -65,63 +66,67 @@ class Run:
         self.home = self.homes.initial_state()
         self.pstate = self.people.initial_state()
         self.recorder = Recorder.build(cc, self.people, self.clock.steps)
+        self.seconds: dict[str, float] = {}
 
     def step(self, k: int, check: bool = False) -> None:
         """One thermal step of every component, in order; with ``check``, then assert the
-        invariants (:mod:`.invariants`)."""
-        clock, log, cc = self.clock, self.log, self.cc
+        invariants (:mod:`.invariants`). Time per component accumulates in :attr:`seconds`."""
+        clock, log, cc, lap = self.clock, self.log, self.cc, self._lap
         t, to, dt_h = clock.t_h(k), float(clock.temp_out_c[k]), clock.dt_h
+        t0 = perf_counter()
         self.damage.strike(self.dmg, t, dt_h, self.streams.strike, self._open_repair, log)
         self.damage.refresh(self.dmg)  # crews need the current topology for precedence
+        t0 = lap("damage", t0)
         work = self.crews.step(
-            self.crew,
-            k,
-            t,
-            dt_h,
-            clock.hour_of_day(k),
-            bool(clock.crews_stopped[k]),
-            self.dmg,
-            self.pow.backup_flags(),
-            log,
-        )
+            self.crew, k, t, dt_h, clock.hour_of_day(k), bool(clock.crews_stopped[k]), self.dmg,
+            self.pow.backup_flags(), log,
+        )  # fmt: skip
         for task in work.finished:
             self._finish(task)
+        t0 = lap("crews", t0)
         self.damage.refresh(self.dmg)
+        t0 = lap("damage", t0)
         power = self.power.step(
             self.pow, k, t, to, self.dmg, clock.steps_per_h, lambda new: self._tripped(new, t)
         )
+        t0 = lap("power", t0)
         b_power = power.powered[cc.consumers.slice("building", cc.n_build)]
         need_mw = self.homes.heat_need_mw(self.home, to, self.pstate.people_home, b_power)
         heat = self.heat.step(
-            self.heat_st,
-            to,
-            need_mw,
-            self.homes.takes_water(self.home),
-            self.dmg.outage.pipe > 0,
-            power,
-            b_power,
-        )
+            self.heat_st, to, need_mw, self.homes.takes_water(self.home),
+            self.dmg.outage.pipe > 0, power, b_power,
+        )  # fmt: skip
+        t0 = lap("heat", t0)
         heat_in = self.homes.step_air(self.home, to, heat.frac, self.pstate.people_home, b_power)
         self.pow.heater_mw = heat_in.grid_extra_mw
         self._ask_refills(
             self.homes.step_water(self.home, t, to, heat.frac, heat.connected, log), t
         )
+        t0 = lap("homes", t0)
         self._people(k, t, to, power, heat)
+        t0 = lap("people", t0)
         self.recorder.record(
-            k,
-            clock,
-            self.residents,
-            need_mw,
-            self.home,
-            heat,
-            power,
-            b_power,
-            self.pstate,
-            work.working,
-            len(self.dmg.tripped),
-        )
+            k, clock, self.residents, need_mw, self.home, heat, power, b_power, self.pstate,
+            work.working, len(self.dmg.tripped),
+        )  # fmt: skip
+        t0 = lap("recording", t0)
         if check:
             check_step(self, k, power, heat, heat_in)
+            lap("checks", t0)
+
+    def _lap(self, name: str, since: float) -> float:
+        """Add the time since ``since`` to component ``name``; return now [s]."""
+        now = perf_counter()
+        self.seconds[name] = self.seconds.get(name, 0.0) + now - since
+        return now
+
+    def profile(self) -> dict[str, float]:
+        """Seconds spent per component so far; overload checks apart from the rest of power."""
+        out = dict(self.seconds)
+        if "power" in out:
+            out["overload"] = self.pow.overload_s
+            out["power"] -= self.pow.overload_s
+        return {k: round(v, 6) for k, v in out.items()}
 
     def _ask_refills(self, refills, t: float) -> None:
         """A plumbing task for each drained or frozen building heat can reach again."""
@@ -217,6 +222,7 @@ def simulate(
     seed: int | None = None,
     progress: Callable[[int, int], None] | None = None,
     check: bool = False,
+    profile: dict | None = None,
 ) -> Result:
     """Simulate a scenario on a city.
 
@@ -233,15 +239,27 @@ def simulate(
     check : bool, optional
         Assert the invariants after every step (:mod:`coldstart.simulate.invariants`): slower,
         raises :class:`~coldstart.simulate.invariants.InvariantError` on the first violation.
+    profile : dict, optional
+        When given, filled with the seconds spent per component (``damage``, ``crews``,
+        ``power``, ``overload``, ``heat``, ``homes``, ``people``, ``recording``, ``checks``)
+        and ``setup``; the caller's dict is the only thing written.
 
     Returns
     -------
     Result
     """
     cc = city if isinstance(city, CompiledCity) else compile_city(city)
+    t0 = perf_counter()
     run = Run(cc, scenario, scenario.seed if seed is None else int(seed))
+    setup_s = perf_counter() - t0
     for k in range(run.clock.steps):
         run.step(k, check)
         if progress is not None:
             progress(k + 1, run.clock.steps)
-    return run.result()
+    t0 = perf_counter()
+    result = run.result()
+    if profile is not None:
+        profile.update(run.profile())
+        profile["setup"] = round(setup_s, 6)
+        profile["result"] = round(perf_counter() - t0, 6)
+    return result

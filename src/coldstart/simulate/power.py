@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
+from time import perf_counter
 
 import numpy as np
 
@@ -32,6 +33,7 @@ class PowerState:
     backup_fuel_h: dict[str, np.ndarray]  # "pump", "source": hours of backup fuel left
     n_trips: int = 0
     max_stage: float = 0.0
+    overload_s: float = 0.0  # time spent in overload checks (DC flows) [s]
 
     def backup_flags(self) -> tuple[np.ndarray, np.ndarray]:
         """Pumps and sources that still have backup fuel."""
@@ -113,7 +115,9 @@ class PowerModel:
         )
         st.max_stage = max(st.max_stage, bal.stage_queues)
         if g.overload_trips and k % (TRIP_CHECK_H * steps_per_h) == 0:
+            t0 = perf_counter()
             new = self.overloaded(topo, demand * bal.served, gen_avail)
+            st.overload_s += perf_counter() - t0
             if len(new):
                 st.n_trips += len(new)
                 on_trips(new)
