@@ -11,6 +11,7 @@ a substation before the stations it feeds; a source's power before the source).
 
 from __future__ import annotations
 
+import math
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from enum import StrEnum
@@ -187,12 +188,21 @@ class RepairBook:
         self.waiting.append(task.key)
         return task
 
-    def ready(self, t_h: float, can_start: Callable[[Task], bool] | None = None) -> list[Task]:
-        """Waiting tasks a crew could take now (repairable, part in hand, site ready)."""
+    def ready(
+        self,
+        t_h: float,
+        can_start: Callable[[Task], bool] | None = None,
+        crew_types: set[str] | None = None,
+    ) -> list[Task]:
+        """Waiting tasks a crew could take now (repairable, part in hand, site ready), in the
+        order they were opened; only those of ``crew_types`` when given."""
         out = []
+        tasks, limit = self.tasks, t_h + 1e-9
         for key in self.waiting:
-            task = self.tasks[key]
-            if not np.isfinite(task.remaining_h) or task.part_ready_h > t_h + 1e-9:
+            task = tasks[key]
+            if crew_types is not None and task.crew_type not in crew_types:
+                continue
+            if task.part_ready_h > limit or not math.isfinite(task.remaining_h):
                 continue
             if not task.site_ready and can_start is not None and not can_start(task):
                 continue
@@ -233,9 +243,11 @@ class RepairBook:
         free = [i for i, c in enumerate(self.crews) if c.task is None]
         if free and self.waiting:
             free_types = {self.crews[i].crew_type for i in free}
-            ready = [t for t in self.ready(t_h, can_start) if t.crew_type in free_types]
+            by_type: dict[str, list[Task]] = {}
+            for task in self.ready(t_h, can_start, free_types):
+                by_type.setdefault(task.crew_type, []).append(task)
             for ctype in sorted(free_types):
-                cands = [t for t in ready if t.crew_type == ctype]
+                cands = by_type.get(ctype, [])
                 if not cands:
                     continue
                 xy = np.array([(t.x_m, t.y_m) for t in cands])
