@@ -72,9 +72,12 @@ class Exposure:
         self.powered_share[k] = has_power.mean() if self.n else 1.0
 
 
-def _iso(start: pd.Timestamp, hours: float) -> str:
-    """ISO date-time of ``hours`` after ``start``, to the second."""
-    return (start + pd.Timedelta(hours=float(hours))).round("s").isoformat()
+def iso_times(start: pd.Timestamp, hours) -> list[str]:
+    """ISO date-times of ``hours`` after ``start``, to the second, for a whole column at once."""
+    hours = np.asarray(hours, dtype=float)
+    if not len(hours):
+        return []
+    return [ts.isoformat() for ts in (start + pd.to_timedelta(hours, unit="h")).round("s")]
 
 
 def hours_to_restore(share: np.ndarray, dt_h: float, from_h: float | None) -> float | None:
@@ -147,7 +150,7 @@ def build_result(
     start = pd.Timestamp(scenario.start)
     ev = pd.DataFrame(events, columns=["hours", "kind", "asset_id", "detail"])
     ev = ev.sort_values("hours", kind="stable").reset_index(drop=True)
-    ev.insert(0, "time", [_iso(start, h) for h in ev.hours])
+    ev.insert(0, "time", iso_times(start, ev.hours))
     ev = ev[list(EVENT_COLUMNS)]
     drained_ids = set(ev.asset_id[ev.kind == "drain"])
     frozen_ids = set(ev.asset_id[ev.kind == "freeze"])
@@ -209,8 +212,8 @@ def build_result(
         extra = people.shelter_table().drop(columns=["kind", "capacity_people", "peak_occupancy"])
         shelters = shelters.merge(extra, on="facility_id", how="left")
     sched = pd.DataFrame(schedule, columns=["queue", "start_h", "end_h", "kind"])
-    sched["start"] = [_iso(start, h) for h in sched.start_h]
-    sched["end"] = [_iso(start, h) for h in sched.end_h]
+    sched["start"] = iso_times(start, sched.start_h)
+    sched["end"] = iso_times(start, sched.end_h)
     meta = {
         "city_name": c.name,
         "scenario_name": scenario.name,
