@@ -284,12 +284,21 @@ class HeatModel:
             ok[self.pump_branch[pump_off]] = False
         return ok
 
+    def components(self, branch_ok: np.ndarray) -> tuple[int, np.ndarray]:
+        """Connected parts of the network over the branches in ``branch_ok``: count and label of
+        every node (sparse connected components)."""
+        n = len(self.node_ids)
+        f, t = self.branch_from[branch_ok], self.branch_to[branch_ok]
+        adj = coo_matrix((np.ones(len(f), np.int8), (f, t)), shape=(n, n))
+        return connected_components(adj, directed=False)
+
     def solve_arrays(
         self,
         branch_ok: np.ndarray,
         source_avail_mw_th: np.ndarray,
         demand_mw_th: np.ndarray,
         pipe_loss_mw_th: np.ndarray | None = None,
+        components: tuple[int, np.ndarray] | None = None,
     ) -> HeatArrays:
         """Solve on position arrays (the runner's fast path; :meth:`solve` wraps it).
 
@@ -303,11 +312,10 @@ class HeatModel:
             Current demand of each consumer [MW_th] (0 for one that takes no water).
         pipe_loss_mw_th : numpy.ndarray, optional
             Loss of each pipe while circulating [MW_th]; defaults to the compiled one.
+        components : tuple, optional
+            ``components(branch_ok)`` when the caller already has it (topology unchanged).
         """
-        n = len(self.node_ids)
-        f, t = self.branch_from[branch_ok], self.branch_to[branch_ok]
-        adj = coo_matrix((np.ones(len(f), np.int8), (f, t)), shape=(n, n))
-        n_part, part = connected_components(adj, directed=False)
+        n_part, part = self.components(branch_ok) if components is None else components
         working = source_avail_mw_th > 0
         has_supply = np.zeros(n_part, bool)
         has_supply[part[self.source_supply_node[working]]] = True

@@ -27,6 +27,18 @@ class HeatState:
     lost_by: dict[str, np.ndarray]  # per cause: buildings that lost heat through it
     cause_known: np.ndarray  # the current loss episode of the building is attributed
     pipe_loss: dict[int, np.ndarray] = field(default_factory=dict)
+    parts: dict[bytes, tuple] = field(default_factory=dict)  # components by open-branch mask
+
+    def components(self, hm, branch_ok: np.ndarray) -> tuple:
+        """``hm.components(branch_ok)``, remembered: the topology changes only with damage,
+        repairs and pump power, while the heat is solved several times every step."""
+        key = np.packbits(branch_ok).tobytes()
+        got = self.parts.get(key)
+        if got is None:
+            if len(self.parts) >= 64:
+                self.parts.clear()
+            got = self.parts[key] = hm.components(branch_ok)
+        return got
 
 
 @dataclass(frozen=True)
@@ -81,7 +93,8 @@ def attribute_loss(
     any_cause = np.zeros(nb, bool)
     for cause, ok_try, avail_try in trials:
         sup = np.zeros(nb, bool)
-        sup[district] = hm.solve_arrays(ok_try, avail_try, cons_dem).supplied[:nd]
+        parts = st.components(hm, ok_try)
+        sup[district] = hm.solve_arrays(ok_try, avail_try, cons_dem, None, parts).supplied[:nd]
         st.lost_by[cause] |= lost & ~sup
         any_cause |= lost & ~sup
     st.lost_by["several"] |= lost & ~any_cause
@@ -116,18 +129,18 @@ class HeatModel:
         nb = self.cc.n_build
         return HeatState({c: np.zeros(nb, bool) for c in LOSS_CAUSES}, np.zeros(nb, bool))
 
-    def _solve(self, pipe_out, pump_ok, src_avail, cons_dem, loss):
+    def _solve(self, st, pipe_out, pump_ok, src_avail, cons_dem, loss):
         hm = self.hm
         closed = ~hm.valve_normally_open
         ok = hm.branch_ok(pipe_out=pipe_out, valve_closed=closed, pump_off=~pump_ok)
-        res = hm.solve_arrays(ok, src_avail, cons_dem, loss)
+        res = hm.solve_arrays(ok, src_avail, cons_dem, loss, st.components(hm, ok))
         if self.scenario.policies.link_valves == "open_on_source_loss" and len(self.link_valves):
             opened = open_links(hm, res.node_part, src_avail, self.link_valves)
             if opened.any():
                 ok = hm.branch_ok(
                     pipe_out=pipe_out, valve_closed=closed & ~opened, pump_off=~pump_ok
                 )
-                res = hm.solve_arrays(ok, src_avail, cons_dem, loss)
+                res = hm.solve_arrays(ok, src_avail, cons_dem, loss, st.components(hm, ok))
         return res
 
     def step(
@@ -154,7 +167,7 @@ class HeatModel:
         if t_key not in st.pipe_loss:
             st.pipe_loss[t_key] = city_pipe_loss_mw_th(self.cc.city.heat_pipes, float(t_key))
         src_avail = self.src_cap * power.source_ok
-        res = self._solve(pipe_out, power.pump_ok, src_avail, cons_dem, st.pipe_loss[t_key])
+        res = self._solve(st, pipe_out, power.pump_ok, src_avail, cons_dem, st.pipe_loss[t_key])
         nd = int(district.sum())
         frac = np.zeros(nb)
         frac[district] = res.fraction[:nd] * takes_water[district]
