@@ -71,3 +71,36 @@ def test_beyond_repair_stays_out_whatever_hits_later(small_city):
     r = simulate(small_city, parse_scenario(text))
     a = r.assets.set_index("asset_id").loc["a_chp_1"]
     assert a.damage_state == "complete" and a.hits == 2 and a.restored_h != a.restored_h  # NaN
+
+
+def test_hit_beyond_repair_during_repair_frees_the_crew(small_city):
+    text = BASE.format(horizon=48.0).replace("plants = 2", "plants = 1")
+    text += _wave(2.0, [("a_chp_2", "moderate", 50.0)])
+    text += (
+        '\n[[strikes]]\nat_h = 20.0\nhits = [ { asset_id = "a_chp_2", damage = "complete", '
+        "beyond_repair = true } ]\n" + _wave(24.0, [("a_chp_1", "slight", 2.0)])
+    )
+    r = simulate(small_city, parse_scenario(text))
+    ev = r.events
+    starts = ev[(ev.kind == "repair_start")]
+    # the only plants crew left a_chp_2 when it became beyond repair and repaired a_chp_1
+    assert "a_chp_1" in set(starts.asset_id)
+    assert ev[(ev.kind == "repair_end") & (ev.asset_id == "a_chp_1")].hours.iloc[0] < 48.0
+    a = r.assets.set_index("asset_id")
+    assert a.loc["a_chp_2", "damage_state"] == "complete" and a.loc["a_chp_2", "hits"] == 2
+
+
+def test_second_hit_during_repair_takes_no_second_spare_part():
+    import numpy as np
+
+    from coldstart.restore.repairs import RepairBook
+    from coldstart.scenario.strikes import Damage
+
+    book = RepairBook({"substations": 1}, spares={"hv_transformer": (2, 504.0)})
+    rng = np.random.default_rng(0)
+    book.add(Damage("t1", "extensive", 1.0, "cruise"), "hv_substation", rng, None, (0, 0),
+             "hv_transformer")  # fmt: skip
+    book.add(Damage("t1", "complete", 5.0, "drone"), "hv_substation", rng, None, (0, 0),
+             "hv_transformer")  # fmt: skip
+    assert book.stock["hv_transformer"] == 1  # one part for one transformer
+    assert book.tasks[next(iter(book.tasks))].state == "complete"

@@ -145,31 +145,49 @@ class RepairBook:
         xy_m: tuple[float, float] = (0.0, 0.0),
         spare_class: str = "",
     ) -> Task:
-        """Open (or worsen) the task of a damaged asset; returns the task."""
+        """Open (or worsen) the task of a damaged asset; returns the task.
+
+        A hit on an asset whose task is still open merges into it: the worse state, the longer
+        remaining work, and a spare part only if the worse state newly needs one (a task that
+        already needs a part does not take a second). A merge that makes the asset beyond
+        repair frees the crew working on it.
+        """
         drawn, crew = repair_duration_h(kind, dmg.state, rng, dn_mm)
         work = dmg.repair_h if dmg.repair_h is not None else drawn
         if dmg.beyond_repair:
             work = float("inf")
         work += MOBILISATION_H
-        part_ready = dmg.at_h
-        if spare_class and dmg.state in PART_STATES and spare_class in self.stock:
-            if self.stock[spare_class] > 0:
-                self.stock[spare_class] -= 1
-            else:
-                part_ready = dmg.at_h + self.lead_h[spare_class]
         key = (TaskKind.REPAIR, dmg.asset_id)
         old = self.tasks.get(key)
         if old is not None and old.done_h is None:
-            # a hit on an asset under repair: the worse state, the longer remaining work
-            old.remaining_h = max(old.remaining_h, work)
-            old.part_ready_h = max(old.part_ready_h, part_ready)
-            if DAMAGE_STATES.index(dmg.state) > DAMAGE_STATES.index(old.state):
-                old.state = dmg.state
+            self._merge(old, dmg, work, spare_class)
             return old
+        part_ready = self._part_ready(dmg, spare_class)
         task = Task(dmg.asset_id, crew, work, dmg.at_h, dmg.state, xy_m[0], xy_m[1], part_ready)
         self.tasks[key] = task
         self.waiting.append(key)
         return task
+
+    def _part_ready(self, dmg: Damage, spare_class: str) -> float:
+        """When the spare part a damage needs is at hand [h] (from stock now, or after the lead
+        time of a new one); the damage time when it needs none."""
+        if spare_class and dmg.state in PART_STATES and spare_class in self.stock:
+            if self.stock[spare_class] > 0:
+                self.stock[spare_class] -= 1
+            else:
+                return dmg.at_h + self.lead_h[spare_class]
+        return dmg.at_h
+
+    def _merge(self, old: Task, dmg: Damage, work: float, spare_class: str) -> None:
+        """A hit on an asset under repair: the worse state, the longer remaining work."""
+        if old.state not in PART_STATES:
+            old.part_ready_h = max(old.part_ready_h, self._part_ready(dmg, spare_class))
+        old.remaining_h = max(old.remaining_h, work)
+        if DAMAGE_STATES.index(dmg.state) > DAMAGE_STATES.index(old.state):
+            old.state = dmg.state
+        if not math.isfinite(old.remaining_h) and old.crew is not None:
+            self.crews[old.crew].task = None  # beyond repair now: the crew moves on
+            old.crew = None
 
     def add_task(
         self,
