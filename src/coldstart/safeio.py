@@ -181,6 +181,32 @@ def read_text(
         ) from None
 
 
+def lexists(path: str | Path, error: type[InputError] = InputError) -> bool:
+    """Whether ``path`` names anything (a broken symbolic link too); a path the system refuses
+    to look up (name too long, no permission on a parent) raises ``error`` naming it, where
+    :meth:`pathlib.Path.exists` would raise a bare ``OSError``."""
+    try:
+        os.lstat(path)
+    except (FileNotFoundError, NotADirectoryError):
+        return False
+    except OSError as exc:
+        msg = f"cannot be accessed: {exc.strerror or exc}"
+        raise error(Problem(str(path), "", "", msg)) from None
+    except ValueError:  # an embedded NUL byte
+        raise error(Problem(str(path), "", "", "is not a valid path")) from None
+    return True
+
+
+def is_dir(path: str | Path, error: type[InputError] = InputError) -> bool:
+    """Whether ``path`` is a folder (following links), with :func:`lexists`' errors."""
+    if not lexists(path, error):
+        return False
+    try:
+        return stat.S_ISDIR(os.stat(path).st_mode)
+    except OSError:
+        return False
+
+
 def nesting_depth(doc: object, limit: int) -> int:
     """Depth of nested lists and dicts in ``doc``, counted without recursion, up to ``limit + 1``.
 

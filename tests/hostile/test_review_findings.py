@@ -193,3 +193,15 @@ def test_city_toml_symlinked_out_of_the_folder(cli, hx, tmp_path, city_copy):
 def test_compare_with_no_policy(cli, hx, small_city_dir, scenario_file):
     res = cli("compare", small_city_dir, scenario_file, "--policies", "", "--seeds", "1")
     hx.assert_exit_2(res, "--policies", "no policy given")
+
+
+def test_paths_the_system_refuses_to_look_up(cli, hx, tmp_path, scenario_file, city_copy):
+    long = tmp_path / ("x" * 300)
+    hx.assert_exit_2(cli("city", "check", long), "cannot be accessed: File name too long")
+    hx.assert_exit_2(cli("run", long, scenario_file, "--out", tmp_path / "o"), "File name too long")
+    hx.assert_exit_2(cli("city", "from-grid", f"{long}.json", tmp_path / "o"), "too long")
+    toml = (city_copy / "city.toml").read_text()
+    (city_copy / "city.toml").write_text(
+        toml.replace('heat_valves = "heat_valves.geojson"', f'heat_valves = "{"v" * 300}.json"')
+    )
+    hx.assert_exit_2(cli("city", "check", city_copy), "File name too long")

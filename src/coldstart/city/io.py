@@ -25,7 +25,7 @@ from coldstart.city.validate import check_references
 from coldstart.errors import CityError, InputError, Problem
 from coldstart.grid.ppjson import read_pandapower_json
 from coldstart.outdir import owned_output
-from coldstart.safeio import nesting_depth, read_bytes, read_text
+from coldstart.safeio import is_dir, lexists, nesting_depth, read_bytes, read_text
 
 DEFAULT_FILES = {
     "grid": "grid.json",
@@ -178,9 +178,9 @@ def read_city_toml(folder: Path, allow_outside: bool = False) -> dict:
     ``allow_outside``.
     """
     path = folder / "city.toml"
-    if not folder.is_dir():
+    if not is_dir(folder, CityError):
         raise CityError(Problem(str(folder), "", "", "city folder not found"))
-    if not path.exists() and not path.is_symlink():
+    if not lexists(path, CityError):
         raise CityError(Problem(str(path), "", "", "file not found (every city folder has one)"))
     text = read_text(path, "city_toml", CityError, None if allow_outside else folder, OUTSIDE_HINT)
     try:
@@ -269,7 +269,7 @@ def load_city(folder: str | Path, allow_outside: bool = False) -> City:
     for t in TABLES:
         path = folder / files[t]
         names[t] = str(path)
-        if t in OPTIONAL_TABLES and not path.exists() and not path.is_symlink():
+        if t in OPTIONAL_TABLES and not lexists(path, CityError):
             raw, label = pd.DataFrame(), (lambda i: f"row {i + 1}")
             table, _ = coerce_table(raw, specs[t], str(path), label)
             tables[t], labels[t] = table, label

@@ -50,10 +50,11 @@ def city_from_grid(
     from coldstart.errors import CityError, Problem
     from coldstart.grid.pandapower_nets import load_network
     from coldstart.outdir import check_target
+    from coldstart.safeio import lexists
 
     if name is not None and not 0 < len(name) <= 200:
         raise CityError(Problem("--name", "", "", "expected a name of 1-200 characters"))
-    inputs = (network,) if Path(network).exists() else ()
+    inputs = (network,) if lexists(network, CityError) else ()
     check_target(out_dir, inputs, command="coldstart city")
     with quiet_pandapower():  # its numba notice concerns its own solvers, not coldstart's
         net = load_network(network)

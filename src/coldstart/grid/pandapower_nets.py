@@ -15,7 +15,7 @@ import pandapower as pp
 
 from coldstart.errors import InputError, Problem
 from coldstart.grid.ppjson import read_pandapower_json
-from coldstart.safeio import read_bytes
+from coldstart.safeio import lexists, read_bytes
 
 SIMBENCH_CODE = re.compile(r"^\d-[A-Za-z]+(-[A-Za-z]+)?-[A-Za-z0-9.]+-\d-(sw|no_sw)$")
 """Shape of a SimBench code, e.g. ``1-MVLV-urban-5.303-0-sw`` (SimBench documentation, "code")."""
@@ -140,7 +140,7 @@ def load_network(source: str | Path) -> pp.pandapowerNet:
     suffix = path.suffix.lower()
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
-        if suffix in (".json", ".m", ".mat") or path.exists():
+        if suffix in (".json", ".m", ".mat") or lexists(path, NetworkError):
             if suffix not in (".json", ".m", ".mat"):
                 raise NetworkError(
                     Problem(
