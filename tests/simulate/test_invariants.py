@@ -93,3 +93,46 @@ def test_cli_check_flag(cli, tmp_path, small_city_dir, short_scenario):
     )
     assert code == 0, err
     assert (out / "summary.json").exists()
+
+
+@pytest.fixture()
+def stepped(compiled):
+    """A run of the demo scenario on the small city, two steps in, and its last step's records."""
+    from coldstart.scenario import example_scenario
+    from coldstart.simulate import Run
+
+    run = Run(compiled, example_scenario(), seed=1)
+    run.step(0, check=True)
+    return run, run.step(1, check=True)
+
+
+def test_each_invariant_can_fail(stepped):
+    """Corrupt one record at a time: the check names the broken invariant."""
+    import dataclasses
+
+    import numpy as np
+
+    from coldstart.simulate.invariants import InvariantError, check_step
+
+    run, (power, heat, heat_in) = stepped
+    check_step(run, 1, power, heat, heat_in)  # intact: passes
+    more = dataclasses.replace(heat.arrays, fraction=heat.arrays.fraction * 1.5 + 0.1)
+    cases = {
+        "heat circuit": (power, dataclasses.replace(heat, arrays=more), heat_in),
+        "takes": (power, heat, dataclasses.replace(heat_in, q_heat_w=heat_in.q_heat_w * 1.1 + 1)),
+        "served": (
+            dataclasses.replace(power, balance=dataclasses.replace(
+                power.balance, served=np.minimum(power.balance.served + 0.5, 1.5))),
+            heat, heat_in,
+        ),
+    }  # fmt: skip
+    for needle, records in cases.items():
+        with pytest.raises(InvariantError, match=needle):
+            check_step(run, 1, *records)
+    run.dmg.outage.pipe[0] = -1
+    with pytest.raises(InvariantError, match="outage counter 'pipe'"):
+        check_step(run, 1, power, heat, heat_in)
+    run.dmg.outage.pipe[0] = 0
+    run.pstate = dataclasses.replace(run.pstate, occupancy=run.pstate.occupancy + 1)
+    with pytest.raises(InvariantError, match="shelter 0 holds"):
+        check_step(run, 1, power, heat, heat_in)

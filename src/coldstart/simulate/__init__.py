@@ -37,7 +37,7 @@ from coldstart.simulate.invariants import check_step
 from coldstart.simulate.power import PowerModel
 from coldstart.simulate.recorder import Recorder
 
-__all__ = ["simulate"]
+__all__ = ["Run", "simulate"]
 
 
 class Run:
@@ -67,10 +67,12 @@ class Run:
         self.pstate = self.people.initial_state()
         self.recorder = Recorder.build(cc, self.people, self.clock.steps)
         self.seconds: dict[str, float] = {}
+        self.check_shortfall_mwh = 0.0  # kept by the invariant checks, apart from the recorder
 
-    def step(self, k: int, check: bool = False) -> None:
+    def step(self, k: int, check: bool = False) -> tuple:
         """One thermal step of every component, in order; with ``check``, then assert the
-        invariants (:mod:`.invariants`). Time per component accumulates in :attr:`seconds`."""
+        invariants (:mod:`.invariants`). Time per component accumulates in :attr:`seconds`.
+        Returns the step's power, heat and heat-into-homes records (for checks and tests)."""
         clock, log, cc, lap = self.clock, self.log, self.cc, self._lap
         t, to, dt_h = clock.t_h(k), float(clock.temp_out_c[k]), clock.dt_h
         t0 = perf_counter()
@@ -113,6 +115,7 @@ class Run:
         if check:
             check_step(self, k, power, heat, heat_in)
             lap("checks", t0)
+        return power, heat, heat_in
 
     def _lap(self, name: str, since: float) -> float:
         """Add the time since ``since`` to component ``name``; return now [s]."""

@@ -23,21 +23,29 @@ class InvariantError(AssertionError):
 
 
 def _heat(run, heat, taken_w: np.ndarray) -> list[str]:
+    """Per circuit: delivery plus losses within capacity, one equal share for every supplied
+    consumer; every district building takes what the network gave it."""
     res = heat.arrays
     if res is None or res.consumer_circuit is None:
         return []
+    circuit, cap = res.consumer_circuit, res.circuit_capacity_mw_th
+    n_c = len(cap)
+    demand = np.where(res.supplied, heat.consumer_demand_mw_th, 0.0)
+    need = np.bincount(circuit, demand, minlength=n_c) + res.circuit_loss_mw_th
+    with np.errstate(divide="ignore", invalid="ignore"):
+        share = np.where(need > 0, np.minimum(1.0, cap / need), 0.0)
     delivered = res.fraction * heat.consumer_demand_mw_th
-    n_c = len(res.circuit_capacity_mw_th)
-    frac_c = np.zeros(n_c)
-    np.maximum.at(frac_c, res.consumer_circuit, res.fraction)
-    use = np.bincount(res.consumer_circuit, delivered, minlength=n_c)
-    use += frac_c * res.circuit_loss_mw_th * (use > 0)
-    cap = res.circuit_capacity_mw_th
+    use = np.bincount(circuit, delivered, minlength=n_c) + share * res.circuit_loss_mw_th
     out = []
     bad = np.flatnonzero(use > cap * (1 + REL_TOL) + 1e-9)
     if len(bad):
         c = int(bad[0])
         out.append(f"heat circuit {c} delivers {use[c]:.6f} MW_th > capacity {cap[c]:.6f}")
+    unequal = res.supplied & ~np.isclose(res.fraction, share[circuit], rtol=1e-9, atol=1e-12)
+    if unequal.any():
+        i = int(np.flatnonzero(unequal)[0])
+        out.append(f"heat consumer {i} gets share {res.fraction[i]:.6f}, its circuit "
+                   f"{share[circuit[i]]:.6f}")  # fmt: skip
     district = run.homes.district
     nd = int(district.sum())
     took = taken_w[district] / 1e6
@@ -58,6 +66,7 @@ def _counters(run) -> list[str]:
 
 
 def _people(run) -> list[str]:
+    """Nobody is lost or counted twice, at home, in each shelter or between them."""
     p, out = run.pstate, []
     sheltered_b = p.per_building(p.sheltered)
     over = p.people_home + sheltered_b - run.residents
@@ -67,34 +76,40 @@ def _people(run) -> list[str]:
     for name in ("people_home", "sheltered", "unmet", "occupancy", "held"):
         if (np.asarray(getattr(p, name)) < -1e-9).any():
             out.append(f"negative count in people.{name}")
-    if int(p.occupancy.sum()) != int(p.sheltered.sum()) or int(p.held.sum()) != int(
-        p.sheltered.sum()
-    ):
-        out.append(
-            f"shelters hold {int(p.occupancy.sum())} people, agents {int(p.sheltered.sum())}, "
-            f"assignments {int(p.held.sum())}"
-        )
+    held_at = np.bincount(run.people.ent_shelter, weights=p.held, minlength=len(p.occupancy))
+    if not np.array_equal(held_at.astype(np.int64), p.occupancy):
+        i = int(np.flatnonzero(held_at.astype(np.int64) != p.occupancy)[0])
+        out.append(f"shelter {i} holds {int(p.occupancy[i])} people, its assignments "
+                   f"{int(held_at[i])}")  # fmt: skip
+    if int(p.held.sum()) != int(p.sheltered.sum()):
+        out.append(f"assignments {int(p.held.sum())} != sheltered {int(p.sheltered.sum())}")
     return out
 
 
 def _power(power) -> list[str]:
+    """Load served within demand, per consumer and in total, and the totals add up."""
     bal, out = power.balance, []
+    demand = float(power.demand_mw.sum())
+    served = float((power.demand_mw * bal.served).sum())
     if bal.served_mw > bal.demand_mw * (1 + REL_TOL) + 1e-9:
         out.append(f"load served {bal.served_mw:.6f} MW > demand {bal.demand_mw:.6f} MW")
     if (bal.served < -1e-12).any() or (bal.served > 1 + 1e-12).any():
         out.append("a consumer's served share is outside [0, 1]")
+    if not np.isclose(bal.demand_mw, demand, rtol=1e-9, atol=1e-9) or not np.isclose(
+        bal.served_mw, served, rtol=1e-9, atol=1e-9
+    ):
+        out.append(f"balance totals {bal.demand_mw:.6f}/{bal.served_mw:.6f} MW differ from the "
+                   f"consumers' {demand:.6f}/{served:.6f} MW")  # fmt: skip
     return out
 
 
-def _energy(run) -> list[str]:
-    ex = run.recorder.exposure
-    rows = ex.timeline
-    # the timeline rounds to 0.001 MW; the accumulator integrates the unrounded values
-    shortfall = sum((r["load_demand_mw"] - r["load_served_mw"]) for r in rows) * run.clock.dt_h
-    tol = 1e-3 * len(rows) * run.clock.dt_h + 1e-6
-    if abs(shortfall - ex.energy_not_served_mwh) > tol:
-        return [f"energy not served {ex.energy_not_served_mwh:.6f} MWh != integral "
-                f"{shortfall:.6f} MWh"]  # fmt: skip
+def _energy(run, power) -> list[str]:
+    """Energy not served equals the integral of the consumers' shortfall (kept by the check)."""
+    short_mw = float((power.demand_mw * (1.0 - power.balance.served)).sum())
+    run.check_shortfall_mwh += short_mw * run.clock.dt_h
+    ens = run.recorder.exposure.energy_not_served_mwh
+    if not np.isclose(ens, run.check_shortfall_mwh, rtol=1e-9, atol=1e-6):
+        return [f"energy not served {ens:.6f} MWh != integral {run.check_shortfall_mwh:.6f} MWh"]
     return []
 
 
@@ -105,7 +120,7 @@ def check_step(run, k: int, power, heat, heat_in) -> None:
         + _counters(run)
         + _people(run)
         + _power(power)
-        + _energy(run)
+        + _energy(run, power)
     )
     if problems:
         raise InvariantError(f"step {k} (t = {run.clock.t_h(k):g} h): " + "; ".join(problems))
