@@ -97,9 +97,20 @@ def _numbers(frame: pd.DataFrame, col: str) -> pd.Series:
     """The column as floats; text, booleans and other non-numbers become NaN (then refused)."""
     col_data = frame[col]
     if col_data.dtype == bool or col_data.dtype == object:
-        col_data = col_data.map(lambda v: v if isinstance(v, (int, float)) and not isinstance(
-            v, bool) else np.nan)  # fmt: skip
+        col_data = col_data.map(_number_or_nan)
     return pd.to_numeric(col_data, errors="coerce").astype(float)
+
+
+def _number_or_nan(value: object) -> float:
+    """A number cell as float; text, booleans and anything else NaN."""
+    if isinstance(value, (bool, np.bool_)):
+        return np.nan
+    if isinstance(value, (int, float, np.integer, np.floating)):
+        try:
+            return float(value)
+        except OverflowError:  # an integer beyond any float
+            return np.nan
+    return np.nan
 
 
 STATUS_TABLES = (
@@ -112,7 +123,7 @@ STATUS_TABLES = (
 def _column_problems(net: pp.pandapowerNet, file: str) -> list[Problem]:
     """Columns the engine reads must exist; ``in_service`` and ``closed`` must be true/false."""
     problems = []
-    for table in set(VALUE_RULES) | set(BUS_COLUMNS) | set(STATUS_TABLES):
+    for table in sorted(set(VALUE_RULES) | set(BUS_COLUMNS) | set(STATUS_TABLES)):
         frame = net[table] if table in net else pd.DataFrame()
         if not len(frame):
             continue
