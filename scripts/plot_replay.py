@@ -2,7 +2,7 @@
 
 Builds the synthetic city at Kyiv's scale (12,000 buildings, seed 0), runs
 ``examples/kyiv-2026-01-09.toml`` and plots apartment blocks without heat against the reported
-figures (DESIGN.md, "Kyiv, January 2026"). Writes ``docs/kyiv-replay.png`` and prints the
+figures [KYIV-2026]. Writes ``docs/kyiv-replay.png`` and prints the
 figures side by side.
 
 Run: ``.venv/bin/python scripts/plot_replay.py [--buildings 12000]``
@@ -32,7 +32,7 @@ REPORTED = [
     (132.0, 400, "14 Jan: about 400"),
     (180.0, 100, "16 Jan: about 100"),
 ]
-"""Reported blocks without heat (DESIGN.md: Kyiv city administration and press, Jan 2026)."""
+"""Reported blocks without heat [KYIV-2026]."""
 
 
 def main() -> None:

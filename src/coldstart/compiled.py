@@ -123,7 +123,7 @@ def _consumers(city: City, gm: GridModel) -> Consumers:
     bus = np.concatenate([np.asarray(p[0], np.int64) for p in parts]).astype(np.int64)
     queue = np.concatenate([p[2] for p in parts]).astype(np.int64)
     group = np.concatenate([np.full(len(p[0]), i) for i, p in enumerate(parts)])
-    # households on a feeder that also feeds a critical consumer escape rotation (DESIGN.md)
+    # households on a feeder that also feeds a critical consumer escape rotation [UA-GPV]
     feeder = feeder_of_bus(net).reindex(bus).fillna(-1).to_numpy(np.int64)
     queue[exempt_households(feeder, queue == CRITICAL, group == 0)] = CRITICAL
     return Consumers(

@@ -2,7 +2,7 @@
 
 Exposure is counted where each person is: at home at the home's air temperature, in a shelter at
 the shelter's. Person-hours below each WHO-ladder threshold, degree-hours below 18 degC, with
-vulnerable residents counted apart (DESIGN.md, "Health thresholds").
+vulnerable residents counted apart [WHO-2018][COLLINS-1986].
 """
 
 from __future__ import annotations

@@ -30,7 +30,7 @@ def test_queues_cover_deficit_rotate_fairly_and_never_overdraw():
     rot, dark, served_max = _run(demand, queue, 10.0, 72.0)
     assert served_max <= 10.0 + 1e-9
     # 4 MW short of 14 MW: 4 of 12 sub-queues off -> each dark about a third of the time
-    # (DESIGN.md: two queues off ~ 8 h a day); switching delays add up to 0.5 h per window.
+    # ([UA-GPV]: two queues off ~ 8 h a day); switching delays add up to 0.5 h per window.
     assert 0.30 * 72 <= dark[:12].mean() <= 0.42 * 72
     assert dark[:12].max() - dark[:12].min() <= OFF_MAX_H + 0.5 + 1e-9  # fair within a window
     assert {q for q, *_ in rot.schedule} == set(QUEUES)

@@ -50,7 +50,7 @@ def _run(stage, hours, dt=0.25, seed=0):
 def test_two_queues_off_means_about_eight_dark_hours_a_day_fairly_spread():
     rot, dark, offs = _run(stage=2.0, hours=168.0)
     per_day = dark / 7.0
-    # DESIGN.md: two queues off ~ 8 h a day; switching delays add up to 0.5 h per window
+    # [UA-GPV]: two queues off ~ 8 h a day; switching delays add up to 0.5 h per window
     assert 8.0 - 0.3 <= per_day.mean() <= 8.0 + 1.5
     assert dark.max() - dark.min() <= OFF_MAX_H + SWITCH_DELAY_MAX_H  # within one window
     assert offs.sum(axis=1).min() >= 4  # never fewer off than ordered once started

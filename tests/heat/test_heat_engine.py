@@ -125,7 +125,7 @@ def test_freeze_time_small_air_pipes_first_buried_never():
     k_air = single_conductance_w_mk(dn, "degraded_mineral_wool", buried=False)
     t_air = pipe_freeze_time_h(dn, k_air, 60.0, -20.0)
     assert np.isfinite(t_air).all() and t_air[0] < t_air[1]
-    # DESIGN.md: small exposed pipes freeze within about half a day at -20 degC
+    # [UA-HEAT-ENG-2026]: small exposed pipes freeze within about half a day at -20 degC
     assert 6.0 < t_air[0] < 24.0
     k_soil = single_conductance_w_mk(dn, "degraded_mineral_wool", buried=True)
     assert np.isinf(pipe_freeze_time_h(dn, k_soil, 60.0, 2.0)).all()

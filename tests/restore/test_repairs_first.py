@@ -50,6 +50,6 @@ def test_durations_follow_table_and_pipe_norms():
     draws = [repair_duration_h("power_line", "moderate", rng)[0] for _ in range(2000)]
     median = repair_times().loc[("power_line", "moderate"), "median"]
     assert abs(np.median(draws) / median - 1) < 0.05  # log-normal around the table's median
-    # DESIGN.md pipe-break norms: 8 h (DN57-219) ... 30 h (DN1020-1420)
+    # [UA-PIPE-NORMS] pipe-break norms: 8 h (DN57-219) ... 30 h (DN1020-1420)
     assert pipe_norm_h(150) == 8 and pipe_norm_h(300) == 13 and pipe_norm_h(1200) == 30
     assert repair_duration_h("chp_plant", "complete", rng) == (float("inf"), "plants")

@@ -37,7 +37,7 @@ def test_every_archetype_is_complete_and_plausible():
     for a in arch.values():
         assert a.mass_class in mass_classes()
         assert a.source
-    # DESIGN.md: Soviet blocks lose 1.4-1.8 W/m2K per m2 of floor; our figure is per m2 of flats
+    # [TABULA]: Soviet blocks lose 1.4-1.8 W/m2K per m2 of floor; our figure is per m2 of flats
     # (1.2-1.25x smaller than the conditioned floor); per conditioned floor it must be 1.4-2.2.
     for n in ("panel_5", "panel_9", "panel_16", "brick_soviet"):
         per_conditioned = arch[n].heat_loss_w_m2k / arch[n].conditioned_per_heated

@@ -20,8 +20,8 @@ def test_cooldown_json_keys_and_values(cli):
     ref = cooldown("panel_9", -20.0, hours=168.0)
     assert doc["hours_to_c"] == ref.hours_to_c
     assert doc["tau_h"] == pytest.approx(ref.tau_h, abs=0.01)
-    assert 5.0 <= doc["hours_to_drain_signal"] <= 8.0  # DESIGN.md: 0 degC in 6-8 h at -20
-    assert 12.0 <= doc["hours_to_freeze"] <= 18.0  # DESIGN.md: freezing after 12-18 h
+    assert 5.0 <= doc["hours_to_drain_signal"] <= 8.0  # [UA-HEAT-ENG-2026]: 0 degC in 6-8 h at -20
+    assert 12.0 <= doc["hours_to_freeze"] <= 18.0  # [UA-HEAT-ENG-2026]: freezing after 12-18 h
 
 
 def test_cooldown_nulls_when_not_reached_and_residents_flag(cli):

@@ -1,4 +1,4 @@
-"""Pipe water cooling and freezing against the Ukrainian engineers' figures (DESIGN.md)."""
+"""Pipe water cooling and freezing against the Ukrainian engineers' figures [UA-HEAT-ENG-2026]."""
 
 import numpy as np
 
@@ -27,7 +27,7 @@ def _run(hours: float, temp_out_c: float, temp_air_c: float, dt_h: float = 1 / 6
 
 
 def test_water_reaches_zero_in_6_to_8_h_at_minus_20():
-    # Ukrainian engineers, 2026 (DESIGN.md): at -20 degC, water in building substation pipes
+    # Ukrainian engineers, 2026 [UA-HEAT-ENG-2026]: at -20 degC, water in building substation pipes
     # reaches 0 degC in 6-8 h and starts freezing in low parts after 12-18 h.
     t_zero, t_freeze = _run(48, -20.0, 15.0)
     assert 6.0 <= t_zero <= 8.0

@@ -57,7 +57,7 @@ def test_inputs_not_mutated_and_slow_tau_in_design_range():
     stepper.step(ta, ta, -20.0, np.zeros(len(names)))
     np.testing.assert_array_equal(ta, before)
     tau = dict(zip(names, slow_time_constant_h(p), strict=True))
-    # DESIGN.md: slow time constant of Soviet blocks near 40-120 h.
+    # [TABULA]: slow time constant of Soviet blocks near 40-120 h.
     for n in ("panel_5", "panel_9", "panel_16", "brick_soviet"):
         assert 40.0 <= tau[n] <= 120.0, (n, tau[n])
     # Kyiv specialists' ranking: 16-storey panel cools first, brick last. (They also put the

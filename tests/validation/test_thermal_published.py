@@ -1,4 +1,5 @@
-"""Validation: building cooldown against the published figures in DESIGN.md.
+"""Validation: building cooldown against published figures (docs/sources.md: [VANTAA-2007],
+[KYIV-ENG-2026], [KYIV-RANK-2026], [KYIV-2026], [BAUMIT-2020]).
 
 Each test writes the case as the source describes it, the archetype and inputs used, the band
 asserted and, where the model and the source disagree, why. Unless said otherwise: typical
@@ -62,7 +63,7 @@ def test_kyiv_engineer_hold_plus_10_for_2_to_4_days():
     # Case: panel_5, panel_9, brick_soviet at -14 and -19 degC.
     # Disagreement: the model's building average reaches +10 degC after 0.9-1.6 days, not 2-4.
     # Staying above +10 for 2 days at -19 degC would need a slow time constant of ~150 h (4 days:
-    # ~300 h), beyond DESIGN.md's 40-120 h for Soviet blocks and contradicting the same month's
+    # ~300 h), beyond the 40-120 h of Soviet blocks [TABULA] and contradicting the same month's
     # reports of +10 after ~1 day (test above). In reality residents add heat the model leaves
     # out (gas stoves, heaters in the hours with power, sealed windows and vents). What the
     # model defends: "about +10" read as the building average staying above +5 degC (within 5 K
@@ -77,7 +78,7 @@ def test_kyiv_engineer_hold_plus_10_for_2_to_4_days():
 def test_kyiv_specialists_ranking_time_to_lose_heat():
     # Source: Kyiv specialists' ranking (money.comments.ua, telegraf, Jan 2026), time to "lose
     # heat": 16-storey panel 3-12 h, 9-storey 12-24 h, 5-storey panel 36-48 h, brick 45-50 h.
-    # Definition: "lose heat" = the building average falls below 12 degC, DESIGN.md's first
+    # Definition: "lose heat" = the building average falls below 12 degC, [KYIV-RANK-2026]'s first
     # health threshold past discomfort (cardiovascular strain) and the runner's "hours of
     # safety". 18 and 16 degC are passed within hours in every block, which cannot produce the
     # 3-50 h spread; 10 degC and below give far longer times for the 16-storey block.

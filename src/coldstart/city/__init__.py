@@ -1,4 +1,4 @@
-"""The city model: grid, heat network, buildings, facilities and assets (DESIGN.md)."""
+"""The city model: grid, heat network, buildings, facilities and assets."""
 
 from coldstart.city.io import load_city, save_city
 from coldstart.city.model import TABLES, City

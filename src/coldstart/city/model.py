@@ -1,4 +1,4 @@
-"""The city: what exists before anything happens (DESIGN.md, "The city")."""
+"""The city: what exists before anything happens (see README, "Concepts")."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""Rotating outages as Ukrainian distribution companies run them (DESIGN.md, "Rotating outages").
+"""Rotating outages as Ukrainian distribution companies run them [UA-GPV].
 
 Households not on critical lists are split into 6 queues of 2 sub-queues (1.1 ... 6.2). The
 dispatcher orders a *stage*: how many queues are off at once, in half-queue steps (stage 1.5 =
@@ -11,7 +11,7 @@ override the schedule and end as soon as the island can carry its load again.
 
 Sources: DTEK and Ukrenergo published schedules (2022-2026): "queues" (cherhy) 1-6 with
 sub-queues, 4 h off per queue-stage per day, windows of 2.5-4 h; GAV (emergency outage
-schedules) override GPV (hourly outage schedules). Figures as in DESIGN.md.
+schedules) override GPV (hourly outage schedules). Figures from [UA-GPV] (docs/sources.md).
 
 Everything here is a pure function of arrays or a small state object owned by one run.
 """
@@ -29,16 +29,16 @@ SUB_QUEUES = tuple(f"{q}.{s}" for q in range(1, 7) for s in (1, 2))
 """Sub-queue names in order."""
 
 OFF_MIN_H, OFF_MAX_H = 2.5, 3.5
-"""Shortest and longest scheduled off-window [h] (DESIGN.md)."""
+"""Shortest and longest scheduled off-window [h] [UA-GPV]."""
 
 OFF_TYPICAL_H = 3.0
 """Usual off-window [h] (the published schedules' 3-hour blocks)."""
 
 MIN_ON_H = 3.5
-"""Least time on between two off-windows of one sub-queue [h] (DESIGN.md)."""
+"""Least time on between two off-windows of one sub-queue [h] [UA-GPV]."""
 
 SWITCH_DELAY_MAX_H = 0.5
-"""Switching a sub-queue back on takes up to this long [h] (DESIGN.md: up to 30 minutes)."""
+"""Switching a sub-queue back on takes up to this long [h] ([UA-GPV]: up to 30 minutes)."""
 
 FAIRNESS_WINDOW_H = 168.0
 """Dark hours are balanced over this trailing window [h] (a week)."""
@@ -240,7 +240,7 @@ def exempt_households(
     Returns
     -------
     numpy.ndarray of bool
-        Per consumer: a household on a feeder that also feeds a critical consumer (DESIGN.md:
+        Per consumer: a household on a feeder that also feeds a critical consumer ([UA-GPV]:
         "households on the same feeders escape too, so everyone else is cut longer").
     """
     crit_feeders = np.unique(consumer_feeder[is_critical])

@@ -16,8 +16,8 @@ net has separate flow and return sides (:meth:`HeatModel.from_pandapipes`).
   junction);
 - parts linked through working sources and supplied consumers form one circuit; its sources'
   available capacity is shared over its consumers' demand plus the heat lost by its circulating
-  pipes, every consumer getting the same fraction (lowered supply temperature; DESIGN.md,
-  "District heating"). A circuit without a working source gets nothing.
+  pipes, every consumer getting the same fraction (lowered supply temperature, as Kharkiv ran
+  its network [KHARKIV-2025]). A circuit without a working source gets nothing.
 
 No hydraulics: a connected consumer is assumed to get its flow (see the validation against
 pandapipes in ``tests/validation/test_heat_pandapipes.py``).

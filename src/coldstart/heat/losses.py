@@ -43,8 +43,8 @@ AIR_FILM_W_M2K = 15.0
 
 DESIGN_SUPPLY_C = 110.0
 """Supply temperature at the design outdoor temperature [degC]. Ukrainian networks are designed
-for 150/70 but run far lower in practice (DESIGN.md: ~110-115 degC at best in recent winters;
-first estimate)."""
+for 150/70 but run far lower in practice ([UA-HEAT-ENG-2026]: ~110-115 degC at best in recent
+winters; first estimate)."""
 
 DESIGN_RETURN_C = 60.0
 """Return temperature at the design outdoor temperature [degC] (first estimate, as above)."""

@@ -14,7 +14,7 @@ DESIGN_OUTDOOR_C = -22.0
 
 FACILITY_HEAT_LOSS_W_M2K = 1.4
 """Heat loss of schools and hospitals per m2 of floor [W/(m2 K)] (Soviet-era public buildings,
-as the 1.4-1.8 W/m2K of large-panel blocks in DESIGN.md)."""
+as the 1.4-1.8 W/m2K of large-panel blocks [TABULA])."""
 
 
 def heat_demand_mw_th(

@@ -14,7 +14,10 @@ from pydantic import BaseModel, ConfigDict, Field, field_validator, model_valida
 
 
 class People(BaseModel):
-    """Residents' behaviour and shelter rules (DESIGN.md, "People and shelters").
+    """Residents' behaviour and shelter rules.
+
+    Behaviour parameters are first estimates (to be sourced and covered by a sensitivity
+    analysis); shelter figures follow [KYIV-2026] (docs/sources.md).
 
     Times are hours since the scenario's start; shares are in [0, 1].
     """

@@ -4,7 +4,7 @@ Pure functions compute one step's figures from arrays; :class:`PeopleTally` sums
 run and gives the summary keys, timeline columns, shelter table and per-building columns.
 Exposure is counted where each person actually is: at home at the home's air temperature, in a
 shelter at the shelter's; vulnerable residents (immobile included) are counted apart
-(DESIGN.md, "Health thresholds").
+[WHO-2018][COLLINS-1986].
 """
 
 from __future__ import annotations

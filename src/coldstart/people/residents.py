@@ -3,10 +3,10 @@
 Every building's residents split into three groups (``buildings`` table, ``city/schema.toml``):
 
 - the immobile (``immobile_share``: bedridden, disabled without help): always at home, never
-  leave for a shelter (DESIGN.md: "lower for the immobile");
+  leave for a shelter (first estimate: the immobile stay home);
 - the other vulnerable residents (``vulnerable_share`` minus the immobile: elderly, infants
   and their carers): mostly at home by day too;
-- everyone else: away at work or school by day (DESIGN.md: "night is when homes are fullest
+- everyone else: away at work or school by day (first estimate: "night is when homes are fullest
   and coldest").
 
 The immobile are counted among the vulnerable: a building's vulnerable share is at least its

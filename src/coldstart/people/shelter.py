@@ -3,7 +3,7 @@
 As a home cools below ``leave_below_c`` a growing share of the mobile residents present leaves
 (``leave_share_per_c`` per degree, at most ``leave_share_max``) for the nearest open shelter
 within walking distance that has room; overflow tries the next nearest; those who find none stay
-home and are counted as unmet demand (DESIGN.md, "People and shelters").
+home and are counted as unmet demand [KYIV-2026].
 
 The index is a compressed sparse row (CSR) table built once per run with a k-d tree
 (:class:`scipy.spatial.cKDTree`): for every building, the shelters within the walking limit,
@@ -24,7 +24,7 @@ SHELTER_KINDS = ("metro_station", "school", "warming_point")
 
 SHELTER_TEMP_C = {"metro_station": 17.0, "school": 18.0, "warming_point": 18.0}
 """Temperature people find in a working shelter [degC]. Metro: Kyiv, Jan 2026, 46 stations as
-24/7 shelters at 17-18 degC (DESIGN.md). Schools and warming points: heated to the WHO minimum
+24/7 shelters at 17-18 degC [KYIV-2026]. Schools and warming points: heated to the WHO minimum
 of 18 degC. Used by the first-version runner; :class:`coldstart.people.model.PeopleModel` runs
 each shelter's own thermal model instead."""
 

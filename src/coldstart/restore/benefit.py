@@ -6,8 +6,8 @@ alone in a copy of the current outage state, recompute which buildings would hav
 boosters to a working source), and
 count the people who would regain them. Heat counts fully and power half: at -20 degC losing
 heat is what drives cold exposure, while power brings back electric heaters and, through pumps
-and auxiliaries, heat (DESIGN.md, "Restoration": a restored pump that brings heat to 300 blocks
-outranks a bigger feeder of offices).
+and auxiliaries, heat (a restored pump that brings heat to 300 blocks outranks a bigger feeder
+of offices: the cold-exposure objective, after [PMR-2021]'s restoration ordering).
 """
 
 from __future__ import annotations

@@ -3,7 +3,7 @@
 ``fifo``: the oldest damage first. ``nearest``: the task closest to the crew. ``greatest_benefit``:
 the most people whose heat or power the task brings back per crew-hour (travel plus work),
 estimated against what else is still broken (:mod:`coldstart.restore.benefit`); the cold-exposure
-objective of DESIGN.md ("Restoration"), after PowerModelsRestoration's utilisation heuristic.
+objective (people, not megawatt-hours), after PowerModelsRestoration's utilisation heuristic.
 """
 
 from __future__ import annotations

@@ -4,7 +4,7 @@ Every damaged asset becomes a task for a crew type with a duration drawn from th
 table (log-normal around the median of its kind and damage state). Extensive or complete damage
 of an asset with a spare class needs a part: from stock, or after the lead time of a new one.
 Crews start at the depot, travel to each site, work in shifts, stop during every air-raid alert
-and until the security clearance after it (DESIGN.md, "Restoration"), and take the next task by
+and until the security clearance after it [UA-REPAIR-2022-26], and take the next task by
 the dispatch policy. A task may start only when its site has power if it needs it (precedence:
 a substation before the stations it feeds; a source's power before the source).
 """

@@ -1,4 +1,4 @@
-"""Scenario schema: what happens to the city (DESIGN.md, "The scenario").
+"""Scenario schema: what happens to the city.
 
 Every model forbids unknown keys, so a typo in a scenario file is reported by name instead of
 being silently ignored. Times are hours since the scenario's ``start``.
@@ -141,8 +141,7 @@ class Window(Strict):
 class Alerts(Strict):
     """Air-raid alerts: one around every wave, random ones, and explicit windows.
 
-    Crews stop during alerts and resume ``clearance_h`` after the all-clear (DESIGN.md,
-    "Restoration").
+    Crews stop during alerts and resume ``clearance_h`` after the all-clear [UA-REPAIR-2022-26].
     """
 
     with_waves: bool = True
@@ -182,7 +181,7 @@ class SpareClass(Strict):
 
 
 def _default_spares() -> dict[SpareClassName, SpareClass]:
-    # DESIGN.md: a transformer brought from another region takes 3 weeks (504 h); MV/LV
+    # [UA-REPAIR-2022-26]: a transformer brought from another region takes 3 weeks (504 h); MV/LV
     # transformers are held in local stock (first estimate: 3 days to bring another).
     return {
         "hv_transformer": SpareClass(stock=1, lead_time_h=504.0),

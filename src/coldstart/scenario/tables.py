@@ -53,7 +53,7 @@ def repair_times() -> pd.DataFrame:
 
 @cache
 def pipe_repair_norms() -> pd.DataFrame:
-    """Pipe-break repair norm [h] by diameter band (DESIGN.md, "Freezing and draining")."""
+    """Pipe-break repair norm [h] by diameter band [UA-PIPE-NORMS]."""
     return _read("pipe_repair_norms.csv")
 
 

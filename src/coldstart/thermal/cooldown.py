@@ -21,7 +21,8 @@ from coldstart.thermal.rc import RCStepper, slow_time_constant_h
 
 COOLDOWN_THRESHOLDS_C = (18.0, 16.0, 12.0, 10.0, 5.0, 0.0)
 """Thresholds reported by ``coldstart cooldown`` [degC]: WHO 18, respiratory risk 16,
-cardiovascular strain 12, Kyiv reports' +10, hypothermia risk 5, freezing 0 (DESIGN.md)."""
+cardiovascular strain 12, Kyiv reports' +10, hypothermia risk 5, freezing 0 ([WHO-2018],
+[COLLINS-1986], [KYIV-2026])."""
 
 DEFAULT_DT_H = 1.0 / 6.0
 """Step of the cooldown computation [h] (the runner's default 10 minutes)."""

@@ -1,4 +1,4 @@
-"""Cold exposure metrics as pure functions (DESIGN.md, "Health thresholds").
+"""Cold exposure metrics as pure functions [WHO-2018][COLLINS-1986].
 
 WHO: at least 18 degC indoors in the cold season (WHO Housing and Health Guidelines, 2018).
 Risk ladder: below 16 degC respiratory risk, below 12 degC cardiovascular strain, below 9 degC

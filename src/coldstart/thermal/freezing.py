@@ -1,7 +1,7 @@
 """Water in a building's least protected heating pipes: cooling, drain signal, freezing.
 
 Water freezes first in stairwells, basements, building substations and outdoor branches, not in
-flats (DESIGN.md, "Freezing and draining"). The least protected pipe sits in a space whose
+flats [UA-HEAT-ENG-2026]. The least protected pipe sits in a space whose
 temperature lies between outdoors and the flats; with no circulation its water cools toward
 that space's temperature as a single RC node, then freezes once enough latent heat is gone.
 """
@@ -24,13 +24,13 @@ WATER_TAU_H = 4.6
 """Time constant of water in the least protected pipes [h]. Calibrated so that water at 40 degC
 reaches 0 degC in 7 h at -20 degC outdoors with flats at ~15 degC (space at -11 degC):
 40 -> 0 toward -11.25 takes 4.6 h x ln(51.25 / 11.25) = 7.0 h; Ukrainian engineers, 2026:
-6-8 h (DESIGN.md)."""
+6-8 h [UA-HEAT-ENG-2026]."""
 
 FREEZE_LATENT_KH = 90.0
 """Cold (K h below 0 degC of the surrounding space) the pipe water must lose after reaching
 0 degC before ice blocks it [K h]. At -20 degC outdoors the space is about -11 degC, so
 freezing starts ~8 h after the water reaches 0 degC, 15 h after circulation stops; Ukrainian
-engineers, 2026: freezing starts in low parts after 12-18 h (DESIGN.md)."""
+engineers, 2026: freezing starts in low parts after 12-18 h [UA-HEAT-ENG-2026]."""
 
 DRAIN_SIGNAL_C = 5.0
 """Kyiv's rule: drain the system when its water falls to +5 degC with no circulation."""
@@ -113,7 +113,7 @@ def hours_to_drain_signal(
 ) -> float | None:
     """Hours after circulation stops until the water reaches the +5 degC drain signal.
 
-    Kyiv's rule (DESIGN.md): drain at system water +5 degC. Same model as the runner
+    Kyiv's rule [UA-HEAT-ENG-2026]: drain at system water +5 degC. Same model as the runner
     (:func:`step_water`). ``None`` when not reached within the series.
     """
     temps, _ = water_after_stop(temp_out_c, temp_air_c, dt_h)

@@ -14,7 +14,7 @@ import numpy as np
 from coldstart.heat.model import DESIGN_OUTDOOR_C
 
 PERSON_GAIN_W = 90.0
-"""Heat from one person at home [W] (DESIGN.md: ~80-100 W; ISO 7730 sedentary adult ~100 W
+"""Heat from one person at home [W] ([ISO7730]: ISO 7730 sedentary adult ~100 W
 metabolic, of which ~90 W sensible)."""
 
 APPLIANCE_GAIN_W_M2 = 2.0

@@ -1,7 +1,7 @@
 """Two-node RC building model (air and mass), exact over a step with constant inputs.
 
 ``Ca dTa/dt = UA (To - Ta) + Hm (Tm - Ta) + Qa``;  ``Cm dTm/dt = Hm (Ta - Tm) + Qm``
-(DESIGN.md, "Buildings"; the structure of GridLAB-D's residential ETP model). The system matrix
+([GRIDLABD-ETP]: the structure of GridLAB-D's residential ETP model). The system matrix
 does not depend on the inputs, so its matrix exponential over the step is computed once per
 building; each step is then a vectorized affine update around the steady state of the step's
 inputs, with no ODE solver in the loop:
