@@ -39,7 +39,7 @@ def compare(
         _fail([Problem("--policies", "", "", f"unknown {bad}; expected some of {POLICIES}")])
     scenario = load_scenario(scenario_file)
     city = load_city(city_dir, allow_outside=allow_outside)
-    compile_checked(city, str(city_dir))
+    compiled = compile_checked(city, str(city_dir))  # once, for every run
     problems = check_against_city(scenario, city, str(scenario_file))
     if problems:
         _fail(problems)
@@ -53,7 +53,7 @@ def compare(
     ) as bar:
         task = bar.add_task("cmp", total=len(names) * seeds)
         res = compare_policies(
-            city, scenario, names, seed_list, lambda d, n: bar.update(task, completed=d)
+            compiled, scenario, names, seed_list, lambda d, n: bar.update(task, completed=d)
         )
     if as_json:
         out.print_json(json.dumps(res))
