@@ -93,13 +93,16 @@ class Run:
         )
         t0 = lap("power", t0)
         b_power = power.powered[cc.consumers.slice("building", cc.n_build)]
-        need_mw = self.homes.heat_need_mw(self.home, to, self.pstate.people_home, b_power)
+        need_w = self.homes.heat_need_w(self.home, to, self.pstate.people_home, b_power)
+        need_mw = need_w / 1e6
         heat = self.heat.step(
             self.heat_st, to, need_mw, self.homes.takes_water(self.home),
             self.dmg.outage.pipe > 0, power, b_power,
         )  # fmt: skip
         t0 = lap("heat", t0)
-        heat_in = self.homes.step_air(self.home, to, heat.frac, self.pstate.people_home, b_power)
+        heat_in = self.homes.step_air(
+            self.home, to, heat.frac, self.pstate.people_home, b_power, need_w
+        )
         self.pow.heater_mw = heat_in.grid_extra_mw
         self._ask_refills(
             self.homes.step_water(self.home, t, to, heat.frac, heat.connected, log), t

@@ -103,17 +103,16 @@ class Homes:
         """District buildings whose system is neither drained nor frozen."""
         return self.district & (st.system == System.OK)
 
-    def heat_need_mw(
+    def heat_need_w(
         self, st: HomesState, temp_out_c: float, people_home: np.ndarray, has_power: np.ndarray
     ) -> np.ndarray:
-        """Heat each building's heating system asks for this step [MW]: the loss at the
+        """Heat each building's heating system asks for this step [W]: the loss at the
         setpoint less free gains plus the recovery of a cold interior, capped at the design
         output (:func:`coldstart.thermal.heating.heat_need_w`). The district network shares its
         capacity over exactly this, so the reheating surge after a restoration is bounded by
         what the sources can give."""
         gains = internal_gains_w(people_home, self.area, has_power)
-        need = heat_need_w(self.cc.rc.ua_w_k, st.ta, temp_out_c, gains, self.scenario.setpoint_c)
-        return need / 1e6
+        return heat_need_w(self.cc.rc.ua_w_k, st.ta, temp_out_c, gains, self.scenario.setpoint_c)
 
     def step_air(
         self,
@@ -122,6 +121,7 @@ class Homes:
         heat_frac: np.ndarray,
         people_home: np.ndarray,
         has_power: np.ndarray,
+        need_w: np.ndarray | None = None,
     ) -> HeatInputs:
         """Advance air and mass temperatures one step; return the heat put into every building
         (its ``grid_extra_mw``, heaters and electric heating, is what the grid sees in the next
@@ -139,6 +139,7 @@ class Homes:
             self.electric,
             self.scenario.setpoint_c,
             self.scenario.grid.heater_kw_per_resident,
+            need_w=need_w,
         )
         st.ta, st.tm = self.stepper.step(st.ta, st.tm, temp_out_c, h.q_air_w, h.q_mass_w)
         st.ta_w, st.tm_w = self.stepper_w.step(

@@ -156,6 +156,7 @@ def heat_inputs(
     mass_gain_fraction: float = MASS_GAIN_FRACTION,
     radiator_mass_fraction: float = RADIATOR_MASS_FRACTION,
     design_outdoor_c: float = DESIGN_OUTDOOR_C,
+    need_w: np.ndarray | None = None,
 ) -> HeatInputs:
     """All heat inputs of one step: the runner's heating block as one pure function.
 
@@ -187,13 +188,19 @@ def heat_inputs(
         Share of the heating system's output into the mass node [-]; heaters heat the air.
     design_outdoor_c : float
         Design outdoor temperature capping the heating output [degC].
+    need_w : numpy.ndarray, optional
+        :func:`heat_need_w` of the building average when the caller has it already (the
+        runner computes it once per step, for the district network) [W].
 
     Returns
     -------
     HeatInputs
     """
     gains = internal_gains_w(people_home, floor_area_m2, has_power)
-    need = heat_need_w(ua_w_k, temp_air_c, temp_out_c, gains, setpoint_c, design_outdoor_c)
+    if need_w is None:
+        need = heat_need_w(ua_w_k, temp_air_c, temp_out_c, gains, setpoint_c, design_outdoor_c)
+    else:
+        need = need_w
     q_heat = heat_fraction * need
     q_heater = heater_power_w(
         need, q_heat, people_home, heater_kw_per_resident, has_power, electric_heating,
