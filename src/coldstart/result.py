@@ -51,6 +51,9 @@ class Result:
         Shelters with peak occupancy, person-hours, failures.
     outage_schedule : pandas.DataFrame
         Rotating-outage windows applied (``scheduled`` or ``emergency``).
+    districts : pandas.DataFrame
+        Heat districts (one per source): blocks that lost heat, drained and frozen buildings,
+        hours the source ran on backup power.
     meta : dict
         City and scenario names, horizon, step, seed, coldstart version.
     """
@@ -62,6 +65,7 @@ class Result:
     assets: pd.DataFrame = field(default_factory=pd.DataFrame)
     shelters: pd.DataFrame = field(default_factory=pd.DataFrame)
     outage_schedule: pd.DataFrame = field(default_factory=pd.DataFrame)
+    districts: pd.DataFrame = field(default_factory=pd.DataFrame)
     meta: dict = field(default_factory=dict)
 
     def save(
@@ -70,10 +74,10 @@ class Result:
         """Write the output folder all at once (see :mod:`coldstart.outdir` for the rules).
 
         Files: ``summary.json``, ``timeline.csv``, ``buildings.parquet``, ``events.csv``,
-        ``assets.csv``, ``shelters.csv``, ``outage_schedule.csv`` and, when ``report`` is
-        true, ``report.html``. Either all land or none does; ``out_dir`` is replaced only when
-        it is empty or an earlier coldstart output, never when it holds other files or is one of
-        ``inputs``.
+        ``assets.csv``, ``shelters.csv``, ``outage_schedule.csv``, ``districts.csv`` and, when
+        ``report`` is true, ``report.html``. Either all land or none does; ``out_dir`` is
+        replaced only when it is empty or an earlier coldstart output, never when it holds other
+        files or is one of ``inputs``.
 
         Raises
         ------
@@ -99,6 +103,7 @@ class Result:
         self.assets.to_csv(folder / "assets.csv", index=False)
         self.shelters.to_csv(folder / "shelters.csv", index=False)
         self.outage_schedule.to_csv(folder / "outage_schedule.csv", index=False)
+        self.districts.to_csv(folder / "districts.csv", index=False)
         if report:
             from coldstart.report import write_report
 

@@ -16,6 +16,7 @@ OUTPUT_FILES = {
     "assets.csv",
     "shelters.csv",
     "outage_schedule.csv",
+    "districts.csv",
     "report.html",
 }
 

@@ -123,6 +123,11 @@ CONFIGS: dict[str, dict] = {
     "greatest_benefit": {"policies": {"dispatch": "greatest_benefit"}},
     "links_open_on_source_loss": {"policies": {"link_valves": "open_on_source_loss"}},
     "keep_circulating": {"policies": {"drain": "keep_circulating"}},
+    # drains decided by the operators' expected outage; backup generators that fail to start
+    "by_expected_outage": {
+        "policies": {"drain": "by_expected_outage"},
+        "backup": {"start_failure_prob": 0.3},
+    },
     "shift_12h": {"crews": {"shift_h": 12.0}},
     # trip at 100 % loading instead of 150 %: many more lines and trafos trip
     "overload_trips": {"grid": {"overload_trips": True, "overload_trip_margin": 1.0}},
@@ -151,7 +156,15 @@ CONFIGS: dict[str, dict] = {
 }
 """Configurations by name: updates deep-merged into the base scenario (then validated)."""
 
-FRAMES = ("timeline", "buildings", "events", "assets", "shelters", "outage_schedule")
+FRAMES = (
+    "timeline",
+    "buildings",
+    "events",
+    "assets",
+    "shelters",
+    "outage_schedule",
+    "districts",
+)
 """The Result's tables, each digested."""
 
 DETERMINISM_CONFIG = "overload_trips"

@@ -24,6 +24,7 @@ import numpy as np
 import pandas as pd
 
 from coldstart import geo
+from coldstart.city.backup import assign_backup
 from coldstart.city.model import City
 from coldstart.city.synth_grid import (
     QUEUES,
@@ -675,7 +676,7 @@ def synth_city(n_buildings: int = 2000, seed: int = 0, name: str | None = None) 
         n,
         sizing_p_mw=loads.sizing_p_mw,
     )
-    tables = _city_tables(b, f, dh, loads, chp, layout, grid, rng)
+    tables = assign_backup(_city_tables(b, f, dh, loads, chp, layout, grid, rng), seed)
     for t in tables.values():
         t.reset_index(drop=True, inplace=True)
     name = name if name is not None else f"Synthetic city, {n} buildings, seed {seed}"

@@ -16,8 +16,10 @@ from pydantic import BaseModel, ConfigDict, Field, field_validator, model_valida
 class People(BaseModel):
     """Residents' behaviour and shelter rules.
 
-    Behaviour parameters are first estimates (to be sourced and covered by a sensitivity
-    analysis); shelter figures follow [KYIV-2026] (docs/sources.md).
+    Where a behaviour parameter has a public source it is named beside it; the others have
+    none (said so beside them) and are varied over their ranges by ``coldstart sensitivity``
+    (``data/sensitivity.csv``). Shelter figures follow [KYIV-2026] and [KYIV-METRO-2026]
+    (docs/sources.md).
 
     Times are hours since the scenario's start; shares are in [0, 1].
     """
@@ -25,10 +27,17 @@ class People(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True, strict=True, allow_inf_nan=False)
 
     at_home_night: float = Field(
-        0.95, ge=0.0, le=1.0, description="share of residents at home 22:00-07:00"
+        0.95,
+        ge=0.0,
+        le=1.0,
+        description="share of residents at home 22:00-07:00 (no public source: assumed)",
     )
     at_home_day: float = Field(
-        0.6, ge=0.0, le=1.0, description="share of residents at home 07:00-22:00 (work, school)"
+        0.6,
+        ge=0.0,
+        le=1.0,
+        description="share of residents at home 07:00-22:00, the rest at work or school (no "
+        "public source for Kyiv in wartime: assumed)",
     )
     at_home_by_hour: list[float] | None = Field(
         None, description="24 shares by hour of day (0-23) replacing at_home_night/day"
@@ -40,12 +49,25 @@ class People(BaseModel):
         description="share of vulnerable residents (elderly, infants, disabled) at home by day",
     )
     leave_below_c: float = Field(
-        14.0, ge=-60.0, le=25.0, description="homes colder than this send people"
+        14.0,
+        ge=-60.0,
+        le=25.0,
+        description="homes colder than this send people (no public source: assumed between "
+        "the 16 degC respiratory and 12 degC cardiovascular thresholds [WHO-2018])",
     )
     leave_share_per_c: float = Field(
-        0.06, ge=0.0, le=1.0, description="share of those at home leaving per degC below"
+        0.06,
+        ge=0.0,
+        le=1.0,
+        description="share of those at home leaving per degC below (no public source: assumed)",
     )
-    leave_share_max: float = Field(0.6, ge=0.0, le=1.0)
+    leave_share_max: float = Field(
+        0.35,
+        ge=0.0,
+        le=1.0,
+        description="most of those at home who ever leave: two out of three said they would "
+        "not leave home even in a long outage without utilities [IOM-2022-WINTER]",
+    )
     vulnerable_leave_factor: float = Field(
         1.0,
         ge=0.0,

@@ -456,6 +456,53 @@ def assets_table(assets: pd.DataFrame, horizon_h: float | None) -> str:
     return f'{note}<div class="scroll">{table}</div>'
 
 
+def districts_table(districts: pd.DataFrame) -> str:
+    """Heat districts: blocks that lost heat, drained and frozen buildings, backup power.
+
+    Parameters
+    ----------
+    districts : pandas.DataFrame
+        ``Result.districts``.
+
+    Returns
+    -------
+    str
+        HTML (a table, or a sentence when the city has no district heating).
+    """
+    if districts is None or districts.empty:
+        return '<p class="empty">The city has no district heating.</p>'
+    rows = []
+    for rec in districts.to_dict("records"):
+        kw = _number_or_none(rec.get("backup_power_kw")) or 0.0
+        on_h = _number_or_none(rec.get("hours_on_backup")) or 0.0
+        fails = int(rec.get("backup_start_failures") or 0)
+        if kw <= 0:
+            backup = "none"
+        elif on_h > 0:
+            backup = f"ran {format_number(on_h, 1)} h"
+        else:
+            backup = "not needed" if not fails else "failed to start"
+        if fails and kw > 0 and on_h > 0:
+            backup += f" ({fails} failed start{'s' if fails > 1 else ''})"
+        rows.append(
+            [
+                _text(rec.get("source_id")),
+                _text(rec.get("kind")),
+                format_number(rec.get("blocks")),
+                format_number(rec.get("blocks_lost_heat")),
+                format_number(rec.get("buildings_drained")),
+                format_number(rec.get("buildings_frozen")),
+                html.escape(backup),
+            ]
+        )
+    table = html_table(
+        ["Source", "Kind", "Blocks", "Lost heat", "Drained", "Frozen", "Backup generator"],
+        rows,
+        numeric=[2, 3, 4, 5],
+    )
+    return f'<div class="scroll">{table}</div>'
+
+
 def events_table(events: pd.DataFrame) -> str:
     """The first :data:`MAX_EVENTS` events, HTML-escaped.
 
@@ -653,6 +700,16 @@ def render_report(result: Result) -> str:
     sections.append(
         _figure_section("assets", "Damaged assets", assets_table(result.assets, horizon))
     )
+    sections.append(
+        _figure_section(
+            "districts",
+            "Heat districts",
+            districts_table(result.districts),
+            "One row per heat source and the part of the network it feeds with the link valves "
+            "closed: apartment blocks that lost heat, buildings drained or frozen, and whether "
+            "the source ran on its backup generator.",
+        )
+    )
     sections.append(_figure_section("events", "Events", events_table(result.events)))
     sections.append(_figure_section("run", "Run details", meta_table(meta)))
 
@@ -665,6 +722,7 @@ def render_report(result: Result) -> str:
             ("map", "Map"),
             ("distributions", "Distributions"),
             ("assets", "Damaged assets"),
+            ("districts", "Heat districts"),
             ("events", "Events"),
             ("run", "Run details"),
         )

@@ -38,6 +38,14 @@ class TaskKind(StrEnum):
     """Refill and restart a drained or frozen building system (target: the building id)."""
     RESET = "reset"
     """Reset a branch tripped by overload (target: the engine branch position)."""
+    DRAIN = "drain"
+    """Drain a building's heating system before it freezes (target: the building id)."""
+    SYSTEM_REPAIR = "system_repair"
+    """Repair a building's risers and radiators after a freeze or a failed restart (target:
+    the building id)."""
+    BRANCH_REPAIR = "branch_repair"
+    """Repair a building's branch pipe that burst when circulation returned (target: the
+    building id)."""
 
 
 TaskKey = tuple[TaskKind, str]
@@ -144,8 +152,11 @@ class RepairBook:
         dn_mm: float | None = None,
         xy_m: tuple[float, float] = (0.0, 0.0),
         spare_class: str = "",
+        work_scale: float = 1.0,
     ) -> Task:
         """Open (or worsen) the task of a damaged asset; returns the task.
+
+        ``work_scale`` multiplies a drawn repair time (not one the scenario gives).
 
         A hit on an asset whose task is still open merges into it: the worse state, the longer
         remaining work, and a spare part only if the worse state newly needs one (a task that
@@ -153,7 +164,7 @@ class RepairBook:
         repair frees the crew working on it.
         """
         drawn, crew = repair_duration_h(kind, dmg.state, rng, dn_mm)
-        work = dmg.repair_h if dmg.repair_h is not None else drawn
+        work = dmg.repair_h if dmg.repair_h is not None else drawn * work_scale
         if dmg.beyond_repair:
             work = float("inf")
         work += MOBILISATION_H
@@ -205,6 +216,19 @@ class RepairBook:
         self.tasks[task.key] = task
         self.waiting.append(task.key)
         return task
+
+    def cancel(self, key: TaskKey) -> bool:
+        """Call off an open task (waiting or under way; its crew is freed). Returns whether
+        there was one."""
+        task = self.tasks.get(key)
+        if task is None or task.done_h is not None:
+            return False
+        if task.crew is not None:
+            self.crews[task.crew].task = None
+        else:
+            self.waiting.remove(key)
+        del self.tasks[key]
+        return True
 
     def ready(
         self,

@@ -31,7 +31,9 @@ AssetKind = Literal[
     "pumping_station",
 ]
 DamageState = Literal["none", "slight", "moderate", "extensive", "complete"]
-CrewType = Literal["power_lines", "substations", "heat_network", "plants", "plumbing"]
+CrewType = Literal[
+    "power_lines", "substations", "heat_network", "plants", "plumbing", "building_repair"
+]
 CREW_TYPES: tuple[str, ...] = get_args(CrewType)
 """Crew types, as named in the ``[crews]`` table: the one list every module uses."""
 DispatchPolicy = Literal["fifo", "nearest", "greatest_benefit"]
@@ -167,6 +169,11 @@ class Crews(Strict):
     heat_network: CrewCount = 8
     plants: CrewCount = 2
     plumbing: CrewCount = 10
+    building_repair: CrewCount = Field(
+        4,
+        description="fitters and welders who repair buildings' risers and radiators after a "
+        "freeze or a failed restart (scarcer than plumbers)",
+    )
     speed_kmh: float = Field(25.0, gt=0.0, le=120.0)
     road_factor: float = Field(1.3, ge=1.0, le=3.0)
     shift_start_h: float = Field(0.0, ge=0.0, lt=24.0)
@@ -242,11 +249,80 @@ class GridPolicy(Strict):
         return v
 
 
+class DamageTables(Strict):
+    """Uncertainty of the damage tables, for sensitivity analysis: ``data/fragility.csv`` and
+    ``data/repair_times.csv`` rest on first estimates where no public figures exist."""
+
+    severity_shift: float = Field(
+        0.0,
+        ge=-2.0,
+        le=2.0,
+        description="tilts every fragility row toward worse (> 0) or lighter (< 0) damage "
+        "states: p_k exp(shift k), normalised",
+    )
+    repair_time_scale: float = Field(
+        1.0, ge=0.1, le=10.0, description="multiplies every drawn asset repair time"
+    )
+
+
+class Backup(Strict):
+    """Backup generators of heat sources and booster pumping stations: start-up failures and
+    refuelling (which units have one, and with how much fuel, is the city's data)."""
+
+    start_failure_prob: float = Field(
+        0.05,
+        ge=0.0,
+        le=1.0,
+        description="probability that a unit fails to start when the grid goes (no public "
+        "figure for these units: assumed, covered by coldstart sensitivity)",
+    )
+    refuel_every_h: float | None = Field(
+        24.0,
+        gt=0.0,
+        le=240.0,
+        description="the utility tops up every tank this often [h] (None: never)",
+    )
+    available_share: float = Field(
+        1.0,
+        ge=0.0,
+        le=1.0,
+        description="share of the city's backup units usable in this run (the others are "
+        "missing, unmaintained or moved elsewhere; drawn per run): lower coverage than the "
+        "city's data, for sensitivity",
+    )
+
+
+class Failures(Strict):
+    """Scales of the secondary failures (``data/secondary_failures.csv``) and of repair work,
+    for sensitivity analysis: 1 keeps the tables' values."""
+
+    probability_scale: float = Field(
+        1.0, ge=0.0, le=5.0, description="multiplies every secondary-failure probability"
+    )
+    work_scale: float = Field(
+        1.0, ge=0.1, le=5.0, description="multiplies the work of every secondary failure"
+    )
+
+
 class Policies(Strict):
     """Policies by name."""
 
     dispatch: DispatchPolicy = "fifo"
-    drain: Literal["drain_at_signal", "keep_circulating", "never"] = "drain_at_signal"
+    drain: Literal["by_expected_outage", "drain_at_signal", "keep_circulating", "never"] = Field(
+        "by_expected_outage",
+        description="by_expected_outage: at the +5 degC signal, drain a building whose "
+        "circulation is expected back later than its water takes to freeze less drain_margin_h "
+        "(re-decided hourly); drain_at_signal: drain every building at the signal; "
+        "keep_circulating: keep water moving wherever a source reaches it, never drain; "
+        "never: never drain. Drains are plumbing-crew tasks.",
+    )
+    drain_margin_h: float = Field(
+        3.0,
+        ge=0.0,
+        le=48.0,
+        description="safety margin of by_expected_outage [h]: drain when the expected outage "
+        "exceeds the time to freezing minus this margin",
+    )
     shedding: Literal["rotating_queues"] = "rotating_queues"
     link_valves: Literal["closed", "open_on_source_loss"] = Field(
         "closed",
@@ -274,6 +350,9 @@ class Scenario(Strict):
     spares: dict[SpareClassName, SpareClass] = Field(default_factory=_default_spares)
     interceptors: Interceptors = Field(default_factory=Interceptors)
     policies: Policies = Field(default_factory=Policies)
+    failures: Failures = Field(default_factory=Failures)
+    backup: Backup = Field(default_factory=Backup)
+    damage: DamageTables = Field(default_factory=DamageTables)
     people: People = Field(default_factory=People)
 
     @field_validator("step_min")

@@ -23,18 +23,31 @@ THREATS = ("ballistic", "cruise", "drone")
 """Threat types, in the order their draws are made."""
 
 
-def _draw_states(threat: str, protection: np.ndarray, rng: np.random.Generator) -> np.ndarray:
+def shifted(p: np.ndarray, severity_shift: float) -> np.ndarray:
+    """Damage-state probabilities tilted toward worse (``> 0``) or lighter (``< 0``) states:
+    ``p_k exp(shift k)``, normalised; ``0`` leaves them as they are [-]."""
+    if severity_shift == 0.0:
+        return p
+    w = p * np.exp(severity_shift * np.arange(len(p)))
+    return w / w.sum()
+
+
+def _draw_states(
+    threat: str, protection: np.ndarray, rng: np.random.Generator, severity_shift: float = 0.0
+) -> np.ndarray:
     """Damage state index of each leaker from the fragility table, one uniform draw each.
 
     The draws are those of ``rng.choice(5, p=row)`` called once per leaker in order (numpy's
     ``Generator.choice`` with ``p`` takes one ``random()`` and searches the normalised cumulative
     sum), so results equal the per-leaker loop of the first version, without its Python loop.
+    ``severity_shift`` tilts the table's row (:func:`shifted`).
     """
     frag = fragility()
     u = rng.random(len(protection))
     out = np.empty(len(protection), dtype=np.int64)
     for prot in np.unique(protection):
-        cdf = frag.loc[(threat, prot), [f"p_{s}" for s in DAMAGE_STATES]].to_numpy(float).cumsum()
+        row = frag.loc[(threat, prot), [f"p_{s}" for s in DAMAGE_STATES]].to_numpy(float)
+        cdf = shifted(row, severity_shift).cumsum()
         cdf /= cdf[-1]
         mask = protection == prot
         out[mask] = cdf.searchsorted(u[mask], side="right")
@@ -103,6 +116,7 @@ def resolve_wave(
     rng: np.random.Generator,
     stock: dict[str, int] | None = None,
     when_out: dict[str, float] | None = None,
+    severity_shift: float = 0.0,
 ) -> WaveOutcome:
     """Draw the outcome of one wave.
 
@@ -118,6 +132,9 @@ def resolve_wave(
         Interceptors left by threat type before this wave (a type not in it: unlimited).
     when_out : dict, optional
         Interception probability by threat type once its stock is out (default 0).
+    severity_shift : float, optional
+        Tilt of the fragility table toward worse states (:func:`shifted`; scenario
+        ``damage.severity_shift``).
 
     Returns
     -------
@@ -145,7 +162,8 @@ def resolve_wave(
         if k == 0 or weights.sum() <= 0:
             continue
         targets = rng.choice(len(assets), size=k, p=weights / weights.sum())
-        states = _draw_states(threat, assets["protection_level"].to_numpy()[targets], rng)
+        prot = assets["protection_level"].to_numpy()[targets]
+        states = _draw_states(threat, prot, rng, severity_shift)
         hit_pos.append(targets)
         hit_state.append(states)
         hit_threat.append(np.full(k, THREATS.index(threat)))

@@ -62,3 +62,24 @@ def pipe_norm_h(dn_mm: float) -> float:
     t = pipe_repair_norms()
     row = t[(t.dn_min_mm <= dn_mm) & (dn_mm < t.dn_max_mm)]
     return float(row.repair_h.iloc[0] if len(row) else t.repair_h.iloc[-1])
+
+
+@cache
+def secondary_failures() -> pd.DataFrame:
+    """Secondary failures of buildings' heating after an outage: probability model and work.
+
+    Returns
+    -------
+    pandas.DataFrame
+        Indexed by ``failure`` (``restart_failure``, ``frozen_system``, ``branch_burst``);
+        ``crew_type``; ``median_h`` and ``log_sd`` of the work (log-normal); the probability
+        ``min(p_max, p_base + p_per_cold_day x days without circulation + p_per_c_frost x
+        degrees of frost outdoors)``; ``source``.
+    """
+    t = _read("secondary_failures.csv")
+    p = t[["p_base", "p_per_cold_day", "p_per_c_frost", "p_max"]].to_numpy(float)
+    if (t["median_h"] <= 0).any() or (t["log_sd"] < 0).any() or (p < 0).any() or (p > 1).any():
+        raise ValueError(
+            "secondary_failures.csv: median_h must be > 0, log_sd >= 0, probabilities in [0, 1]"
+        )
+    return t.set_index("failure")

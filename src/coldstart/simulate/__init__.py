@@ -15,15 +15,18 @@ previous step's ``PeopleState``. The city and the scenario are never mutated.
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Callable
 from time import perf_counter
 
 import numpy as np
+import pandas as pd
 
 from coldstart.city.model import City
 from coldstart.compiled import CompiledCity, compile_city
 from coldstart.grid.compile_pp import BRANCH_TABLES
 from coldstart.people.model import PeopleModel
+from coldstart.restore.eta import expected_finish_h, heat_back_h, repair_finish_h
 from coldstart.restore.repairs import Task, TaskKind
 from coldstart.result import Result
 from coldstart.scenario.model import Scenario
@@ -32,12 +35,21 @@ from coldstart.simulate.crews import CrewDesk
 from coldstart.simulate.damage import DamageModel
 from coldstart.simulate.events import EventKind, EventLog
 from coldstart.simulate.heat import HeatModel
-from coldstart.simulate.homes import REFILL_LOG_SD, Homes
+from coldstart.simulate.homes import Homes, WaterStep
 from coldstart.simulate.invariants import check_step
 from coldstart.simulate.power import PowerModel
 from coldstart.simulate.recorder import Recorder
+from coldstart.simulate.water import Water
 
 __all__ = ["Run", "simulate"]
+
+BUILDING_TASKS = (
+    TaskKind.REFILL,
+    TaskKind.DRAIN,
+    TaskKind.SYSTEM_REPAIR,
+    TaskKind.BRANCH_REPAIR,
+)
+"""Crew tasks whose target is a building's heating system."""
 
 
 class Run:
@@ -56,12 +68,14 @@ class Run:
         self.damage = DamageModel(cc, scenario)
         self.crews = CrewDesk(cc, scenario, self.residents)
         self.power = PowerModel(cc, scenario, dt_h)
-        self.heat = HeatModel(cc, scenario)
+        self.heat = HeatModel(cc, scenario, dt_h)
         self.homes = Homes(cc, scenario, dt_h)
+        self.water = Water(self.homes.ids, self.homes.district, scenario, dt_h)
+        self._eta: tuple | None = None  # (key, expected outage per building), cached
         self.people = PeopleModel.build(cc, scenario)
         self.dmg = self.damage.initial_state()
         self.crew = self.crews.initial_state()
-        self.pow = self.power.initial_state(self.streams.rotation_seed)
+        self.pow = self.power.initial_state(self.streams.rotation_seed, self.streams.backup)
         self.heat_st = self.heat.initial_state()
         self.home = self.homes.initial_state()
         self.pstate = self.people.initial_state()
@@ -104,9 +118,11 @@ class Run:
             self.home, to, heat.frac, self.pstate.people_home, b_power, need_w
         )
         self.pow.heater_mw = heat_in.grid_extra_mw
-        self._ask_refills(
-            self.homes.step_water(self.home, t, to, heat.frac, heat.connected, log), t
-        )
+        water = self.water.step(
+            self.home, t, to, heat.frac, heat.connected, log,
+            lambda: self._expected_outage_h(t), self.streams.refill,
+        )  # fmt: skip
+        self._building_tasks(water, t)
         t0 = lap("homes", t0)
         self._people(k, t, to, power, heat)
         t0 = lap("people", t0)
@@ -134,22 +150,41 @@ class Run:
             out["power"] -= self.pow.overload_s
         return {k: round(v, 6) for k, v in out.items()}
 
-    def _ask_refills(self, refills, t: float) -> None:
-        """A plumbing task for each drained or frozen building heat can reach again."""
-        for refill in refills:
-            work_h = refill.median_work_h * float(
-                np.exp(REFILL_LOG_SD * self.streams.refill.standard_normal())
+    def _building_tasks(self, water: WaterStep, t: float) -> None:
+        """Open the drains, refills and repairs the water asks for; call off those it no
+        longer needs."""
+        for kind, i in water.cancel:
+            self.crew.book.cancel((kind, str(self.homes.ids[i])))
+        for bt in water.tasks:
+            work_h = bt.median_work_h * float(
+                np.exp(bt.log_sd * self.streams.refill.standard_normal())
             )
-            i = refill.building
+            i = bt.building
             self.crews.open_task(
                 self.crew,
-                TaskKind.REFILL,
+                bt.kind,
                 str(self.homes.ids[i]),
-                "plumbing",
+                bt.crew_type,
                 work_h,
                 t + self.clock.dt_h,
                 tuple(self.cc.b_xy_m[i]),
             )
+
+    def _expected_outage_h(self, t: float) -> np.ndarray:
+        """Each building's expected hours until heat can reach it again, as the operators
+        would estimate it from the repair queue (:mod:`coldstart.restore.eta`); re-estimated
+        when the damage changes, and at least hourly."""
+        key = (self.dmg.version, int(t))
+        if self._eta is None or self._eta[0] != key:
+            finish = expected_finish_h(self.crew.book, t)
+            eta = heat_back_h(
+                self.cc, self.dmg.outage, repair_finish_h(finish), t, *self.pow.backup_flags()
+            )
+            for i in np.flatnonzero(self.home.burst):
+                done = finish.get((TaskKind.BRANCH_REPAIR, str(self.homes.ids[i])), np.inf)
+                eta[i] = max(eta[i], done - t)
+            self._eta = (key, eta)
+        return self._eta[1]
 
     def _people(self, k: int, t: float, to: float, power, heat) -> None:
         sh = self.cc.shelter_fac
@@ -171,10 +206,13 @@ class Run:
 
     def _finish(self, task: Task) -> None:
         """Route a finished crew task to the component it restores."""
-        if task.kind == TaskKind.REFILL:
+        if task.kind in BUILDING_TASKS:
             i = self.crews.b_index[task.asset_id]
-            was = self.homes.refilled(self.home, i)
-            self.log.log(task.done_h, EventKind.REFILLED, task.asset_id, was)
+            k = min(int(round(task.done_h / self.clock.dt_h)), self.clock.steps - 1)
+            to = float(self.clock.temp_out_c[k])
+            self.water.finished(
+                self.home, task.kind, i, task.done_h, to, self.log, self.streams.refill
+            )
         elif task.kind == TaskKind.RESET:
             self.dmg.tripped.discard(int(task.asset_id))
             self.log.log(task.done_h, EventKind.TRIP_RESET, task.asset_id, "")
@@ -201,8 +239,35 @@ class Run:
             )
         self.damage.refresh(self.dmg, force=True)
 
+    def district_table(self, buildings) -> pd.DataFrame:
+        """Per heat source: its district's buildings and blocks, how many lost heat, were
+        drained or froze, and how long the source ran on its backup generator."""
+        src = self.cc.city.heat_sources
+        owner = self.heat.districts()
+        n = len(src)
+        count = lambda mask: np.bincount(owner[mask & (owner >= 0)], minlength=n)  # noqa: E731
+        blocks = self.recorder.blocks
+        return pd.DataFrame(
+            {
+                "source_id": src.source_id.to_numpy(),
+                "kind": src.kind.to_numpy(),
+                "buildings": count(np.ones(len(owner), bool)),
+                "blocks": count(blocks),
+                "blocks_lost_heat": count(self.recorder.block_ever),
+                "buildings_drained": count(buildings.drained.to_numpy(bool)),
+                "buildings_frozen": count(buildings.frozen.to_numpy(bool)),
+                "backup_power_kw": src.backup_power_kw.to_numpy(float),
+                "hours_on_backup": np.round(self.pow.on_backup_h["source"], 3),
+                "backup_start_failures": self.pow.start_failures["source"].astype(np.int64),
+            }
+        )
+
     def result(self) -> Result:
         """The Result of the finished run."""
+        res = self._result()
+        return dataclasses.replace(res, districts=self.district_table(res.buildings))
+
+    def _result(self) -> Result:
         return self.recorder.result(
             self.cc,
             self.scenario,
@@ -218,6 +283,10 @@ class Run:
                     f"buildings_lost_heat_{c}": int(m.sum())
                     for c, m in self.heat_st.lost_by.items()
                 },
+                "heat_sources_on_backup": int((self.pow.on_backup_h["source"] > 0).sum()),
+                "backup_start_failures": int(
+                    sum(int(v.sum()) for v in self.pow.start_failures.values())
+                ),
             },
         )
 

@@ -19,21 +19,23 @@ from coldstart.scenario.weather import outdoor_temperature_c
 
 @dataclass(frozen=True)
 class Streams:
-    """The run's random streams: strikes, repair durations, alerts, refills, rotation."""
+    """The run's random streams: strikes, repair durations, alerts, refills, rotation, backup."""
 
     strike: np.random.Generator
     repair: np.random.Generator
     alert: np.random.Generator
     refill: np.random.Generator
     rotation_seed: int
+    backup: np.random.Generator
 
     @classmethod
     def from_seed(cls, seed: int) -> Streams:
-        """Spawn the five independent streams of ``seed`` (the rotating-outage schedule seeds
-        its own generator from the fifth)."""
-        seqs = np.random.SeedSequence(seed).spawn(5)
+        """Spawn the six independent streams of ``seed`` (the rotating-outage schedule seeds
+        its own generator from the fifth; the sixth draws backup start-up failures)."""
+        seqs = np.random.SeedSequence(seed).spawn(6)
         strike, repair, alert, refill = (np.random.default_rng(s) for s in seqs[:4])
-        return cls(strike, repair, alert, refill, int(seqs[4].generate_state(1)[0]))
+        rotation = int(seqs[4].generate_state(1)[0])
+        return cls(strike, repair, alert, refill, rotation, np.random.default_rng(seqs[5]))
 
 
 @dataclass(frozen=True)

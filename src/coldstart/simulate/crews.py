@@ -19,6 +19,10 @@ from coldstart.scenario.strikes import Damage
 from coldstart.simulate.damage import DamageState
 from coldstart.simulate.events import EventKind, EventLog
 
+DRAIN_WEIGHT = 10.0
+"""Weight of a building's residents in a drain task's benefit [-]: a drain avoids a freeze,
+which costs days of repair, so plumbers drain before they refill (``greatest_benefit``)."""
+
 
 @dataclass
 class CrewState:
@@ -65,7 +69,15 @@ class CrewDesk:
         """Open (or worsen) the repair task of a damaged asset."""
         ae = self.cc.assets
         i = ae.index[dmg.asset_id]
-        return st.book.add(dmg, ae.kind[i], rng, ae.dn_mm[i], tuple(ae.xy_m[i]), ae.spare_class[i])
+        return st.book.add(
+            dmg,
+            ae.kind[i],
+            rng,
+            ae.dn_mm[i],
+            tuple(ae.xy_m[i]),
+            ae.spare_class[i],
+            self.scenario.damage.repair_time_scale,
+        )
 
     def open_task(
         self,
@@ -115,7 +127,9 @@ class CrewDesk:
         return gains
 
     def _gain(self, st: CrewState, task: Task, version: int) -> float:
-        if task.kind == TaskKind.REFILL:
+        if task.kind == TaskKind.DRAIN:  # a frozen system costs days: drains come first
+            return DRAIN_WEIGHT * self.residents[self.b_index[task.asset_id]]
+        if task.kind in (TaskKind.REFILL, TaskKind.SYSTEM_REPAIR, TaskKind.BRANCH_REPAIR):
             return HEAT_WEIGHT * self.residents[self.b_index[task.asset_id]]
         if task.kind == TaskKind.RESET:
             return float(self.residents.sum())  # a tripped branch: reset at once
@@ -164,11 +178,12 @@ class CrewDesk:
                     task.asset_id,
                     f"plumbing, {task.work_h:.1f} h of work",
                 )
-            elif task.kind == TaskKind.REPAIR:
+            elif task.kind in (TaskKind.REPAIR, TaskKind.SYSTEM_REPAIR, TaskKind.BRANCH_REPAIR):
+                what = "" if task.kind == TaskKind.REPAIR else f"{task.kind.value}: "
                 log.log(
                     t_h,
                     EventKind.REPAIR_START,
                     task.asset_id,
-                    f"{task.crew_type}, {task.work_h:.1f} h of work",
+                    f"{what}{task.crew_type}, {task.work_h:.1f} h of work",
                 )
         return CrewStep(started, finished, working)

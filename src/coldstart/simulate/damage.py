@@ -114,7 +114,12 @@ class DamageModel:
                 log.log(at_h, EventKind.WAVE_CANCELLED, "", f"{name}: inside a truce window")
                 continue
             out = resolve_wave(
-                wave, self.assets, rng, st.interceptors, self.scenario.interceptors.when_out
+                wave,
+                self.assets,
+                rng,
+                st.interceptors,
+                self.scenario.interceptors.when_out,
+                self.scenario.damage.severity_shift,
             )
             for th, n_used in (out.interceptors_used or {}).items():
                 if th in st.interceptors:

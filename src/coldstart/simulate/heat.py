@@ -19,6 +19,12 @@ from coldstart.simulate.power import PowerStep
 LOSS_CAUSES = ("source", "network", "pumps", "several")
 """Causes a district building's heat loss is attributed to."""
 
+GAS_COAST_H = 1.0
+"""Hours a gas-heated building keeps (almost) its heat after its boiler loses power [h]: a gas
+boiler's controls and pump stop at once, but the water of the heating circuit keeps giving heat
+(first estimate from the stored heat: ~100 L of water at ~60 degC cooling by ~30 K hold
+~3.5 kWh, about an hour of a flat's 3-4 kW loss at -20 degC). Electric heating stops at once."""
+
 
 @dataclass
 class HeatState:
@@ -26,6 +32,7 @@ class HeatState:
 
     lost_by: dict[str, np.ndarray]  # per cause: buildings that lost heat through it
     cause_known: np.ndarray  # the current loss episode of the building is attributed
+    unpowered_h: np.ndarray  # per building: hours without power so far in this outage
     pipe_loss: dict[int, np.ndarray] = field(default_factory=dict)
     parts: dict[bytes, tuple] = field(default_factory=dict)  # components by open-branch mask
 
@@ -104,8 +111,9 @@ def attribute_loss(
 class HeatModel:
     """Steps the district heating of one compiled city under one scenario."""
 
-    def __init__(self, cc: CompiledCity, scenario: Scenario):
+    def __init__(self, cc: CompiledCity, scenario: Scenario, dt_h: float):
         self.cc = cc
+        self.dt_h = dt_h
         self.hm = cc.heat_model
         self.scenario = scenario
         self.setpoint_c = scenario.setpoint_c
@@ -122,12 +130,29 @@ class HeatModel:
             0.0,
         )
         self.src_cap = cc.city.heat_sources.capacity_mw_th.to_numpy(float)
+        self.coast_h = np.where(cc.b_heat_supply == "individual_gas", GAS_COAST_H, 0.0)
         self.link_valves = np.flatnonzero(~self.hm.valve_normally_open & (self.hm.valve_pipe >= 0))
+
+    def districts(self) -> np.ndarray:
+        """Each building's heat district: the position of the heat source whose part of the
+        network (link valves closed, nothing damaged) it belongs to; -1 for buildings off the
+        network (the first source where a part has several)."""
+        hm = self.hm
+        _, part = hm.components(hm.branch_ok(valve_closed=~hm.valve_normally_open))
+        owner = np.full(int(part.max()) + 1, -1)
+        for k in range(len(hm.source_supply_node) - 1, -1, -1):
+            owner[part[hm.source_supply_node[k]]] = k
+        out = np.full(self.cc.n_build, -1)
+        nd = int(self.district.sum())
+        out[self.district] = owner[part[hm.consumer_from_node[:nd]]]
+        return out
 
     def initial_state(self) -> HeatState:
         """No loss attributed yet."""
         nb = self.cc.n_build
-        return HeatState({c: np.zeros(nb, bool) for c in LOSS_CAUSES}, np.zeros(nb, bool))
+        return HeatState(
+            {c: np.zeros(nb, bool) for c in LOSS_CAUSES}, np.zeros(nb, bool), np.zeros(nb)
+        )
 
     def _solve(self, st, pipe_out, pump_ok, src_avail, cons_dem, loss):
         hm = self.hm
@@ -171,7 +196,10 @@ class HeatModel:
         nd = int(district.sum())
         frac = np.zeros(nb)
         frac[district] = res.fraction[:nd] * takes_water[district]
-        frac[~district] = b_power[~district].astype(float)
+        # individual heating: electric stops with the power, a gas boiler's circuit coasts
+        st.unpowered_h = np.where(b_power, 0.0, st.unpowered_h + self.dt_h)
+        warm = b_power | (st.unpowered_h <= self.coast_h + 1e-9)
+        frac[~district] = warm[~district].astype(float)
         f_frac = np.ones(self.cc.n_fac)
         f_frac[self.f_district] = res.fraction[nd:]
         # a building whose node a working source reaches (even short of capacity) circulates

@@ -7,36 +7,40 @@ whether a plumbing crew has been asked to refill it.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from enum import IntEnum
 
 import numpy as np
 
 from coldstart.compiled import CompiledCity
+from coldstart.restore.repairs import TaskKind
 from coldstart.scenario.model import Scenario
-from coldstart.simulate.events import EventKind, EventLog
-from coldstart.thermal.freezing import (
-    CIRCULATING_WATER_C,
-    DRAIN_SIGNAL_C,
-    FREEZE_LATENT_KH,
-    space_temp_c,
-    step_water,
-)
+from coldstart.thermal.freezing import CIRCULATING_WATER_C
 from coldstart.thermal.heating import HeatInputs, heat_inputs, heat_need_w, internal_gains_w
 from coldstart.thermal.rc import RCStepper
 
 REFILL_WORK_H = 2.0
 """Median crew work to refill, bleed and restart a drained building's system [h] (log-normal,
 sd of log 0.3). Kyiv, Jan 2026: about 200 crews brought heat back to about 5,000 blocks in 2-3
-days (city administration reports), about 2-3 crew-hours per block with travel and set-up; with
+days [KYIV-2026], about 2-3 crew-hours per block with travel and set-up; with
 the warm-up of the flats, about two days pass before a drained building is warm again."""
 
-FROZEN_REPAIR_WORK_H = 48.0
-"""Median crew work to repair the pipes and radiators of a frozen building before refilling
-[h] (first estimate: a frozen system needs pipe and radiator repair before it can be refilled)."""
+DRAIN_WORK_H = 1.0
+"""Median crew work to drain a building's system at its heat substation [h] (log-normal, sd of
+log 0.3; first estimate: opening the drain valves of the substation and the risers' low points
+and checking them; no public source)."""
 
 REFILL_LOG_SD = 0.3
-"""Spread of refill work, sd of log(duration) [-] (first estimate)."""
+"""Spread of refill and drain work, sd of log(duration) [-] (first estimate)."""
+
+RESTART_MIN_H = 24.0
+"""A system that got less than half its heat for at least this long can fail when full heat
+returns [h]: air locks, stuck valves and leaks show when full flow and temperature come back
+after days at reduced temperature (first estimate; no public source)."""
+
+BURST_MIN_COLD_H = 6.0
+"""A branch can burst when circulation returns after at least this long without it [h]: the
+water in it has reached 0 degC (about 6-8 h at -20 degC [UA-HEAT-ENG-2026])."""
 
 
 class System(IntEnum):
@@ -45,6 +49,7 @@ class System(IntEnum):
     OK = 0
     DRAINED = 1
     FROZEN = 2
+    FAILED = 3  # refilled, but the restart failed: leaks, valves, air locks (needs repair)
 
 
 @dataclass
@@ -58,15 +63,31 @@ class HomesState:
     t_water: np.ndarray  # water in the building's heating system [degC]
     ice: np.ndarray  # latent heat removed from that water [K h]
     system: np.ndarray  # System per building
-    refill_asked: np.ndarray  # a plumbing task is open for the building
+    refill_asked: np.ndarray  # a refill or system-repair task is open for the building
+    cold_h: np.ndarray  # hours without circulation in the current episode
+    unheated_h: np.ndarray  # hours with less than half its heat (or drained) in this episode
+    drain_asked: np.ndarray  # a drain task is open for the building
+    decide_h: np.ndarray  # when by_expected_outage looks at the building again [h]
+    burst: np.ndarray  # its branch burst on restart: no water until repaired
 
 
 @dataclass(frozen=True)
-class Refill:
-    """A building whose drained or frozen system can be refilled: its position and work [h]."""
+class BuildingTask:
+    """A crew task for one building: its position, the task kind, crew type and median work."""
 
     building: int
+    kind: TaskKind
+    crew_type: str
     median_work_h: float
+    log_sd: float = REFILL_LOG_SD
+
+
+@dataclass
+class WaterStep:
+    """What the water of the buildings asks of the crews after one step."""
+
+    tasks: list[BuildingTask] = field(default_factory=list)
+    cancel: list[tuple[TaskKind, int]] = field(default_factory=list)
 
 
 class Homes:
@@ -97,11 +118,16 @@ class Homes:
             np.zeros(nb),
             np.full(nb, int(System.OK)),
             np.zeros(nb, bool),
+            np.zeros(nb),
+            np.zeros(nb),
+            np.zeros(nb, bool),
+            np.zeros(nb),
+            np.zeros(nb, bool),
         )
 
     def takes_water(self, st: HomesState) -> np.ndarray:
-        """District buildings whose system is neither drained nor frozen."""
-        return self.district & (st.system == System.OK)
+        """District buildings whose system is full and working and whose branch is intact."""
+        return self.district & (st.system == System.OK) & ~st.burst
 
     def heat_need_w(
         self, st: HomesState, temp_out_c: float, people_home: np.ndarray, has_power: np.ndarray
@@ -146,51 +172,3 @@ class Homes:
             st.ta_w, st.tm_w, temp_out_c, h.q_air_worst_w, h.q_mass_worst_w
         )
         return h
-
-    def step_water(
-        self,
-        st: HomesState,
-        t_h: float,
-        temp_out_c: float,
-        heat_frac: np.ndarray,
-        connected: np.ndarray,
-        log: EventLog,
-    ) -> list[Refill]:
-        """Cool or warm the systems' water, drain at the signal (by policy), freeze; return
-        the drained or frozen buildings that heat can reach again (to be refilled)."""
-        policy = self.scenario.policies.drain
-        ok = self.district & (st.system == System.OK)
-        circulating = ok & ((heat_frac > 0) | ((policy == "keep_circulating") & connected))
-        st.t_water, st.ice = step_water(
-            st.t_water, st.ice, circulating, space_temp_c(temp_out_c, st.ta), self.dt_h
-        )
-        end = t_h + self.dt_h
-        if policy == "drain_at_signal":
-            drain = ok & ~circulating & (st.t_water <= DRAIN_SIGNAL_C)
-            for i in np.flatnonzero(drain):
-                log.log(end, EventKind.DRAIN, str(self.ids[i]), "water at the +5 degC signal")
-            st.system[drain] = System.DRAINED
-        freeze = ok & (st.system == System.OK) & (st.ice >= FREEZE_LATENT_KH)
-        for i in np.flatnonzero(freeze):
-            log.log(end, EventKind.FREEZE, str(self.ids[i]), "water froze in unheated pipes")
-        st.system[freeze] = System.FROZEN
-        # a drained or frozen system gets a plumbing crew once its node could get heat again
-        ask = (st.system != System.OK) & ~st.refill_asked & connected
-        st.refill_asked |= ask
-        return [
-            Refill(
-                int(i),
-                REFILL_WORK_H + (FROZEN_REPAIR_WORK_H if st.system[i] == System.FROZEN else 0.0),
-            )
-            for i in np.flatnonzero(ask)
-        ]
-
-    def refilled(self, st: HomesState, i: int) -> str:
-        """A plumbing crew refilled building ``i``: its system is full and circulating again;
-        returns the state it was in (``drained`` or ``frozen``)."""
-        was = System(int(st.system[i])).name.lower()
-        st.system[i] = System.OK
-        st.refill_asked[i] = False
-        st.t_water[i] = CIRCULATING_WATER_C
-        st.ice[i] = 0.0
-        return was

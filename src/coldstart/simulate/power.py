@@ -31,6 +31,12 @@ class PowerState:
     rotation: Rotation
     heater_mw: np.ndarray  # homes' extra grid load from the previous step [MW] (coupling)
     backup_fuel_h: dict[str, np.ndarray]  # "pump", "source": hours of backup fuel left
+    backup_tank_h: dict[str, np.ndarray]  # their full tanks [h]
+    backup_failed: dict[str, np.ndarray]  # failed to start in the current grid outage
+    on_backup_h: dict[str, np.ndarray]  # hours run on backup so far
+    start_failures: dict[str, np.ndarray]  # failed starts so far
+    off_grid: dict[str, np.ndarray]  # without grid supply in the previous step
+    rng: np.random.Generator  # start-up failures
     n_trips: int = 0
     max_stage: float = 0.0
     overload_s: float = 0.0  # time spent in overload checks (DC flows) [s]
@@ -61,14 +67,29 @@ class PowerModel:
         self.cons = cc.consumers
         self.sl_b = self.cons.slice("building", cc.n_build)
 
-    def initial_state(self, rotation_seed: int) -> PowerState:
-        """No heater load, full backup tanks."""
+    def initial_state(self, rotation_seed: int, rng: np.random.Generator) -> PowerState:
+        """No heater load, full backup tanks; ``rng`` draws start-up failures (and, with
+        ``backup.available_share < 1``, which units are missing in this run)."""
         pumps, src = self.cc.city.pumping_stations, self.cc.city.heat_sources
         fuel = {
             "pump": pumps.backup_fuel_h.to_numpy(float) * (pumps.backup_power_kw > 0).to_numpy(),
             "source": src.backup_fuel_h.to_numpy(float) * (src.backup_power_kw > 0).to_numpy(),
         }
-        return PowerState(Rotation(seed=rotation_seed), np.zeros(self.cc.n_build), fuel)
+        share = self.scenario.backup.available_share
+        if share < 1.0:
+            fuel = {k: v * (rng.random(len(v)) < share) for k, v in fuel.items()}
+        zeros = {k: np.zeros(len(v)) for k, v in fuel.items()}
+        return PowerState(
+            Rotation(seed=rotation_seed),
+            np.zeros(self.cc.n_build),
+            fuel,
+            {k: v.copy() for k, v in fuel.items()},
+            {k: np.zeros(len(v), bool) for k, v in fuel.items()},
+            zeros,
+            {k: v.copy() for k, v in zeros.items()},
+            {k: np.zeros(len(v), bool) for k, v in fuel.items()},
+            rng,
+        )
 
     def import_cap_mw(self, t_h: float) -> float:
         """The national grid's import cap at ``t_h`` (schedule over the base cap)."""
@@ -122,19 +143,35 @@ class PowerModel:
                 st.n_trips += len(new)
                 on_trips(new)
         powered = bal.served >= 0.999
-        pump_ok = (dmg.outage.pump == 0) & self._on_backup(st, "pump", powered[cc.pump_consumer])
+        pump_grid = powered[cc.pump_consumer]
+        pump_ok = (dmg.outage.pump == 0) & self._on_backup(st, "pump", pump_grid, t_h)
         chp_running = np.zeros(len(cc.src_gen_pos), bool)
         has_gen = cc.src_gen_pos >= 0
         chp_running[has_gen] = dmg.outage.gen[cc.src_gen_pos[has_gen]] == 0
         aux_ok = powered[cc.src_aux_consumer] | chp_running
-        src_ok = (dmg.outage.source == 0) & self._on_backup(st, "source", aux_ok)
+        src_ok = (dmg.outage.source == 0) & self._on_backup(st, "source", aux_ok, t_h)
         return PowerStep(bal, demand, powered, pump_ok, src_ok)
 
-    def _on_backup(self, st: PowerState, kind: str, grid_ok: np.ndarray) -> np.ndarray:
-        """Running on the grid or on backup fuel (which burns for one step)."""
-        fuel = st.backup_fuel_h[kind]
-        use = ~grid_ok & (fuel > 0)
+    def _on_backup(self, st: PowerState, kind: str, grid_ok: np.ndarray, t_h: float) -> np.ndarray:
+        """Running on the grid or on backup fuel (which burns for one step).
+
+        A unit starts when its grid supply goes and fails to start with
+        ``backup.start_failure_prob`` (then stays off until the grid is back); the utility tops
+        up every tank each ``backup.refuel_every_h`` hours."""
+        b = self.scenario.backup
+        fuel, failed = st.backup_fuel_h[kind], st.backup_failed[kind]
+        if b.refuel_every_h is not None and t_h % b.refuel_every_h < self.dt_h - 1e-9 and t_h:
+            np.copyto(fuel, st.backup_tank_h[kind])
+        failed[grid_ok] = False
+        starting = ~grid_ok & ~st.off_grid[kind] & (st.backup_tank_h[kind] > 0)
+        st.off_grid[kind] = ~grid_ok
+        if starting.any() and b.start_failure_prob > 0:
+            fail = starting & (st.rng.random(len(fuel)) < b.start_failure_prob)
+            failed |= fail
+            st.start_failures[kind] += fail
+        use = ~grid_ok & (fuel > 0) & ~failed
         fuel[use] = np.maximum(0.0, fuel[use] - self.dt_h)
+        st.on_backup_h[kind][use] += self.dt_h
         return grid_ok | use
 
     def overloaded(self, topo, served_mw: np.ndarray, gen_avail_mw: np.ndarray) -> np.ndarray:

@@ -26,14 +26,20 @@ class Recorder:
     exposure: Exposure
     tally: PeopleTally
     peak_occupancy: np.ndarray
+    blocks: np.ndarray  # apartment blocks on district (central) heating
+    block_ever: np.ndarray  # such blocks that were without heat at some step
+    block_peak: int = 0
 
     @classmethod
     def build(cls, cc: CompiledCity, people: PeopleModel, steps: int) -> Recorder:
         """Empty sums for ``steps`` steps."""
+        blocks = (cc.b_heat_node >= 0) & (cc.city.buildings.archetype.to_numpy() != "house_private")
         return cls(
             Exposure(cc.n_build, steps),
             PeopleTally(people),
             np.zeros(len(cc.shelter_fac), np.int64),
+            blocks,
+            np.zeros(cc.n_build, bool),
         )
 
     def record(
@@ -68,6 +74,10 @@ class Recorder:
             heat_need_mw=need_mw,
         )
         cold = frac < WITHOUT_HEAT_FRACTION
+        cold_blocks = cold & self.blocks
+        n_blocks = int(cold_blocks.sum())
+        self.block_ever |= cold_blocks
+        self.block_peak = max(self.block_peak, n_blocks)
         people_home = pstate.people_home
         ex.timeline.append(
             {
@@ -76,6 +86,7 @@ class Recorder:
                 "temp_outdoor_c": round(to, 2),
                 "buildings_without_heat": int(cold.sum()),
                 "people_without_heat": float(residents[cold].sum()),
+                "blocks_without_heat": n_blocks,
                 "buildings_without_power": int((~b_power).sum()),
                 "people_without_power": float(residents[~b_power].sum()),
                 "people_below_12c": float(people_home[ta < 12.0].sum()),
@@ -122,5 +133,10 @@ class Recorder:
             first_hit_h=damage.first_hit_h,
             version=__version__,
             people=self.tally,
-            extra_summary=extra_summary,
+            extra_summary={
+                "blocks_total": int(self.blocks.sum()),
+                "blocks_lost_heat": int(self.block_ever.sum()),
+                "blocks_without_heat_peak": self.block_peak,
+                **extra_summary,
+            },
         )

@@ -78,6 +78,29 @@ def step_water(
     return new_temp, new_ice
 
 
+def hours_to_freeze_now(
+    temp_water_c: np.ndarray, ice_kh: np.ndarray, space_c: np.ndarray
+) -> np.ndarray:
+    """Hours until ice blocks the least protected pipes if circulation stays off and the space
+    around them stays at ``space_c`` [h] (closed form of :func:`step_water`; ``inf`` when the
+    space is not below 0 degC).
+
+    Parameters
+    ----------
+    temp_water_c : numpy.ndarray
+        Water temperature now [degC].
+    ice_kh : numpy.ndarray
+        Latent cold already lost at 0 degC [K h].
+    space_c : numpy.ndarray
+        Temperature around the pipes [degC].
+    """
+    s = np.minimum(np.asarray(space_c, float), -1e-9)
+    tw = np.asarray(temp_water_c, float)
+    to_zero = np.where(tw > 0.0, WATER_TAU_H * np.log(np.maximum(tw - s, 1e-12) / -s), 0.0)
+    latent = np.maximum(FREEZE_LATENT_KH - np.asarray(ice_kh, float), 0.0) / -s
+    return np.where(np.asarray(space_c, float) < 0.0, to_zero + latent, np.inf)
+
+
 def water_after_stop(
     temp_out_c: np.ndarray, temp_air_c: np.ndarray, dt_h: float
 ) -> tuple[np.ndarray, np.ndarray]:

@@ -1,0 +1,1 @@
+"""Validation against reported events: the Kyiv replay of 9 January 2026."""
