@@ -222,19 +222,16 @@ def nesting_depth(doc: object, limit: int) -> int:
     int
         The depth (0 for a scalar), or ``limit + 1`` when deeper than ``limit``.
     """
-    deepest = 0
-    stack = [(doc, 0)]
-    while stack:
-        node, depth = stack.pop()
-        if isinstance(node, dict):
-            children = node.values()
-        elif isinstance(node, list | tuple):
-            children = node
-        else:
-            continue
+    # level by level, keeping only containers: scalars (nearly every value) are never queued
+    level = [doc] if isinstance(doc, dict | list | tuple) else []
+    depth = 0
+    while level:
         depth += 1
-        deepest = max(deepest, depth)
-        if deepest > limit:
+        if depth > limit:
             return limit + 1
-        stack.extend((c, depth) for c in children)
-    return deepest
+        below: list = []
+        for node in level:
+            children = node.values() if isinstance(node, dict) else node
+            below += [c for c in children if isinstance(c, dict | list | tuple)]
+        level = below
+    return depth
