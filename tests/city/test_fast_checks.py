@@ -14,8 +14,10 @@ import pandas as pd
 import pytest
 from pandas.testing import assert_frame_equal
 
+from coldstart.city import io as cio
 from coldstart.city import schema
 from coldstart.city.schema import coerce_table, table_specs
+from coldstart.city.synth import synth_city
 from coldstart.errors import InputError
 from coldstart.grid import ppjson
 from coldstart.safeio import nesting_depth
@@ -152,3 +154,31 @@ def test_is_plain_agrees_with_plain():
     for doc in docs:
         for depth in (0, 55, 60, 63, 64, 65):
             assert ppjson._is_plain(doc, depth) == _plain_accepts(doc, depth)
+
+
+def test_geojson_text_fast_path_writes_the_same_bytes():
+    city = synth_city(60, seed=2)
+    nodes = city.heat_nodes.set_index("node_id")
+    for name, table in city.tables.items():
+        lines = None
+        if name == "heat_pipes":
+            fr = nodes.loc[table["from_node"], ["lon", "lat"]].to_numpy()
+            to = nodes.loc[table["to_node"], ["lon", "lat"]].to_numpy()
+            lines = [[tuple(a), tuple(b)] for a, b in zip(fr, to, strict=True)]
+        fast = cio._geojson_text_fast(table, lines)
+        assert fast is not None
+        assert fast == cio.geojson_text(table, lines)
+    odd = pd.DataFrame(
+        {
+            "lon": [30.5, 30.25, 1e-7],
+            "lat": [50.0, -0.0, 50.125],
+            "id": ['a"b\\', "é%s", "x\u2028"],
+            "n": pd.Series([1, None, 3], dtype="Int64"),
+        }
+    )
+    assert cio._geojson_text_fast(odd, None) is None  # a pandas NA column: the general path
+    plain = odd.drop(columns="n")
+    assert cio._geojson_text_fast(plain, None) == cio.geojson_text(plain, None)
+    with_nan = plain.assign(v=[1.0, float("nan"), 2.0])
+    assert cio._geojson_text_fast(with_nan, None) is None
+    assert '"v": NaN' in cio.geojson_text(with_nan, None)

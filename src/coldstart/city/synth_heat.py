@@ -406,15 +406,82 @@ class _Oriented:
 def _quarter_edges(
     quarters: list[np.ndarray], q_nodes: np.ndarray, q_xy: np.ndarray, consumer_xy: np.ndarray
 ) -> tuple[list[np.ndarray], list[np.ndarray]]:
-    """Quarter networks: a spanning tree joining each quarter node to its consumers."""
-    ei: list[np.ndarray] = []
-    ej: list[np.ndarray] = []
-    for q, quarter in enumerate(quarters):
-        nodes = np.concatenate([[q_nodes[q]], quarter])
-        i, j = spanning_tree(np.vstack([q_xy[q : q + 1], consumer_xy[quarter]]))
-        ei.append(nodes[i])
-        ej.append(nodes[j])
+    """Quarter networks: a spanning tree joining each quarter node to its consumers.
+
+    Exactly :func:`spanning_tree` of each quarter (the node first, then its consumers), computed
+    for all quarters of one size at once by :func:`small_spanning_trees`; a quarter that function
+    cannot settle (coinciding points, equal distances, more than 9 points) takes
+    :func:`spanning_tree` itself.
+
+    Returns
+    -------
+    ei, ej : list of numpy.ndarray of int
+        Node indices of each quarter's edges, quarter by quarter.
+    """
+    ei: list[np.ndarray] = [np.zeros(0, dtype=np.int64)] * len(quarters)
+    ej: list[np.ndarray] = [np.zeros(0, dtype=np.int64)] * len(quarters)
+    sizes = np.array([len(q) + 1 for q in quarters], dtype=np.int64)
+    for m in np.unique(sizes):
+        idx = np.flatnonzero(sizes == m)
+        nodes = np.column_stack([q_nodes[idx], np.vstack([quarters[q] for q in idx])])
+        pts = np.concatenate([q_xy[idx][:, None, :], consumer_xy[nodes[:, 1:]]], axis=1)
+        i, j, ok = small_spanning_trees(pts)
+        for r, q in enumerate(idx):
+            if not ok[r]:
+                i_q, j_q = spanning_tree(pts[r])
+                ei[q], ej[q] = nodes[r][i_q], nodes[r][j_q]
+            else:
+                ei[q], ej[q] = nodes[r][i[r]], nodes[r][j[r]]
     return ei, ej
+
+
+def small_spanning_trees(pts: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """:func:`spanning_tree` of many small point sets of one size at once (Prim's algorithm).
+
+    With at most 9 points the candidate graph of :func:`spanning_tree` is complete; when every
+    distance is distinct (and above the 1 mm floor) the minimum spanning tree is unique, and it
+    is returned as :func:`spanning_tree` returns it: edges ``(i, j)`` with ``i < j``, sorted.
+
+    Parameters
+    ----------
+    pts : numpy.ndarray, shape (Q, m, 2)
+        Q sets of m points [m].
+
+    Returns
+    -------
+    i, j : numpy.ndarray of int, shape (Q, m - 1)
+        Edges of each tree.
+    ok : numpy.ndarray of bool, shape (Q,)
+        False where the tree is not settled here (points closer than 1 mm, two equal
+        distances, or m outside 2-9): take :func:`spanning_tree` for those.
+    """
+    n_q, m = pts.shape[0], pts.shape[1]
+    if not 2 <= m <= 9:
+        empty = np.zeros((n_q, max(m - 1, 0)), dtype=np.int64)
+        return empty, empty.copy(), np.zeros(n_q, dtype=bool)
+    dx = pts[:, :, None, 0] - pts[:, None, :, 0]
+    dy = pts[:, :, None, 1] - pts[:, None, :, 1]
+    w = np.sqrt(dx * dx + dy * dy)  # as cKDTree computes the Euclidean distance
+    iu, ju = np.triu_indices(m, k=1)
+    upper = np.sort(w[:, iu, ju], axis=1)
+    ok = (upper[:, 0] > 1e-3) & (np.diff(upper, axis=1) > 0).all(axis=1)
+    rows = np.arange(n_q)
+    in_tree = np.zeros((n_q, m), dtype=bool)
+    in_tree[:, 0] = True
+    best = w[:, 0, :].copy()
+    parent = np.zeros((n_q, m), dtype=np.int64)
+    ei = np.empty((n_q, m - 1), dtype=np.int64)
+    ej = np.empty((n_q, m - 1), dtype=np.int64)
+    for e in range(m - 1):
+        v = np.argmin(np.where(in_tree, np.inf, best), axis=1)
+        ei[:, e], ej[:, e] = parent[rows, v], v
+        in_tree[rows, v] = True
+        closer = w[rows, v, :] < best
+        best = np.where(closer, w[rows, v, :], best)
+        parent = np.where(closer, v[:, None], parent)
+    lo, hi = np.minimum(ei, ej), np.maximum(ei, ej)
+    order = np.lexsort((hi, lo), axis=1)
+    return np.take_along_axis(lo, order, 1), np.take_along_axis(hi, order, 1), ok
 
 
 def _trees(
