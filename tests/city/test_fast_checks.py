@@ -9,6 +9,8 @@ path to the slow one on random mixes of clean and dirty values.
 
 from __future__ import annotations
 
+from collections import OrderedDict
+
 import numpy as np
 import pandas as pd
 import pytest
@@ -123,7 +125,15 @@ def _random_doc(rng: np.random.Generator, depth: int = 0) -> object:
         return [_random_doc(rng, depth + 1) for _ in range(k)]
     if r < 0.7:
         return tuple(_random_doc(rng, depth + 1) for _ in range(k))
+    if r < 0.75:  # subclasses count like their bases
+        return OrderedDict((str(i), _random_doc(rng, depth + 1)) for i in range(k))
+    if r < 0.8:
+        return _List(_random_doc(rng, depth + 1) for _ in range(k))
     return {str(i): _random_doc(rng, depth + 1) for i in range(k)}
+
+
+class _List(list):
+    """A list subclass (nesting_depth counts it as a list)."""
 
 
 def test_nesting_depth_matches_recursive_definition():

@@ -25,7 +25,7 @@ from coldstart.city.validate import check_references
 from coldstart.errors import CityError, InputError, Problem
 from coldstart.grid.ppjson import read_pandapower_json
 from coldstart.outdir import owned_output
-from coldstart.safeio import is_dir, lexists, nesting_depth, read_bytes, read_text
+from coldstart.safeio import is_dir, lexists, nesting_depth, paused_gc, read_bytes, read_text
 
 DEFAULT_FILES = {
     "grid": "grid.json",
@@ -173,7 +173,7 @@ def geojson_rows(data: bytes) -> pd.DataFrame:
     for k, f in enumerate(feats):
         if not isinstance(f, dict) or not isinstance(f.get("properties") or {}, dict):
             raise ValueError(f"feature {k + 1} is not a GeoJSON feature")
-        props = dict(f.get("properties") or {})
+        props = f.get("properties") or {}  # the parsed document is ours to change
         geom = f.get("geometry") or {}
         if not isinstance(geom, dict):
             raise ValueError(f"feature {k + 1}: geometry is not a GeoJSON object")
@@ -310,7 +310,12 @@ def load_city(folder: str | Path, allow_outside: bool = False) -> City:
     CityError
         Listing every problem found (file, row, field, what was expected).
     """
-    folder = Path(folder)
+    with paused_gc():  # millions of parsed values, none in a cycle: no collection passes
+        return _load_city(Path(folder), allow_outside)
+
+
+def _load_city(folder: Path, allow_outside: bool) -> City:
+    """:func:`load_city`, with the garbage collector paused by the caller."""
     meta = read_city_toml(folder, allow_outside)
     files = meta["files"]
     inside = None if allow_outside else folder

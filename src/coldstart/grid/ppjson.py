@@ -207,7 +207,7 @@ class _Reader:
             if values.dtype != object:
                 continue  # numbers and bools: no container can hide there
             geo = col == "geo"
-            for label, cell in zip(df.index, values.array, strict=True):
+            for pos, cell in enumerate(values.tolist()):  # an object column: the cells as read
                 if geo:
                     if cell is None:
                         continue
@@ -217,7 +217,8 @@ class _Reader:
                             continue  # the common case, checked without naming every place
                 elif not isinstance(cell, (dict, list)) or _is_plain(cell, depth):
                     continue
-                at = f"{where}, row {_short(label, 40)}"  # a problem: the checks below word it
+                label = df.index[pos : pos + 1].tolist()[0]  # as iterating the index gives it
+                at = f"{where}, row {_short(label, 40)}"  # a problem: worded below
                 if isinstance(cell, (dict, list)):
                     if geo:
                         self.fail(at, "geo must be GeoJSON text", col)
