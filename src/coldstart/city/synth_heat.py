@@ -540,30 +540,35 @@ def _orient(trees: _Trees, n_c: int, n_s: int) -> _Oriented:
     node_xy = trees.node_xy
     ei_a, ej_a = trees.edge_i, trees.edge_j
     g = coo_matrix((np.ones(len(ei_a)), (ei_a, ej_a)), shape=(n_nodes, n_nodes)).tocsr()
-    pf: list[int] = []
-    pt: list[int] = []
-    pnet: list[int] = []
-    down = trees.node_demand.copy()
-    dist = np.zeros(n_nodes)
+    pf: list[np.ndarray] = []
+    pt: list[np.ndarray] = []
+    pnet: list[np.ndarray] = []
+    # running sums as Python floats: the same additions, in the same order, as on the arrays
+    down = trees.node_demand.tolist()
+    dist = [0.0] * n_nodes
     pred_all = np.full(n_nodes, -1, dtype=np.int64)
     for s in range(n_s):
         root = n_c + s
         order, pred = breadth_first_order(g, root, directed=False, return_predecessors=True)
-        for v in order[1:]:
-            p = int(pred[v])
-            pf.append(p)
-            pt.append(int(v))
-            pnet.append(s)
-            pred_all[v] = p
-            dist[v] = dist[p] + ROUTE_FACTOR * float(np.hypot(*(node_xy[v] - node_xy[p])))
-        for v in order[:0:-1]:
-            down[pred[v]] += down[v]
+        child = order[1:].astype(np.int64)
+        parent = pred[child].astype(np.int64)
+        pf.append(parent)
+        pt.append(child)
+        pnet.append(np.full(len(child), s, dtype=np.int64))
+        pred_all[child] = parent
+        d = node_xy[child] - node_xy[parent]
+        seg = (ROUTE_FACTOR * np.hypot(d[:, 0], d[:, 1])).tolist()
+        for v, p, length in zip(child.tolist(), parent.tolist(), seg, strict=True):
+            dist[v] = dist[p] + length  # breadth first: the parent's distance is final
+        for v, p in zip(child[::-1].tolist(), parent[::-1].tolist(), strict=True):
+            down[p] += down[v]
+    cat = np.concatenate
     return _Oriented(
-        pipe_from=np.asarray(pf, dtype=np.int64),
-        pipe_to=np.asarray(pt, dtype=np.int64),
-        pipe_network=np.asarray(pnet, dtype=np.int64),
-        down=down,
-        dist=dist,
+        pipe_from=cat(pf) if pf else np.zeros(0, dtype=np.int64),
+        pipe_to=cat(pt) if pt else np.zeros(0, dtype=np.int64),
+        pipe_network=cat(pnet) if pnet else np.zeros(0, dtype=np.int64),
+        down=np.asarray(down, dtype=float),
+        dist=np.asarray(dist, dtype=float),
         pred=pred_all,
     )
 
