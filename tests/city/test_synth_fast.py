@@ -127,3 +127,31 @@ def test_group_buildings_matches_numpy_scalars():
     fast = synth_grid._group_buildings(xy, p, weight, np.random.default_rng(1))
     direct = _group_direct(xy, p, weight, np.random.default_rng(1))
     np.testing.assert_array_equal(fast, direct)
+
+
+def _weights_direct(d, demand, target, scale):
+    """The balancing iteration assigning every consumer every time (the first version)."""
+    w = np.zeros(d.shape[1])
+    for it in range(synth_heat.BALANCE_ITERATIONS):
+        a = np.argmin(d - w, axis=1)
+        ratio = np.bincount(a, demand, minlength=d.shape[1]) / target
+        if ratio.max() <= 1.02:
+            break
+        w -= 0.05 * scale * 0.98**it * np.clip(ratio - 1.0, -1.0, 1.0)
+    return w
+
+
+@pytest.mark.parametrize("seed", range(4))
+def test_balance_weights_match_assigning_everyone_every_time(seed):
+    rng = np.random.default_rng(seed)
+    n, n_s = 3000, [1, 3, 12, 40][seed]
+    cxy = rng.uniform(-6000.0, 6000.0, (n, 2))
+    cxy[:50] = np.round(cxy[:50] / 500.0) * 500.0  # consumers at equal distances from sources
+    sxy = np.round(rng.uniform(-6000.0, 6000.0, (n_s, 2)) / 500.0) * 500.0
+    d = np.hypot(*(cxy[:, None, :] - sxy[None, :, :]).transpose(2, 0, 1))
+    demand = rng.uniform(0.1, 2.0, n)
+    cap = rng.uniform(0.5, 1.5, n_s)  # uneven: some sources never get within 2 %
+    target = cap / cap.sum() * demand.sum()
+    scale = float(np.ptp(cxy, axis=0).max() + 1.0)
+    fast = synth_heat.balance_weights(d, demand, target, scale)
+    assert fast.tobytes() == _weights_direct(d, demand, target, scale).tobytes()

@@ -238,6 +238,74 @@ def place_boiler_houses(
     return xy, np.round(cap, 1)
 
 
+BALANCE_ITERATIONS = 300
+"""Most weight adjustments of :func:`balance_weights`."""
+
+
+def balance_weights(
+    d: np.ndarray, demand_mw_th: np.ndarray, target_mw_th: np.ndarray, scale_m: float
+) -> np.ndarray:
+    """Additive weights of a capacity-balanced partition (the iteration of
+    :func:`assign_consumers`).
+
+    Each iteration assigns every consumer to ``argmin_j (d[i, j] - w[j])`` (the first ``j`` on
+    ties, as ``numpy.argmin``) and lowers the weight of every source loaded above its target,
+    until all are within 2 % or after :data:`BALANCE_ITERATIONS` iterations.
+
+    Only consumers whose choice may have changed are assigned again: a consumer's lead of its
+    best source over the second best, at its last assignment, is compared with how much the
+    weights have since moved against that source (the rise of its value minus the smallest rise
+    of any source's, accumulated per iteration of last assignment). Where the lead is larger by
+    more than a margin far above rounding, no source can have overtaken the best one, so the
+    choice, and hence every weight, is exactly that of assigning every consumer every time.
+
+    Parameters
+    ----------
+    d : numpy.ndarray, shape (m, s)
+        Distance of each consumer to each source [m].
+    demand_mw_th : numpy.ndarray, shape (m,)
+    target_mw_th : numpy.ndarray, shape (s,)
+        Load each source should carry [MW_th].
+    scale_m : float
+        Extent of the consumers [m] (sets the step of the weights).
+
+    Returns
+    -------
+    numpy.ndarray, shape (s,)
+        The weights after the last iteration [m].
+    """
+    n, n_s = d.shape
+    w = np.zeros(n_s)
+    a = np.zeros(n, dtype=np.int64)
+    lead = np.full(n, -np.inf)  # second best minus best value at the last assignment [m]
+    when = np.zeros(n, dtype=np.int64)  # iteration of each consumer's last assignment
+    rise = np.zeros(n_s)  # how far each source's value d - w has risen since the start [m]
+    rise_at = np.zeros((BALANCE_ITERATIONS, n_s))  # ``rise`` at each iteration
+    margin = 1e-9 * scale_m
+    for it in range(BALANCE_ITERATIONS):
+        rise_at[it] = rise
+        least = (rise[None, :] - rise_at[: it + 1]).min(axis=1)  # per iteration of assignment
+        behind = rise[a] - rise_at[when, a] - least[when]
+        again = np.flatnonzero(lead <= behind + margin)
+        if len(again):
+            v = d[again] - w
+            k = v.argmin(axis=1)
+            rows = np.arange(len(again))
+            best = v[rows, k]
+            v[rows, k] = np.inf
+            lead[again] = v.min(axis=1) - best
+            when[again] = it
+            a[again] = k
+        load = np.bincount(a, demand_mw_th, minlength=n_s)
+        ratio = load / target_mw_th
+        if ratio.max() <= 1.02:
+            break
+        step = 0.05 * scale_m * 0.98**it * np.clip(ratio - 1.0, -1.0, 1.0)
+        w -= step
+        rise += step
+    return w
+
+
 def assign_consumers(
     consumer_xy: np.ndarray,
     demand_mw_th: np.ndarray,
@@ -261,14 +329,7 @@ def assign_consumers(
         return np.zeros(0, dtype=np.int64)
     target = capacity_mw_th / capacity_mw_th.sum() * demand_mw_th.sum()
     scale = float(np.ptp(consumer_xy, axis=0).max() + 1.0)
-    w = np.zeros(n_s)
-    for it in range(300):
-        a = np.argmin(d - w, axis=1)
-        load = np.bincount(a, demand_mw_th, minlength=n_s)
-        ratio = load / target
-        if ratio.max() <= 1.02:
-            break
-        w -= 0.05 * scale * 0.98**it * np.clip(ratio - 1.0, -1.0, 1.0)
+    w = balance_weights(d, demand_mw_th, target, scale)
     a = np.argmin(d - w, axis=1)
     load = np.bincount(a, demand_mw_th, minlength=n_s)
     for j in np.flatnonzero(load > capacity_mw_th):
