@@ -18,8 +18,12 @@ Errors are raised as the caller's :class:`~coldstart.errors.InputError` subclass
 
 from __future__ import annotations
 
+import gc
 import os
 import stat
+from collections.abc import Iterator
+from contextlib import contextmanager
+from itertools import chain, compress
 from pathlib import Path
 
 from coldstart.errors import InputError, Problem
@@ -222,19 +226,40 @@ def nesting_depth(doc: object, limit: int) -> int:
     int
         The depth (0 for a scalar), or ``limit + 1`` when deeper than ``limit``.
     """
-    deepest = 0
-    stack = [(doc, 0)]
-    while stack:
-        node, depth = stack.pop()
-        if isinstance(node, dict):
-            children = node.values()
-        elif isinstance(node, list | tuple):
-            children = node
-        else:
-            continue
+    # level by level, keeping only containers: scalars (nearly every value) are never queued
+    level = [doc] if isinstance(doc, dict | list | tuple) else []
+    depth = 0
+    while level:
         depth += 1
-        deepest = max(deepest, depth)
-        if deepest > limit:
+        if depth > limit:
             return limit + 1
-        stack.extend((c, depth) for c in children)
-    return deepest
+        children = list(
+            chain.from_iterable(n.values() if isinstance(n, dict) else n for n in level)
+        )
+        if set(map(type, children)) <= _PLAIN_TYPES:  # parsed JSON and TOML: types checked in C
+            level = list(compress(children, map(_CONTAINERS.__contains__, map(type, children))))
+        else:  # subclasses of dict or list
+            level = [c for c in children if isinstance(c, dict | list | tuple)]
+    return depth
+
+
+_CONTAINERS = frozenset({dict, list, tuple})
+_PLAIN_TYPES = _CONTAINERS | {str, int, float, bool, type(None)}
+
+
+@contextmanager
+def paused_gc() -> Iterator[None]:
+    """Pause Python's cyclic garbage collector for the block, then restore it as it was.
+
+    Parsing a big JSON file creates millions of containers, none of them in a reference cycle;
+    each batch of new containers otherwise triggers a collection pass that walks them all again
+    (a third of the time of reading a city of 30,000 buildings). Reference counting still frees
+    everything as usual.
+    """
+    was_enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if was_enabled:
+            gc.enable()

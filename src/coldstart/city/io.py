@@ -25,7 +25,7 @@ from coldstart.city.validate import check_references
 from coldstart.errors import CityError, InputError, Problem
 from coldstart.grid.ppjson import read_pandapower_json
 from coldstart.outdir import owned_output
-from coldstart.safeio import is_dir, lexists, nesting_depth, read_bytes, read_text
+from coldstart.safeio import is_dir, lexists, nesting_depth, paused_gc, read_bytes, read_text
 
 DEFAULT_FILES = {
     "grid": "grid.json",
@@ -69,6 +69,12 @@ def write_geojson(
     table: pd.DataFrame, path: Path, lines: list[list[tuple[float, float]]] | None = None
 ) -> None:
     """Write a table as a GeoJSON FeatureCollection (points from lon/lat, or given lines)."""
+    text = _geojson_text_fast(table, lines)
+    path.write_text(text if text is not None else geojson_text(table, lines))
+
+
+def geojson_text(table: pd.DataFrame, lines: list[list[tuple[float, float]]] | None = None) -> str:
+    """A table as GeoJSON FeatureCollection text, feature by feature (any column types)."""
     props = table.to_dict(orient="records")
     features = []
     for i, p in enumerate(props):
@@ -83,7 +89,63 @@ def write_geojson(
                 "properties": {k: _json_value(v) for k, v in p.items()},
             }
         )
-    path.write_text(json.dumps({"type": "FeatureCollection", "features": features}))
+    return json.dumps({"type": "FeatureCollection", "features": features})
+
+
+def _json_cells(col: pd.Series) -> list[str] | None:
+    """Each cell of a column as :func:`json.dumps` writes it, or None for a column of another
+    kind than finite floats, ints, bools or text (written by :func:`geojson_text` instead)."""
+    kind = col.dtype.kind if isinstance(col.dtype, np.dtype) else "?"  # no pandas NA types
+    if kind == "f":
+        values = col.to_numpy()
+        if not np.isfinite(values).all():
+            return None
+        return list(map(float.__repr__, values.tolist()))
+    if kind in "iu":
+        return list(map(int.__repr__, col.tolist()))
+    if kind == "b":
+        return ["true" if v else "false" for v in col.tolist()]
+    if kind == "O":
+        values = col.tolist()
+        if set(map(type, values)) != {str}:
+            return None
+        return list(map(_encode_text, values))
+    return None
+
+
+_encode_text = json.encoder.encode_basestring_ascii
+"""Text as :func:`json.dumps` writes it (quoted, non-ASCII escaped)."""
+
+
+def _geojson_text_fast(
+    table: pd.DataFrame, lines: list[list[tuple[float, float]]] | None
+) -> str | None:
+    """:func:`geojson_text`, column by column: the same text for tables of plain columns (the
+    ones coldstart writes), None for any other table."""
+    if not table.columns.is_unique or not all(isinstance(c, str) for c in table.columns):
+        return None
+    cells = [_json_cells(table[c]) for c in table.columns]
+    if any(c is None for c in cells):
+        return None
+    props = ", ".join(_encode_text(c).replace("%", "%%") + ": %s" for c in table.columns)
+    if lines is not None:
+        geoms = [
+            '{"type": "LineString", "coordinates": ['
+            + ", ".join("[" + ", ".join(map(float.__repr__, map(float, c))) + "]" for c in line)
+            + "]}"
+            for line in lines
+        ]
+    else:
+        if "lon" not in table.columns or "lat" not in table.columns:
+            return None
+        lon = list(map(float.__repr__, table["lon"].to_numpy(dtype=float).tolist()))
+        lat = list(map(float.__repr__, table["lat"].to_numpy(dtype=float).tolist()))
+        geoms = [
+            f'{{"type": "Point", "coordinates": [{x}, {y}]}}' for x, y in zip(lon, lat, strict=True)
+        ]
+    row = '{"type": "Feature", "geometry": %s, "properties": {' + props + "}}"
+    features = [row % values for values in zip(geoms, *cells, strict=True)]
+    return '{"type": "FeatureCollection", "features": [' + ", ".join(features) + "]}"
 
 
 OUTSIDE_HINT = "pass --allow-outside-city to read files outside the city folder"
@@ -111,7 +173,7 @@ def geojson_rows(data: bytes) -> pd.DataFrame:
     for k, f in enumerate(feats):
         if not isinstance(f, dict) or not isinstance(f.get("properties") or {}, dict):
             raise ValueError(f"feature {k + 1} is not a GeoJSON feature")
-        props = dict(f.get("properties") or {})
+        props = f.get("properties") or {}  # the parsed document is ours to change
         geom = f.get("geometry") or {}
         if not isinstance(geom, dict):
             raise ValueError(f"feature {k + 1}: geometry is not a GeoJSON object")
@@ -248,7 +310,12 @@ def load_city(folder: str | Path, allow_outside: bool = False) -> City:
     CityError
         Listing every problem found (file, row, field, what was expected).
     """
-    folder = Path(folder)
+    with paused_gc():  # millions of parsed values, none in a cycle: no collection passes
+        return _load_city(Path(folder), allow_outside)
+
+
+def _load_city(folder: Path, allow_outside: bool) -> City:
+    """:func:`load_city`, with the garbage collector paused by the caller."""
     meta = read_city_toml(folder, allow_outside)
     files = meta["files"]
     inside = None if allow_outside else folder

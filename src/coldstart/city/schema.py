@@ -189,6 +189,62 @@ _EXPECTED = {
 _PANDAS_DTYPE = {"str": object, "int": "int64", "float": "float64", "bool": "bool"}
 
 
+def _clean_column(cells: list, f: FieldSpec) -> pd.Series | None:
+    """The typed column when every cell is already of the field's type, set and within bounds.
+
+    The common case (a table coldstart wrote, or any clean GeoJSON or Parquet file) is checked a
+    whole column at a time; it gives exactly what the cell-by-cell conversion in
+    :func:`coerce_table` gives. Returns None whenever a cell needs that conversion or could be a
+    problem (text in a number column, a blank, a NaN, an out-of-range value, an unknown choice):
+    the cell-by-cell path then converts and words every problem.
+    """
+    if not cells:
+        return None
+    kinds = set(map(type, cells))
+    if f.dtype == "str" and kinds == {str}:
+        return _clean_text(cells, f)
+    if f.choices is not None:
+        return None
+    if f.dtype == "float" and kinds <= {float, int}:
+        try:
+            arr = np.array(cells, dtype=np.float64)
+        except (OverflowError, ValueError, TypeError):
+            return None
+        if not np.isfinite(arr).all():  # NaN is a blank, inf an error: both cell by cell
+            return None
+    elif f.dtype == "int" and kinds == {int}:
+        try:
+            arr = np.array(cells, dtype=np.int64)
+        except (OverflowError, ValueError, TypeError):
+            return None
+    elif f.dtype == "bool" and kinds == {bool}:
+        return pd.Series(cells, dtype=bool)
+    else:
+        return None
+    if (f.min is not None and (arr < f.min).any()) or (f.max is not None and (arr > f.max).any()):
+        return None
+    return pd.Series(arr, dtype=_PANDAS_DTYPE[f.dtype])
+
+
+def _clean_text(cells: list[str], f: FieldSpec) -> pd.Series | None:
+    """:func:`_clean_column` for a text field whose cells are all ``str``: stripped, blanks set
+    to the default where the field allows them, choices and UTF-8 checked."""
+    values = [v.strip() for v in cells]
+    given = set(values)
+    if "" in given:
+        if not (f.nullable or not f.required):
+            return None  # a required value is missing: reported cell by cell
+        given.discard("")
+        values = [f.default if v == "" else v for v in values]
+    if f.choices is not None and not given <= set(f.choices):
+        return None
+    try:
+        "".join(given).encode("utf-8")  # a lone surrogate is not Unicode text
+    except UnicodeError:
+        return None
+    return pd.Series(values, dtype=object)
+
+
 def coerce_table(
     raw: pd.DataFrame,
     spec: TableSpec,
@@ -227,9 +283,14 @@ def coerce_table(
             default = f.default if f.default is not None else []
             out[f.name] = pd.Series([default] * n if n else [], dtype=_PANDAS_DTYPE[f.dtype])
             continue
+        cells = raw[f.name].tolist()
+        fast = _clean_column(cells, f)
+        if fast is not None:  # every cell well-typed and in bounds: nothing to report
+            out[f.name] = fast
+            continue
         values = []
         bad = 0
-        for i, v in enumerate(raw[f.name].tolist()):
+        for i, v in enumerate(cells):
             if _is_blank(v):
                 if f.nullable or not f.required:
                     values.append(f.default)

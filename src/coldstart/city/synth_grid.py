@@ -170,14 +170,18 @@ def _group_buildings(
     order = hilbert_order(xy)
     targets = rng.integers(3, 7, size=n)
     station_of = np.empty(n, dtype=np.int64)
-    k, count, load, first = 0, 0.0, 0.0, order[0]
-    for i in order:
-        far = np.hypot(*(xy[i] - xy[first])) > STATION_MAX_SPAN_M
-        if count > 0 and (count >= targets[k] or load + p_mw[i] > STATION_MAX_LOAD_MW or far):
+    # Python lists and scalars: the same float operations as on numpy scalars, 4x faster
+    x, y = xy[:, 0].tolist(), xy[:, 1].tolist()
+    p, wt, tg = p_mw.tolist(), weight.tolist(), targets.tolist()
+    hypot = np.hypot
+    k, count, load, first = 0, 0.0, 0.0, int(order[0])
+    for i in order.tolist():
+        far = hypot(x[i] - x[first], y[i] - y[first]) > STATION_MAX_SPAN_M
+        if count > 0 and (count >= tg[k] or load + p[i] > STATION_MAX_LOAD_MW or far):
             k, count, load, first = k + 1, 0.0, 0.0, i
         station_of[i] = k
-        count += weight[i]
-        load += p_mw[i]
+        count += wt[i]
+        load += p[i]
     return station_of
 
 
@@ -347,7 +351,8 @@ _HvRoute = tuple[int, int, str, np.ndarray, np.ndarray, int]
 def _geo(xy: np.ndarray, to_lonlat: ToLonLat) -> list[tuple[float, float]]:
     """``(lon, lat)`` of each point, as pandapower geodata."""
     lon, lat = to_lonlat(xy[:, 0], xy[:, 1])
-    return [(float(a), float(b)) for a, b in zip(lon, lat, strict=True)]
+    lon_l, lat_l = np.asarray(lon, dtype=float).tolist(), np.asarray(lat, dtype=float).tolist()
+    return list(zip(lon_l, lat_l, strict=True))
 
 
 def _line_geo(a: np.ndarray, b: np.ndarray, to_lonlat: ToLonLat) -> list[list[tuple[float, float]]]:

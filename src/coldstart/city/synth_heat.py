@@ -238,6 +238,74 @@ def place_boiler_houses(
     return xy, np.round(cap, 1)
 
 
+BALANCE_ITERATIONS = 300
+"""Most weight adjustments of :func:`balance_weights`."""
+
+
+def balance_weights(
+    d: np.ndarray, demand_mw_th: np.ndarray, target_mw_th: np.ndarray, scale_m: float
+) -> np.ndarray:
+    """Additive weights of a capacity-balanced partition (the iteration of
+    :func:`assign_consumers`).
+
+    Each iteration assigns every consumer to ``argmin_j (d[i, j] - w[j])`` (the first ``j`` on
+    ties, as ``numpy.argmin``) and lowers the weight of every source loaded above its target,
+    until all are within 2 % or after :data:`BALANCE_ITERATIONS` iterations.
+
+    Only consumers whose choice may have changed are assigned again: a consumer's lead of its
+    best source over the second best, at its last assignment, is compared with how much the
+    weights have since moved against that source (the rise of its value minus the smallest rise
+    of any source's, accumulated per iteration of last assignment). Where the lead is larger by
+    more than a margin far above rounding, no source can have overtaken the best one, so the
+    choice, and hence every weight, is exactly that of assigning every consumer every time.
+
+    Parameters
+    ----------
+    d : numpy.ndarray, shape (m, s)
+        Distance of each consumer to each source [m].
+    demand_mw_th : numpy.ndarray, shape (m,)
+    target_mw_th : numpy.ndarray, shape (s,)
+        Load each source should carry [MW_th].
+    scale_m : float
+        Extent of the consumers [m] (sets the step of the weights).
+
+    Returns
+    -------
+    numpy.ndarray, shape (s,)
+        The weights after the last iteration [m].
+    """
+    n, n_s = d.shape
+    w = np.zeros(n_s)
+    a = np.zeros(n, dtype=np.int64)
+    lead = np.full(n, -np.inf)  # second best minus best value at the last assignment [m]
+    when = np.zeros(n, dtype=np.int64)  # iteration of each consumer's last assignment
+    rise = np.zeros(n_s)  # how far each source's value d - w has risen since the start [m]
+    rise_at = np.zeros((BALANCE_ITERATIONS, n_s))  # ``rise`` at each iteration
+    margin = 1e-9 * scale_m
+    for it in range(BALANCE_ITERATIONS):
+        rise_at[it] = rise
+        least = (rise[None, :] - rise_at[: it + 1]).min(axis=1)  # per iteration of assignment
+        behind = rise[a] - rise_at[when, a] - least[when]
+        again = np.flatnonzero(lead <= behind + margin)
+        if len(again):
+            v = d[again] - w
+            k = v.argmin(axis=1)
+            rows = np.arange(len(again))
+            best = v[rows, k]
+            v[rows, k] = np.inf
+            lead[again] = v.min(axis=1) - best
+            when[again] = it
+            a[again] = k
+        load = np.bincount(a, demand_mw_th, minlength=n_s)
+        ratio = load / target_mw_th
+        if ratio.max() <= 1.02:
+            break
+        step = 0.05 * scale_m * 0.98**it * np.clip(ratio - 1.0, -1.0, 1.0)
+        w -= step
+        rise += step
+    return w
+
+
 def assign_consumers(
     consumer_xy: np.ndarray,
     demand_mw_th: np.ndarray,
@@ -261,14 +329,7 @@ def assign_consumers(
         return np.zeros(0, dtype=np.int64)
     target = capacity_mw_th / capacity_mw_th.sum() * demand_mw_th.sum()
     scale = float(np.ptp(consumer_xy, axis=0).max() + 1.0)
-    w = np.zeros(n_s)
-    for it in range(300):
-        a = np.argmin(d - w, axis=1)
-        load = np.bincount(a, demand_mw_th, minlength=n_s)
-        ratio = load / target
-        if ratio.max() <= 1.02:
-            break
-        w -= 0.05 * scale * 0.98**it * np.clip(ratio - 1.0, -1.0, 1.0)
+    w = balance_weights(d, demand_mw_th, target, scale)
     a = np.argmin(d - w, axis=1)
     load = np.bincount(a, demand_mw_th, minlength=n_s)
     for j in np.flatnonzero(load > capacity_mw_th):
@@ -406,15 +467,82 @@ class _Oriented:
 def _quarter_edges(
     quarters: list[np.ndarray], q_nodes: np.ndarray, q_xy: np.ndarray, consumer_xy: np.ndarray
 ) -> tuple[list[np.ndarray], list[np.ndarray]]:
-    """Quarter networks: a spanning tree joining each quarter node to its consumers."""
-    ei: list[np.ndarray] = []
-    ej: list[np.ndarray] = []
-    for q, quarter in enumerate(quarters):
-        nodes = np.concatenate([[q_nodes[q]], quarter])
-        i, j = spanning_tree(np.vstack([q_xy[q : q + 1], consumer_xy[quarter]]))
-        ei.append(nodes[i])
-        ej.append(nodes[j])
+    """Quarter networks: a spanning tree joining each quarter node to its consumers.
+
+    Exactly :func:`spanning_tree` of each quarter (the node first, then its consumers), computed
+    for all quarters of one size at once by :func:`small_spanning_trees`; a quarter that function
+    cannot settle (coinciding points, equal distances, more than 9 points) takes
+    :func:`spanning_tree` itself.
+
+    Returns
+    -------
+    ei, ej : list of numpy.ndarray of int
+        Node indices of each quarter's edges, quarter by quarter.
+    """
+    ei: list[np.ndarray] = [np.zeros(0, dtype=np.int64)] * len(quarters)
+    ej: list[np.ndarray] = [np.zeros(0, dtype=np.int64)] * len(quarters)
+    sizes = np.array([len(q) + 1 for q in quarters], dtype=np.int64)
+    for m in np.unique(sizes):
+        idx = np.flatnonzero(sizes == m)
+        nodes = np.column_stack([q_nodes[idx], np.vstack([quarters[q] for q in idx])])
+        pts = np.concatenate([q_xy[idx][:, None, :], consumer_xy[nodes[:, 1:]]], axis=1)
+        i, j, ok = small_spanning_trees(pts)
+        for r, q in enumerate(idx):
+            if not ok[r]:
+                i_q, j_q = spanning_tree(pts[r])
+                ei[q], ej[q] = nodes[r][i_q], nodes[r][j_q]
+            else:
+                ei[q], ej[q] = nodes[r][i[r]], nodes[r][j[r]]
     return ei, ej
+
+
+def small_spanning_trees(pts: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """:func:`spanning_tree` of many small point sets of one size at once (Prim's algorithm).
+
+    With at most 9 points the candidate graph of :func:`spanning_tree` is complete; when every
+    distance is distinct (and above the 1 mm floor) the minimum spanning tree is unique, and it
+    is returned as :func:`spanning_tree` returns it: edges ``(i, j)`` with ``i < j``, sorted.
+
+    Parameters
+    ----------
+    pts : numpy.ndarray, shape (Q, m, 2)
+        Q sets of m points [m].
+
+    Returns
+    -------
+    i, j : numpy.ndarray of int, shape (Q, m - 1)
+        Edges of each tree.
+    ok : numpy.ndarray of bool, shape (Q,)
+        False where the tree is not settled here (points closer than 1 mm, two equal
+        distances, or m outside 2-9): take :func:`spanning_tree` for those.
+    """
+    n_q, m = pts.shape[0], pts.shape[1]
+    if not 2 <= m <= 9:
+        empty = np.zeros((n_q, max(m - 1, 0)), dtype=np.int64)
+        return empty, empty.copy(), np.zeros(n_q, dtype=bool)
+    dx = pts[:, :, None, 0] - pts[:, None, :, 0]
+    dy = pts[:, :, None, 1] - pts[:, None, :, 1]
+    w = np.sqrt(dx * dx + dy * dy)  # as cKDTree computes the Euclidean distance
+    iu, ju = np.triu_indices(m, k=1)
+    upper = np.sort(w[:, iu, ju], axis=1)
+    ok = (upper[:, 0] > 1e-3) & (np.diff(upper, axis=1) > 0).all(axis=1)
+    rows = np.arange(n_q)
+    in_tree = np.zeros((n_q, m), dtype=bool)
+    in_tree[:, 0] = True
+    best = w[:, 0, :].copy()
+    parent = np.zeros((n_q, m), dtype=np.int64)
+    ei = np.empty((n_q, m - 1), dtype=np.int64)
+    ej = np.empty((n_q, m - 1), dtype=np.int64)
+    for e in range(m - 1):
+        v = np.argmin(np.where(in_tree, np.inf, best), axis=1)
+        ei[:, e], ej[:, e] = parent[rows, v], v
+        in_tree[rows, v] = True
+        closer = w[rows, v, :] < best
+        best = np.where(closer, w[rows, v, :], best)
+        parent = np.where(closer, v[:, None], parent)
+    lo, hi = np.minimum(ei, ej), np.maximum(ei, ej)
+    order = np.lexsort((hi, lo), axis=1)
+    return np.take_along_axis(lo, order, 1), np.take_along_axis(hi, order, 1), ok
 
 
 def _trees(
@@ -473,30 +601,35 @@ def _orient(trees: _Trees, n_c: int, n_s: int) -> _Oriented:
     node_xy = trees.node_xy
     ei_a, ej_a = trees.edge_i, trees.edge_j
     g = coo_matrix((np.ones(len(ei_a)), (ei_a, ej_a)), shape=(n_nodes, n_nodes)).tocsr()
-    pf: list[int] = []
-    pt: list[int] = []
-    pnet: list[int] = []
-    down = trees.node_demand.copy()
-    dist = np.zeros(n_nodes)
+    pf: list[np.ndarray] = []
+    pt: list[np.ndarray] = []
+    pnet: list[np.ndarray] = []
+    # running sums as Python floats: the same additions, in the same order, as on the arrays
+    down = trees.node_demand.tolist()
+    dist = [0.0] * n_nodes
     pred_all = np.full(n_nodes, -1, dtype=np.int64)
     for s in range(n_s):
         root = n_c + s
         order, pred = breadth_first_order(g, root, directed=False, return_predecessors=True)
-        for v in order[1:]:
-            p = int(pred[v])
-            pf.append(p)
-            pt.append(int(v))
-            pnet.append(s)
-            pred_all[v] = p
-            dist[v] = dist[p] + ROUTE_FACTOR * float(np.hypot(*(node_xy[v] - node_xy[p])))
-        for v in order[:0:-1]:
-            down[pred[v]] += down[v]
+        child = order[1:].astype(np.int64)
+        parent = pred[child].astype(np.int64)
+        pf.append(parent)
+        pt.append(child)
+        pnet.append(np.full(len(child), s, dtype=np.int64))
+        pred_all[child] = parent
+        d = node_xy[child] - node_xy[parent]
+        seg = (ROUTE_FACTOR * np.hypot(d[:, 0], d[:, 1])).tolist()
+        for v, p, length in zip(child.tolist(), parent.tolist(), seg, strict=True):
+            dist[v] = dist[p] + length  # breadth first: the parent's distance is final
+        for v, p in zip(child[::-1].tolist(), parent[::-1].tolist(), strict=True):
+            down[p] += down[v]
+    cat = np.concatenate
     return _Oriented(
-        pipe_from=np.asarray(pf, dtype=np.int64),
-        pipe_to=np.asarray(pt, dtype=np.int64),
-        pipe_network=np.asarray(pnet, dtype=np.int64),
-        down=down,
-        dist=dist,
+        pipe_from=cat(pf) if pf else np.zeros(0, dtype=np.int64),
+        pipe_to=cat(pt) if pt else np.zeros(0, dtype=np.int64),
+        pipe_network=cat(pnet) if pnet else np.zeros(0, dtype=np.int64),
+        down=np.asarray(down, dtype=float),
+        dist=np.asarray(dist, dtype=float),
         pred=pred_all,
     )
 

@@ -13,6 +13,20 @@ def _grid_index(net: pp.pandapowerNet, table: str) -> set:
     return set(net[table].index.tolist()) if table in net else set()
 
 
+def _all_valid(values: list, valid: set, skip: tuple) -> bool:
+    """True when every value is in ``valid`` or equal to one in ``skip`` (one set operation).
+
+    A cheap test before the row-by-row scan that names each bad row; unhashable values make it
+    answer False (the scan then decides).
+    """
+    try:
+        seen = set(values)
+    except TypeError:
+        return False
+    seen.difference_update(skip)
+    return seen <= valid
+
+
 def check_references(
     tables: dict[str, pd.DataFrame],
     net: pp.pandapowerNet,
@@ -46,8 +60,12 @@ def check_references(
                 valid = set(tables[ref_table][ref_col].tolist())
             else:
                 continue
+            values = table[f.name].tolist()
+            skip = (f.default, None, "") if f.nullable else ()
+            if _all_valid(values, valid, skip):
+                continue
             bad = 0
-            for i, v in enumerate(table[f.name].tolist()):
+            for i, v in enumerate(values):
                 if f.nullable and (v == f.default or v is None or v == ""):
                     continue
                 if v not in valid:
@@ -84,14 +102,19 @@ def check_references(
             )
     if "assets" in tables:
         a = tables["assets"]
+        ids: dict[str, set] = {}  # valid ids of each referenced table, built once
         for i, (rt, rid) in enumerate(zip(a["ref_table"], a["ref_id"], strict=True)):
             if rt.startswith("grid."):
+                if rt not in ids:
+                    ids[rt] = _grid_index(net, rt.split(".", 1)[1])
                 try:
-                    ok = int(rid) in _grid_index(net, rt.split(".", 1)[1])
+                    ok = int(rid) in ids[rt]
                 except ValueError:
                     ok = False
             elif rt in tables:
-                ok = rid in set(tables[rt][specs[rt].key].tolist())
+                if rt not in ids:
+                    ids[rt] = set(tables[rt][specs[rt].key].tolist())
+                ok = rid in ids[rt]
             else:
                 ok = False
             if not ok:

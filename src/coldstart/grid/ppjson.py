@@ -207,8 +207,18 @@ class _Reader:
             if values.dtype != object:
                 continue  # numbers and bools: no container can hide there
             geo = col == "geo"
-            for label, cell in zip(df.index, values.array, strict=True):
-                at = f"{where}, row {_short(label, 40)}"
+            for pos, cell in enumerate(values.tolist()):  # an object column: the cells as read
+                if geo:
+                    if cell is None:
+                        continue
+                    if type(cell) is str:
+                        parsed = _try_loads(cell)
+                        if parsed is not _UNREADABLE and _is_plain(parsed, depth):
+                            continue  # the common case, checked without naming every place
+                elif not isinstance(cell, (dict, list)) or _is_plain(cell, depth):
+                    continue
+                label = df.index[pos : pos + 1].tolist()[0]  # as iterating the index gives it
+                at = f"{where}, row {_short(label, 40)}"  # a problem: worded below
                 if isinstance(cell, (dict, list)):
                     if geo:
                         self.fail(at, "geo must be GeoJSON text", col)
@@ -263,6 +273,39 @@ class _Reader:
         except Exception as exc:  # any failure here means a broken or hostile old file
             self.fail("top level", f"cannot convert to the current net format: {_short(str(exc))}")
         return net
+
+
+_UNREADABLE = object()
+"""What :func:`_try_loads` returns for text that is not JSON."""
+
+
+def _try_loads(text: str) -> Any:
+    """Parsed JSON text, or :data:`_UNREADABLE` (:meth:`_Reader.loads` then words why)."""
+    try:
+        return json.loads(text)
+    except (RecursionError, ValueError, UnicodeDecodeError):
+        return _UNREADABLE
+
+
+def _is_plain(obj: Any, depth: int) -> bool:
+    """Whether :meth:`_Reader.plain` would accept ``obj`` at ``depth``: no tagged dict at any
+    depth and nothing nested past :data:`MAX_DEPTH`. Checked level by level without building
+    the location names, which are only needed to word a problem."""
+    level = [obj]
+    while level:
+        if depth > MAX_DEPTH:  # like plain(), refused even for a number this deep
+            return False
+        below: list = []
+        for node in level:
+            if isinstance(node, dict):
+                if "_module" in node or "_class" in node:
+                    return False
+                below += node.values()
+            elif isinstance(node, list):
+                below += node
+        level = below
+        depth += 1
+    return True
 
 
 def _same(value: Any) -> Any:
