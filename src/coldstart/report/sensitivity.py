@@ -42,8 +42,8 @@ def _value(x: Any) -> str:
 
 def _label(p: dict) -> str:
     """Row label: the parameter and its range (the unit escaped: plotly renders some HTML)."""
-    unit = f" {html.escape(p['unit'])}" if p["unit"] else ""
-    return f"{p['parameter']} ({_value(p['low'])}–{_value(p['high'])}{unit})"
+    unit = f" {html.escape(p['unit'])}" if p["unit"] not in ("", "-") else ""
+    return f"{p['parameter']} ({_value(p['low'])} .. {_value(p['high'])}{unit})"
 
 
 def tornado_figure(result: dict, metric: str) -> go.Figure:
