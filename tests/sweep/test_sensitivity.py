@@ -36,9 +36,10 @@ KNOWN = HEADER + (
 )
 
 
-def _short_text(hours: float = 24.0) -> str:
-    text = example_scenario_text().replace("horizon_h = 168.0", f"horizon_h = {hours}")
-    text = text.replace("at_h = 74.0", "at_h = 20.0")
+def _short_text() -> str:
+    """The demo scenario cut to 12 hours (second wave at 10 h) for the small city."""
+    text = example_scenario_text().replace("horizon_h = 168.0", "horizon_h = 12.0")
+    text = text.replace("at_h = 74.0", "at_h = 10.0")
     return "\n".join(
         ln for ln in text.splitlines() if "a_ts_421" not in ln and "a_p_001138" not in ln
     )
@@ -99,7 +100,7 @@ def test_variant_is_validated_again(scenario):
     with pytest.raises(ValueError, match="shelter_reopen_above_c"):
         variant(scenario, "people.shelter_close_below_c", 16.0)  # above reopen (15): refused
     with pytest.raises(ValueError, match="not before horizon_h"):
-        variant(scenario, "strikes.0.at_h", 30.0)
+        variant(scenario, "strikes.0.at_h", 12.0)
     with pytest.raises(KeyError, match="not set in this scenario"):
         variant(scenario, "interceptors.stock.drone", 5)
 
@@ -238,8 +239,10 @@ def test_ranking_known_effect_above_none_and_repeatable(compiled, scenario):
         assert r["low"] == r["high"] == r["baseline"] == res["baseline"][m]["mean"]
         assert r["effect"] == 0.0
     assert second["scenario_value"] == 0.0 and first["scenario_value"] == -20.0
-    again = run_sensitivity(compiled, scenario, table, seeds, METRICS)
-    assert again == res  # same seeds, same numbers
+    cold_only = parse_parameters(HEADER + KNOWN.splitlines()[2] + "\n", "cold.csv")
+    again = run_sensitivity(compiled, scenario, cold_only, seeds, METRICS)
+    assert again["baseline"] == res["baseline"]  # same seeds, same numbers
+    assert again["parameters"][0]["metrics"] == first["metrics"]
 
 
 def test_missing_metric_in_summary_is_an_error(compiled, scenario):
@@ -301,10 +304,12 @@ def test_cli_writes_json_csv_and_tornado_html(cli, tmp_path, small_city_dir, sho
     assert "weather.min_temp_c (-25 .. -5 degC)" in page
     _assert_offline(page)
     # the same command may replace its own output; a run's output folder is refused
-    assert cli(*args, *_metric_args(), "--out", out)[0] == 0
+    rerun = ["sensitivity", small_city_dir, short_scenario, "--seeds", "1", "--params", params]
+    assert cli(*rerun, *_metric_args(), "--out", out)[0] == 0
+    assert json.loads((out / "sensitivity.json").read_text())["seeds"] == doc["seeds"][:1]
     run_out = tmp_path / "run"
     assert cli("run", small_city_dir, short_scenario, "--out", run_out, "--no-report")[0] == 0
-    code, _, err = cli(*args, *_metric_args(), "--out", run_out)
+    code, _, err = cli(*rerun, *_metric_args(), "--out", run_out)
     assert code == 2 and "coldstart run" in err
 
 
