@@ -38,6 +38,7 @@ LIMITS: dict[str, int] = {
     "weather": 64 * MIB,
     "candidates": 64 * MIB,
     "matpower": 16 * MIB,
+    "parameters": 1 * MIB,
 }
 """Largest file read for each kind of input [bytes]. A 30,000-building city's largest table is
 about 25 MB of GeoJSON, so the caps leave a wide margin for real cities while bounding memory."""

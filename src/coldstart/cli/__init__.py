@@ -399,6 +399,7 @@ TOPICS: tuple[str, ...] = (
     "thermal",
     "grid",
     "people",
+    "sensitivity",
 )
 """Modules of this package that add commands to :data:`app` when imported."""
 
