@@ -186,8 +186,17 @@ def test_builtin_table_fits_the_demo_and_cites_sources():
     listed = set(re.findall(r"\*\*\[([^\]]+)\]\*\*", (ROOT / "docs/sources.md").read_text()))
     table = read_parameters(scenario=example_scenario())  # every value accepted by the model
     paths = [p.path for p in table.parameters]
-    assert {"people.leave_share_max", "people.at_home_day", "crews.plumbing"} <= set(paths)
-    assert {"alerts.random_per_day", "people.leave_below_c"} <= set(paths)
+    assert {"people.leave_share_max", "people.at_home_day", "people.leave_below_c"} <= set(paths)
+    # the uncertain parameters of issue 12: behaviour, fragility, repair times, drain margin,
+    # backup coverage and start-up, secondary failures
+    assert {
+        "damage.severity_shift",
+        "damage.repair_time_scale",
+        "policies.drain_margin_h",
+        "backup.available_share",
+        "backup.start_failure_prob",
+        "failures.probability_scale",
+    } <= set(paths)
     for p in table.parameters:
         cited = re.findall(r"\[([^\]]+)\]", p.source)
         assert p.source.startswith(NO_SOURCE) or (cited and set(cited) <= listed), p
