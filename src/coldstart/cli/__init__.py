@@ -185,6 +185,8 @@ def _print_summary(summary: dict, out_dir: Path, report: bool = True) -> None:
         "buildings_total",
         "residents_total",
         "buildings_lost_heat",
+        "blocks_lost_heat",
+        "blocks_without_heat_peak",
         "buildings_lost_power",
         "peak_people_without_heat",
         "peak_people_without_power",

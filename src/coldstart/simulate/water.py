@@ -68,12 +68,14 @@ class Water:
         self.district = district
         self.scenario = scenario
         self.dt_h = dt_h
-        self.failures = secondary_failures()
+        t = secondary_failures()
+        self.work = {
+            f: (str(r.crew_type), float(r.median_h), float(r.log_sd)) for f, r in t.iterrows()
+        }
 
     def _task(self, i: int, failure: str, kind: TaskKind) -> BuildingTask:
-        row = self.failures.loc[failure]
-        work = float(row.median_h) * self.scenario.failures.work_scale
-        return BuildingTask(i, kind, str(row.crew_type), work, float(row.log_sd))
+        crew, median_h, log_sd = self.work[failure]
+        return BuildingTask(i, kind, crew, median_h * self.scenario.failures.work_scale, log_sd)
 
     def step(
         self,
