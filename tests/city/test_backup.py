@@ -76,3 +76,28 @@ def test_sources_run_on_backup_unless_they_fail_to_start(p):
         assert (d.backup_start_failures[equipped] >= 1).all()
     assert (d.hours_on_backup[~equipped] == 0).all()
     assert d.buildings.sum() == int((city.buildings.heat_supply == "district").sum())
+
+
+def test_a_destroyed_source_does_not_run_on_its_generator():
+    """Review finding: a boiler house destroyed in the first hour was reported running on its
+    backup generator for the rest of the run."""
+    city = synth_city(120, seed=0)
+    src = city.heat_sources
+    equipped = src[(src.kind == "boiler_house") & (src.backup_power_kw > 0)].source_id
+    target = f"a_{equipped.iloc[0]}"
+    text = SCEN.format(p=0.0, refuel="24.0") + (
+        f'[[strikes]]\nat_h = 0.5\nhits = [{{ asset_id = "{target}", damage = "complete", '
+        "beyond_repair = true }]\n"
+    )
+    d = simulate(city, parse_scenario(text)).districts.set_index("source_id")
+    assert d.loc[equipped.iloc[0], "hours_on_backup"] <= 0.5
+    others = d.index.isin(equipped.iloc[1:])
+    assert (d.loc[others, "hours_on_backup"] > 11.0).all()
+
+
+def test_units_left_out_by_available_share_are_reported_missing():
+    city = synth_city(120, seed=0)
+    sc = parse_scenario(SCEN.format(p=0.0, refuel="24.0") + "available_share = 0.0\n")
+    d = simulate(city, sc).districts
+    assert not d.backup_available.any()
+    assert (d.hours_on_backup == 0).all()

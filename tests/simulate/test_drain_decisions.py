@@ -243,3 +243,19 @@ def test_full_heat_after_a_long_underheated_spell_can_fail_the_restart():
     st2.unheated_h[:] = 1.0
     w.step(st2, 60.0, -15.0, np.ones(n), np.ones(n, bool), EventLog(), None, rng)
     assert (st2.system == System.OK).all()
+
+
+def test_no_refill_while_the_branch_is_burst_and_no_second_burst_after_its_repair():
+    """Review finding: a drained building with a burst branch was refilled before the branch
+    was repaired, and the wait for the repair counted as hours cold for a new burst draw."""
+    sc = scenario('[failures]\nprobability_scale = 5.0\n')
+    w, st = water(sc, 1), state(1, t_water=0.0, cold_h=30.0)
+    st.system[0] = System.DRAINED
+    st.burst[0] = True
+    rng = np.random.default_rng(0)
+    out = w.step(st, 30.0, -15.0, np.zeros(1), np.ones(1, bool), EventLog(), None, rng)
+    assert out.tasks == []
+    w.finished(st, TaskKind.BRANCH_REPAIR, 0, 31.0, -15.0, EventLog(), rng)
+    assert not st.burst[0] and st.cold_h[0] == 0.0
+    out = w.step(st, 31.0, -15.0, np.zeros(1), np.ones(1, bool), EventLog(), None, rng)
+    assert [t.kind for t in out.tasks] == [TaskKind.REFILL]

@@ -478,6 +478,8 @@ def districts_table(districts: pd.DataFrame) -> str:
         fails = int(rec.get("backup_start_failures") or 0)
         if kw <= 0:
             backup = "none"
+        elif rec.get("backup_available") is False or rec.get("backup_available") == 0:
+            backup = "missing in this run"
         elif on_h > 0:
             backup = f"ran {format_number(on_h, 1)} h"
         else:

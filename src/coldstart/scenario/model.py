@@ -276,11 +276,11 @@ class Backup(Strict):
         description="probability that a unit fails to start when the grid goes (no public "
         "figure for these units: assumed, covered by coldstart sensitivity)",
     )
-    refuel_every_h: float | None = Field(
+    refuel_every_h: float = Field(
         24.0,
-        gt=0.0,
+        ge=0.0,
         le=240.0,
-        description="the utility tops up every tank this often [h] (None: never)",
+        description="the utility tops up every tank this often [h] (0: never)",
     )
     available_share: float = Field(
         1.0,

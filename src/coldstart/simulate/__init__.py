@@ -105,6 +105,7 @@ class Run:
         power = self.power.step(
             self.pow, k, t, to, self.dmg, clock.steps_per_h, lambda new: self._tripped(new, t)
         )
+        self._backup_events()
         t0 = lap("power", t0)
         b_power = power.powered[cc.consumers.slice("building", cc.n_build)]
         need_w = self.homes.heat_need_w(self.home, to, self.pstate.people_home, b_power)
@@ -149,6 +150,18 @@ class Run:
             out["overload"] = self.pow.overload_s
             out["power"] -= self.pow.overload_s
         return {k: round(v, 6) for k, v in out.items()}
+
+    def _backup_events(self) -> None:
+        """Log the backup generators that failed to start or ran dry this step."""
+        city = self.cc.city
+        ids = {
+            "source": city.heat_sources.source_id.to_numpy(),
+            "pump": city.pumping_stations.pump_id.to_numpy(),
+        }
+        for t_h, kind, i, what in self.pow.events:
+            event = EventKind.BACKUP_FAILED if what == "failed to start" else EventKind.FUEL_OUT
+            self.log.log(t_h, event, str(ids[kind][i]), f"backup generator {what}")
+        self.pow.events.clear()
 
     def _building_tasks(self, water: WaterStep, t: float) -> None:
         """Open the drains, refills and repairs the water asks for; call off those it no
@@ -257,6 +270,7 @@ class Run:
                 "buildings_drained": count(buildings.drained.to_numpy(bool)),
                 "buildings_frozen": count(buildings.frozen.to_numpy(bool)),
                 "backup_power_kw": src.backup_power_kw.to_numpy(float),
+                "backup_available": self.pow.backup_tank_h["source"] > 0,
                 "hours_on_backup": np.round(self.pow.on_backup_h["source"], 3),
                 "backup_start_failures": self.pow.start_failures["source"].astype(np.int64),
             }

@@ -26,6 +26,7 @@ class EventKind(StrEnum):
     TRIP = "trip"
     TRIP_RESET = "trip_reset"
     DRAIN_ORDER = "drain_order"
+    DRAIN_CANCELLED = "drain_cancelled"
     DRAIN = "drain"
     FREEZE = "freeze"
     BURST = "burst"
@@ -36,6 +37,7 @@ class EventKind(StrEnum):
     SHELTER_FAIL = "shelter_fail"
     SHELTER_BACK = "shelter_back"
     FUEL_OUT = "fuel_out"
+    BACKUP_FAILED = "backup_failed"
     REFUEL = "refuel"
 
 
@@ -60,5 +62,6 @@ class EventLog:
         self.events.append(Event(t_h, EventKind(kind), target, detail))
 
     def rows(self) -> list[tuple[float, str, str, str]]:
-        """``(hours, kind, asset_id, detail)`` rows for the Result's events table."""
-        return [(e.t_h, e.kind.value, e.target, e.detail) for e in self.events]
+        """``(hours, kind, asset_id, detail)`` rows for the Result's events table (hours to the
+        microhour: steps of 1/6 h would otherwise show float noise such as 16.999999999999996)."""
+        return [(round(e.t_h, 6), e.kind.value, e.target, e.detail) for e in self.events]

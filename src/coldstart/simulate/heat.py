@@ -15,9 +15,13 @@ from coldstart.heat.model import DESIGN_OUTDOOR_C, FACILITY_HEAT_LOSS_W_M2K, hea
 from coldstart.heat.network import city_pipe_loss_mw_th
 from coldstart.scenario.model import Scenario
 from coldstart.simulate.power import PowerStep
+from coldstart.thermal.heating import WITHOUT_HEAT_FRACTION
 
-LOSS_CAUSES = ("source", "network", "pumps", "several")
-"""Causes a district building's heat loss is attributed to."""
+LOSS_CAUSES = ("source", "network", "pumps", "several", "capacity")
+"""Causes a district building's heat loss is attributed to: cut off from every working source
+(``source``, ``network``, ``pumps``, ``several``), or reached but short of capacity
+(``capacity``: its part of the network has less heat than its buildings need, e.g. after link
+valves open onto a district that lost its sources)."""
 
 GAS_COAST_H = 1.0
 """Hours a gas-heated building keeps (almost) its heat after its boiler loses power [h]: a gas
@@ -206,6 +210,8 @@ class HeatModel:
         connected = np.zeros(nb, bool)
         connected[district] = res.supplied[:nd]
         st.cause_known &= ~connected  # a new loss after heat came back is a new episode
+        short = district & connected & takes_water & (frac < WITHOUT_HEAT_FRACTION)
+        st.lost_by["capacity"] |= short
         lost = district & ~connected & ~st.cause_known & takes_water
         if lost.any():
             attribute_loss(

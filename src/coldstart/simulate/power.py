@@ -8,7 +8,7 @@ heat sources, and counters for the summary.
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from time import perf_counter
 
 import numpy as np
@@ -35,8 +35,9 @@ class PowerState:
     backup_failed: dict[str, np.ndarray]  # failed to start in the current grid outage
     on_backup_h: dict[str, np.ndarray]  # hours run on backup so far
     start_failures: dict[str, np.ndarray]  # failed starts so far
-    off_grid: dict[str, np.ndarray]  # without grid supply in the previous step
+    off_grid: dict[str, np.ndarray]  # needed its generator in the previous step
     rng: np.random.Generator  # start-up failures
+    events: list = field(default_factory=list)  # (t_h, kind, position, what) for the log
     n_trips: int = 0
     max_stage: float = 0.0
     overload_s: float = 0.0  # time spent in overload checks (DC flows) [s]
@@ -144,33 +145,45 @@ class PowerModel:
                 on_trips(new)
         powered = bal.served >= 0.999
         pump_grid = powered[cc.pump_consumer]
-        pump_ok = (dmg.outage.pump == 0) & self._on_backup(st, "pump", pump_grid, t_h)
+        pump_intact = dmg.outage.pump == 0
+        pump_ok = pump_intact & self._on_backup(st, "pump", pump_grid, pump_intact, t_h)
         chp_running = np.zeros(len(cc.src_gen_pos), bool)
         has_gen = cc.src_gen_pos >= 0
         chp_running[has_gen] = dmg.outage.gen[cc.src_gen_pos[has_gen]] == 0
         aux_ok = powered[cc.src_aux_consumer] | chp_running
-        src_ok = (dmg.outage.source == 0) & self._on_backup(st, "source", aux_ok, t_h)
+        src_intact = dmg.outage.source == 0
+        src_ok = src_intact & self._on_backup(st, "source", aux_ok, src_intact, t_h)
         return PowerStep(bal, demand, powered, pump_ok, src_ok)
 
-    def _on_backup(self, st: PowerState, kind: str, grid_ok: np.ndarray, t_h: float) -> np.ndarray:
+    def _on_backup(
+        self, st: PowerState, kind: str, grid_ok: np.ndarray, intact: np.ndarray, t_h: float
+    ) -> np.ndarray:
         """Running on the grid or on backup fuel (which burns for one step).
 
-        A unit starts when its grid supply goes and fails to start with
-        ``backup.start_failure_prob`` (then stays off until the grid is back); the utility tops
-        up every tank each ``backup.refuel_every_h`` hours."""
+        Only an ``intact`` unit (not damaged) needs its generator. A generator starts when the
+        unit's grid supply goes and fails to start with ``backup.start_failure_prob`` (then
+        stays off until the grid is back); the utility tops up every tank each
+        ``backup.refuel_every_h`` hours (0: never). Start failures and tanks running dry are
+        kept in ``st.events`` for the runner's log."""
         b = self.scenario.backup
         fuel, failed = st.backup_fuel_h[kind], st.backup_failed[kind]
-        if b.refuel_every_h is not None and t_h % b.refuel_every_h < self.dt_h - 1e-9 and t_h:
+        if b.refuel_every_h and t_h and t_h % b.refuel_every_h < self.dt_h - 1e-9:
             np.copyto(fuel, st.backup_tank_h[kind])
-        failed[grid_ok] = False
-        starting = ~grid_ok & ~st.off_grid[kind] & (st.backup_tank_h[kind] > 0)
-        st.off_grid[kind] = ~grid_ok
+        need = ~grid_ok & intact
+        failed[~need] = False
+        starting = need & ~st.off_grid[kind] & (st.backup_tank_h[kind] > 0)
+        st.off_grid[kind] = need
         if starting.any() and b.start_failure_prob > 0:
             fail = starting & (st.rng.random(len(fuel)) < b.start_failure_prob)
             failed |= fail
             st.start_failures[kind] += fail
-        use = ~grid_ok & (fuel > 0) & ~failed
+            st.events += [(t_h, kind, int(i), "failed to start") for i in np.flatnonzero(fail)]
+        use = need & (fuel > 0) & ~failed
         fuel[use] = np.maximum(0.0, fuel[use] - self.dt_h)
+        st.events += [
+            (t_h + self.dt_h, kind, int(i), "ran out of fuel")
+            for i in np.flatnonzero(use & (fuel <= 0.0))
+        ]
         st.on_backup_h[kind][use] += self.dt_h
         return grid_ok | use
 

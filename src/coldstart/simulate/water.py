@@ -109,6 +109,7 @@ class Water:
         for i in np.flatnonzero(st.drain_asked & circulating):
             st.drain_asked[i] = False
             out.cancel.append((TaskKind.DRAIN, int(i)))
+            log.log(end, EventKind.DRAIN_CANCELLED, str(self.ids[i]), "circulation is back")
         freeze = ok & ~circulating & (st.ice >= FREEZE_LATENT_KH)
         for i in np.flatnonzero(freeze):
             log.log(end, EventKind.FREEZE, str(self.ids[i]), "water froze in unheated pipes")
@@ -136,10 +137,19 @@ class Water:
             freeze_h = hours_to_freeze_now(st.t_water, st.ice, space_c)
             order = due & (eta_h > freeze_h - self.scenario.policies.drain_margin_h)
             st.decide_h[due & ~order] = t_h + DECIDE_EVERY_H
-        for i in np.flatnonzero(order):
+        # the buildings that will freeze soonest first (the order crews see the tasks in)
+        idx = np.flatnonzero(order)
+        freeze_all = hours_to_freeze_now(st.t_water[idx], st.ice[idx], space_c[idx])
+        for j in np.argsort(freeze_all, kind="stable"):
+            i, fz = idx[j], freeze_all[j]
             why = "water at the +5 degC signal"
             if policy == "by_expected_outage":
-                why += f"; heat expected back in {eta_h[i]:.0f} h, freezing in {freeze_h[i]:.0f} h"
+                back = (
+                    f"heat expected back in {eta_h[i]:.0f} h"
+                    if np.isfinite(eta_h[i])
+                    else "heat not expected back (beyond repair)"
+                )
+                why += f"; {back}, freezing in {fz:.0f} h"
             log.log(end, EventKind.DRAIN_ORDER, str(self.ids[i]), why)
             out.tasks.append(BuildingTask(int(i), TaskKind.DRAIN, "plumbing", DRAIN_WORK_H))
         st.drain_asked |= order
@@ -174,7 +184,7 @@ class Water:
 
     def _ask_repairs(self, st: HomesState, connected: np.ndarray, out: WaterStep) -> None:
         """A refill (drained) or system repair (frozen, failed) once heat can reach the node."""
-        ask = (st.system != System.OK) & ~st.refill_asked & connected
+        ask = (st.system != System.OK) & ~st.refill_asked & connected & ~st.burst
         st.refill_asked |= ask
         for i in np.flatnonzero(ask):
             state = System(int(st.system[i]))
@@ -204,6 +214,7 @@ class Water:
             return
         if kind == TaskKind.BRANCH_REPAIR:
             st.burst[i] = False
+            st.cold_h[i] = 0.0  # the branch is refilled with the repair: no second burst draw
             log.log(t_h, EventKind.REPAIR_END, bid, "branch repaired")
             return
         st.refill_asked[i] = False
