@@ -160,4 +160,5 @@ def _print_table(result: dict) -> None:
     (out if out.is_terminal else wide).print(t)
     for m in metrics:
         b = result["baseline"][m]
-        out.print(f"baseline {m}: {_fmt(b['mean'])} (sd over seeds {_fmt(b['sd'])})")
+        spread = f"sd over seeds {_fmt(b['sd'])}" if len(seeds) > 1 else "one seed: no spread"
+        out.print(f"baseline {m}: {_fmt(b['mean'])} ({spread})")
