@@ -354,24 +354,31 @@ class RepairBook:
                 cands = [self.tasks[self.waiting[r]] for r in rows[sel]]
                 gains = np.asarray(benefit(cands), float)
             taken = np.zeros(len(sel), bool)
-            for i in (i for i in free if self.crews[i].crew_type == ctype):
-                idx = np.flatnonzero(~taken)
-                if not len(idx):
+            # fifo: the k-th free crew takes the k-th oldest (ties: the earlier opened), as the
+            # repeated choice among the untaken would; travel is then needed for it alone
+            oldest = np.argsort(created, kind="stable") if self.policy == "fifo" else None
+            for n_taken, i in enumerate(i for i in free if self.crews[i].crew_type == ctype):
+                if n_taken == len(sel):
                     break
                 crew = self.crews[i]
-                travel = np.hypot(*(xy[idx] - (crew.x_m, crew.y_m)).T) / self.speed_m_h
-                pick = choose(
-                    self.policy,
-                    created[idx],
-                    travel,
-                    work[idx],
-                    None if gains is None else gains[idx],
-                )
-                j = idx[pick]
+                if oldest is not None:
+                    j = oldest[n_taken]
+                    travel_h = np.hypot(*(xy[[j]] - (crew.x_m, crew.y_m)).T)[0] / self.speed_m_h
+                else:
+                    idx = np.flatnonzero(~taken)
+                    travel = np.hypot(*(xy[idx] - (crew.x_m, crew.y_m)).T) / self.speed_m_h
+                    pick = choose(
+                        self.policy,
+                        created[idx],
+                        travel,
+                        work[idx],
+                        None if gains is None else gains[idx],
+                    )
+                    j, travel_h = idx[pick], travel[pick]
                 taken[j] = True
                 task = self.tasks[self.waiting[rows[sel[j]]]]
                 task.crew = i
-                task.travel_left_h = float(travel[pick])
+                task.travel_left_h = float(travel_h)
                 task.started_h = t_h
                 crew.task = task.key
                 gone.append(rows[sel[j]])
