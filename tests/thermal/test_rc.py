@@ -82,3 +82,23 @@ def test_cooldown_without_heat_follows_slow_exponential():
     rate = -np.log(temps[-1] / temps[-2])
     tau = slow_time_constant_h(p)[i]
     assert abs(rate - 1.0 / tau) / (1.0 / tau) < 0.01
+
+
+def test_exponential_once_per_distinct_matrix_has_expm_bits():
+    from scipy.linalg import expm
+
+    from coldstart.thermal.archetypes import RCParams
+    from coldstart.thermal.rc import expm_distinct, system_matrix
+
+    rng = np.random.default_rng(3)
+    n = 400
+    pick = rng.integers(0, 60, n)  # 60 distinct buildings, repeated
+    ua, hm = rng.uniform(50, 2000, 60)[pick], rng.uniform(500, 20000, 60)[pick]
+    ca, cm = rng.uniform(1e5, 1e7, 60)[pick], rng.uniform(1e7, 1e9, 60)[pick]
+    hm[:3] = 0.0  # decoupled mass: diagonal matrices (and -0.0 entries) take scipy's other path
+    a = system_matrix(RCParams(ua, hm, ca, cm)) * 600.0
+    got = expm_distinct(a)
+    assert got.tobytes() == expm(a).tobytes()
+    step = RCStepper.build(RCParams(ua, hm, ca, cm), 600.0)
+    assert step.phi.tobytes() == expm(a).tobytes()
+    assert expm_distinct(a[:0]).shape == (0, 2, 2)

@@ -43,6 +43,29 @@ def eigenvalues_per_s(p: RCParams) -> tuple[np.ndarray, np.ndarray]:
     return tr / 2 - root, tr / 2 + root
 
 
+def expm_distinct(a: np.ndarray) -> np.ndarray:
+    """``scipy.linalg.expm`` of a stack of matrices, computed once per distinct matrix.
+
+    Parameters
+    ----------
+    a : numpy.ndarray
+        Shape (N, n, n), float.
+
+    Returns
+    -------
+    numpy.ndarray
+        Shape (N, n, n): the same bits as ``expm(a)`` (scipy treats each matrix of a stack on
+        its own, so bitwise equal matrices have bitwise equal exponentials).
+    """
+    a = np.ascontiguousarray(a, dtype=float)
+    if a.ndim != 3 or len(a) == 0:
+        return expm(a)
+    rows = a.reshape(len(a), -1)
+    keys = rows.view(np.dtype((np.void, rows.shape[1] * rows.itemsize))).ravel()
+    _, first, inverse = np.unique(keys, return_index=True, return_inverse=True)
+    return expm(a[first])[inverse.ravel()]
+
+
 @dataclass(frozen=True)
 class RCStepper:
     """Precomputed exact step of N two-node RC models.
@@ -66,9 +89,9 @@ class RCStepper:
 
     @classmethod
     def build(cls, p: RCParams, dt_s: float) -> RCStepper:
-        """Compute ``exp(A dt)`` for every building (once per run)."""
+        """Compute ``exp(A dt)`` for every building (once per run), once per distinct matrix."""
         return cls(
-            phi=expm(system_matrix(p) * dt_s),
+            phi=expm_distinct(system_matrix(p) * dt_s),
             ua_w_k=np.asarray(p.ua_w_k, float),
             dt_s=float(dt_s),
             hm_w_k=np.asarray(p.hm_w_k, float),
