@@ -115,12 +115,18 @@ class Rotation:
         self.rng = np.random.default_rng(self.seed)
 
     def dark_hours(self, t_h: float) -> np.ndarray:
-        """Dark hours of each sub-queue over the trailing week up to ``t_h``."""
-        out = np.zeros(N_SUB)
+        """Dark hours of each sub-queue over the trailing week up to ``t_h``.
+
+        Sums the windows of :attr:`dark_log` per sub-queue in log order (``numpy.bincount``
+        adds its weights in order, as a loop over the log would).
+        """
+        if not self.dark_log:
+            return np.zeros(N_SUB)
+        log = np.array(self.dark_log, float)
+        q, s, e = log[:, 0].astype(np.int64), log[:, 1], log[:, 2]
         lo = t_h - FAIRNESS_WINDOW_H
-        for q, s, e in self.dark_log:
-            out[q] += max(0.0, min(e, t_h) - max(s, lo))
-        return out
+        span = np.maximum(0.0, np.minimum(e, t_h) - np.maximum(s, lo))
+        return np.bincount(q, weights=span, minlength=N_SUB)
 
     def off(self, t_h: float) -> np.ndarray:
         """Sub-queues dark at ``t_h`` (scheduled window or switching delay, or emergency)."""
