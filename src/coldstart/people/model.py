@@ -36,7 +36,6 @@ from coldstart.people.shelter import (
     ShelterIndex,
     agent_entries,
     deferred_acceptance,
-    priority_rank,
 )
 from coldstart.people.stock import ShelterStock, step_shelter_temps
 
@@ -155,6 +154,37 @@ class _ShelterStep:
     works: np.ndarray
     stopped: np.ndarray
     events: tuple
+
+
+def home_rank(temp_air_c: np.ndarray) -> np.ndarray:
+    """Priority of the agents (general of every building, then vulnerable) by home temperature.
+
+    The same as ``priority_rank(concatenate([ta, ta]), repeat([1, 0], n))``: coldest home
+    first, among equal temperatures the vulnerable before the others, then by index; sorts the
+    buildings only (both agents of a building share its temperature).
+
+    Parameters
+    ----------
+    temp_air_c : numpy.ndarray, shape (n,)
+        Home air temperature of every building [degC] (no NaN).
+
+    Returns
+    -------
+    numpy.ndarray of int, shape (2 n,)
+        Rank of each agent (0 goes first).
+    """
+    n = len(temp_air_c)
+    order = np.argsort(temp_air_c, kind="stable")
+    ta = temp_air_c[order]
+    first = np.r_[True, ta[1:] != ta[:-1]]  # starts of runs of equal temperatures
+    start = np.flatnonzero(first)
+    size = np.diff(np.r_[start, n])
+    group = np.cumsum(first) - 1
+    gs, gl, p = start[group], size[group], np.arange(n)
+    rank = np.empty(2 * n, np.int64)
+    rank[n + order] = gs + p  # 2 gs agents before the run; the run's vulnerable first
+    rank[order] = gs + gl + p
+    return rank
 
 
 @dataclass(frozen=True)
@@ -496,12 +526,9 @@ class PeopleModel:
     ) -> np.ndarray:
         """Newcomers per entry: nearest working shelter with room, coldest homes first."""
         st, nb = self.stock, self.n_buildings
-        occ = np.bincount(self.ent_shelter, weights=held, minlength=st.n)
-        free = np.where(works, st.capacity_people - occ.astype(np.int64), 0)
-        ta_home = np.asarray(temp_air_c, float)
-        rank = priority_rank(
-            np.concatenate([ta_home, ta_home]), np.repeat([1, 0], nb)
-        )  # coldest home first; the vulnerable of a home before the others
+        occ = self._occupancy(held)
+        free = np.where(works, st.capacity_people - occ, 0)
+        rank = home_rank(np.asarray(temp_air_c, float))
         return deferred_acceptance(
             self.index.indptr,
             self.index.shelter,
@@ -509,6 +536,7 @@ class PeopleModel:
             need,
             rank,
             np.maximum(free, 0),
+            (self.ent_start, self.ent_end, self.ent_shelter, self.ent_agent),
         )
 
     def _tally(
@@ -522,17 +550,25 @@ class PeopleModel:
                 state.occupancy_vulnerable,
                 state.walk_person_km,
             )
-        n = self.n_shelters
         per_agent = self._per_agent(held)
-        occupancy = np.bincount(self.ent_shelter, weights=held, minlength=n).astype(np.int64)
+        occupancy = self._occupancy(held)
         half = len(held) // 2  # entries of the vulnerable agents come second
-        occ_v = np.bincount(self.ent_shelter[half:], weights=held[half:], minlength=n)
-        return per_agent, occupancy, occ_v.astype(np.int64), float(held @ self.ent_km)
+        occ_v = self._occupancy(held, half)
+        return per_agent, occupancy, occ_v, float(held @ self.ent_km)
 
     def _per_agent(self, held: np.ndarray) -> np.ndarray:
-        """People in shelters per agent."""
-        n = 2 * self.n_buildings
-        return np.bincount(self.ent_agent, weights=held, minlength=n).astype(np.int64)
+        """People in shelters per agent (integer sums over each agent's run of entries)."""
+        cum = np.zeros(len(held) + 1, np.int64)
+        np.cumsum(held, out=cum[1:])
+        return cum[self.ent_end] - cum[self.ent_start]
+
+    def _occupancy(self, held: np.ndarray, first: int = 0) -> np.ndarray:
+        """People per shelter held by the entries from ``first`` on (integer counts; only the
+        entries that hold someone are summed)."""
+        nz = first + np.flatnonzero(held[first:])
+        return np.bincount(
+            self.ent_shelter[nz], weights=held[nz], minlength=self.n_shelters
+        ).astype(np.int64)
 
     def _keep_nearest(self, held: np.ndarray, want: np.ndarray) -> np.ndarray:
         """Send home everyone beyond ``want`` per agent, farthest shelter first."""
