@@ -121,3 +121,21 @@ def test_dark_hours_equal_a_loop_over_the_log_bit_for_bit():
         for q, s, e in rot.dark_log:
             want[q] += max(0.0, min(e, t) - max(s, t - FAIRNESS_WINDOW_H))
         assert rot.dark_hours(t).tobytes() == want.tobytes()
+
+
+def test_dark_hours_follow_emergencies_closed_after_being_counted():
+    from coldstart.grid.rotation import FAIRNESS_WINDOW_H
+
+    rng = np.random.default_rng(6)
+    rot = Rotation(seed=1)
+    for k in range(300):
+        t = k / 6.0
+        rot.step(t, float(rng.integers(0, 7)) / 2.0)
+        if k % 7 == 0:
+            rot.set_emergency(t, rng.random(N_SUB) < 0.2)
+        got = rot.dark_hours(t)  # counted before and after windows are closed
+        want = np.zeros(N_SUB)
+        for q, s, e in rot.dark_log:
+            want[q] += max(0.0, min(e, t) - max(s, t - FAIRNESS_WINDOW_H))
+        assert got.tobytes() == want.tobytes()
+    assert any(np.isfinite(e) and e < 50 for _, _, e in rot.dark_log)

@@ -551,9 +551,10 @@ class PeopleModel:
                 state.walk_person_km,
             )
         per_agent = self._per_agent(held)
-        occupancy = self._occupancy(held)
+        nz = np.flatnonzero(held)
+        occupancy = self._occupancy(held, nz)
         half = len(held) // 2  # entries of the vulnerable agents come second
-        occ_v = self._occupancy(held, half)
+        occ_v = self._occupancy(held, nz[nz >= half])
         return per_agent, occupancy, occ_v, float(held @ self.ent_km)
 
     def _per_agent(self, held: np.ndarray) -> np.ndarray:
@@ -562,10 +563,10 @@ class PeopleModel:
         np.cumsum(held, out=cum[1:])
         return cum[self.ent_end] - cum[self.ent_start]
 
-    def _occupancy(self, held: np.ndarray, first: int = 0) -> np.ndarray:
-        """People per shelter held by the entries from ``first`` on (integer counts; only the
-        entries that hold someone are summed)."""
-        nz = first + np.flatnonzero(held[first:])
+    def _occupancy(self, held: np.ndarray, nz: np.ndarray | None = None) -> np.ndarray:
+        """People per shelter held by the entries ``nz`` (default: all that hold someone; the
+        counts are integers, so summing only those is exact)."""
+        nz = np.flatnonzero(held) if nz is None else nz
         return np.bincount(
             self.ent_shelter[nz], weights=held[nz], minlength=self.n_shelters
         ).astype(np.int64)
