@@ -106,3 +106,13 @@ def test_tallies_of_the_model_equal_plain_bincounts(town):
     np.testing.assert_array_equal(pm._occupancy(held), occ)
     nz = np.flatnonzero(held)
     np.testing.assert_array_equal(pm._occupancy(held, nz[nz >= half]), occ_v.astype(np.int64))
+
+
+def test_walk_of_the_tally_equals_the_dot_product(town):
+    pm = town()
+    rng = np.random.default_rng(3)
+    held = np.where(rng.random(len(pm.ent_agent)) < 0.2, rng.integers(0, 80, len(pm.ent_agent)), 0)
+    state = pm.initial_state()
+    _, _, _, walk = pm._tally(state, held, True)
+    assert walk == pytest.approx(float(held @ pm.ent_km), rel=1e-12)
+    assert pm._tally(state, np.zeros_like(held), True)[3] == 0.0

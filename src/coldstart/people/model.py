@@ -555,7 +555,10 @@ class PeopleModel:
         occupancy = self._occupancy(held, nz)
         half = len(held) // 2  # entries of the vulnerable agents come second
         occ_v = self._occupancy(held, nz[nz >= half])
-        return per_agent, occupancy, occ_v, float(held @ self.ent_km)
+        # walk: a NumPy sum over the entries holding someone, not a BLAS dot product over all
+        # (whose thread pool stalls a loaded machine, and whose rounding depends on it)
+        walk = float((held[nz] * self.ent_km[nz]).sum())
+        return per_agent, occupancy, occ_v, walk
 
     def _per_agent(self, held: np.ndarray) -> np.ndarray:
         """People in shelters per agent (integer sums over each agent's run of entries)."""
