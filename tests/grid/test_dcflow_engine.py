@@ -144,3 +144,22 @@ def test_prepared_states_are_bounded():
     for k in range(dcflow.PREPARED_SIZE + 5):
         model.solve(model.state({"line": [k % 3], "load": [k % 2]}), node_p_mw=np.full(4, -k))
     assert len(model._prepared) <= dcflow.PREPARED_SIZE
+
+
+def test_update_columns_transposed_product_equals_the_dense_one(pegase):
+    net, model = pegase
+    rng = np.random.default_rng(9)
+    c = model.c
+    alive = c.node_in_service
+    base = model._base(
+        np.zeros(len(c.sw_label), bool),
+        model._ref_nodes(model.state(), alive, np.zeros(1, np.int64)),
+    )
+    n = len(base.y0)
+    for _ in range(5):
+        lost = np.flatnonzero(base.branch_live)[rng.choice(base.branch_live.sum(), 30, False)]
+        g_new = np.flatnonzero(base.col >= 0)[rng.choice(n, 4, replace=False)]
+        u, _, ends = model._columns(base, lost, g_new, n)
+        m = rng.normal(size=(n, 7))
+        np.testing.assert_array_equal(dcflow._u_transpose_times(ends, m), u.T @ m)
+        np.testing.assert_array_equal(dcflow._u_transpose_times(ends, m[:, 0]), u.T @ m[:, 0])

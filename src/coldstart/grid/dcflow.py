@@ -91,6 +91,18 @@ class _Prepared:
     cap: np.ndarray  # capacitance matrix S^-1 + U^T M^-1 U
     rank: int  # len(s_inv); -1 when factorized afresh
     fresh_lu: object = None  # factors of the changed matrix (rank above MAX_RANK)
+    ends: tuple = ()  # rows of the +1 and -1 of every column of U (-1: none), for U^T x
+
+
+def _u_transpose_times(ends: tuple[np.ndarray, np.ndarray], m: np.ndarray) -> np.ndarray:
+    """``U^T m`` for update columns holding +1 at row ``plus[j]`` and -1 at row ``minus[j]``
+    (-1: no such entry): ``m[plus] - m[minus]``, the same sums a dense product makes (every
+    other term is an exact zero) without a BLAS call over the whole of ``m``."""
+    plus, minus = ends
+    shape = (-1,) + (1,) * (m.ndim - 1)
+    a = np.where((plus >= 0).reshape(shape), m[plus], 0.0)
+    b = np.where((minus >= 0).reshape(shape), m[minus], 0.0)
+    return a - b
 
 
 def _state_key(st: State) -> bytes:
@@ -473,7 +485,7 @@ class GridModel:
         else:
             p = self._default_p(st, alive) if node_p_mw is None else np.asarray(node_p_mw, float)
             y = base.lu.solve(self._rhs(base, energized, br_live, p))
-        x = y - z @ np.linalg.solve(cap, u.T @ y) if u.shape[1] else y
+        x = y - z @ np.linalg.solve(cap, _u_transpose_times(pr.ends, y)) if u.shape[1] else y
         return self._finish(st, base, alive, br_live, energized, label, x, pr.rank, node_p_mw)
 
     def _prepare(self, st: State) -> _Prepared:
@@ -511,9 +523,9 @@ class GridModel:
 
         if len(lost) + len(g_new) > MAX_RANK:
             return self._prepare_fresh(st, base, alive, br_live, label)
-        u, s_inv = self._columns(base, lost, g_new, n_unknown)
+        u, s_inv, ends = self._columns(base, lost, g_new, n_unknown)
         z = base.lu.solve(u) if u.shape[1] else np.zeros((n_unknown, 0))
-        cap = np.diag(s_inv) + u.T @ z
+        cap = np.diag(s_inv) + _u_transpose_times(ends, z)
         if label is None and _near_singular(cap, s_inv):
             label, energized, _, _ = self.islands(st)
         if label is not None:
@@ -532,17 +544,21 @@ class GridModel:
                 return self._prepare_fresh(st, base, alive, br_live, label)
             if len(extra):
                 g_new = np.concatenate([g_new, extra])
-                u, s_inv = self._columns(base, lost, g_new, n_unknown)
+                u, s_inv, ends = self._columns(base, lost, g_new, n_unknown)
                 z = base.lu.solve(u)
-                cap = np.diag(s_inv) + u.T @ z
+                cap = np.diag(s_inv) + _u_transpose_times(ends, z)
         else:
             energized = base.energized & alive
-        return _Prepared(base, alive, br_live, label, energized, lost, u, z, cap, len(s_inv))
+        return _Prepared(
+            base, alive, br_live, label, energized, lost, u, z, cap, len(s_inv), None, ends
+        )
 
     def _columns(
         self, base: _Base, lost: np.ndarray, g_new: np.ndarray, n: int
-    ) -> tuple[np.ndarray, np.ndarray]:
-        """Update columns ``U`` and the inverse of the diagonal ``S`` (see the module doc)."""
+    ) -> tuple[np.ndarray, np.ndarray, tuple[np.ndarray, np.ndarray]]:
+        """Update columns ``U``, the inverse of the diagonal ``S`` (see the module doc), and the
+        rows of the +1 and -1 of every column (-1: none; a branch inside one node group has
+        neither)."""
         c = self.c
         k = len(lost) + len(g_new)
         u = np.zeros((n, k))
@@ -555,7 +571,10 @@ class GridModel:
         u[ct[m], j[m]] -= 1.0
         u[base.col[g_new], len(lost) + np.arange(len(g_new))] = 1.0
         s_inv = np.concatenate([-1.0 / c.br_b_mw[lost], np.full(len(g_new), 1.0 / base.ground_mw)])
-        return u, s_inv
+        same = cf == ct  # +1 and -1 on one row: a zero column
+        plus = np.concatenate([np.where(same, -1, cf), base.col[g_new]])
+        minus = np.concatenate([np.where(same, -1, ct), np.full(len(g_new), -1)])
+        return u, s_inv, (plus, minus)
 
     def _prepare_fresh(self, st, base, alive, br_live, label) -> _Prepared:
         """Factorize the changed matrix afresh (updates of rank above :data:`MAX_RANK`)."""
