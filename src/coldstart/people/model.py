@@ -504,8 +504,12 @@ class PeopleModel:
         """
         held = state.held
         changed = bool(sh.stopped.any())
-        if changed:
-            held = np.where(sh.works[self.ent_shelter], held, 0)
+        if changed:  # send home the people of shelters that stopped (only entries held count)
+            nz = np.flatnonzero(held)
+            out = nz[~sh.works[self.ent_shelter[nz]]]
+            if len(out):
+                held = held.copy()
+                held[out] = 0
         want = state.want
         next_decision = state.next_decision_h
         if t_h >= next_decision - 1e-9:
@@ -550,8 +554,8 @@ class PeopleModel:
                 state.occupancy_vulnerable,
                 state.walk_person_km,
             )
-        per_agent = self._per_agent(held)
         nz = np.flatnonzero(held)
+        per_agent = self._per_agent(held, nz)
         occupancy = self._occupancy(held, nz)
         half = len(held) // 2  # entries of the vulnerable agents come second
         occ_v = self._occupancy(held, nz[nz >= half])
@@ -560,11 +564,12 @@ class PeopleModel:
         walk = float((held[nz] * self.ent_km[nz]).sum())
         return per_agent, occupancy, occ_v, walk
 
-    def _per_agent(self, held: np.ndarray) -> np.ndarray:
-        """People in shelters per agent (integer sums over each agent's run of entries)."""
-        cum = np.zeros(len(held) + 1, np.int64)
-        np.cumsum(held, out=cum[1:])
-        return cum[self.ent_end] - cum[self.ent_start]
+    def _per_agent(self, held: np.ndarray, nz: np.ndarray | None = None) -> np.ndarray:
+        """People in shelters per agent, summed over the entries ``nz`` (default: all that hold
+        someone; the counts are integers, so summing only those is exact)."""
+        nz = np.flatnonzero(held) if nz is None else nz
+        n = 2 * self.n_buildings
+        return np.bincount(self.ent_agent[nz], weights=held[nz], minlength=n).astype(np.int64)
 
     def _occupancy(self, held: np.ndarray, nz: np.ndarray | None = None) -> np.ndarray:
         """People per shelter held by the entries ``nz`` (default: all that hold someone; the
