@@ -58,4 +58,5 @@ class EventLog:
 
     def rows(self) -> list[tuple[float, str, str, str]]:
         """``(hours, kind, asset_id, detail)`` rows for the Result's events table."""
-        return [(e.t_h, e.kind.value, e.target, e.detail) for e in self.events]
+        value = {k: k.value for k in EventKind}  # one lookup per row, not the enum's descriptor
+        return [(e.t_h, value[e.kind], e.target, e.detail) for e in self.events]
