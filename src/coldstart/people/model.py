@@ -75,6 +75,9 @@ class PeopleState:
     next_decision_h, last_refuel_h : float
     events : tuple of (hours, kind, facility_id, detail)
         What happened in this step.
+    held_nz : numpy.ndarray of int or None
+        Positions of the entries of ``held`` that hold someone, kept so the next step need not
+        search them again; None when not known (set it to None when replacing ``held``).
     """
 
     t_h: float
@@ -97,6 +100,7 @@ class PeopleState:
     next_decision_h: float
     last_refuel_h: float
     events: tuple = ()
+    held_nz: np.ndarray | None = None  # entries of ``held`` holding someone (None: not kept)
 
     @property
     def n_buildings(self) -> int:
@@ -351,8 +355,10 @@ class PeopleModel:
         supply = (np.asarray(shelter_grid_power, bool), shelter_heat_fraction, alert_active)
         sh = self._shelter_step(state, t_h, temp_out_c, temp_air_c, supply)
         g, v, imm = present(self.residents, self.start_hour + t_h, self.profile)
-        held, want, next_decision, changed = self._people_step(state, sh, t_h, temp_air_c, g, v)
-        per_agent, occupancy, occ_v, walk = self._tally(state, held, changed)
+        held, want, next_decision, changed, nz = self._people_step(state, sh, t_h, temp_air_c, g, v)
+        if changed and nz is None:
+            nz = np.flatnonzero(held)
+        per_agent, occupancy, occ_v, walk = self._tally(state, held, changed, nz)
         nb = self.n_buildings
         home_g = np.maximum(0.0, g - per_agent[:nb])
         home_v = np.maximum(0.0, v - per_agent[nb:]) + imm
@@ -377,6 +383,7 @@ class PeopleModel:
             next_decision_h=float(next_decision),
             last_refuel_h=float(sh.last_refuel_h),
             events=sh.events,
+            held_nz=nz,
         )
 
     def _shelter_step(
@@ -496,20 +503,21 @@ class PeopleModel:
         temp_air_c: np.ndarray,
         g: np.ndarray,
         v: np.ndarray,
-    ) -> tuple[np.ndarray, np.ndarray, float, bool]:
+    ) -> tuple[np.ndarray, np.ndarray, float, bool, np.ndarray | None]:
         """Step 5 of :meth:`step`: empty stopped shelters, re-decide when due.
 
-        Returns the places held, who wants a shelter, the next decision time and whether the
-        places changed.
+        Returns the places held, who wants a shelter, the next decision time, whether the
+        places changed, and the entries holding someone (None when not known).
         """
-        held = state.held
+        held, nz = state.held, state.held_nz
         changed = bool(sh.stopped.any())
         if changed:  # send home the people of shelters that stopped (only entries held count)
-            nz = np.flatnonzero(held)
-            out = nz[~sh.works[self.ent_shelter[nz]]]
-            if len(out):
+            nz = np.flatnonzero(held) if nz is None else nz
+            stays = sh.works[self.ent_shelter[nz]]
+            if not stays.all():
                 held = held.copy()
-                held[out] = 0
+                held[nz[~stays]] = 0
+                nz = nz[stays]
         want = state.want
         next_decision = state.next_decision_h
         if t_h >= next_decision - 1e-9:
@@ -517,20 +525,28 @@ class PeopleModel:
             want = np.concatenate([want_g, want_v])
             held = self._keep_nearest(held, want)
             changed = True
-            need = want - self._per_agent(held)
+            nz = np.flatnonzero(held)
+            need = want - self._per_agent(held, nz)
             if need.any():
-                held = held + self._place(held, need, sh.works, temp_air_c)
+                held = held + self._place(held, need, sh.works, temp_air_c, nz)
+                nz = None
             every = self.cfg.decide_every_h
             missed = int(np.floor((t_h - next_decision) / every + 1e-9))
             next_decision += every * (missed + 1)
-        return held, want, next_decision, changed
+        return held, want, next_decision, changed, nz
 
     def _place(
-        self, held: np.ndarray, need: np.ndarray, works: np.ndarray, temp_air_c: np.ndarray
+        self,
+        held: np.ndarray,
+        need: np.ndarray,
+        works: np.ndarray,
+        temp_air_c: np.ndarray,
+        nz: np.ndarray | None = None,
     ) -> np.ndarray:
-        """Newcomers per entry: nearest working shelter with room, coldest homes first."""
+        """Newcomers per entry: nearest working shelter with room, coldest homes first
+        (``nz``: the entries of ``held`` holding someone, when known)."""
         st, nb = self.stock, self.n_buildings
-        occ = self._occupancy(held)
+        occ = self._occupancy(held, nz)
         free = np.where(works, st.capacity_people - occ, 0)
         rank = home_rank(np.asarray(temp_air_c, float))
         return deferred_acceptance(
@@ -544,9 +560,10 @@ class PeopleModel:
         )
 
     def _tally(
-        self, state: PeopleState, held: np.ndarray, changed: bool
+        self, state: PeopleState, held: np.ndarray, changed: bool, nz: np.ndarray | None = None
     ) -> tuple[np.ndarray, np.ndarray, np.ndarray, float]:
-        """People per agent, occupancy (all, vulnerable) and walk [person km] of ``held``."""
+        """People per agent, occupancy (all, vulnerable) and walk [person km] of ``held``
+        (``nz``: its entries holding someone, when known)."""
         if not changed:
             return (
                 state.sheltered,
@@ -554,7 +571,7 @@ class PeopleModel:
                 state.occupancy_vulnerable,
                 state.walk_person_km,
             )
-        nz = np.flatnonzero(held)
+        nz = np.flatnonzero(held) if nz is None else nz
         per_agent = self._per_agent(held, nz)
         occupancy = self._occupancy(held, nz)
         half = len(held) // 2  # entries of the vulnerable agents come second
