@@ -86,8 +86,7 @@ class _Prepared:
     label: np.ndarray | None  # island per node (None: the base's)
     energized: np.ndarray  # bool per node
     lost: np.ndarray  # branches lost against the base
-    u: np.ndarray  # update columns (n_unknown x rank)
-    z: np.ndarray  # base.lu.solve(u)
+    z: np.ndarray  # base.lu.solve(U) of the update columns U (n_unknown x rank)
     cap: np.ndarray  # capacitance matrix S^-1 + U^T M^-1 U
     rank: int  # len(s_inv); -1 when factorized afresh
     fresh_lu: object = None  # factors of the changed matrix (rank above MAX_RANK)
@@ -473,7 +472,7 @@ class GridModel:
             p = self._default_p(st, alive) if node_p_mw is None else np.asarray(node_p_mw, float)
             x = pr.fresh_lu.solve(self._rhs(base, energized, br_live, p))
             return self._finish(st, base, alive, br_live, energized, label, x, -1, node_p_mw)
-        lost, u, z, cap = pr.lost, pr.u, pr.z, pr.cap
+        lost, z, cap = pr.lost, pr.z, pr.cap
         default_p = node_p_mw is None and not st.inj_out.any() and not st.gen_out.any()
         if default_p:
             coef = c.br_pfinj_mw[lost].copy()
@@ -485,7 +484,7 @@ class GridModel:
         else:
             p = self._default_p(st, alive) if node_p_mw is None else np.asarray(node_p_mw, float)
             y = base.lu.solve(self._rhs(base, energized, br_live, p))
-        x = y - z @ np.linalg.solve(cap, _u_transpose_times(pr.ends, y)) if u.shape[1] else y
+        x = y - z @ np.linalg.solve(cap, _u_transpose_times(pr.ends, y)) if z.shape[1] else y
         return self._finish(st, base, alive, br_live, energized, label, x, pr.rank, node_p_mw)
 
     def _prepare(self, st: State) -> _Prepared:
@@ -550,7 +549,7 @@ class GridModel:
         else:
             energized = base.energized & alive
         return _Prepared(
-            base, alive, br_live, label, energized, lost, u, z, cap, len(s_inv), None, ends
+            base, alive, br_live, label, energized, lost, z, cap, len(s_inv), None, ends
         )
 
     def _columns(
@@ -592,7 +591,7 @@ class GridModel:
         lu = _factorize(self._matrix(base.group, base.col, br_live, ground, base.ground_mw))
         none = np.zeros((len(base.y0), 0))
         return _Prepared(
-            base, alive, br_live, label, energized, np.zeros(0, np.int64), none, none,
+            base, alive, br_live, label, energized, np.zeros(0, np.int64), none,
             np.zeros((0, 0)), -1, lu,
         )  # fmt: skip
 
