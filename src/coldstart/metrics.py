@@ -73,11 +73,18 @@ class Exposure:
 
 
 def iso_times(start: pd.Timestamp, hours) -> list[str]:
-    """ISO date-times of ``hours`` after ``start``, to the second, for a whole column at once."""
+    """ISO date-times of ``hours`` after ``start``, to the second, for a whole column at once.
+
+    The same strings as ``Timestamp.isoformat()`` of each rounded time (``NaT`` for NaN); a
+    start without a time zone is formatted by NumPy in one call.
+    """
     hours = np.asarray(hours, dtype=float)
     if not len(hours):
         return []
-    return [ts.isoformat() for ts in (start + pd.to_timedelta(hours, unit="h")).round("s")]
+    times = (start + pd.to_timedelta(hours, unit="h")).round("s")
+    if times.tz is None:
+        return np.datetime_as_string(times.to_numpy().astype("datetime64[s]"), unit="s").tolist()
+    return [ts.isoformat() for ts in times]
 
 
 def hours_to_restore(share: np.ndarray, dt_h: float, from_h: float | None) -> float | None:

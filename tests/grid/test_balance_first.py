@@ -49,3 +49,22 @@ def test_emergency_when_island_short_and_critical_cut_whole():
     assert served[1] == 0.0
     # 5 MW of critical load on 4 MW: the largest (3 MW) goes whole, the other keeps power
     assert list(served[[0, 2]]) == [1.0, 0.0]
+
+
+def test_cuts_needed_equals_the_loop_of_cuts():
+    from coldstart.grid.balance import cuts_needed
+
+    def loop(excess, loads):
+        n = 0
+        for d in loads:
+            if excess <= 1e-9:
+                break
+            n += 1
+            excess -= d
+        return n
+
+    rng = np.random.default_rng(2)
+    for _ in range(500):
+        loads = np.sort(rng.choice([0.1, 0.2, 0.3, 1e-10, 0.7], int(rng.integers(0, 12))))[::-1]
+        excess = float(rng.choice([0.0, 1e-9, 0.3, 0.6, 1.0, 5.0, loads.sum()]))
+        assert cuts_needed(excess, loads) == loop(excess, loads)

@@ -96,3 +96,70 @@ def test_bad_labels_and_unsupported_elements():
     pp.create_dcline(net, 0, 3, p_mw=1.0, loss_percent=0, loss_mw=0, vm_from_pu=1, vm_to_pu=1)
     with pytest.raises(ValueError, match="dcline"):
         GridModel.from_pandapower(net)
+
+
+def _same_arrays(a, b) -> bool:
+    """Every array of two DCArrays equal bit for bit (NaN where NaN)."""
+    pairs = [(getattr(a, f), getattr(b, f)) for f in ("node_energized", "node_va_rad",
+             "branch_p_from_mw", "ext_p_mw", "gen_p_mw", "island")]  # fmt: skip
+    return a.rank == b.rank and all(np.array_equal(x, y, equal_nan=True) for x, y in pairs)
+
+
+@pytest.mark.parametrize("slack", ["pandapower", "any_gen"])
+def test_prepared_state_gives_the_same_flows_as_a_fresh_model(pegase, slack, monkeypatch):
+    # a state solved again (other injections) reuses its prepared update: same bits as a model
+    # that prepares it for the first time; also for states factorized afresh (large updates)
+    net, _ = pegase
+    model = GridModel.from_pandapower(net, slack=slack)
+    rng = np.random.default_rng(5)
+    c = model.c
+    states = []
+    for n_lines in (2, 5, 80):  # 80 lines: above MAX_RANK, factorized afresh
+        lines = [int(x) for x in rng.choice(net.line.index, n_lines, replace=False)]
+        states.append(model.state({"line": lines, "bus": [int(rng.choice(net.bus.index))]}))
+    for st in states:
+        for _ in range(3):
+            p = rng.normal(0.0, 5.0, c.n_node)
+            cached = model.solve(st, node_p_mw=p)
+            fresh = GridModel.from_pandapower(net, slack=slack).solve(st, node_p_mw=p)
+            assert _same_arrays(cached, fresh)
+        assert _same_arrays(model.solve(st), GridModel.from_pandapower(net, slack=slack).solve(st))
+    assert model.solve(states[-1]).rank == -1 and model.solve(states[0]).rank > 0
+
+
+def test_results_do_not_share_arrays_with_the_prepared_state():
+    net = _island_net()
+    model = GridModel.from_pandapower(net, slack="any_gen")
+    st = model.state({"line": [1]})
+    first = model.solve(st)
+    want = model.solve(st)
+    first.node_energized[:] = False  # a caller scribbles on its result
+    first.island[:] = 7
+    assert _same_arrays(model.solve(st), want)
+
+
+def test_prepared_states_are_bounded():
+    net = _island_net()
+    model = GridModel.from_pandapower(net)
+    for k in range(dcflow.PREPARED_SIZE + 5):
+        model.solve(model.state({"line": [k % 3], "load": [k % 2]}), node_p_mw=np.full(4, -k))
+    assert len(model._prepared) <= dcflow.PREPARED_SIZE
+
+
+def test_update_columns_transposed_product_equals_the_dense_one(pegase):
+    net, model = pegase
+    rng = np.random.default_rng(9)
+    c = model.c
+    alive = c.node_in_service
+    base = model._base(
+        np.zeros(len(c.sw_label), bool),
+        model._ref_nodes(model.state(), alive, np.zeros(1, np.int64)),
+    )
+    n = len(base.y0)
+    for _ in range(5):
+        lost = np.flatnonzero(base.branch_live)[rng.choice(base.branch_live.sum(), 30, False)]
+        g_new = np.flatnonzero(base.col >= 0)[rng.choice(n, 4, replace=False)]
+        u, _, ends = model._columns(base, lost, g_new, n)
+        m = rng.normal(size=(n, 7))
+        np.testing.assert_array_equal(dcflow._u_transpose_times(ends, m), u.T @ m)
+        np.testing.assert_array_equal(dcflow._u_transpose_times(ends, m[:, 0]), u.T @ m[:, 0])

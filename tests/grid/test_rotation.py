@@ -104,3 +104,38 @@ def test_households_on_critical_feeders_are_exempt():
     assert exempt_households(feeder, critical, household).tolist() == [
         False, True, False, False, False,
     ]  # fmt: skip
+
+
+def test_dark_hours_equal_a_loop_over_the_log_bit_for_bit():
+    from coldstart.grid.rotation import FAIRNESS_WINDOW_H, N_SUB
+
+    rng = np.random.default_rng(4)
+    rot = Rotation()
+    assert rot.dark_hours(5.0).tolist() == [0.0] * N_SUB
+    for _ in range(800):
+        s = float(rng.uniform(0.0, 300.0))
+        e = s + float(rng.uniform(0.0, 5.0)) if rng.random() < 0.9 else np.inf
+        rot.dark_log.append((int(rng.integers(N_SUB)), s, e))
+    for t in (0.0, 37.25, 168.0, 250.5, 400.0):
+        want = np.zeros(N_SUB)
+        for q, s, e in rot.dark_log:
+            want[q] += max(0.0, min(e, t) - max(s, t - FAIRNESS_WINDOW_H))
+        assert rot.dark_hours(t).tobytes() == want.tobytes()
+
+
+def test_dark_hours_follow_emergencies_closed_after_being_counted():
+    from coldstart.grid.rotation import FAIRNESS_WINDOW_H
+
+    rng = np.random.default_rng(6)
+    rot = Rotation(seed=1)
+    for k in range(300):
+        t = k / 6.0
+        rot.step(t, float(rng.integers(0, 7)) / 2.0)
+        if k % 7 == 0:
+            rot.set_emergency(t, rng.random(N_SUB) < 0.2)
+        got = rot.dark_hours(t)  # counted before and after windows are closed
+        want = np.zeros(N_SUB)
+        for q, s, e in rot.dark_log:
+            want[q] += max(0.0, min(e, t) - max(s, t - FAIRNESS_WINDOW_H))
+        assert got.tobytes() == want.tobytes()
+    assert any(np.isfinite(e) and e < 50 for _, _, e in rot.dark_log)

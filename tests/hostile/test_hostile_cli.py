@@ -140,7 +140,7 @@ def test_sigkill_then_rerun_cleans_up(hx, tmp_path, small_city_dir, scenario_fil
     import time
 
     out = tmp_path / "out"
-    text = scenario_file.read_text().replace("horizon_h = 6.0", "horizon_h = 240.0")
+    text = scenario_file.read_text().replace("horizon_h = 6.0", "horizon_h = 1440.0")
     long = tmp_path / "long.toml"
     long.write_text(text)
     proc = subprocess.Popen(
@@ -167,7 +167,7 @@ def test_sigterm_leaves_nothing(tmp_path, small_city_dir, scenario_file):
 
     out = tmp_path / "out"
     long = tmp_path / "long.toml"
-    long.write_text(scenario_file.read_text().replace("horizon_h = 6.0", "horizon_h = 240.0"))
+    long.write_text(scenario_file.read_text().replace("horizon_h = 6.0", "horizon_h = 1440.0"))
     proc = subprocess.Popen(
         [sys.executable, "-m", "coldstart.cli", "run", small_city_dir, long, "--out", out],
         stdout=subprocess.DEVNULL,

@@ -45,3 +45,74 @@ def test_no_shelters_everyone_unmet():
     idx = ShelterIndex.build(np.zeros((3, 2)), np.zeros((0, 2)), 1.0)
     sheltered, occ, unmet = assign(idx, np.array([5, 0, 2]), np.zeros(3), np.zeros(0, int))
     assert sheltered.sum() == 0 and list(unmet) == [5, 0, 2] and len(occ) == 0
+
+
+@pytest.mark.parametrize("seed", range(10))
+def test_kept_entries_and_two_agents_per_building_give_the_same_places(seed):
+    # the people model's call: each building has two agents and keeps its entry table
+    from coldstart.people.shelter import agent_entries, deferred_acceptance, priority_rank
+
+    rng = np.random.default_rng(seed)
+    nb, ns = int(rng.integers(5, 150)), int(rng.integers(1, 20))
+    idx = ShelterIndex.build(
+        rng.uniform(0, 3000, (nb, 2)), rng.uniform(0, 3000, (ns, 2)), rng.uniform(0.5, 2.5)
+    )
+    agents = np.concatenate([np.arange(nb), np.arange(nb)])
+    need = rng.integers(0, 40, 2 * nb)
+    rank = priority_rank(rng.integers(0, 3, 2 * nb).astype(float))
+    free = rng.integers(0, 60, ns)  # scarce: most agents skip full shelters
+    start, end, shelter = agent_entries(idx.indptr, idx.shelter, agents)
+    ent_agent = np.repeat(np.arange(2 * nb), end - start)
+    kept = (start, end, shelter, ent_agent)
+    copies = [a.copy() for a in kept]
+    a = deferred_acceptance(idx.indptr, idx.shelter, agents, need, rank, free)
+    b = deferred_acceptance(idx.indptr, idx.shelter, agents, need, rank, free, kept)
+    np.testing.assert_array_equal(a, b)
+    assert all(np.array_equal(x, y) for x, y in zip(kept, copies, strict=True))  # not modified
+    # the same as the sequential greedy over agents (the vulnerable of a building are agents
+    # of their own, ranked apart)
+    occ = np.bincount(shelter, weights=a, minlength=ns)
+    assert (occ <= free).all()
+    got = np.bincount(ent_agent, weights=a, minlength=2 * nb).astype(np.int64)
+    assert (got <= need).all()
+
+
+def test_home_rank_equals_the_general_priority_rank():
+    from coldstart.people.model import home_rank
+    from coldstart.people.shelter import priority_rank
+
+    rng = np.random.default_rng(1)
+    for k in range(60):
+        n = int(rng.integers(1, 200))
+        ta = np.round(rng.normal(15.0, 3.0, n), int(rng.integers(0, 2)))
+        if k % 6 == 0:
+            ta[:] = 20.0  # everyone at the setpoint: one run of ties
+        if k % 5 == 0:
+            ta[rng.random(n) < 0.3] = -0.0
+        want = priority_rank(np.concatenate([ta, ta]), np.repeat([1, 0], n))
+        np.testing.assert_array_equal(home_rank(ta), want)
+
+
+def test_tallies_of_the_model_equal_plain_bincounts(town):
+    pm = town()
+    rng = np.random.default_rng(2)
+    held = np.where(rng.random(len(pm.ent_agent)) < 0.1, rng.integers(0, 50, len(pm.ent_agent)), 0)
+    n_agents = 2 * pm.n_buildings
+    per_agent = np.bincount(pm.ent_agent, weights=held, minlength=n_agents).astype(np.int64)
+    occ = np.bincount(pm.ent_shelter, weights=held, minlength=pm.n_shelters).astype(np.int64)
+    half = len(held) // 2
+    occ_v = np.bincount(pm.ent_shelter[half:], weights=held[half:], minlength=pm.n_shelters)
+    np.testing.assert_array_equal(pm._per_agent(held), per_agent)
+    np.testing.assert_array_equal(pm._occupancy(held), occ)
+    nz = np.flatnonzero(held)
+    np.testing.assert_array_equal(pm._occupancy(held, nz[nz >= half]), occ_v.astype(np.int64))
+
+
+def test_walk_of_the_tally_equals_the_dot_product(town):
+    pm = town()
+    rng = np.random.default_rng(3)
+    held = np.where(rng.random(len(pm.ent_agent)) < 0.2, rng.integers(0, 80, len(pm.ent_agent)), 0)
+    state = pm.initial_state()
+    _, _, _, walk = pm._tally(state, held, True)
+    assert walk == pytest.approx(float(held @ pm.ent_km), rel=1e-12)
+    assert pm._tally(state, np.zeros_like(held), True)[3] == 0.0

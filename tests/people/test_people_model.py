@@ -169,3 +169,31 @@ def test_metric_functions():
     ph = person_hours_below(t, p, 0.5, (18.0, 16.0, 12.0, 9.0, 5.0))
     np.testing.assert_allclose(ph, [45.0, 45.0, 35.0, 20.0, 20.0])
     assert degree_hours_below(t, p, 2.0, 18.0) == pytest.approx(2 * (20 * 3 + 30 * 7 + 40 * 14))
+
+
+def test_kept_entries_of_the_places_change_nothing(town):
+    # the state keeps which entries hold someone; a state without them (None) must step the
+    # same: shelters failing on and off, homes cooling and warming, decisions every hour
+    import dataclasses
+
+    model = town(capacity=(60, 40, 20))
+    rng = np.random.default_rng(11)
+    n = model.n_shelters
+    kept = plain = model.initial_state()
+    most = stops = 0
+    for k in range(200):
+        t = k * model.dt_h
+        g = rng.random(n) < 0.7
+        h = rng.random(n) * (rng.random(n) < 0.6)
+        temp = 14.0 - 4.0 * np.sin(k / 17.0) + rng.normal(0.0, 1.0, 60)
+        kept = model.step(kept, t, -15.0, temp, g, h)
+        plain = model.step(dataclasses.replace(plain, held_nz=None), t, -15.0, temp, g, h)
+        for f in dataclasses.fields(kept):
+            a, b = getattr(kept, f.name), getattr(plain, f.name)
+            if f.name != "held_nz":
+                assert np.array_equal(a, b) if isinstance(a, np.ndarray) else a == b, f.name
+        if kept.held_nz is not None:
+            assert np.array_equal(kept.held_nz, np.flatnonzero(kept.held))
+        most = max(most, int(kept.sheltered.sum()))
+        stops += sum(e[1] == "shelter_fail" for e in kept.events)
+    assert most > 50 and stops > 3  # people came, and shelters failed under them

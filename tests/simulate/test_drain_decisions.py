@@ -248,7 +248,7 @@ def test_full_heat_after_a_long_underheated_spell_can_fail_the_restart():
 def test_no_refill_while_the_branch_is_burst_and_no_second_burst_after_its_repair():
     """Review finding: a drained building with a burst branch was refilled before the branch
     was repaired, and the wait for the repair counted as hours cold for a new burst draw."""
-    sc = scenario('[failures]\nprobability_scale = 5.0\n')
+    sc = scenario("[failures]\nprobability_scale = 5.0\n")
     w, st = water(sc, 1), state(1, t_water=0.0, cold_h=30.0)
     st.system[0] = System.DRAINED
     st.burst[0] = True
@@ -259,3 +259,25 @@ def test_no_refill_while_the_branch_is_burst_and_no_second_burst_after_its_repai
     assert not st.burst[0] and st.cold_h[0] == 0.0
     out = w.step(st, 31.0, -15.0, np.zeros(1), np.ones(1, bool), EventLog(), None, rng)
     assert [t.kind for t in out.tasks] == [TaskKind.REFILL]
+
+
+def test_cancel_keeps_the_books_waiting_arrays_in_step():
+    """A cancelled waiting task leaves the book as if it had never been opened: the others are
+    dispatched in the same order, with the same rows."""
+
+    def book_with(cancel: bool) -> RepairBook:
+        book = RepairBook({"plumbing": 1}, policy="fifo")
+        for k, b in enumerate(("b1", "b2", "b3")):
+            book.add_task(TaskKind.DRAIN, b, "plumbing", 1.0, float(k), (0.0, 0.0))
+        if cancel:
+            assert book.cancel((TaskKind.DRAIN, "b2"))
+            assert not book.cancel((TaskKind.DRAIN, "b2"))
+        return book
+
+    book = book_with(cancel=True)
+    order = []
+    for k in range(12):
+        started, _, _ = book.step(k * 0.5, 0.5, False)
+        order += [t.asset_id for t in started]
+    assert order == ["b1", "b3"]
+    assert [t.asset_id for t in book.ready(10.0)] == []

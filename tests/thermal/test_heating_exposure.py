@@ -100,3 +100,15 @@ def test_cooldown_is_monotone_ordered_and_keyed():
     # an hourly series equal to a constant gives the constant's answer
     series = cooldown("panel_9", np.full(97, -20.0), hours=96)
     assert series.hours_to_c == c.hours_to_c
+
+
+def test_person_hours_with_bands_kept_equal_the_plain_call():
+    from coldstart.thermal.exposure import THRESHOLDS_C, person_hours_below, threshold_bands
+
+    rng = np.random.default_rng(5)
+    temp = np.round(rng.normal(13.0, 5.0, 3000), 1)
+    temp[:20] = np.array(THRESHOLDS_C).repeat(4)  # on the thresholds: not below them
+    for people in (rng.uniform(0, 300, 3000), rng.integers(0, 50, 3000)):
+        bands = threshold_bands(temp)
+        got = person_hours_below(temp, people, 1 / 6, bands=bands)
+        assert got.tobytes() == person_hours_below(temp, people, 1 / 6).tobytes()

@@ -82,3 +82,49 @@ def test_cooldown_without_heat_follows_slow_exponential():
     rate = -np.log(temps[-1] / temps[-2])
     tau = slow_time_constant_h(p)[i]
     assert abs(rate - 1.0 / tau) / (1.0 / tau) < 0.01
+
+
+def _random_rc(rng, n):
+    from coldstart.thermal.archetypes import RCParams
+
+    ua, hm = rng.uniform(20.0, 3000.0, n), rng.uniform(0.0, 50000.0, n)
+    ca, cm = rng.uniform(5e4, 2e7, n), rng.uniform(5e6, 2e9, n)
+    hm[:5] = 0.0  # decoupled mass: a diagonal matrix
+    ua[:2] = 0.0  # and no losses at all: a zero matrix for the first
+    return RCParams(ua, hm, ca, cm)
+
+
+def test_closed_form_exponential_equals_scipy_expm():
+    from scipy.linalg import expm
+
+    from coldstart.thermal.rc import expm_2x2, system_matrix
+
+    p = _random_rc(np.random.default_rng(3), 5000)
+    for dt_s in (60.0, 600.0, 3600.0):
+        a = system_matrix(p) * dt_s
+        got, want = expm_2x2(a), expm(a)
+        scale = np.abs(want).max(axis=(1, 2))[:, None, None]
+        assert np.all(np.abs(got - want) <= 1e-12 * scale)
+        assert np.all(np.abs(got - want) <= 1e-12 + 1e-12 * np.abs(want))
+    assert np.array_equal(expm_2x2(np.zeros((1, 2, 2))), np.eye(2)[None])
+
+
+def test_closed_form_exponential_is_exact_where_it_must_be_and_a_semigroup():
+    from coldstart.thermal.rc import expm_2x2, system_matrix
+
+    diag = np.array([[[-3.0, 0.0], [0.0, -0.5]], [[-1e-9, 0.0], [0.0, 0.0]]])
+    got = expm_2x2(diag)
+    assert np.array_equal(got[:, [0, 1], [0, 1]], np.exp(diag[:, [0, 1], [0, 1]]))
+    assert np.array_equal(got[:, [0, 1], [1, 0]], np.zeros((2, 2)))
+    # stiff systems over long steps (where scipy's squarings lose digits): exp(2M) = exp(M)^2
+    a = system_matrix(_random_rc(np.random.default_rng(4), 2000)) * 36000.0
+    one, two = expm_2x2(a), expm_2x2(2.0 * a)
+    assert np.isfinite(two).all()
+    np.testing.assert_allclose(two, one @ one, rtol=1e-11, atol=1e-13)
+
+
+def test_stepper_uses_the_closed_form():
+    from coldstart.thermal.rc import expm_2x2, system_matrix
+
+    p = _random_rc(np.random.default_rng(5), 300)
+    assert np.array_equal(RCStepper.build(p, 600.0).phi, expm_2x2(system_matrix(p) * 600.0))

@@ -42,6 +42,29 @@ def _sums(labels: np.ndarray, weights: np.ndarray, n: int) -> np.ndarray:
     return np.bincount(labels, weights=weights, minlength=n).astype(float)
 
 
+def cuts_needed(excess_mw: float, load_mw: np.ndarray) -> int:
+    """How many of the consumers ``load_mw`` (in cutting order) to cut for ``excess_mw``.
+
+    Cuts go on while the excess left is above 1e-9 MW; the excess left before each cut is
+    ``excess_mw`` less the loads already cut, subtracted one after the other (as a loop would).
+
+    Parameters
+    ----------
+    excess_mw : float
+        Load above supply [MW].
+    load_mw : numpy.ndarray
+        Load of each candidate, in the order they are cut [MW].
+
+    Returns
+    -------
+    int
+        The first ``n`` candidates are cut.
+    """
+    left = np.subtract.accumulate(np.concatenate([[excess_mw], load_mw]))
+    done = np.flatnonzero(left[: len(load_mw)] <= 1e-9)
+    return int(done[0]) if len(done) else len(load_mw)
+
+
 def balance(
     island: np.ndarray,
     energized_node: np.ndarray,
@@ -113,14 +136,11 @@ def balance(
     served[is_hh & off[q]] = 0.0
     load = _sums(cl, d * served, n)
     for i in np.flatnonzero(load > supply + 1e-9):
-        # only critical load is left: cut whole consumers, largest first
-        excess = load[i] - supply[i]
+        # only critical load is left: cut whole consumers, largest first, while an excess is
+        # left; the excess before each cut is the running difference, subtracted in order
         crit = np.flatnonzero((cl == i) & (queue == CRITICAL) & (served > 0))
-        for j in crit[np.argsort(-d[crit], kind="stable")]:
-            if excess <= 1e-9:
-                break
-            served[j] = 0.0
-            excess -= d[j]
+        order = crit[np.argsort(-d[crit], kind="stable")]
+        served[order[: cuts_needed(load[i] - supply[i], d[order])]] = 0.0
     return Balance(
         served=served,
         energized=energized,

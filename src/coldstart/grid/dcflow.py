@@ -46,6 +46,9 @@ MAX_RANK = 60
 CACHE_SIZE = 16
 """Base factorizations kept (least recently used dropped first)."""
 
+PREPARED_SIZE = 8
+"""Prepared states kept (:class:`_Prepared`; least recently used dropped first)."""
+
 OUTAGE_TABLES = ("bus", "line", "trafo", "trafo3w", "impedance", "switch", "gen", "ext_grid",
                  "load", "sgen", "storage")  # fmt: skip
 """Element tables that ``out_of_service`` may name."""
@@ -69,6 +72,42 @@ class _Base:
     label: np.ndarray  # island per node in the base
     energized: np.ndarray  # bool per node in the base
     y0: np.ndarray  # solution of the base with the net's own injections
+
+
+@dataclass
+class _Prepared:
+    """Everything :meth:`GridModel.solve` needs of one state that does not depend on the
+    injections: the base, the update columns and their capacitance matrix (or the factors of
+    the changed matrix when the update was too large), the islands."""
+
+    base: _Base
+    alive: np.ndarray  # bool per node
+    br_live: np.ndarray  # bool per branch
+    label: np.ndarray | None  # island per node (None: the base's)
+    energized: np.ndarray  # bool per node
+    lost: np.ndarray  # branches lost against the base
+    z: np.ndarray  # base.lu.solve(U) of the update columns U (n_unknown x rank)
+    cap: np.ndarray  # capacitance matrix S^-1 + U^T M^-1 U
+    rank: int  # len(s_inv); -1 when factorized afresh
+    fresh_lu: object = None  # factors of the changed matrix (rank above MAX_RANK)
+    ends: tuple = ()  # rows of the +1 and -1 of every column of U (-1: none), for U^T x
+
+
+def _u_transpose_times(ends: tuple[np.ndarray, np.ndarray], m: np.ndarray) -> np.ndarray:
+    """``U^T m`` for update columns holding +1 at row ``plus[j]`` and -1 at row ``minus[j]``
+    (-1: no such entry): ``m[plus] - m[minus]``, the same sums a dense product makes (every
+    other term is an exact zero) without a BLAS call over the whole of ``m``."""
+    plus, minus = ends
+    shape = (-1,) + (1,) * (m.ndim - 1)
+    a = np.where((plus >= 0).reshape(shape), m[plus], 0.0)
+    b = np.where((minus >= 0).reshape(shape), m[minus], 0.0)
+    return a - b
+
+
+def _state_key(st: State) -> bytes:
+    """The bytes of every mask of a state (a cache key)."""
+    masks = (st.node_out, st.branch_out, st.switch_out, st.gen_out, st.ext_out, st.inj_out)
+    return b"|".join(np.ascontiguousarray(m, bool).tobytes() for m in masks)
 
 
 def _factorize(m: csc_matrix):
@@ -143,6 +182,7 @@ class GridModel:
         self._edges_from = np.concatenate([c.br_from, c.sw_a])
         self._edges_to = np.concatenate([c.br_to, c.sw_b])
         self._cache: OrderedDict = OrderedDict()
+        self._prepared: OrderedDict = OrderedDict()  # state key -> _Prepared
         self._out_index = {t: pd.Index(c.br_label[self._br_by_kind[t][0]]) for t in BRANCH_TABLES}
 
     def _labels_of(self, k: int) -> pd.Index:
@@ -408,6 +448,11 @@ class GridModel:
     def solve(self, st: State, node_p_mw: np.ndarray | None = None) -> DCArrays:
         """DC power flow of a state, on positions.
 
+        What does not depend on the injections (islands, the base, the low-rank update and
+        its capacitance matrix, or the factors of a changed matrix) is prepared once per state
+        and kept for the next solve of the same state (:data:`PREPARED_SIZE` states); the
+        result is the same as preparing it afresh.
+
         Parameters
         ----------
         st : State
@@ -417,6 +462,45 @@ class GridModel:
             loads, sgens, storage, shunts and non-slack gens (for a simulation's served load and
             dispatch). Slacks still take the balance of their island.
         """
+        c = self.c
+        pr = self._prepare(st)
+        base, alive, br_live = pr.base, pr.alive, pr.br_live
+        # the result's own arrays (the prepared state stays as it is)
+        energized = pr.energized.copy()
+        label = None if pr.label is None else pr.label.copy()
+        if pr.fresh_lu is not None:
+            p = self._default_p(st, alive) if node_p_mw is None else np.asarray(node_p_mw, float)
+            x = pr.fresh_lu.solve(self._rhs(base, energized, br_live, p))
+            return self._finish(st, base, alive, br_live, energized, label, x, -1, node_p_mw)
+        lost, z, cap = pr.lost, pr.z, pr.cap
+        default_p = node_p_mw is None and not st.inj_out.any() and not st.gen_out.any()
+        if default_p:
+            coef = c.br_pfinj_mw[lost].copy()
+            if np.any(base.ref_va != 0.0):
+                gf, gt = base.group[c.br_from[lost]], base.group[c.br_to[lost]]
+                va = np.where(base.ref_group, base.ref_va, 0.0)
+                coef += c.br_b_mw[lost] * (va[gf] - va[gt])
+            y = base.y0 + z[:, : len(lost)] @ coef
+        else:
+            p = self._default_p(st, alive) if node_p_mw is None else np.asarray(node_p_mw, float)
+            y = base.lu.solve(self._rhs(base, energized, br_live, p))
+        x = y - z @ np.linalg.solve(cap, _u_transpose_times(pr.ends, y)) if z.shape[1] else y
+        return self._finish(st, base, alive, br_live, energized, label, x, pr.rank, node_p_mw)
+
+    def _prepare(self, st: State) -> _Prepared:
+        """The injection-free part of :meth:`solve` for ``st`` (cached by the state's masks)."""
+        key = _state_key(st)
+        if key in self._prepared:
+            self._prepared.move_to_end(key)
+            return self._prepared[key]
+        pr = self._prepare_new(st)
+        self._prepared[key] = pr
+        if len(self._prepared) > PREPARED_SIZE:
+            self._prepared.popitem(last=False)
+        return pr
+
+    def _prepare_new(self, st: State) -> _Prepared:
+        """Islands, base and low-rank update of ``st`` (see the module doc)."""
         c = self.c
         alive = c.node_in_service & ~st.node_out
         br_live = c.br_base_ok & ~st.branch_out & alive[c.br_from] & alive[c.br_to]
@@ -434,18 +518,13 @@ class GridModel:
         newly = np.flatnonzero(c.node_in_service & st.node_out)
         g_new = np.unique(base.group[newly])
         g_new = g_new[(col[g_new] >= 0) & ~base.ground[g_new]]
-        default_p = node_p_mw is None and not st.inj_out.any() and not st.gen_out.any()
         n_unknown = len(base.y0)
 
-        def rhs_now(energized: np.ndarray) -> np.ndarray:
-            p = self._default_p(st, alive) if node_p_mw is None else np.asarray(node_p_mw, float)
-            return self._rhs(base, energized, br_live, p)
-
         if len(lost) + len(g_new) > MAX_RANK:
-            return self._solve_fresh(st, base, alive, br_live, node_p_mw, label)
-        u, s_inv = self._columns(base, lost, g_new, n_unknown)
+            return self._prepare_fresh(st, base, alive, br_live, label)
+        u, s_inv, ends = self._columns(base, lost, g_new, n_unknown)
         z = base.lu.solve(u) if u.shape[1] else np.zeros((n_unknown, 0))
-        cap = np.diag(s_inv) + u.T @ z
+        cap = np.diag(s_inv) + _u_transpose_times(ends, z)
         if label is None and _near_singular(cap, s_inv):
             label, energized, _, _ = self.islands(st)
         if label is not None:
@@ -461,30 +540,24 @@ class GridModel:
             extra = _first_group(g_label, np.flatnonzero(~isl_on & ~has), base.n_group)
             extra = extra[col[extra] >= 0]
             if len(lost) + len(g_new) + len(extra) > MAX_RANK:
-                return self._solve_fresh(st, base, alive, br_live, node_p_mw, label)
+                return self._prepare_fresh(st, base, alive, br_live, label)
             if len(extra):
                 g_new = np.concatenate([g_new, extra])
-                u, s_inv = self._columns(base, lost, g_new, n_unknown)
+                u, s_inv, ends = self._columns(base, lost, g_new, n_unknown)
                 z = base.lu.solve(u)
-                cap = np.diag(s_inv) + u.T @ z
+                cap = np.diag(s_inv) + _u_transpose_times(ends, z)
         else:
             energized = base.energized & alive
-        if default_p:
-            coef = c.br_pfinj_mw[lost].copy()
-            if np.any(base.ref_va != 0.0):
-                gf, gt = base.group[c.br_from[lost]], base.group[c.br_to[lost]]
-                va = np.where(base.ref_group, base.ref_va, 0.0)
-                coef += c.br_b_mw[lost] * (va[gf] - va[gt])
-            y = base.y0 + z[:, : len(lost)] @ coef
-        else:
-            y = base.lu.solve(rhs_now(energized))
-        x = y - z @ np.linalg.solve(cap, u.T @ y) if u.shape[1] else y
-        return self._finish(st, base, alive, br_live, energized, label, x, len(s_inv), node_p_mw)
+        return _Prepared(
+            base, alive, br_live, label, energized, lost, z, cap, len(s_inv), None, ends
+        )
 
     def _columns(
         self, base: _Base, lost: np.ndarray, g_new: np.ndarray, n: int
-    ) -> tuple[np.ndarray, np.ndarray]:
-        """Update columns ``U`` and the inverse of the diagonal ``S`` (see the module doc)."""
+    ) -> tuple[np.ndarray, np.ndarray, tuple[np.ndarray, np.ndarray]]:
+        """Update columns ``U``, the inverse of the diagonal ``S`` (see the module doc), and the
+        rows of the +1 and -1 of every column (-1: none; a branch inside one node group has
+        neither)."""
         c = self.c
         k = len(lost) + len(g_new)
         u = np.zeros((n, k))
@@ -497,9 +570,12 @@ class GridModel:
         u[ct[m], j[m]] -= 1.0
         u[base.col[g_new], len(lost) + np.arange(len(g_new))] = 1.0
         s_inv = np.concatenate([-1.0 / c.br_b_mw[lost], np.full(len(g_new), 1.0 / base.ground_mw)])
-        return u, s_inv
+        same = cf == ct  # +1 and -1 on one row: a zero column
+        plus = np.concatenate([np.where(same, -1, cf), base.col[g_new]])
+        minus = np.concatenate([np.where(same, -1, ct), np.full(len(g_new), -1)])
+        return u, s_inv, (plus, minus)
 
-    def _solve_fresh(self, st, base, alive, br_live, node_p_mw, label) -> DCArrays:
+    def _prepare_fresh(self, st, base, alive, br_live, label) -> _Prepared:
         """Factorize the changed matrix afresh (updates of rank above :data:`MAX_RANK`)."""
         if label is None:
             label, energized, _, _ = self.islands(st)
@@ -513,9 +589,11 @@ class GridModel:
         ground = np.zeros(base.n_group, bool)
         ground[_first_group(g_label, np.flatnonzero(~isl_on), base.n_group)] = True
         lu = _factorize(self._matrix(base.group, base.col, br_live, ground, base.ground_mw))
-        p = self._default_p(st, alive) if node_p_mw is None else np.asarray(node_p_mw, float)
-        x = lu.solve(self._rhs(base, energized, br_live, p))
-        return self._finish(st, base, alive, br_live, energized, label, x, -1, node_p_mw)
+        none = np.zeros((len(base.y0), 0))
+        return _Prepared(
+            base, alive, br_live, label, energized, np.zeros(0, np.int64), none,
+            np.zeros((0, 0)), -1, lu,
+        )  # fmt: skip
 
     def _finish(self, st, base, alive, br_live, energized, label, x, rank, node_p_mw) -> DCArrays:
         """Angles, branch flows and slack powers from the solved unknowns."""

@@ -110,17 +110,35 @@ class Rotation:
     dark_log: list[tuple[int, float, float]] = field(default_factory=list)
     schedule: list[tuple[str, float, float, str]] = field(default_factory=list)
     rng: np.random.Generator = field(init=False)
+    _dark: np.ndarray = field(init=False, repr=False, compare=False)  # dark_log as rows
 
     def __post_init__(self) -> None:
         self.rng = np.random.default_rng(self.seed)
+        self._dark = np.zeros((0, 3))
+
+    def _dark_rows(self) -> np.ndarray:
+        """:attr:`dark_log` as an array of rows ``(queue, start, end)`` (new rows appended)."""
+        n = len(self._dark)
+        if n > len(self.dark_log):  # the log was cut outside: start over
+            n, self._dark = 0, np.zeros((0, 3))
+        if n < len(self.dark_log):
+            new = np.array(self.dark_log[n:], float).reshape(-1, 3)
+            self._dark = np.concatenate([self._dark, new])
+        return self._dark
 
     def dark_hours(self, t_h: float) -> np.ndarray:
-        """Dark hours of each sub-queue over the trailing week up to ``t_h``."""
-        out = np.zeros(N_SUB)
+        """Dark hours of each sub-queue over the trailing week up to ``t_h``.
+
+        Sums the windows of :attr:`dark_log` per sub-queue in log order (``numpy.bincount``
+        adds its weights in order, as a loop over the log would).
+        """
+        if not self.dark_log:
+            return np.zeros(N_SUB)
+        log = self._dark_rows()
+        q, s, e = log[:, 0].astype(np.int64), log[:, 1], log[:, 2]
         lo = t_h - FAIRNESS_WINDOW_H
-        for q, s, e in self.dark_log:
-            out[q] += max(0.0, min(e, t_h) - max(s, lo))
-        return out
+        span = np.maximum(0.0, np.minimum(e, t_h) - np.maximum(s, lo))
+        return np.bincount(q, weights=span, minlength=N_SUB)
 
     def off(self, t_h: float) -> np.ndarray:
         """Sub-queues dark at ``t_h`` (scheduled window or switching delay, or emergency)."""
@@ -173,6 +191,8 @@ class Rotation:
                 qq, s, e = self.dark_log[k]
                 if qq == q and np.isinf(e):
                     self.dark_log[k] = (qq, s, t_h)
+                    if k < len(self._dark):
+                        self._dark[k, 2] = t_h
                     break
             self.on_since_h[q] = t_h
         self.emergency = queues.copy()

@@ -78,6 +78,36 @@ class HeatArrays:
     circuit_loss_mw_th: np.ndarray | None = None  # pipe losses per circuit while circulating
 
 
+class Parts(tuple):
+    """``(n_part, node_part)``: the connected parts of one topology (:meth:`HeatModel.components`).
+
+    A tuple, with a memo of what :meth:`HeatModel.solve_arrays` derives from the parts and the
+    working sources alone (supplied consumers, circuits, circulating pipes), so that a caller
+    who keeps the parts of an unchanged topology also skips that work; at most
+    :data:`MEMO_SIZE` sets of working sources are remembered.
+    """
+
+    MEMO_SIZE = 16
+
+    def __new__(cls, n_part: int, node_part: np.ndarray) -> Parts:
+        obj = super().__new__(cls, (n_part, node_part))
+        obj.memo = {}
+        return obj
+
+
+@dataclass(frozen=True)
+class _Circuits:
+    """What :meth:`HeatModel.solve_arrays` derives from a topology and its working sources."""
+
+    supplied: np.ndarray  # bool per consumer
+    circuit: np.ndarray  # circuit per part
+    consumer_circuit: np.ndarray  # circuit per consumer
+    circulating: np.ndarray  # bool per pipe
+    pipe_circuit: np.ndarray  # circuit per pipe
+    source_circuit: np.ndarray  # circuit of each source's supply node
+    n_circuit: int
+
+
 def _index(labels: Iterable) -> pd.Index:
     return pd.Index(list(labels))
 
@@ -290,7 +320,7 @@ class HeatModel:
         n = len(self.node_ids)
         f, t = self.branch_from[branch_ok], self.branch_to[branch_ok]
         adj = coo_matrix((np.ones(len(f), np.int8), (f, t)), shape=(n, n))
-        return connected_components(adj, directed=False)
+        return Parts(*connected_components(adj, directed=False))
 
     def solve_arrays(
         self,
@@ -315,8 +345,41 @@ class HeatModel:
         components : tuple, optional
             ``components(branch_ok)`` when the caller already has it (topology unchanged).
         """
-        n_part, part = self.components(branch_ok) if components is None else components
-        working = source_avail_mw_th > 0
+        parts = self.components(branch_ok) if components is None else components
+        c = self._circuits(branch_ok, source_avail_mw_th > 0, parts)
+        supplied, circulating = c.supplied, c.circulating
+        loss = self.pipe_loss_mw_th if pipe_loss_mw_th is None else pipe_loss_mw_th
+        n_c = c.n_circuit
+        cap = np.bincount(c.source_circuit, source_avail_mw_th, minlength=n_c).astype(float)
+        need = np.bincount(c.consumer_circuit, np.where(supplied, demand_mw_th, 0.0), minlength=n_c)
+        loss_c = np.bincount(c.pipe_circuit, np.where(circulating, loss, 0.0), minlength=n_c)
+        need += loss_c
+        with np.errstate(divide="ignore", invalid="ignore"):
+            frac_c = np.where(need > 0, np.minimum(1.0, cap / need), (cap > 0).astype(float))
+        frac = np.where(supplied, frac_c[c.consumer_circuit], 0.0)
+        return HeatArrays(
+            supplied=supplied.copy(),
+            fraction=frac,
+            delivered_mw_th=frac * demand_mw_th,
+            circulating_pipe=circulating.copy(),
+            node_part=parts[1],
+            loss_mw_th=float(np.sum(loss[circulating])),
+            consumer_circuit=c.consumer_circuit.copy(),
+            circuit_capacity_mw_th=cap,
+            circuit_loss_mw_th=loss_c,
+        )
+
+    def _circuits(self, branch_ok: np.ndarray, working: np.ndarray, parts) -> _Circuits:
+        """Supplied consumers, circuits and circulating pipes of a topology (its ``parts``)
+        with the ``working`` sources; remembered in the parts' memo when they have one."""
+        memo = getattr(parts, "memo", None)
+        key = None
+        if memo is not None:
+            key = (np.packbits(working).tobytes(), np.packbits(branch_ok).tobytes())
+            got = memo.get(key)
+            if got is not None:
+                return got
+        n_part, part = parts
         has_supply = np.zeros(n_part, bool)
         has_supply[part[self.source_supply_node[working]]] = True
         has_return = np.zeros(n_part, bool)
@@ -339,30 +402,21 @@ class HeatModel:
         live[ct[supplied]] = True
         live[sf[sf == sr]] = True
         n_pipe = len(self.pipe_ids)
-        loss = self.pipe_loss_mw_th if pipe_loss_mw_th is None else pipe_loss_mw_th
         pipe_part = part[self.branch_from[:n_pipe]]
-        circulating = branch_ok[:n_pipe] & live[pipe_part]
-        n_c = int(circuit.max()) + 1 if len(circuit) else 0
-        cap = np.bincount(
-            circuit[part[self.source_supply_node]], source_avail_mw_th, minlength=n_c
-        ).astype(float)
-        need = np.bincount(circuit[cf], np.where(supplied, demand_mw_th, 0.0), minlength=n_c)
-        loss_c = np.bincount(circuit[pipe_part], np.where(circulating, loss, 0.0), minlength=n_c)
-        need += loss_c
-        with np.errstate(divide="ignore", invalid="ignore"):
-            frac_c = np.where(need > 0, np.minimum(1.0, cap / need), (cap > 0).astype(float))
-        frac = np.where(supplied, frac_c[circuit[cf]], 0.0)
-        return HeatArrays(
+        out = _Circuits(
             supplied=supplied,
-            fraction=frac,
-            delivered_mw_th=frac * demand_mw_th,
-            circulating_pipe=circulating,
-            node_part=part,
-            loss_mw_th=float(np.sum(loss[circulating])),
+            circuit=circuit,
             consumer_circuit=circuit[cf],
-            circuit_capacity_mw_th=cap,
-            circuit_loss_mw_th=loss_c,
+            circulating=branch_ok[:n_pipe] & live[pipe_part],
+            pipe_circuit=circuit[pipe_part],
+            source_circuit=circuit[part[self.source_supply_node]],
+            n_circuit=int(circuit.max()) + 1 if len(circuit) else 0,
         )
+        if memo is not None:
+            if len(memo) >= Parts.MEMO_SIZE:
+                memo.clear()
+            memo[key] = out
+        return out
 
     def solve(
         self,

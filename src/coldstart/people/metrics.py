@@ -20,6 +20,7 @@ from coldstart.thermal.exposure import (
     THRESHOLDS_C,
     degree_hours_below,
     person_hours_below,
+    threshold_bands,
 )
 
 KIND_COLUMNS = {
@@ -123,9 +124,10 @@ class PeopleTally:
         temp_v, people_v = where_people_are(
             home_temp_c, state.vulnerable_home, state.temp_air_c, state.occupancy_vulnerable
         )
-        self.person_hours += person_hours_below(temp, people, dt_h, self.thresholds_c)
+        bands = threshold_bands(temp, self.thresholds_c)  # temp_v holds the same temperatures
+        self.person_hours += person_hours_below(temp, people, dt_h, self.thresholds_c, bands=bands)
         self.vulnerable_person_hours += person_hours_below(
-            temp_v, people_v, dt_h, self.thresholds_c
+            temp_v, people_v, dt_h, self.thresholds_c, bands=bands
         )
         self.degree_hours += degree_hours_below(temp, people, dt_h, COMFORT_C)
         self.vulnerable_degree_hours += degree_hours_below(temp_v, people_v, dt_h, COMFORT_C)

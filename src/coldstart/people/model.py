@@ -36,7 +36,6 @@ from coldstart.people.shelter import (
     ShelterIndex,
     agent_entries,
     deferred_acceptance,
-    priority_rank,
 )
 from coldstart.people.stock import ShelterStock, step_shelter_temps
 
@@ -76,6 +75,9 @@ class PeopleState:
     next_decision_h, last_refuel_h : float
     events : tuple of (hours, kind, facility_id, detail)
         What happened in this step.
+    held_nz : numpy.ndarray of int or None
+        Positions of the entries of ``held`` that hold someone, kept so the next step need not
+        search them again; None when not known (set it to None when replacing ``held``).
     """
 
     t_h: float
@@ -98,6 +100,7 @@ class PeopleState:
     next_decision_h: float
     last_refuel_h: float
     events: tuple = ()
+    held_nz: np.ndarray | None = None  # entries of ``held`` holding someone (None: not kept)
 
     @property
     def n_buildings(self) -> int:
@@ -155,6 +158,37 @@ class _ShelterStep:
     works: np.ndarray
     stopped: np.ndarray
     events: tuple
+
+
+def home_rank(temp_air_c: np.ndarray) -> np.ndarray:
+    """Priority of the agents (general of every building, then vulnerable) by home temperature.
+
+    The same as ``priority_rank(concatenate([ta, ta]), repeat([1, 0], n))``: coldest home
+    first, among equal temperatures the vulnerable before the others, then by index; sorts the
+    buildings only (both agents of a building share its temperature).
+
+    Parameters
+    ----------
+    temp_air_c : numpy.ndarray, shape (n,)
+        Home air temperature of every building [degC] (no NaN).
+
+    Returns
+    -------
+    numpy.ndarray of int, shape (2 n,)
+        Rank of each agent (0 goes first).
+    """
+    n = len(temp_air_c)
+    order = np.argsort(temp_air_c, kind="stable")
+    ta = temp_air_c[order]
+    first = np.r_[True, ta[1:] != ta[:-1]]  # starts of runs of equal temperatures
+    start = np.flatnonzero(first)
+    size = np.diff(np.r_[start, n])
+    group = np.cumsum(first) - 1
+    gs, gl, p = start[group], size[group], np.arange(n)
+    rank = np.empty(2 * n, np.int64)
+    rank[n + order] = gs + p  # 2 gs agents before the run; the run's vulnerable first
+    rank[order] = gs + gl + p
+    return rank
 
 
 @dataclass(frozen=True)
@@ -321,8 +355,10 @@ class PeopleModel:
         supply = (np.asarray(shelter_grid_power, bool), shelter_heat_fraction, alert_active)
         sh = self._shelter_step(state, t_h, temp_out_c, temp_air_c, supply)
         g, v, imm = present(self.residents, self.start_hour + t_h, self.profile)
-        held, want, next_decision, changed = self._people_step(state, sh, t_h, temp_air_c, g, v)
-        per_agent, occupancy, occ_v, walk = self._tally(state, held, changed)
+        held, want, next_decision, changed, nz = self._people_step(state, sh, t_h, temp_air_c, g, v)
+        if changed and nz is None:
+            nz = np.flatnonzero(held)
+        per_agent, occupancy, occ_v, walk = self._tally(state, held, changed, nz)
         nb = self.n_buildings
         home_g = np.maximum(0.0, g - per_agent[:nb])
         home_v = np.maximum(0.0, v - per_agent[nb:]) + imm
@@ -347,6 +383,7 @@ class PeopleModel:
             next_decision_h=float(next_decision),
             last_refuel_h=float(sh.last_refuel_h),
             events=sh.events,
+            held_nz=nz,
         )
 
     def _shelter_step(
@@ -466,16 +503,21 @@ class PeopleModel:
         temp_air_c: np.ndarray,
         g: np.ndarray,
         v: np.ndarray,
-    ) -> tuple[np.ndarray, np.ndarray, float, bool]:
+    ) -> tuple[np.ndarray, np.ndarray, float, bool, np.ndarray | None]:
         """Step 5 of :meth:`step`: empty stopped shelters, re-decide when due.
 
-        Returns the places held, who wants a shelter, the next decision time and whether the
-        places changed.
+        Returns the places held, who wants a shelter, the next decision time, whether the
+        places changed, and the entries holding someone (None when not known).
         """
-        held = state.held
+        held, nz = state.held, state.held_nz
         changed = bool(sh.stopped.any())
-        if changed:
-            held = np.where(sh.works[self.ent_shelter], held, 0)
+        if changed:  # send home the people of shelters that stopped (only entries held count)
+            nz = np.flatnonzero(held) if nz is None else nz
+            stays = sh.works[self.ent_shelter[nz]]
+            if not stays.all():
+                held = held.copy()
+                held[nz[~stays]] = 0
+                nz = nz[stays]
         want = state.want
         next_decision = state.next_decision_h
         if t_h >= next_decision - 1e-9:
@@ -483,25 +525,30 @@ class PeopleModel:
             want = np.concatenate([want_g, want_v])
             held = self._keep_nearest(held, want)
             changed = True
-            need = want - self._per_agent(held)
+            nz = np.flatnonzero(held)
+            need = want - self._per_agent(held, nz)
             if need.any():
-                held = held + self._place(held, need, sh.works, temp_air_c)
+                held = held + self._place(held, need, sh.works, temp_air_c, nz)
+                nz = None
             every = self.cfg.decide_every_h
             missed = int(np.floor((t_h - next_decision) / every + 1e-9))
             next_decision += every * (missed + 1)
-        return held, want, next_decision, changed
+        return held, want, next_decision, changed, nz
 
     def _place(
-        self, held: np.ndarray, need: np.ndarray, works: np.ndarray, temp_air_c: np.ndarray
+        self,
+        held: np.ndarray,
+        need: np.ndarray,
+        works: np.ndarray,
+        temp_air_c: np.ndarray,
+        nz: np.ndarray | None = None,
     ) -> np.ndarray:
-        """Newcomers per entry: nearest working shelter with room, coldest homes first."""
+        """Newcomers per entry: nearest working shelter with room, coldest homes first
+        (``nz``: the entries of ``held`` holding someone, when known)."""
         st, nb = self.stock, self.n_buildings
-        occ = np.bincount(self.ent_shelter, weights=held, minlength=st.n)
-        free = np.where(works, st.capacity_people - occ.astype(np.int64), 0)
-        ta_home = np.asarray(temp_air_c, float)
-        rank = priority_rank(
-            np.concatenate([ta_home, ta_home]), np.repeat([1, 0], nb)
-        )  # coldest home first; the vulnerable of a home before the others
+        occ = self._occupancy(held, nz)
+        free = np.where(works, st.capacity_people - occ, 0)
+        rank = home_rank(np.asarray(temp_air_c, float))
         return deferred_acceptance(
             self.index.indptr,
             self.index.shelter,
@@ -509,12 +556,14 @@ class PeopleModel:
             need,
             rank,
             np.maximum(free, 0),
+            (self.ent_start, self.ent_end, self.ent_shelter, self.ent_agent),
         )
 
     def _tally(
-        self, state: PeopleState, held: np.ndarray, changed: bool
+        self, state: PeopleState, held: np.ndarray, changed: bool, nz: np.ndarray | None = None
     ) -> tuple[np.ndarray, np.ndarray, np.ndarray, float]:
-        """People per agent, occupancy (all, vulnerable) and walk [person km] of ``held``."""
+        """People per agent, occupancy (all, vulnerable) and walk [person km] of ``held``
+        (``nz``: its entries holding someone, when known)."""
         if not changed:
             return (
                 state.sheltered,
@@ -522,17 +571,30 @@ class PeopleModel:
                 state.occupancy_vulnerable,
                 state.walk_person_km,
             )
-        n = self.n_shelters
-        per_agent = self._per_agent(held)
-        occupancy = np.bincount(self.ent_shelter, weights=held, minlength=n).astype(np.int64)
+        nz = np.flatnonzero(held) if nz is None else nz
+        per_agent = self._per_agent(held, nz)
+        occupancy = self._occupancy(held, nz)
         half = len(held) // 2  # entries of the vulnerable agents come second
-        occ_v = np.bincount(self.ent_shelter[half:], weights=held[half:], minlength=n)
-        return per_agent, occupancy, occ_v.astype(np.int64), float(held @ self.ent_km)
+        occ_v = self._occupancy(held, nz[nz >= half])
+        # walk: a NumPy sum over the entries holding someone, not a BLAS dot product over all
+        # (whose thread pool stalls a loaded machine, and whose rounding depends on it)
+        walk = float((held[nz] * self.ent_km[nz]).sum())
+        return per_agent, occupancy, occ_v, walk
 
-    def _per_agent(self, held: np.ndarray) -> np.ndarray:
-        """People in shelters per agent."""
+    def _per_agent(self, held: np.ndarray, nz: np.ndarray | None = None) -> np.ndarray:
+        """People in shelters per agent, summed over the entries ``nz`` (default: all that hold
+        someone; the counts are integers, so summing only those is exact)."""
+        nz = np.flatnonzero(held) if nz is None else nz
         n = 2 * self.n_buildings
-        return np.bincount(self.ent_agent, weights=held, minlength=n).astype(np.int64)
+        return np.bincount(self.ent_agent[nz], weights=held[nz], minlength=n).astype(np.int64)
+
+    def _occupancy(self, held: np.ndarray, nz: np.ndarray | None = None) -> np.ndarray:
+        """People per shelter held by the entries ``nz`` (default: all that hold someone; the
+        counts are integers, so summing only those is exact)."""
+        nz = np.flatnonzero(held) if nz is None else nz
+        return np.bincount(
+            self.ent_shelter[nz], weights=held[nz], minlength=self.n_shelters
+        ).astype(np.int64)
 
     def _keep_nearest(self, held: np.ndarray, want: np.ndarray) -> np.ndarray:
         """Send home everyone beyond ``want`` per agent, farthest shelter first."""

@@ -148,6 +148,7 @@ def deferred_acceptance(
     need: np.ndarray,
     rank: np.ndarray,
     free: np.ndarray,
+    entries: tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray] | None = None,
 ) -> np.ndarray:
     """Vectorised deferred acceptance of agents (groups of identical people) into shelters.
 
@@ -168,6 +169,9 @@ def deferred_acceptance(
         Priority (0 first), all different.
     free : numpy.ndarray of int, shape (n_shelters,)
         Free places per shelter.
+    entries : tuple of numpy.ndarray, optional
+        ``(start, end, entry_shelter, entry_agent)`` of these agents when the caller keeps
+        them (:func:`agent_entries`, and the agent of every entry); not modified.
 
     Returns
     -------
@@ -175,31 +179,30 @@ def deferred_acceptance(
         People placed per agent entry: agent ``a`` holds ``held[start[a]:end[a]]`` in the
         shelters of its building's list, with ``start, end`` from :func:`agent_entries`.
     """
-    ptr, end, ent_shelter = agent_entries(indptr, shelter, agent_building)
+    if entries is None:
+        ptr, end, ent_shelter = agent_entries(indptr, shelter, agent_building)
+        ent_agent = np.repeat(np.arange(len(need)), end - ptr)
+    else:
+        ptr, end, ent_shelter, ent_agent = entries
+        ptr = ptr.copy()  # advanced below
     held = np.zeros(len(ent_shelter), np.int64)
     need = np.asarray(need, np.int64).copy()
     free = np.asarray(free, np.int64)
     rank = np.asarray(rank, np.int64)
-    ent_rank = np.repeat(rank, end - ptr)
-    ent_agent = np.repeat(np.arange(len(need)), end - ptr)
     # worst rank a shelter holds once it is full (no one ranked after it can get in)
     cutoff = np.where(free > 0, np.iinfo(np.int64).max, -1)
     while True:
         active = np.flatnonzero((need > 0) & (ptr < end))
-        while len(active):  # skip shelters already full of better-ranked people
-            go = active[cutoff[ent_shelter[ptr[active]]] < rank[active]]
-            if len(go) == 0:
-                break
-            ptr[go] += 1
-            active = active[ptr[active] < end[active]]
+        active = _skip_full(active, ptr, end, cutoff, ent_shelter, rank)
         if len(active) == 0:
             break
         touched = np.zeros(len(free), bool)
         touched[ent_shelter[ptr[active]]] = True
         held[ptr[active]] += need[active]
         need[active] = 0
-        live = np.flatnonzero((held > 0) & touched[ent_shelter])
-        order = live[np.lexsort((ent_rank[live], ent_shelter[live]))]
+        live = np.flatnonzero(held > 0)
+        live = live[touched[ent_shelter[live]]]
+        order = live[np.lexsort((rank[ent_agent[live]], ent_shelter[live]))]
         s = ent_shelter[order]
         amt = held[order]
         cum = np.cumsum(amt)
@@ -211,7 +214,9 @@ def deferred_acceptance(
         # a full shelter's cutoff is the worst rank it accepted (-1 if it accepted no one)
         last = np.flatnonzero(np.r_[s[1:] != s[:-1], True])
         full = before[last] + amt[last] >= free[s[last]]
-        worst = np.maximum.reduceat(np.where(acc > 0, ent_rank[order], -1), np.flatnonzero(first))
+        worst = np.maximum.reduceat(
+            np.where(acc > 0, rank[ent_agent[order]], -1), np.flatnonzero(first)
+        )
         cutoff[s[last][full]] = worst[full]
         if not rej.any():
             continue
@@ -223,6 +228,30 @@ def deferred_acceptance(
         front = bad[bad == ptr[ent_agent[bad]]]  # turned down at its nearest untried shelter
         ptr[ent_agent[front]] += 1
     return held
+
+
+def _skip_full(
+    active: np.ndarray,
+    ptr: np.ndarray,
+    end: np.ndarray,
+    cutoff: np.ndarray,
+    ent_shelter: np.ndarray,
+    rank: np.ndarray,
+) -> np.ndarray:
+    """Move each active agent's pointer past the shelters already full of better-ranked people
+    (``cutoff`` below its rank): to its first entry from ``ptr`` that can take it, or to
+    ``end``. ``ptr`` is advanced in place; returns the active agents with entries left, in
+    their order."""
+    blocked = cutoff[ent_shelter[ptr[active]]] < rank[active]
+    if not blocked.any():
+        return active
+    a = active[blocked]
+    lens = end[a] - ptr[a]  # > 0 for an active agent
+    off = np.cumsum(lens) - lens
+    entry = np.repeat(ptr[a] - off, lens) + np.arange(int(lens.sum()))
+    takes = cutoff[ent_shelter[entry]] >= np.repeat(rank[a], lens)
+    ptr[a] = np.minimum.reduceat(np.where(takes, entry, np.repeat(end[a], lens)), off)
+    return active[ptr[active] < end[active]]
 
 
 def agent_entries(

@@ -108,6 +108,70 @@ def repair_duration_h(
     return float(median * np.exp(row["log_sd"] * rng.standard_normal())), str(row["crew_type"])
 
 
+class _WaitingArrays:
+    """The dispatch fields of the waiting tasks as arrays, row ``i`` for ``waiting[i]``.
+
+    Columns of :attr:`num`: ``x_m``, ``y_m`` [m], ``created_h``, ``part_ready_h``,
+    ``remaining_h`` [h]; :attr:`crew` holds a code per crew type (:attr:`codes`) and
+    :attr:`site_ready` the task's flag. Rows are appended and deleted in step with the book's
+    ``waiting`` list, so that dispatch reads arrays instead of looping over the tasks.
+    """
+
+    X, Y, CREATED, PART, REMAINING = range(5)
+
+    def __init__(self) -> None:
+        self.n = 0
+        self._num = np.zeros((16, 5))
+        self._crew = np.zeros(16, np.int64)
+        self._site = np.zeros(16, bool)
+        self.codes: dict[str, int] = {}
+
+    @property
+    def num(self) -> np.ndarray:
+        """Float columns of the waiting tasks, shape ``(n, 5)`` (a view)."""
+        return self._num[: self.n]
+
+    @property
+    def crew(self) -> np.ndarray:
+        """Crew-type code of each waiting task (a view)."""
+        return self._crew[: self.n]
+
+    @property
+    def site_ready(self) -> np.ndarray:
+        """``Task.site_ready`` of each waiting task (a view)."""
+        return self._site[: self.n]
+
+    def code(self, crew_type: str) -> int:
+        """The code of a crew type (new types get the next code)."""
+        return self.codes.setdefault(crew_type, len(self.codes))
+
+    def set_row(self, i: int, task: Task) -> None:
+        """Copy ``task``'s dispatch fields into row ``i``."""
+        self._num[i] = (task.x_m, task.y_m, task.created_h, task.part_ready_h, task.remaining_h)
+        self._crew[i] = self.code(task.crew_type)
+        self._site[i] = task.site_ready
+
+    def append(self, task: Task) -> None:
+        """Add a row for ``task`` at the end."""
+        if self.n == len(self._crew):
+            grow = len(self._crew)
+            self._num = np.concatenate([self._num, np.zeros((grow, 5))])
+            self._crew = np.concatenate([self._crew, np.zeros(grow, np.int64)])
+            self._site = np.concatenate([self._site, np.zeros(grow, bool)])
+        self.set_row(self.n, task)
+        self.n += 1
+
+    def delete(self, rows: np.ndarray) -> None:
+        """Drop ``rows`` (the others keep their order)."""
+        keep = np.ones(self.n, bool)
+        keep[rows] = False
+        m = int(keep.sum())
+        self._num[:m] = self._num[: self.n][keep]
+        self._crew[:m] = self._crew[: self.n][keep]
+        self._site[:m] = self._site[: self.n][keep]
+        self.n = m
+
+
 class RepairBook:
     """Open repair tasks, crews and spare parts of one run.
 
@@ -143,6 +207,7 @@ class RepairBook:
         self.lead_h = {k: float(v[1]) for k, v in (spares or {}).items()}
         self.tasks: dict[TaskKey, Task] = {}
         self.waiting: list[TaskKey] = []
+        self._w = _WaitingArrays()  # the dispatch fields of ``waiting``, row for row
 
     def add(
         self,
@@ -175,9 +240,35 @@ class RepairBook:
             return old
         part_ready = self._part_ready(dmg, spare_class)
         task = Task(dmg.asset_id, crew, work, dmg.at_h, dmg.state, xy_m[0], xy_m[1], part_ready)
+        self._enqueue(task)
+        return task
+
+    def _enqueue(self, task: Task) -> None:
+        """Book ``task`` under its key and append it to the waiting tasks."""
+        key = task.key
+        self._sync()
+        old = self.tasks.get(key)
         self.tasks[key] = task
         self.waiting.append(key)
-        return task
+        self._w.append(task)
+        if old is not None and old.started_h is None:
+            self._refresh_rows(key)  # a key waiting twice: every row reads the newest task
+
+    def _sync(self) -> None:
+        """Rebuild the waiting arrays if ``waiting`` was changed outside the book."""
+        if self._w.n != len(self.waiting):
+            self._w = _WaitingArrays()
+            for key in self.waiting:
+                self._w.append(self.tasks[key])
+
+    def _refresh_rows(self, key: TaskKey) -> None:
+        """Copy the task of ``key`` into every waiting row of that key (after a change)."""
+        task = self.tasks[key]
+        if task.started_h is not None:
+            return  # dispatched: not waiting
+        for i, k in enumerate(self.waiting):
+            if k == key:
+                self._w.set_row(i, task)
 
     def _part_ready(self, dmg: Damage, spare_class: str) -> float:
         """When the spare part a damage needs is at hand [h] (from stock now, or after the lead
@@ -199,6 +290,8 @@ class RepairBook:
         if not math.isfinite(old.remaining_h) and old.crew is not None:
             self.crews[old.crew].task = None  # beyond repair now: the crew moves on
             old.crew = None
+        self._sync()
+        self._refresh_rows(old.key)
 
     def add_task(
         self,
@@ -213,8 +306,7 @@ class RepairBook:
         task = Task(target, crew_type, work_h, created_h, "", xy_m[0], xy_m[1], created_h)
         task.kind = kind
         task.site_ready = True
-        self.tasks[task.key] = task
-        self.waiting.append(task.key)
+        self._enqueue(task)
         return task
 
     def cancel(self, key: TaskKey) -> bool:
@@ -226,7 +318,11 @@ class RepairBook:
         if task.crew is not None:
             self.crews[task.crew].task = None
         else:
-            self.waiting.remove(key)
+            self._sync()
+            rows = [r for r, k in enumerate(self.waiting) if k == key]
+            for r in reversed(rows):
+                del self.waiting[r]
+            self._w.delete(np.asarray(rows, np.int64))
         del self.tasks[key]
         return True
 
@@ -238,18 +334,88 @@ class RepairBook:
     ) -> list[Task]:
         """Waiting tasks a crew could take now (repairable, part in hand, site ready), in the
         order they were opened; only those of ``crew_types`` when given."""
-        out = []
-        tasks, limit = self.tasks, t_h + 1e-9
-        for key in self.waiting:
-            task = tasks[key]
-            if crew_types is not None and task.crew_type not in crew_types:
+        return [self.tasks[self.waiting[i]] for i in self._ready_rows(t_h, can_start, crew_types)]
+
+    def _ready_rows(
+        self,
+        t_h: float,
+        can_start: Callable[[Task], bool] | None,
+        crew_types: set[str] | None,
+    ) -> np.ndarray:
+        """Rows of ``waiting`` that :meth:`ready` returns, in order (``can_start`` is asked only
+        about the tasks that pass the other tests, as a loop over the tasks would)."""
+        self._sync()
+        w = self._w
+        num = w.num
+        ok = (num[:, w.PART] <= t_h + 1e-9) & np.isfinite(num[:, w.REMAINING])
+        if crew_types is not None:
+            ok &= np.isin(w.crew, [w.codes[c] for c in crew_types if c in w.codes])
+        if can_start is not None:
+            for i in np.flatnonzero(ok & ~w.site_ready):
+                ok[i] = bool(can_start(self.tasks[self.waiting[i]]))
+        return np.flatnonzero(ok)
+
+    def _dispatch(
+        self,
+        t_h: float,
+        free: list[int],
+        can_start: Callable[[Task], bool] | None,
+        benefit: Callable[[list[Task]], np.ndarray] | None,
+    ) -> list[Task]:
+        """Give each free crew (positions ``free``) a ready task of its type by the policy;
+        returns the tasks started, in dispatch order."""
+        started: list[Task] = []
+        free_types = {self.crews[i].crew_type for i in free}
+        rows = self._ready_rows(t_h, can_start, free_types)
+        w = self._w
+        num, codes = w.num[rows], w.crew[rows]
+        gone = []
+        for ctype in sorted(free_types):
+            sel = np.flatnonzero(codes == w.codes[ctype]) if ctype in w.codes else rows[:0]
+            if not len(sel):
                 continue
-            if task.part_ready_h > limit or not math.isfinite(task.remaining_h):
-                continue
-            if not task.site_ready and can_start is not None and not can_start(task):
-                continue
-            out.append(task)
-        return out
+            xy = num[sel][:, [w.X, w.Y]]
+            created = num[sel, w.CREATED]
+            work = num[sel, w.REMAINING]
+            gains = None
+            if self.policy == "greatest_benefit":
+                cands = [self.tasks[self.waiting[r]] for r in rows[sel]]
+                gains = np.asarray(benefit(cands), float)
+            taken = np.zeros(len(sel), bool)
+            # fifo: the k-th free crew takes the k-th oldest (ties: the earlier opened), as the
+            # repeated choice among the untaken would; travel is then needed for it alone
+            oldest = np.argsort(created, kind="stable") if self.policy == "fifo" else None
+            for n_taken, i in enumerate(i for i in free if self.crews[i].crew_type == ctype):
+                if n_taken == len(sel):
+                    break
+                crew = self.crews[i]
+                if oldest is not None:
+                    j = oldest[n_taken]
+                    travel_h = np.hypot(*(xy[[j]] - (crew.x_m, crew.y_m)).T)[0] / self.speed_m_h
+                else:
+                    idx = np.flatnonzero(~taken)
+                    travel = np.hypot(*(xy[idx] - (crew.x_m, crew.y_m)).T) / self.speed_m_h
+                    pick = choose(
+                        self.policy,
+                        created[idx],
+                        travel,
+                        work[idx],
+                        None if gains is None else gains[idx],
+                    )
+                    j, travel_h = idx[pick], travel[pick]
+                taken[j] = True
+                task = self.tasks[self.waiting[rows[sel[j]]]]
+                task.crew = i
+                task.travel_left_h = float(travel_h)
+                task.started_h = t_h
+                crew.task = task.key
+                gone.append(rows[sel[j]])
+                started.append(task)
+        if gone:
+            for r in sorted(gone, reverse=True):
+                del self.waiting[r]
+            w.delete(np.asarray(gone, np.int64))
+        return started
 
     def step(
         self,
@@ -284,43 +450,7 @@ class RepairBook:
             return started, finished, 0
         free = [i for i, c in enumerate(self.crews) if c.task is None]
         if free and self.waiting:
-            free_types = {self.crews[i].crew_type for i in free}
-            by_type: dict[str, list[Task]] = {}
-            for task in self.ready(t_h, can_start, free_types):
-                by_type.setdefault(task.crew_type, []).append(task)
-            for ctype in sorted(free_types):
-                cands = by_type.get(ctype, [])
-                if not cands:
-                    continue
-                xy = np.array([(t.x_m, t.y_m) for t in cands])
-                created = np.array([t.created_h for t in cands])
-                work = np.array([t.remaining_h for t in cands])
-                gains = None
-                if self.policy == "greatest_benefit":
-                    gains = np.asarray(benefit(cands), float)
-                taken = np.zeros(len(cands), bool)
-                for i in (i for i in free if self.crews[i].crew_type == ctype):
-                    idx = np.flatnonzero(~taken)
-                    if not len(idx):
-                        break
-                    crew = self.crews[i]
-                    travel = np.hypot(*(xy[idx] - (crew.x_m, crew.y_m)).T) / self.speed_m_h
-                    pick = choose(
-                        self.policy,
-                        created[idx],
-                        travel,
-                        work[idx],
-                        None if gains is None else gains[idx],
-                    )
-                    j = idx[pick]
-                    taken[j] = True
-                    task = cands[j]
-                    task.crew = i
-                    task.travel_left_h = float(travel[pick])
-                    task.started_h = t_h
-                    crew.task = task.key
-                    self.waiting.remove(task.key)
-                    started.append(task)
+            started = self._dispatch(t_h, free, can_start, benefit)
         working = 0
         for crew in self.crews:
             if crew.task is None:

@@ -64,4 +64,5 @@ class EventLog:
     def rows(self) -> list[tuple[float, str, str, str]]:
         """``(hours, kind, asset_id, detail)`` rows for the Result's events table (hours to the
         microhour: steps of 1/6 h would otherwise show float noise such as 16.999999999999996)."""
-        return [(round(e.t_h, 6), e.kind.value, e.target, e.detail) for e in self.events]
+        value = {k: k.value for k in EventKind}  # one lookup per row, not the enum's descriptor
+        return [(round(e.t_h, 6), value[e.kind], e.target, e.detail) for e in self.events]

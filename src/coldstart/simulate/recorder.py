@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 
 from coldstart import __version__
 from coldstart.compiled import CompiledCity
-from coldstart.metrics import Exposure, build_result
+from coldstart.metrics import Exposure, build_result, iso_times
 from coldstart.people.metrics import PeopleTally
 from coldstart.people.model import PeopleModel, PeopleState
 from coldstart.result import Result
@@ -29,6 +29,7 @@ class Recorder:
     blocks: np.ndarray  # apartment blocks on district (central) heating
     block_ever: np.ndarray  # such blocks that were without heat at some step
     block_peak: int = 0
+    times: list[str] = field(default_factory=list)  # ISO time of every step (filled once)
 
     @classmethod
     def build(cls, cc: CompiledCity, people: PeopleModel, steps: int) -> Recorder:
@@ -58,6 +59,8 @@ class Recorder:
     ) -> None:
         """Add step ``k``: exposure, the timeline row, peaks, energy not served."""
         t, to, dt_h = clock.t_h(k), float(clock.temp_out_c[k]), clock.dt_h
+        if not self.times:  # clock.iso of every step, formatted at once
+            self.times = iso_times(clock.start, [clock.t_h(j) for j in range(clock.steps)])
         ta, frac, bal = homes.ta, heat.frac, power.balance
         occupancy = pstate.occupancy
         self.peak_occupancy = np.maximum(self.peak_occupancy, occupancy)
@@ -81,7 +84,7 @@ class Recorder:
         people_home = pstate.people_home
         ex.timeline.append(
             {
-                "time": clock.iso(t),
+                "time": self.times[k],
                 "hours": round(t, 4),
                 "temp_outdoor_c": round(to, 2),
                 "buildings_without_heat": int(cold.sum()),

@@ -32,11 +32,34 @@ def _key(thr: float) -> str:
     return f"{thr:g}c"
 
 
+def threshold_bands(
+    temp_c: np.ndarray, thresholds_c: tuple[float, ...] = THRESHOLDS_C
+) -> np.ndarray:
+    """Band of every temperature between the sorted thresholds (0: below the lowest), flat.
+
+    Parameters
+    ----------
+    temp_c : numpy.ndarray
+        Temperatures [degC], any shape.
+    thresholds_c : tuple of float
+        Thresholds [degC].
+
+    Returns
+    -------
+    numpy.ndarray of int
+        One band per temperature (of ``temp_c.ravel()``), for :func:`person_hours_below`.
+    """
+    thr = np.sort(np.asarray(thresholds_c, float))
+    return np.searchsorted(thr, np.asarray(temp_c, float).ravel(), side="right")
+
+
 def person_hours_below(
     temp_c: np.ndarray,
     people: np.ndarray,
     dt_h: float,
     thresholds_c: tuple[float, ...] = THRESHOLDS_C,
+    *,
+    bands: np.ndarray | None = None,
 ) -> np.ndarray:
     """Person-hours spent strictly below each threshold [person h].
 
@@ -50,6 +73,9 @@ def person_hours_below(
         Step [h].
     thresholds_c : tuple of float
         Thresholds [degC].
+    bands : numpy.ndarray, optional
+        ``threshold_bands(temp_c, thresholds_c)`` when the caller already has it (several
+        groups of people at the same temperatures).
 
     Returns
     -------
@@ -61,7 +87,7 @@ def person_hours_below(
     thr = np.asarray(thresholds_c, float)
     order = np.argsort(thr)
     # people per band between sorted thresholds; below threshold i = all bands under it
-    band = np.searchsorted(thr[order], temp.ravel(), side="right")
+    band = threshold_bands(temp, thresholds_c) if bands is None else bands
     per_band = np.bincount(band, weights=ppl.ravel(), minlength=len(thr) + 1)
     below_sorted = np.cumsum(per_band)[: len(thr)]
     out = np.empty(len(thr))
