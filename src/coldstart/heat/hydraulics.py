@@ -315,6 +315,60 @@ def _pattern(g: _Graph, live_branch: np.ndarray, unknown: np.ndarray) -> _Patter
     return _Pattern(e, uf, ut, slot, keep, indices, indptr, len(uniq), unknown, col)
 
 
+def _peel(
+    g: _Graph, live_branch: np.ndarray, fixed: np.ndarray
+) -> tuple[list[tuple[np.ndarray, ...]], np.ndarray, np.ndarray]:
+    """Peel the trees hanging off the meshed core: repeatedly remove nodes (not fixed) with one
+    live branch. In a tree branch the flow is the draw of the subtree beyond it (mass balance
+    alone), and pressures follow outward from the core, so Newton only sees the core.
+
+    Returns the levels (outermost first; each: leaf nodes, their branch, parent nodes, +1 when
+    the branch points to the leaf), the core branches and the peeled nodes.
+    """
+    n = g.n_node
+    e = np.flatnonzero(live_branch & (g.f != g.t))
+    ends = np.concatenate([g.f[e], g.t[e]])
+    order = np.argsort(ends, kind="stable")
+    adj = np.concatenate([e, e])[order]
+    indptr = np.searchsorted(ends[order], np.arange(n + 1))
+    deg = np.diff(indptr)
+    alive = live_branch.copy()
+    peeled = np.zeros(n, bool)
+    levels = []
+    cand = np.flatnonzero((deg == 1) & ~fixed)
+    while len(cand):
+        starts, counts = indptr[cand], deg[cand] * 0 + np.diff(indptr)[cand]
+        offs = np.arange(counts.sum()) - np.repeat(np.cumsum(counts) - counts, counts)
+        br = adj[np.repeat(starts, counts) + offs]
+        own = np.repeat(cand, counts)
+        keep = alive[br]
+        br, own = br[keep], own[keep]
+        parent = np.where(g.f[br] == own, g.t[br], g.f[br])
+        levels.append((own, br, parent, np.where(g.t[br] == own, 1.0, -1.0)))
+        alive[br] = False
+        peeled[own] = True
+        deg = deg - np.bincount(parent, minlength=n)
+        cand = np.unique(parent[(deg[parent] == 1) & ~fixed[parent] & ~peeled[parent]])
+    return levels, alive, peeled
+
+
+def _tree_flows(levels: list, inj: np.ndarray, mdot: np.ndarray) -> np.ndarray:
+    """Fill ``mdot`` on the peeled branches; return the injections with each subtree's draw
+    moved onto the core node it hangs from."""
+    acc = inj.copy()
+    for own, br, parent, sign in levels:
+        mdot[br] = sign * acc[own]
+        acc += np.bincount(parent, acc[own], len(acc))
+    return acc
+
+
+def _tree_pressures(g: _Graph, levels: list, mdot: np.ndarray, p: np.ndarray) -> None:
+    """Pressures of the peeled nodes, outward from the core (in place)."""
+    for own, br, parent, sign in reversed(levels):
+        m = mdot[br]
+        p[own] = p[parent] + sign * (g.x0[br] - g.a[br] * m - g.b[br] * m * np.abs(m))
+
+
 def _factorize(m: csc_matrix):
     """Sparse LU of a symmetric positive definite matrix (as :mod:`coldstart.grid.dcflow`)."""
     return splu(
@@ -370,6 +424,43 @@ def _newton(
         res = float(np.max(np.abs(node_residual(branch_flow(x, a, b)[0])), initial=0.0))
     # report the flows of the pressures (consistent with them to the tolerance)
     return p, branch_flow(p[fe] - p[te] + x0, a, b)[0], it, res <= tol, res
+
+
+CITY_K_MM = 0.1
+"""Wall roughness of the city's steel pipes [mm]: first estimate (new steel 0.01-0.05 mm, aged
+district heating pipes up to ~0.1-0.2 mm; pandapipes' examples use 0.1)."""
+
+
+def city_params(
+    pipes: pd.DataFrame,
+    k_mm: float = CITY_K_MM,
+    p_flow_bar: float = 9.0,
+    plift_bar: float = 5.0,
+    pump_lift_bar: float = 0.0,
+) -> HydraulicParams:
+    """:class:`HydraulicParams` for a city's ``heat_pipes`` table (one row per supply-return pair).
+
+    Parameters
+    ----------
+    pipes : pandas.DataFrame
+        ``length_m`` and ``dn_mm`` (nominal diameter, taken as the inner diameter).
+    k_mm : float
+        Wall roughness [mm].
+    p_flow_bar, plift_bar : float
+        Pressure every source holds on its flow side [bar] and its lift [bar] (first estimates:
+        schutterwald_heat's circulation pump, 9 and 5 bar).
+    pump_lift_bar : float
+        Lift of every booster [bar] (0: the synthetic city has no pump heads yet).
+    """
+    n = len(pipes)
+    return HydraulicParams(
+        pipe_length_m=pipes["length_m"].to_numpy(float),
+        pipe_diameter_m=pipes["dn_mm"].to_numpy(float) / 1000.0,
+        pipe_k_mm=np.full(n, k_mm),
+        source_p_flow_bar=p_flow_bar,
+        source_plift_bar=plift_bar,
+        pump_lift_bar=pump_lift_bar,
+    )
 
 
 def consumer_mdot_kg_per_s(
@@ -435,8 +526,9 @@ class HydraulicModel:
         live = live_part[part]
         fixed = np.zeros(g.n_node, bool)
         fixed[fixed_nodes] = True
-        pt = _pattern(g, ok & live[g.f], np.flatnonzero(live & ~fixed))
-        topo = (pt, live, active, fixed_nodes, fixed_p)
+        levels, core_branch, peeled = _peel(g, ok & live[g.f], fixed)
+        pt = _pattern(g, core_branch, np.flatnonzero(live & ~fixed & ~peeled))
+        topo = (pt, live, active, fixed_nodes, fixed_p, levels)
         self._cache[key] = topo
         if len(self._cache) > CACHE_SIZE:
             self._cache.popitem(last=False)
@@ -475,9 +567,11 @@ class HydraulicModel:
             branches [kg/s], consumers drawing, and the Newton statistics.
         """
         g = self._g
-        pt, live, active, fixed_nodes, fixed_p = self._topology(branch_ok, source_ok)
+        pt, live, active, fixed_nodes, fixed_p, levels = self._topology(branch_ok, source_ok)
         draw = np.where(active, consumer_mdot, 0.0)
         inj = np.bincount(g.c_from, draw, g.n_node) - np.bincount(g.c_to, draw, g.n_node)
+        mdot = np.zeros(len(g.f))
+        inj = _tree_flows(levels, inj, mdot)  # subtrees' draws moved onto the core
         p = np.zeros(g.n_node)
         if p_init_pa is not None:
             p[:] = np.nan_to_num(p_init_pa)
@@ -487,8 +581,8 @@ class HydraulicModel:
         e = pt.e
         m0 = branch_flow(p[g.f[e]] - p[g.t[e]] + g.x0[e], g.a[e], g.b[e])[0]
         p, m, it, conv, res = _newton(g, pt, p, m0, inj, tol_kg_per_s, max_iter)
-        mdot = np.zeros(len(g.f))
         mdot[pt.e] = m
+        _tree_pressures(g, levels, mdot, p)
         return np.where(live, p, np.nan), mdot, active, it, conv, res
 
     def solve(
