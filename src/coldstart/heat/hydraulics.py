@@ -23,9 +23,13 @@ live nodes that are not fixed, the equations their mass balances, and each step 
 positive definite, factorized with ``scipy.sparse.linalg.splu`` as in
 :mod:`coldstart.grid.dcflow`. Linearizing the momentum law in the flows (smooth) rather than its
 inverse in the pressure drops (infinite slope at zero flow) keeps Newton quadratic in meshed
-networks whose loops hold pipes near zero flow. The sparsity pattern of the matrix (and the live
-parts, fixed nodes, drawing consumers) is compiled once per topology and cached; a previous
-solution can be passed as the start (``p_init_pa``).
+networks whose loops hold pipes near zero flow. Trees hanging off the meshed core are peeled
+first: in a tree branch the flow is the draw of the subtree beyond it (mass balance alone) and
+the pressures follow outward from the core, so Newton runs on the core only (a city network is
+mostly trees: ``synth_city(10000)`` leaves 1,114 of its 20,062 nodes in the core). The peeling,
+the sparsity pattern of the matrix, the live parts, fixed nodes and drawing consumers are
+compiled once per topology and cached; a previous solution can be passed as the start
+(``p_init_pa``).
 
 A network compiled from the city tables (one node per supply-return pair) is expanded into a
 supply layer and a mirrored return layer; results give both.
