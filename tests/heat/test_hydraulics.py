@@ -75,6 +75,7 @@ def test_single_pipe_supply_and_return_in_closed_form():
     assert res.pipe_mdot_kg_per_s["p"] == pytest.approx(4.0)
     assert res.return_pipe_mdot_kg_per_s["p"] == pytest.approx(-4.0)
     assert res.source_mdot_kg_per_s["Ss"] == pytest.approx(4.0)
+    assert res.consumer_dp_bar["A"] == pytest.approx(5.0 - 2 * drop, abs=1e-9)
 
 
 def test_loop_splits_flow_by_resistance_and_booster_adds_its_lift():
@@ -104,6 +105,8 @@ def test_cut_part_is_dead_and_the_rest_unchanged():
     res = hm.solve({"pipe": ["p1"]}, consumer_mdot=np.array([2.0, 3.0]))
     assert np.isnan(res.junction_p_bar["b"]) and np.isnan(res.return_p_bar["b"])
     assert res.pipe_mdot_kg_per_s.tolist() == [2.0, 0.0]
+    assert res.consumer_drawing.tolist() == [True, False]
+    assert np.isnan(res.consumer_dp_bar["B"])
     assert res.junction_p_bar["a"] == pytest.approx(9.0 - _drop_pa(2.0) / PA_PER_BAR)
     off = hm.solve(sources_off=["Ss"], consumer_mdot=np.array([2.0, 3.0]))
     assert off.junction_p_bar.isna().all() and (off.pipe_mdot_kg_per_s == 0).all()

@@ -137,6 +137,12 @@ class HydraulicResult:
         Mass flow each source sends out of its flow junction [kg/s].
     return_p_bar, return_pipe_mdot_kg_per_s : pandas.Series or None
         The return layer of a city model (None for a two-sided, e.g. pandapipes, model).
+    consumer_drawing : pandas.Series of bool
+        Consumers that draw (both their nodes in a part with a working source), on the
+        consumers' ids.
+    consumer_dp_bar : pandas.Series
+        Pressure difference across each consumer, from node minus to node [bar] (NaN when not
+        drawing): what its substation has to work with.
     iterations : int
         Newton iterations (one factorization each).
     converged : bool
@@ -150,6 +156,8 @@ class HydraulicResult:
     source_mdot_kg_per_s: pd.Series
     return_p_bar: pd.Series | None
     return_pipe_mdot_kg_per_s: pd.Series | None
+    consumer_drawing: pd.Series
+    consumer_dp_bar: pd.Series
     iterations: int
     converged: bool
     max_residual_kg_per_s: float
@@ -647,10 +655,9 @@ class HydraulicModel:
         p, m, active, it, conv, res = self.solve_arrays(
             md.branch_ok(pipe_out, closed, pump_off), source_ok, mdot, None, tol_kg_per_s, max_iter
         )
-        draw = np.where(active, mdot, 0.0)
-        return self._result(p, m, draw, it, conv, res)
+        return self._result(p, m, active, np.where(active, mdot, 0.0), it, conv, res)
 
-    def _result(self, p, m, draw, it, conv, res) -> HydraulicResult:
+    def _result(self, p, m, active, draw, it, conv, res) -> HydraulicResult:
         """Label the arrays of :meth:`solve_arrays`."""
         md, g = self.model, self._g
         n0, n_pipe = len(md.node_ids), len(md.pipe_ids)
@@ -674,6 +681,11 @@ class HydraulicModel:
             return_p_bar=pd.Series(p[n0:] / PA_PER_BAR, index=md.node_ids) if g.layered else None,
             return_pipe_mdot_kg_per_s=(
                 pd.Series(ret_branch[:n_pipe], index=md.pipe_ids) if g.layered else None
+            ),
+            consumer_drawing=pd.Series(active, index=md.consumer_ids),
+            consumer_dp_bar=pd.Series(
+                np.where(active, p[g.c_from] - p[g.c_to], np.nan) / PA_PER_BAR,
+                index=md.consumer_ids,
             ),
             iterations=it,
             converged=conv,
