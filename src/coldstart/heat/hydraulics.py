@@ -71,6 +71,9 @@ linear: ``a >= 2 b M_REG``. A pure square law has an infinite ``dm/ddp`` at zero
 Newton on the pressures oscillates (a valve in a balanced loop); pipes have the laminar term
 ``64/Re`` instead. It adds ``2 b M_REG m`` to a valve's drop: 0.2 % of it at 1 kg/s."""
 
+START_FLOW_FACTOR = 3.0
+"""Typical branch flow for the start, in mean consumer draws (only changes the iterations)."""
+
 CACHE_SIZE = 16
 """Topologies whose Jacobian pattern is kept (least recently used dropped first)."""
 
@@ -343,13 +346,14 @@ def _peel(
     order = np.argsort(ends, kind="stable")
     adj = np.concatenate([e, e])[order]
     indptr = np.searchsorted(ends[order], np.arange(n + 1))
-    deg = np.diff(indptr)
+    full_deg = np.diff(indptr)  # live branches at each node, peeled or not
+    deg = full_deg.copy()
     alive = live_branch.copy()
     peeled = np.zeros(n, bool)
     levels = []
     cand = np.flatnonzero((deg == 1) & ~fixed)
     while len(cand):
-        starts, counts = indptr[cand], deg[cand] * 0 + np.diff(indptr)[cand]
+        starts, counts = indptr[cand], full_deg[cand]
         offs = np.arange(counts.sum()) - np.repeat(np.cumsum(counts) - counts, counts)
         br = adj[np.repeat(starts, counts) + offs]
         own = np.repeat(cand, counts)
@@ -500,6 +504,12 @@ class HydraulicModel:
     :class:`HydraulicParams`; then :meth:`solve` (labels) or :meth:`solve_arrays` (masks).
     Neither input is modified; the only state kept between calls is a cache of Jacobian sparsity
     patterns per topology.
+
+    Raises
+    ------
+    ValueError
+        When the model has branches other than pipes and valves (heat exchangers, flow or
+        pressure controls, branch pumps of a pandapipes net).
 
     Examples
     --------
@@ -726,7 +736,3 @@ def _initial(
     data = np.bincount(pt.slot, np.concatenate([cond, cond, -cond, -cond])[pt.keep], pt.nnz)
     jac = csc_matrix((data, pt.indices, pt.indptr), shape=(nu, nu))
     return _factorize(jac).solve(-r[pt.unknown])
-
-
-START_FLOW_FACTOR = 3.0
-"""Typical branch flow for the start, in mean consumer draws (only changes the iterations)."""
