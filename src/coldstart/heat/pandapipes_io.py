@@ -479,3 +479,83 @@ def pipeflow_loss_mw_th(net) -> float:
     )
     cp = net.fluid.get_heat_capacity(np.asarray(t_in, float))
     return float(np.nansum(np.abs(m) * cp * (t_in - t_out))) / 1e6
+
+
+def hydraulic_params(net):
+    """The :class:`coldstart.heat.hydraulics.HydraulicParams` of a pandapipes net, positions as
+    in :meth:`coldstart.heat.engine.HeatModel.from_pandapipes`.
+
+    Pipes: ``length_km``, ``inner_diameter_mm`` (``diameter_m`` in older nets), ``k_mm``,
+    ``loss_coefficient``; valves: ``inner_diameter_mm``, ``loss_coefficient``; junction heights
+    (and the ambient pressure there); water density and viscosity from the net's fluid at the
+    junctions' ``tfluid_k`` (what ``pipeflow(mode="hydraulics")`` uses), averaged over each
+    branch's ends as pandapipes does;
+    sources: ``p_flow_bar`` and ``plift_bar`` of the circulation pumps, ``p_bar`` (no lift) of
+    the external grids. ``circ_pump_mass`` sources are not supported.
+    """
+    from pandapipes.component_models.component_toolbox import p_correction_height_air
+
+    from coldstart.heat.hydraulics import HydraulicParams
+
+    if len(_table(net, "circ_pump_mass")):
+        raise ValueError("hydraulics: circ_pump_mass sources are not supported")
+    j = net.junction
+    pos = pd.Series(np.arange(len(j)), index=j.index)
+    t_node = j["tfluid_k"].to_numpy(float)
+    fluid = net.fluid
+    p, v = _table(net, "pipe"), _table(net, "valve")
+    pf, pt = _pipe_ends(p, pos)
+    vf, vt, _ = _valve_ends(v, p, pos)
+    bf = np.concatenate([pf, np.asarray(vf, np.int64)])
+    bt = np.concatenate([pt, np.asarray(vt, np.int64)])
+    rho = (fluid.get_density(t_node[bf]) + fluid.get_density(t_node[bt])) / 2.0
+    eta = fluid.get_viscosity((t_node[bf] + t_node[bt]) / 2.0)
+    d_in = _col(p, "inner_diameter_mm", np.nan).astype(float) / 1000.0
+    if "inner_diameter_mm" not in p.columns and "diameter_m" in p.columns:
+        d_in = p["diameter_m"].to_numpy(float)
+    p_flow, plift, s_rho = [], [], []
+    cp = _table(net, "circ_pump_pressure")
+    if not cp.empty:
+        cp = cp[_col(cp, "in_service", True).astype(bool)]
+        p_flow += list(cp["p_flow_bar"].astype(float))
+        plift += list(cp["plift_bar"].astype(float))
+        t_ret = t_node[pos.loc[cp["return_junction"]].to_numpy()]
+        s_rho += list(
+            (fluid.get_density(t_ret) + fluid.get_density(cp["t_flow_k"].to_numpy(float))) / 2
+        )
+    eg = _table(net, "ext_grid")
+    if not eg.empty:
+        eg = eg[_col(eg, "in_service", True).astype(bool)]
+        p_flow += list(eg["p_bar"].astype(float))
+        plift += [0.0] * len(eg)
+        s_rho += list(fluid.get_density(t_node[pos.loc[eg["junction"]].to_numpy()]))
+    return HydraulicParams(
+        pipe_length_m=_col(p, "length_km", 0.0).astype(float) * 1000.0,
+        pipe_diameter_m=d_in,
+        pipe_k_mm=_col(p, "k_mm", 0.0).astype(float),
+        pipe_loss_coefficient=_col(p, "loss_coefficient", 0.0).astype(float),
+        valve_diameter_m=(
+            _col(v, "inner_diameter_mm", np.nan).astype(float) / 1000.0
+            if "inner_diameter_mm" in v.columns
+            else _col(v, "diameter_m", 0.1).astype(float)
+        ),
+        valve_loss_coefficient=_col(v, "loss_coefficient", 0.0).astype(float),
+        rho_kg_per_m3=np.asarray(rho, float),
+        eta_pa_s=np.asarray(eta, float),
+        node_height_m=_col(j, "height_m", 0.0).astype(float),
+        node_p_amb_bar=p_correction_height_air(_col(j, "height_m", 0.0).astype(float)),
+        source_p_flow_bar=np.asarray(p_flow, float),
+        source_plift_bar=np.asarray(plift, float),
+        source_rho_kg_per_m3=np.asarray(s_rho, float),
+    )
+
+
+def hydraulic_consumer_mdot(net) -> np.ndarray:
+    """Mass flow [kg/s] each consumer of :meth:`HeatModel.from_pandapipes` draws in
+    ``pipeflow(mode="hydraulics")``: the heat consumers' ``controlled_mdot_kg_per_s`` (else
+    from their demand, see :func:`consumer_flows`); heat exchangers and sinks 0."""
+    m, _ = consumer_flows(net)
+    n_hc = len(_table(net, "heat_consumer"))
+    out = np.zeros(len(m))
+    out[:n_hc] = np.nan_to_num(m[:n_hc])
+    return out
