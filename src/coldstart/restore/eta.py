@@ -65,6 +65,50 @@ def repair_finish_h(finish_h: dict[TaskKey, float]) -> dict[str, float]:
     return {k[1]: v for k, v in finish_h.items() if k[0] == TaskKind.REPAIR}
 
 
+def restoring_repair(
+    cc,
+    outage: OutageState,
+    order: list[str],
+    pump_backup: np.ndarray,
+    src_backup: np.ndarray,
+) -> np.ndarray:
+    """Which repair brings heat back to each building when the assets in ``order`` are
+    restored one after the other (in at most :data:`MAX_STAGES` stages).
+
+    Returns
+    -------
+    numpy.ndarray of int
+        Per building: -1 where a working source reaches it now, the position in ``order`` of
+        the last repair of the stage after which it is reached, or ``len(order)`` where none
+        of them brings it back.
+    """
+    ae = cc.assets
+    n = len(order)
+    out = np.full(cc.n_build, n)
+    _, heat = service(cc, outage, pump_backup, src_backup)
+    out[heat] = -1
+    if not n:
+        return out
+    trial = outage.copy()
+    for stage in np.array_split(np.arange(n), min(MAX_STAGES, n)):
+        for j in stage:
+            i = ae.index[order[j]]
+            counter = trial.counter(ae.ref_table[i])
+            counter[ae.pos[i]] = max(counter[ae.pos[i]] - 1, 0)
+            if ae.gen_pos[i] >= 0:
+                trial.gen[ae.gen_pos[i]] = max(trial.gen[ae.gen_pos[i]] - 1, 0)
+        _, heat = service(cc, trial, pump_backup, src_backup)
+        out[heat & (out == n)] = int(stage[-1])
+    return out
+
+
+def repair_order(cc, finish_h: dict[str, float]) -> list[str]:
+    """Assets of the city with a finite expected finish, in the order they are expected back."""
+    ae = cc.assets
+    done = [a for a, f in finish_h.items() if a in ae.index and math.isfinite(f)]
+    return sorted(done, key=lambda a: finish_h[a])
+
+
 def heat_back_h(
     cc,
     outage: OutageState,
@@ -72,6 +116,7 @@ def heat_back_h(
     t_h: float,
     pump_backup: np.ndarray,
     src_backup: np.ndarray,
+    stages: np.ndarray | None = None,
 ) -> np.ndarray:
     """Expected hours from now until a working source reaches each building again [h].
 
@@ -86,6 +131,9 @@ def heat_back_h(
         Now [h].
     pump_backup, src_backup : numpy.ndarray of bool
         Pumps and sources that still have backup fuel.
+    stages : numpy.ndarray of int, optional
+        :func:`restoring_repair` of the same outage and :func:`repair_order` (a caller that
+        keeps it while the order holds saves the network solves).
 
     Returns
     -------
@@ -93,25 +141,8 @@ def heat_back_h(
         Per building: 0 where heat reaches it now, ``inf`` where no expected repair brings it
         back (district buildings only are meaningful).
     """
-    ae = cc.assets
-    out_now = [a for a in finish_h if a in ae.index]
-    order = sorted(out_now, key=lambda a: finish_h[a])
-    eta = np.full(cc.n_build, np.inf)
-    _, heat = service(cc, outage, pump_backup, src_backup)
-    eta[heat] = 0.0
-    finite = [a for a in order if math.isfinite(finish_h[a])]
-    if not finite:
-        return eta
-    trial = outage.copy()
-    stages = np.array_split(np.arange(len(finite)), min(MAX_STAGES, len(finite)))
-    for stage in stages:
-        for j in stage:
-            i = ae.index[finite[j]]
-            counter = trial.counter(ae.ref_table[i])
-            counter[ae.pos[i]] = max(counter[ae.pos[i]] - 1, 0)
-            if ae.gen_pos[i] >= 0:
-                trial.gen[ae.gen_pos[i]] = max(trial.gen[ae.gen_pos[i]] - 1, 0)
-        _, heat = service(cc, trial, pump_backup, src_backup)
-        back = heat & ~np.isfinite(eta)
-        eta[back] = max(finish_h[finite[stage[-1]]] - t_h, 0.0)
-    return eta
+    order = repair_order(cc, finish_h)
+    if stages is None:
+        stages = restoring_repair(cc, outage, order, pump_backup, src_backup)
+    done = np.array([finish_h[a] - t_h for a in order] + [np.inf])
+    return np.where(stages < 0, 0.0, np.maximum(done[stages], 0.0))

@@ -26,7 +26,13 @@ from coldstart.city.model import City
 from coldstart.compiled import CompiledCity, compile_city
 from coldstart.grid.compile_pp import BRANCH_TABLES
 from coldstart.people.model import PeopleModel
-from coldstart.restore.eta import expected_finish_h, heat_back_h, repair_finish_h
+from coldstart.restore.eta import (
+    expected_finish_h,
+    heat_back_h,
+    repair_finish_h,
+    repair_order,
+    restoring_repair,
+)
 from coldstart.restore.repairs import Task, TaskKind
 from coldstart.result import Result
 from coldstart.scenario.model import Scenario
@@ -72,6 +78,7 @@ class Run:
         self.homes = Homes(cc, scenario, dt_h)
         self.water = Water(self.homes.ids, self.homes.district, scenario, dt_h)
         self._eta: tuple | None = None  # (key, expected outage per building), cached
+        self._stages: tuple | None = None  # (key, restoring_repair per building), cached
         self.people = PeopleModel.build(cc, scenario)
         self.dmg = self.damage.initial_state()
         self.crew = self.crews.initial_state()
@@ -190,9 +197,16 @@ class Run:
         key = (self.dmg.version, int(t))
         if self._eta is None or self._eta[0] != key:
             finish = expected_finish_h(self.crew.book, t)
-            eta = heat_back_h(
-                self.cc, self.dmg.outage, repair_finish_h(finish), t, *self.pow.backup_flags()
-            )
+            repairs = repair_finish_h(finish)
+            backup = self.pow.backup_flags()
+            # which repair restores each building depends on the damage, the order of the
+            # repairs and the generators' fuel, not on the hour: kept while those hold
+            order = repair_order(self.cc, repairs)
+            how = (self.dmg.version, tuple(order), backup[0].tobytes(), backup[1].tobytes())
+            if self._stages is None or self._stages[0] != how:
+                stages = restoring_repair(self.cc, self.dmg.outage, order, *backup)
+                self._stages = (how, stages)
+            eta = heat_back_h(self.cc, self.dmg.outage, repairs, t, *backup, self._stages[1])
             for i in np.flatnonzero(self.home.burst):
                 done = finish.get((TaskKind.BRANCH_REPAIR, str(self.homes.ids[i])), np.inf)
                 eta[i] = max(eta[i], done - t)
