@@ -293,6 +293,31 @@ class HeatModel:
             raise KeyError(f"unknown {what}: {bad[:5]}")
         return pos.astype(np.int64)
 
+    def outage_masks(
+        self,
+        out_of_service: Mapping | None = None,
+        open_valves: Iterable = (),
+        pumps_without_power: Iterable = (),
+    ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """Pipes out, valves closed and pumps off as masks, from labels.
+
+        ``out_of_service`` is ``{"pipe": [...], "valve": [...]}`` (labels of pipes out and of
+        valves closed); ``open_valves`` opens normally closed valves; ``pumps_without_power``
+        are booster pumps without power. Unknown labels raise ``KeyError``.
+        """
+        oos = dict(out_of_service or {})
+        unknown = set(oos) - {"pipe", "valve"}
+        if unknown:
+            raise KeyError(f"out_of_service takes 'pipe' and 'valve', not {sorted(unknown)}")
+        pipe_out = np.zeros(len(self.pipe_ids), bool)
+        pipe_out[self._positions(self.pipe_ids, oos.get("pipe", ()), "pipe")] = True
+        closed = ~self.valve_normally_open.copy()
+        closed[self._positions(self.valve_ids, open_valves, "valve")] = False
+        closed[self._positions(self.valve_ids, oos.get("valve", ()), "valve")] = True
+        pump_off = np.zeros(len(self.pump_ids), bool)
+        pump_off[self._positions(self.pump_ids, pumps_without_power, "pump")] = True
+        return pipe_out, closed, pump_off
+
     def branch_ok(
         self,
         pipe_out: np.ndarray | None = None,
@@ -452,17 +477,9 @@ class HeatModel:
         -------
         HeatState
         """
-        oos = dict(out_of_service or {})
-        unknown = set(oos) - {"pipe", "valve"}
-        if unknown:
-            raise KeyError(f"out_of_service takes 'pipe' and 'valve', not {sorted(unknown)}")
-        pipe_out = np.zeros(len(self.pipe_ids), bool)
-        pipe_out[self._positions(self.pipe_ids, oos.get("pipe", ()), "pipe")] = True
-        closed = ~self.valve_normally_open.copy()
-        closed[self._positions(self.valve_ids, open_valves, "valve")] = False
-        closed[self._positions(self.valve_ids, oos.get("valve", ()), "valve")] = True
-        pump_off = np.zeros(len(self.pump_ids), bool)
-        pump_off[self._positions(self.pump_ids, pumps_without_power, "pump")] = True
+        pipe_out, closed, pump_off = self.outage_masks(
+            out_of_service, open_valves, pumps_without_power
+        )
         avail = self.source_capacity_mw_th.astype(float).copy()
         if isinstance(source_available_mw_th, np.ndarray):
             avail = np.asarray(source_available_mw_th, dtype=float).copy()

@@ -644,17 +644,9 @@ class HydraulicModel:
         HydraulicResult
         """
         md = self.model
-        oos = dict(out_of_service or {})
-        unknown = set(oos) - {"pipe", "valve"}
-        if unknown:
-            raise KeyError(f"out_of_service takes 'pipe' and 'valve', not {sorted(unknown)}")
-        pipe_out = np.zeros(len(md.pipe_ids), bool)
-        pipe_out[md._positions(md.pipe_ids, oos.get("pipe", ()), "pipe")] = True
-        closed = ~md.valve_normally_open.copy()
-        closed[md._positions(md.valve_ids, open_valves, "valve")] = False
-        closed[md._positions(md.valve_ids, oos.get("valve", ()), "valve")] = True
-        pump_off = np.zeros(len(md.pump_ids), bool)
-        pump_off[md._positions(md.pump_ids, pumps_without_power, "pump")] = True
+        pipe_out, closed, pump_off = md.outage_masks(
+            out_of_service, open_valves, pumps_without_power
+        )
         source_ok = np.ones(len(md.source_ids), bool)
         source_ok[md._positions(md.source_ids, sources_off, "source")] = False
         mdot = (

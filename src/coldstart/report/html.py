@@ -730,14 +730,7 @@ def render_report(result: Result) -> str:
         )
     )
     page = [
-        "<!DOCTYPE html>",
-        '<html lang="en">',
-        "<head>",
-        '<meta charset="utf-8">',
-        '<meta name="viewport" content="width=device-width, initial-scale=1">',
-        f"<title>coldstart report: {html.escape(title)}</title>",
-        f"<style>{CSS}</style>",
-        "</head>",
+        *page_head(f"coldstart report: {title}"),
         "<body><main>",
         f"<h1>{html.escape(title)}</h1>",
         f'<p class="sub">{subtitle}</p>' if subtitle else "",
@@ -750,6 +743,21 @@ def render_report(result: Result) -> str:
         "</html>",
     ]
     return "\n".join(p for p in page if p) + "\n"
+
+
+def page_head(title: str) -> list[str]:
+    """The opening lines of a self-contained coldstart page up to ``</head>`` (the
+    project's CSS inlined, no external links)."""
+    return [
+        "<!DOCTYPE html>",
+        '<html lang="en">',
+        "<head>",
+        '<meta charset="utf-8">',
+        '<meta name="viewport" content="width=device-width, initial-scale=1">',
+        f"<title>{html.escape(title)}</title>",
+        f"<style>{CSS}</style>",
+        "</head>",
+    ]
 
 
 def write_report(result: Result, path: str | Path) -> Path:

@@ -15,7 +15,7 @@ import plotly.graph_objects as go
 
 from coldstart.outputs import output_specs
 from coldstart.report.charts import FONT, TEMPLATE, figure_html, plotly_js
-from coldstart.report.html import CSS, format_number, html_table
+from coldstart.report.html import format_number, html_table, page_head
 
 LOW_COLOR = "#1f77b4"
 """Bars of the low values (blue)."""
@@ -152,14 +152,7 @@ def render_sensitivity(result: dict) -> str:
             f'<section class="card"><p class="note">{note}</p>{body}</section>'
         )
     page = [
-        "<!DOCTYPE html>",
-        '<html lang="en">',
-        "<head>",
-        '<meta charset="utf-8">',
-        '<meta name="viewport" content="width=device-width, initial-scale=1">',
-        f"<title>coldstart {html.escape(title)}</title>",
-        f"<style>{CSS}</style>",
-        "</head>",
+        *page_head(f"coldstart {title}"),
         "<body><main>",
         f"<h1>{html.escape(title)}</h1>",
         f'<p class="sub">{html.escape(sub)}</p>',
