@@ -395,3 +395,17 @@ def test_cli_bad_arguments_exit_2(cli, tmp_path, small_city_dir, short_scenario)
     _rejected(cli(*base, "--params", tmp_path / "nope.csv", *_metric_args()), "file not found")
     _rejected(cli(*base, "--params", tmp_path, *_metric_args()), "not a regular file")
     _rejected(cli("sensitivity", tmp_path / "nocity", short_scenario, *_metric_args()), "nocity")
+
+
+def test_default_metrics_are_in_the_runs_summary(cli, tmp_path, small_city_dir, short_scenario):
+    """Without --metric the command ranks by person-hours below 12 degC and the peak of
+    apartment blocks without heat (issue 12): both are figures of a run's summary."""
+    params = tmp_path / "params.csv"
+    params.write_text(HEADER + "weather.min_temp_c,-25,-5,degC,no public source: range assumed\n")
+    code, stdout, err = cli(
+        "sensitivity", small_city_dir, short_scenario, "--seeds", "1", "--params", params, "--json"
+    )
+    assert code == 0, err
+    doc = json.loads(stdout)
+    assert set(doc["parameters"][0]["metrics"]) == set(DEFAULT_METRICS)
+    assert set(DEFAULT_METRICS) == {"person_hours_below_12c", "blocks_without_heat_peak"}
