@@ -74,3 +74,37 @@ def test_outage_chart_one_bar_per_window():
     html = fig.to_html(include_plotlyjs=False, full_html=False)
     assert "http://" not in html.replace("http://www.w3.org", "")  # nothing fetched
     assert outage_figure(sched.iloc[0:0]) is None
+
+
+def test_a_trafo_of_parallel_units_is_rated_for_all_of_them():
+    """pandapower rates a trafo of ``parallel`` units at sn_mva x parallel (its loading_percent
+    divides by both); the synthetic city builds MV/LV stations of two units where one is too
+    small, and before this they tripped at no load beyond their design."""
+    net = pp.create_empty_network()
+    hv, lv = pp.create_bus(net, 10.0), pp.create_bus(net, 0.4)
+    pp.create_ext_grid(net, hv)
+    pp.create_transformer_from_parameters(
+        net, hv, lv, 1.6, 10.0, 0.4, 0.96, 6.0, 2.7, 0.7, parallel=2
+    )
+    pp.create_load(net, lv, p_mw=2.5)
+    model = GridModel.from_pandapower(net)
+    rating = branch_ratings_mw(model, net)
+    np.testing.assert_allclose(rating, 3.2)
+    pp.runpp(net)
+    assert abs(net.res_trafo.loading_percent.iloc[0] - 100 * 2.5 / 3.2) < 10  # AC, with losses
+    rounds, _, _ = trip_cascade(model, model.state(), rating, 1.0)
+    assert rounds == []
+
+
+def test_a_calm_winter_day_trips_nothing_in_the_synthetic_city():
+    from coldstart.city.synth import synth_city
+    from coldstart.scenario import parse_scenario
+    from coldstart.simulate import simulate
+
+    sc = parse_scenario(
+        'name = "calm"\nstart = 2026-01-09T00:00:00\nhorizon_h = 6.0\n'
+        '[weather]\nkind = "constant"\nmin_temp_c = -20.0\n[alerts]\nrandom_per_day = 0.0\n'
+    )
+    r = simulate(synth_city(300, seed=0), sc)
+    assert (r.events.kind == "trip").sum() == 0
+    assert r.summary["buildings_lost_power"] == 0

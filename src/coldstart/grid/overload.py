@@ -48,7 +48,9 @@ def branch_ratings_mw(model: GridModel, net: pp.pandapowerNet) -> np.ndarray:
             r = np.sqrt(3) * vn * col(d, "max_i_ka", np.inf) * col(d, "parallel", 1.0)
             r *= col(d, "df", 1.0)
         elif table == "trafo":
-            r = col(d, "sn_mva", np.inf)
+            # parallel units share the flow (pandapower's loading_percent divides by
+            # sn_mva x parallel as well)
+            r = col(d, "sn_mva", np.inf) * col(d, "parallel", 1.0)
         else:
             w = c.br_winding[rows]
             r = np.choose(w, [col(d, "sn_hv_mva", np.inf), col(d, "sn_mv_mva", np.inf),
