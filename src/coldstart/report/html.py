@@ -620,6 +620,24 @@ def _figure_section(anchor: str, heading: str, body: str, note: str = "") -> str
     )
 
 
+def _table_sections(result: Result, meta: Mapping[str, Any]) -> list[str]:
+    """The report's table sections: damaged assets, heat districts, events, run details."""
+    horizon = _number_or_none(meta.get("horizon_h"))
+    return [
+        _figure_section("assets", "Damaged assets", assets_table(result.assets, horizon)),
+        _figure_section(
+            "districts",
+            "Heat districts",
+            districts_table(result.districts),
+            "One row per heat source and the part of the network it feeds with the link valves "
+            "closed: apartment blocks that lost heat, buildings drained or frozen, and whether "
+            "the source ran on its backup generator.",
+        ),
+        _figure_section("events", "Events", events_table(result.events)),
+        _figure_section("run", "Run details", meta_table(meta)),
+    ]
+
+
 def render_report(result: Result) -> str:
     """The report of a run as one self-contained HTML page.
 
@@ -698,22 +716,7 @@ def render_report(result: Result) -> str:
             first_figure = False
         sections.append(_figure_section(anchor, heading, body, html.escape(note)))
 
-    horizon = _number_or_none(meta.get("horizon_h"))
-    sections.append(
-        _figure_section("assets", "Damaged assets", assets_table(result.assets, horizon))
-    )
-    sections.append(
-        _figure_section(
-            "districts",
-            "Heat districts",
-            districts_table(result.districts),
-            "One row per heat source and the part of the network it feeds with the link valves "
-            "closed: apartment blocks that lost heat, buildings drained or frozen, and whether "
-            "the source ran on its backup generator.",
-        )
-    )
-    sections.append(_figure_section("events", "Events", events_table(result.events)))
-    sections.append(_figure_section("run", "Run details", meta_table(meta)))
+    sections += _table_sections(result, meta)
 
     more_html = "".join(f"<li>{m}</li>" for m in more)
     nav = "".join(
