@@ -160,6 +160,8 @@ class Run:
 
     def _backup_events(self) -> None:
         """Log the backup generators that failed to start or ran dry this step."""
+        if not self.pow.events:
+            return
         city = self.cc.city
         ids = {
             "source": city.heat_sources.source_id.to_numpy(),
