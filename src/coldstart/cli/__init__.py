@@ -12,6 +12,7 @@ from __future__ import annotations
 import importlib
 import importlib.util
 import sys
+import threading
 from pathlib import Path
 from time import perf_counter
 from typing import Annotated
@@ -171,7 +172,7 @@ def _simulate_with_bar(simulate, compiled, scenario, seed, check=False, profile=
             compiled,
             scenario,
             seed=seed,
-            progress=lambda k, n: bar.update(task, completed=k),
+            progress=lambda k, n: _tick(bar, task, k),
             check=check,
             profile=profile,
         )
@@ -352,9 +353,24 @@ def scenario_example() -> None:
     sys.stdout.write(example_scenario_text())
 
 
+TERMINATED = threading.Event()
+"""Set by SIGTERM. A signal is delivered to the whole process, so this is process-wide state:
+the exception the handler raises is lost when it lands inside a finalizer or a weakref
+callback (Python prints "Exception ignored" and goes on), so the simulation also checks this
+flag after every step."""
+
+
 def _terminated(signum, frame) -> None:
     """SIGTERM: unwind like Ctrl-C so that temporary output folders are removed."""
+    TERMINATED.set()
     raise SystemExit(143)
+
+
+def _tick(bar, task, k: int) -> None:
+    """Progress after step ``k``; stop here if a SIGTERM's exception was swallowed."""
+    if TERMINATED.is_set():
+        raise SystemExit(143)
+    bar.update(task, completed=k)
 
 
 def main() -> None:
