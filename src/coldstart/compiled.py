@@ -16,6 +16,8 @@ from coldstart.grid.feeders import feeder_of_bus
 from coldstart.grid.overload import branch_ratings_mw
 from coldstart.grid.rotation import exempt_households
 from coldstart.heat.engine import HeatModel
+from coldstart.heat.hydraulics import HydraulicModel
+from coldstart.heat.pressure import city_hydraulic_params
 from coldstart.people.shelter import SHELTER_KINDS
 from coldstart.thermal.archetypes import RCParams, building_rc
 
@@ -75,6 +77,7 @@ class CompiledCity:
     gen_cap_mw: np.ndarray
     engine: GridModel  # DC engine: islands, flows, overloads
     heat_model: HeatModel  # district heating engine: circuits, capacity sharing, losses
+    hydraulics: HydraulicModel  # pressures and flows of the heat network (per-topology cache)
     branch_rating_mw: np.ndarray  # per engine branch [MW]
     gen_node: np.ndarray  # engine node of each generator (net.gen order)
     ext_node: np.ndarray  # engine node of each in-service ext_grid
@@ -248,6 +251,7 @@ def compile_city(city: City) -> CompiledCity:
         gen_cap_mw=gen_capacity_mw(net),
         engine=gm,
         heat_model=heat_model,
+        hydraulics=HydraulicModel(heat_model, city_hydraulic_params(city, heat_model)),
         branch_rating_mw=branch_ratings_mw(gm, net),
         gen_node=bus_nodes(gm, net.gen.bus) if len(net.gen) else np.zeros(0, np.int64),
         ext_node=bus_nodes(gm, e.bus[e.in_service.astype(bool)]),

@@ -27,6 +27,7 @@ from coldstart.city.synth import (
 from coldstart.city.synth_heat import DN_MM, pipe_dn_mm
 from coldstart.city.validate import check_references
 from coldstart.errors import CityError
+from coldstart.heat.hydraulics import resistances
 
 
 @cache
@@ -182,8 +183,27 @@ def test_every_district_consumer_reaches_a_source_within_capacity():
         assert p["to_node"].iloc[: len(city.heat_nodes) - len(src)].is_unique
 
 
+def _specific_loss_pa_m(q_mw_th: float, dn_mm: float) -> float:
+    # Darcy-Weisbach with pandapipes' friction law at the design flow (40 K), k = 0.5 mm
+    m = q_mw_th * 1e6 / (4190.0 * 40.0)
+    a, b = resistances(
+        np.ones(1), np.array([dn_mm / 1000]), np.array([0.5]), np.zeros(1), np.array([977.8]),
+        np.array([4.04e-4]),
+    )  # fmt: skip
+    return float(a[0] * m + b[0] * m * m)
+
+
 def test_pipe_sizing():
-    assert pipe_dn_mm(np.array([0.2, 50.0])).tolist() == [50.0, 600.0]
+    # the smallest standard DN within the specific loss: 80 Pa/m mains, 300 Pa/m branches
+    for q in (0.2, 3.0, 50.0, 400.0):
+        for r_max in (80.0, 300.0):
+            dn = float(pipe_dn_mm(np.array([q]), r_max)[0])
+            assert _specific_loss_pa_m(q, dn) <= r_max
+            smaller = [d for d in DN_MM if d < dn]
+            if smaller:  # the next smaller one exceeds the loss or 3.5 m/s
+                d = smaller[-1] / 1000
+                v = q * 1e6 / (4190.0 * 40.0) / (977.8 * np.pi * d * d / 4)
+                assert _specific_loss_pa_m(q, smaller[-1]) > r_max or v > 3.5
     assert pipe_dn_mm(np.array([1e5])).tolist() == [1200.0]
     city = default()
     ps = city.pumping_stations

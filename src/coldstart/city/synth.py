@@ -35,13 +35,17 @@ from coldstart.city.synth_grid import (
     nearest_station,
 )
 from coldstart.city.synth_heat import (
+    BOOSTER_HEAD_BAR,
+    PIPE_ROUGHNESS_MM,
     HeatBuild,
     build_heat,
     heat_valve_table,
     place_boiler_houses,
 )
 from coldstart.errors import CityError, Problem
+from coldstart.heat.engine import HeatModel
 from coldstart.heat.model import DESIGN_OUTDOOR_C, FACILITY_HEAT_LOSS_W_M2K
+from coldstart.heat.pressure import city_hydraulic_params
 from coldstart.thermal.archetypes import archetypes
 
 __all__ = ["ARCHETYPES", "lonlat_to_xy_m", "synth_city", "xy_m_to_lonlat", "QUEUES"]
@@ -680,7 +684,19 @@ def synth_city(n_buildings: int = 2000, seed: int = 0, name: str | None = None) 
     for t in tables.values():
         t.reset_index(drop=True, inplace=True)
     name = name if name is not None else f"Synthetic city, {n} buildings, seed {seed}"
-    return City(name=name, net=grid.net, tables=tables)
+    return _with_pump_heads(City(name=name, net=grid.net, tables=tables))
+
+
+def _with_pump_heads(city: City) -> City:
+    """The city with every source's pump head sized so that the intact network passes every
+    consumer's design flow with the differential pressure it needs
+    (:func:`coldstart.heat.pressure.design_heads_bar`)."""
+    model = HeatModel.from_city(city)
+    params = city_hydraulic_params(city, model)
+    sources = city.heat_sources.copy()
+    pos = model.source_ids.get_indexer(sources["source_id"])
+    sources["pump_head_bar"] = np.asarray(params.source_plift_bar, float)[pos]
+    return City(name=city.name, net=city.net, tables={**city.tables, "heat_sources": sources})
 
 
 def _heat_tables(
@@ -705,6 +721,7 @@ def _heat_tables(
             "to_node": ids[heat.pipe_to],
             "length_m": heat.pipe_length_m,
             "dn_mm": heat.pipe_dn_mm,
+            "roughness_mm": PIPE_ROUGHNESS_MM,
         }
     )
     n_bh = len(src_ids) - 2
@@ -748,6 +765,7 @@ def _pump_table(
             "p_mw": heat.pump_p_mw,
             "backup_power_kw": 0.0,
             "backup_fuel_h": 0.0,
+            "head_bar": BOOSTER_HEAD_BAR,
         }
     )
 

@@ -10,9 +10,13 @@ of the nearest blocks served by the same source.
 
 Sources of the figures used below:
 
-- Pipe sizing at 1.5 m/s design velocity and a 40 K supply/return difference: common design
-  values for water networks (Danfoss/Euroheat guidance 1-3 m/s; Ukrainian networks run 150/70 C
-  at design but far lower in practice).
+- Pipe sizing by specific pressure loss at the design flow (a 40 K supply/return difference,
+  :data:`coldstart.heat.pressure.DESIGN_DT_K`) in steel pipes of 0.5 mm equivalent roughness:
+  at most 80 Pa/m in the mains and 300 Pa/m in the branches to buildings, the values the
+  design norm recommends [SNIP-2.04.07-86]; a long branch is sized by the pressure available
+  for it, here at most 0.3 bar over its length (the norm: branches "by the available pressure
+  difference"); a long network's mains lower, so their loss stays within 4 bar one way.
+  The velocity stays under 3.5 m/s.
 - Booster pumping station power ~4 kW per MW_th of the flow it pushes: flow ``Q / (c_p dT)`` at
   40 K is ~6 L/s per MW_th; a 5 bar head at 75 % efficiency gives ~4 kW.
 - Heat mains: pipes of DN 400 and above (Kyiv "magistral" networks are DN 500-1400).
@@ -34,6 +38,8 @@ from scipy.sparse.csgraph import (
 from scipy.spatial import cKDTree
 
 from coldstart.city.synth_grid import ROUTE_FACTOR, hilbert_order
+from coldstart.heat.hydraulics import WATER_ETA_PA_S, WATER_RHO_KG_PER_M3, resistances
+from coldstart.heat.pressure import DESIGN_DT_K
 
 DN_MM = (50, 65, 80, 100, 125, 150, 200, 250, 300, 350, 400, 500, 600, 700, 800, 900, 1000, 1200)
 """Standard nominal diameters of district heating pipes [mm] (GOST 10704 / EN 253 series)."""
@@ -41,14 +47,34 @@ DN_MM = (50, 65, 80, 100, 125, 150, 200, 250, 300, 350, 400, 500, 600, 700, 800,
 WATER_CP_J_KGK = 4190.0
 """Specific heat of water [J/(kg K)]."""
 
-WATER_RHO_KG_M3 = 965.0
-"""Density of water at ~90 C [kg/m3]."""
 
-DESIGN_DT_K = 40.0
-"""Supply minus return temperature at design [K]."""
+MAIN_R_MAX_PA_M = 80.0
+"""Largest specific pressure loss of a main at design flow [Pa/m] [SNIP-2.04.07-86]."""
 
-DESIGN_VELOCITY_M_S = 1.5
-"""Design flow velocity in pipes [m/s]."""
+MAIN_DROP_MAX_PA = 4e5
+"""Largest pressure loss along the mains of one network, source to its farthest node, at design
+flow [Pa] (4 bar one way, 8 bar there and back: what network pumps of 10-14 bar leave for the
+branches and the buildings; first estimate). A long network's mains are sized for
+``min(80 Pa/m, 4 bar / its longest pipe distance)``, as large mains are in practice (some
+20-40 Pa/m)."""
+
+BRANCH_R_MAX_PA_M = 300.0
+"""Largest specific pressure loss of a branch to a building at design flow [Pa/m]
+[SNIP-2.04.07-86]."""
+
+BRANCH_DROP_MAX_PA = 30e3
+"""Largest pressure loss along one branch pipe at design flow [Pa] (0.3 bar; first estimate of
+the pressure a quarter network leaves its branches)."""
+
+VELOCITY_MAX_M_S = 3.5
+"""Largest design velocity [m/s] (first estimate; the common upper limit for water mains)."""
+
+PIPE_ROUGHNESS_MM = 0.5
+"""Equivalent roughness of the synthetic city's steel pipes [mm] [SNIP-41-02-2003]."""
+
+BOOSTER_HEAD_BAR = 3.0
+"""Head of a booster pumping station [bar] (first estimate: booster stations on long mains add
+some 20-60 m of head)."""
 
 QUARTER_SIZE = 6
 """Consumers per quarter (branch node)."""
@@ -75,30 +101,39 @@ LINK_SHARE = 0.25
 """A link between two networks is sized for this share of the smaller network's demand."""
 
 
-def pipe_dn_mm(q_mw_th: np.ndarray) -> np.ndarray:
-    """Nominal diameter that carries a design heat flow at the design velocity.
+def pipe_dn_mm(q_mw_th: np.ndarray, r_max_pa_m: float | np.ndarray = MAIN_R_MAX_PA_M) -> np.ndarray:
+    """Nominal diameter that carries a design heat flow within a specific pressure loss.
 
     Parameters
     ----------
     q_mw_th : numpy.ndarray
-        Design heat flow through the pipe [MW_th].
+        Design heat flow through the pipe [MW_th] (flow at :data:`DESIGN_DT_K`).
+    r_max_pa_m : float or numpy.ndarray
+        Largest specific pressure loss [Pa/m] (Darcy-Weisbach with the friction law of
+        :func:`coldstart.heat.hydraulics.resistances`, roughness :data:`PIPE_ROUGHNESS_MM`).
 
     Returns
     -------
     numpy.ndarray
-        Smallest standard DN [mm] (from :data:`DN_MM`) whose bore carries the flow at
-        :data:`DESIGN_VELOCITY_M_S`; capped at the largest.
+        Smallest standard DN [mm] (from :data:`DN_MM`) within the loss and under
+        :data:`VELOCITY_MAX_M_S`; the largest when none is.
 
     Examples
     --------
     >>> pipe_dn_mm(np.array([0.2, 50.0])).tolist()
-    [50.0, 600.0]
+    [65.0, 500.0]
     """
-    flow_m3_s = np.asarray(q_mw_th, dtype=float) * 1e6 / (WATER_CP_J_KGK * DESIGN_DT_K)
-    flow_m3_s = flow_m3_s / WATER_RHO_KG_M3
-    d_mm = 1000.0 * np.sqrt(4.0 * flow_m3_s / (np.pi * DESIGN_VELOCITY_M_S))
-    dn = np.asarray(DN_MM, dtype=float)
-    return dn[np.minimum(np.searchsorted(dn, d_mm), len(dn) - 1)]
+    m = np.asarray(q_mw_th, dtype=float)[:, None] * 1e6 / (WATER_CP_J_KGK * DESIGN_DT_K)
+    d = np.asarray(DN_MM, dtype=float) / 1000.0
+    one = np.ones(len(d))
+    a, b = resistances(
+        one, d, PIPE_ROUGHNESS_MM * one, 0 * one, WATER_RHO_KG_PER_M3 * one, WATER_ETA_PA_S * one
+    )
+    r_pa_m = a[None, :] * m + b[None, :] * m * m
+    v = m / (WATER_RHO_KG_PER_M3 * np.pi * d[None, :] ** 2 / 4.0)
+    ok = (r_pa_m <= np.asarray(r_max_pa_m, dtype=float).reshape(-1, 1)) & (v <= VELOCITY_MAX_M_S)
+    pick = np.where(ok.any(axis=1), ok.argmax(axis=1), len(d) - 1)
+    return np.asarray(DN_MM, dtype=float)[pick]
 
 
 def _knn_graph(xy: np.ndarray, k: int, power: float) -> coo_matrix:
@@ -783,13 +818,23 @@ def build_heat(
     )
     pipe_down = np.concatenate([down[tree.pipe_to], np.asarray(ld + kd, dtype=float)])
     length = np.maximum(ROUTE_FACTOR * np.hypot(*(node_xy[pipe_from] - node_xy[pipe_to]).T), 1.0)
+    length = np.round(length, 1)
+    # a tree pipe ending at a consumer is a branch; the rest (mains, loops, links) are mains
+    branch = np.arange(len(pipe_from)) < n_tree
+    branch &= pipe_to < n_c
+    reach = np.zeros(n_s)  # longest pipe distance from each source [m]
+    np.maximum.at(reach, tree.pipe_network, tree.dist[tree.pipe_to])
+    main_r = np.minimum(MAIN_R_MAX_PA_M, MAIN_DROP_MAX_PA / np.maximum(reach, 1.0))
+    r_main = np.where(pipe_net >= 0, main_r[np.maximum(pipe_net, 0)], MAIN_R_MAX_PA_M)
+    r_branch = np.minimum(BRANCH_R_MAX_PA_M, BRANCH_DROP_MAX_PA / length)
+    r_max = np.where(branch, r_branch, r_main)
     return HeatBuild(
         node_id=trees.node_id,
         node_xy=node_xy,
         pipe_from=pipe_from,
         pipe_to=pipe_to,
-        pipe_length_m=np.round(length, 1),
-        pipe_dn_mm=pipe_dn_mm(pipe_down),
+        pipe_length_m=length,
+        pipe_dn_mm=pipe_dn_mm(pipe_down, r_max),
         pipe_downstream_mw_th=pipe_down,
         pipe_network=pipe_net,
         consumer_node=np.arange(n_c, dtype=np.int64),

@@ -76,6 +76,7 @@ class HeatArrays:
     consumer_circuit: np.ndarray | None = None  # circuit of each consumer
     circuit_capacity_mw_th: np.ndarray | None = None  # available source capacity per circuit
     circuit_loss_mw_th: np.ndarray | None = None  # pipe losses per circuit while circulating
+    capacity_fraction: np.ndarray | None = None  # per consumer: its circuit's capacity level
 
 
 class Parts(tuple):
@@ -106,6 +107,65 @@ class _Circuits:
     pipe_circuit: np.ndarray  # circuit per pipe
     source_circuit: np.ndarray  # circuit of each source's supply node
     n_circuit: int
+
+
+def _fill_levels(
+    heat_mw_th: np.ndarray,
+    loss_mw_th: np.ndarray,
+    takes_mw_th: np.ndarray,
+    smax: np.ndarray,
+    circuit: np.ndarray,
+    level_c: np.ndarray,
+    demand_mw_th: np.ndarray,
+) -> np.ndarray:
+    """Water-filling level of every circuit: the largest ``L`` in [0, 1] with
+    ``sum(demand * min(smax, L)) + L * loss <= heat`` (``heat``: the sources' capacity; the
+    pipes lose heat in proportion to the level, as without limits, where ``L = heat / (demand +
+    loss)``). A circuit whose consumers can take all they can (``sum(takes) + loss <= heat``)
+    gets 1; one with no limited consumer keeps ``level_c``.
+
+    Exact: the sum is piecewise linear in ``L`` with breaks at the consumers' ``smax``; sorted
+    by circuit and ``smax``, the sum at each break is the capped consumers' ``demand * smax``
+    up to it plus the break times the demand above it and the loss, and ``L`` lies on the last
+    segment whose start fits.
+    """
+    n_c = len(level_c)
+    room = np.bincount(circuit, takes_mw_th, minlength=n_c) + loss_mw_th
+    out = np.where(room <= heat_mw_th, 1.0, level_c)
+    short = (room > heat_mw_th) & (np.bincount(circuit, smax < 1.0, n_c) > 0)
+    if not short.any():
+        return out
+    sel = np.flatnonzero(short[circuit] & (demand_mw_th > 0))
+    order = sel[np.lexsort((smax[sel], circuit[sel]))]
+    c, d, s = circuit[order], demand_mw_th[order], smax[order]
+    start = np.searchsorted(c, c, side="left")  # first position of each consumer's circuit
+    ds = np.cumsum(d * s)
+    below = ds - np.where(start > 0, ds[start - 1], 0.0)  # sum of d*s up to here (same circuit)
+    dc = np.cumsum(d)
+    total_d = np.bincount(c, d, n_c)
+    d_upto = dc - np.where(start > 0, dc[start - 1], 0.0)
+    above = total_d[c] - d_upto  # demand of the consumers after this one
+    at_break = below + s * (above + loss_mw_th[c])  # the sum at L = s
+    fits = at_break <= heat_mw_th[c]
+    # per circuit: the last break that fits (its consumers below are capped)
+    pos = np.arange(len(c))
+    last = np.full(n_c, -1)
+    np.maximum.at(last, c[fits], pos[fits])
+    lev = np.zeros(n_c)
+    for_c = np.flatnonzero(short)
+    k = last[for_c]
+    has = k >= 0
+    kk = k[has]
+    capped = below[kk]  # consumers up to the break take their smax, the rest the level
+    free = above[kk] + loss_mw_th[for_c[has]]
+    lev[for_c[has]] = np.where(
+        free > 0, (heat_mw_th[for_c[has]] - capped) / np.maximum(free, 1e-300), s[kk]
+    )
+    # no break fits: every consumer takes the same level below the smallest smax
+    none = for_c[~has]
+    lev[none] = heat_mw_th[none] / np.maximum(total_d[none] + loss_mw_th[none], 1e-300)
+    out[short] = np.clip(lev[short], 0.0, 1.0)
+    return out
 
 
 def _index(labels: Iterable) -> pd.Index:
@@ -354,6 +414,7 @@ class HeatModel:
         demand_mw_th: np.ndarray,
         pipe_loss_mw_th: np.ndarray | None = None,
         components: tuple[int, np.ndarray] | None = None,
+        max_fraction: np.ndarray | None = None,
     ) -> HeatArrays:
         """Solve on position arrays (the runner's fast path; :meth:`solve` wraps it).
 
@@ -369,6 +430,12 @@ class HeatModel:
             Loss of each pipe while circulating [MW_th]; defaults to the compiled one.
         components : tuple, optional
             ``components(branch_ok)`` when the caller already has it (topology unchanged).
+        max_fraction : numpy.ndarray, optional
+            Largest share of its demand each consumer can take [-], e.g. the flow share its
+            differential pressure allows (:func:`coldstart.heat.pressure.flow_shares`). A
+            circuit short of capacity then shares it by water-filling: every consumer gets
+            ``min(max_fraction, level)``, the level such that the circuit's sources are used up
+            (what a limited consumer cannot take goes to the others).
         """
         parts = self.components(branch_ok) if components is None else components
         c = self._circuits(branch_ok, source_avail_mw_th > 0, parts)
@@ -381,7 +448,15 @@ class HeatModel:
         need += loss_c
         with np.errstate(divide="ignore", invalid="ignore"):
             frac_c = np.where(need > 0, np.minimum(1.0, cap / need), (cap > 0).astype(float))
-        frac = np.where(supplied, frac_c[c.consumer_circuit], 0.0)
+        level = frac_c[c.consumer_circuit]
+        frac = np.where(supplied, level, 0.0)
+        if max_fraction is not None:
+            smax = np.where(supplied, np.clip(max_fraction, 0.0, 1.0), 0.0)
+            if (smax[supplied] < 1.0).any():
+                lev_c = _fill_levels(cap, loss_c, demand_mw_th * smax, smax, c.consumer_circuit,
+                                     frac_c, np.where(supplied, demand_mw_th, 0.0))  # fmt: skip
+                level = lev_c[c.consumer_circuit]
+                frac = np.minimum(smax, level)
         return HeatArrays(
             supplied=supplied.copy(),
             fraction=frac,
@@ -392,6 +467,7 @@ class HeatModel:
             consumer_circuit=c.consumer_circuit.copy(),
             circuit_capacity_mw_th=cap,
             circuit_loss_mw_th=loss_c,
+            capacity_fraction=np.where(supplied, level, 0.0),
         )
 
     def _circuits(self, branch_ok: np.ndarray, working: np.ndarray, parts) -> _Circuits:

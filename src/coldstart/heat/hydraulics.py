@@ -39,7 +39,7 @@ from __future__ import annotations
 
 from collections import OrderedDict
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import numpy as np
 import pandas as pd
@@ -232,6 +232,7 @@ class _Graph:
     a: np.ndarray
     b: np.ndarray
     x0: np.ndarray  # height term plus lift [Pa]
+    lift: np.ndarray  # the boosters' lift in x0 [Pa] (0 on other branches)
     s_sup: np.ndarray
     s_ret: np.ndarray
     p_sup: np.ndarray  # [Pa]
@@ -282,14 +283,15 @@ def _compile(model: HeatModel, prm: HydraulicParams) -> _Graph:
     layered = bool(np.array_equal(s_sup, s_ret) and np.array_equal(cf, ct))
     if not layered:
         return _Graph(n0, False, bf[src], bt[src], src, a[src], b[src], (x0 + lift)[src],
-                      s_sup, s_ret, p_flow, p_ret, cf, ct)  # fmt: skip
+                      lift[src], s_sup, s_ret, p_flow, p_ret, cf, ct)  # fmt: skip
     # city model: supply layer 0..n0-1, return layer n0..2n0-1 (boosters on the supply layer)
     return _Graph(
         2 * n0, True,
         np.concatenate([bf[src], bf[src] + n0]), np.concatenate([bt[src], bt[src] + n0]),
         np.concatenate([src, src]), np.concatenate([a[src], a[src]]),
         np.concatenate([b[src], b[src]]), np.concatenate([(x0 + lift)[src], x0[src]]),
-        s_sup, s_ret + n0, p_flow, p_ret, cf, ct + n0,
+        np.concatenate([lift[src], np.zeros(len(src))]), s_sup, s_ret + n0, p_flow, p_ret, cf,
+        ct + n0,
     )  # fmt: skip
 
 
@@ -564,6 +566,7 @@ class HydraulicModel:
         p_init_pa: np.ndarray | None = None,
         tol_kg_per_s: float = 1e-5,
         max_iter: int = 50,
+        pump_off: np.ndarray | None = None,
     ) -> tuple[np.ndarray, np.ndarray, np.ndarray, int, bool, float]:
         """Solve on masks (the fast path; :meth:`solve` wraps it).
 
@@ -581,6 +584,10 @@ class HydraulicModel:
             Largest nodal mass imbalance accepted [kg/s] (pandapipes' ``tol_m``).
         max_iter : int
             Newton iterations at most.
+        pump_off : numpy.ndarray of bool, optional
+            Boosters without power whose branch still carries flow (through the station's
+            bypass) but adds no lift. A booster whose branch is cut in ``branch_ok`` carries
+            nothing either way.
 
         Returns
         -------
@@ -589,6 +596,10 @@ class HydraulicModel:
             branches [kg/s], consumers drawing, and the Newton statistics.
         """
         g = self._g
+        if pump_off is not None and pump_off.any():
+            off = np.zeros(len(self.model.branch_from), bool)
+            off[self.model.pump_branch[pump_off]] = True
+            g = replace(g, x0=g.x0 - g.lift * off[g.src])
         pt, live, active, fixed_nodes, fixed_p, levels = self._topology(branch_ok, source_ok)
         draw = np.where(active, consumer_mdot, 0.0)
         inj = np.bincount(g.c_from, draw, g.n_node) - np.bincount(g.c_to, draw, g.n_node)

@@ -324,10 +324,19 @@ class Policies(Strict):
         "exceeds the time to freezing minus this margin",
     )
     shedding: Literal["rotating_queues"] = "rotating_queues"
-    link_valves: Literal["closed", "open_on_source_loss"] = Field(
+    link_valves: Literal["closed", "open_on_source_loss", "open_if_useful"] = Field(
         "closed",
-        description="links between source districts stay closed, or open when one district "
-        "loses its sources so that the other backs it up (capacity is then shared)",
+        description="links between source districts stay closed; open_on_source_loss: open "
+        "when one district loses its sources so that the other backs it up (capacity is then "
+        "shared); open_if_useful: open only where the hydraulics can carry useful heat through "
+        "the link (the cut-off district's consumers get at least a quarter of their design flow)",
+    )
+    heat_hydraulics: Literal["pressure", "connectivity"] = Field(
+        "pressure",
+        description="pressure: a consumer gets heat only as far as its differential pressure "
+        "passes its design flow (pumps' heads, pipe friction, boosters; an unpowered booster "
+        "with a known head is bypassed and adds no head); connectivity: every consumer a "
+        "working source reaches gets its flow",
     )
 
 

@@ -289,8 +289,25 @@ class Run:
                 "backup_available": self.pow.backup_tank_h["source"] > 0,
                 "hours_on_backup": np.round(self.pow.on_backup_h["source"], 3),
                 "backup_start_failures": self.pow.start_failures["source"].astype(np.int64),
+                **self._district_shortfall(owner, n),
             }
         )
+
+    def _district_shortfall(self, owner: np.ndarray, n: int) -> dict[str, np.ndarray]:
+        """Per district: heat its reached buildings went without [MWh], by capacity and by
+        hydraulics, and which withheld more."""
+        inside = owner >= 0
+        mwh = {
+            c: np.bincount(owner[inside], self.heat_st.short_mwh[c][inside], minlength=n)
+            for c in ("capacity", "hydraulics")
+        }
+        cap, hyd = mwh["capacity"], mwh["hydraulics"]
+        limited = np.where(hyd > cap, "hydraulics", "capacity")
+        return {
+            "heat_short_capacity_mwh": np.round(cap, 3),
+            "heat_short_hydraulics_mwh": np.round(hyd, 3),
+            "limited_by": np.where(np.maximum(cap, hyd) < 1.0, "none", limited),
+        }
 
     def result(self) -> Result:
         """The Result of the finished run."""

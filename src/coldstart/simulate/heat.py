@@ -13,15 +13,26 @@ import numpy as np
 from coldstart.compiled import CompiledCity
 from coldstart.heat.model import DESIGN_OUTDOOR_C, FACILITY_HEAT_LOSS_W_M2K, heat_demand_mw_th
 from coldstart.heat.network import city_pipe_loss_mw_th
+from coldstart.heat.pressure import design_mdot_kg_per_s, flow_shares
 from coldstart.scenario.model import Scenario
 from coldstart.simulate.power import PowerStep
 from coldstart.thermal.heating import WITHOUT_HEAT_FRACTION
 
-LOSS_CAUSES = ("source", "network", "pumps", "several", "capacity")
+LOSS_CAUSES = ("source", "network", "pumps", "several", "capacity", "hydraulics")
 """Causes a district building's heat loss is attributed to: cut off from every working source
 (``source``, ``network``, ``pumps``, ``several``), or reached but short of capacity
 (``capacity``: its part of the network has less heat than its buildings need, e.g. after link
-valves open onto a district that lost its sources)."""
+valves open onto a district that lost its sources) or of pressure (``hydraulics``: its
+differential pressure passes too little of its design flow, e.g. at the far end of a long main
+whose booster lost power, or behind a narrow link)."""
+
+USEFUL_LINK_SHARE = 0.25
+"""``open_if_useful`` opens a link valve when the consumers of the district it reaches would get
+at least this share of their design flow through it (demand-weighted) [-] (first estimate: less
+keeps the water moving, but heats nobody)."""
+
+SHARE_CACHE_SIZE = 256
+"""Hydraulic topologies whose flow shares a run keeps."""
 
 GAS_COAST_H = 1.0
 """Hours a gas-heated building keeps (almost) its heat after its boiler loses power [h]: a gas
@@ -39,6 +50,8 @@ class HeatState:
     unpowered_h: np.ndarray  # per building: hours without power so far in this outage
     pipe_loss: dict[int, np.ndarray] = field(default_factory=dict)
     parts: dict[bytes, tuple] = field(default_factory=dict)  # components by open-branch mask
+    shares: dict[bytes, np.ndarray] = field(default_factory=dict)  # flow shares by topology
+    short_mwh: dict[str, np.ndarray] = field(default_factory=dict)  # heat short, per cause
 
     def components(self, hm, branch_ok: np.ndarray) -> tuple:
         """``hm.components(branch_ok)``, remembered: the topology changes only with damage,
@@ -63,6 +76,7 @@ class HeatStep:
     consumer_frac: np.ndarray
     loss_mw_th: float
     arrays: object = None  # the engine's solution (circuits, capacities), for checks
+    flow_share: np.ndarray | None = None  # per consumer: hydraulic share of its design flow
 
 
 def open_links(
@@ -90,16 +104,18 @@ def attribute_loss(
     src_avail: np.ndarray,
     src_cap: np.ndarray,
     cons_dem: np.ndarray,
+    bypass: np.ndarray | None = None,
 ) -> None:
     """Record why the buildings in ``lost`` lost heat: a cause counts when fixing everything
     else would still leave the building without heat (it is necessary); a building can lose
-    heat through several causes."""
+    heat through several causes. ``bypass``: boosters whose pipe circulates without power."""
     closed = ~hm.valve_normally_open
+    bypass = np.zeros(len(pump_ok), bool) if bypass is None else bypass
     nd, nb = int(district.sum()), len(district)
     trials = (
         ("source", hm.branch_ok(valve_closed=closed), src_avail),
         ("network", hm.branch_ok(pipe_out=pipe_out, valve_closed=closed), src_cap),
-        ("pumps", hm.branch_ok(valve_closed=closed, pump_off=~pump_ok), src_cap),
+        ("pumps", hm.branch_ok(valve_closed=closed, pump_off=~(pump_ok | bypass)), src_cap),
     )
     any_cause = np.zeros(nb, bool)
     for cause, ok_try, avail_try in trials:
@@ -136,6 +152,14 @@ class HeatModel:
         self.src_cap = cc.city.heat_sources.capacity_mw_th.to_numpy(float)
         self.coast_h = np.where(cc.b_heat_supply == "individual_gas", GAS_COAST_H, 0.0)
         self.link_valves = np.flatnonzero(~self.hm.valve_normally_open & (self.hm.valve_pipe >= 0))
+        self.pressure = (
+            scenario.policies.heat_hydraulics == "pressure" and len(self.hm.consumer_ids) > 0
+        )
+        # a booster with a known head is bypassed without power (adds no head); one without a
+        # head stops the circulation through its pipe (the connectivity rule)
+        head = np.asarray(cc.hydraulics.params.pump_lift_bar, float)
+        self.bypass = (head > 0) if self.pressure else np.zeros(len(self.hm.pump_ids), bool)
+        self.mdot_design = design_mdot_kg_per_s(self.hm)
 
     def districts(self) -> np.ndarray:
         """Each building's heat district: the position of the heat source whose part of the
@@ -155,22 +179,62 @@ class HeatModel:
         """No loss attributed yet."""
         nb = self.cc.n_build
         return HeatState(
-            {c: np.zeros(nb, bool) for c in LOSS_CAUSES}, np.zeros(nb, bool), np.zeros(nb)
+            {c: np.zeros(nb, bool) for c in LOSS_CAUSES},
+            np.zeros(nb, bool),
+            np.zeros(nb),
+            short_mwh={c: np.zeros(nb) for c in ("capacity", "hydraulics")},
         )
+
+    def shares(self, st: HeatState, ok: np.ndarray, src_ok: np.ndarray, pump_ok: np.ndarray):
+        """Flow share of every consumer in a topology (``None`` without hydraulics; remembered
+        per topology: it changes only with damage, repairs, valves and pumps)."""
+        if not self.pressure:
+            return None
+        lift_off = ~pump_ok & self.bypass
+        key = np.packbits(np.concatenate([ok, src_ok, lift_off])).tobytes()
+        got = st.shares.get(key)
+        if got is None:
+            if len(st.shares) >= SHARE_CACHE_SIZE:
+                st.shares.clear()
+            got = flow_shares(self.cc.hydraulics, ok, src_ok, self.mdot_design, lift_off).share
+            st.shares[key] = got
+        return got
+
+    def _useful(self, st, opened, res, pipe_out, pump_ok, src_avail) -> np.ndarray:
+        """The opened link valves through which the district they reach gets at least
+        :data:`USEFUL_LINK_SHARE` of its design flow (each tried alone)."""
+        hm, keep = self.hm, opened.copy()
+        live = np.zeros(int(res.node_part.max()) + 1, bool)
+        live[res.node_part[hm.source_supply_node[src_avail > 0]]] = True
+        dead = ~live[res.node_part[hm.consumer_from_node]]
+        for v in np.flatnonzero(opened):
+            only = np.zeros_like(opened)
+            only[v] = True
+            ok = hm.branch_ok(pipe_out, ~hm.valve_normally_open & ~only, ~pump_ok & ~self.bypass)
+            share = self.shares(st, ok, src_avail > 0, pump_ok)
+            p = hm.valve_pipe[v]
+            sides = res.node_part[[hm.branch_from[p], hm.branch_to[p]]]
+            reached = dead & np.isin(res.node_part[hm.consumer_from_node], sides)
+            d = self.mdot_design[reached]
+            keep[v] = d.sum() > 0 and float(share[reached] @ d) >= USEFUL_LINK_SHARE * d.sum()
+        return keep
 
     def _solve(self, st, pipe_out, pump_ok, src_avail, cons_dem, loss):
         hm = self.hm
-        closed = ~hm.valve_normally_open
-        ok = hm.branch_ok(pipe_out=pipe_out, valve_closed=closed, pump_off=~pump_ok)
-        res = hm.solve_arrays(ok, src_avail, cons_dem, loss, st.components(hm, ok))
-        if self.scenario.policies.link_valves == "open_on_source_loss" and len(self.link_valves):
+        closed, cut = ~hm.valve_normally_open, ~pump_ok & ~self.bypass
+        ok = hm.branch_ok(pipe_out=pipe_out, valve_closed=closed, pump_off=cut)
+        share = self.shares(st, ok, src_avail > 0, pump_ok)
+        res = hm.solve_arrays(ok, src_avail, cons_dem, loss, st.components(hm, ok), share)
+        policy = self.scenario.policies.link_valves
+        if policy != "closed" and len(self.link_valves):
             opened = open_links(hm, res.node_part, src_avail, self.link_valves)
+            if opened.any() and policy == "open_if_useful" and self.pressure:
+                opened = self._useful(st, opened, res, pipe_out, pump_ok, src_avail)
             if opened.any():
-                ok = hm.branch_ok(
-                    pipe_out=pipe_out, valve_closed=closed & ~opened, pump_off=~pump_ok
-                )
-                res = hm.solve_arrays(ok, src_avail, cons_dem, loss, st.components(hm, ok))
-        return res
+                ok = hm.branch_ok(pipe_out=pipe_out, valve_closed=closed & ~opened, pump_off=cut)
+                share = self.shares(st, ok, src_avail > 0, pump_ok)
+                res = hm.solve_arrays(ok, src_avail, cons_dem, loss, st.components(hm, ok), share)
+        return res, share
 
     def step(
         self,
@@ -196,7 +260,9 @@ class HeatModel:
         if t_key not in st.pipe_loss:
             st.pipe_loss[t_key] = city_pipe_loss_mw_th(self.cc.city.heat_pipes, float(t_key))
         src_avail = self.src_cap * power.source_ok
-        res = self._solve(st, pipe_out, power.pump_ok, src_avail, cons_dem, st.pipe_loss[t_key])
+        res, share = self._solve(
+            st, pipe_out, power.pump_ok, src_avail, cons_dem, st.pipe_loss[t_key]
+        )
         nd = int(district.sum())
         frac = np.zeros(nb)
         frac[district] = res.fraction[:nd] * takes_water[district]
@@ -208,10 +274,18 @@ class HeatModel:
         f_frac[self.f_district] = res.fraction[nd:]
         # a building whose node a working source reaches (even short of capacity) circulates
         connected = np.zeros(nb, bool)
-        connected[district] = res.supplied[:nd]
+        connected[district] = res.supplied[:nd] if share is None else share[:nd] > 0
         st.cause_known &= ~connected  # a new loss after heat came back is a new episode
         short = district & connected & takes_water & (frac < WITHOUT_HEAT_FRACTION)
-        st.lost_by["capacity"] |= short
+        by_pressure = np.zeros(nb, bool)
+        level, reached = np.zeros(nb), np.zeros(nb, bool)
+        level[district] = res.capacity_fraction[:nd]
+        reached[district] = res.supplied[:nd]
+        if share is not None:
+            by_pressure[district] = share[:nd] < level[district]
+        self._count_short(st, need_mw * takes_water, frac, level, reached)
+        st.lost_by["capacity"] |= short & ~by_pressure
+        st.lost_by["hydraulics"] |= short & by_pressure
         lost = district & ~connected & ~st.cause_known & takes_water
         if lost.any():
             attribute_loss(
@@ -224,5 +298,16 @@ class HeatModel:
                 src_avail,
                 self.src_cap,
                 cons_dem,
+                self.bypass,
             )
-        return HeatStep(frac, f_frac, connected, cons_dem, res.fraction, float(res.loss_mw_th), res)
+        return HeatStep(
+            frac, f_frac, connected, cons_dem, res.fraction, float(res.loss_mw_th), res, share
+        )
+
+    def _count_short(self, st, need_mw, frac, level, reached) -> None:
+        """Add this step's heat shortfall of the district buildings a working source reaches
+        [MWh], split into what the sources' capacity withheld (``need * (1 - level)``) and what
+        the pressure did (``need * (level - delivered)``)."""
+        short = reached & ((frac < level) | (level < 1.0)) & (need_mw > 0)
+        st.short_mwh["capacity"][short] += (need_mw * (1.0 - level))[short] * self.dt_h
+        st.short_mwh["hydraulics"][short] += (need_mw * (level - frac))[short] * self.dt_h

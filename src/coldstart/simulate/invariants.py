@@ -23,29 +23,39 @@ class InvariantError(AssertionError):
 
 
 def _heat(run, heat, taken_w: np.ndarray) -> list[str]:
-    """Per circuit: delivery plus losses within capacity, one equal share for every supplied
-    consumer; every district building takes what the network gave it."""
+    """Per circuit: delivery plus losses within capacity; every supplied consumer gets the
+    circuit's one level, or less where its flow share is lower (water-filling: a circuit short
+    of capacity then uses all of it); every district building takes what the network gave it."""
     res = heat.arrays
     if res is None or res.consumer_circuit is None:
         return []
     circuit, cap = res.consumer_circuit, res.circuit_capacity_mw_th
     n_c = len(cap)
-    demand = np.where(res.supplied, heat.consumer_demand_mw_th, 0.0)
-    need = np.bincount(circuit, demand, minlength=n_c) + res.circuit_loss_mw_th
-    with np.errstate(divide="ignore", invalid="ignore"):
-        share = np.where(need > 0, np.minimum(1.0, cap / need), 0.0)
+    sup = res.supplied
+    level_c = np.zeros(n_c)
+    np.maximum.at(level_c, circuit[sup], res.capacity_fraction[sup])
+    flow = np.ones(len(sup)) if heat.flow_share is None else heat.flow_share
     delivered = res.fraction * heat.consumer_demand_mw_th
-    use = np.bincount(circuit, delivered, minlength=n_c) + share * res.circuit_loss_mw_th
+    use = np.bincount(circuit, delivered, minlength=n_c) + level_c * res.circuit_loss_mw_th
     out = []
     bad = np.flatnonzero(use > cap * (1 + REL_TOL) + 1e-9)
     if len(bad):
         c = int(bad[0])
         out.append(f"heat circuit {c} delivers {use[c]:.6f} MW_th > capacity {cap[c]:.6f}")
-    unequal = res.supplied & ~np.isclose(res.fraction, share[circuit], rtol=1e-9, atol=1e-12)
+    demand = np.where(sup, heat.consumer_demand_mw_th, 0.0)
+    short = (level_c < 1.0) & (np.bincount(circuit, demand, minlength=n_c) > 0)
+    idle = np.flatnonzero(short & (use < cap * (1 - REL_TOL) - 1e-9))
+    if len(idle):
+        c = int(idle[0])
+        out.append(f"heat circuit {c} at level {level_c[c]:.6f} uses {use[c]:.6f} MW_th of "
+                   f"{cap[c]:.6f}")  # fmt: skip
+    expect = np.minimum(flow, level_c[circuit])
+    unequal = sup & ~np.isclose(res.fraction, expect, rtol=1e-9, atol=1e-12)
     if unequal.any():
         i = int(np.flatnonzero(unequal)[0])
-        out.append(f"heat consumer {i} gets share {res.fraction[i]:.6f}, its circuit "
-                   f"{share[circuit[i]]:.6f}")  # fmt: skip
+        out.append(f"heat consumer {i} gets share {res.fraction[i]:.6f}, expected "
+                   f"{expect[i]:.6f} (flow share {flow[i]:.6f}, circuit level "
+                   f"{level_c[circuit[i]]:.6f})")  # fmt: skip
     district = run.homes.district
     nd = int(district.sum())
     took = taken_w[district] / 1e6
