@@ -140,3 +140,21 @@ def test_warm_start_and_no_mutation():
     np.testing.assert_array_equal(prm.pipe_length_m, before[0])
     np.testing.assert_array_equal(model.branch_ok(), before[1])
     assert mdot.tolist() == [3.0, 5.0]
+
+
+def test_booster_curve_lift_falls_with_the_square_of_its_flow():
+    # lift = h0 - c m|m| on the booster's branch: at 4 kg/s, 0.8 bar - 0.01 * 16 bar = 0.64 bar
+    pumps = pd.DataFrame({"pump_id": ["B"], "pipe_id": ["p"]})
+    model = _model([("p", "s", "a")], pumps=pumps)
+    prm = _params(1, pump_lift_bar=0.8, pump_curve_bar_s2_per_kg2=0.01)
+    res = HydraulicModel(model, prm).solve(consumer_mdot=np.array([4.0]))
+    lift = 0.8 - 0.01 * 16.0
+    assert res.junction_p_bar["a"] == pytest.approx(9.0 + lift - _drop_pa(4.0) / PA_PER_BAR)
+    # the return pipe has no booster
+    assert res.return_p_bar["a"] == pytest.approx(4.0 + _drop_pa(4.0) / PA_PER_BAR)
+    # without power the station is bypassed: neither lift nor curve
+    hm = HydraulicModel(model, prm)
+    branch_ok, src = model.branch_ok(), np.ones(1, bool)
+    p, *_ = hm.solve_arrays(branch_ok, src, np.array([4.0]), pump_off=np.ones(1, bool))
+    at = model.node_ids.get_loc("a")
+    assert p[at] / PA_PER_BAR == pytest.approx(9.0 - _drop_pa(4.0) / PA_PER_BAR)

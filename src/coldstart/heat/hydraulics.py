@@ -10,7 +10,9 @@ Model (as pandapipes' incompressible pipeflow [PANDAPIPES-2020]):
   (rho A d^2)`` and ``b = (lambda_rough L / d + zeta) / (2 rho A^2)``, which inverts in closed form;
 - a source (pandapipes ``circ_pump_const_pressure``) fixes its flow junction at ``p_flow_bar`` and
   its return junction at ``p_flow_bar - plift_bar`` (less the height term between them);
-- a booster pump adds a fixed lift [bar] along its branch (from -> to);
+- a booster pump adds a lift along its branch (from -> to) that falls with the square of its
+  flow, ``lift = h0 - c m|m|`` (a centrifugal pump's curve near its duty point; ``c = 0``: a
+  fixed lift); the curve term is a quadratic resistance added to the branch's ``b``;
 - a consumer draws a given mass flow from its from-node and returns it at its to-node; it draws
   only when both nodes lie in a part holding a working source's supply resp. return node (the
   rule of :class:`coldstart.heat.engine.HeatModel`);
@@ -104,7 +106,10 @@ class HydraulicParams:
     source_rho_kg_per_m3 : float or numpy.ndarray, optional
         Density for the height term between a source's return and flow junctions.
     pump_lift_bar : float or numpy.ndarray
-        Lift of each booster pump along its branch [bar].
+        Lift of each booster pump along its branch at zero flow [bar] (its shut-off head).
+    pump_curve_bar_s2_per_kg2 : float or numpy.ndarray
+        Fall of each booster's lift with the square of its flow, ``c`` in
+        ``lift = h0 - c m|m|`` [bar/(kg/s)^2] (0: a fixed lift).
     """
 
     pipe_length_m: np.ndarray
@@ -121,6 +126,7 @@ class HydraulicParams:
     source_plift_bar: float | np.ndarray = 5.0
     source_rho_kg_per_m3: float | np.ndarray | None = None
     pump_lift_bar: float | np.ndarray = 0.0
+    pump_curve_bar_s2_per_kg2: float | np.ndarray = 0.0
 
 
 @dataclass(frozen=True)
@@ -233,6 +239,7 @@ class _Graph:
     b: np.ndarray
     x0: np.ndarray  # height term plus lift [Pa]
     lift: np.ndarray  # the boosters' lift in x0 [Pa] (0 on other branches)
+    curve: np.ndarray  # the boosters' curve term in b [Pa/(kg/s)^2] (0 on other branches)
     s_sup: np.ndarray
     s_ret: np.ndarray
     p_sup: np.ndarray  # [Pa]
@@ -264,8 +271,11 @@ def _compile(model: HeatModel, prm: HydraulicParams) -> _Graph:
     if prm.node_p_amb_bar is not None:
         pa = np.asarray(prm.node_p_amb_bar, float) * PA_PER_BAR
         x0 = x0 + pa[bf] - pa[bt]
-    lift = np.zeros(nb)
+    lift, curve = np.zeros(nb), np.zeros(nb)
     lift[model.pump_branch] = _full(prm.pump_lift_bar, len(model.pump_ids)) * PA_PER_BAR
+    n_pump = len(model.pump_ids)
+    curve[model.pump_branch] = _full(prm.pump_curve_bar_s2_per_kg2, n_pump) * PA_PER_BAR
+    b = b + curve
     src = np.flatnonzero(own)
     ns = len(model.source_ids)
     s_sup, s_ret = model.source_supply_node, model.source_return_node
@@ -283,14 +293,16 @@ def _compile(model: HeatModel, prm: HydraulicParams) -> _Graph:
     layered = bool(np.array_equal(s_sup, s_ret) and np.array_equal(cf, ct))
     if not layered:
         return _Graph(n0, False, bf[src], bt[src], src, a[src], b[src], (x0 + lift)[src],
-                      lift[src], s_sup, s_ret, p_flow, p_ret, cf, ct)  # fmt: skip
+                      lift[src], curve[src], s_sup, s_ret, p_flow, p_ret, cf, ct)  # fmt: skip
     # city model: supply layer 0..n0-1, return layer n0..2n0-1 (boosters on the supply layer)
     return _Graph(
         2 * n0, True,
         np.concatenate([bf[src], bf[src] + n0]), np.concatenate([bt[src], bt[src] + n0]),
         np.concatenate([src, src]), np.concatenate([a[src], a[src]]),
-        np.concatenate([b[src], b[src]]), np.concatenate([(x0 + lift)[src], x0[src]]),
-        np.concatenate([lift[src], np.zeros(len(src))]), s_sup, s_ret + n0, p_flow, p_ret, cf,
+        np.concatenate([b[src], (b - curve)[src]]),
+        np.concatenate([(x0 + lift)[src], x0[src]]),
+        np.concatenate([lift[src], np.zeros(len(src))]),
+        np.concatenate([curve[src], np.zeros(len(src))]), s_sup, s_ret + n0, p_flow, p_ret, cf,
         ct + n0,
     )  # fmt: skip
 
@@ -599,7 +611,8 @@ class HydraulicModel:
         if pump_off is not None and pump_off.any():
             off = np.zeros(len(self.model.branch_from), bool)
             off[self.model.pump_branch[pump_off]] = True
-            g = replace(g, x0=g.x0 - g.lift * off[g.src])
+            stop = off[g.src]
+            g = replace(g, x0=g.x0 - g.lift * stop, b=g.b - g.curve * stop)
         pt, live, active, fixed_nodes, fixed_p, levels = self._topology(branch_ok, source_ok)
         draw = np.where(active, consumer_mdot, 0.0)
         inj = np.bincount(g.c_from, draw, g.n_node) - np.bincount(g.c_to, draw, g.n_node)

@@ -58,6 +58,11 @@ the buildings filled (only pressure differences drive the flows)."""
 HEAD_MARGIN_BAR = 0.5
 """Margin added to a head sized by :func:`design_heads_bar` [bar]."""
 
+SHUTOFF_HEAD_RATIO = 1.25
+"""Shut-off head of a booster over its head at the design flow [-]: a centrifugal pump's curve
+falls some 20-40 % from shut-off to its duty point (first estimate; the curve is taken as a
+parabola through both)."""
+
 SIZING_HEAD_BAR = 40.0
 """Trial head of every source while sizing [bar]: high enough that no consumer runs dry."""
 
@@ -82,20 +87,61 @@ def _column(df: pd.DataFrame, name: str) -> np.ndarray:
 
 
 def _params(
-    city, heads_bar: np.ndarray, booster_head_bar: np.ndarray, model: HeatModel
+    city,
+    heads_bar: np.ndarray,
+    booster_head_bar: np.ndarray,
+    model: HeatModel,
+    booster_mdot: np.ndarray | None = None,
 ) -> HydraulicParams:
+    """Parameters with the given source heads; boosters lift ``booster_head_bar`` at their
+    design flow ``booster_mdot`` on a parabolic curve (a fixed lift when no flow is given)."""
     pipes = city.heat_pipes
-    pump_lift = np.zeros(len(model.pump_ids))
+    head = np.zeros(len(model.pump_ids))
     pos = pd.Index(city.pumping_stations["pump_id"]).get_indexer(model.pump_ids)
-    pump_lift[pos >= 0] = booster_head_bar[pos[pos >= 0]]
+    head[pos >= 0] = booster_head_bar[pos[pos >= 0]]
+    lift, curve = head, np.zeros(len(head))
+    if booster_mdot is not None:
+        flowing = np.abs(booster_mdot) > 1e-9
+        lift = np.where(flowing, SHUTOFF_HEAD_RATIO * head, head)
+        curve = np.where(flowing, (lift - head) / np.where(flowing, booster_mdot, 1.0) ** 2, 0.0)
     return HydraulicParams(
         pipe_length_m=pipes["length_m"].to_numpy(float),
         pipe_diameter_m=pipes["dn_mm"].to_numpy(float) / 1000.0,
         pipe_k_mm=pipe_roughness_mm(pipes),
         source_p_flow_bar=RETURN_P_BAR + heads_bar,
         source_plift_bar=heads_bar,
-        pump_lift_bar=pump_lift,
+        pump_lift_bar=lift,
+        pump_curve_bar_s2_per_kg2=curve,
     )
+
+
+def _with_heads(params: HydraulicParams, head_bar: float | np.ndarray) -> HydraulicParams:
+    return HydraulicParams(
+        **{
+            **params.__dict__,
+            "source_p_flow_bar": RETURN_P_BAR + np.asarray(head_bar, float),
+            "source_plift_bar": np.asarray(head_bar, float),
+        }
+    )
+
+
+def _design_solve(model: HeatModel, params: HydraulicParams):
+    """The intact network at design draws with every source at :data:`SIZING_HEAD_BAR`:
+    the hydraulic model and its solution."""
+    hyd = HydraulicModel(model, _with_heads(params, SIZING_HEAD_BAR))
+    src_ok = np.ones(len(model.source_ids), bool)
+    return hyd, hyd.solve_arrays(model.branch_ok(), src_ok, design_mdot_kg_per_s(model))
+
+
+def booster_design_mdot(model: HeatModel, params: HydraulicParams) -> np.ndarray:
+    """Flow through every booster's branch at design draws, intact network [kg/s]."""
+    hyd, (_, mdot, *_) = _design_solve(model, params)
+    g = hyd._g
+    half = len(g.src) // 2 if g.layered else len(g.src)
+    of_branch = np.full(len(model.branch_from), -1)
+    of_branch[g.src[:half]] = np.arange(half)
+    at = of_branch[model.pump_branch]
+    return np.where(at >= 0, mdot[np.maximum(at, 0)], 0.0)
 
 
 def design_mdot_kg_per_s(model: HeatModel) -> np.ndarray:
@@ -116,19 +162,10 @@ def design_heads_bar(
     that head less the smallest spare differential pressure of the consumers in its part, plus
     ``margin_bar``, rounded up to 0.1 bar (sources sharing a part get the same head).
     """
-    trial = HydraulicParams(
-        **{
-            **params.__dict__,
-            "source_p_flow_bar": RETURN_P_BAR + SIZING_HEAD_BAR,
-            "source_plift_bar": SIZING_HEAD_BAR,
-        }
-    )
-    hyd = HydraulicModel(model, trial)
-    ok = model.branch_ok()
-    src_ok = np.ones(len(model.source_ids), bool)
-    p, _, active, *_ = hyd.solve_arrays(ok, src_ok, design_mdot_kg_per_s(model))
+    hyd, (p, _, active, *_) = _design_solve(model, params)
     g = hyd._g
     dp_bar = (p[g.c_from] - p[g.c_to]) / PA_PER_BAR
+    ok = model.branch_ok()
     _, part = model.components(ok)
     c_part = part[model.consumer_from_node]
     heads = np.zeros(len(model.source_ids))
@@ -154,9 +191,12 @@ def city_hydraulic_params(city, model: HeatModel | None = None) -> HydraulicPara
     heads = _column(city.heat_sources, "pump_head_bar")
     booster = _column(city.pumping_stations, "head_bar")
     params = _params(city, heads, booster, model)
+    if (booster > 0).any():
+        duty = booster_design_mdot(model, params)
+        params = _params(city, heads, booster, model, duty)
     if (heads <= 0).any():
         sized = design_heads_bar(model, params)
-        params = _params(city, np.where(heads > 0, heads, sized), booster, model)
+        params = _with_heads(params, np.where(heads > 0, heads, sized))
     return params
 
 

@@ -457,7 +457,9 @@ def assets_table(assets: pd.DataFrame, horizon_h: float | None) -> str:
 
 
 def districts_table(districts: pd.DataFrame) -> str:
-    """Heat districts: blocks that lost heat, drained and frozen buildings, backup power.
+    """Heat districts: blocks that lost heat, drained and frozen buildings, the heat their
+    reached buildings went without because the sources were short of capacity or because the
+    pressure passed too little flow (and which of the two limited the district), backup power.
 
     Parameters
     ----------
@@ -494,14 +496,19 @@ def districts_table(districts: pd.DataFrame) -> str:
                 format_number(rec.get("blocks_lost_heat")),
                 format_number(rec.get("buildings_drained")),
                 format_number(rec.get("buildings_frozen")),
+                format_number(_number_or_none(rec.get("heat_short_capacity_mwh")), 0),
+                format_number(_number_or_none(rec.get("heat_short_hydraulics_mwh")), 0),
+                _text(rec.get("limited_by", "")),
                 html.escape(backup),
             ]
         )
     table = html_table(
-        ["Source", "Kind", "Blocks", "Lost heat", "Drained", "Frozen", "Backup generator"],
+        ["Source", "Kind", "Blocks", "Lost heat", "Drained", "Frozen",
+         "Short of capacity [MWh]", "Short of pressure [MWh]", "Limited by",
+         "Backup generator"],
         rows,
-        numeric=[2, 3, 4, 5],
-    )
+        numeric=[2, 3, 4, 5, 6, 7],
+    )  # fmt: skip
     return f'<div class="scroll">{table}</div>'
 
 
