@@ -9,9 +9,10 @@ resistance and its flow falls with the square root of the pressure it gets:
 
 (the pressure-driven demand of water distribution models, e.g. WNTR's, with the exponent of a
 turbulent orifice [WAGNER-1988]). :func:`flow_shares` finds the shares consistent with the
-network's hydraulics (:class:`coldstart.heat.hydraulics.HydraulicModel` with the consumers
-drawing ``share * design flow``) by a damped fixed-point iteration: a far end of a long main
-whose pressure sinks below ``dp_min`` gets less, which raises everybody's pressure, and so on.
+network's hydraulics: a far end of a long main whose pressure sinks below ``dp_min`` gets less,
+which raises everybody's pressure, and so on (solved together by Newton,
+:mod:`coldstart.heat.pdd`; a damped fixed-point iteration on the shares does not converge for a
+district behind a narrow link, whose consumers all hinge on the link's flow).
 
 Flows are the design flows at any outdoor temperature: Ukrainian (and other post-Soviet)
 networks run on quality control -- constant circulation, supply temperature following the
@@ -39,6 +40,7 @@ from coldstart.heat.hydraulics import (
     HydraulicParams,
     consumer_mdot_kg_per_s,
 )
+from coldstart.heat.pdd import solve_pressure_driven
 
 CONSUMER_DP_MIN_BAR = 1.0
 """Differential pressure a building substation needs for its design flow [bar]: a water-jet
@@ -65,12 +67,6 @@ parabola through both)."""
 
 SIZING_HEAD_BAR = 40.0
 """Trial head of every source while sizing [bar]: high enough that no consumer runs dry."""
-
-SHARE_TOL = 2e-3
-""":func:`flow_shares` stops when no share moves by more than this [-]."""
-
-SHARE_MAX_ITER = 60
-"""At most this many hydraulic solves per :func:`flow_shares` call."""
 
 
 def pipe_roughness_mm(pipes: pd.DataFrame) -> np.ndarray:
@@ -213,9 +209,9 @@ class Shares:
     active : numpy.ndarray of bool
         Both sides of the consumer reach a working source.
     solves : int
-        Hydraulic solves spent.
+        Hydraulic solves and Newton iterations spent.
     converged : bool
-        The shares settled within :data:`SHARE_TOL`.
+        The last solve converged.
     """
 
     share: np.ndarray
@@ -235,10 +231,10 @@ def flow_shares(
 ) -> Shares:
     """Flow shares of the consumers consistent with the network's hydraulics.
 
-    Starts from every drawing consumer at its design flow; while some consumer sees less than
-    ``dp_min_bar``, moves every share half way to ``sqrt(dp / dp_min)`` (capped at 1) and solves
-    again (damped, since the map from shares to shares is decreasing: drawing more lowers the
-    pressures).
+    One solve with every drawing consumer at its design flow; when every consumer then has at
+    least ``dp_min_bar``, all shares are 1. Otherwise the consumers become pressure-driven
+    branches and the network is solved with them by Newton
+    (:func:`coldstart.heat.pdd.solve_pressure_driven`).
 
     Parameters
     ----------
@@ -257,27 +253,16 @@ def flow_shares(
     Shares
     """
     g = hyd._g
-    dp_min = dp_min_bar * PA_PER_BAR
-    share = np.ones(len(mdot_design))
-    w = np.full(len(mdot_design), 0.5)  # per-consumer damping, halved where a step flips
-    last = np.zeros(len(mdot_design))
-    p_prev = None
-    solves, converged = 0, False
-    while solves < SHARE_MAX_ITER:
-        p, _, active, *_ = hyd.solve_arrays(
-            branch_ok, source_ok, share * mdot_design, p_prev, pump_off=pump_off
-        )
-        solves += 1
-        dp = np.where(active, p[g.c_from] - p[g.c_to], np.nan)
-        target = np.where(active, np.sqrt(np.clip(np.nan_to_num(dp) / dp_min, 0.0, 1.0)), 0.0)
-        step = target - share
-        if np.max(np.abs(step), initial=0.0) <= SHARE_TOL:
-            converged = True
-            break
-        flip = step * last < 0
-        w = np.where(flip, 0.5 * w, np.minimum(1.25 * w, 0.5))
-        share = np.clip(share + w * step, 0.0, 1.0)
-        last = step
-        p_prev = p
-    share = np.where(active, share, 0.0)
-    return Shares(share, dp / PA_PER_BAR, active, solves, converged)
+    p, _, active, _, converged, _ = hyd.solve_arrays(
+        branch_ok, source_ok, mdot_design, None, pump_off=pump_off
+    )
+    dp = np.where(active, p[g.c_from] - p[g.c_to], np.nan)
+    if not (np.nan_to_num(dp[active], nan=-np.inf) < dp_min_bar * PA_PER_BAR).any():
+        return Shares(np.where(active, 1.0, 0.0), dp / PA_PER_BAR, active, 1, converged)
+    m, p, active, it, converged = solve_pressure_driven(
+        hyd, branch_ok, source_ok, mdot_design, dp_min_bar * PA_PER_BAR, pump_off
+    )
+    dp = np.where(active, p[g.c_from] - p[g.c_to], np.nan)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        share = np.where(active & (mdot_design > 0), m / mdot_design, 0.0)
+    return Shares(share, dp / PA_PER_BAR, active, 1 + it, converged)
