@@ -25,6 +25,11 @@ converge with several circulation pumps in one net -- and each consumer a heat c
 design mass flow; water at 70 degC on both sides). Goal: under 30 ms per solve for the 10k city,
 also on a new topology (a pipe cut: peeling and sparsity pattern compiled anew). Run only this
 part with ``.venv/bin/python benchmarks/bench_heat.py --hydraulics``.
+
+Hydraulics in the run: the flow shares of a 10,000-building city where pressure binds (every
+booster bypassed; a CHP off with every link open), and the demo week simulated with
+``policies.heat_hydraulics`` = connectivity and = pressure in the same process (goal: pressure
+within 30 % of connectivity).
 """
 
 from __future__ import annotations
@@ -256,8 +261,50 @@ def hydraulics() -> None:
           f"({t_arr * 1e3:.2f} ms, {t_cold * 1e3:.2f} ms on a new topology)")  # fmt: skip
 
 
+def hydraulics_in_run(n_buildings: int = 10000) -> None:
+    """Pressure-driven delivery inside the run: the flow shares of a topology where pressure
+    binds (Newton with the consumers as branches), and a simulated week of the demo scenario
+    with ``policies.heat_hydraulics`` = connectivity and = pressure, in this process."""
+    from coldstart.city.synth import synth_city
+    from coldstart.compiled import compile_city
+    from coldstart.heat.pressure import design_mdot_kg_per_s, flow_shares
+    from coldstart.scenario import example_scenario
+    from coldstart.simulate import simulate
+
+    cc = compile_city(synth_city(n_buildings, seed=0))
+    hm, hyd = cc.heat_model, cc.hydraulics
+    mdot = design_mdot_kg_per_s(hm)
+    src = np.ones(len(hm.source_ids), bool)
+    src[0] = False
+    cases = {
+        "every booster bypassed": (
+            hm.branch_ok(), ~np.zeros_like(src), np.ones(len(hm.pump_ids), bool)),
+        "chp_1 off, every link open": (
+            hm.branch_ok(valve_closed=np.zeros(len(hm.valve_ids), bool)), src, None),
+    }  # fmt: skip
+    for name, (ok, s_ok, off) in cases.items():
+        sh = flow_shares(hyd, ok, s_ok, mdot, off)
+        t = best_of(lambda ok=ok, s_ok=s_ok, off=off: flow_shares(hyd, ok, s_ok, mdot, off), 3)
+        print(f"flow shares, {n_buildings} buildings, {name}: {t * 1e3:7.1f} ms "
+              f"({sh.solves} solves/iterations, {int((sh.share < 0.999).sum())} consumers "
+              f"limited, converged {sh.converged})")  # fmt: skip
+    sc = example_scenario()
+    times = {}
+    for mode in ("connectivity", "pressure"):
+        pol = sc.policies.model_copy(update={"heat_hydraulics": mode})
+        run = sc.model_copy(update={"policies": pol})
+        t0 = time.perf_counter()
+        simulate(cc, run, seed=1)
+        times[mode] = time.perf_counter() - t0
+    ratio = times["pressure"] / times["connectivity"]
+    print(f"simulated week, {n_buildings} buildings: connectivity {times['connectivity']:.2f} s, "
+          f"pressure {times['pressure']:.2f} s (x{ratio:.2f}); goal: within the speed "
+          f"target plus 30 % -> {'met' if ratio <= 1.3 else 'NOT met'} as a ratio")  # fmt: skip
+
+
 if __name__ == "__main__":
     args = [a for a in sys.argv[1:] if not a.startswith("--")]
     if "--hydraulics" not in sys.argv:
         main(int(args[0]) if args else 9000)
     hydraulics()
+    hydraulics_in_run()

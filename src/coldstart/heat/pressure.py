@@ -228,6 +228,7 @@ def flow_shares(
     mdot_design: np.ndarray,
     pump_off: np.ndarray | None = None,
     dp_min_bar: float = CONSUMER_DP_MIN_BAR,
+    share_init: np.ndarray | None = None,
 ) -> Shares:
     """Flow shares of the consumers consistent with the network's hydraulics.
 
@@ -247,6 +248,9 @@ def flow_shares(
         Boosters running without lift (bypassed).
     dp_min_bar : float
         Differential pressure a consumer needs for its design flow [bar].
+    share_init : numpy.ndarray, optional
+        Start shares for Newton (a neighbouring topology's; changes the result only within the
+        solver's tolerance).
 
     Returns
     -------
@@ -260,7 +264,7 @@ def flow_shares(
     if not (np.nan_to_num(dp[active], nan=-np.inf) < dp_min_bar * PA_PER_BAR).any():
         return Shares(np.where(active, 1.0, 0.0), dp / PA_PER_BAR, active, 1, converged)
     m, p, active, it, converged = solve_pressure_driven(
-        hyd, branch_ok, source_ok, mdot_design, dp_min_bar * PA_PER_BAR, pump_off
+        hyd, branch_ok, source_ok, mdot_design, dp_min_bar * PA_PER_BAR, pump_off, share_init
     )
     dp = np.where(active, p[g.c_from] - p[g.c_to], np.nan)
     with np.errstate(invalid="ignore", divide="ignore"):

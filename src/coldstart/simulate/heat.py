@@ -51,6 +51,7 @@ class HeatState:
     pipe_loss: dict[int, np.ndarray] = field(default_factory=dict)
     parts: dict[bytes, tuple] = field(default_factory=dict)  # components by open-branch mask
     shares: dict[bytes, np.ndarray] = field(default_factory=dict)  # flow shares by topology
+    last_share: np.ndarray | None = None  # the last shares Newton solved (its next start)
     short_mwh: dict[str, np.ndarray] = field(default_factory=dict)  # heat short, per cause
 
     def components(self, hm, branch_ok: np.ndarray) -> tuple:
@@ -196,8 +197,12 @@ class HeatModel:
         if got is None:
             if len(st.shares) >= SHARE_CACHE_SIZE:
                 st.shares.clear()
-            got = flow_shares(self.cc.hydraulics, ok, src_ok, self.mdot_design, lift_off).share
+            got = flow_shares(
+                self.cc.hydraulics, ok, src_ok, self.mdot_design, lift_off, share_init=st.last_share
+            ).share
             st.shares[key] = got
+            if (got < 1.0).any():
+                st.last_share = got
         return got
 
     def _useful(self, st, opened, res, pipe_out, pump_ok, src_avail) -> np.ndarray:
