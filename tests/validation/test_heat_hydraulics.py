@@ -267,3 +267,21 @@ def test_city_model_supply_and_return_layers_against_pandapipes():
         assert dp < P_TOL_BAR and dm < M_TOL_REL, f"case {case}: dp {dp:.1e} bar, dm {dm:.1e}"
         n_dead += int(np.isnan(p).any())
     assert n_dead >= 3  # the cuts do cut parts off (measured: all 6)
+
+
+def test_heat_model_hydraulics_method_on_a_pandapipes_net():
+    # HeatModel.hydraulics(out_of_service=...) with the net's own hydraulic data: Series on the
+    # net's junction and pipe indices, equal to pandapipes with the same pipe cut
+    net = load_heat_network("schutterwald_heat")
+    model = HeatModel.from_pandapipes(net)
+    cut = [int(net.pipe.index[40])]
+    res = model.hydraulics({"pipe": cut}, consumer_mdot=hydraulic_consumer_mdot(net))
+    assert list(res.junction_p_bar.index) == list(net.junction.index)
+    assert list(res.pipe_mdot_kg_per_s.index) == list(net.pipe.index)
+    (p_pp, m_pp), why = _theirs(net, cut, [])
+    assert not why
+    # measured as in the tests above: differences of the convergence tolerances only
+    p = res.junction_p_bar.to_numpy()
+    assert np.nanmax(np.abs(p - p_pp)) < P_TOL_BAR
+    assert np.max(np.abs(res.pipe_mdot_kg_per_s.to_numpy() - m_pp)) < M_TOL_REL * np.abs(m_pp).max()
+    assert res.pipe_mdot_kg_per_s.loc[cut[0]] == 0.0

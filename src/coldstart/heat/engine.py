@@ -226,6 +226,7 @@ class HeatModel:
     consumer_from_node: np.ndarray
     consumer_to_node: np.ndarray
     consumer_demand_mw_th: np.ndarray
+    hydraulic_params: object = None  # HydraulicParams of a pandapipes net (for hydraulics())
 
     # ------------------------------------------------------------------ construction
     @classmethod
@@ -338,9 +339,54 @@ class HeatModel:
         flow and return temperatures (``loss_model="nominal"``); see
         :func:`coldstart.heat.pandapipes_io.model_arrays`.
         """
-        from coldstart.heat.pandapipes_io import model_arrays
+        from coldstart.heat.pandapipes_io import hydraulic_params, model_arrays
 
-        return cls(**model_arrays(net, ambient_c, loss_model))
+        arrays = model_arrays(net, ambient_c, loss_model)
+        try:
+            params = hydraulic_params(net)
+        except (KeyError, ValueError, AttributeError, IndexError):  # a net it does not handle
+            params = None
+        return cls(**arrays, hydraulic_params=params)
+
+    def hydraulics(
+        self,
+        out_of_service: Mapping[str, Iterable] | None = None,
+        *,
+        params=None,
+        **kw,
+    ):
+        """Pressures and mass flows after outages (:mod:`coldstart.heat.hydraulics`).
+
+        Parameters
+        ----------
+        out_of_service : mapping, optional
+            ``{"pipe": [...], "valve": [...]}``, as :meth:`solve`.
+        params : coldstart.heat.hydraulics.HydraulicParams, optional
+            Pipe, pump and source data; by default the net's own for a model built with
+            :meth:`from_pandapipes`; for a city,
+            :func:`coldstart.heat.pressure.city_hydraulic_params`.
+        **kw
+            ``open_valves``, ``pumps_without_power``, ``sources_off``, ``consumer_mdot``, ...
+            of :meth:`coldstart.heat.hydraulics.HydraulicModel.solve`.
+
+        Returns
+        -------
+        coldstart.heat.hydraulics.HydraulicResult
+            ``junction_p_bar`` and ``pipe_mdot_kg_per_s`` on the model's node and pipe labels
+            (a pandapipes net's indices).
+
+        Compile a :class:`coldstart.heat.hydraulics.HydraulicModel` instead to solve the same
+        network repeatedly (it keeps the factorization patterns per topology).
+        """
+        from coldstart.heat.hydraulics import solve_hydraulics
+
+        params = self.hydraulic_params if params is None else params
+        if params is None:
+            raise ValueError(
+                "no hydraulic data: pass params= (coldstart.heat.pressure.city_hydraulic_params "
+                "for a city)"
+            )
+        return solve_hydraulics(self, params, out_of_service, **kw)
 
     # ------------------------------------------------------------------ solving
     def _positions(self, index: pd.Index, labels: Iterable, what: str) -> np.ndarray:
