@@ -205,40 +205,42 @@ class HeatModel:
                 st.last_share = got
         return got
 
-    def _useful(self, st, opened, res, pipe_out, pump_ok, src_avail) -> np.ndarray:
+    def _useful(self, st, opened, node_part, pipe_out, pump_ok, src_avail) -> np.ndarray:
         """The opened link valves through which the district they reach gets at least
         :data:`USEFUL_LINK_SHARE` of its design flow (each tried alone)."""
         hm, keep = self.hm, opened.copy()
-        live = np.zeros(int(res.node_part.max()) + 1, bool)
-        live[res.node_part[hm.source_supply_node[src_avail > 0]]] = True
-        dead = ~live[res.node_part[hm.consumer_from_node]]
+        live = np.zeros(int(node_part.max()) + 1, bool)
+        live[node_part[hm.source_supply_node[src_avail > 0]]] = True
+        dead = ~live[node_part[hm.consumer_from_node]]
         for v in np.flatnonzero(opened):
             only = np.zeros_like(opened)
             only[v] = True
             ok = hm.branch_ok(pipe_out, ~hm.valve_normally_open & ~only, ~pump_ok & ~self.bypass)
             share = self.shares(st, ok, src_avail > 0, pump_ok)
             p = hm.valve_pipe[v]
-            sides = res.node_part[[hm.branch_from[p], hm.branch_to[p]]]
-            reached = dead & np.isin(res.node_part[hm.consumer_from_node], sides)
+            sides = node_part[[hm.branch_from[p], hm.branch_to[p]]]
+            reached = dead & np.isin(node_part[hm.consumer_from_node], sides)
             d = self.mdot_design[reached]
             keep[v] = d.sum() > 0 and float(share[reached] @ d) >= USEFUL_LINK_SHARE * d.sum()
         return keep
 
     def _solve(self, st, pipe_out, pump_ok, src_avail, cons_dem, loss):
+        """Open the link valves the policy asks for (from the parts of the network with them
+        closed), then solve the heat (and the flow shares) once on the final topology."""
         hm = self.hm
         closed, cut = ~hm.valve_normally_open, ~pump_ok & ~self.bypass
         ok = hm.branch_ok(pipe_out=pipe_out, valve_closed=closed, pump_off=cut)
-        share = self.shares(st, ok, src_avail > 0, pump_ok)
-        res = hm.solve_arrays(ok, src_avail, cons_dem, loss, st.components(hm, ok), share)
+        parts = st.components(hm, ok)
         policy = self.scenario.policies.link_valves
         if policy != "closed" and len(self.link_valves):
-            opened = open_links(hm, res.node_part, src_avail, self.link_valves)
+            opened = open_links(hm, parts[1], src_avail, self.link_valves)
             if opened.any() and policy == "open_if_useful" and self.pressure:
-                opened = self._useful(st, opened, res, pipe_out, pump_ok, src_avail)
+                opened = self._useful(st, opened, parts[1], pipe_out, pump_ok, src_avail)
             if opened.any():
                 ok = hm.branch_ok(pipe_out=pipe_out, valve_closed=closed & ~opened, pump_off=cut)
-                share = self.shares(st, ok, src_avail > 0, pump_ok)
-                res = hm.solve_arrays(ok, src_avail, cons_dem, loss, st.components(hm, ok), share)
+                parts = st.components(hm, ok)
+        share = self.shares(st, ok, src_avail > 0, pump_ok)
+        res = hm.solve_arrays(ok, src_avail, cons_dem, loss, parts, share)
         return res, share
 
     def step(
