@@ -23,6 +23,7 @@ from types import SimpleNamespace
 
 import numpy as np
 from scipy.sparse import csc_matrix
+from scipy.sparse.csgraph import connected_components
 
 from coldstart.heat.hydraulics import HydraulicModel, _factorize, _pattern, branch_flow
 
@@ -55,6 +56,19 @@ def _law(a, r, m_des, x_des, k):
     return h, dh, inv
 
 
+def _parts_holding(g, branch_ok: np.ndarray, live: np.ndarray, nodes: np.ndarray) -> np.ndarray:
+    """Nodes of the hydraulic graph in a live part (over the flowing branches and the
+    consumers' supply-return links) that holds one of ``nodes``."""
+    ok = branch_ok[g.src]
+    f = np.concatenate([g.f[ok], g.c_from])
+    t = np.concatenate([g.t[ok], g.c_to])
+    adj = csc_matrix((np.ones(len(f)), (f, t)), shape=(g.n_node, g.n_node))
+    _, part = connected_components(adj, directed=False)
+    wanted = np.zeros(part.max() + 1, bool)
+    wanted[part[nodes]] = True
+    return live & wanted[part]
+
+
 def solve_pressure_driven(
     hyd: HydraulicModel,
     branch_ok: np.ndarray,
@@ -63,6 +77,7 @@ def solve_pressure_driven(
     dp_min_pa: float,
     pump_off: np.ndarray | None = None,
     share_init: np.ndarray | None = None,
+    focus: np.ndarray | None = None,
     tol_kg_per_s: float = 1e-2,
     max_iter: int = 60,
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray, int, bool]:
@@ -82,6 +97,10 @@ def solve_pressure_driven(
     share_init : numpy.ndarray, optional
         Start shares of the design flows (e.g. the solution of a neighbouring topology); the
         start is the fixed-draw solution at these draws (1 when not given).
+    focus : numpy.ndarray of bool, optional
+        Consumers short of ``dp_min`` at their design flows. Only the parts of the network
+        holding one are solved (parts are independent: each has its own pressure-holding
+        sources); elsewhere every consumer passes its design flow, returned as such.
     tol_kg_per_s : float
         Largest nodal mass imbalance accepted [kg/s] (0.01 kg/s: ~0.1 % of a block's design
         flow; the shares then settle to ~0.1 %).
@@ -92,8 +111,8 @@ def solve_pressure_driven(
     -------
     consumer_mdot, p_pa, active, iterations, converged
         Flow through every consumer [kg/s] (0 when not active), pressures of the hydraulic
-        graph's nodes [Pa] (NaN when dead), consumers whose both sides reach a working source,
-        and the Newton statistics.
+        graph's nodes [Pa] (NaN when dead or not solved), consumers whose both sides reach a
+        working source, and the Newton statistics.
     """
     # start: the fixed-draw solution at the start draws (mass balance holds from the start)
     start = mdot_design if share_init is None else np.clip(share_init, 0.05, 1.0) * mdot_design
@@ -107,19 +126,22 @@ def solve_pressure_driven(
     else:
         x0_pipe, b_pipe = g.x0, g.b
     _, live, _, fixed_nodes, _, _ = hyd._topology(branch_ok, source_ok)
-    cons = np.flatnonzero(active & (mdot_design > 0))
+    solve = live.copy()
+    if focus is not None:
+        solve = _parts_holding(g, branch_ok, live, g.c_from[focus & active])
+    cons = np.flatnonzero(active & (mdot_design > 0) & solve[g.c_from])
     md = mdot_design[cons]
     r = dp_min_pa / md**2
     a_c = 2.0 * r * M_REG_SHARE * md
     x_des = a_c * md + r * md * md
     k = STEEP * (a_c + 2.0 * r * md)
     h, dh, inv = _law(a_c, r, md, x_des, k)
-    pipe_live = np.flatnonzero(branch_ok[g.src] & live[g.f] & (g.f != g.t))
+    pipe_live = np.flatnonzero(branch_ok[g.src] & solve[g.f] & (g.f != g.t))
     f = np.concatenate([g.f[pipe_live], g.c_from[cons]])
     t = np.concatenate([g.t[pipe_live], g.c_to[cons]])
     fixed = np.zeros(g.n_node, bool)
     fixed[fixed_nodes] = True
-    unknown = np.flatnonzero(live & ~fixed)
+    unknown = np.flatnonzero(solve & ~fixed)
     ext = SimpleNamespace(n_node=g.n_node, f=f, t=t)
     pt = _pattern(ext, np.ones(len(f), bool), unknown)
     n_p = len(pipe_live)
@@ -153,6 +175,6 @@ def solve_pressure_driven(
         m = m + d_inv * (dp[f] - dp[t] - err)
         p = p + dp
         it += 1
-    out = np.zeros(len(mdot_design))
+    out = np.where(active & ~solve[g.c_from], mdot_design, 0.0)
     out[cons] = np.clip(flows_of(p)[n_p:], 0.0, md)
-    return out, np.where(live, p, np.nan), active, it, converged
+    return out, np.where(solve, p, np.nan), active, it, converged

@@ -261,11 +261,20 @@ def flow_shares(
         branch_ok, source_ok, mdot_design, None, pump_off=pump_off
     )
     dp = np.where(active, p[g.c_from] - p[g.c_to], np.nan)
-    if not (np.nan_to_num(dp[active], nan=-np.inf) < dp_min_bar * PA_PER_BAR).any():
+    short = active & ~(np.nan_to_num(dp, nan=-np.inf) >= dp_min_bar * PA_PER_BAR)
+    if not short.any():
         return Shares(np.where(active, 1.0, 0.0), dp / PA_PER_BAR, active, 1, converged)
-    m, p, active, it, converged = solve_pressure_driven(
-        hyd, branch_ok, source_ok, mdot_design, dp_min_bar * PA_PER_BAR, pump_off, share_init
+    m, p_pdd, active, it, converged = solve_pressure_driven(
+        hyd,
+        branch_ok,
+        source_ok,
+        mdot_design,
+        dp_min_bar * PA_PER_BAR,
+        pump_off,
+        share_init,
+        focus=short,
     )
+    p = np.where(np.isnan(p_pdd), p, p_pdd)
     dp = np.where(active, p[g.c_from] - p[g.c_to], np.nan)
     with np.errstate(invalid="ignore", divide="ignore"):
         share = np.where(active & (mdot_design > 0), m / mdot_design, 0.0)
