@@ -30,6 +30,28 @@ app = typer.Typer(
     pretty_exceptions_enable=False,
     add_completion=False,
 )
+
+
+def _version(value: bool) -> None:
+    if value:
+        from importlib.metadata import version
+
+        out.print(f"coldstart {version('coldstart')}")
+        raise typer.Exit()
+
+
+@app.callback()
+def _top(
+    version: Annotated[
+        bool,
+        typer.Option(
+            "--version", callback=_version, is_eager=True, help="print the version and exit"
+        ),
+    ] = False,
+) -> None:
+    """Simulate a city's power, district heating and buildings after strikes in deep winter."""
+
+
 city_app = typer.Typer(help="Make and check city folders.", no_args_is_help=True)
 scenario_app = typer.Typer(help="Check and print scenario files.", no_args_is_help=True)
 app.add_typer(city_app, name="city")
@@ -229,7 +251,7 @@ def demo(
     check: Check = False,
     profile: Profile = False,
 ) -> None:
-    """Run the built-in scenario (night strike at -20 degC, 7 days) on the sample city."""
+    """Run the built-in scenario (night strike at -20 °C, 7 days) on the sample city."""
     from coldstart.city.synth import synth_city
     from coldstart.outdir import check_target
     from coldstart.scenario import example_scenario
@@ -341,7 +363,7 @@ def scenario_check(
     out.print(
         f"{scenario_file}: ok - {scenario.name!r}, {scenario.horizon_h:g} h in "
         f"{scenario.steps} steps of {scenario.step_min} min, {len(scenario.strikes)} wave(s), "
-        f"outdoor {temps.min():.1f}..{temps.max():.1f} degC"
+        f"outdoor {temps.min():.1f}..{temps.max():.1f} °C"
     )
 
 
@@ -373,13 +395,24 @@ def _tick(bar, task, k: int) -> None:
     bar.update(task, completed=k)
 
 
+def _plain_help(command) -> None:
+    """Plain (click) help and usage errors for ``command`` and every subcommand: Typer's rich
+    help reads square brackets as markup and drops units such as ``[h]``, and adds ``<bool>``
+    after every flag."""
+    command.rich_markup_mode = None
+    for sub in getattr(command, "commands", {}).values():
+        _plain_help(sub)
+
+
 def main() -> None:
     """Entry point: run the app; bad input exits 2 with one line per problem, no traceback."""
     import signal
 
     previous = signal.signal(signal.SIGTERM, _terminated)
     try:
-        app()
+        command = typer.main.get_command(app)
+        _plain_help(command)
+        command(prog_name="coldstart")
     except InputError as exc:
         for p in exc.problems:
             err.print(f"error: {p}", markup=False, highlight=False, soft_wrap=True)

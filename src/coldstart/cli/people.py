@@ -125,7 +125,7 @@ def plan_shelters_cmd(
         f"{b['peak_people_in_shelters']:,}",
     )
     t.add_row(
-        "person-hours below 12 degC",
+        "person-hours below 12 °C",
         f"{p['person_hours_below_12c']:,.0f}",
         f"{g['person_hours_below_12c']:,.0f}",
         f"{b['person_hours_below_12c']:,.0f}",

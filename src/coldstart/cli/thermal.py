@@ -35,7 +35,7 @@ def _archetype_or_fail(name: str):
 
 
 def _weather_hourly(path: Path, hours: float) -> np.ndarray:
-    """Hourly outdoor temperatures from hour 0 of a weather CSV (last value held) [degC]."""
+    """Hourly outdoor temperatures from hour 0 of a weather CSV (last value held) [°C]."""
     import pandas as pd
 
     from coldstart.scenario.weather import read_weather_csv
@@ -55,7 +55,7 @@ def _weather_hourly(path: Path, hours: float) -> np.ndarray:
 def text_chart(
     hours: np.ndarray, avg_c: np.ndarray, worst_c: np.ndarray, width: int = 60, height: int = 12
 ) -> str:
-    """A small text chart: ``o`` building average, ``x`` worst flat, ``*`` both [degC vs h]."""
+    """A small text chart: ``o`` building average, ``x`` worst flat, ``*`` both [°C vs h]."""
     cols = np.linspace(0, len(hours) - 1, width).round().astype(int)
     a, w = avg_c[cols], worst_c[cols]
     hi = float(np.ceil(max(a.max(), w.max())))
@@ -82,14 +82,14 @@ def text_chart(
 def cooldown(
     archetype: Annotated[str, typer.Option(help="archetype name (see `coldstart archetypes`)")],
     outdoor_c: Annotated[
-        float | None, typer.Option("--outdoor-c", help="constant outdoor temperature [degC]")
+        float | None, typer.Option("--outdoor-c", help="constant outdoor temperature [°C]")
     ] = None,
     weather_csv: Annotated[
         Path | None,
         typer.Option(help="hourly outdoor temperatures (columns hours or time, temp_outdoor_c)"),
     ] = None,
     start_c: Annotated[
-        float, typer.Option(help="indoor temperature when heat stops [degC]")
+        float, typer.Option(help="indoor temperature when heat stops [°C]")
     ] = 20.0,
     hours: Annotated[float, typer.Option(help="horizon [h]")] = 168.0,
     residents_home: Annotated[
@@ -97,7 +97,7 @@ def cooldown(
     ] = False,
     as_json: Annotated[bool, typer.Option("--json", help="print JSON")] = False,
 ) -> None:
-    """Hours until a building without heat falls to 18, 16, 12, 10, 5 and 0 degC."""
+    """Hours until a building without heat falls to 18, 16, 12, 10, 5 and 0 °C."""
     from coldstart.thermal.cooldown import DEFAULT_DT_H
     from coldstart.thermal.cooldown import cooldown as run_cooldown
 
@@ -108,7 +108,7 @@ def cooldown(
                                 "--weather-csv (one of them)"))  # fmt: skip
     if outdoor_c is not None and not -60.0 <= outdoor_c <= 30.0:
         problems.append(Problem("command line", "", "--outdoor-c",
-                                f"expected -60..30 degC, got {outdoor_c:g}"))  # fmt: skip
+                                f"expected -60..30 °C, got {outdoor_c:g}"))  # fmt: skip
     if not DEFAULT_DT_H <= hours <= 24.0 * 60:
         problems.append(
             Problem(
@@ -120,7 +120,7 @@ def cooldown(
         )
     if not -10.0 <= start_c <= 35.0:
         problems.append(Problem("command line", "", "--start-c",
-                                f"expected -10..35 degC, got {start_c:g}"))  # fmt: skip
+                                f"expected -10..35 °C, got {start_c:g}"))  # fmt: skip
     if problems:
         raise ThermalInputError(problems)
     temps = outdoor_c if weather_csv is None else _weather_hourly(weather_csv, hours)
@@ -129,10 +129,10 @@ def cooldown(
         sys.stdout.write(json.dumps(c.to_json(), indent=2) + "\n")
         return
     fmt = lambda v: "not reached" if v is None else f"{v:.1f} h"  # noqa: E731
-    where = f"{outdoor_c:g} degC" if weather_csv is None else str(weather_csv)
+    where = f"{outdoor_c:g} °C" if weather_csv is None else str(weather_csv)
     out.print(
         f"{a.name}: {a.description}; {a.floors} floors, {a.floor_area_m2:,.0f} m2; outdoor "
-        f"{where}; from {start_c:g} degC; residents "
+        f"{where}; from {start_c:g} °C; residents "
         f"{'home' if residents_home else 'away'}; slow time constant {c.tau_h:.1f} h",
         markup=False, highlight=False,
     )  # fmt: skip
@@ -141,9 +141,9 @@ def cooldown(
     t.add_column("building average", justify="right")
     t.add_column("worst flat", justify="right")
     for k in c.hours_to_c:
-        t.add_row(f"{k} degC", fmt(c.hours_to_c[k]), fmt(c.worst_flat_hours_to_c[k]))
+        t.add_row(f"{k} °C", fmt(c.hours_to_c[k]), fmt(c.worst_flat_hours_to_c[k]))
     out.print(t)
-    out.print(f"heating water at the +5 degC drain signal: {fmt(c.hours_to_drain_signal)}")
+    out.print(f"heating water at the +5 °C drain signal: {fmt(c.hours_to_drain_signal)}")
     out.print(f"ice in the least protected pipes:          {fmt(c.hours_to_freeze)}")
     out.print(text_chart(c.hours, c.temp_air_c, c.temp_worst_c), markup=False, highlight=False)
 
