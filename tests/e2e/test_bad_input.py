@@ -155,7 +155,9 @@ def test_nan_in_weather(cli, tmp_path, small_city_dir, short_scenario):
 
 
 def test_unknown_asset_in_explicit_damage(cli, tmp_path, small_city_dir, short_scenario):
-    text = short_scenario.read_text().replace('asset_id = "a_chp_2"', 'asset_id = "a_chp_9"')
+    text = short_scenario.read_text()
+    text = text.replace('kind = "chp_plant", rank = 2', 'asset_id = "a_chp_9"')
+    assert "a_chp_9" in text
     short_scenario.write_text(text)
     res, out = _run(cli, small_city_dir, short_scenario, tmp_path)
     _assert_rejected(res, out, "key 'strikes[0].hits[1].asset_id': unknown asset 'a_chp_9'")

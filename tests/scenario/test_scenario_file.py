@@ -24,8 +24,9 @@ def test_example_scenario_is_the_demo_event():
     sc = example_scenario()
     assert sc.horizon_h == 168 and sc.step_min == 10 and sc.steps == 1008
     assert sc.weather.min_temp_c == -20.0
-    hits = {h.asset_id: h for w in sc.strikes for h in w.hits}
-    assert hits["a_chp_1"].beyond_repair and hits["a_chp_1"].damage == "complete"
+    hits = {(h.kind, h.rank): h for w in sc.strikes for h in w.hits}
+    first = hits[("chp_plant", 1)]
+    assert first.beyond_repair and first.damage == "complete"
     temps = outdoor_temperature_c(sc)
     assert temps.shape == (1008,) and temps.min() == pytest.approx(-20.0)
 

@@ -88,9 +88,7 @@ def cooldown(
         Path | None,
         typer.Option(help="hourly outdoor temperatures (columns hours or time, temp_outdoor_c)"),
     ] = None,
-    start_c: Annotated[
-        float, typer.Option(help="indoor temperature when heat stops [°C]")
-    ] = 20.0,
+    start_c: Annotated[float, typer.Option(help="indoor temperature when heat stops [°C]")] = 20.0,
     hours: Annotated[float, typer.Option(help="horizon [h]")] = 168.0,
     residents_home: Annotated[
         bool, typer.Option("--residents-home", help="residents stay home (body heat, no power)")

@@ -10,30 +10,24 @@ from coldstart.scenario.model import Scenario
 def check_against_city(scenario: Scenario, city: City, file: str) -> list[Problem]:
     """Return every problem of ``scenario`` that only the city can reveal.
 
-    An explicit hit naming an asset the city does not have is an error.
+    An explicit hit naming an asset the city does not have, or a kind it has fewer of than the
+    hit's rank, is an error.
     """
-    problems = []
-    ids = set(city.assets["asset_id"])
-    for i, wave in enumerate(scenario.strikes):
-        for j, hit in enumerate(wave.hits):
-            if hit.asset_id not in ids:
-                problems.append(
-                    Problem(
-                        file,
-                        f"key 'strikes[{i}].hits[{j}].asset_id'",
-                        "",
-                        f"unknown asset {hit.asset_id!r} (not in the city's assets table)",
-                    )
-                )
-    return problems
+    from coldstart.scenario.targets import hit_problems
+
+    return hit_problems(scenario, city, file)
 
 
 def notes_against_city(scenario: Scenario, city: City, file: str) -> list[Problem]:
-    """Things worth knowing but not wrong: target weights on kinds the city does not have.
+    """Things worth knowing but not wrong: target weights on kinds the city does not have, and
+    hits by kind and rank beyond what the city has.
 
-    One scenario serves many cities, so such a weight is allowed; its share is never drawn.
+    One scenario serves many cities, so such a weight is allowed (its share is never drawn) and
+    such a hit is left out.
     """
-    notes = []
+    from coldstart.scenario.targets import hit_notes
+
+    notes = hit_notes(scenario, city, file)
     kinds = set(city.assets["kind"])
     for i, wave in enumerate(scenario.strikes):
         for kind, w in wave.target_weights.items():

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import difflib
 import tomllib
 import typing
 from importlib import resources
@@ -67,7 +68,10 @@ def problems_from_validation(exc: ValidationError, file: str) -> list[Problem]:
         if err["type"] == "extra_forbidden":
             owner = _model_at(loc)
             allowed = f" (expected one of: {', '.join(owner.model_fields)})" if owner else ""
-            msg = f"unknown key{allowed}"
+            fields = list(owner.model_fields) if owner else []
+            close = difflib.get_close_matches(str(loc[-1]), fields, 1, 0.6)
+            hint = f"; did you mean {close[0]!r}?" if owner and close else ""
+            msg = f"unknown key{hint}{allowed}"
         elif err["type"] == "missing":
             msg = "required key is missing"
         else:

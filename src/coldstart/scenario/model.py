@@ -106,14 +106,24 @@ class ColdSnap(Strict):
 
 
 class Hit(Strict):
-    """An explicit hit: this asset, this damage state (to replay a real event)."""
+    """An explicit hit: this asset, this damage state (to replay a real event). The asset is
+    named by its id, or by its kind and rank (1: the largest of that kind in the city), so that
+    a scenario runs on any city (:mod:`coldstart.scenario.targets`)."""
 
-    asset_id: str = Field(min_length=1, max_length=200)
+    asset_id: str | None = Field(None, min_length=1, max_length=200)
+    kind: AssetKind | None = None
+    rank: int = Field(1, ge=1, le=100_000, description="1: the largest asset of the kind")
     damage: DamageState
     repair_h: float | None = Field(
         None, gt=0.0, le=MAX_HOURS, description="override the drawn repair time"
     )
     beyond_repair: bool = False
+
+    @model_validator(mode="after")
+    def _one_target(self) -> Hit:
+        if (self.asset_id is None) == (self.kind is None):
+            raise ValueError("a hit names either 'asset_id' or 'kind' (with 'rank'), not both")
+        return self
 
 
 class Wave(Strict):

@@ -36,6 +36,7 @@ from coldstart.restore.eta import (
 from coldstart.restore.repairs import Task, TaskKind
 from coldstart.result import Result
 from coldstart.scenario.model import Scenario
+from coldstart.scenario.targets import resolve_hits
 from coldstart.simulate.clock import Clock, Streams
 from coldstart.simulate.crews import CrewDesk
 from coldstart.simulate.damage import DamageModel
@@ -372,6 +373,7 @@ def simulate(
     """
     cc = city if isinstance(city, CompiledCity) else compile_city(city)
     t0 = perf_counter()
+    scenario = resolve_hits(scenario, cc.city)  # hits named by kind and rank -> asset ids
     run = Run(cc, scenario, scenario.seed if seed is None else int(seed))
     setup_s = perf_counter() - t0
     for k in range(run.clock.steps):

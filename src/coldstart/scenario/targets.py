@@ -1,0 +1,131 @@
+"""Explicit hits named by asset kind and rank, resolved against a city.
+
+A scenario written for one city names assets by id (``a_chp_1``); one written for any city
+names them by kind and rank (``{ kind = "chp_plant", rank = 1 }``: the largest CHP plant). The
+size that ranks the assets of a kind comes from the table the asset refers to: a heat source's
+``capacity_mw_th``, a pumping station's ``p_mw``, a heat pipe's ``dn_mm``, a transformer's
+``sn_mva``, a grid bus's transformer capacity, a line's ``max_i_ka`` times its voltage, a
+generator's ``p_mw``. Ties go to the asset listed first.
+"""
+
+from __future__ import annotations
+
+import difflib
+
+import numpy as np
+import pandas as pd
+
+from coldstart.city.model import City
+from coldstart.errors import Problem
+from coldstart.scenario.model import Hit, Scenario
+
+
+def _grid_size(net, table: str, ref: pd.Series) -> np.ndarray:
+    """Size of grid elements referred to by id [MVA]."""
+    ids = pd.to_numeric(ref, errors="coerce")
+    if table == "grid.trafo":
+        return net.trafo["sn_mva"].reindex(ids).to_numpy(float)
+    if table == "grid.gen":
+        return net.gen["p_mw"].reindex(ids).to_numpy(float)
+    if table == "grid.line":
+        vn = net.bus["vn_kv"].reindex(net.line["from_bus"]).to_numpy(float)
+        mva = pd.Series(np.sqrt(3) * vn * net.line["max_i_ka"].to_numpy(float), net.line.index)
+        return mva.reindex(ids).to_numpy(float)
+    if table == "grid.bus":  # a substation: the transformers on it
+        at_bus = pd.concat(
+            [net.trafo.set_index("hv_bus")["sn_mva"], net.trafo.set_index("lv_bus")["sn_mva"]]
+        )
+        return at_bus.groupby(level=0).sum().reindex(ids).fillna(0.0).to_numpy(float)
+    return np.zeros(len(ref))
+
+
+def asset_size(city: City) -> pd.Series:
+    """Size of every asset, to rank the assets of one kind (units differ between kinds).
+
+    Returns
+    -------
+    pandas.Series
+        On the assets' ids; 0 where the referred row has no size.
+    """
+    a = city.assets
+    size = np.zeros(len(a))
+    tables = {
+        "heat_sources": (city.heat_sources, "source_id", "capacity_mw_th"),
+        "pumping_stations": (city.pumping_stations, "pump_id", "p_mw"),
+        "heat_pipes": (city.heat_pipes, "pipe_id", "dn_mm"),
+    }
+    for table, rows in a.groupby("ref_table").groups.items():
+        ref = a.loc[rows, "ref_id"].astype(str)
+        pos = a.index.get_indexer(rows)
+        if table in tables:
+            df, key, col = tables[table]
+            size[pos] = df.set_index(df[key].astype(str))[col].reindex(ref).to_numpy(float)
+        elif str(table).startswith("grid."):
+            size[pos] = _grid_size(city.net, str(table), ref)
+    return pd.Series(np.nan_to_num(size), index=a["asset_id"].to_numpy())
+
+
+def ranked(city: City, kind: str) -> list[str]:
+    """Asset ids of one kind, largest first (ties: the order of the assets table)."""
+    a = city.assets
+    mine = a[a["kind"] == kind]
+    size = asset_size(city).reindex(mine["asset_id"]).to_numpy()
+    order = np.lexsort((np.arange(len(mine)), -size))
+    return list(mine["asset_id"].to_numpy()[order])
+
+
+def suggest(name: str, known) -> str:
+    """`` (did you mean 'x'?)`` for the closest known name, or ``""``."""
+    close = difflib.get_close_matches(name, list(known), n=1, cutoff=0.6)
+    return f" (did you mean {close[0]!r}?)" if close else ""
+
+
+def hit_problems(scenario: Scenario, city: City, file: str) -> list[Problem]:
+    """Every explicit hit naming an asset id the city does not have (an error: the scenario
+    was written for another city), with the closest id as a suggestion."""
+    problems = []
+    ids = set(city.assets["asset_id"])
+    for i, wave in enumerate(scenario.strikes):
+        for j, hit in enumerate(wave.hits):
+            if hit.asset_id is not None and hit.asset_id not in ids:
+                why = f"unknown asset {hit.asset_id!r} (not in the city's assets table)"
+                key = f"key 'strikes[{i}].hits[{j}].asset_id'"
+                problems.append(Problem(file, key, "", why + suggest(hit.asset_id, ids)))
+    return problems
+
+
+def hit_notes(scenario: Scenario, city: City, file: str) -> list[Problem]:
+    """Hits by kind and rank that this city cannot take (it has fewer assets of the kind):
+    not wrong, since one scenario serves many cities; such a hit is left out."""
+    counts = city.assets["kind"].value_counts()
+    notes = []
+    for i, wave in enumerate(scenario.strikes):
+        for j, hit in enumerate(wave.hits):
+            have = int(counts.get(hit.kind, 0)) if hit.kind is not None else 0
+            if hit.kind is not None and hit.rank > have:
+                notes.append(Problem(file, f"key 'strikes[{i}].hits[{j}].rank'", "",
+                                     f"rank {hit.rank} of kind {hit.kind!r}, but the city has "
+                                     f"{have}: this hit is left out"))  # fmt: skip
+    return notes
+
+
+def resolve_hits(scenario: Scenario, city: City) -> Scenario:
+    """The scenario with every hit named by kind and rank turned into its asset id, and those
+    the city cannot take (:func:`hit_notes`) left out (a copy; the same object when no hit
+    names a kind)."""
+    if not any(h.kind is not None for w in scenario.strikes for h in w.hits):
+        return scenario
+    cache: dict[str, list[str]] = {}
+    waves = []
+    for wave in scenario.strikes:
+        hits = []
+        for h in wave.hits:
+            if h.kind is not None:
+                order = cache.setdefault(h.kind, ranked(city, h.kind))
+                if h.rank > len(order):
+                    continue
+                h = Hit(asset_id=order[h.rank - 1], damage=h.damage, repair_h=h.repair_h,
+                        beyond_repair=h.beyond_repair)  # fmt: skip
+            hits.append(h)
+        waves.append(wave.model_copy(update={"hits": hits}))
+    return scenario.model_copy(update={"strikes": waves})

@@ -1,0 +1,83 @@
+"""Hits by asset kind and rank, and did-you-mean suggestions (issue 16)."""
+
+from __future__ import annotations
+
+from functools import cache
+
+import pytest
+
+from coldstart.city.synth import synth_city
+from coldstart.errors import ScenarioError
+from coldstart.scenario import example_scenario, parse_scenario
+from coldstart.scenario.check import check_against_city, notes_against_city
+from coldstart.scenario.targets import asset_size, ranked, resolve_hits
+
+
+@cache
+def _city():
+    return synth_city(120, seed=0)
+
+
+def test_rank_one_is_the_largest_of_its_kind():
+    city = _city()
+    src = city.heat_sources.set_index("source_id")["capacity_mw_th"]
+    chp = ranked(city, "chp_plant")
+    assert [src[a.removeprefix("a_")] for a in chp] == sorted(src[["chp_1", "chp_2"]], reverse=True)
+    size = asset_size(city)
+    boilers = ranked(city, "boiler_house")
+    assert list(size[boilers]) == sorted(size[boilers], reverse=True)
+
+
+def test_demo_hits_resolve_to_the_cities_chp_plants():
+    city = _city()
+    sc = resolve_hits(example_scenario(), city)
+    hits = [h for w in sc.strikes for h in w.hits]
+    assert [h.asset_id for h in hits] == ranked(city, "chp_plant")[:2]
+    assert hits[0].beyond_repair and hits[0].damage == "complete"
+    assert check_against_city(example_scenario(), city, "demo.toml") == []
+
+
+def test_rank_beyond_the_city_is_a_note_and_left_out():
+    text = """
+start = 2026-01-09T02:00:00
+horizon_h = 24
+[[strikes]]
+at_h = 1.0
+hits = [{ kind = "chp_plant", rank = 3, damage = "complete" }]
+"""
+    sc, city = parse_scenario(text), _city()
+    assert check_against_city(sc, city, "s.toml") == []
+    notes = [str(n) for n in notes_against_city(sc, city, "s.toml")]
+    assert any("rank 3 of kind 'chp_plant', but the city has 2" in n for n in notes)
+    assert [h for w in resolve_hits(sc, city).strikes for h in w.hits] == []
+
+
+def test_unknown_asset_suggests_the_closest_id():
+    text = """
+start = 2026-01-09T02:00:00
+horizon_h = 24
+[[strikes]]
+at_h = 1.0
+hits = [{ asset_id = "a_chp1", damage = "complete" }]
+"""
+    problems = [str(p) for p in check_against_city(parse_scenario(text), _city(), "s.toml")]
+    assert len(problems) == 1 and "did you mean 'a_chp_1'?" in problems[0]
+
+
+def test_a_hit_names_an_id_or_a_kind():
+    text = """
+start = 2026-01-09T02:00:00
+horizon_h = 24
+[[strikes]]
+at_h = 1.0
+hits = [{ asset_id = "a_chp_1", kind = "chp_plant", damage = "complete" }]
+"""
+    with pytest.raises(ScenarioError, match="either 'asset_id' or 'kind'"):
+        parse_scenario(text)
+
+
+def test_unknown_key_suggests_the_closest():
+    with pytest.raises(ScenarioError, match="did you mean 'link_valves'"):
+        parse_scenario(
+            'start = 2026-01-09T02:00:00\nhorizon_h = 24\n[policies]\nlink_valve = "x"\n'
+        )
