@@ -81,3 +81,30 @@ def test_unknown_key_suggests_the_closest():
         parse_scenario(
             'start = 2026-01-09T02:00:00\nhorizon_h = 24\n[policies]\nlink_valve = "x"\n'
         )
+
+
+def test_scenario_keys_page_is_generated(cli):
+    # docs/scenario-keys.md is the output of `coldstart scenario schema --markdown`
+    from pathlib import Path
+
+    page = (Path(__file__).parents[2] / "docs" / "scenario-keys.md").read_text()
+    code, out, _ = cli("scenario", "schema", "--markdown")
+    assert code == 0
+    assert out in page and out.count("\n") > 80
+    for key in ("`policies.heat_hydraulics`", "`strikes[].hits[].rank`", "`horizon_h`"):
+        assert key in out
+
+
+def test_city_assets_lists_ranks(cli, tmp_path):
+    import json
+
+    from coldstart.city import save_city
+
+    save_city(_city(), tmp_path / "c")
+    code, out, _ = cli("city", "assets", tmp_path / "c", "--kind", "chp_plant", "--json")
+    assert code == 0
+    rows = json.loads(out)
+    assert [r["rank"] for r in rows] == [1, 2]
+    assert [r["asset_id"] for r in rows] == ranked(_city(), "chp_plant")
+    code, _, err = cli("city", "assets", tmp_path / "c", "--kind", "chp_plan")
+    assert code == 2 and "did you mean 'chp_plant'" in err

@@ -451,6 +451,7 @@ TOPICS: tuple[str, ...] = (
     "grid",
     "people",
     "sensitivity",
+    "reference",
 )
 """Modules of this package that add commands to :data:`app` when imported."""
 

@@ -1,0 +1,70 @@
+"""Reference commands: what a city offers to strike, and every key a scenario takes."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.table import Table
+
+from coldstart.cli import AllowOutside, city_app, out, scenario_app
+
+
+@city_app.command("assets")
+def city_assets(
+    city_dir: Annotated[Path, typer.Argument(help="city folder (with city.toml)")],
+    kind: Annotated[
+        str | None, typer.Option("--kind", help="only assets of this kind, e.g. chp_plant")
+    ] = None,
+    as_json: Annotated[bool, typer.Option("--json", help="print JSON")] = False,
+    allow_outside: AllowOutside = False,
+) -> None:
+    """List the assets that can be struck, largest first within each kind (the rank a hit by
+    kind names)."""
+    from coldstart.city import load_city
+    from coldstart.errors import InputError, Problem
+    from coldstart.scenario.targets import asset_size, ranked, suggest
+
+    city = load_city(city_dir, allow_outside=allow_outside)
+    a = city.assets.set_index("asset_id")
+    kinds = list(dict.fromkeys(a["kind"]))
+    if kind is not None and kind not in kinds:
+        why = f"the city has no asset of kind {kind!r}{suggest(kind, kinds)}; it has {kinds}"
+        raise InputError([Problem(str(city_dir), "option '--kind'", "", why)])
+    size = asset_size(city)
+    rows = []
+    for k in [kind] if kind else kinds:
+        for rank, aid in enumerate(ranked(city, k), start=1):
+            r = a.loc[aid]
+            rows.append({"asset_id": aid, "kind": k, "rank": rank, "ref_table": r["ref_table"],
+                         "ref_id": str(r["ref_id"]), "size": round(float(size[aid]), 3),
+                         "lon": float(r["lon"]), "lat": float(r["lat"])})  # fmt: skip
+    if as_json:
+        out.print(json.dumps(rows, indent=1), soft_wrap=True)
+        return
+    t = Table("asset_id", "kind", "rank", "refers to", "size", "lon", "lat")
+    for r in rows:
+        t.add_row(r["asset_id"], r["kind"], str(r["rank"]), f"{r['ref_table']} {r['ref_id']}",
+                  f"{r['size']:g}", f"{r['lon']:.5f}", f"{r['lat']:.5f}")  # fmt: skip
+    out.print(t)
+    out.print("size: MW_th (heat sources), MW (pumps, generators), MVA (substations, "
+              "transformers, lines), mm (heat pipes)")  # fmt: skip
+
+
+@scenario_app.command("schema")
+def scenario_schema(
+    as_markdown: Annotated[bool, typer.Option("--markdown", help="print a Markdown table")] = False,
+) -> None:
+    """Print every scenario key with its type, unit, default, bounds and meaning."""
+    from coldstart.scenario.reference import markdown, scenario_keys
+
+    keys = scenario_keys()
+    if as_markdown:
+        out.print(markdown(keys), soft_wrap=True, end="")
+        return
+    t = Table("key", "type", "unit", "default", "bounds", "meaning")
+    for k in keys:
+        t.add_row(k.key, k.type, k.unit, k.default, k.bounds, k.meaning)
+    out.print(t)
