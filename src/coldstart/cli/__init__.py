@@ -398,8 +398,11 @@ def _tick(bar, task, k: int) -> None:
 def _plain_help(command) -> None:
     """Plain (click) help and usage errors for ``command`` and every subcommand: Typer's rich
     help reads square brackets as markup and drops units such as ``[h]``, and adds ``<bool>``
-    after every flag."""
+    after every flag; arguments are named in capitals in usage lines, as in descriptions."""
     command.rich_markup_mode = None
+    for param in getattr(command, "params", []):
+        if param.param_type_name == "argument" and param.metavar is None:
+            param.metavar = param.name.upper()  # CITY_DIR, as the descriptions name it
     for sub in getattr(command, "commands", {}).values():
         _plain_help(sub)
 
