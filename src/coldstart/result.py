@@ -97,17 +97,28 @@ class Result:
         check_outputs(self)
         summary = strict_json(self.summary)
         (folder / "summary.json").write_text(json.dumps(summary, indent=2, allow_nan=False) + "\n")
-        self.timeline.to_csv(folder / "timeline.csv", index=False)
+        rounded(self.timeline).to_csv(folder / "timeline.csv", index=False)
         self.buildings.to_parquet(folder / "buildings.parquet", index=False)
-        self.events.to_csv(folder / "events.csv", index=False)
-        self.assets.to_csv(folder / "assets.csv", index=False)
-        self.shelters.to_csv(folder / "shelters.csv", index=False)
-        self.outage_schedule.to_csv(folder / "outage_schedule.csv", index=False)
-        self.districts.to_csv(folder / "districts.csv", index=False)
+        for name in ("events", "assets", "shelters", "outage_schedule", "districts"):
+            rounded(getattr(self, name)).to_csv(folder / f"{name}.csv", index=False)
         if report:
             from coldstart.report import write_report
 
             write_report(self, folder / "report.html")
+
+
+CSV_DECIMALS = 4
+"""Decimals of the numbers in the CSV outputs (hours to 0.36 s, MW to 0.1 kW, °C to 1e-4);
+``lon``/``lat`` keep 7 (1 cm). Parquet keeps full precision."""
+
+
+def rounded(df: pd.DataFrame) -> pd.DataFrame:
+    """A copy of ``df`` with float columns rounded for a CSV (:data:`CSV_DECIMALS`)."""
+    floats = df.select_dtypes("floating").columns
+    if not len(floats):
+        return df
+    decimals = {c: 7 if c in ("lon", "lat") else CSV_DECIMALS for c in floats}
+    return df.round(decimals)
 
 
 def strict_json(value: object) -> object:

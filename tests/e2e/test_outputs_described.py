@@ -46,3 +46,20 @@ def test_a_run_matches_its_description_and_a_stray_column_is_refused(small_city)
         summary = {k: v for k, v in result.summary.items() if k != "seed"}
         check_outputs(dataclasses.replace(result, summary=summary))
     assert isinstance(result.events, pd.DataFrame)
+
+
+def test_csv_numbers_are_rounded(small_city, tmp_path):
+    # issue 16: no "end_h = 3.583631283711998" in a CSV; parquet keeps full precision
+    from coldstart.scenario import example_scenario_text, parse_scenario
+    from coldstart.simulate import simulate
+
+    text = example_scenario_text().replace("horizon_h = 168.0", "horizon_h = 12.0")
+    result = simulate(small_city, parse_scenario(text))
+    result.write_into(tmp_path, report=False)
+    for name in ("timeline", "events", "assets", "shelters", "outage_schedule", "districts"):
+        for line in (tmp_path / f"{name}.csv").read_text().splitlines()[1:]:
+            for cell in line.split(","):
+                frac = re.fullmatch(r"-?\d+\.(\d+)", cell)
+                assert frac is None or len(frac.group(1)) <= 7, (name, cell)
+    assets = pd.read_csv(tmp_path / "assets.csv")
+    assert (assets["lon"] - result.assets["lon"]).abs().max() < 1e-12
