@@ -54,7 +54,7 @@ def test_csv_numbers_are_rounded(small_city, tmp_path):
     from coldstart.simulate import simulate
 
     text = example_scenario_text().replace("horizon_h = 168.0", "horizon_h = 12.0")
-    result = simulate(small_city, parse_scenario(text))
+    result = simulate(small_city, parse_scenario(text.replace("at_h = 74.0", "at_h = 5.0")))
     result.write_into(tmp_path, report=False)
     for name in ("timeline", "events", "assets", "shelters", "outage_schedule", "districts"):
         for line in (tmp_path / f"{name}.csv").read_text().splitlines()[1:]:
