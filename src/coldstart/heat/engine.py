@@ -135,37 +135,26 @@ def _fill_levels(
     short = (room > heat_mw_th) & (np.bincount(circuit, smax < 1.0, n_c) > 0)
     if not short.any():
         return out
-    sel = np.flatnonzero(short[circuit] & (demand_mw_th > 0))
-    order = sel[np.lexsort((smax[sel], circuit[sel]))]
-    c, d, s = circuit[order], demand_mw_th[order], smax[order]
-    start = np.searchsorted(c, c, side="left")  # first position of each consumer's circuit
-    ds = np.cumsum(d * s)
-    below = ds - np.where(start > 0, ds[start - 1], 0.0)  # sum of d*s up to here (same circuit)
-    dc = np.cumsum(d)
-    total_d = np.bincount(c, d, n_c)
-    d_upto = dc - np.where(start > 0, dc[start - 1], 0.0)
-    above = total_d[c] - d_upto  # demand of the consumers after this one
-    at_break = below + s * (above + loss_mw_th[c])  # the sum at L = s
-    fits = at_break <= heat_mw_th[c]
-    # per circuit: the last break that fits (its consumers below are capped)
-    pos = np.arange(len(c))
-    last = np.full(n_c, -1)
-    np.maximum.at(last, c[fits], pos[fits])
-    lev = np.zeros(n_c)
-    for_c = np.flatnonzero(short)
-    k = last[for_c]
-    has = k >= 0
-    kk = k[has]
-    capped = below[kk]  # consumers up to the break take their smax, the rest the level
-    free = above[kk] + loss_mw_th[for_c[has]]
-    lev[for_c[has]] = np.where(
-        free > 0, (heat_mw_th[for_c[has]] - capped) / np.maximum(free, 1e-300), s[kk]
-    )
-    # no break fits: every consumer takes the same level below the smallest smax
-    none = for_c[~has]
-    lev[none] = heat_mw_th[none] / np.maximum(total_d[none] + loss_mw_th[none], 1e-300)
-    out[short] = np.clip(lev[short], 0.0, 1.0)
+    for k in np.flatnonzero(short):
+        mine = np.flatnonzero((circuit == k) & (demand_mw_th > 0))
+        out[k] = _fill_level(heat_mw_th[k], loss_mw_th[k], demand_mw_th[mine], smax[mine])
     return out
+
+
+def _fill_level(heat: float, loss: float, d: np.ndarray, s: np.ndarray) -> float:
+    """:func:`_fill_levels` of one circuit (sums within the circuit only: no cancellation)."""
+    order = np.argsort(s, kind="stable")
+    d, s = d[order], s[order]
+    below = np.cumsum(d * s)  # capped consumers' draw up to each break
+    above = np.append(np.cumsum(d[::-1])[::-1][1:], 0.0)  # demand after each break
+    fits = below + s * (above + loss) <= heat
+    if not fits.any():  # below the smallest smax: everybody at the same level
+        total = d.sum() + loss
+        return float(np.clip(heat / total, 0.0, 1.0)) if total > 0 else 1.0
+    k = int(np.flatnonzero(fits)[-1])
+    free = above[k] + loss
+    level = (heat - below[k]) / free if free > 0 else s[k]
+    return float(np.clip(level, 0.0, 1.0))
 
 
 def _index(labels: Iterable) -> pd.Index:
