@@ -1,0 +1,121 @@
+"""Run the plan of a sweep: in this process, on a local Dask cluster or on a remote one.
+
+With one worker and no scheduler the runs go one after the other in this process. Otherwise a
+Dask ``Client`` is made, either for a ``LocalCluster`` started here (one single-threaded worker
+process per worker asked for) or for the scheduler at ``--scheduler``; the compiled city is
+scattered once to every worker (``broadcast=True``), and runs are submitted in a window of a
+few per worker thread, so that thousands of runs never sit in memory at once. Every outcome
+comes back to this process, which alone stores it. A run depends only on the compiled city, its
+scenario and its seed, so the results are the same whatever the number of workers.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import itertools
+import logging
+from collections.abc import Callable, Iterator, Sequence
+from datetime import UTC, datetime
+
+from coldstart.compiled import CompiledCity
+from coldstart.sweep.plan import RunSpec
+from coldstart.sweep.run import ERROR_CHARS, RunOutcome, run_one
+
+WINDOW_PER_THREAD = 2
+"""Runs submitted ahead per worker thread (more keeps workers busy, fewer keeps memory low)."""
+
+OnOutcome = Callable[[RunSpec, RunOutcome], None]
+"""Called in this process with each finished run, in the order runs finish."""
+
+
+@contextlib.contextmanager
+def dask_client(workers: int, scheduler: str | None) -> Iterator[object]:
+    """A Dask client: of the scheduler at ``scheduler``, or of a new ``LocalCluster`` with
+    ``workers`` single-threaded worker processes (closed on exit)."""
+    from distributed import Client, LocalCluster
+
+    if scheduler is not None:
+        with Client(scheduler, timeout="30s") as client:
+            yield client
+        return
+    with (
+        LocalCluster(
+            n_workers=workers,
+            threads_per_worker=1,
+            processes=True,
+            dashboard_address=None,
+            silence_logs=logging.ERROR,
+        ) as cluster,
+        Client(cluster) as client,
+    ):
+        yield client
+
+
+def _lost(spec: RunSpec, exc: BaseException) -> RunOutcome:
+    """The outcome of a run whose worker failed outside the simulation (e.g. it died)."""
+    now = datetime.now(UTC)
+    first = str(exc).splitlines()[0] if str(exc) else ""
+    return RunOutcome(spec.run_id, "error", now, now, error=f"{type(exc).__name__}: {first}"[:ERROR_CHARS])
+
+
+def _run_dask(client, cc: CompiledCity, specs: Sequence[RunSpec], on_outcome: OnOutcome) -> None:
+    """Submit ``specs`` in a window; hand each outcome to ``on_outcome`` as it arrives."""
+    from distributed import as_completed
+
+    city = client.scatter(cc, broadcast=True)  # once, not pickled with every task
+    threads = max(sum(client.nthreads().values()), 1)
+    pending = iter(specs)
+    spec_of = {}
+
+    def submit(spec: RunSpec):
+        fut = client.submit(
+            run_one, city, spec.scenario, spec.seed, spec.run_id, key=f"coldstart-run-{spec.run_id}"
+        )
+        spec_of[fut.key] = spec
+        return fut
+
+    first = [submit(s) for s in itertools.islice(pending, WINDOW_PER_THREAD * threads)]
+    done = as_completed(first)
+    for fut in done:
+        spec = spec_of.pop(fut.key)
+        try:
+            outcome = fut.result()
+        except Exception as exc:  # the worker died or the task could not run
+            outcome = _lost(spec, exc)
+        fut.release()
+        nxt = next(pending, None)
+        if nxt is not None:
+            done.add(submit(nxt))
+        on_outcome(spec, outcome)
+
+
+def execute(
+    cc: CompiledCity,
+    specs: Sequence[RunSpec],
+    on_outcome: OnOutcome,
+    workers: int = 1,
+    scheduler: str | None = None,
+) -> None:
+    """Run every spec; call ``on_outcome(spec, outcome)`` here as each one finishes.
+
+    Parameters
+    ----------
+    cc : CompiledCity
+        The compiled city (not yet run on, so that it can be sent to workers).
+    specs : sequence of RunSpec
+        The runs to do.
+    on_outcome : callable
+        Called in this process, one run at a time, in the order runs finish.
+    workers : int
+        Worker processes of the local cluster; 1 runs in this process without a cluster.
+    scheduler : str, optional
+        Address of a running Dask scheduler (``tcp://host:8786``); ``workers`` is then unused.
+    """
+    if not specs:
+        return
+    if scheduler is None and workers == 1:
+        for spec in specs:
+            on_outcome(spec, run_one(cc, spec.scenario, spec.seed, spec.run_id))
+        return
+    with dask_client(workers, scheduler) as client:
+        _run_dask(client, cc, specs, on_outcome)
