@@ -418,6 +418,8 @@ TOPICS: tuple[str, ...] = (
     "grid",
     "people",
     "sensitivity",
+    "sweep",
+    "store",
 )
 """Modules of this package that add commands to :data:`app` when imported."""
 

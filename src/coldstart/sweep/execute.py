@@ -55,7 +55,9 @@ def _lost(spec: RunSpec, exc: BaseException) -> RunOutcome:
     """The outcome of a run whose worker failed outside the simulation (e.g. it died)."""
     now = datetime.now(UTC)
     first = str(exc).splitlines()[0] if str(exc) else ""
-    return RunOutcome(spec.run_id, "error", now, now, error=f"{type(exc).__name__}: {first}"[:ERROR_CHARS])
+    return RunOutcome(
+        spec.run_id, "error", now, now, error=f"{type(exc).__name__}: {first}"[:ERROR_CHARS]
+    )
 
 
 def _run_dask(client, cc: CompiledCity, specs: Sequence[RunSpec], on_outcome: OnOutcome) -> None:

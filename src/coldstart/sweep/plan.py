@@ -120,10 +120,15 @@ def key_type(path: str) -> object:
         else:
             raise KeyError(f"'{here}' has no key '{part}' (it is not a table)")
     leaf = _unwrap(annotation)
-    if isinstance(leaf, type) and issubclass(leaf, BaseModel) or typing.get_origin(leaf) in (
-        dict,
-        list,
-        tuple,
+    if (
+        isinstance(leaf, type)
+        and issubclass(leaf, BaseModel)
+        or typing.get_origin(leaf)
+        in (
+            dict,
+            list,
+            tuple,
+        )
     ):
         raise KeyError(f"'{path}' is a table, not a value: vary one of its keys")
     return leaf
@@ -160,7 +165,9 @@ def parse_vary(spec: str) -> tuple[str, list]:
     key, eq, values = spec.partition("=")
     key = key.strip()
     if not eq:
-        raise SweepError(Problem("--vary", "", key, "expected KEY=V1,V2,... e.g. crews.plumbing=5,10"))
+        raise SweepError(
+            Problem("--vary", "", key, "expected KEY=V1,V2,... e.g. crews.plumbing=5,10")
+        )
     try:
         kind = key_type(key)
     except KeyError as exc:
@@ -254,7 +261,9 @@ def seeds_from(scenario: Scenario, n: int | None, listed: str | None) -> list[in
             try:
                 s = int(t.strip())
             except ValueError:
-                raise SweepError(Problem("--seed-list", "", "", f"{t.strip()!r} is not a seed")) from None
+                raise SweepError(
+                    Problem("--seed-list", "", "", f"{t.strip()!r} is not a seed")
+                ) from None
             if not 0 <= s <= 2**63 - 1:
                 raise SweepError(Problem("--seed-list", "", "", f"seed {s} outside 0 .. 2**63 - 1"))
             if s not in out:
@@ -283,9 +292,13 @@ def policies_from(text: str | None, scenario: Scenario) -> list[str]:
     names = list(dict.fromkeys(p.strip() for p in text.split(",") if p.strip()))
     bad = [p for p in names if p not in POLICIES]
     if not names:
-        raise SweepError(Problem("--policies", "", "", f"no policy given; expected some of {POLICIES}"))
+        raise SweepError(
+            Problem("--policies", "", "", f"no policy given; expected some of {POLICIES}")
+        )
     if bad:
-        raise SweepError(Problem("--policies", "", "", f"unknown {bad}; expected some of {POLICIES}"))
+        raise SweepError(
+            Problem("--policies", "", "", f"unknown {bad}; expected some of {POLICIES}")
+        )
     return names
 
 
@@ -342,12 +355,51 @@ class SweepPlan:
     runs: tuple[RunSpec, ...]
 
 
+def build_variants(
+    scenario: Scenario, varies: Sequence[tuple[str, list]] = ()
+) -> list[tuple[dict, Scenario]]:
+    """Every combination of the varied values and its scenario, each validated again.
+
+    Parameters
+    ----------
+    scenario : Scenario
+        The scenario as given; never changed.
+    varies : sequence of (str, list)
+        Varied keys and their values (:func:`parse_vary`); the product of all is built.
+
+    Returns
+    -------
+    list of (dict, Scenario)
+        ``({key: value, ...}, scenario with those values)`` in order (``[({}, scenario)]``
+        without ``varies``).
+
+    Raises
+    ------
+    SweepError
+        A key given twice, a key this scenario does not have, a value or combination the model
+        refuses, too many variants.
+    """
+    keys = [k for k, _ in varies]
+    if len(set(keys)) != len(keys):
+        dup = next(k for k in keys if keys.count(k) > 1)
+        raise SweepError(Problem("--vary", "", dup, "given twice; list its values once"))
+    n_var = 1
+    for _, values in varies:
+        n_var *= len(values)
+    if n_var > MAX_RUNS:
+        raise SweepError(Problem("--vary", "", "", f"more than {MAX_RUNS:,} variants"))
+    combos = itertools.product(*(v for _, v in varies))
+    variants = [dict(zip(keys, combo, strict=True)) for combo in combos]
+    return [(var, apply_variant(scenario, var)) for var in variants]
+
+
 def build_plan(
     city_hash: str,
     scenario: Scenario,
     seeds: Sequence[int],
     policies: Sequence[str],
     varies: Sequence[tuple[str, list]] = (),
+    variants: Sequence[tuple[dict, Scenario]] | None = None,
 ) -> SweepPlan:
     """Every run of seeds x policies x variants, each scenario validated (nothing is run).
 
@@ -361,6 +413,8 @@ def build_plan(
         Seeds and dispatch policies of the runs.
     varies : sequence of (str, list)
         Varied keys and their values (:func:`parse_vary`); the product of all is run.
+    variants : sequence of (dict, Scenario), optional
+        :func:`build_variants` of ``scenario`` and ``varies`` when already made.
 
     Returns
     -------
@@ -369,22 +423,14 @@ def build_plan(
     Raises
     ------
     SweepError
-        A key this scenario does not have, a value or combination the model refuses, a key
-        given twice, too many runs.
+        See :func:`build_variants`; also more than :data:`MAX_RUNS` runs.
     """
-    keys = [k for k, _ in varies]
-    if len(set(keys)) != len(keys):
-        dup = next(k for k in keys if keys.count(k) > 1)
-        raise SweepError(Problem("--vary", "", dup, "given twice; list its values once"))
-    n_var = 1
-    for _, values in varies:
-        n_var *= len(values)
-    if n_var * len(seeds) * len(policies) > MAX_RUNS:
-        raise SweepError(Problem("--vary", "", "", f"more than {MAX_RUNS:,} runs"))
-    variants = [dict(zip(keys, combo, strict=True)) for combo in itertools.product(*(v for _, v in varies))]
+    if variants is None:
+        variants = build_variants(scenario, varies)
+    if len(variants) * len(seeds) * len(policies) > MAX_RUNS:
+        raise SweepError(Problem("--seeds", "", "", f"more than {MAX_RUNS:,} runs"))
     runs = []
-    for var in variants:
-        base = apply_variant(scenario, var)  # every variant validated before the first run
+    for var, base in variants:
         for seed in seeds:
             for pol in policies:
                 sc = base.model_copy(
@@ -399,6 +445,8 @@ def build_plan(
         "scenario": scenario.model_dump(mode="json", exclude=set(NOT_HASHED)),
         "seeds": list(seeds),
         "policies": list(policies),
-        "varies": [[k, v] for k, v in varies],
+        "variants": [v for v, _ in variants],
     }
-    return SweepPlan(_hash(sweep_doc), tuple(seeds), tuple(policies), tuple(variants), tuple(runs))
+    return SweepPlan(
+        _hash(sweep_doc), tuple(seeds), tuple(policies), tuple(v for v, _ in variants), tuple(runs)
+    )

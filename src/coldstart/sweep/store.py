@@ -2,8 +2,10 @@
 
 A store is a folder::
 
-    DIR/runs.duckdb              table ``runs`` (one row per finished run), table ``sweeps``,
-                                 view ``timelines`` (every stored run's timeline, with run_id)
+    DIR/runs.duckdb              table ``runs`` (one row per finished run), table ``sweeps``
+                                 (one row per sweep: its plan), table ``sweep_runs``
+                                 (sweep_id, run_id of every run a sweep plans), view
+                                 ``timelines`` (every stored run's timeline, with run_id)
     DIR/timelines/<run_id>.parquet
 
 Only the coordinating process writes. Each finished run is stored as it arrives: its timeline
@@ -70,7 +72,7 @@ SWEEP_COLUMNS: tuple[tuple[str, str], ...] = (
     ("variants", "VARCHAR NOT NULL"),
     ("runs", "BIGINT NOT NULL"),
 )
-"""Columns of ``sweeps``: one row per sweep (its plan as JSON text)."""
+"""Columns of ``sweeps``: one row per sweep (its plan as JSON text; ``created`` in UTC)."""
 
 
 def _duckdb():
@@ -177,12 +179,18 @@ class RunStore:
     def _schema(self) -> None:
         cols = [f'"{n}" {t}' for n, t in RUN_COLUMNS] + [f'"{f}" DOUBLE' for f in FIGURES]
         self.con.execute(f"CREATE TABLE IF NOT EXISTS runs ({', '.join(cols)})")
-        have = {r[0] for r in self.con.execute("SELECT column_name FROM (DESCRIBE runs)").fetchall()}
+        have = {
+            r[0] for r in self.con.execute("SELECT column_name FROM (DESCRIBE runs)").fetchall()
+        }
         for f in FIGURES:  # a figure added by a later coldstart: a new column, NULL for old runs
             if f not in have:
                 self.con.execute(f'ALTER TABLE runs ADD COLUMN "{f}" DOUBLE')
         sweep_cols = ", ".join(f'"{n}" {t}' for n, t in SWEEP_COLUMNS)
         self.con.execute(f"CREATE TABLE IF NOT EXISTS sweeps ({sweep_cols})")
+        self.con.execute(
+            "CREATE TABLE IF NOT EXISTS sweep_runs (sweep_id VARCHAR NOT NULL, "
+            "run_id VARCHAR NOT NULL, PRIMARY KEY (sweep_id, run_id))"
+        )
 
     def close(self) -> None:
         """Close the database (a checkpoint folds the log into the file)."""
@@ -224,7 +232,17 @@ class RunStore:
             len(plan.runs),
         )
         marks = ", ".join("?" * len(row))
-        self.con.execute(f"INSERT INTO sweeps VALUES ({marks}) ON CONFLICT DO NOTHING", row)
+        ids = pd.DataFrame({"sweep_id": plan.sweep_id, "run_id": [r.run_id for r in plan.runs]})
+        self.con.execute("BEGIN TRANSACTION")
+        try:
+            self.con.execute(f"INSERT INTO sweeps VALUES ({marks}) ON CONFLICT DO NOTHING", row)
+            self.con.register("plan_ids", ids)
+            self.con.execute("INSERT INTO sweep_runs SELECT * FROM plan_ids ON CONFLICT DO NOTHING")
+            self.con.unregister("plan_ids")
+            self.con.execute("COMMIT")
+        except BaseException:
+            self.con.execute("ROLLBACK")
+            raise
 
     def _write_timeline(self, run_id: str, timeline: pd.DataFrame) -> None:
         """``timelines/<run_id>.parquet`` with a ``run_id`` column, atomically."""
