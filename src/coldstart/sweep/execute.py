@@ -28,26 +28,34 @@ OnOutcome = Callable[[RunSpec, RunOutcome], None]
 """Called in this process with each finished run, in the order runs finish."""
 
 
+def local_cluster(workers: int):
+    """A Dask ``LocalCluster`` on this machine only (127.0.0.1): ``workers`` single-threaded
+    worker processes, no dashboard, its HTTP endpoint on a free port (close it, or use it as a
+    context manager)."""
+    from distributed import LocalCluster
+
+    return LocalCluster(
+        n_workers=workers,
+        threads_per_worker=1,
+        processes=True,
+        host="127.0.0.1",
+        dashboard_address=None,
+        scheduler_kwargs={"dashboard_address": "127.0.0.1:0"},
+        silence_logs=logging.ERROR,
+    )
+
+
 @contextlib.contextmanager
 def dask_client(workers: int, scheduler: str | None) -> Iterator[object]:
-    """A Dask client: of the scheduler at ``scheduler``, or of a new ``LocalCluster`` with
-    ``workers`` single-threaded worker processes (closed on exit)."""
-    from distributed import Client, LocalCluster
+    """A Dask client: of the scheduler at ``scheduler``, or of a new :func:`local_cluster`
+    with ``workers`` worker processes (closed on exit)."""
+    from distributed import Client
 
     if scheduler is not None:
         with Client(scheduler, timeout="30s") as client:
             yield client
         return
-    with (
-        LocalCluster(
-            n_workers=workers,
-            threads_per_worker=1,
-            processes=True,
-            dashboard_address=None,
-            silence_logs=logging.ERROR,
-        ) as cluster,
-        Client(cluster) as client,
-    ):
+    with local_cluster(workers) as cluster, Client(cluster) as client:
         yield client
 
 
