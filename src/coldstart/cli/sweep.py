@@ -149,15 +149,33 @@ def sweep(
         err.print(f"sweep {plan.sweep_id}: {len(plan.runs):,} runs, {todo:,} to do, on {where}")
         with progress_bar("sweeping") as bar:
             task = bar.add_task("sweep", total=todo, failed=0)
-            swept = run_sweep(
-                compiled,
-                plan,
-                runs_store,
-                n_workers,
-                scheduler,
-                lambda d, f: bar.update(task, completed=d, failed=f),
-            )
+            try:
+                swept = run_sweep(
+                    compiled,
+                    plan,
+                    runs_store,
+                    n_workers,
+                    scheduler,
+                    lambda d, f: bar.update(task, completed=d, failed=f),
+                )
+            except KeyboardInterrupt:
+                interrupted(runs_store, plan)
     report_sweep(swept, store, as_json)
+
+
+def interrupted(runs_store, plan) -> None:
+    """Ctrl-C: say what is kept, exit 130 (the runs stored so far stay stored)."""
+    import sys
+
+    kept = len(runs_store.stored_ids(r.run_id for r in plan.runs))
+    err.print(
+        f"interrupted: {kept:,} of {len(plan.runs):,} runs of this sweep are stored; "
+        "the same command again does the rest"
+    )
+    exc = SystemExit(130)
+    exc.reported = True
+    sys.stdout.flush()
+    raise exc
 
 
 def sweep_document(swept, store: Path) -> dict:
