@@ -101,7 +101,8 @@ def sweep(
     scenario_file: Annotated[Path, typer.Argument(help="scenario TOML file")],
     store: Annotated[Path, typer.Option(help="run store folder (made when absent)")],
     seeds: Annotated[
-        int | None, typer.Option(help="runs per policy and variant: scenario seed + 0..N-1")
+        int | None,
+        typer.Option(help="runs per policy and variant: scenario seed + 0..N-1 (default 10)"),
     ] = None,
     seed_list: Annotated[str | None, typer.Option(help="seeds to run, e.g. 1,5,9")] = None,
     policies: Annotated[

@@ -74,6 +74,8 @@ def compare_policies(
         raise ValueError(f"unknown policies {unknown}; expected some of {POLICIES}")
     cc = city if isinstance(city, CompiledCity) else compile_city(city)
     plan = build_plan(city_digest(cc.city), scenario, seeds, policies)
+    if store is not None:
+        store.add_sweep(plan, cc.city.name, scenario.name, scenario.name)
     total = len(plan.runs)
     tick = None if progress is None else (lambda done, failed: progress(done, total))
     swept = run_sweep(cc, plan, store, workers, scheduler, tick)

@@ -266,7 +266,7 @@ class RunStore:
         bool
             False when the run was stored already (nothing changed).
         """
-        if spec.run_id in self.stored_ids([spec.run_id]):
+        if self.con.execute("SELECT 1 FROM runs WHERE run_id = ?", [spec.run_id]).fetchone():
             return False
         if outcome.status == "ok":
             self._write_timeline(spec.run_id, outcome.timeline)
