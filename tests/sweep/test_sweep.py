@@ -223,6 +223,7 @@ def test_killed_sweep_resumes_without_loss_or_duplicates(
         ("interceptors.stock.laser=5", "interceptors.stock.laser", "unknown key 'laser'"),
         ("crews=5", "crews", "is a table"),
         ("seed=1,2", "seed", "--seeds"),
+        ("policies.dispatch=fifo,nearest", "policies.dispatch", "--policies"),
         ("crews.plumbing", "crews.plumbing", "KEY=V1,V2"),
     ],
 )

@@ -99,6 +99,8 @@ def key_type(path: str) -> object:
         raise KeyError("expected a dotted scenario key such as 'weather.min_temp_c'")
     if parts[0] in NOT_PARAMETERS:
         raise KeyError(f"'{path}' cannot be varied (the runs' seeds come from --seeds)")
+    if path == "policies.dispatch":
+        raise KeyError("the dispatch policy is varied with --policies, not --vary")
     annotation: object = Scenario
     for i, part in enumerate(parts):
         here = ".".join(parts[:i]) or "the scenario"
@@ -440,6 +442,9 @@ def build_plan(
                     }
                 )
                 runs.append(RunSpec(run_id(city_hash, sc, pol, seed), int(seed), pol, var, sc))
+    if len({r.run_id for r in runs}) != len(runs):
+        msg = "two runs of this sweep would be the same run; list every value once"
+        raise SweepError(Problem("--vary", "", "", msg))
     sweep_doc = {
         "city": city_hash,
         "scenario": scenario.model_dump(mode="json", exclude=set(NOT_HASHED)),
