@@ -270,6 +270,8 @@ def test_bad_policy_seed_list_and_store_exit_2(cli, city_dir, scenario_file, tmp
         code, _, err = cli("sweep", city_dir, scenario_file, "--store", store, *extra)
         assert code == 2 and "Traceback" not in err and len(err.strip().splitlines()) == 1, err
         assert not store.exists()
+    code, _, err = cli("sweep", city_dir, scenario_file, "--store", store, "--scheduler", "foo")
+    assert code == 2 and "--scheduler" in err and "foo" in err and not store.exists()
     other = tmp_path / "other"
     other.mkdir()
     (other / "notes.txt").write_text("mine")

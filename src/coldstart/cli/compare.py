@@ -46,6 +46,7 @@ def compare(
     from coldstart.restore.dispatch import POLICIES
     from coldstart.scenario import check_against_city, load_scenario
     from coldstart.sweep.compare import compare_policies
+    from coldstart.sweep.execute import check_scheduler
     from coldstart.sweep.store import RunStore
 
     names = [p.strip() for p in policies.split(",") if p.strip()]
@@ -64,6 +65,8 @@ def compare(
     if problems:
         _fail(problems)
     seed_list = [scenario.seed + i for i in range(seeds)]
+    if scheduler is not None:
+        check_scheduler(scheduler)  # reachable, before the store is made
     with contextlib.ExitStack() as stack:
         runs_store = None if store is None else stack.enter_context(RunStore(store))
         bar = stack.enter_context(progress_bar("comparing"))

@@ -124,6 +124,7 @@ def sweep(
     """
     from coldstart.scenario import load_scenario
     from coldstart.sweep.engine import run_sweep
+    from coldstart.sweep.execute import check_scheduler
     from coldstart.sweep.plan import (
         build_plan,
         build_variants,
@@ -143,6 +144,9 @@ def sweep(
     city, compiled = load_inputs(city_dir, scenario_file, allow_outside, variants)
     plan = build_plan(city_digest(city), scenario, seed_values, names, variants=variants)
     n_workers = workers or default_workers()
+    if scheduler is not None:
+        threads = check_scheduler(scheduler)  # reachable, before the store is made
+        err.print(f"Dask scheduler {scheduler}: {threads} worker threads now")
     with RunStore(store) as runs_store:
         runs_store.add_sweep(plan, str(city_dir), str(scenario_file), scenario.name)
         todo = len(plan.runs) - len(runs_store.stored_ids(r.run_id for r in plan.runs))

@@ -18,7 +18,8 @@ from collections.abc import Callable, Iterator, Sequence
 from datetime import UTC, datetime
 
 from coldstart.compiled import CompiledCity
-from coldstart.sweep.plan import RunSpec
+from coldstart.errors import Problem
+from coldstart.sweep.plan import RunSpec, SweepError
 from coldstart.sweep.run import ERROR_CHARS, RunOutcome, run_one
 
 WINDOW_PER_THREAD = 2
@@ -45,6 +46,40 @@ def local_cluster(workers: int):
     )
 
 
+CONNECT_TIMEOUT = "30s"
+"""How long to try to reach a scheduler given with ``--scheduler``."""
+
+
+def connect(scheduler: str):
+    """A Dask client of the scheduler at ``scheduler`` (close it when done).
+
+    Raises
+    ------
+    SweepError
+        One line naming ``--scheduler`` when the address is malformed or nobody answers.
+    """
+    from distributed import Client
+
+    try:
+        return Client(scheduler, timeout=CONNECT_TIMEOUT)
+    except (OSError, ValueError, TypeError) as exc:
+        first = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
+        msg = f"cannot use the Dask scheduler {scheduler!r}: {first}"
+        raise SweepError(Problem("--scheduler", "", "", msg)) from None
+
+
+def check_scheduler(scheduler: str) -> int:
+    """Connect to ``scheduler`` once (before anything is written) and count its worker threads.
+
+    Raises
+    ------
+    SweepError
+        See :func:`connect`.
+    """
+    with connect(scheduler) as client:
+        return sum(client.nthreads().values())
+
+
 @contextlib.contextmanager
 def dask_client(workers: int, scheduler: str | None) -> Iterator[object]:
     """A Dask client: of the scheduler at ``scheduler``, or of a new :func:`local_cluster`
@@ -52,7 +87,7 @@ def dask_client(workers: int, scheduler: str | None) -> Iterator[object]:
     from distributed import Client
 
     if scheduler is not None:
-        with Client(scheduler, timeout="30s") as client:
+        with connect(scheduler) as client:
             yield client
         return
     with local_cluster(workers) as cluster, Client(cluster) as client:
