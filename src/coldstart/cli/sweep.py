@@ -18,7 +18,16 @@ from rich.progress import (
 )
 from rich.table import Table
 
-from coldstart.cli import AllowOutside, _fail, app, city_inputs, compile_checked, err, out
+from coldstart.cli import (
+    TERMINATED,
+    AllowOutside,
+    _fail,
+    app,
+    city_inputs,
+    compile_checked,
+    err,
+    out,
+)
 from coldstart.errors import Problem
 
 TABLE_WIDTH = 200
@@ -152,35 +161,50 @@ def sweep(
         todo = len(plan.runs) - len(runs_store.stored_ids(r.run_id for r in plan.runs))
         where = scheduler or (f"{n_workers} local workers" if n_workers > 1 else "this process")
         err.print(f"sweep {plan.sweep_id}: {len(plan.runs):,} runs, {todo:,} to do, on {where}")
-        with progress_bar("sweeping") as bar:
-            task = bar.add_task("sweep", total=todo, failed=0)
-            try:
+        try:
+            with progress_bar("sweeping") as bar:
+                task = bar.add_task("sweep", total=todo, failed=0)
                 swept = run_sweep(
                     compiled,
                     plan,
                     runs_store,
                     n_workers,
                     scheduler,
-                    lambda d, f: bar.update(task, completed=d, failed=f),
+                    lambda d, f: _tick(bar, task, d, f),
                 )
-            except KeyboardInterrupt:
-                interrupted(runs_store, plan)
+        except BaseException as exc:
+            interrupted(runs_store, plan, exc)
     report_sweep(swept, store, as_json)
 
 
-def interrupted(runs_store, plan) -> None:
-    """Ctrl-C: say what is kept, exit 130 (the runs stored so far stay stored)."""
-    import sys
+def _tick(bar, task, done: int, failed: int) -> None:
+    """Progress after each run; stop here if a SIGTERM's exception was swallowed."""
+    if TERMINATED.is_set():
+        raise SystemExit(143)
+    bar.update(task, completed=done, failed=failed)
 
-    kept = len(runs_store.stored_ids(r.run_id for r in plan.runs))
+
+def interrupted(runs_store, plan, exc: BaseException) -> None:
+    """After ``exc`` stopped a sweep: on Ctrl-C or SIGTERM say what is kept and exit 130 or
+    143 (the runs stored so far stay stored; the same command again does the rest); re-raise
+    anything else."""
+    if isinstance(exc, KeyboardInterrupt):
+        code = 130
+    elif TERMINATED.is_set():  # also when the signal surfaced as another exception (DuckDB's)
+        code = 143
+    else:
+        raise exc
+    try:
+        kept = f"{len(runs_store.stored_ids(r.run_id for r in plan.runs)):,} of "
+    except Exception:  # the database is interrupted too: what it committed stays
+        kept = "the finished ones among the "
     err.print(
-        f"interrupted: {kept:,} of {len(plan.runs):,} runs of this sweep are stored; "
+        f"interrupted: {kept}{len(plan.runs):,} runs of this sweep are stored; "
         "the same command again does the rest"
     )
-    exc = SystemExit(130)
-    exc.reported = True
-    sys.stdout.flush()
-    raise exc
+    stop = SystemExit(code)
+    stop.reported = True
+    raise stop from None
 
 
 def sweep_document(swept, store: Path) -> dict:
