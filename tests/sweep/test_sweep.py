@@ -356,3 +356,21 @@ def test_compare_keeps_its_runs_in_a_store(cli, city_dir, scenario_file, tmp_pat
     assert json.loads(out) == first and len(_rows(store)) == 4
     code, out, err = cli(*args)  # no store: the same numbers
     assert json.loads(out) == first
+
+
+def test_a_shipped_city_still_pickles_after_its_worker_ran_on_it(tiny_city):
+    """A worker that joins late fetches the city from a peer that has run on it already: the
+    peer sends the pickle, never the factorizations its runs cached (those cannot be pickled)."""
+    import pickle
+
+    from coldstart.simulate import simulate
+    from coldstart.sweep.run import ShippedCity
+
+    scenario = parse_scenario(_short_text())
+    shipped = ShippedCity(compile_city(tiny_city))
+    first = simulate(shipped.compiled(), scenario, seed=5).summary
+    assert shipped.compiled() is shipped.compiled()  # unpickled once per process
+    with pytest.raises(TypeError):
+        pickle.dumps(shipped.compiled())  # a city that ran holds SuperLU factors
+    peer = pickle.loads(pickle.dumps(shipped))
+    assert simulate(peer.compiled(), scenario, seed=5).summary == first

@@ -2,8 +2,10 @@
 
 With one worker and no scheduler the runs go one after the other in this process. Otherwise a
 Dask ``Client`` is made, either for a ``LocalCluster`` started here (one single-threaded worker
-process per worker asked for) or for the scheduler at ``--scheduler``; the compiled city is
-scattered once to every worker (``broadcast=True``), and runs are submitted in a window of a
+process per worker asked for) or for the scheduler at ``--scheduler``; once the workers have
+joined, the compiled city is scattered once to every worker (``broadcast=True``) as a
+:class:`~coldstart.sweep.run.ShippedCity` (its pickle, unpickled once per worker process, so
+that a worker joining later can fetch it from a peer), and runs are submitted in a window of a
 few per worker thread, so that thousands of runs never sit in memory at once. Every outcome
 comes back to this process, which alone stores it. A run depends only on the compiled city, its
 scenario and its seed, so the results are the same whatever the number of workers.
@@ -14,13 +16,18 @@ from __future__ import annotations
 import contextlib
 import itertools
 import logging
+import pickle
 from collections.abc import Callable, Iterator, Sequence
 from datetime import UTC, datetime
 
 from coldstart.compiled import CompiledCity
 from coldstart.errors import Problem
 from coldstart.sweep.plan import RunSpec, SweepError
-from coldstart.sweep.run import ERROR_CHARS, RunOutcome, run_one
+from coldstart.sweep.run import ERROR_CHARS, RunOutcome, ShippedCity, run_one
+
+WORKER_TIMEOUT_S = 120.0
+"""How long to wait for the workers of a new local cluster, or the first worker of a remote
+one, before the city is scattered [s]."""
 
 WINDOW_PER_THREAD = 2
 """Runs submitted ahead per worker thread (more keeps workers busy, fewer keeps memory low)."""
@@ -103,11 +110,25 @@ def _lost(spec: RunSpec, exc: BaseException) -> RunOutcome:
     )
 
 
-def _run_dask(client, cc: CompiledCity, specs: Sequence[RunSpec], on_outcome: OnOutcome) -> None:
-    """Submit ``specs`` in a window; hand each outcome to ``on_outcome`` as it arrives."""
+def _run_dask(
+    client, cc: CompiledCity, specs: Sequence[RunSpec], on_outcome: OnOutcome, expected: int
+) -> None:
+    """Wait for ``expected`` workers (at least one), scatter the city to every one, submit
+    ``specs`` in a window; hand each outcome to ``on_outcome`` as it arrives."""
     from distributed import as_completed
 
-    city = client.scatter(cc, broadcast=True)  # once, not pickled with every task
+    if expected:
+        try:
+            client.wait_for_workers(expected, timeout=WORKER_TIMEOUT_S)
+        except TimeoutError:
+            msg = f"no Dask worker joined within {WORKER_TIMEOUT_S:g} s"
+            raise SweepError(Problem("--scheduler", "", "", msg)) from None
+    try:
+        shipped = ShippedCity(cc)
+    except (TypeError, pickle.PicklingError) as exc:
+        msg = f"the compiled city cannot be sent to workers (has it run?): {exc}"
+        raise ValueError(msg) from None
+    city = client.scatter(shipped, broadcast=True)  # once, not pickled with every task
     threads = max(sum(client.nthreads().values()), 1)
     pending = iter(specs)
     spec_of = {}
@@ -163,4 +184,4 @@ def execute(
             on_outcome(spec, run_one(cc, spec.scenario, spec.seed, spec.run_id))
         return
     with dask_client(workers, scheduler) as client:
-        _run_dask(client, cc, specs, on_outcome)
+        _run_dask(client, cc, specs, on_outcome, 1 if scheduler is not None else workers)

@@ -9,6 +9,7 @@ does not stop a sweep.
 
 from __future__ import annotations
 
+import pickle
 import traceback
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -51,13 +52,51 @@ class RunOutcome:
     error: str = ""
 
 
-def run_one(cc: CompiledCity, scenario: Scenario, seed: int, run_id: str) -> RunOutcome:
-    """Simulate one run of a sweep; never raises for a failure of the simulation.
+class ShippedCity:
+    """A compiled city as sent to Dask workers: its pickle, unpickled once per worker process.
+
+    A compiled city that has run keeps factorizations in its caches that cannot be pickled, so
+    the object a worker runs on must never be the one Dask sends on: a worker that joins late
+    fetches the city from a peer, which sends this object's bytes, never its runs' caches.
 
     Parameters
     ----------
     cc : CompiledCity
-        The compiled city (scattered once to every worker; only read).
+        A compiled city that has not run yet (pickled here).
+    """
+
+    def __init__(self, cc: CompiledCity):
+        self.blob = pickle.dumps(cc, protocol=pickle.HIGHEST_PROTOCOL)
+        self._cc: CompiledCity | None = None
+
+    def __getstate__(self) -> dict:
+        return {"blob": self.blob}
+
+    def __setstate__(self, state: dict) -> None:
+        self.blob, self._cc = state["blob"], None
+
+    @property
+    def nbytes(self) -> int:
+        """Size of the pickled city [bytes]."""
+        return len(self.blob)
+
+    def compiled(self) -> CompiledCity:
+        """The compiled city of this process (unpickled on first use, then reused)."""
+        if self._cc is None:
+            self._cc = pickle.loads(self.blob)
+        return self._cc
+
+
+def run_one(
+    cc: CompiledCity | ShippedCity, scenario: Scenario, seed: int, run_id: str
+) -> RunOutcome:
+    """Simulate one run of a sweep; never raises for a failure of the simulation.
+
+    Parameters
+    ----------
+    cc : CompiledCity or ShippedCity
+        The compiled city (scattered once to every worker as a :class:`ShippedCity`; only
+        read).
     scenario : Scenario
         The run's scenario (variant applied, policy set).
     seed : int
@@ -74,7 +113,8 @@ def run_one(cc: CompiledCity, scenario: Scenario, seed: int, run_id: str) -> Run
 
     started = datetime.now(UTC)
     try:
-        result = simulate(cc, scenario, seed=seed)
+        city = cc.compiled() if isinstance(cc, ShippedCity) else cc
+        result = simulate(city, scenario, seed=seed)
     except Exception as exc:  # recorded with the run; the sweep goes on
         first = str(exc).splitlines()[0] if str(exc) else ""
         tail = "".join(traceback.format_exception(exc)[-3:])
