@@ -266,6 +266,7 @@ def test_bad_policy_seed_list_and_store_exit_2(cli, city_dir, scenario_file, tmp
         ("--policies", "fifo,luck"),
         ("--seed-list", "1,x"),
         ("--seeds", "2", "--seed-list", "1"),
+        ("--workers", "2", "--scheduler", "tcp://127.0.0.1:8786"),
     ):
         code, _, err = cli("sweep", city_dir, scenario_file, "--store", store, *extra)
         assert code == 2 and "Traceback" not in err and len(err.strip().splitlines()) == 1, err

@@ -144,6 +144,8 @@ def sweep(
     )
     from coldstart.sweep.store import RunStore
 
+    if workers is not None and scheduler is not None:
+        _fail([Problem("--workers", "", "", "give --workers or --scheduler, not both")])
     scenario = load_scenario(scenario_file)
     seed_values = seeds_from(scenario, seeds, seed_list)
     names = policies_from(policies, scenario)
