@@ -13,6 +13,7 @@ import time
 from pathlib import Path
 
 import duckdb
+import numpy as np
 import pandas as pd
 import pytest
 
@@ -375,3 +376,27 @@ def test_a_shipped_city_still_pickles_after_its_worker_ran_on_it(tiny_city):
         pickle.dumps(shipped.compiled())  # a city that ran holds SuperLU factors
     peer = pickle.loads(pickle.dumps(shipped))
     assert simulate(peer.compiled(), scenario, seed=5).summary == first
+
+
+def test_fan_bands_are_the_quantiles_of_the_runs_timelines(serial_store):
+    """The report's median and 5-95 % band at a step are those of the stored timelines."""
+    from coldstart.report.fan import fan_quantiles
+    from coldstart.sweep.store import connect_readonly
+
+    runs = _rows(serial_store)
+    tl = pd.concat(pd.read_parquet(p) for p in (serial_store / "timelines").glob("*.parquet"))
+    tl = tl.merge(runs[["run_id", "policy", "variant"]], on="run_id")
+    con = connect_readonly(serial_store)
+    try:
+        sweep_id = con.execute("SELECT sweep_id FROM sweeps").fetchone()[0]
+        q = fan_quantiles(con, sweep_id)
+    finally:
+        con.close()
+    assert len(q) == 4 * 72  # 2 policies x 2 variants x 72 steps
+    row = q.iloc[100]
+    at = tl[(tl["policy"] == row["policy"]) & (tl["variant"] == row["variant"])]
+    at = at[at["hours"] == row["hours"]]["people_below_12c"].to_numpy()
+    assert len(at) == 3
+    assert row["people_below_12c_q50"] == pytest.approx(np.median(at))
+    assert row["people_below_12c_q05"] == pytest.approx(np.quantile(at, 0.05))
+    assert row["people_below_12c_q95"] == pytest.approx(np.quantile(at, 0.95))
