@@ -11,7 +11,7 @@ import typer
 from rich.table import Table
 
 from coldstart.cli import AllowOutside, _fail, app, city_inputs, compile_checked, out
-from coldstart.cli.sweep import MAX_WORKERS, Scheduler, check_store_target, progress_bar
+from coldstart.cli.sweep_options import MAX_WORKERS, Scheduler, check_store_target, progress_bar
 from coldstart.errors import Problem
 
 
