@@ -28,6 +28,7 @@ def _plant_payload(city, marker):
         ["run", "{city}", "{scenario}", "--out", "{out}"],
         ["scenario", "check", "{scenario}", "--city", "{city}"],
         ["compare", "{city}", "{scenario}", "--seeds", "1"],
+        ["sweep", "{city}", "{scenario}", "--store", "{out}", "--seeds", "1", "--workers", "1"],
         [
             "sensitivity",
             "{city}",

@@ -424,7 +424,9 @@ def main() -> None:
         err.print("interrupted; nothing was written")
         sys.exit(130)
     except SystemExit as exc:
-        if exc.code == 130:  # Typer turns Ctrl-C into a silent exit 130
+        # Typer turns Ctrl-C into a silent exit 130; a command that keeps what it did (a sweep)
+        # says so itself and marks the exit as reported
+        if exc.code == 130 and not getattr(exc, "reported", False):
             err.print("interrupted; nothing was written")
         raise
     except RecursionError:
@@ -454,6 +456,8 @@ TOPICS: tuple[str, ...] = (
     "grid",
     "people",
     "sensitivity",
+    "sweep",
+    "store",
     "reference",
 )
 """Modules of this package that add commands to :data:`app` when imported."""

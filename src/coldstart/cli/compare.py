@@ -2,15 +2,16 @@
 
 from __future__ import annotations
 
+import contextlib
 import json
 from pathlib import Path
 from typing import Annotated
 
 import typer
-from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
-from coldstart.cli import AllowOutside, _fail, app, compile_checked, err, out
+from coldstart.cli import AllowOutside, _fail, app, city_inputs, compile_checked, out
+from coldstart.cli.sweep_options import MAX_WORKERS, Scheduler, check_store_target, progress_bar
 from coldstart.errors import Problem
 
 
@@ -23,13 +24,30 @@ def compare(
     ),
     seeds: Annotated[int, typer.Option(min=1, max=1000, help="runs per policy")] = 20,
     as_json: Annotated[bool, typer.Option("--json", help="print JSON")] = False,
+    workers: Annotated[
+        int,
+        typer.Option(
+            min=1, max=MAX_WORKERS, help="Dask worker processes (1: in this process, no cluster)"
+        ),
+    ] = 1,
+    scheduler: Scheduler = None,
+    store: Annotated[
+        Path | None,
+        typer.Option(help="also keep every run in this run store (runs found there are reused)"),
+    ] = None,
     allow_outside: AllowOutside = False,
 ) -> None:
-    """Run each dispatch policy on the same damage for SEEDS seeds; print mean and spread."""
+    """Run each dispatch policy on the same damage for SEEDS seeds; print mean and spread.
+
+    The runs are a sweep (see `coldstart sweep`): --workers or --scheduler spread them over
+    Dask workers, --store keeps them in a run store.
+    """
     from coldstart.city import load_city
     from coldstart.restore.dispatch import POLICIES
     from coldstart.scenario import check_against_city, load_scenario
     from coldstart.sweep.compare import compare_policies
+    from coldstart.sweep.execute import check_scheduler
+    from coldstart.sweep.store import RunStore
 
     names = [p.strip() for p in policies.split(",") if p.strip()]
     bad = [p for p in names if p not in POLICIES]
@@ -38,22 +56,30 @@ def compare(
     if bad:
         _fail([Problem("--policies", "", "", f"unknown {bad}; expected some of {POLICIES}")])
     scenario = load_scenario(scenario_file)
+    if store is not None:
+        weather = [Path(scenario.weather.csv)] if scenario.weather.csv else []
+        check_store_target(store, (*city_inputs(city_dir, allow_outside), scenario_file, *weather))
     city = load_city(city_dir, allow_outside=allow_outside)
     compiled = compile_checked(city, str(city_dir))  # once, for every run
     problems = check_against_city(scenario, city, str(scenario_file))
     if problems:
         _fail(problems)
     seed_list = [scenario.seed + i for i in range(seeds)]
-    with Progress(
-        TextColumn("[bold]comparing[/]"),
-        BarColumn(),
-        TextColumn("{task.completed}/{task.total} runs"),
-        TimeElapsedColumn(),
-        console=err,
-    ) as bar:
-        task = bar.add_task("cmp", total=len(names) * seeds)
+    if scheduler is not None:
+        check_scheduler(scheduler)  # reachable, before the store is made
+    with contextlib.ExitStack() as stack:
+        runs_store = None if store is None else stack.enter_context(RunStore(store))
+        bar = stack.enter_context(progress_bar("comparing"))
+        task = bar.add_task("cmp", total=len(names) * seeds, failed=0)
         res = compare_policies(
-            compiled, scenario, names, seed_list, lambda d, n: bar.update(task, completed=d)
+            compiled,
+            scenario,
+            names,
+            seed_list,
+            lambda d, n: bar.update(task, completed=d),
+            workers=workers,
+            scheduler=scheduler,
+            store=runs_store,
         )
     if as_json:
         out.print_json(json.dumps(res))

@@ -1,8 +1,9 @@
-"""Compare dispatch policies on the same damage, over several seeds.
+"""Compare dispatch policies on the same damage, over several seeds: a sweep of policies.
 
 For each seed every policy runs on identical strikes, damage, repair-time draws and alerts (they
 come from seed streams that do not depend on the policy), so differences between policies are
-the policies' own.
+the policies' own. The runs are a sweep (:mod:`coldstart.sweep.engine`): in this process or on
+Dask workers, optionally kept in a run store.
 """
 
 from __future__ import annotations
@@ -15,7 +16,9 @@ from coldstart.city.model import City
 from coldstart.compiled import CompiledCity, compile_city
 from coldstart.restore.dispatch import POLICIES
 from coldstart.scenario.model import Scenario
-from coldstart.simulate import simulate
+from coldstart.sweep.engine import SweepRun, run_sweep
+from coldstart.sweep.plan import build_plan, city_digest
+from coldstart.sweep.store import RunStore
 
 FIGURES = (
     "person_hours_below_12c",
@@ -32,12 +35,16 @@ def compare_policies(
     policies: list[str],
     seeds: list[int],
     progress: Callable[[int, int], None] | None = None,
+    workers: int = 1,
+    scheduler: str | None = None,
+    store: RunStore | None = None,
 ) -> dict[str, dict[str, float | None]]:
     """Run every policy for every seed and summarise.
 
     Parameters
     ----------
     city : City or CompiledCity
+        A compiled city must not have been run on when ``workers`` > 1 (it is sent to them).
     scenario : Scenario
         Its ``policies.dispatch`` is replaced by each policy in turn.
     policies : list of str
@@ -46,6 +53,12 @@ def compare_policies(
         Seeds of the runs (each policy sees the same seeds).
     progress : callable, optional
         ``progress(done, total)`` after each run.
+    workers : int, optional
+        Dask worker processes (1: in this process, no cluster).
+    scheduler : str, optional
+        Address of a running Dask scheduler.
+    store : RunStore, optional
+        Run store: runs found there are not run again, new runs are stored.
 
     Returns
     -------
@@ -60,40 +73,51 @@ def compare_policies(
     if unknown:
         raise ValueError(f"unknown policies {unknown}; expected some of {POLICIES}")
     cc = city if isinstance(city, CompiledCity) else compile_city(city)
+    plan = build_plan(city_digest(cc.city), scenario, seeds, policies)
+    if store is not None:
+        store.add_sweep(plan, cc.city.name, scenario.name, scenario.name)
+    total = len(plan.runs)
+    tick = None if progress is None else (lambda done, failed: progress(done, total))
+    swept = run_sweep(cc, plan, store, workers, scheduler, tick)
+    return summarise_policies(swept, scenario.horizon_h)
+
+
+def summarise_policies(swept: SweepRun, horizon_h: float) -> dict[str, dict[str, float | None]]:
+    """The document of :func:`compare_policies` from the runs of a policy sweep (seed order)."""
+    table = swept.runs[swept.runs["status"] == "ok"]
+    seeds = list(swept.plan.seeds)
+    policies = list(swept.plan.policies)
     values: dict[str, dict[str, list[float]]] = {p: {f: [] for f in FIGURES} for p in policies}
     censored = {p: {f: 0 for f in FIGURES} for p in policies}
-    total, done = len(policies) * len(seeds), 0
-    for seed in seeds:
-        for pol in policies:
-            sc = scenario.model_copy(
-                update={"policies": scenario.policies.model_copy(update={"dispatch": pol})}
-            )
-            summary = simulate(cc, sc, seed=seed).summary
+    for pol in policies:
+        rows = table[table["policy"] == pol].set_index("seed")
+        for seed in seeds:
+            if seed not in rows.index:
+                continue  # a failed run
             for f in FIGURES:
-                v = summary[f]
-                if v is None:
-                    v = scenario.horizon_h
+                v = rows.at[seed, f]
+                if v is None or np.isnan(v):
+                    v = horizon_h
                     censored[pol][f] += 1
                 values[pol][f].append(float(v))
-            done += 1
-            if progress is not None:
-                progress(done, total)
     out: dict[str, dict[str, float | None]] = {}
     for pol in policies:
-        row: dict[str, float | None] = {"runs": len(seeds)}
+        row: dict[str, float | None] = {"runs": len(values[pol][FIGURES[0]])}
         for f in FIGURES:
             arr = np.asarray(values[pol][f])
-            row[f"{f}_mean"] = round(float(arr.mean()), 3)
+            row[f"{f}_mean"] = round(float(arr.mean()), 3) if len(arr) else None
             row[f"{f}_std"] = round(float(arr.std(ddof=1)) if len(arr) > 1 else 0.0, 3)
             if f.startswith("hours_to_restore"):
                 row[f"{f}_censored"] = censored[pol][f]
         out[pol] = row
     # paired against the first policy: same seeds, so the difference is the policy's own
-    ref = np.asarray(values[policies[0]]["person_hours_below_12c"])
+    first = policies[0]
+    ref = table[table["policy"] == first].set_index("seed")["person_hours_below_12c"]
     for pol in policies[1:]:
-        d = np.asarray(values[pol]["person_hours_below_12c"]) - ref
-        out[pol][f"person_hours_below_12c_paired_diff_vs_{policies[0]}_mean"] = round(
-            float(d.mean()), 3
-        )
-        out[pol][f"seeds_better_than_{policies[0]}"] = int((d < 0).sum())
+        mine = table[table["policy"] == pol].set_index("seed")["person_hours_below_12c"]
+        common = [s for s in seeds if s in ref.index and s in mine.index]
+        d = mine[common].to_numpy(float) - ref[common].to_numpy(float)
+        mean = round(float(d.mean()), 3) if len(d) else None
+        out[pol][f"person_hours_below_12c_paired_diff_vs_{first}_mean"] = mean
+        out[pol][f"seeds_better_than_{first}"] = int((d < 0).sum())
     return out

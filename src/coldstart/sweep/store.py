@@ -1,0 +1,303 @@
+"""The run store of sweeps: a DuckDB database and one Parquet timeline per run.
+
+A store is a folder::
+
+    DIR/runs.duckdb              table ``runs`` (one row per finished run), table ``sweeps``
+                                 (one row per sweep: its plan), table ``sweep_runs``
+                                 (sweep_id, run_id of every run a sweep plans), view
+                                 ``timelines`` (every stored run's timeline, with run_id)
+    DIR/timelines/<run_id>.parquet
+
+Only the coordinating process writes. Each finished run is stored as it arrives: its timeline
+first (written to a temporary file, then renamed), then its row, in a transaction of its own;
+``run_id`` is the primary key, so a run is never stored twice and a sweep killed at any moment
+(SIGKILL included) loses at most the runs in flight. A timeline whose row never landed is not
+shown by the view and is replaced when the run is done again.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import os
+from collections.abc import Iterable
+from datetime import UTC, datetime
+from pathlib import Path
+
+import pandas as pd
+
+from coldstart import __version__
+from coldstart.errors import OutputError, Problem
+from coldstart.result import SUMMARY_KEYS
+from coldstart.sweep.plan import RunSpec, SweepPlan
+from coldstart.sweep.run import RunOutcome
+
+DB_NAME = "runs.duckdb"
+"""The database file of a store."""
+
+TIMELINES = "timelines"
+"""Folder of the per-run timelines (and name of the view over them)."""
+
+TMP_PREFIX = ".tmp-"
+"""Prefix of a timeline being written (removed when a store is opened)."""
+
+RUN_COLUMNS: tuple[tuple[str, str], ...] = (
+    ("run_id", "VARCHAR PRIMARY KEY"),
+    ("sweep_id", "VARCHAR NOT NULL"),
+    ("seed", "BIGINT NOT NULL"),
+    ("policy", "VARCHAR NOT NULL"),
+    ("variant", "VARCHAR NOT NULL"),
+    ("horizon_h", "DOUBLE NOT NULL"),
+    ("started", "TIMESTAMP NOT NULL"),
+    ("ended", "TIMESTAMP NOT NULL"),
+    ("duration_s", "DOUBLE NOT NULL"),
+    ("coldstart_version", "VARCHAR NOT NULL"),
+    ("status", "VARCHAR NOT NULL"),
+    ("error", "VARCHAR"),
+)
+"""Columns of ``runs`` before the summary figures (times in UTC; ``variant`` is JSON text)."""
+
+FIGURES: tuple[str, ...] = tuple(k for k in SUMMARY_KEYS if k != "seed")
+"""Summary figures stored as columns of ``runs`` (``seed`` is a column already); DOUBLE, NULL
+when the summary has null (a time not reached within the horizon) or the run failed."""
+
+SWEEP_COLUMNS: tuple[tuple[str, str], ...] = (
+    ("sweep_id", "VARCHAR PRIMARY KEY"),
+    ("created", "TIMESTAMP NOT NULL"),
+    ("city", "VARCHAR NOT NULL"),
+    ("scenario", "VARCHAR NOT NULL"),
+    ("scenario_name", "VARCHAR NOT NULL"),
+    ("seeds", "VARCHAR NOT NULL"),
+    ("policies", "VARCHAR NOT NULL"),
+    ("variants", "VARCHAR NOT NULL"),
+    ("runs", "BIGINT NOT NULL"),
+)
+"""Columns of ``sweeps``: one row per sweep (its plan as JSON text; ``created`` in UTC)."""
+
+
+def _duckdb():
+    import duckdb
+
+    return duckdb
+
+
+def store_problem(folder: Path) -> str | None:
+    """Why ``folder`` cannot be a run store (None when it can: absent, empty or a store)."""
+    if folder.is_symlink() and not folder.exists():
+        return "is a broken link"
+    if not folder.exists():
+        return None
+    if not folder.is_dir():
+        return "is not a folder"
+    if (folder / DB_NAME).is_file():
+        return None
+    if any(folder.iterdir()):
+        return f"holds other files and no {DB_NAME}: not a run store (choose a new folder)"
+    return None
+
+
+def _timeline_glob(folder: Path) -> str:
+    return str(folder.resolve() / TIMELINES / "*.parquet").replace("'", "''")
+
+
+def _has_timelines(folder: Path) -> bool:
+    return any((folder / TIMELINES).glob("*.parquet")) if (folder / TIMELINES).is_dir() else False
+
+
+def _view_sql(folder: Path, temp: bool) -> str:
+    kind = "TEMP VIEW" if temp else "VIEW"
+    return (
+        f"CREATE OR REPLACE {kind} {TIMELINES} AS SELECT t.* FROM "
+        f"read_parquet('{_timeline_glob(folder)}', union_by_name=true) t "
+        "WHERE t.run_id IN (SELECT run_id FROM runs)"
+    )
+
+
+def connect_readonly(folder: str | Path):
+    """A read-only connection to the store in ``folder`` with the ``timelines`` view.
+
+    Raises
+    ------
+    OutputError
+        When the folder is not a store or a running sweep holds it.
+    """
+    folder = Path(folder)
+    if not (folder / DB_NAME).is_file():
+        raise OutputError(Problem(str(folder), "", "", f"not a run store (no {DB_NAME})"))
+    duckdb = _duckdb()
+    try:
+        con = duckdb.connect(str(folder / DB_NAME), read_only=True)
+    except duckdb.Error as exc:
+        first = str(exc).splitlines()[0]
+        msg = f"cannot be opened (a sweep may be writing it; try when it ends): {first}"
+        raise OutputError(Problem(str(folder / DB_NAME), "", "", msg)) from None
+    if _has_timelines(folder):
+        con.execute(_view_sql(folder, temp=True))  # this folder's path, wherever it moved
+    return con
+
+
+def _number(value: object) -> float | None:
+    if value is None or isinstance(value, bool):
+        return None if value is None else float(value)
+    x = float(value)
+    return x if math.isfinite(x) else None
+
+
+def _utc(t: datetime) -> datetime:
+    return t.astimezone(UTC).replace(tzinfo=None)
+
+
+class RunStore:
+    """The writable run store of the coordinating process (see the module docstring).
+
+    Parameters
+    ----------
+    folder : str or pathlib.Path
+        The store folder; made when absent. Check it first with :func:`store_problem`.
+    """
+
+    def __init__(self, folder: str | Path):
+        self.folder = Path(folder)
+        reason = store_problem(self.folder)
+        if reason:
+            raise OutputError(Problem(str(self.folder), "", "", reason))
+        (self.folder / TIMELINES).mkdir(parents=True, exist_ok=True)
+        for tmp in (self.folder / TIMELINES).glob(f"{TMP_PREFIX}*"):
+            tmp.unlink(missing_ok=True)  # a timeline a killed sweep was writing
+        duckdb = _duckdb()
+        try:
+            self.con = duckdb.connect(str(self.folder / DB_NAME))
+        except duckdb.Error as exc:
+            first = str(exc).splitlines()[0]
+            msg = f"cannot be opened (is another sweep writing it?): {first}"
+            raise OutputError(Problem(str(self.folder / DB_NAME), "", "", msg)) from None
+        self._schema()
+        self._view = _has_timelines(self.folder)
+        if self._view:
+            self.con.execute(_view_sql(self.folder, temp=False))
+
+    def _schema(self) -> None:
+        cols = [f'"{n}" {t}' for n, t in RUN_COLUMNS] + [f'"{f}" DOUBLE' for f in FIGURES]
+        self.con.execute(f"CREATE TABLE IF NOT EXISTS runs ({', '.join(cols)})")
+        have = {
+            r[0] for r in self.con.execute("SELECT column_name FROM (DESCRIBE runs)").fetchall()
+        }
+        for f in FIGURES:  # a figure added by a later coldstart: a new column, NULL for old runs
+            if f not in have:
+                self.con.execute(f'ALTER TABLE runs ADD COLUMN "{f}" DOUBLE')
+        sweep_cols = ", ".join(f'"{n}" {t}' for n, t in SWEEP_COLUMNS)
+        self.con.execute(f"CREATE TABLE IF NOT EXISTS sweeps ({sweep_cols})")
+        self.con.execute(
+            "CREATE TABLE IF NOT EXISTS sweep_runs (sweep_id VARCHAR NOT NULL, "
+            "run_id VARCHAR NOT NULL, PRIMARY KEY (sweep_id, run_id))"
+        )
+
+    def close(self) -> None:
+        """Close the database (a checkpoint folds the log into the file)."""
+        self.con.close()
+
+    def __enter__(self) -> RunStore:
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.close()
+
+    # ------------------------------------------------------------------ reading
+
+    def stored_ids(self, run_ids: Iterable[str] | None = None) -> set[str]:
+        """Ids of the stored runs (among ``run_ids`` when given)."""
+        have = {r[0] for r in self.con.execute("SELECT run_id FROM runs").fetchall()}
+        return have if run_ids is None else have & set(run_ids)
+
+    def runs_frame(self, run_ids: Iterable[str] | None = None) -> pd.DataFrame:
+        """The rows of ``runs`` (only ``run_ids`` when given) as a DataFrame."""
+        frame = self.con.execute("SELECT * FROM runs ORDER BY run_id").df()
+        if run_ids is not None:
+            frame = frame[frame["run_id"].isin(set(run_ids))].reset_index(drop=True)
+        return frame
+
+    # ------------------------------------------------------------------ writing
+
+    def add_sweep(self, plan: SweepPlan, city: str, scenario: str, scenario_name: str) -> None:
+        """Record the sweep's plan (once; a sweep started again keeps its first row)."""
+        row = (
+            plan.sweep_id,
+            _utc(datetime.now(UTC)),
+            city,
+            scenario,
+            scenario_name,
+            json.dumps(list(plan.seeds)),
+            json.dumps(list(plan.policies)),
+            json.dumps(list(plan.variants)),
+            len(plan.runs),
+        )
+        marks = ", ".join("?" * len(row))
+        ids = pd.DataFrame({"sweep_id": plan.sweep_id, "run_id": [r.run_id for r in plan.runs]})
+        self.con.execute("BEGIN TRANSACTION")
+        try:
+            self.con.execute(f"INSERT INTO sweeps VALUES ({marks}) ON CONFLICT DO NOTHING", row)
+            self.con.register("plan_ids", ids)
+            self.con.execute("INSERT INTO sweep_runs SELECT * FROM plan_ids ON CONFLICT DO NOTHING")
+            self.con.unregister("plan_ids")
+            self.con.execute("COMMIT")
+        except BaseException:
+            self.con.execute("ROLLBACK")
+            raise
+
+    def _write_timeline(self, run_id: str, timeline: pd.DataFrame) -> None:
+        """``timelines/<run_id>.parquet`` with a ``run_id`` column, atomically."""
+        folder = self.folder / TIMELINES
+        final = folder / f"{run_id}.parquet"
+        tmp = folder / f"{TMP_PREFIX}{run_id}.parquet"
+        frame = timeline.copy()
+        frame.insert(0, "run_id", run_id)
+        try:
+            frame.to_parquet(tmp, index=False)
+            os.replace(tmp, final)
+        except BaseException:
+            tmp.unlink(missing_ok=True)
+            raise
+
+    def add(self, spec: RunSpec, outcome: RunOutcome, sweep_id: str) -> bool:
+        """Store one finished run: timeline, then its row in a transaction of its own.
+
+        Returns
+        -------
+        bool
+            False when the run was stored already (nothing changed).
+        """
+        if self.con.execute("SELECT 1 FROM runs WHERE run_id = ?", [spec.run_id]).fetchone():
+            return False
+        if outcome.status == "ok":
+            self._write_timeline(spec.run_id, outcome.timeline)
+        row = {
+            "run_id": spec.run_id,
+            "sweep_id": sweep_id,
+            "seed": int(spec.seed),
+            "policy": spec.policy,
+            "variant": spec.variant_json,
+            "horizon_h": float(spec.scenario.horizon_h),
+            "started": _utc(outcome.started),
+            "ended": _utc(outcome.ended),
+            "duration_s": (outcome.ended - outcome.started).total_seconds(),
+            "coldstart_version": __version__,
+            "status": outcome.status,
+            "error": outcome.error or None,
+        }
+        row.update({f: _number(outcome.summary.get(f)) for f in FIGURES})
+        names = ", ".join(f'"{k}"' for k in row)
+        marks = ", ".join("?" * len(row))
+        self.con.execute("BEGIN TRANSACTION")
+        try:
+            self.con.execute(
+                f"INSERT INTO runs ({names}) VALUES ({marks}) ON CONFLICT DO NOTHING",
+                list(row.values()),
+            )
+            self.con.execute("COMMIT")
+        except BaseException:
+            self.con.execute("ROLLBACK")
+            raise
+        if not self._view and outcome.status == "ok":
+            self.con.execute(_view_sql(self.folder, temp=False))
+            self._view = True
+        return True
