@@ -46,10 +46,14 @@ def test_median_blocks_without_heat_lie_in_the_reported_bands(runs):
 
 
 def test_drains_are_decided_not_universal(runs):
-    """Drained buildings are a minority of the blocks that lost heat, in every seed, and
-    draining happens (in most seeds: where the drawn damage leaves no district cut for long,
-    nothing needs draining)."""
-    assert (runs.buildings_drained < 0.5 * runs.blocks_lost_heat).all()
+    """Drained buildings are a minority of the blocks that lost heat (seed median), never more
+    than 60 % in any seed, and draining happens. With the network's hydraulics in the run the
+    far blocks of a CHP district fed through a narrow link get no flow and are drained, so the
+    share rose from ~4 % to 35-50 % (seeds 1-10); blocks a link still reaches keep circulating
+    and are not drained, which is the decision this test guards."""
+    share = runs.buildings_drained / runs.blocks_lost_heat
+    assert float(np.median(share)) < 0.5
+    assert (share < 0.6).all()
     assert float(np.median(runs.buildings_drained)) > 0
 
 
