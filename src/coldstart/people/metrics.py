@@ -163,10 +163,9 @@ class PeopleTally:
         self.hours_open += dt_h * state.opened
         self.shelter_person_hours += dt_h * state.occupancy
         self.min_shelter_temp_c = np.minimum(self.min_shelter_temp_c, state.temp_air_c)
-        if state.events:
-            self.failures += np.isin(
-                m.stock.facility_id, [e[2] for e in state.events if e[1] == "shelter_fail"]
-            )
+        failed = [e[2] for e in state.events if e[1] == "shelter_fail"]
+        if failed:  # (most steps with events have none: openings, refuels, returns)
+            self.failures += np.isin(m.stock.facility_id, failed)
         # adding zeros changes nothing (the sums start at +0 and never fall below)
         if self._want_total:
             self.want_person_hours += dt_h * self._wanting_b
