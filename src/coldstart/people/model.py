@@ -78,6 +78,10 @@ class PeopleState:
     held_nz : numpy.ndarray of int or None
         Positions of the entries of ``held`` that hold someone, kept so the next step need not
         search them again; None when not known (set it to None when replacing ``held``).
+    hour : int
+        Hour of day (0-23) whose presence profile gave ``people_home`` and ``vulnerable_home``
+        (-1 when they did not come from :meth:`PeopleModel.step`): the next step in the same
+        hour with the same people in shelters keeps them.
     """
 
     t_h: float
@@ -101,6 +105,7 @@ class PeopleState:
     last_refuel_h: float
     events: tuple = ()
     held_nz: np.ndarray | None = None  # entries of ``held`` holding someone (None: not kept)
+    hour: int = -1  # hour of day of the people at home (-1: not from a step's rule)
 
     @property
     def n_buildings(self) -> int:
@@ -359,18 +364,25 @@ class PeopleModel:
         if changed and nz is None:
             nz = np.flatnonzero(held)
         per_agent, occupancy, occ_v, walk = self._tally(state, held, changed, nz)
-        nb = self.n_buildings
-        home_g = np.maximum(0.0, g - per_agent[:nb])
-        home_v = np.maximum(0.0, v - per_agent[nb:]) + imm
+        hour = int(np.floor(self.start_hour + t_h)) % 24  # the profile's hour, as present()
+        if per_agent is state.sheltered and hour == state.hour:
+            # the same people in shelters (the tally kept its array) in the same hour
+            people_home, home_v = state.people_home, state.vulnerable_home
+        else:
+            nb = self.n_buildings
+            home_g = np.maximum(0.0, g - per_agent[:nb])
+            home_v = np.maximum(0.0, v - per_agent[nb:]) + imm
+            people_home = home_g + home_v
+        same_unmet = want is state.want and per_agent is state.sheltered
         return PeopleState(
             t_h=float(t_h),
             held=held,
             want=want,
             occupancy=occupancy,
             occupancy_vulnerable=occ_v,
-            people_home=home_g + home_v,
+            people_home=people_home,
             vulnerable_home=home_v,
-            unmet=np.maximum(0, want - per_agent),
+            unmet=state.unmet if same_unmet else np.maximum(0, want - per_agent),
             sheltered=per_agent,
             walk_person_km=walk,
             temp_air_c=sh.temp_air_c,
@@ -384,6 +396,7 @@ class PeopleModel:
             last_refuel_h=float(sh.last_refuel_h),
             events=sh.events,
             held_nz=nz,
+            hour=hour,
         )
 
     def _shelter_step(
