@@ -536,9 +536,8 @@ class PeopleModel:
         if t_h >= next_decision - 1e-9:
             want_g, want_v = wanting_shelter(g, v, temp_air_c, self.cfg)
             want = np.concatenate([want_g, want_v])
-            held = self._keep_nearest(held, want)
+            held, nz = self._keep_nearest(held, want, nz)
             changed = True
-            nz = np.flatnonzero(held)
             need = want - self._per_agent(held, nz)
             if need.any():
                 held = held + self._place(held, need, sh.works, temp_air_c, nz)
@@ -609,12 +608,24 @@ class PeopleModel:
             self.ent_shelter[nz], weights=held[nz], minlength=self.n_shelters
         ).astype(np.int64)
 
-    def _keep_nearest(self, held: np.ndarray, want: np.ndarray) -> np.ndarray:
-        """Send home everyone beyond ``want`` per agent, farthest shelter first."""
-        if not len(held):  # no shelter within walking distance of anyone
-            return held
-        cum = np.cumsum(held)
-        before = cum - held
-        agent_base = before[np.minimum(self.ent_start, max(len(held) - 1, 0))]
-        ahead = before - agent_base[self.ent_agent] if len(held) else before
-        return np.clip(want[self.ent_agent] - ahead, 0, held)
+    def _keep_nearest(
+        self, held: np.ndarray, want: np.ndarray, nz: np.ndarray | None = None
+    ) -> tuple[np.ndarray, np.ndarray]:
+        """Send home everyone beyond ``want`` per agent, farthest shelter first.
+
+        Works on the entries holding someone (``nz``, increasing; found when None): the people
+        ahead of an entry are those of its agent's nearer entries, and empty entries add none
+        (integer counts: the same sums as over every entry). Returns the places kept and the
+        entries still holding someone.
+        """
+        nz = np.flatnonzero(held) if nz is None else nz
+        h = held[nz]
+        agent = self.ent_agent[nz]  # entries are grouped by agent, nearest shelter first
+        before = np.cumsum(h) - h
+        first = np.ones(len(nz), bool)
+        first[1:] = agent[1:] != agent[:-1]
+        ahead = before - before[first][np.cumsum(first) - 1]
+        kept = np.clip(want[agent] - ahead, 0, h)
+        out = np.zeros_like(held)
+        out[nz] = kept
+        return out, nz[kept > 0]
