@@ -560,7 +560,7 @@ class PeopleModel:
         st, nb = self.stock, self.n_buildings
         occ = self._occupancy(held, nz)
         free = np.where(works, st.capacity_people - occ, 0)
-        rank = home_rank(np.asarray(temp_air_c, float))
+        rank = self._needy_rank(need, np.asarray(temp_air_c, float))
         return deferred_acceptance(
             self.index.indptr,
             self.index.shelter,
@@ -570,6 +570,29 @@ class PeopleModel:
             np.maximum(free, 0),
             (self.ent_start, self.ent_end, self.ent_shelter, self.ent_agent),
         )
+
+    def _needy_rank(self, need: np.ndarray, temp_air_c: np.ndarray) -> np.ndarray:
+        """:func:`home_rank` among the agents of buildings with someone to place, the others
+        ranked after them.
+
+        Deferred acceptance compares only the ranks of agents that propose (those with
+        ``need``), so ranking the buildings with need alone (in building order, as
+        :func:`home_rank` breaks ties) places the same people; sorting them costs less than
+        sorting every building.
+        """
+        nb = self.n_buildings
+        needy = np.flatnonzero((need[:nb] > 0) | (need[nb:] > 0))
+        if len(needy) == nb:
+            return home_rank(temp_air_c)
+        m = len(needy)
+        sub = home_rank(temp_air_c[needy])
+        rank = np.empty(2 * nb, np.int64)
+        rest = np.ones(2 * nb, bool)
+        rest[needy] = rest[nb + needy] = False
+        rank[rest] = 2 * m + np.arange(2 * (nb - m))  # never compared; kept all different
+        rank[needy] = sub[:m]
+        rank[nb + needy] = sub[m:]
+        return rank
 
     def _tally(
         self, state: PeopleState, held: np.ndarray, changed: bool, nz: np.ndarray | None = None
