@@ -105,6 +105,9 @@ class PeopleTally:
         # fixed for the run: the thresholds' sorted order, each shelter kind's shelters
         self._order = np.argsort(np.asarray(self.thresholds_c, float))
         self._kind_masks = {k: m.stock.kind == k for k in KIND_COLUMNS}
+        self._shelter_pos: dict = {}  # facility id -> its shelters' positions
+        for i, f in enumerate(m.stock.facility_id.tolist()):
+            self._shelter_pos.setdefault(f, []).append(i)
         self._want: np.ndarray | None = None  # the last step's ``want`` array (same object:
         self._wanting_b = np.zeros(m.n_buildings, np.int64)  # unchanged) and its sums
         self._want_total = 0
@@ -163,9 +166,12 @@ class PeopleTally:
         self.hours_open += dt_h * state.opened
         self.shelter_person_hours += dt_h * state.occupancy
         self.min_shelter_temp_c = np.minimum(self.min_shelter_temp_c, state.temp_air_c)
-        failed = [e[2] for e in state.events if e[1] == "shelter_fail"]
+        failed = {e[2] for e in state.events if e[1] == "shelter_fail"}
         if failed:  # (most steps with events have none: openings, refuels, returns)
-            self.failures += np.isin(m.stock.facility_id, failed)
+            hit = np.zeros(m.n_shelters, bool)  # as np.isin(facility_id, failed)
+            for f in failed:
+                hit[self._shelter_pos.get(f, [])] = True
+            self.failures += hit
         # adding zeros changes nothing (the sums start at +0 and never fall below)
         if self._want_total:
             self.want_person_hours += dt_h * self._wanting_b
