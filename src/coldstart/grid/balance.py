@@ -38,6 +38,31 @@ class Balance:
     emergency_off: int  # sub-queues dark by emergency order
 
 
+@dataclass(frozen=True)
+class BalanceFrame:
+    """What a balance needs of the topology and the consumers, the same at every step until
+    the islands change (:func:`balance_frame`)."""
+
+    n: int  # islands
+    energized: np.ndarray  # bool per consumer: its node is energized
+    island: np.ndarray  # island of each consumer
+    is_hh: np.ndarray  # bool per consumer: a household (in a sub-queue)
+    q: np.ndarray  # sub-queue of each consumer (0 for critical ones)
+
+
+def balance_frame(
+    island: np.ndarray, energized_node: np.ndarray, consumer_node: np.ndarray, queue: np.ndarray
+) -> BalanceFrame:
+    """The :class:`BalanceFrame` of a topology (see :func:`balance` for the parameters)."""
+    return BalanceFrame(
+        n=int(island.max()) + 1 if len(island) else 0,
+        energized=energized_node[consumer_node],
+        island=island[consumer_node],
+        is_hh=queue >= 0,
+        q=np.maximum(queue, 0),
+    )
+
+
 def _sums(labels: np.ndarray, weights: np.ndarray, n: int) -> np.ndarray:
     return np.bincount(labels, weights=weights, minlength=n).astype(float)
 
@@ -111,6 +136,7 @@ def balance(
     import_cap_mw: float,
     rotation: Rotation,
     t_h: float,
+    frame: BalanceFrame | None = None,
 ) -> Balance:
     """Balance supply and demand in every island for one step; advance the rotation.
 
@@ -137,27 +163,29 @@ def balance(
         The run's rotating-outage state (advanced here; owned by the run).
     t_h : float
         Time since start [h].
+    frame : BalanceFrame, optional
+        :func:`balance_frame` of these islands and consumers when the caller keeps it (it
+        changes only with the topology); computed here otherwise.
     """
-    n = int(island.max()) + 1 if len(island) else 0
-    energized = energized_node[consumer_node]
+    if frame is None:
+        frame = balance_frame(island, energized_node, consumer_node, queue)
+    n, energized, cl, is_hh, q = frame.n, frame.energized, frame.island, frame.is_hh, frame.q
     supply = _sums(island[gen_node], gen_avail_mw * energized_node[gen_node], n)
     ext_ok = energized_node[ext_node]
     if ext_ok.any():
         share = import_cap_mw / ext_ok.sum() if np.isfinite(import_cap_mw) else 1e12
         supply += _sums(island[ext_node[ext_ok]], np.full(ext_ok.sum(), share), n)
     d = demand_mw * energized
-    cl = island[consumer_node]
-    is_hh = queue >= 0
-    q = np.maximum(queue, 0)
     deficit = np.maximum(0.0, _sums(cl, d, n) - supply).sum()
     stage = stage_for_deficit(deficit, d[is_hh].sum())
     scheduled = rotation.step(t_h, stage) & ~rotation.emergency
     served = energized.astype(float)
     served[is_hh & scheduled[q]] = 0.0
-    short = _sums(cl, d * served, n) - supply
+    d_served = d * served
+    short = _sums(cl, d_served, n) - supply
     # sub-queues already in emergency stay first in line, so the cut does not hop between them
     dark = np.where(rotation.emergency, -1.0, rotation.dark_hours(t_h))
-    cut = emergency_queues(short, cl, queue, d * served, dark, scheduled)
+    cut = emergency_queues(short, cl, queue, d_served, dark, scheduled)
     # hysteresis: a sub-queue already in emergency comes back only if its island then keeps a
     # margin, so emergency windows do not flicker with every small change of demand
     for qq in np.flatnonzero(rotation.emergency & ~cut & ~scheduled):
