@@ -14,8 +14,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from coldstart.grid.rotation import N_SUB, Rotation, emergency_queues, stage_for_deficit
 from coldstart.grid.rotation import SUB_QUEUES as QUEUES  # noqa: F401 (re-exported)
-from coldstart.grid.rotation import Rotation, emergency_queues, stage_for_deficit
 
 EMERGENCY_MARGIN = 0.05
 """Share of an island's supply left free before an emergency sub-queue is switched back on [-]
@@ -48,19 +48,46 @@ class BalanceFrame:
     island: np.ndarray  # island of each consumer
     is_hh: np.ndarray  # bool per consumer: a household (in a sub-queue)
     q: np.ndarray  # sub-queue of each consumer (0 for critical ones)
+    hh: np.ndarray  # the households' positions
+    members: tuple  # the households of each sub-queue (positions)
+    island_queue: np.ndarray  # island x N_SUB + sub-queue of each household
 
 
 def balance_frame(
-    island: np.ndarray, energized_node: np.ndarray, consumer_node: np.ndarray, queue: np.ndarray
+    island: np.ndarray,
+    energized_node: np.ndarray,
+    consumer_node: np.ndarray,
+    queue: np.ndarray,
+    previous: BalanceFrame | None = None,
 ) -> BalanceFrame:
-    """The :class:`BalanceFrame` of a topology (see :func:`balance` for the parameters)."""
+    """The :class:`BalanceFrame` of a topology (see :func:`balance` for the parameters); the
+    sub-queues' parts are taken from ``previous`` (the frame of the same consumers under
+    another topology) when given."""
+    if previous is None:
+        is_hh = queue >= 0
+        q = np.maximum(queue, 0)
+        hh = np.flatnonzero(is_hh)
+        members = tuple(hh[queue[hh] == k] for k in range(N_SUB))
+    else:
+        is_hh, q, hh, members = previous.is_hh, previous.q, previous.hh, previous.members
+    cl = island[consumer_node]
     return BalanceFrame(
         n=int(island.max()) + 1 if len(island) else 0,
         energized=energized_node[consumer_node],
-        island=island[consumer_node],
-        is_hh=queue >= 0,
-        q=np.maximum(queue, 0),
+        island=cl,
+        is_hh=is_hh,
+        q=q,
+        hh=hh,
+        members=members,
+        island_queue=cl[hh] * N_SUB + q[hh],
     )
+
+
+def _switch_off(served: np.ndarray, frame: BalanceFrame, off: np.ndarray) -> None:
+    """Set to 0 the served share of the households of the sub-queues ``off`` (in place): what
+    ``served[is_hh & off[q]] = 0`` does, through each sub-queue's households."""
+    for k in np.flatnonzero(off):
+        served[frame.members[k]] = 0.0
 
 
 def _sums(labels: np.ndarray, weights: np.ndarray, n: int) -> np.ndarray:
@@ -177,15 +204,20 @@ def balance(
         supply += _sums(island[ext_node[ext_ok]], np.full(ext_ok.sum(), share), n)
     d = demand_mw * energized
     deficit = np.maximum(0.0, _sums(cl, d, n) - supply).sum()
-    stage = stage_for_deficit(deficit, d[is_hh].sum())
+    stage = stage_for_deficit(deficit, d[frame.hh].sum())
     scheduled = rotation.step(t_h, stage) & ~rotation.emergency
     served = energized.astype(float)
-    served[is_hh & scheduled[q]] = 0.0
+    _switch_off(served, frame, scheduled)
     d_served = d * served
     short = _sums(cl, d_served, n) - supply
     # sub-queues already in emergency stay first in line, so the cut does not hop between them
     dark = np.where(rotation.emergency, -1.0, rotation.dark_hours(t_h))
-    cut = emergency_queues(short, cl, queue, d_served, dark, scheduled)
+    per_queue = None
+    if (short > 1e-9).any():  # households' load per island and sub-queue, summed in order
+        w = d_served[frame.hh]
+        per_queue = np.bincount(frame.island_queue, weights=w, minlength=n * N_SUB)
+        per_queue = per_queue.reshape(n, N_SUB)
+    cut = emergency_queues(short, cl, queue, d_served, dark, scheduled, per_queue)
     # hysteresis: a sub-queue already in emergency comes back only if its island then keeps a
     # margin, so emergency windows do not flicker with every small change of demand
     for qq in np.flatnonzero(rotation.emergency & ~cut & ~scheduled):
@@ -195,7 +227,7 @@ def balance(
             cut[qq] = True
     rotation.set_emergency(t_h, cut)
     off = scheduled | cut
-    served[is_hh & off[q]] = 0.0
+    _switch_off(served, frame, off)
     load = _sums(cl, d * served, n)
     for i in np.flatnonzero(load > supply + 1e-9):
         # only critical load is left: cut whole consumers, largest first, while an excess is

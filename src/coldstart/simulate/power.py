@@ -124,7 +124,13 @@ class PowerModel:
         demand[self.sl_b] += st.heater_mw
         gen_avail = cc.gen_cap_mw * (dmg.outage.gen == 0)
         if st.frame is None or st.frame[0] is not topo:
-            frame = balance_frame(topo.node_island, topo.node_on, self.cons.node, self.cons.queue)
+            frame = balance_frame(
+                topo.node_island,
+                topo.node_on,
+                self.cons.node,
+                self.cons.queue,
+                None if st.frame is None else st.frame[1],
+            )
             st.frame = (topo, frame)
         bal = balance(
             topo.node_island,
