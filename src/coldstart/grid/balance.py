@@ -66,7 +66,7 @@ def balance_frame(
     if previous is None:
         is_hh = queue >= 0
         q = np.maximum(queue, 0)
-        hh = np.flatnonzero(is_hh)
+        hh = is_hh.nonzero()[0]
         members = tuple(hh[queue[hh] == k] for k in range(N_SUB))
     else:
         is_hh, q, hh, members = previous.is_hh, previous.q, previous.hh, previous.members
@@ -86,7 +86,7 @@ def balance_frame(
 def _switch_off(served: np.ndarray, frame: BalanceFrame, off: np.ndarray) -> None:
     """Set to 0 the served share of the households of the sub-queues ``off`` (in place): what
     ``served[is_hh & off[q]] = 0`` does, through each sub-queue's households."""
-    for k in np.flatnonzero(off):
+    for k in off.nonzero()[0]:
         served[frame.members[k]] = 0.0
 
 
@@ -113,7 +113,7 @@ def cuts_needed(excess_mw: float, load_mw: np.ndarray) -> int:
         The first ``n`` candidates are cut.
     """
     left = np.subtract.accumulate(np.concatenate([[excess_mw], load_mw]))
-    done = np.flatnonzero(left[: len(load_mw)] <= 1e-9)
+    done = (left[: len(load_mw)] <= 1e-9).nonzero()[0]
     return int(done[0]) if len(done) else len(load_mw)
 
 
@@ -144,7 +144,7 @@ def largest_first(load_mw: np.ndarray) -> np.ndarray:
         in_run = np.zeros(len(v), bool)
         in_run[:-1] |= tie
         in_run[1:] |= tie
-        pos = np.flatnonzero(in_run)
+        pos = in_run.nonzero()[0]
         run = np.cumsum(np.r_[True, ~tie])[pos]  # each run of equal loads, in sorted order
         sub = order[pos]
         order[pos] = sub[np.lexsort((sub, run))]
@@ -220,7 +220,7 @@ def balance(
     cut = emergency_queues(short, cl, queue, d_served, dark, scheduled, per_queue)
     # hysteresis: a sub-queue already in emergency comes back only if its island then keeps a
     # margin, so emergency windows do not flicker with every small change of demand
-    for qq in np.flatnonzero(rotation.emergency & ~cut & ~scheduled):
+    for qq in (rotation.emergency & ~cut & ~scheduled).nonzero()[0]:
         back_on = served.copy()
         back_on[is_hh & (scheduled | cut)[q]] = 0.0
         if (_sums(cl, d * back_on, n) > (1.0 - EMERGENCY_MARGIN) * supply + 1e-9).any():
@@ -229,10 +229,10 @@ def balance(
     off = scheduled | cut
     _switch_off(served, frame, off)
     load = _sums(cl, d * served, n)
-    for i in np.flatnonzero(load > supply + 1e-9):
+    for i in (load > supply + 1e-9).nonzero()[0]:
         # only critical load is left: cut whole consumers, largest first, while an excess is
         # left; the excess before each cut is the running difference, subtracted in order
-        crit = np.flatnonzero((cl == i) & (queue == CRITICAL) & (served > 0))
+        crit = ((cl == i) & (queue == CRITICAL) & (served > 0)).nonzero()[0]
         order = crit[largest_first(d[crit])]
         served[order[: cuts_needed(load[i] - supply[i], d[order])]] = 0.0
     return Balance(

@@ -178,10 +178,10 @@ class Rotation:
         """Hold ``queues`` (bool per sub-queue) off as emergency outages from ``t_h``; release
         the others (their emergency window ends at ``t_h``)."""
         queues = np.asarray(queues, bool)
-        for q in np.flatnonzero(queues & ~self.emergency):
+        for q in (queues & ~self.emergency).nonzero()[0]:
             self.schedule.append((SUB_QUEUES[q], t_h, np.inf, EMERGENCY))
             self.dark_log.append((int(q), t_h, np.inf))
-        for q in np.flatnonzero(~queues & self.emergency):
+        for q in (~queues & self.emergency).nonzero()[0]:
             for k in range(len(self.schedule) - 1, -1, -1):
                 name, s, e, kind = self.schedule[k]
                 if name == SUB_QUEUES[q] and kind == EMERGENCY and np.isinf(e):
@@ -235,7 +235,7 @@ def emergency_queues(
     """
     cut = np.zeros(N_SUB, bool)
     order = np.lexsort((np.arange(N_SUB), dark))
-    for i in np.flatnonzero(short_mw > 1e-9):
+    for i in (short_mw > 1e-9).nonzero()[0]:
         need = float(short_mw[i])
         if per_queue is None:
             in_i = (island_of_consumer == i) & (queue >= 0)

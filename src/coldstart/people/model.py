@@ -186,7 +186,7 @@ def home_rank(temp_air_c: np.ndarray) -> np.ndarray:
     order = np.argsort(temp_air_c, kind="stable")
     ta = temp_air_c[order]
     first = np.r_[True, ta[1:] != ta[:-1]]  # starts of runs of equal temperatures
-    start = np.flatnonzero(first)
+    start = first.nonzero()[0]
     size = np.diff(np.r_[start, n])
     group = np.cumsum(first) - 1
     gs, gl, p = start[group], size[group], np.arange(n)
@@ -362,7 +362,7 @@ class PeopleModel:
         g, v, imm = present(self.residents, self.start_hour + t_h, self.profile)
         held, want, next_decision, changed, nz = self._people_step(state, sh, t_h, temp_air_c, g, v)
         if changed and nz is None:
-            nz = np.flatnonzero(held)
+            nz = held.nonzero()[0]
         per_agent, occupancy, occ_v, walk = self._tally(state, held, changed, nz)
         hour = int(np.floor(self.start_hour + t_h)) % 24  # the profile's hour, as present()
         if per_agent is state.sheltered and hour == state.hour:
@@ -445,7 +445,7 @@ class PeopleModel:
             and t_h - last_refuel >= cfg.refuel_every_h - 1e-9
             and (cfg.refuel_during_alerts or not alert_active)
         ):
-            for i in np.flatnonzero(fuel < st.tank_h):
+            for i in (fuel < st.tank_h).nonzero()[0]:
                 detail = f"{st.tank_h[i] - fuel[i]:.1f} h of fuel"
                 events.append((t_h, "refuel", st.facility_id[i], detail))
             fuel = st.tank_h.copy()
@@ -466,7 +466,7 @@ class PeopleModel:
                 mean_c = self.nearby @ np.asarray(temp_air_c, float)
                 has = np.diff(self.nearby.indptr) > 0
                 rule = has & (mean_c < cfg.open_below_c)
-            for i in np.flatnonzero(rule & ~opened):
+            for i in (rule & ~opened).nonzero()[0]:
                 events.append((t_h, "shelter_open", st.facility_id[i], st.kind[i]))
             opened |= rule
         return opened, events
@@ -481,7 +481,7 @@ class PeopleModel:
         fuel_left = np.where(on_gen, np.maximum(0.0, fuel - dt), fuel)
         events = [
             (t_h + dt, "fuel_out", self.stock.facility_id[i], "generator fuel ran out")
-            for i in np.flatnonzero(on_gen & (fuel_left <= 0))
+            for i in (on_gen & (fuel_left <= 0)).nonzero()[0]
         ]
         return powered, fuel_left, events
 
@@ -501,10 +501,10 @@ class PeopleModel:
         )
         works = opened & (powered | (heat > 0)) & ~cold
         events: list[tuple] = []
-        for i in np.flatnonzero(state.works & ~works):
+        for i in (state.works & ~works).nonzero()[0]:
             why = "no heat and no power" if cold[i] == state.cold_closed[i] else "too cold"
             events.append((t_h + dt, "shelter_fail", fid[i], f"{why} ({ta[i]:.1f} degC)"))
-        for i in np.flatnonzero(state.opened & ~state.works & works):
+        for i in (state.opened & ~state.works & works).nonzero()[0]:
             events.append((t_h + dt, "shelter_back", fid[i], f"{ta[i]:.1f} degC"))
         return cold, works, events
 
@@ -525,7 +525,7 @@ class PeopleModel:
         held, nz = state.held, state.held_nz
         changed = bool(sh.stopped.any())
         if changed:  # send home the people of shelters that stopped (only entries held count)
-            nz = np.flatnonzero(held) if nz is None else nz
+            nz = held.nonzero()[0] if nz is None else nz
             stays = sh.works[self.ent_shelter[nz]]
             if not stays.all():
                 held = held.copy()
@@ -581,7 +581,7 @@ class PeopleModel:
         sorting every building.
         """
         nb = self.n_buildings
-        needy = np.flatnonzero((need[:nb] > 0) | (need[nb:] > 0))
+        needy = ((need[:nb] > 0) | (need[nb:] > 0)).nonzero()[0]
         if len(needy) == nb:
             return home_rank(temp_air_c)
         m = len(needy)
@@ -606,7 +606,7 @@ class PeopleModel:
                 state.occupancy_vulnerable,
                 state.walk_person_km,
             )
-        nz = np.flatnonzero(held) if nz is None else nz
+        nz = held.nonzero()[0] if nz is None else nz
         per_agent = self._per_agent(held, nz)
         occupancy = self._occupancy(held, nz)
         half = len(held) // 2  # entries of the vulnerable agents come second
@@ -619,14 +619,14 @@ class PeopleModel:
     def _per_agent(self, held: np.ndarray, nz: np.ndarray | None = None) -> np.ndarray:
         """People in shelters per agent, summed over the entries ``nz`` (default: all that hold
         someone; the counts are integers, so summing only those is exact)."""
-        nz = np.flatnonzero(held) if nz is None else nz
+        nz = held.nonzero()[0] if nz is None else nz
         n = 2 * self.n_buildings
         return np.bincount(self.ent_agent[nz], weights=held[nz], minlength=n).astype(np.int64)
 
     def _occupancy(self, held: np.ndarray, nz: np.ndarray | None = None) -> np.ndarray:
         """People per shelter held by the entries ``nz`` (default: all that hold someone; the
         counts are integers, so summing only those is exact)."""
-        nz = np.flatnonzero(held) if nz is None else nz
+        nz = held.nonzero()[0] if nz is None else nz
         return np.bincount(
             self.ent_shelter[nz], weights=held[nz], minlength=self.n_shelters
         ).astype(np.int64)
@@ -641,7 +641,7 @@ class PeopleModel:
         (integer counts: the same sums as over every entry). Returns the places kept and the
         entries still holding someone.
         """
-        nz = np.flatnonzero(held) if nz is None else nz
+        nz = held.nonzero()[0] if nz is None else nz
         h = held[nz]
         agent = self.ent_agent[nz]  # entries are grouped by agent, nearest shelter first
         before = np.cumsum(h) - h

@@ -192,7 +192,7 @@ def deferred_acceptance(
     # worst rank a shelter holds once it is full (no one ranked after it can get in)
     cutoff = np.where(free > 0, np.iinfo(np.int64).max, -1)
     while True:
-        active = np.flatnonzero((need > 0) & (ptr < end))
+        active = ((need > 0) & (ptr < end)).nonzero()[0]
         active = _skip_full(active, ptr, end, cutoff, ent_shelter, rank)
         if len(active) == 0:
             break
@@ -200,7 +200,7 @@ def deferred_acceptance(
         touched[ent_shelter[ptr[active]]] = True
         held[ptr[active]] += need[active]
         need[active] = 0
-        live = np.flatnonzero(held > 0)
+        live = (held > 0).nonzero()[0]
         live = live[touched[ent_shelter[live]]]
         order = live[np.lexsort((rank[ent_agent[live]], ent_shelter[live]))]
         s = ent_shelter[order]
@@ -212,10 +212,10 @@ def deferred_acceptance(
         acc = np.clip(free[s] - before, 0, amt)
         rej = amt - acc
         # a full shelter's cutoff is the worst rank it accepted (-1 if it accepted no one)
-        last = np.flatnonzero(np.r_[s[1:] != s[:-1], True])
+        last = (np.r_[s[1:] != s[:-1], True]).nonzero()[0]
         full = before[last] + amt[last] >= free[s[last]]
         worst = np.maximum.reduceat(
-            np.where(acc > 0, rank[ent_agent[order]], -1), np.flatnonzero(first)
+            np.where(acc > 0, rank[ent_agent[order]], -1), first.nonzero()[0]
         )
         cutoff[s[last][full]] = worst[full]
         if not rej.any():

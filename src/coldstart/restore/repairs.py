@@ -351,9 +351,9 @@ class RepairBook:
         if crew_types is not None:
             ok &= np.isin(w.crew, [w.codes[c] for c in crew_types if c in w.codes])
         if can_start is not None:
-            for i in np.flatnonzero(ok & ~w.site_ready):
+            for i in (ok & ~w.site_ready).nonzero()[0]:
                 ok[i] = bool(can_start(self.tasks[self.waiting[i]]))
-        return np.flatnonzero(ok)
+        return ok.nonzero()[0]
 
     def _dispatch(
         self,
@@ -371,7 +371,7 @@ class RepairBook:
         num, codes = w.num[rows], w.crew[rows]
         gone = []
         for ctype in sorted(free_types):
-            sel = np.flatnonzero(codes == w.codes[ctype]) if ctype in w.codes else rows[:0]
+            sel = (codes == w.codes[ctype]).nonzero()[0] if ctype in w.codes else rows[:0]
             if not len(sel):
                 continue
             xy = num[sel][:, [w.X, w.Y]]
@@ -393,7 +393,7 @@ class RepairBook:
                     j = oldest[n_taken]
                     travel_h = np.hypot(*(xy[[j]] - (crew.x_m, crew.y_m)).T)[0] / self.speed_m_h
                 else:
-                    idx = np.flatnonzero(~taken)
+                    idx = (~taken).nonzero()[0]
                     travel = np.hypot(*(xy[idx] - (crew.x_m, crew.y_m)).T) / self.speed_m_h
                     pick = choose(
                         self.policy,

@@ -209,7 +209,7 @@ class Run:
                 stages = restoring_repair(self.cc, self.dmg.outage, order, *backup)
                 self._stages = (how, stages)
             eta = heat_back_h(self.cc, self.dmg.outage, repairs, t, *backup, self._stages[1])
-            for i in np.flatnonzero(self.home.burst):
+            for i in self.home.burst.nonzero()[0]:
                 done = finish.get((TaskKind.BRANCH_REPAIR, str(self.homes.ids[i])), np.inf)
                 eta[i] = max(eta[i], done - t)
             self._eta = (key, eta)

@@ -188,12 +188,12 @@ class PowerModel:
             fail = starting & (st.rng.random(len(fuel)) < b.start_failure_prob)
             failed |= fail
             st.start_failures[kind] += fail
-            st.events += [(t_h, kind, int(i), "failed to start") for i in np.flatnonzero(fail)]
+            st.events += [(t_h, kind, int(i), "failed to start") for i in fail.nonzero()[0]]
         use = need & (fuel > 0) & ~failed
         fuel[use] = np.maximum(0.0, fuel[use] - self.dt_h)
         st.events += [
             (t_h + self.dt_h, kind, int(i), "ran out of fuel")
-            for i in np.flatnonzero(use & (fuel <= 0.0))
+            for i in (use & (fuel <= 0.0)).nonzero()[0]
         ]
         st.on_backup_h[kind][use] += self.dt_h
         return grid_ok | use

@@ -106,12 +106,12 @@ class Water:
         st.cold_h = np.where(circulating | ~self.district, 0.0, st.cold_h + self.dt_h)
         self._drains(st, ok & ~circulating, t_h, end, space_c, log, expected_outage_h, out)
         # a drain no longer needed (circulation back) is called off
-        for i in np.flatnonzero(st.drain_asked & circulating):
+        for i in (st.drain_asked & circulating).nonzero()[0]:
             st.drain_asked[i] = False
             out.cancel.append((TaskKind.DRAIN, int(i)))
             log.log(end, EventKind.DRAIN_CANCELLED, str(self.ids[i]), "circulation is back")
         freeze = ok & ~circulating & (st.ice >= FREEZE_LATENT_KH)
-        for i in np.flatnonzero(freeze):
+        for i in freeze.nonzero()[0]:
             log.log(end, EventKind.FREEZE, str(self.ids[i]), "water froze in unheated pipes")
             if st.drain_asked[i]:
                 st.drain_asked[i] = False
@@ -138,7 +138,7 @@ class Water:
             order = due & (eta_h > freeze_h - self.scenario.policies.drain_margin_h)
             st.decide_h[due & ~order] = t_h + DECIDE_EVERY_H
         # the buildings that will freeze soonest first (the order crews see the tasks in)
-        idx = np.flatnonzero(order)
+        idx = order.nonzero()[0]
         freeze_all = hours_to_freeze_now(st.t_water[idx], st.ice[idx], space_c[idx])
         for j in np.argsort(freeze_all, kind="stable"):
             i, fz = idx[j], freeze_all[j]
@@ -160,7 +160,7 @@ class Water:
         heated = heat_frac >= WITHOUT_HEAT_FRACTION
         back = ok & heated & (st.unheated_h >= RESTART_MIN_H)
         scale = self.scenario.failures.probability_scale
-        for i in np.flatnonzero(back):
+        for i in back.nonzero()[0]:
             p = failure_probability("restart_failure", float(st.unheated_h[i]), temp_out_c, scale)
             if rng.random() < p:
                 st.system[i] = System.FAILED
@@ -175,7 +175,7 @@ class Water:
         if not back.any():
             return
         scale = self.scenario.failures.probability_scale
-        for i in np.flatnonzero(back):
+        for i in back.nonzero()[0]:
             p = failure_probability("branch_burst", float(st.cold_h[i]), temp_out_c, scale)
             if rng.random() < p:
                 st.burst[i] = True
@@ -186,7 +186,7 @@ class Water:
         """A refill (drained) or system repair (frozen, failed) once heat can reach the node."""
         ask = (st.system != System.OK) & ~st.refill_asked & connected & ~st.burst
         st.refill_asked |= ask
-        for i in np.flatnonzero(ask):
+        for i in ask.nonzero()[0]:
             state = System(int(st.system[i]))
             if state == System.DRAINED:
                 out.tasks.append(BuildingTask(int(i), TaskKind.REFILL, "plumbing", REFILL_WORK_H))
