@@ -52,6 +52,14 @@ class System(IntEnum):
     FAILED = 3  # refilled, but the restart failed: leaks, valves, air locks (needs repair)
 
 
+SYSTEM_OK = int(System.OK)
+"""``System.OK`` as a plain int, for the per-step array comparisons (looking an enum member up
+costs more than comparing a small array)."""
+
+SYSTEM_FROZEN = int(System.FROZEN)
+"""``System.FROZEN`` as a plain int (see :data:`SYSTEM_OK`)."""
+
+
 @dataclass
 class HomesState:
     """Mutable state of every building's air, mass and heating water."""
@@ -127,7 +135,7 @@ class Homes:
 
     def takes_water(self, st: HomesState) -> np.ndarray:
         """District buildings whose system is full and working and whose branch is intact."""
-        return self.district & (st.system == System.OK) & ~st.burst
+        return self.district & (st.system == SYSTEM_OK) & ~st.burst
 
     def heat_need_w(
         self, st: HomesState, temp_out_c: float, people_home: np.ndarray, has_power: np.ndarray

@@ -27,6 +27,8 @@ from coldstart.simulate.homes import (
     DRAIN_WORK_H,
     REFILL_WORK_H,
     RESTART_MIN_H,
+    SYSTEM_FROZEN,
+    SYSTEM_OK,
     BuildingTask,
     HomesState,
     System,
@@ -95,7 +97,7 @@ class Water:
         """
         out = WaterStep()
         policy = self.scenario.policies.drain
-        ok = self.district & (st.system == System.OK)
+        ok = self.district & (st.system == SYSTEM_OK)
         circulating = ok & ((heat_frac > 0) | ((policy == "keep_circulating") & connected))
         end = t_h + self.dt_h
         self._bursts(st, circulating, temp_out_c, end, log, rng, out)
@@ -116,7 +118,7 @@ class Water:
             if st.drain_asked[i]:
                 st.drain_asked[i] = False
                 out.cancel.append((TaskKind.DRAIN, int(i)))
-        st.system[freeze] = System.FROZEN
+        st.system[freeze] = SYSTEM_FROZEN
         self._ask_repairs(st, connected, out)
         return out
 
@@ -166,7 +168,7 @@ class Water:
                 st.system[i] = System.FAILED
                 log.log(end, EventKind.RESTART_FAILED, str(self.ids[i]), "failed as heat returned")
         st.unheated_h = np.where(
-            self.district & (~heated | (st.system != System.OK)), st.unheated_h + self.dt_h, 0.0
+            self.district & (~heated | (st.system != SYSTEM_OK)), st.unheated_h + self.dt_h, 0.0
         )
 
     def _bursts(self, st, circulating, temp_out_c, end, log, rng, out) -> None:
@@ -184,7 +186,7 @@ class Water:
 
     def _ask_repairs(self, st: HomesState, connected: np.ndarray, out: WaterStep) -> None:
         """A refill (drained) or system repair (frozen, failed) once heat can reach the node."""
-        ask = (st.system != System.OK) & ~st.refill_asked & connected & ~st.burst
+        ask = (st.system != SYSTEM_OK) & ~st.refill_asked & connected & ~st.burst
         st.refill_asked |= ask
         for i in ask.nonzero()[0]:
             state = System(int(st.system[i]))
