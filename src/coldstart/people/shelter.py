@@ -122,7 +122,9 @@ class ShelterIndex:
             si = np.concatenate([si, np.concatenate([np.asarray(h, np.int64) for h in hits])])
         # recompute distances exactly as the reference (np.hypot) and keep unique pairs
         key = np.sort(bi * len(s_xy) + si)  # np.unique's result; sorting costs less than
-        key = key[np.r_[True, key[1:] != key[:-1]]]  # its hash table on 500,000 pairs
+        new = np.ones(len(key), bool)  # its hash table on 500,000 pairs
+        new[1:] = key[1:] != key[:-1]
+        key = key[new]
         bi, si = key // len(s_xy), key % len(s_xy)
         d_km = np.hypot(*(s_xy[si] - b_xy[bi]).T) / 1000.0
         keep = d_km <= walk_limit_km
