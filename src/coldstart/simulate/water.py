@@ -68,6 +68,7 @@ class Water:
     def __init__(self, ids: np.ndarray, district: np.ndarray, scenario: Scenario, dt_h: float):
         self.ids = ids
         self.district = district
+        self.outside = ~district  # not on district heating
         self.scenario = scenario
         self.dt_h = dt_h
         t = secondary_failures()
@@ -98,28 +99,31 @@ class Water:
         out = WaterStep()
         policy = self.scenario.policies.drain
         ok = self.district & (st.system == SYSTEM_OK)
-        circulating = ok & ((heat_frac > 0) | ((policy == "keep_circulating") & connected))
+        flowing = heat_frac > 0
+        circulating = ok & ((flowing | connected) if policy == "keep_circulating" else flowing)
         end = t_h + self.dt_h
         self._bursts(st, circulating, temp_out_c, end, log, rng, out)
-        circulating &= ~st.burst
-        self._restarts(st, ok & ~st.burst, heat_frac, temp_out_c, end, log, rng)
+        intact = ~st.burst  # (the bursts of this step included; nothing below bursts)
+        circulating &= intact
+        self._restarts(st, ok & intact, heat_frac, temp_out_c, end, log, rng)
         space_c = space_temp_c(temp_out_c, st.ta)
         st.t_water, st.ice = step_water(st.t_water, st.ice, circulating, space_c, self.dt_h)
-        st.cold_h = np.where(circulating | ~self.district, 0.0, st.cold_h + self.dt_h)
-        self._drains(st, ok & ~circulating, t_h, end, space_c, log, expected_outage_h, out)
+        st.cold_h = np.where(circulating | self.outside, 0.0, st.cold_h + self.dt_h)
+        stalled = ok & ~circulating
+        self._drains(st, stalled, t_h, end, space_c, log, expected_outage_h, out)
         # a drain no longer needed (circulation back) is called off
         for i in (st.drain_asked & circulating).nonzero()[0]:
             st.drain_asked[i] = False
             out.cancel.append((TaskKind.DRAIN, int(i)))
             log.log(end, EventKind.DRAIN_CANCELLED, str(self.ids[i]), "circulation is back")
-        freeze = ok & ~circulating & (st.ice >= FREEZE_LATENT_KH)
+        freeze = stalled & (st.ice >= FREEZE_LATENT_KH)
         for i in freeze.nonzero()[0]:
             log.log(end, EventKind.FREEZE, str(self.ids[i]), "water froze in unheated pipes")
             if st.drain_asked[i]:
                 st.drain_asked[i] = False
                 out.cancel.append((TaskKind.DRAIN, int(i)))
         st.system[freeze] = SYSTEM_FROZEN
-        self._ask_repairs(st, connected, out)
+        self._ask_repairs(st, connected & intact, out)
         return out
 
     def _drains(self, st, stalled, t_h, end, space_c, log, expected_outage_h, out) -> None:
@@ -184,9 +188,10 @@ class Water:
                 log.log(end, EventKind.BURST, str(self.ids[i]), "branch burst on restart")
                 out.tasks.append(self._task(int(i), "branch_burst", TaskKind.BRANCH_REPAIR))
 
-    def _ask_repairs(self, st: HomesState, connected: np.ndarray, out: WaterStep) -> None:
-        """A refill (drained) or system repair (frozen, failed) once heat can reach the node."""
-        ask = (st.system != SYSTEM_OK) & ~st.refill_asked & connected & ~st.burst
+    def _ask_repairs(self, st: HomesState, reached: np.ndarray, out: WaterStep) -> None:
+        """A refill (drained) or system repair (frozen, failed) once heat can reach the node
+        (``reached``: connected, and its branch not burst)."""
+        ask = (st.system != SYSTEM_OK) & ~st.refill_asked & reached
         st.refill_asked |= ask
         for i in ask.nonzero()[0]:
             state = System(int(st.system[i]))
