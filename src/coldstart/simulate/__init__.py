@@ -115,7 +115,8 @@ class Run:
         self._backup_events()
         t0 = lap("power", t0)
         b_power = power.powered[cc.consumers.slice("building", cc.n_build)]
-        need_w = self.homes.heat_need_w(self.home, to, self.pstate.people_home, b_power)
+        gains_w = self.homes.gains_w(self.pstate.people_home, b_power)  # for both uses below
+        need_w = self.homes.heat_need_w(self.home, to, self.pstate.people_home, b_power, gains_w)
         need_mw = need_w / 1e6
         heat = self.heat.step(
             self.heat_st, to, need_mw, self.homes.takes_water(self.home),
@@ -123,7 +124,7 @@ class Run:
         )  # fmt: skip
         t0 = lap("heat", t0)
         heat_in = self.homes.step_air(
-            self.home, to, heat.frac, self.pstate.people_home, b_power, need_w
+            self.home, to, heat.frac, self.pstate.people_home, b_power, need_w, gains_w
         )
         self.pow.heater_mw = heat_in.grid_extra_mw
         water = self.water.step(
