@@ -349,7 +349,9 @@ class RepairBook:
         num = w.num
         ok = (num[:, w.PART] <= t_h + 1e-9) & np.isfinite(num[:, w.REMAINING])
         if crew_types is not None:
-            ok &= np.isin(w.crew, [w.codes[c] for c in crew_types if c in w.codes])
+            wanted = np.zeros(len(w.codes) + 1, bool)  # by code (np.isin's answer, by lookup)
+            wanted[[w.codes[c] for c in crew_types if c in w.codes]] = True
+            ok &= wanted[w.crew]
         if can_start is not None:
             for i in (ok & ~w.site_ready).nonzero()[0]:
                 ok[i] = bool(can_start(self.tasks[self.waiting[i]]))
