@@ -51,6 +51,8 @@ class BalanceFrame:
     hh: np.ndarray  # the households' positions
     members: tuple  # the households of each sub-queue (positions)
     island_queue: np.ndarray  # island x N_SUB + sub-queue of each household
+    critical: np.ndarray  # the critical consumers' positions
+    critical_island: np.ndarray  # their islands
 
 
 def balance_frame(
@@ -68,8 +70,10 @@ def balance_frame(
         q = np.maximum(queue, 0)
         hh = is_hh.nonzero()[0]
         members = tuple(hh[queue[hh] == k] for k in range(N_SUB))
+        critical = (queue == CRITICAL).nonzero()[0]
     else:
         is_hh, q, hh, members = previous.is_hh, previous.q, previous.hh, previous.members
+        critical = previous.critical
     cl = island[consumer_node]
     return BalanceFrame(
         n=int(island.max()) + 1 if len(island) else 0,
@@ -80,6 +84,8 @@ def balance_frame(
         hh=hh,
         members=members,
         island_queue=cl[hh] * N_SUB + q[hh],
+        critical=critical,
+        critical_island=cl[critical],
     )
 
 
@@ -232,7 +238,8 @@ def balance(
     for i in (load > supply + 1e-9).nonzero()[0]:
         # only critical load is left: cut whole consumers, largest first, while an excess is
         # left; the excess before each cut is the running difference, subtracted in order
-        crit = ((cl == i) & (queue == CRITICAL) & (served > 0)).nonzero()[0]
+        crit = frame.critical  # (increasing: the same positions as a mask over all)
+        crit = crit[(frame.critical_island == i) & (served[crit] > 0)]
         order = crit[largest_first(d[crit])]
         served[order[: cuts_needed(load[i] - supply[i], d[order])]] = 0.0
     return Balance(
