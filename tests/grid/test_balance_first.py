@@ -68,3 +68,19 @@ def test_cuts_needed_equals_the_loop_of_cuts():
         loads = np.sort(rng.choice([0.1, 0.2, 0.3, 1e-10, 0.7], int(rng.integers(0, 12))))[::-1]
         excess = float(rng.choice([0.0, 1e-9, 0.3, 0.6, 1.0, 5.0, loads.sum()]))
         assert cuts_needed(excess, loads) == loop(excess, loads)
+
+
+def test_largest_first_is_the_stable_descending_sort():
+    # ties (+0 and -0 included), infinities and NaN: the same positions as the stable sort
+    from coldstart.grid.balance import largest_first
+
+    rng = np.random.default_rng(5)
+    for trial in range(300):
+        n = int(rng.integers(0, 400))
+        if trial % 3 == 0:
+            x = rng.choice([0.0, -0.0, 1.0, 2.5, 0.1, np.inf, -np.inf], n)
+        else:
+            x = rng.random(n).round(2 if trial % 3 == 1 else 12)
+        if trial % 10 == 0 and n:
+            x[rng.integers(0, n)] = np.nan
+        np.testing.assert_array_equal(largest_first(x), np.argsort(-x, kind="stable"))

@@ -112,3 +112,16 @@ def test_person_hours_with_bands_kept_equal_the_plain_call():
         bands = threshold_bands(temp)
         got = person_hours_below(temp, people, 1 / 6, bands=bands)
         assert got.tobytes() == person_hours_below(temp, people, 1 / 6).tobytes()
+
+
+def test_threshold_bands_by_comparison_equal_the_binary_search():
+    # long arrays take the comparison path; NaN, infinities and values on a threshold included
+    from coldstart.thermal.exposure import BANDS_BY_COMPARISON, THRESHOLDS_C, threshold_bands
+
+    rng = np.random.default_rng(0)
+    temp = rng.normal(10.0, 8.0, BANDS_BY_COMPARISON + 5)
+    temp[:9] = [np.nan, np.inf, -np.inf, 18.0, 16.0, 12.0, 9.0, 5.0, -0.0]
+    thr = np.sort(np.asarray(THRESHOLDS_C))
+    want = np.searchsorted(thr, temp, side="right")
+    np.testing.assert_array_equal(threshold_bands(temp), want)
+    np.testing.assert_array_equal(threshold_bands(temp.reshape(-1, 1)), want)

@@ -178,10 +178,10 @@ class Rotation:
         """Hold ``queues`` (bool per sub-queue) off as emergency outages from ``t_h``; release
         the others (their emergency window ends at ``t_h``)."""
         queues = np.asarray(queues, bool)
-        for q in np.flatnonzero(queues & ~self.emergency):
+        for q in (queues & ~self.emergency).nonzero()[0]:
             self.schedule.append((SUB_QUEUES[q], t_h, np.inf, EMERGENCY))
             self.dark_log.append((int(q), t_h, np.inf))
-        for q in np.flatnonzero(~queues & self.emergency):
+        for q in (~queues & self.emergency).nonzero()[0]:
             for k in range(len(self.schedule) - 1, -1, -1):
                 name, s, e, kind = self.schedule[k]
                 if name == SUB_QUEUES[q] and kind == EMERGENCY and np.isinf(e):
@@ -209,6 +209,7 @@ def emergency_queues(
     load_mw: np.ndarray,
     dark: np.ndarray,
     already_off: np.ndarray,
+    per_queue: np.ndarray | None = None,
 ) -> np.ndarray:
     """Sub-queues to cut at once so that every island carries its load.
 
@@ -222,6 +223,9 @@ def emergency_queues(
         Dark hours of each sub-queue this week (fewest go first).
     already_off : numpy.ndarray of bool
         Sub-queues off already (scheduled or emergency).
+    per_queue : numpy.ndarray, optional
+        Shape (islands, N_SUB): the households' ``load_mw`` per island and sub-queue, summed
+        in consumer order, when the caller has it [MW] (the same sums as found here).
 
     Returns
     -------
@@ -231,10 +235,13 @@ def emergency_queues(
     """
     cut = np.zeros(N_SUB, bool)
     order = np.lexsort((np.arange(N_SUB), dark))
-    for i in np.flatnonzero(short_mw > 1e-9):
+    for i in (short_mw > 1e-9).nonzero()[0]:
         need = float(short_mw[i])
-        in_i = (island_of_consumer == i) & (queue >= 0)
-        per_q = np.bincount(queue[in_i], weights=load_mw[in_i], minlength=N_SUB)
+        if per_queue is None:
+            in_i = (island_of_consumer == i) & (queue >= 0)
+            per_q = np.bincount(queue[in_i], weights=load_mw[in_i], minlength=N_SUB)
+        else:
+            per_q = per_queue[i].copy()
         per_q[already_off] = 0.0
         for q in order:
             if need <= 1e-9:

@@ -18,8 +18,6 @@ from coldstart.people.model import PeopleModel, PeopleState
 from coldstart.thermal.exposure import (
     COMFORT_C,
     THRESHOLDS_C,
-    degree_hours_below,
-    person_hours_below,
     threshold_bands,
 )
 
@@ -104,6 +102,24 @@ class PeopleTally:
         self.want_person_hours = np.zeros(m.n_buildings)
         self.unmet_building_person_hours = np.zeros(m.n_buildings)
         self.timeline: list[dict] = []
+        # fixed for the run: the thresholds' sorted order, each shelter kind's shelters
+        self._order = np.argsort(np.asarray(self.thresholds_c, float))
+        self._kind_masks = {k: m.stock.kind == k for k in KIND_COLUMNS}
+        self._shelter_pos: dict = {}  # facility id -> its shelters' positions
+        for i, f in enumerate(m.stock.facility_id.tolist()):
+            self._shelter_pos.setdefault(f, []).append(i)
+        self._want: np.ndarray | None = None  # the last step's ``want`` array (same object:
+        self._wanting_b = np.zeros(m.n_buildings, np.int64)  # unchanged) and its sums
+        self._want_total = 0
+
+    def _below(self, bands: np.ndarray, people: np.ndarray, dt_h: float) -> np.ndarray:
+        """:func:`coldstart.thermal.exposure.person_hours_below` of people in known ``bands``
+        [person h]."""
+        nt = len(self._order)
+        per_band = np.bincount(bands, weights=people, minlength=nt + 1)
+        out = np.empty(nt)
+        out[self._order] = np.cumsum(per_band)[:nt]
+        return dt_h * out
 
     def add(self, state: PeopleState, home_temp_c: np.ndarray, dt_h: float) -> dict:
         """Add one step; return its timeline columns.
@@ -118,42 +134,65 @@ class PeopleTally:
             Step [h].
         """
         m = self.model
-        temp, people = where_people_are(
-            home_temp_c, state.people_home, state.temp_air_c, state.occupancy
-        )
-        temp_v, people_v = where_people_are(
-            home_temp_c, state.vulnerable_home, state.temp_air_c, state.occupancy_vulnerable
-        )
-        bands = threshold_bands(temp, self.thresholds_c)  # temp_v holds the same temperatures
-        self.person_hours += person_hours_below(temp, people, dt_h, self.thresholds_c, bands=bands)
-        self.vulnerable_person_hours += person_hours_below(
-            temp_v, people_v, dt_h, self.thresholds_c, bands=bands
-        )
-        self.degree_hours += degree_hours_below(temp, people, dt_h, COMFORT_C)
-        self.vulnerable_degree_hours += degree_hours_below(temp_v, people_v, dt_h, COMFORT_C)
+        # homes then shelters, as :func:`where_people_are` stacks them; the vulnerable are at
+        # the same temperatures, so bands and deficits serve both groups
+        temp = np.concatenate([np.asarray(home_temp_c, float), state.temp_air_c])
+        people = np.concatenate([state.people_home, state.occupancy]).astype(float, copy=False)
+        people_v = np.concatenate([state.vulnerable_home, state.occupancy_vulnerable])
+        people_v = people_v.astype(float, copy=False)
+        bands = threshold_bands(temp, self.thresholds_c)
+        self.person_hours += self._below(bands, people, dt_h)
+        self.vulnerable_person_hours += self._below(bands, people_v, dt_h)
+        deficit = np.maximum(0.0, COMFORT_C - temp)  # as degree_hours_below
+        self.degree_hours += dt_h * float((people * deficit).sum())
+        self.vulnerable_degree_hours += dt_h * float((people_v * deficit).sum())
         unmet_b = state.unmet_people
-        self.unmet_person_hours += dt_h * float(unmet_b.sum())
+        unmet_total = int(unmet_b.sum())
+        occupancy_total = int(state.occupancy.sum())
+        self.unmet_person_hours += dt_h * float(unmet_total)
         self.vulnerable_unmet_person_hours += dt_h * float(state.unmet[m.n_buildings :].sum())
-        self.sheltered_person_hours += dt_h * float(state.occupancy.sum())
+        self.sheltered_person_hours += dt_h * float(occupancy_total)
         self.walk_person_km_hours += dt_h * state.walk_person_km
-        self.peak_in_shelters = max(self.peak_in_shelters, int(state.occupancy.sum()))
-        self.peak_wanting = max(self.peak_wanting, int(state.want.sum()))
-        self.peak_unmet = max(self.peak_unmet, int(unmet_b.sum()))
+        if state.want is not self._want:  # new wishes (the model keeps the array otherwise)
+            self._want = state.want
+            self._wanting_b = state.wanting_people
+            self._want_total = int(state.want.sum())
+            self.want_peak = np.maximum(self.want_peak, self._wanting_b)
+        self.peak_in_shelters = max(self.peak_in_shelters, occupancy_total)
+        self.peak_wanting = max(self.peak_wanting, self._want_total)
+        self.peak_unmet = max(self.peak_unmet, unmet_total)
         self.peak_occupancy = np.maximum(self.peak_occupancy, state.occupancy)
         self.hours_working += dt_h * state.works
         self.hours_open += dt_h * state.opened
         self.shelter_person_hours += dt_h * state.occupancy
         self.min_shelter_temp_c = np.minimum(self.min_shelter_temp_c, state.temp_air_c)
-        if state.events:
-            self.failures += np.isin(
-                m.stock.facility_id, [e[2] for e in state.events if e[1] == "shelter_fail"]
-            )
-        wanting_b = state.wanting_people
-        self.want_peak = np.maximum(self.want_peak, wanting_b)
-        self.want_person_hours += dt_h * wanting_b
-        self.unmet_building_person_hours += dt_h * unmet_b
-        row = timeline_row(m, state)
+        failed = {e[2] for e in state.events if e[1] == "shelter_fail"}
+        if failed:  # (most steps with events have none: openings, refuels, returns)
+            hit = np.zeros(m.n_shelters, bool)  # as np.isin(facility_id, failed)
+            for f in failed:
+                hit[self._shelter_pos.get(f, [])] = True
+            self.failures += hit
+        # adding zeros changes nothing (the sums start at +0 and never fall below)
+        if self._want_total:
+            self.want_person_hours += dt_h * self._wanting_b
+        if unmet_total:
+            self.unmet_building_person_hours += dt_h * unmet_b
+        row = self._row(state, occupancy_total, unmet_total)
         self.timeline.append(row)
+        return row
+
+    def _row(self, state: PeopleState, occupancy_total: int, unmet_total: int) -> dict:
+        """:func:`timeline_row` from the sums :meth:`add` already has."""
+        m = self.model
+        row = {"people_in_shelters": occupancy_total}
+        for k, col in KIND_COLUMNS.items():
+            row[col] = int(state.occupancy[self._kind_masks[k]].sum())
+        row["vulnerable_in_shelters"] = int(state.occupancy_vulnerable.sum())
+        row["people_wanting_shelter"] = self._want_total
+        row["people_unmet_shelter"] = unmet_total  # per building or per agent: one total
+        row["vulnerable_unmet_shelter"] = int(state.unmet[m.n_buildings :].sum())
+        row["shelters_working"] = int(state.works.sum())
+        row["shelter_places_working"] = int(m.stock.capacity_people[state.works].sum())
         return row
 
     @property

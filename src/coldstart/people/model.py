@@ -78,6 +78,10 @@ class PeopleState:
     held_nz : numpy.ndarray of int or None
         Positions of the entries of ``held`` that hold someone, kept so the next step need not
         search them again; None when not known (set it to None when replacing ``held``).
+    hour : int
+        Hour of day (0-23) whose presence profile gave ``people_home`` and ``vulnerable_home``
+        (-1 when they did not come from :meth:`PeopleModel.step`): the next step in the same
+        hour with the same people in shelters keeps them.
     """
 
     t_h: float
@@ -101,6 +105,7 @@ class PeopleState:
     last_refuel_h: float
     events: tuple = ()
     held_nz: np.ndarray | None = None  # entries of ``held`` holding someone (None: not kept)
+    hour: int = -1  # hour of day of the people at home (-1: not from a step's rule)
 
     @property
     def n_buildings(self) -> int:
@@ -181,7 +186,7 @@ def home_rank(temp_air_c: np.ndarray) -> np.ndarray:
     order = np.argsort(temp_air_c, kind="stable")
     ta = temp_air_c[order]
     first = np.r_[True, ta[1:] != ta[:-1]]  # starts of runs of equal temperatures
-    start = np.flatnonzero(first)
+    start = first.nonzero()[0]
     size = np.diff(np.r_[start, n])
     group = np.cumsum(first) - 1
     gs, gl, p = start[group], size[group], np.arange(n)
@@ -357,20 +362,27 @@ class PeopleModel:
         g, v, imm = present(self.residents, self.start_hour + t_h, self.profile)
         held, want, next_decision, changed, nz = self._people_step(state, sh, t_h, temp_air_c, g, v)
         if changed and nz is None:
-            nz = np.flatnonzero(held)
+            nz = held.nonzero()[0]
         per_agent, occupancy, occ_v, walk = self._tally(state, held, changed, nz)
-        nb = self.n_buildings
-        home_g = np.maximum(0.0, g - per_agent[:nb])
-        home_v = np.maximum(0.0, v - per_agent[nb:]) + imm
+        hour = int(np.floor(self.start_hour + t_h)) % 24  # the profile's hour, as present()
+        if per_agent is state.sheltered and hour == state.hour:
+            # the same people in shelters (the tally kept its array) in the same hour
+            people_home, home_v = state.people_home, state.vulnerable_home
+        else:
+            nb = self.n_buildings
+            home_g = np.maximum(0.0, g - per_agent[:nb])
+            home_v = np.maximum(0.0, v - per_agent[nb:]) + imm
+            people_home = home_g + home_v
+        same_unmet = want is state.want and per_agent is state.sheltered
         return PeopleState(
             t_h=float(t_h),
             held=held,
             want=want,
             occupancy=occupancy,
             occupancy_vulnerable=occ_v,
-            people_home=home_g + home_v,
+            people_home=people_home,
             vulnerable_home=home_v,
-            unmet=np.maximum(0, want - per_agent),
+            unmet=state.unmet if same_unmet else np.maximum(0, want - per_agent),
             sheltered=per_agent,
             walk_person_km=walk,
             temp_air_c=sh.temp_air_c,
@@ -384,6 +396,7 @@ class PeopleModel:
             last_refuel_h=float(sh.last_refuel_h),
             events=sh.events,
             held_nz=nz,
+            hour=hour,
         )
 
     def _shelter_step(
@@ -432,7 +445,7 @@ class PeopleModel:
             and t_h - last_refuel >= cfg.refuel_every_h - 1e-9
             and (cfg.refuel_during_alerts or not alert_active)
         ):
-            for i in np.flatnonzero(fuel < st.tank_h):
+            for i in (fuel < st.tank_h).nonzero()[0]:
                 detail = f"{st.tank_h[i] - fuel[i]:.1f} h of fuel"
                 events.append((t_h, "refuel", st.facility_id[i], detail))
             fuel = st.tank_h.copy()
@@ -453,7 +466,7 @@ class PeopleModel:
                 mean_c = self.nearby @ np.asarray(temp_air_c, float)
                 has = np.diff(self.nearby.indptr) > 0
                 rule = has & (mean_c < cfg.open_below_c)
-            for i in np.flatnonzero(rule & ~opened):
+            for i in (rule & ~opened).nonzero()[0]:
                 events.append((t_h, "shelter_open", st.facility_id[i], st.kind[i]))
             opened |= rule
         return opened, events
@@ -468,7 +481,7 @@ class PeopleModel:
         fuel_left = np.where(on_gen, np.maximum(0.0, fuel - dt), fuel)
         events = [
             (t_h + dt, "fuel_out", self.stock.facility_id[i], "generator fuel ran out")
-            for i in np.flatnonzero(on_gen & (fuel_left <= 0))
+            for i in (on_gen & (fuel_left <= 0)).nonzero()[0]
         ]
         return powered, fuel_left, events
 
@@ -488,10 +501,10 @@ class PeopleModel:
         )
         works = opened & (powered | (heat > 0)) & ~cold
         events: list[tuple] = []
-        for i in np.flatnonzero(state.works & ~works):
+        for i in (state.works & ~works).nonzero()[0]:
             why = "no heat and no power" if cold[i] == state.cold_closed[i] else "too cold"
             events.append((t_h + dt, "shelter_fail", fid[i], f"{why} ({ta[i]:.1f} degC)"))
-        for i in np.flatnonzero(state.opened & ~state.works & works):
+        for i in (state.opened & ~state.works & works).nonzero()[0]:
             events.append((t_h + dt, "shelter_back", fid[i], f"{ta[i]:.1f} degC"))
         return cold, works, events
 
@@ -512,7 +525,7 @@ class PeopleModel:
         held, nz = state.held, state.held_nz
         changed = bool(sh.stopped.any())
         if changed:  # send home the people of shelters that stopped (only entries held count)
-            nz = np.flatnonzero(held) if nz is None else nz
+            nz = held.nonzero()[0] if nz is None else nz
             stays = sh.works[self.ent_shelter[nz]]
             if not stays.all():
                 held = held.copy()
@@ -523,9 +536,8 @@ class PeopleModel:
         if t_h >= next_decision - 1e-9:
             want_g, want_v = wanting_shelter(g, v, temp_air_c, self.cfg)
             want = np.concatenate([want_g, want_v])
-            held = self._keep_nearest(held, want)
+            held, nz = self._keep_nearest(held, want, nz)
             changed = True
-            nz = np.flatnonzero(held)
             need = want - self._per_agent(held, nz)
             if need.any():
                 held = held + self._place(held, need, sh.works, temp_air_c, nz)
@@ -548,7 +560,7 @@ class PeopleModel:
         st, nb = self.stock, self.n_buildings
         occ = self._occupancy(held, nz)
         free = np.where(works, st.capacity_people - occ, 0)
-        rank = home_rank(np.asarray(temp_air_c, float))
+        rank = self._needy_rank(need, np.asarray(temp_air_c, float))
         return deferred_acceptance(
             self.index.indptr,
             self.index.shelter,
@@ -558,6 +570,29 @@ class PeopleModel:
             np.maximum(free, 0),
             (self.ent_start, self.ent_end, self.ent_shelter, self.ent_agent),
         )
+
+    def _needy_rank(self, need: np.ndarray, temp_air_c: np.ndarray) -> np.ndarray:
+        """:func:`home_rank` among the agents of buildings with someone to place, the others
+        ranked after them.
+
+        Deferred acceptance compares only the ranks of agents that propose (those with
+        ``need``), so ranking the buildings with need alone (in building order, as
+        :func:`home_rank` breaks ties) places the same people; sorting them costs less than
+        sorting every building.
+        """
+        nb = self.n_buildings
+        needy = ((need[:nb] > 0) | (need[nb:] > 0)).nonzero()[0]
+        if len(needy) == nb:
+            return home_rank(temp_air_c)
+        m = len(needy)
+        sub = home_rank(temp_air_c[needy])
+        rank = np.empty(2 * nb, np.int64)
+        rest = np.ones(2 * nb, bool)
+        rest[needy] = rest[nb + needy] = False
+        rank[rest] = 2 * m + np.arange(2 * (nb - m))  # never compared; kept all different
+        rank[needy] = sub[:m]
+        rank[nb + needy] = sub[m:]
+        return rank
 
     def _tally(
         self, state: PeopleState, held: np.ndarray, changed: bool, nz: np.ndarray | None = None
@@ -571,7 +606,7 @@ class PeopleModel:
                 state.occupancy_vulnerable,
                 state.walk_person_km,
             )
-        nz = np.flatnonzero(held) if nz is None else nz
+        nz = held.nonzero()[0] if nz is None else nz
         per_agent = self._per_agent(held, nz)
         occupancy = self._occupancy(held, nz)
         half = len(held) // 2  # entries of the vulnerable agents come second
@@ -584,24 +619,36 @@ class PeopleModel:
     def _per_agent(self, held: np.ndarray, nz: np.ndarray | None = None) -> np.ndarray:
         """People in shelters per agent, summed over the entries ``nz`` (default: all that hold
         someone; the counts are integers, so summing only those is exact)."""
-        nz = np.flatnonzero(held) if nz is None else nz
+        nz = held.nonzero()[0] if nz is None else nz
         n = 2 * self.n_buildings
         return np.bincount(self.ent_agent[nz], weights=held[nz], minlength=n).astype(np.int64)
 
     def _occupancy(self, held: np.ndarray, nz: np.ndarray | None = None) -> np.ndarray:
         """People per shelter held by the entries ``nz`` (default: all that hold someone; the
         counts are integers, so summing only those is exact)."""
-        nz = np.flatnonzero(held) if nz is None else nz
+        nz = held.nonzero()[0] if nz is None else nz
         return np.bincount(
             self.ent_shelter[nz], weights=held[nz], minlength=self.n_shelters
         ).astype(np.int64)
 
-    def _keep_nearest(self, held: np.ndarray, want: np.ndarray) -> np.ndarray:
-        """Send home everyone beyond ``want`` per agent, farthest shelter first."""
-        if not len(held):  # no shelter within walking distance of anyone
-            return held
-        cum = np.cumsum(held)
-        before = cum - held
-        agent_base = before[np.minimum(self.ent_start, max(len(held) - 1, 0))]
-        ahead = before - agent_base[self.ent_agent] if len(held) else before
-        return np.clip(want[self.ent_agent] - ahead, 0, held)
+    def _keep_nearest(
+        self, held: np.ndarray, want: np.ndarray, nz: np.ndarray | None = None
+    ) -> tuple[np.ndarray, np.ndarray]:
+        """Send home everyone beyond ``want`` per agent, farthest shelter first.
+
+        Works on the entries holding someone (``nz``, increasing; found when None): the people
+        ahead of an entry are those of its agent's nearer entries, and empty entries add none
+        (integer counts: the same sums as over every entry). Returns the places kept and the
+        entries still holding someone.
+        """
+        nz = held.nonzero()[0] if nz is None else nz
+        h = held[nz]
+        agent = self.ent_agent[nz]  # entries are grouped by agent, nearest shelter first
+        before = np.cumsum(h) - h
+        first = np.ones(len(nz), bool)
+        first[1:] = agent[1:] != agent[:-1]
+        ahead = before - before[first][np.cumsum(first) - 1]
+        kept = np.clip(want[agent] - ahead, 0, h)
+        out = np.zeros_like(held)
+        out[nz] = kept
+        return out, nz[kept > 0]

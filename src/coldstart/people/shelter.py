@@ -121,7 +121,10 @@ class ShelterIndex:
             bi = np.concatenate([bi, zb])
             si = np.concatenate([si, np.concatenate([np.asarray(h, np.int64) for h in hits])])
         # recompute distances exactly as the reference (np.hypot) and keep unique pairs
-        key = np.unique(bi * len(s_xy) + si)
+        key = np.sort(bi * len(s_xy) + si)  # np.unique's result; sorting costs less than
+        new = np.ones(len(key), bool)  # its hash table on 500,000 pairs
+        new[1:] = key[1:] != key[:-1]
+        key = key[new]
         bi, si = key // len(s_xy), key % len(s_xy)
         d_km = np.hypot(*(s_xy[si] - b_xy[bi]).T) / 1000.0
         keep = d_km <= walk_limit_km
@@ -192,7 +195,7 @@ def deferred_acceptance(
     # worst rank a shelter holds once it is full (no one ranked after it can get in)
     cutoff = np.where(free > 0, np.iinfo(np.int64).max, -1)
     while True:
-        active = np.flatnonzero((need > 0) & (ptr < end))
+        active = ((need > 0) & (ptr < end)).nonzero()[0]
         active = _skip_full(active, ptr, end, cutoff, ent_shelter, rank)
         if len(active) == 0:
             break
@@ -200,7 +203,7 @@ def deferred_acceptance(
         touched[ent_shelter[ptr[active]]] = True
         held[ptr[active]] += need[active]
         need[active] = 0
-        live = np.flatnonzero(held > 0)
+        live = (held > 0).nonzero()[0]
         live = live[touched[ent_shelter[live]]]
         order = live[np.lexsort((rank[ent_agent[live]], ent_shelter[live]))]
         s = ent_shelter[order]
@@ -212,10 +215,10 @@ def deferred_acceptance(
         acc = np.clip(free[s] - before, 0, amt)
         rej = amt - acc
         # a full shelter's cutoff is the worst rank it accepted (-1 if it accepted no one)
-        last = np.flatnonzero(np.r_[s[1:] != s[:-1], True])
+        last = (np.r_[s[1:] != s[:-1], True]).nonzero()[0]
         full = before[last] + amt[last] >= free[s[last]]
         worst = np.maximum.reduceat(
-            np.where(acc > 0, rank[ent_agent[order]], -1), np.flatnonzero(first)
+            np.where(acc > 0, rank[ent_agent[order]], -1), first.nonzero()[0]
         )
         cutoff[s[last][full]] = worst[full]
         if not rej.any():

@@ -319,7 +319,7 @@ class RepairBook:
             self.crews[task.crew].task = None
         else:
             self._sync()
-            rows = [r for r, k in enumerate(self.waiting) if k == key]
+            rows = _positions(self.waiting, key)
             for r in reversed(rows):
                 del self.waiting[r]
             self._w.delete(np.asarray(rows, np.int64))
@@ -349,11 +349,13 @@ class RepairBook:
         num = w.num
         ok = (num[:, w.PART] <= t_h + 1e-9) & np.isfinite(num[:, w.REMAINING])
         if crew_types is not None:
-            ok &= np.isin(w.crew, [w.codes[c] for c in crew_types if c in w.codes])
+            wanted = np.zeros(len(w.codes) + 1, bool)  # by code (np.isin's answer, by lookup)
+            wanted[[w.codes[c] for c in crew_types if c in w.codes]] = True
+            ok &= wanted[w.crew]
         if can_start is not None:
-            for i in np.flatnonzero(ok & ~w.site_ready):
+            for i in (ok & ~w.site_ready).nonzero()[0]:
                 ok[i] = bool(can_start(self.tasks[self.waiting[i]]))
-        return np.flatnonzero(ok)
+        return ok.nonzero()[0]
 
     def _dispatch(
         self,
@@ -371,7 +373,7 @@ class RepairBook:
         num, codes = w.num[rows], w.crew[rows]
         gone = []
         for ctype in sorted(free_types):
-            sel = np.flatnonzero(codes == w.codes[ctype]) if ctype in w.codes else rows[:0]
+            sel = (codes == w.codes[ctype]).nonzero()[0] if ctype in w.codes else rows[:0]
             if not len(sel):
                 continue
             xy = num[sel][:, [w.X, w.Y]]
@@ -393,7 +395,7 @@ class RepairBook:
                     j = oldest[n_taken]
                     travel_h = np.hypot(*(xy[[j]] - (crew.x_m, crew.y_m)).T)[0] / self.speed_m_h
                 else:
-                    idx = np.flatnonzero(~taken)
+                    idx = (~taken).nonzero()[0]
                     travel = np.hypot(*(xy[idx] - (crew.x_m, crew.y_m)).T) / self.speed_m_h
                     pick = choose(
                         self.policy,
@@ -470,3 +472,16 @@ class RepairBook:
                 crew.task = None
                 finished.append(task)
         return started, finished, working
+
+
+def _positions(items: list, key) -> list[int]:
+    """Every position of ``key`` in ``items``, in order (``list.index`` scans in C)."""
+    rows: list[int] = []
+    start = 0
+    while True:
+        try:
+            start = items.index(key, start)
+        except ValueError:
+            return rows
+        rows.append(start)
+        start += 1

@@ -116,7 +116,8 @@ class Run:
         self._backup_events()
         t0 = lap("power", t0)
         b_power = power.powered[cc.consumers.slice("building", cc.n_build)]
-        need_w = self.homes.heat_need_w(self.home, to, self.pstate.people_home, b_power)
+        gains_w = self.homes.gains_w(self.pstate.people_home, b_power)  # for both uses below
+        need_w = self.homes.heat_need_w(self.home, to, self.pstate.people_home, b_power, gains_w)
         need_mw = need_w / 1e6
         heat = self.heat.step(
             self.heat_st, to, need_mw, self.homes.takes_water(self.home),
@@ -124,7 +125,7 @@ class Run:
         )  # fmt: skip
         t0 = lap("heat", t0)
         heat_in = self.homes.step_air(
-            self.home, to, heat.frac, self.pstate.people_home, b_power, need_w
+            self.home, to, heat.frac, self.pstate.people_home, b_power, need_w, gains_w
         )
         self.pow.heater_mw = heat_in.grid_extra_mw
         water = self.water.step(
@@ -210,7 +211,7 @@ class Run:
                 stages = restoring_repair(self.cc, self.dmg.outage, order, *backup)
                 self._stages = (how, stages)
             eta = heat_back_h(self.cc, self.dmg.outage, repairs, t, *backup, self._stages[1])
-            for i in np.flatnonzero(self.home.burst):
+            for i in self.home.burst.nonzero()[0]:
                 done = finish.get((TaskKind.BRANCH_REPAIR, str(self.homes.ids[i])), np.inf)
                 eta[i] = max(eta[i], done - t)
             self._eta = (key, eta)

@@ -52,6 +52,14 @@ class System(IntEnum):
     FAILED = 3  # refilled, but the restart failed: leaks, valves, air locks (needs repair)
 
 
+SYSTEM_OK = int(System.OK)
+"""``System.OK`` as a plain int, for the per-step array comparisons (looking an enum member up
+costs more than comparing a small array)."""
+
+SYSTEM_FROZEN = int(System.FROZEN)
+"""``System.FROZEN`` as a plain int (see :data:`SYSTEM_OK`)."""
+
+
 @dataclass
 class HomesState:
     """Mutable state of every building's air, mass and heating water."""
@@ -127,17 +135,27 @@ class Homes:
 
     def takes_water(self, st: HomesState) -> np.ndarray:
         """District buildings whose system is full and working and whose branch is intact."""
-        return self.district & (st.system == System.OK) & ~st.burst
+        return self.district & (st.system == SYSTEM_OK) & ~st.burst
+
+    def gains_w(self, people_home: np.ndarray, has_power: np.ndarray) -> np.ndarray:
+        """Internal gains of every building this step [W]
+        (:func:`coldstart.thermal.heating.internal_gains_w`)."""
+        return internal_gains_w(people_home, self.area, has_power)
 
     def heat_need_w(
-        self, st: HomesState, temp_out_c: float, people_home: np.ndarray, has_power: np.ndarray
+        self,
+        st: HomesState,
+        temp_out_c: float,
+        people_home: np.ndarray,
+        has_power: np.ndarray,
+        gains_w: np.ndarray | None = None,
     ) -> np.ndarray:
         """Heat each building's heating system asks for this step [W]: the loss at the
         setpoint less free gains plus the recovery of a cold interior, capped at the design
         output (:func:`coldstart.thermal.heating.heat_need_w`). The district network shares its
         capacity over exactly this, so the reheating surge after a restoration is bounded by
-        what the sources can give."""
-        gains = internal_gains_w(people_home, self.area, has_power)
+        what the sources can give. ``gains_w``: :meth:`gains_w` when the caller has it."""
+        gains = self.gains_w(people_home, has_power) if gains_w is None else gains_w
         return heat_need_w(self.cc.rc.ua_w_k, st.ta, temp_out_c, gains, self.scenario.setpoint_c)
 
     def step_air(
@@ -148,6 +166,7 @@ class Homes:
         people_home: np.ndarray,
         has_power: np.ndarray,
         need_w: np.ndarray | None = None,
+        gains_w: np.ndarray | None = None,
     ) -> HeatInputs:
         """Advance air and mass temperatures one step; return the heat put into every building
         (its ``grid_extra_mw``, heaters and electric heating, is what the grid sees in the next
@@ -166,6 +185,7 @@ class Homes:
             self.scenario.setpoint_c,
             self.scenario.grid.heater_kw_per_resident,
             need_w=need_w,
+            gains_w=gains_w,
         )
         st.ta, st.tm = self.stepper.step(st.ta, st.tm, temp_out_c, h.q_air_w, h.q_mass_w)
         st.ta_w, st.tm_w = self.stepper_w.step(

@@ -14,7 +14,7 @@ from time import perf_counter
 import numpy as np
 
 from coldstart.compiled import CompiledCity
-from coldstart.grid.balance import Balance, balance
+from coldstart.grid.balance import Balance, balance, balance_frame
 from coldstart.grid.overload import trip_cascade
 from coldstart.grid.rotation import Rotation
 from coldstart.scenario.model import Scenario
@@ -41,6 +41,7 @@ class PowerState:
     n_trips: int = 0
     max_stage: float = 0.0
     overload_s: float = 0.0  # time spent in overload checks (DC flows) [s]
+    frame: tuple | None = None  # (topology, its BalanceFrame): kept until the topology changes
 
     def backup_flags(self) -> tuple[np.ndarray, np.ndarray]:
         """Pumps and sources that still have backup fuel."""
@@ -122,6 +123,15 @@ class PowerModel:
         demand = self.cons.p_mw * np.where(self.cons.group <= 1, cold, 1.0)
         demand[self.sl_b] += st.heater_mw
         gen_avail = cc.gen_cap_mw * (dmg.outage.gen == 0)
+        if st.frame is None or st.frame[0] is not topo:
+            frame = balance_frame(
+                topo.node_island,
+                topo.node_on,
+                self.cons.node,
+                self.cons.queue,
+                None if st.frame is None else st.frame[1],
+            )
+            st.frame = (topo, frame)
         bal = balance(
             topo.node_island,
             topo.node_on,
@@ -134,6 +144,7 @@ class PowerModel:
             self.import_cap_mw(t_h),
             st.rotation,
             t_h,
+            st.frame[1],
         )
         st.max_stage = max(st.max_stage, bal.stage_queues)
         if g.overload_trips and k % (TRIP_CHECK_H * steps_per_h) == 0:
@@ -177,12 +188,12 @@ class PowerModel:
             fail = starting & (st.rng.random(len(fuel)) < b.start_failure_prob)
             failed |= fail
             st.start_failures[kind] += fail
-            st.events += [(t_h, kind, int(i), "failed to start") for i in np.flatnonzero(fail)]
+            st.events += [(t_h, kind, int(i), "failed to start") for i in fail.nonzero()[0]]
         use = need & (fuel > 0) & ~failed
         fuel[use] = np.maximum(0.0, fuel[use] - self.dt_h)
         st.events += [
             (t_h + self.dt_h, kind, int(i), "ran out of fuel")
-            for i in np.flatnonzero(use & (fuel <= 0.0))
+            for i in (use & (fuel <= 0.0)).nonzero()[0]
         ]
         st.on_backup_h[kind][use] += self.dt_h
         return grid_ok | use

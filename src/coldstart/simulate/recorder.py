@@ -78,22 +78,23 @@ class Recorder:
         )
         cold = frac < WITHOUT_HEAT_FRACTION
         cold_blocks = cold & self.blocks
-        n_blocks = int(cold_blocks.sum())
+        n_blocks = int(np.count_nonzero(cold_blocks))  # (counts: a boolean sum, faster)
         self.block_ever |= cold_blocks
         self.block_peak = max(self.block_peak, n_blocks)
         people_home = pstate.people_home
+        dark = ~b_power
         ex.timeline.append(
             {
                 "time": self.times[k],
                 "hours": round(t, 4),
                 "temp_outdoor_c": round(to, 2),
-                "buildings_without_heat": int(cold.sum()),
+                "buildings_without_heat": int(np.count_nonzero(cold)),
                 "people_without_heat": float(residents[cold].sum()),
                 "blocks_without_heat": n_blocks,
-                "buildings_without_power": int((~b_power).sum()),
-                "people_without_power": float(residents[~b_power].sum()),
+                "buildings_without_power": int(np.count_nonzero(dark)),
+                "people_without_power": float(residents[dark].sum()),
                 "people_below_12c": float(people_home[ta < 12.0].sum()),
-                "people_in_shelters": int(occupancy.sum()),
+                "people_in_shelters": prow["people_in_shelters"],  # the occupancy's sum
                 "load_demand_mw": round(bal.demand_mw, 3),
                 "load_served_mw": round(bal.served_mw, 3),
                 "heat_served_mw_th": round(

@@ -27,6 +27,8 @@ from coldstart.simulate.homes import (
     DRAIN_WORK_H,
     REFILL_WORK_H,
     RESTART_MIN_H,
+    SYSTEM_FROZEN,
+    SYSTEM_OK,
     BuildingTask,
     HomesState,
     System,
@@ -66,6 +68,7 @@ class Water:
     def __init__(self, ids: np.ndarray, district: np.ndarray, scenario: Scenario, dt_h: float):
         self.ids = ids
         self.district = district
+        self.outside = ~district  # not on district heating
         self.scenario = scenario
         self.dt_h = dt_h
         t = secondary_failures()
@@ -95,29 +98,32 @@ class Water:
         """
         out = WaterStep()
         policy = self.scenario.policies.drain
-        ok = self.district & (st.system == System.OK)
-        circulating = ok & ((heat_frac > 0) | ((policy == "keep_circulating") & connected))
+        ok = self.district & (st.system == SYSTEM_OK)
+        flowing = heat_frac > 0
+        circulating = ok & ((flowing | connected) if policy == "keep_circulating" else flowing)
         end = t_h + self.dt_h
         self._bursts(st, circulating, temp_out_c, end, log, rng, out)
-        circulating &= ~st.burst
-        self._restarts(st, ok & ~st.burst, heat_frac, temp_out_c, end, log, rng)
+        intact = ~st.burst  # (the bursts of this step included; nothing below bursts)
+        circulating &= intact
+        self._restarts(st, ok & intact, heat_frac, temp_out_c, end, log, rng)
         space_c = space_temp_c(temp_out_c, st.ta)
         st.t_water, st.ice = step_water(st.t_water, st.ice, circulating, space_c, self.dt_h)
-        st.cold_h = np.where(circulating | ~self.district, 0.0, st.cold_h + self.dt_h)
-        self._drains(st, ok & ~circulating, t_h, end, space_c, log, expected_outage_h, out)
+        st.cold_h = np.where(circulating | self.outside, 0.0, st.cold_h + self.dt_h)
+        stalled = ok & ~circulating
+        self._drains(st, stalled, t_h, end, space_c, log, expected_outage_h, out)
         # a drain no longer needed (circulation back) is called off
-        for i in np.flatnonzero(st.drain_asked & circulating):
+        for i in (st.drain_asked & circulating).nonzero()[0]:
             st.drain_asked[i] = False
             out.cancel.append((TaskKind.DRAIN, int(i)))
             log.log(end, EventKind.DRAIN_CANCELLED, str(self.ids[i]), "circulation is back")
-        freeze = ok & ~circulating & (st.ice >= FREEZE_LATENT_KH)
-        for i in np.flatnonzero(freeze):
+        freeze = stalled & (st.ice >= FREEZE_LATENT_KH)
+        for i in freeze.nonzero()[0]:
             log.log(end, EventKind.FREEZE, str(self.ids[i]), "water froze in unheated pipes")
             if st.drain_asked[i]:
                 st.drain_asked[i] = False
                 out.cancel.append((TaskKind.DRAIN, int(i)))
-        st.system[freeze] = System.FROZEN
-        self._ask_repairs(st, connected, out)
+        st.system[freeze] = SYSTEM_FROZEN
+        self._ask_repairs(st, connected & intact, out)
         return out
 
     def _drains(self, st, stalled, t_h, end, space_c, log, expected_outage_h, out) -> None:
@@ -138,7 +144,7 @@ class Water:
             order = due & (eta_h > freeze_h - self.scenario.policies.drain_margin_h)
             st.decide_h[due & ~order] = t_h + DECIDE_EVERY_H
         # the buildings that will freeze soonest first (the order crews see the tasks in)
-        idx = np.flatnonzero(order)
+        idx = order.nonzero()[0]
         freeze_all = hours_to_freeze_now(st.t_water[idx], st.ice[idx], space_c[idx])
         for j in np.argsort(freeze_all, kind="stable"):
             i, fz = idx[j], freeze_all[j]
@@ -160,13 +166,13 @@ class Water:
         heated = heat_frac >= WITHOUT_HEAT_FRACTION
         back = ok & heated & (st.unheated_h >= RESTART_MIN_H)
         scale = self.scenario.failures.probability_scale
-        for i in np.flatnonzero(back):
+        for i in back.nonzero()[0]:
             p = failure_probability("restart_failure", float(st.unheated_h[i]), temp_out_c, scale)
             if rng.random() < p:
                 st.system[i] = System.FAILED
                 log.log(end, EventKind.RESTART_FAILED, str(self.ids[i]), "failed as heat returned")
         st.unheated_h = np.where(
-            self.district & (~heated | (st.system != System.OK)), st.unheated_h + self.dt_h, 0.0
+            self.district & (~heated | (st.system != SYSTEM_OK)), st.unheated_h + self.dt_h, 0.0
         )
 
     def _bursts(self, st, circulating, temp_out_c, end, log, rng, out) -> None:
@@ -175,18 +181,19 @@ class Water:
         if not back.any():
             return
         scale = self.scenario.failures.probability_scale
-        for i in np.flatnonzero(back):
+        for i in back.nonzero()[0]:
             p = failure_probability("branch_burst", float(st.cold_h[i]), temp_out_c, scale)
             if rng.random() < p:
                 st.burst[i] = True
                 log.log(end, EventKind.BURST, str(self.ids[i]), "branch burst on restart")
                 out.tasks.append(self._task(int(i), "branch_burst", TaskKind.BRANCH_REPAIR))
 
-    def _ask_repairs(self, st: HomesState, connected: np.ndarray, out: WaterStep) -> None:
-        """A refill (drained) or system repair (frozen, failed) once heat can reach the node."""
-        ask = (st.system != System.OK) & ~st.refill_asked & connected & ~st.burst
+    def _ask_repairs(self, st: HomesState, reached: np.ndarray, out: WaterStep) -> None:
+        """A refill (drained) or system repair (frozen, failed) once heat can reach the node
+        (``reached``: connected, and its branch not burst)."""
+        ask = (st.system != SYSTEM_OK) & ~st.refill_asked & reached
         st.refill_asked |= ask
-        for i in np.flatnonzero(ask):
+        for i in ask.nonzero()[0]:
             state = System(int(st.system[i]))
             if state == System.DRAINED:
                 out.tasks.append(BuildingTask(int(i), TaskKind.REFILL, "plumbing", REFILL_WORK_H))

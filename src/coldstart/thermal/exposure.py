@@ -28,6 +28,12 @@ SAFETY_C = 12.0
 """Threshold of "hours of safety" [degC]: cardiovascular strain below it."""
 
 
+BANDS_BY_COMPARISON = 4096
+"""From this many temperatures on, :func:`threshold_bands` compares with each threshold instead
+of a binary search per temperature (same bands; about 4x faster on 30,000 temperatures, slower
+on 2,000)."""
+
+
 def _key(thr: float) -> str:
     return f"{thr:g}c"
 
@@ -50,7 +56,15 @@ def threshold_bands(
         One band per temperature (of ``temp_c.ravel()``), for :func:`person_hours_below`.
     """
     thr = np.sort(np.asarray(thresholds_c, float))
-    return np.searchsorted(thr, np.asarray(temp_c, float).ravel(), side="right")
+    temp = np.asarray(temp_c, float).ravel()
+    if len(temp) < BANDS_BY_COMPARISON:
+        return np.searchsorted(thr, temp, side="right")
+    # the same bands by one comparison per threshold (a binary search per temperature costs
+    # more on long arrays); ``not below`` counts NaN above every threshold, as searchsorted
+    band = np.full(len(temp), len(thr), np.intp)
+    for t in thr:
+        band -= temp < t
+    return band
 
 
 def person_hours_below(

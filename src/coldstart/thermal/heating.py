@@ -91,8 +91,12 @@ def heat_need_w(
         Proportional gain on the indoor deficit [-].
     """
     q_max = ua_w_k * (setpoint_c - design_outdoor_c)
-    need = ua_w_k * (setpoint_c - temp_out_c) - gains_w
-    need = need + recovery_gain * ua_w_k * (setpoint_c - temp_air_c)
+    # ua (setpoint - To) - gains + (k ua) (setpoint - Ta), in that order, into fewer arrays
+    need = ua_w_k * (setpoint_c - temp_out_c)
+    need -= gains_w
+    recovery = recovery_gain * ua_w_k
+    recovery *= np.subtract(setpoint_c, temp_air_c)
+    need += recovery
     return np.clip(need, 0, q_max)
 
 
@@ -157,6 +161,7 @@ def heat_inputs(
     radiator_mass_fraction: float = RADIATOR_MASS_FRACTION,
     design_outdoor_c: float = DESIGN_OUTDOOR_C,
     need_w: np.ndarray | None = None,
+    gains_w: np.ndarray | None = None,
 ) -> HeatInputs:
     """All heat inputs of one step: the runner's heating block as one pure function.
 
@@ -191,12 +196,14 @@ def heat_inputs(
     need_w : numpy.ndarray, optional
         :func:`heat_need_w` of the building average when the caller has it already (the
         runner computes it once per step, for the district network) [W].
+    gains_w : numpy.ndarray, optional
+        :func:`internal_gains_w` of these people, areas and power when the caller has it [W].
 
     Returns
     -------
     HeatInputs
     """
-    gains = internal_gains_w(people_home, floor_area_m2, has_power)
+    gains = internal_gains_w(people_home, floor_area_m2, has_power) if gains_w is None else gains_w
     if need_w is None:
         need = heat_need_w(ua_w_k, temp_air_c, temp_out_c, gains, setpoint_c, design_outdoor_c)
     else:
@@ -213,13 +220,27 @@ def heat_inputs(
     g_air = (1.0 - mass_gain_fraction) * gains
     g_mass = mass_gain_fraction * gains
     f = radiator_mass_fraction
+    # (1 - f) q_heat + q_heater + g_air, f q_heat + g_mass, ..., summed in that order
+    q_air = (1.0 - f) * q_heat
+    q_air += q_heater
+    q_air += g_air
+    q_mass = f * q_heat
+    q_mass += g_mass
+    q_air_worst = (1.0 - f) * q_heat_worst
+    q_air_worst += q_heater
+    q_air_worst += g_air
+    q_heat_worst *= f
+    q_heat_worst += g_mass
+    grid_extra = np.where(electric_heating, q_heat, 0.0)
+    grid_extra += q_heater
+    grid_extra /= 1e6
     return HeatInputs(
-        q_air_w=(1.0 - f) * q_heat + q_heater + g_air,
-        q_mass_w=f * q_heat + g_mass,
-        q_air_worst_w=(1.0 - f) * q_heat_worst + q_heater + g_air,
-        q_mass_worst_w=f * q_heat_worst + g_mass,
+        q_air_w=q_air,
+        q_mass_w=q_mass,
+        q_air_worst_w=q_air_worst,
+        q_mass_worst_w=q_heat_worst,
         q_heat_w=q_heat,
         q_heater_w=q_heater,
         gains_w=gains,
-        grid_extra_mw=(q_heater + np.where(electric_heating, q_heat, 0.0)) / 1e6,
+        grid_extra_mw=grid_extra,
     )

@@ -13,6 +13,7 @@ inputs, with no ODE solver in the loop:
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import cached_property
 
 import numpy as np
 
@@ -145,17 +146,38 @@ class RCStepper:
         tuple of numpy.ndarray
             Air and mass temperatures at the end of the step [degC]. Inputs are not modified.
         """
+        # the same operations as ``steady_a = To + (q_air + q_mass) / UA``, ``steady_m =
+        # steady_a + q_mass / Hm``, ``new = steady + phi @ (T - steady)``, written into fewer
+        # fresh arrays (sums and products taken in the same order; a + b is b + a exactly)
+        p00, p01, p10, p11 = self._phi_columns
         if q_mass_w is None:
-            steady_a = temp_out_c + q_air_w / self.ua_w_k
+            steady_a = np.divide(q_air_w, self.ua_w_k, dtype=float)
+            steady_a += temp_out_c
             steady_m = steady_a
         else:
-            steady_a = temp_out_c + (q_air_w + q_mass_w) / self.ua_w_k
-            steady_m = steady_a + q_mass_w / self.hm_w_k
+            steady_a = np.add(q_air_w, q_mass_w, dtype=float)
+            steady_a /= self.ua_w_k
+            steady_a += temp_out_c
+            steady_m = np.divide(q_mass_w, self.hm_w_k, dtype=float)
+            steady_m += steady_a
         da = temp_air_c - steady_a
         dm = temp_mass_c - steady_m
-        new_a = steady_a + self.phi[:, 0, 0] * da + self.phi[:, 0, 1] * dm
-        new_m = steady_m + self.phi[:, 1, 0] * da + self.phi[:, 1, 1] * dm
+        new_a = p00 * da
+        new_a += steady_a
+        term = p01 * dm
+        new_a += term
+        new_m = p10 * da
+        new_m += steady_m
+        np.multiply(p11, dm, out=term)
+        new_m += term
         return new_a, new_m
+
+    @cached_property
+    def _phi_columns(self) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+        """``phi[:, 0, 0], phi[:, 0, 1], phi[:, 1, 0], phi[:, 1, 1]``, each contiguous."""
+        phi = np.asarray(self.phi, float)
+        cells = ((0, 0), (0, 1), (1, 0), (1, 1))
+        return tuple(np.ascontiguousarray(phi[:, i, j]) for i, j in cells)
 
 
 def slow_time_constant_h(p: RCParams) -> np.ndarray:
