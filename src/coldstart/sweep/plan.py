@@ -27,7 +27,7 @@ from coldstart.city.model import City
 from coldstart.errors import InputError, Problem
 from coldstart.restore.dispatch import POLICIES
 from coldstart.scenario.model import Scenario
-from coldstart.sweep.sensitivity import _PART, NOT_PARAMETERS, _number, _unwrap
+from coldstart.sweep.sensitivity import NOT_PARAMETERS, _number, _unwrap, key_annotation
 
 MAX_RUNS = 1_000_000
 """Most runs in one sweep (seeds x policies x variants)."""
@@ -95,32 +95,11 @@ def key_type(path: str) -> object:
         ``seed`` (seeds come from ``--seeds``).
     """
     parts = path.split(".")
-    if not path or not all(_PART.fullmatch(p) for p in parts):
-        raise KeyError("expected a dotted scenario key such as 'weather.min_temp_c'")
-    if parts[0] in NOT_PARAMETERS:
+    if path and parts[0] in NOT_PARAMETERS:
         raise KeyError(f"'{path}' cannot be varied (the runs' seeds come from --seeds)")
     if path == "policies.dispatch":
         raise KeyError("the dispatch policy is varied with --policies, not --vary")
-    annotation: object = Scenario
-    for i, part in enumerate(parts):
-        here = ".".join(parts[:i]) or "the scenario"
-        model = _unwrap(annotation)
-        origin = typing.get_origin(model)
-        if isinstance(model, type) and issubclass(model, BaseModel):
-            if part not in model.model_fields:
-                known = ", ".join(model.model_fields)
-                raise KeyError(f"unknown key '{part}' in {here} (expected one of: {known})")
-            annotation = model.model_fields[part].annotation
-        elif origin is dict:
-            keys = typing.get_args(_unwrap(typing.get_args(model)[0]))
-            if keys and part not in keys:
-                raise KeyError(f"unknown key '{part}' in {here} (expected one of: "
-                               f"{', '.join(map(str, keys))})")  # fmt: skip
-            annotation = typing.get_args(model)[1]
-        elif origin is list and part.isdigit():
-            annotation = typing.get_args(model)[0]
-        else:
-            raise KeyError(f"'{here}' has no key '{part}' (it is not a table)")
+    annotation = key_annotation(path, "weather.min_temp_c")
     leaf = _unwrap(annotation)
     if (
         isinstance(leaf, type)

@@ -106,6 +106,42 @@ class ParameterTable:
 # --------------------------------------------------------------------------- dotted paths
 
 
+def key_annotation(path: str, example: str) -> object:
+    """The type annotation of the scenario key at dotted ``path`` (list items by index, tables
+    of named entries by name).
+
+    Raises
+    ------
+    KeyError
+        With a one-line reason: a malformed path (``example`` shows a good one), an unknown
+        key (the known ones listed), or a key under something that is not a table.
+    """
+    parts = path.split(".")
+    if not path or not all(_PART.fullmatch(p) for p in parts):
+        raise KeyError(f"expected a dotted scenario key such as '{example}'")
+    annotation: object = Scenario
+    for i, part in enumerate(parts):
+        here = ".".join(parts[:i]) or "the scenario"
+        model = _unwrap(annotation)
+        origin = typing.get_origin(model)
+        if isinstance(model, type) and issubclass(model, BaseModel):
+            if part not in model.model_fields:
+                known = ", ".join(model.model_fields)
+                raise KeyError(f"unknown key '{part}' in {here} (expected one of: {known})")
+            annotation = model.model_fields[part].annotation
+        elif origin is dict:
+            keys = typing.get_args(_unwrap(typing.get_args(model)[0]))
+            if keys and part not in keys:
+                raise KeyError(f"unknown key '{part}' in {here} (expected one of: "
+                               f"{', '.join(map(str, keys))})")  # fmt: skip
+            annotation = typing.get_args(model)[1]
+        elif origin is list and part.isdigit():
+            annotation = typing.get_args(model)[0]
+        else:
+            raise KeyError(f"'{here}' has no key '{part}' (it is not a table)")
+    return annotation
+
+
 def _unwrap(annotation: object) -> object:
     """``annotation`` without ``Annotated[...]`` metadata and without ``| None``."""
     while True:
@@ -141,26 +177,9 @@ def number_kind(path: str) -> type[int] | type[float]:
         With a one-line reason: malformed path, unknown key, or a key that is not a number.
     """
     parts = path.split(".")
-    if not path or not all(_PART.fullmatch(p) for p in parts):
-        raise KeyError("expected a dotted scenario key such as 'people.leave_share_max'")
-    if parts[0] in NOT_PARAMETERS:
+    if path and parts[0] in NOT_PARAMETERS:
         raise KeyError(f"'{path}' is not a parameter (the runs' seeds come from --seeds)")
-    annotation: object = Scenario
-    for i, part in enumerate(parts):
-        here = ".".join(parts[:i]) or "the scenario"
-        model = _unwrap(annotation)
-        origin = typing.get_origin(model)
-        if isinstance(model, type) and issubclass(model, BaseModel):
-            if part not in model.model_fields:
-                known = ", ".join(model.model_fields)
-                raise KeyError(f"unknown key '{part}' in {here} (expected one of: {known})")
-            annotation = model.model_fields[part].annotation
-        elif origin is dict:
-            annotation = typing.get_args(model)[1]
-        elif origin is list and part.isdigit():
-            annotation = typing.get_args(model)[0]
-        else:
-            raise KeyError(f"'{here}' has no key '{part}' (it is not a table)")
+    annotation = key_annotation(path, "people.leave_share_max")
     leaf = _unwrap(annotation)
     if leaf is int or leaf is float:
         return leaf
