@@ -18,6 +18,13 @@ def _city():
     return synth_city(120, seed=0)
 
 
+def _one_wave(hits: str):
+    """A one-day scenario with one wave of these explicit hits (TOML inline tables)."""
+    return parse_scenario(
+        f"start = 2026-01-09T02:00:00\nhorizon_h = 24\n[[strikes]]\nat_h = 1.0\nhits = [{hits}]\n"
+    )
+
+
 def test_rank_one_is_the_largest_of_its_kind():
     city = _city()
     src = city.heat_sources.set_index("source_id")["capacity_mw_th"]
@@ -38,14 +45,8 @@ def test_demo_hits_resolve_to_the_cities_chp_plants():
 
 
 def test_rank_beyond_the_city_is_a_note_and_left_out():
-    text = """
-start = 2026-01-09T02:00:00
-horizon_h = 24
-[[strikes]]
-at_h = 1.0
-hits = [{ kind = "chp_plant", rank = 3, damage = "complete" }]
-"""
-    sc, city = parse_scenario(text), _city()
+    hits = '{ kind = "chp_plant", rank = 3, damage = "complete" }'
+    sc, city = _one_wave(hits), _city()
     assert check_against_city(sc, city, "s.toml") == []
     notes = [str(n) for n in notes_against_city(sc, city, "s.toml")]
     assert any("rank 3 of kind 'chp_plant', but the city has 2" in n for n in notes)
@@ -53,27 +54,15 @@ hits = [{ kind = "chp_plant", rank = 3, damage = "complete" }]
 
 
 def test_unknown_asset_suggests_the_closest_id():
-    text = """
-start = 2026-01-09T02:00:00
-horizon_h = 24
-[[strikes]]
-at_h = 1.0
-hits = [{ asset_id = "a_chp1", damage = "complete" }]
-"""
-    problems = [str(p) for p in check_against_city(parse_scenario(text), _city(), "s.toml")]
+    hits = '{ asset_id = "a_chp1", damage = "complete" }'
+    problems = [str(p) for p in check_against_city(_one_wave(hits), _city(), "s.toml")]
     assert len(problems) == 1 and "did you mean 'a_chp_1'?" in problems[0]
 
 
 def test_a_hit_names_an_id_or_a_kind():
-    text = """
-start = 2026-01-09T02:00:00
-horizon_h = 24
-[[strikes]]
-at_h = 1.0
-hits = [{ asset_id = "a_chp_1", kind = "chp_plant", damage = "complete" }]
-"""
+    hits = '{ asset_id = "a_chp_1", kind = "chp_plant", damage = "complete" }'
     with pytest.raises(ScenarioError, match="either 'asset_id' or 'kind'"):
-        parse_scenario(text)
+        _one_wave(hits)
 
 
 def test_unknown_key_suggests_the_closest():
