@@ -135,8 +135,12 @@ def _fill_levels(
     short = (room > heat_mw_th) & (np.bincount(circuit, smax < 1.0, n_c) > 0)
     if not short.any():
         return out
-    for k in np.flatnonzero(short):
-        mine = np.flatnonzero((circuit == k) & (demand_mw_th > 0))
+    ks = np.flatnonzero(short)
+    sel = np.flatnonzero(short[circuit] & (demand_mw_th > 0))
+    sel = sel[np.argsort(circuit[sel], kind="stable")]  # by circuit, ascending within each
+    bounds = np.searchsorted(circuit[sel], np.append(ks, n_c))
+    for j, k in enumerate(ks):
+        mine = sel[bounds[j] : bounds[j + 1]]
         out[k] = _fill_level(heat_mw_th[k], loss_mw_th[k], demand_mw_th[mine], smax[mine])
     return out
 

@@ -91,7 +91,9 @@ def part_keys(
     pump_off: np.ndarray | None,
 ) -> tuple[np.ndarray, list[np.ndarray], list[bytes]]:
     """The parts holding consumers, their consumers and the digest of what decides their
-    shares (nodes, flowing branches and their boosters' lift, the sources holding pressure).
+    shares: the flowing branches and their boosters' lift, the consumers (which with the
+    branches give the part's nodes: every node of a part is an end of one of them) and the
+    working sources whose supply or return node lies in it.
 
     Returns
     -------
@@ -110,18 +112,21 @@ def part_keys(
         off[hyd.model.pump_branch[pump_off]] = True
         stop = off[g.src].astype(np.uint8)
     src = np.flatnonzero(source_ok)
-    by_src = _groups(labels[g.s_sup[src]], wanted)
-    nodes = _groups(labels, wanted)
-    branches = _groups(labels[g.f[edges]], wanted)
+    consumers = _groups(c_lab, wanted)
+    groups = (
+        [edges[e] for e in _groups(labels[g.f[edges]], wanted)],
+        consumers,
+        [src[k] for k in _groups(labels[g.s_sup[src]], wanted)],
+        [src[k] for k in _groups(labels[g.s_ret[src]], wanted)],
+    )
     keys = []
     for k in range(len(wanted)):
-        e = edges[branches[k]]
         digest = hashlib.blake2b(digest_size=20)
-        for part in (nodes[k], e, stop[e], src[by_src[k]]):
+        for part in (*(grp[k] for grp in groups), stop[groups[0][k]]):
             digest.update(np.ascontiguousarray(part).tobytes())
             digest.update(b"|")
         keys.append(digest.digest())
-    return labels, _groups(c_lab, wanted), keys
+    return labels, consumers, keys
 
 
 def memo_flow_shares(
