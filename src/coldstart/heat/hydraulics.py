@@ -334,11 +334,10 @@ def _pattern(g: _Graph, live_branch: np.ndarray, unknown: np.ndarray) -> _Patter
     keep = (rows >= 0) & (cols >= 0)
     nu = len(unknown)
     key = cols[keep] * max(nu, 1) + rows[keep]
-    uniq, slot = np.unique(key, return_inverse=True)
     # every unknown carries a diagonal entry, even without live branches
     diag = np.arange(nu) * max(nu, 1) + np.arange(nu)
-    uniq = np.union1d(uniq, diag)
-    slot = np.searchsorted(uniq, key)
+    uniq, inv = np.unique(np.concatenate([key, diag]), return_inverse=True)
+    slot = inv[: len(key)]
     indices = uniq % max(nu, 1)
     indptr = np.concatenate([[0], np.cumsum(np.bincount(uniq // max(nu, 1), minlength=nu))])
     return _Pattern(e, uf, ut, slot, keep, indices, indptr, len(uniq), unknown, col)

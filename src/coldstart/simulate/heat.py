@@ -319,5 +319,12 @@ class HeatModel:
         [MWh], split into what the sources' capacity withheld (``need * (1 - level)``) and what
         the pressure did (``need * (level - delivered)``)."""
         short = reached & ((frac < level) | (level < 1.0)) & (need_mw > 0)
-        st.short_mwh["capacity"][short] += (need_mw * (1.0 - level))[short] * self.dt_h
-        st.short_mwh["hydraulics"][short] += (need_mw * (level - frac))[short] * self.dt_h
+        if not short.any():
+            return
+        for cause, mw in (
+            ("capacity", need_mw * (1.0 - level)),
+            ("hydraulics", need_mw * (level - frac)),
+        ):
+            np.add(
+                st.short_mwh[cause], np.where(short, mw * self.dt_h, 0.0), out=st.short_mwh[cause]
+            )
