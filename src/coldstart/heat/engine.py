@@ -147,7 +147,9 @@ def _fill_levels(
 
 def _fill_level(heat: float, loss: float, d: np.ndarray, s: np.ndarray) -> float:
     """:func:`_fill_levels` of one circuit (sums within the circuit only: no cancellation)."""
-    order = np.argsort(s, kind="stable")
+    # the stable sort by s; the consumers at s = 1 (most, and s <= 1) keep their order at the end
+    lim = np.flatnonzero(s < 1.0)
+    order = np.concatenate([lim[np.argsort(s[lim], kind="stable")], np.flatnonzero(~(s < 1.0))])
     d, s = d[order], s[order]
     below = np.cumsum(d * s)  # capped consumers' draw up to each break
     above = np.append(np.cumsum(d[::-1])[::-1][1:], 0.0)  # demand after each break
