@@ -64,3 +64,17 @@ def test_a_change_in_one_part_solves_only_that_part():
     np.testing.assert_array_equal(got.active, fresh.active)
     np.testing.assert_allclose(got.share, fresh.share, atol=5e-3)
     assert not got.active[consumers[big]].any()  # that district has no source left
+
+
+def test_model_parts_group_the_consumers_as_the_hydraulic_graph_does():
+    # a city model's parts (HeatModel.components) stand for the layered graph's parts
+    cc, model, hyd, ok, src, pump_off = _pressure_case()
+    node_part = model.components(ok)[1]
+    _, alone, keys_alone = part_keys(hyd, ok, src, pump_off)
+    _, given, keys_given = part_keys(hyd, ok, src, pump_off, node_part)
+    assert sorted(map(tuple, alone)) == sorted(map(tuple, given))
+    assert len(set(keys_given)) == len(keys_given)
+    mdot = design_mdot_kg_per_s(model)
+    a = memo_flow_shares(ShareMemo(mdot), hyd, ok, src, pump_off)
+    b = memo_flow_shares(ShareMemo(mdot), hyd, ok, src, pump_off, node_part=node_part)
+    np.testing.assert_array_equal(a.share, b.share)

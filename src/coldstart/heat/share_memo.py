@@ -65,10 +65,21 @@ class ShareMemo:
         self._values += len(entry[0])
 
 
-def part_labels(hyd: HydraulicModel, branch_ok: np.ndarray) -> np.ndarray:
+def part_labels(
+    hyd: HydraulicModel, branch_ok: np.ndarray, node_part: np.ndarray | None = None
+) -> np.ndarray:
     """Part of every node of the hydraulic graph: components over the flowing branches and the
-    consumers' supply-return links."""
+    consumers' supply-return links.
+
+    ``node_part``: the parts of the model's nodes over ``branch_ok``
+    (:meth:`~coldstart.heat.engine.HeatModel.components`), when the caller has them. In a city
+    model the return layer mirrors the supply layer and every consumer joins a node to its
+    mirror, so a part holding a consumer is its model part in both layers: the labels are the
+    model's, twice (parts without consumers may then share a label; none is looked at).
+    """
     g = hyd._g
+    if node_part is not None and g.layered:
+        return np.concatenate([node_part, node_part])
     ok = branch_ok[g.src]
     f = np.concatenate([g.f[ok], g.c_from])
     t = np.concatenate([g.t[ok], g.c_to])
@@ -89,11 +100,14 @@ def part_keys(
     branch_ok: np.ndarray,
     source_ok: np.ndarray,
     pump_off: np.ndarray | None,
+    node_part: np.ndarray | None = None,
 ) -> tuple[np.ndarray, list[np.ndarray], list[bytes]]:
     """The parts holding consumers, their consumers and the digest of what decides their
     shares: the flowing branches and their boosters' lift, the consumers (which with the
     branches give the part's nodes: every node of a part is an end of one of them) and the
-    working sources whose supply or return node lies in it.
+    working sources whose supply or return node lies in it. In a city model the supply layer's
+    branches stand for both layers (the return layer mirrors them). ``node_part``: as
+    :func:`part_labels`.
 
     Returns
     -------
@@ -102,10 +116,10 @@ def part_keys(
         and its digest.
     """
     g = hyd._g
-    labels = part_labels(hyd, branch_ok)
+    labels = part_labels(hyd, branch_ok, node_part)
     c_lab = labels[g.c_from]
     wanted = np.unique(c_lab)
-    edges = np.flatnonzero(branch_ok[g.src])
+    edges = np.flatnonzero(branch_ok[g.src[: len(g.src) // 2 if g.layered else len(g.src)]])
     stop = np.zeros(len(g.f), np.uint8)
     if pump_off is not None and pump_off.any():
         off = np.zeros(len(hyd.model.branch_from), bool)
@@ -136,6 +150,7 @@ def memo_flow_shares(
     source_ok: np.ndarray,
     pump_off: np.ndarray | None = None,
     share_init: np.ndarray | None = None,
+    node_part: np.ndarray | None = None,
 ) -> Shares:
     """:func:`coldstart.heat.pressure.flow_shares`, solving only the parts the memo lacks.
 
@@ -150,6 +165,9 @@ def memo_flow_shares(
         Boosters running without lift (bypassed).
     share_init : numpy.ndarray, optional
         Start shares for Newton (see :func:`~coldstart.heat.pressure.flow_shares`).
+    node_part : numpy.ndarray, optional
+        Parts of the model's nodes over ``branch_ok`` when the caller has them (see
+        :func:`part_labels`).
 
     Returns
     -------
@@ -158,7 +176,7 @@ def memo_flow_shares(
         part was remembered).
     """
     g = hyd._g
-    labels, consumers, keys = part_keys(hyd, branch_ok, source_ok, pump_off)
+    labels, consumers, keys = part_keys(hyd, branch_ok, source_ok, pump_off, node_part)
     new = [k for k, key in enumerate(keys) if key not in memo.parts]
     solves, converged, fresh = 0, True, {}
     if new:

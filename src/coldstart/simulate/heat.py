@@ -201,7 +201,13 @@ class HeatModel:
             if len(st.shares) >= SHARE_CACHE_SIZE:
                 st.shares.clear()
             got = memo_flow_shares(
-                st.memo, self.cc.hydraulics, ok, src_ok, lift_off, share_init=st.last_share
+                st.memo,
+                self.cc.hydraulics,
+                ok,
+                src_ok,
+                lift_off,
+                share_init=st.last_share,
+                node_part=st.components(self.hm, ok)[1],
             ).share
             st.shares[key] = got
             if (got < 1.0).any():
