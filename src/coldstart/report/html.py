@@ -19,12 +19,12 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 import pandas as pd
 
+from coldstart.report.events import events_table
+from coldstart.report.labels import SUMMARY_FORMAT as LABELS
+
 if TYPE_CHECKING:  # the Result imports the report to write it; the report only reads it
     from coldstart.result import Result
 
-
-MAX_EVENTS = 200
-"""Rows of the events table (the first events of the run)."""
 
 MAX_ASSETS = 1000
 """Rows of the damaged-assets table."""
@@ -32,46 +32,33 @@ MAX_ASSETS = 1000
 NOT_WITHIN_HORIZON = "not within the horizon"
 """Shown for a restoration time that the run never reached."""
 
-# key: (label, unit, decimals); decimals None means "no thousands separator" (ids, seeds).
-SUMMARY_FORMAT: dict[str, tuple[str, str, int | None]] = {
-    "buildings_total": ("Buildings in the city", "buildings", 0),
-    "residents_total": ("Residents", "people", 0),
-    "buildings_lost_heat": ("Buildings that lost heat", "buildings", 0),
-    "buildings_lost_power": ("Buildings that lost power", "buildings", 0),
-    "peak_people_without_heat": ("Peak people without heat", "people", 0),
-    "peak_people_without_power": ("Peak people without power", "people", 0),
-    "person_hours_below_16c": ("Time spent below 16 °C indoors", "person-hours", 0),
-    "person_hours_below_12c": ("Time spent below 12 °C indoors", "person-hours", 0),
-    "person_hours_below_5c": ("Time spent below 5 °C indoors", "person-hours", 0),
-    "person_degree_hours_below_18c": ("Cold exposure below 18 °C", "person-°C-hours", 0),
-    "energy_not_served_mwh": ("Electricity not served", "MWh", 1),
-    "heat_not_served_mwh_th": ("Heat not served", "MWh_th", 1),
-    "hours_to_restore_heat_95pct": ("Time until 95 % have heat again", "h", 1),
-    "hours_to_restore_power_95pct": ("Time until 95 % have power again", "h", 1),
-    "buildings_drained": ("Buildings whose heating had to be drained", "buildings", 0),
-    "buildings_frozen": ("Buildings whose heating froze", "buildings", 0),
-    "peak_people_in_shelters": ("Peak people in shelters", "people", 0),
-    "seed": ("Random seed", "", None),
-}
-"""Label, unit and decimals of each summary key."""
+SUMMARY_FORMAT = LABELS
+"""Label, unit and decimals of each summary key (:mod:`coldstart.report.labels`)."""
 
 CSS = """
 :root { color-scheme: light; }
+* { box-sizing: border-box; }
 body { font-family: system-ui, -apple-system, "Segoe UI", Roboto, "Helvetica Neue", Arial,
-  sans-serif; margin: 0; color: #1d2430; background: #f6f7f9; line-height: 1.45; }
-main { max-width: 1200px; margin: 0 auto; padding: 1.2rem 1.5rem 3rem; }
-h1 { font-size: 1.7rem; margin: 0.4rem 0 0.2rem; }
-h2 { font-size: 1.25rem; margin: 2.2rem 0 0.6rem; border-bottom: 2px solid #d8dde5;
-  padding-bottom: 0.2rem; }
+  sans-serif; margin: 0; color: #1d2430; background: #f6f7f9; line-height: 1.45;
+  overflow-wrap: break-word; }
+main { max-width: 1200px; margin: 0 auto; padding: 1rem 1.2rem 3rem; }
+h1 { font-size: 1.6rem; margin: 0.4rem 0 0.2rem; }
+h2 { font-size: 1.25rem; margin: 2rem 0 0.6rem; border-bottom: 2px solid #d8dde5;
+  padding-bottom: 0.2rem; scroll-margin-top: 3.2rem; }
+h3 { font-size: 1rem; margin: 0.4rem 0; }
 .sub { color: #5a6475; margin: 0 0 1rem; }
 .headline { background: #fff; border-left: 6px solid #c0392b; padding: 0.9rem 1.2rem;
   border-radius: 4px; box-shadow: 0 1px 3px rgba(0,0,0,0.08); }
-.headline p.lead { font-size: 1.2rem; margin: 0 0 0.5rem; }
+.headline p.lead { font-size: 1.15rem; margin: 0 0 0.5rem; }
 .headline ul { margin: 0.3rem 0 0; padding-left: 1.2rem; }
-nav { margin: 0.8rem 0 0; font-size: 0.95rem; }
-nav a { margin-right: 1rem; color: #1f5fa8; }
+.story p { margin: 0.45rem 0; }
+nav { position: sticky; top: 0; z-index: 10; background: #f6f7f9; padding: 0.4rem 0;
+  margin: 0.8rem 0 0; font-size: 0.95rem; display: flex; gap: 0.3rem 1rem; flex-wrap: wrap;
+  border-bottom: 1px solid #d8dde5; }
+nav a { color: #1f5fa8; white-space: nowrap; }
+@media (max-width: 700px) { nav { flex-wrap: nowrap; overflow-x: auto; } }
 section.card { background: #fff; border-radius: 4px; padding: 0.6rem 1rem 1rem;
-  box-shadow: 0 1px 3px rgba(0,0,0,0.08); }
+  box-shadow: 0 1px 3px rgba(0,0,0,0.08); min-width: 0; }
 table { border-collapse: collapse; width: 100%; font-size: 0.92rem; background: #fff; }
 th, td { padding: 0.3rem 0.6rem; border-bottom: 1px solid #e3e7ed; text-align: left;
   vertical-align: top; }
@@ -79,9 +66,26 @@ th { background: #eef1f5; position: sticky; top: 0; }
 tbody tr:nth-child(even) { background: #fafbfc; }
 td.num, th.num { text-align: right; font-variant-numeric: tabular-nums; white-space: nowrap; }
 .note { color: #5a6475; font-size: 0.9rem; margin: 0.4rem 0; }
-.scroll { max-height: 520px; overflow: auto; border: 1px solid #e3e7ed; }
+.scroll { max-height: 520px; overflow: auto; border: 1px solid #e3e7ed; max-width: 100%; }
+.wide { overflow-x: auto; max-width: 100%; }
 .empty { color: #5a6475; font-style: italic; }
+.pair { display: grid; grid-template-columns: minmax(0, 1fr) minmax(0, 1fr); gap: 1rem; }
+.plot { width: 100%; min-width: 0; }
+.plot-timeline { height: 1050px; }
+.plot-map { height: min(720px, 85vh); }
+select { font-size: 0.95rem; max-width: 100%; }
+#events-table td:first-child { white-space: nowrap; }
+#events-table td:last-child { min-width: 14rem; }
 footer { color: #7a8494; font-size: 0.85rem; margin-top: 2.5rem; }
+@media (max-width: 700px) {
+  main { padding: 0.6rem 0.6rem 2rem; }
+  h1 { font-size: 1.3rem; }
+  .pair { grid-template-columns: minmax(0, 1fr); }
+  section.card { padding: 0.5rem 0.5rem 0.8rem; }
+  .plot-timeline { height: 1200px; }
+  .plot-map { height: 112vw; }
+  table { font-size: 0.85rem; }
+}
 """
 """Inline style sheet: system fonts only."""
 
@@ -379,14 +383,14 @@ def summary_table(summary: Mapping[str, Any]) -> str:
             unit = ""
         rows.append(
             [
-                f'{html.escape(label)} <span class="note">({html.escape(str(key))})</span>',
+                f'<span title="{html.escape(str(key))}">{html.escape(label)}</span>',
                 shown,
                 html.escape(unit),
             ]
         )
     if not rows:
         return '<p class="empty">No summary figures.</p>'
-    return html_table(["Figure", "Value", "Unit"], rows, numeric=[1])
+    return f'<div class="wide">{html_table(["Figure", "Value", "Unit"], rows, numeric=[1])}</div>'
 
 
 def _text(value: Any) -> str:
@@ -512,57 +516,6 @@ def districts_table(districts: pd.DataFrame) -> str:
     return f'<div class="scroll">{table}</div>'
 
 
-def events_table(events: pd.DataFrame) -> str:
-    """The first :data:`MAX_EVENTS` events, HTML-escaped.
-
-    Parameters
-    ----------
-    events : pandas.DataFrame
-        ``Result.events`` (``time, hours, kind, asset_id, detail``).
-
-    Returns
-    -------
-    str
-        HTML (a table, or a sentence when there were no events).
-    """
-    if events is None or events.empty:
-        return '<p class="empty">No events were recorded.</p>'
-    e = events
-    if "hours" in e.columns:
-        order = pd.to_numeric(e["hours"], errors="coerce")
-        e = e.assign(_h=order).sort_values("_h", kind="stable", na_position="last")
-    total = len(e)
-    e = e.head(MAX_EVENTS)
-    columns = [c for c in ("time", "hours", "kind", "asset_id", "detail") if c in e.columns]
-    titles = {"time": "Time", "hours": "Hour", "kind": "Event", "asset_id": "Asset"}
-    rows = []
-    for rec in e.to_dict("records"):
-        row = []
-        for c in columns:
-            if c == "time":
-                value = rec.get(c)
-                if not isinstance(value, pd.Timestamp) and not _is_missing(value):
-                    try:
-                        value = pd.Timestamp(value)
-                    except (ValueError, TypeError):
-                        pass
-                row.append(_text(value))
-            elif c == "hours":
-                row.append(format_number(_number_or_none(rec.get(c)), 2, missing=""))
-            else:
-                row.append(_text(rec.get(c)))
-        rows.append(row)
-    note = (
-        f'<p class="note">Showing the first {MAX_EVENTS:,} of {total:,} events '
-        "(all are in <code>events.csv</code>).</p>"
-        if total > MAX_EVENTS
-        else f'<p class="note">{total:,} events.</p>'
-    )
-    numeric = [columns.index("hours")] if "hours" in columns else []
-    table = html_table([titles.get(c, c.capitalize()) for c in columns], rows, numeric=numeric)
-    return f'{note}<div class="scroll">{table}</div>'
-
-
 def meta_table(meta: Mapping[str, Any]) -> str:
     """Run details (every ``meta`` key), escaped; long values are shortened.
 
@@ -611,7 +564,7 @@ def _title(meta: Mapping[str, Any]) -> tuple[str, str]:
     if step is not None:
         bits.append(f"step {format_number(step, 0)} min")
     if not _is_missing(meta.get("seed")):
-        bits.append(f"seed {meta['seed']}")
+        bits.append(f"run seed {meta['seed']} (random draws of this run)")
     version = meta.get("coldstart_version") or meta.get("version")
     if version:
         bits.append(f"coldstart {version}")
@@ -641,16 +594,170 @@ def _table_sections(result: Result, meta: Mapping[str, Any]) -> list[str]:
             "the source ran on its backup generator.",
         ),
         _figure_section("events", "Events", events_table(result.events)),
-        _figure_section("run", "Run details", meta_table(meta)),
+        _figure_section("run", "Run details", f'<div class="wide">{meta_table(meta)}</div>'),
     ]
+
+
+NAVIGATION = (
+    ("story", "Story"),
+    ("numbers", "Numbers"),
+    ("timeline", "Timeline"),
+    ("outages", "Outages"),
+    ("shelters", "Shelters"),
+    ("map", "Map"),
+    ("distributions", "Distributions"),
+    ("assets", "Damaged assets"),
+    ("districts", "Heat districts"),
+    ("events", "Events"),
+    ("run", "Run details"),
+)
+"""Sections of the report in page order: anchor and link text (every one is on the page)."""
+
+MAP_NOTE = (
+    "Power lines (grey) and heat mains (orange) under the buildings; bold dark red: lines and "
+    "mains that were out. Buildings coloured by their lowest indoor temperature on a fixed "
+    "−20..22 °C scale, or (menu above the map) by the hours until their heat returned. Damaged "
+    "assets have one symbol per kind (black: still out, grey: repaired); open green squares: "
+    "shelters, sized by peak use. Axes are longitude/latitude at equal ground distance."
+)
+
+
+def _plot(fig: Any, anchor: str, css: str = "") -> str:
+    """One figure in a responsive box (``css`` sets its height on the page)."""
+    from coldstart.report import charts
+
+    div = charts.figure_html(fig, div_id=f"coldstart-{anchor}")
+    return f'<div class="plot {css}">{div}</div>'
+
+
+def _figure_sections(
+    result: Result, meta: Mapping[str, Any], layouts: dict[str, tuple[dict, dict, list]]
+) -> list[str]:
+    """Timeline, outages, shelters, map and distributions (a sentence where no data); the
+    phone layouts of the figures drawn go into ``layouts`` (:func:`phone_script`)."""
+    from coldstart.report import charts, mapfig
+    from coldstart.report.outages import outage_figures
+    from coldstart.report.shelters import shelter_figures
+    from coldstart.report.waves import strike_waves
+
+    waves = strike_waves(result.events, result.assets)
+    total = _number_or_none((result.summary or {}).get("buildings_total"))
+    horizon = _number_or_none(meta.get("horizon_h"))
+    timeline = charts.timeline_figure(result.timeline, waves, total)
+    out = [
+        ("timeline", "Timeline", timeline, "plot-timeline",
+         "Dashed dark red lines: strike waves, named as in the scenario (hover the triangles for "
+         "what each hit). Shaded bands: air-raid alerts (repair crews stop). Second panel: the "
+         "share of buildings with heat and with power, against the 95 % line. In the fourth, "
+         "the red band between demanded and served electric load is the load shed."),
+        *[(a, h, f, "", n) for a, h, f, n in outage_figures(result, waves)],
+        *[(a, h, f, "", n) for a, h, f, n in shelter_figures(result.timeline, waves)],
+        ("map", "Map", mapfig.map_figure(result.buildings, result.assets, result.shelters,
+                                         result.network, result.service, horizon),
+         "plot-map", MAP_NOTE),
+    ]  # fmt: skip
+    present = {a for a, *_ in out}
+    for anchor, heading in (("outages", "Rotating outages applied"), ("shelters", "Shelters")):
+        if anchor not in present:
+            out.insert(-1, (anchor, heading, None, "", ""))
+    sections = []
+    for anchor, heading, fig, css, note in out:
+        key = f"coldstart-{anchor}"
+        if fig is not None and key in PHONE_LAYOUT:
+            phone, desk, _ = PHONE_LAYOUT[key]
+            layouts[key] = (phone, desk, colorbar_restyles(fig))
+        body = (
+            f'<p class="empty">No data for the {heading.lower()}.</p>'
+            if fig is None
+            else _plot(fig, anchor, css)
+        )
+        sections.append(_figure_section(anchor, heading, body, html.escape(note)))
+    hists = charts.distribution_figures(result.buildings)
+    body = "".join(
+        f"<div><h3>{html.escape(t)}</h3>{_plot(f, f'dist-{i}')}</div>"
+        for i, (t, f) in enumerate(hists)
+    )
+    sections.append(
+        _figure_section(
+            "distributions",
+            "Distributions",
+            f'<div class="pair">{body}</div>' if hists else '<p class="empty">No data.</p>',
+            "Buildings per bin; hover for the residents in each bin.",
+        )
+    )
+    return sections
+
+
+PHONE_WIDTH_PX = 700
+"""Below this window width the figures switch to their phone layout (:data:`PHONE_LAYOUT`)."""
+
+PHONE_LAYOUT: dict[str, tuple[dict, dict, list]] = {
+    "coldstart-map": (
+        {"showlegend": False, "xaxis.title.text": "", "yaxis.title.text": "",
+         "margin.l": 40, "margin.r": 5},
+        {"showlegend": True, "xaxis.title.text": "Longitude", "yaxis.title.text": "Latitude",
+         "margin.l": 50, "margin.r": 10},
+        [],
+    ),
+    "coldstart-timeline": (
+        {"legend.font.size": 11, "margin.l": 45, "margin.r": 5},
+        {"legend.font.size": 13, "margin.l": 60, "margin.r": 15},
+        [],
+    ),
+}  # fmt: skip
+"""Per figure: layout on a phone, layout on a desktop, and ``[trace, phone, desktop]`` restyles
+(filled in for colour bars by :func:`colorbar_restyles`)."""
+
+
+def colorbar_restyles(fig: Any) -> list[list]:
+    """``[trace index, phone style, desktop style]`` of every trace with a colour bar: thin with
+    a one-word title on a phone, as drawn on a desktop."""
+    out = []
+    for i, trace in enumerate(fig.data):
+        bar = getattr(getattr(trace, "marker", None), "colorbar", None)
+        if bar is None or bar.title.text is None:
+            continue
+        short = "°C" if "°C" in bar.title.text else "h"
+        out.append([i, {"marker.colorbar.thickness": 8, "marker.colorbar.title.text": short},
+                    {"marker.colorbar.thickness": bar.thickness or 12,
+                     "marker.colorbar.title.text": bar.title.text}])  # fmt: skip
+    return out
+
+
+def phone_script(layouts: Mapping[str, tuple[dict, dict, list]] = PHONE_LAYOUT) -> str:
+    """JavaScript that switches the figures between phone and desktop layouts on resize.
+
+    Parameters
+    ----------
+    layouts : Mapping
+        By figure div id: phone layout, desktop layout, ``[trace, phone, desktop]`` restyles.
+
+    Returns
+    -------
+    str
+        A script (no library besides the inlined plotly.js) run once the figures are drawn.
+    """
+    import json
+
+    return (
+        "(function () { var L = " + json.dumps(layouts, ensure_ascii=False) + "; var last = null;"
+        " function adapt() { if (!window.Plotly) return;"
+        f" var phone = window.innerWidth < {PHONE_WIDTH_PX}; if (phone === last) return;"
+        " last = phone; Object.keys(L).forEach(function (id) {"
+        " var gd = document.getElementById(id); if (!gd || !gd.data) return;"
+        " var s = L[id]; Plotly.relayout(gd, phone ? s[0] : s[1]);"
+        " s[2].forEach(function (r) { Plotly.restyle(gd, phone ? r[1] : r[2], [r[0]]); }); }); }"
+        " adapt(); window.addEventListener('resize', adapt); })();"
+    )
 
 
 def render_report(result: Result) -> str:
     """The report of a run as one self-contained HTML page.
 
     plotly.js is inlined once; the page has no external links (no CDN, web fonts or map
-    tiles), so it opens offline in any browser. Empty tables (no damage, no shelters, no
-    events) and missing summary values are handled.
+    tiles), so it opens offline in any browser. It opens with a story written from the run's
+    data (:mod:`coldstart.report.narrative`), then the headline numbers, the figures and the
+    tables. Empty tables and missing summary values are handled.
 
     Parameters
     ----------
@@ -669,8 +776,7 @@ def render_report(result: Result) -> str:
     """
     try:
         from coldstart.report import charts
-        from coldstart.report.outages import outage_figures
-        from coldstart.report.shelters import shelter_figures
+        from coldstart.report.narrative import story_html
     except ImportError as exc:  # pragma: no cover - plotly is in the dev extras
         raise ImportError("the HTML report needs plotly: pip install 'coldstart[report]'") from exc
 
@@ -678,67 +784,15 @@ def render_report(result: Result) -> str:
     summary = dict(result.summary or {})
     title, subtitle = _title(meta)
     lead, more = headline_sentences(result)
-
-    sections: list[str] = []
-    figures = [
-        (
-            "timeline",
-            "Timeline",
-            charts.timeline_figure(result.timeline),
-            "Shaded bands: air-raid alert active (repair crews stop). In the middle panel, the "
-            "red band between demanded and served electric load is the load shed.",
-        ),
-        *outage_figures(result),
-        *shelter_figures(result.timeline),
-        (
-            "map",
-            "Map",
-            charts.map_figure(result.buildings, result.assets, result.shelters),
-            "Buildings coloured by their lowest indoor temperature during the run; black "
-            "markers: damaged assets never restored, grey: restored; green squares: shelters, "
-            "sized by peak occupancy. Axes are longitude/latitude at equal ground distance.",
-        ),
-        (
-            "distributions",
-            "Distributions",
-            charts.distribution_figure(result.buildings),
-            "Buildings per bin; hover for the residents in each bin.",
-        ),
-    ]
-    first_figure = True
-    for anchor, heading, fig, note in figures:
-        if fig is None:
-            body = f'<p class="empty">No data for the {heading.lower()}.</p>'
-            sections.append(_figure_section(anchor, heading, body))
-            continue
-        body = charts.figure_html(fig, div_id=f"coldstart-{anchor}")
-        if first_figure:
-            # plotly.js once, just before the first figure, so the headline paints first.
-            body = (
-                '<script type="text/javascript" id="plotlyjs">'
-                + charts.plotly_js()
-                + "</script>"
-                + body
-            )
-            first_figure = False
-        sections.append(_figure_section(anchor, heading, body, html.escape(note)))
-
+    layouts: dict[str, tuple[dict, dict, list]] = {}
+    sections = _figure_sections(result, meta, layouts)
+    if any("Plotly.newPlot" in s for s in sections):
+        # plotly.js once, before the first figure (after the story, which paints first)
+        lib = f'<script type="text/javascript" id="plotlyjs">{charts.plotly_js()}</script>'
+        sections.insert(0, lib)
     sections += _table_sections(result, meta)
-
     more_html = "".join(f"<li>{m}</li>" for m in more)
-    nav = "".join(
-        f'<a href="#{a}">{t}</a>'
-        for a, t in (
-            ("numbers", "Numbers"),
-            ("timeline", "Timeline"),
-            ("map", "Map"),
-            ("distributions", "Distributions"),
-            ("assets", "Damaged assets"),
-            ("districts", "Heat districts"),
-            ("events", "Events"),
-            ("run", "Run details"),
-        )
-    )
+    nav = "".join(f'<a href="#{a}">{t}</a>' for a, t in NAVIGATION)
     page = [
         *page_head(f"coldstart report: {title}"),
         "<body><main>",
@@ -746,8 +800,10 @@ def render_report(result: Result) -> str:
         f'<p class="sub">{subtitle}</p>' if subtitle else "",
         f'<div class="headline"><p class="lead">{lead}</p><ul>{more_html}</ul></div>',
         f"<nav>{nav}</nav>",
+        f'<h2 id="story">What happened</h2>{story_html(result)}',
         _figure_section("numbers", "Headline numbers", summary_table(summary)),
         *sections,
+        f"<script>{phone_script(layouts)}</script>" if layouts else "",
         "<footer>Made by coldstart. This file is self-contained and works offline.</footer>",
         "</main></body>",
         "</html>",
