@@ -10,8 +10,6 @@ from __future__ import annotations
 
 import html
 import math
-import os
-import tempfile
 from collections.abc import Iterable, Mapping
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -841,16 +839,9 @@ def write_report(result: Result, path: str | Path) -> Path:
     pathlib.Path
         ``path``.
     """
+    from coldstart.outdir import write_text_atomic
+
     out = Path(path)
     out.parent.mkdir(parents=True, exist_ok=True)
-    text = render_report(result)
-    fd, tmp = tempfile.mkstemp(prefix=f".{out.name}.", suffix=".tmp", dir=out.parent)
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8") as fh:
-            fh.write(text)
-        os.chmod(tmp, 0o644)  # mkstemp makes it private; a report is meant to be shared
-        os.replace(tmp, out)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
+    write_text_atomic(out, render_report(result))
     return out

@@ -10,14 +10,13 @@ with a UTC offset is written in UTC in the calendars.
 from __future__ import annotations
 
 import html
-import os
-import tempfile
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 import pandas as pd
 
 from coldstart.grid.rotation import SUB_QUEUES
+from coldstart.outdir import write_text_atomic
 
 if TYPE_CHECKING:  # the Result imports the report to write it; the report only reads it
     from coldstart.result import Result
@@ -195,19 +194,6 @@ def queue_ics(queue: str, w: pd.DataFrame, city: str) -> str:
     return "\r\n".join(lines) + "\r\n"
 
 
-def _write_atomic(path: Path, text: str, newline: str | None = None) -> None:
-    """Write ``text`` to ``path`` through a temporary file renamed into place."""
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8", newline=newline) as fh:
-            fh.write(text)
-        os.chmod(tmp, 0o644)
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
-
-
 def write_schedule_files(result: Result, folder: str | Path) -> list[Path]:
     """Write ``outage_schedule.html`` and one ``outage_queue_<queue>.ics`` per sub-queue with
     at least one window (an iCalendar file needs one event).
@@ -226,12 +212,12 @@ def write_schedule_files(result: Result, folder: str | Path) -> list[Path]:
     """
     folder = Path(folder)
     page = folder / "outage_schedule.html"
-    _write_atomic(page, schedule_html(result))
+    write_text_atomic(page, schedule_html(result))
     written = [page]
     w = windows(result.outage_schedule)
     city = str((result.meta or {}).get("city_name") or "coldstart")
     for queue, part in w.groupby("queue", sort=False):
         path = folder / f"outage_queue_{queue}.ics"
-        _write_atomic(path, queue_ics(str(queue), part, city), newline="")
+        write_text_atomic(path, queue_ics(str(queue), part, city), newline="")
         written.append(path)
     return written
