@@ -2,6 +2,9 @@
 
 Each row of the report's headline table reads as a sentence fragment with its unit; the raw key
 is only in the row's tooltip. A test keeps this table complete against ``data/outputs.toml``.
+The health thresholds named in the labels (18 °C WHO minimum, 16 °C respiratory risk, 12 °C
+cardiovascular strain, 5 °C hypothermia risk) are the exposure ladder of the runner
+[WHO-2018][COLLINS-1986].
 """
 
 from __future__ import annotations

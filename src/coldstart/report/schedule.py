@@ -3,7 +3,8 @@
 ``outage_schedule.html`` answers "when is my power off?": a resident finds their building (by
 address or id) in a sub-queue and reads that queue's off-windows by day, in local clock time.
 ``outage_queue_<queue>.ics`` holds the same windows as iCalendar events (RFC 5545) to import
-into a phone's calendar. Times are the run's local clock (the scenario's ``start``); a start
+into a phone's calendar (one per sub-queue, as Ukrainian utilities publish their schedules
+[UA-GPV]). Times are the run's local clock (the scenario's ``start``); a start
 with a UTC offset is written in UTC in the calendars.
 """
 
