@@ -142,3 +142,14 @@ def test_a_failing_writer_leaves_no_output(tmp_path, monkeypatch):
     with pytest.raises(RuntimeError, match="disk full"):
         dataclasses.replace(_result()).save(tmp_path / "run")
     assert list(tmp_path.iterdir()) == []  # no half-written folder, no temporary left
+
+
+def test_demo_report_names_both_seeds_and_every_section(demo_run_dir):
+    page = (demo_run_dir / "report.html").read_text()
+    head = page.split("<nav>", 1)[0]
+    assert "Synthetic city, 2000 buildings, city seed 0" in head
+    assert "run seed 20260109 (random draws of this run)" in head
+    from coldstart.report.html import NAVIGATION
+
+    for anchor, text in NAVIGATION:
+        assert f'<a href="#{anchor}">{text}</a>' in page and f'id="{anchor}"' in page

@@ -62,7 +62,7 @@ def building_layer(result: Result) -> gpd.GeoDataFrame:
     service = result.service
     if service is not None and len(service) and "building_id" in b.columns:
         extra = service.drop_duplicates("building_id").set_index("building_id")
-        b = b.join(extra, on="building_id")
+        b = b.join(extra[[c for c in extra.columns if c not in b.columns]], on="building_id")
     return _points(b)
 
 

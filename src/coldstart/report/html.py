@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import html
 import math
+import re
 from collections.abc import Iterable, Mapping
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -544,6 +545,8 @@ def meta_table(meta: Mapping[str, Any]) -> str:
 def _title(meta: Mapping[str, Any]) -> tuple[str, str]:
     """Page title and the escaped subtitle line (start, horizon, step, seed)."""
     city = meta.get("city_name") or "Unnamed city"
+    # a synthetic city is named with the seed of its layout: say which seed is whose
+    city = re.sub(r", seed (\d+)$", r", city seed \1", str(city))
     scenario = meta.get("scenario_name") or "unnamed scenario"
     title = f"{city} — {scenario}"
     bits = []
