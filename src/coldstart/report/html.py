@@ -9,30 +9,50 @@ plotly escapes for inclusion in a ``<script>``.
 from __future__ import annotations
 
 import html
-import math
 import re
-from collections.abc import Iterable, Mapping
+from collections.abc import Mapping
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-import numpy as np
 import pandas as pd
 
 from coldstart.report.events import events_table
-from coldstart.report.labels import SUMMARY_FORMAT as LABELS
+from coldstart.report.fmt import (
+    NOT_WITHIN_HORIZON,
+    SUMMARY_FORMAT,
+    _is_missing,
+    _number_or_none,
+    format_number,
+    format_summary_value,
+    humanise_key,
+)
+from coldstart.report.responsive import PHONE_LAYOUT, colorbar_restyles, phone_script
+from coldstart.report.tables import (
+    MAX_ASSETS,
+    assets_table,
+    districts_table,
+    html_table,
+    meta_table,
+    summary_table,
+)
+
+__all__ = [  # the page, and the helpers the other pages and the tests take from here
+    "MAX_ASSETS",
+    "NOT_WITHIN_HORIZON",
+    "SUMMARY_FORMAT",
+    "format_number",
+    "format_summary_value",
+    "headline_sentences",
+    "html_table",
+    "humanise_key",
+    "page_head",
+    "render_report",
+    "write_report",
+]
 
 if TYPE_CHECKING:  # the Result imports the report to write it; the report only reads it
     from coldstart.result import Result
 
-
-MAX_ASSETS = 1000
-"""Rows of the damaged-assets table."""
-
-NOT_WITHIN_HORIZON = "not within the horizon"
-"""Shown for a restoration time that the run never reached."""
-
-SUMMARY_FORMAT = LABELS
-"""Label, unit and decimals of each summary key (:mod:`coldstart.report.labels`)."""
 
 CSS = """
 :root { color-scheme: light; }
@@ -87,138 +107,6 @@ footer { color: #7a8494; font-size: 0.85rem; margin-top: 2.5rem; }
 }
 """
 """Inline style sheet: system fonts only."""
-
-
-# --------------------------------------------------------------------------- formatting
-
-
-def _is_missing(value: Any) -> bool:
-    """True for None, NaN and pandas' missing markers."""
-    if value is None:
-        return True
-    try:
-        return bool(pd.isna(value))
-    except (TypeError, ValueError):
-        return False
-
-
-def format_number(value: Any, decimals: int = 0, missing: str = "—") -> str:
-    """A number with thousands separators and a fixed number of decimals.
-
-    Parameters
-    ----------
-    value : Any
-        A number (Python or numpy), a bool, None/NaN, or anything else (shown as text).
-    decimals : int, default 0
-        Decimals shown.
-    missing : str, default "—"
-        Text for None or NaN.
-
-    Returns
-    -------
-    str
-        E.g. ``format_number(12345.678, 1) == "12,345.7"``.
-
-    Examples
-    --------
-    >>> format_number(1234567)
-    '1,234,567'
-    >>> format_number(None, missing="n/a")
-    'n/a'
-    """
-    if _is_missing(value):
-        return missing
-    if isinstance(value, bool | np.bool_):
-        return "yes" if value else "no"
-    if isinstance(value, int | np.integer) and decimals == 0:
-        return f"{int(value):,}"
-    try:
-        number = float(value)
-    except (TypeError, ValueError):
-        return str(value)
-    if not math.isfinite(number):
-        return str(number)
-    number = round(number, decimals)
-    if number == 0:
-        number = 0.0  # no "-0"
-    return f"{number:,.{decimals}f}"
-
-
-def _number_or_none(value: Any) -> float | None:
-    """``value`` as a float, or None when missing or not a number."""
-    if _is_missing(value) or isinstance(value, str):
-        return None
-    try:
-        number = float(value)
-    except (TypeError, ValueError):
-        return None
-    return number if math.isfinite(number) else None
-
-
-def humanise_key(key: str) -> tuple[str, str, int | None]:
-    """Label, unit and decimals of a summary key, known or not.
-
-    Parameters
-    ----------
-    key : str
-        A summary key such as ``"energy_not_served_mwh"``.
-
-    Returns
-    -------
-    tuple
-        ``(label, unit, decimals)``; unknown keys get a label made from the key and a unit
-        guessed from its suffix.
-    """
-    if key in SUMMARY_FORMAT:
-        return SUMMARY_FORMAT[key]
-    suffixes = (
-        ("_mwh_th", "MWh_th", 1),
-        ("_mwh", "MWh", 1),
-        ("_mw", "MW", 1),
-        ("_pct", "%", 1),
-        ("_h", "h", 1),
-        ("_km", "km", 2),
-        ("_c", "°C", 1),
-    )
-    for suffix, unit, decimals in suffixes:
-        if key.endswith(suffix):
-            stem = key[: -len(suffix)]
-            return stem.replace("_", " ").capitalize(), unit, decimals
-    return key.replace("_", " ").capitalize(), "", 0
-
-
-def format_summary_value(key: str, value: Any, summary: Mapping[str, Any] | None = None) -> str:
-    """One summary value as shown in the headline table.
-
-    ``hours_to_restore_*`` values that are None mean the run never got there: they print
-    "not within the horizon" (or "n/a (none lost …)" when nothing was lost to begin with).
-
-    Parameters
-    ----------
-    key : str
-        Summary key.
-    value : Any
-        Its value.
-    summary : Mapping, optional
-        The whole summary, to tell "never restored" from "never lost".
-
-    Returns
-    -------
-    str
-        Formatted value without the unit.
-    """
-    _, _, decimals = humanise_key(key)
-    if key.startswith("hours_to_restore") and _is_missing(value):
-        what = "heat" if "heat" in key else "power" if "power" in key else ""
-        lost = (summary or {}).get(f"buildings_lost_{what}") if what else None
-        if lost is not None and _number_or_none(lost) == 0:
-            return f"n/a (no building lost {what})"
-        return NOT_WITHIN_HORIZON
-    if decimals is None:
-        return "—" if _is_missing(value) else html.escape(str(value))
-    if isinstance(value, str):
-        return html.escape(value)
-    return format_number(value, decimals)
 
 
 # --------------------------------------------------------------------------- headline
@@ -323,220 +211,6 @@ def headline_sentences(result: Result) -> tuple[str, list[str]]:
             bits.append(f"{hns} MWh_th of heat")
         more.append("Not served: " + " and ".join(bits) + ".")
     return lead, more
-
-
-# --------------------------------------------------------------------------- tables
-
-
-def html_table(
-    header: Iterable[str], rows: Iterable[Iterable[str]], numeric: Iterable[int] = ()
-) -> str:
-    """An HTML table from already-escaped cell strings.
-
-    Parameters
-    ----------
-    header : iterable of str
-        Column titles (escaped here).
-    rows : iterable of iterable of str
-        Cell HTML (the caller escapes).
-    numeric : iterable of int
-        Indices of right-aligned columns.
-
-    Returns
-    -------
-    str
-        ``<table>`` HTML.
-    """
-    num = set(numeric)
-    head = "".join(
-        f'<th class="num">{html.escape(h)}</th>' if i in num else f"<th>{html.escape(h)}</th>"
-        for i, h in enumerate(header)
-    )
-    body = []
-    for row in rows:
-        cells = "".join(
-            f'<td class="num">{c}</td>' if i in num else f"<td>{c}</td>" for i, c in enumerate(row)
-        )
-        body.append(f"<tr>{cells}</tr>")
-    return f"<table><thead><tr>{head}</tr></thead><tbody>{''.join(body)}</tbody></table>"
-
-
-def summary_table(summary: Mapping[str, Any]) -> str:
-    """Every summary key with a human label, its value and its unit.
-
-    Parameters
-    ----------
-    summary : Mapping
-        ``Result.summary``.
-
-    Returns
-    -------
-    str
-        ``<table>`` HTML.
-    """
-    rows = []
-    for key, value in summary.items():
-        label, unit, _ = humanise_key(str(key))
-        shown = format_summary_value(str(key), value, summary)
-        if shown.startswith(("not within", "n/a")) or _is_missing(value):
-            unit = ""
-        rows.append(
-            [
-                f'<span title="{html.escape(str(key))}">{html.escape(label)}</span>',
-                shown,
-                html.escape(unit),
-            ]
-        )
-    if not rows:
-        return '<p class="empty">No summary figures.</p>'
-    return f'<div class="wide">{html_table(["Figure", "Value", "Unit"], rows, numeric=[1])}</div>'
-
-
-def _text(value: Any) -> str:
-    """A cell value as escaped text ("" for missing)."""
-    if _is_missing(value):
-        return ""
-    if isinstance(value, pd.Timestamp):
-        return html.escape(value.strftime("%Y-%m-%d %H:%M"))
-    return html.escape(str(value))
-
-
-def assets_table(assets: pd.DataFrame, horizon_h: float | None) -> str:
-    """Damaged assets sorted by hit time, with restoration hour or "not restored".
-
-    Parameters
-    ----------
-    assets : pandas.DataFrame
-        ``Result.assets``.
-    horizon_h : float or None
-        Run horizon, to bound the outage of assets never restored.
-
-    Returns
-    -------
-    str
-        HTML (a table, or a sentence when nothing was damaged).
-    """
-    if assets is None or assets.empty:
-        return '<p class="empty">No asset was damaged.</p>'
-    a = assets.copy()
-    if "hit_h" in a.columns:
-        a["_hit"] = pd.to_numeric(a["hit_h"], errors="coerce")
-        a = a.sort_values(["_hit"], kind="stable", na_position="last")
-    total = len(a)
-    a = a.head(MAX_ASSETS)
-    rows = []
-    for rec in a.to_dict("records"):
-        hit = _number_or_none(rec.get("hit_h"))
-        restored = _number_or_none(rec.get("restored_h"))
-        if restored is not None:
-            restored_text = format_number(restored, 1)
-            outage = format_number(restored - hit, 1) if hit is not None else ""
-        else:
-            restored_text = "not restored"
-            outage = (
-                f"&gt; {format_number(horizon_h - hit, 1)}"
-                if hit is not None and horizon_h is not None
-                else ""
-            )
-        rows.append(
-            [
-                _text(rec.get("asset_id")),
-                _text(rec.get("kind")),
-                _text(rec.get("damage_state")),
-                format_number(hit, 1),
-                restored_text,
-                outage,
-            ]
-        )
-    note = ""
-    if total > MAX_ASSETS:
-        note = f'<p class="note">Showing the first {MAX_ASSETS:,} of {total:,} damaged assets.</p>'
-    table = html_table(
-        ["Asset", "Kind", "Damage", "Hit (h)", "Restored (h)", "Out for (h)"],
-        rows,
-        numeric=[3, 4, 5],
-    )
-    return f'{note}<div class="scroll">{table}</div>'
-
-
-def districts_table(districts: pd.DataFrame) -> str:
-    """Heat districts: blocks that lost heat, drained and frozen buildings, the heat their
-    reached buildings went without because the sources were short of capacity or because the
-    pressure passed too little flow (and which of the two limited the district), backup power.
-
-    Parameters
-    ----------
-    districts : pandas.DataFrame
-        ``Result.districts``.
-
-    Returns
-    -------
-    str
-        HTML (a table, or a sentence when the city has no district heating).
-    """
-    if districts is None or districts.empty:
-        return '<p class="empty">The city has no district heating.</p>'
-    rows = []
-    for rec in districts.to_dict("records"):
-        kw = _number_or_none(rec.get("backup_power_kw")) or 0.0
-        on_h = _number_or_none(rec.get("hours_on_backup")) or 0.0
-        fails = int(rec.get("backup_start_failures") or 0)
-        if kw <= 0:
-            backup = "none"
-        elif rec.get("backup_available") is False or rec.get("backup_available") == 0:
-            backup = "missing in this run"
-        elif on_h > 0:
-            backup = f"ran {format_number(on_h, 1)} h"
-        else:
-            backup = "not needed" if not fails else "failed to start"
-        if fails and kw > 0 and on_h > 0:
-            backup += f" ({fails} failed start{'s' if fails > 1 else ''})"
-        rows.append(
-            [
-                _text(rec.get("source_id")),
-                _text(rec.get("kind")),
-                format_number(rec.get("blocks")),
-                format_number(rec.get("blocks_lost_heat")),
-                format_number(rec.get("buildings_drained")),
-                format_number(rec.get("buildings_frozen")),
-                format_number(_number_or_none(rec.get("heat_short_capacity_mwh")), 0),
-                format_number(_number_or_none(rec.get("heat_short_hydraulics_mwh")), 0),
-                _text(rec.get("limited_by", "")),
-                html.escape(backup),
-            ]
-        )
-    table = html_table(
-        ["Source", "Kind", "Blocks", "Lost heat", "Drained", "Frozen",
-         "Short of capacity [MWh]", "Short of pressure [MWh]", "Limited by",
-         "Backup generator"],
-        rows,
-        numeric=[2, 3, 4, 5, 6, 7],
-    )  # fmt: skip
-    return f'<div class="scroll">{table}</div>'
-
-
-def meta_table(meta: Mapping[str, Any]) -> str:
-    """Run details (every ``meta`` key), escaped; long values are shortened.
-
-    Parameters
-    ----------
-    meta : Mapping
-        ``Result.meta``.
-
-    Returns
-    -------
-    str
-        ``<table>`` HTML.
-    """
-    if not meta:
-        return '<p class="empty">No run details.</p>'
-    rows = []
-    for key, value in meta.items():
-        text = str(value)
-        if len(text) > 300:
-            text = text[:300] + " …"
-        rows.append([html.escape(str(key)), html.escape(text)])
-    return html_table(["Key", "Value"], rows)
 
 
 # --------------------------------------------------------------------------- page
@@ -687,69 +361,6 @@ def _figure_sections(
         )
     )
     return sections
-
-
-PHONE_WIDTH_PX = 700
-"""Below this window width the figures switch to their phone layout (:data:`PHONE_LAYOUT`)."""
-
-PHONE_LAYOUT: dict[str, tuple[dict, dict, list]] = {
-    "coldstart-map": (
-        {"showlegend": False, "xaxis.title.text": "", "yaxis.title.text": "",
-         "margin.l": 40, "margin.r": 5},
-        {"showlegend": True, "xaxis.title.text": "Longitude", "yaxis.title.text": "Latitude",
-         "margin.l": 50, "margin.r": 10},
-        [],
-    ),
-    "coldstart-timeline": (
-        {"legend.font.size": 11, "margin.l": 45, "margin.r": 5},
-        {"legend.font.size": 13, "margin.l": 60, "margin.r": 15},
-        [],
-    ),
-}  # fmt: skip
-"""Per figure: layout on a phone, layout on a desktop, and ``[trace, phone, desktop]`` restyles
-(filled in for colour bars by :func:`colorbar_restyles`)."""
-
-
-def colorbar_restyles(fig: Any) -> list[list]:
-    """``[trace index, phone style, desktop style]`` of every trace with a colour bar: thin with
-    a one-word title on a phone, as drawn on a desktop."""
-    out = []
-    for i, trace in enumerate(fig.data):
-        bar = getattr(getattr(trace, "marker", None), "colorbar", None)
-        if bar is None or bar.title.text is None:
-            continue
-        short = "°C" if "°C" in bar.title.text else "h"
-        out.append([i, {"marker.colorbar.thickness": 8, "marker.colorbar.title.text": short},
-                    {"marker.colorbar.thickness": bar.thickness or 12,
-                     "marker.colorbar.title.text": bar.title.text}])  # fmt: skip
-    return out
-
-
-def phone_script(layouts: Mapping[str, tuple[dict, dict, list]] = PHONE_LAYOUT) -> str:
-    """JavaScript that switches the figures between phone and desktop layouts on resize.
-
-    Parameters
-    ----------
-    layouts : Mapping
-        By figure div id: phone layout, desktop layout, ``[trace, phone, desktop]`` restyles.
-
-    Returns
-    -------
-    str
-        A script (no library besides the inlined plotly.js) run once the figures are drawn.
-    """
-    import json
-
-    return (
-        "(function () { var L = " + json.dumps(layouts, ensure_ascii=False) + "; var last = null;"
-        " function adapt() { if (!window.Plotly) return;"
-        f" var phone = window.innerWidth < {PHONE_WIDTH_PX}; if (phone === last) return;"
-        " last = phone; Object.keys(L).forEach(function (id) {"
-        " var gd = document.getElementById(id); if (!gd || !gd.data) return;"
-        " var s = L[id]; Plotly.relayout(gd, phone ? s[0] : s[1]);"
-        " s[2].forEach(function (r) { Plotly.restyle(gd, phone ? r[1] : r[2], [r[0]]); }); }); }"
-        " adapt(); window.addEventListener('resize', adapt); })();"
-    )
 
 
 def render_report(result: Result) -> str:
