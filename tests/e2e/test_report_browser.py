@@ -162,3 +162,17 @@ def test_diff_page_fits_and_is_quiet(browser, demo_run_dir, demo_run_b_dir, tmp_
         assert page.evaluate("document.querySelectorAll('.js-plotly-plot').length") == 2
     finally:
         page.close()
+
+
+def test_map_switches_to_hours_until_heat_returned(report_at):
+    page, messages, _ = report_at(1400)
+    page.locator("#coldstart-map").scroll_into_view_if_needed()
+    page.locator("#coldstart-map .updatemenu-header").click()
+    page.locator("#coldstart-map .updatemenu-dropdown-button").nth(1).click()
+    shown = page.evaluate(
+        "document.getElementById('coldstart-map').data"
+        ".filter(t => t.visible !== false).map(t => t.name)"
+    )
+    assert "Heat came back after (h)" in shown and "Heat not back by the end" in shown
+    assert "Buildings" not in shown and "Power lines" in shown  # the network stays underneath
+    assert messages == []

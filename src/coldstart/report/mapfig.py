@@ -250,8 +250,8 @@ def _view_buttons(n_before: int, n_views: int, n_after: int) -> list[dict]:
     temp = [True] * n_before + [True] + [False] * (n_views - 1) + [True] * n_after
     ret = [True] * n_before + [False] + [True] * (n_views - 1) + [True] * n_after
     return [
-        dict(label="Lowest indoor temperature", method="restyle", args=[{"visible": temp}]),
-        dict(label="Hours until heat returned", method="restyle", args=[{"visible": ret}]),
+        dict(label="Lowest temperature", method="restyle", args=[{"visible": temp}]),
+        dict(label="Hours until heat back", method="restyle", args=[{"visible": ret}]),
     ]
 
 
