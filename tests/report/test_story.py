@@ -153,3 +153,35 @@ def test_demo_report_names_both_seeds_and_every_section(demo_run_dir):
 
     for anchor, text in NAVIGATION:
         assert f'<a href="#{anchor}">{text}</a>' in page and f'id="{anchor}"' in page
+
+
+def test_network_state_counts_damage_and_overload_trips(small_city):
+    from coldstart.runstate import network_table
+
+    city = small_city
+    line_assets = city.assets[city.assets["ref_table"] == "grid.line"]
+    damaged = line_assets.iloc[0]
+    struck = pd.DataFrame(
+        {"asset_id": [damaged["asset_id"]], "kind": ["power_line"], "hit_h": [2.0],
+         "restored_h": [np.nan]}
+    )  # fmt: skip
+    tripped = [i for i in city.net.line.index if str(i) != str(damaged["ref_id"])][:2]
+    events = pd.DataFrame(
+        {"hours": [4.0, 4.0, 5.5], "kind": ["trip", "trip", "trip_reset"],
+         "asset_id": ["900", "901", "900"],
+         "detail": [f"line {tripped[0]} overloaded (DC flow)",
+                    f"line {tripped[1]} overloaded (DC flow)", ""]}
+    )  # fmt: skip
+    net = network_table(city, struck, events, horizon_h=24.0)
+    lines = net[net["layer"] == "grid_lines"].set_index("element_id")
+    assert len(lines) == len(city.net.line)
+    assert lines.loc[str(damaged["ref_id"]), "state_at_end"] == "out (damaged)"
+    assert lines.loc[str(damaged["ref_id"]), "hours_out"] == 22.0
+    assert lines.loc[str(tripped[0]), ["state_at_end", "hours_out"]].tolist() == ["in service", 1.5]
+    assert lines.loc[str(tripped[1]), ["state_at_end", "hours_out"]].tolist() == [
+        "out (tripped)",
+        20.0,
+    ]
+    pipes = net[net["layer"] == "heat_pipes"]
+    assert len(pipes) == len(city.heat_pipes) and (pipes["state_at_end"] == "in service").all()
+    assert net["geometry_wkt"].str.startswith("LINESTRING (").all()
