@@ -185,3 +185,15 @@ def test_network_state_counts_damage_and_overload_trips(small_city):
     pipes = net[net["layer"] == "heat_pipes"]
     assert len(pipes) == len(city.heat_pipes) and (pipes["state_at_end"] == "in service").all()
     assert net["geometry_wkt"].str.startswith("LINESTRING (").all()
+
+
+def test_map_hover_says_when_heat_came_back():
+    from coldstart.report.mapfig import map_figure
+
+    r = _result()
+    fig = map_figure(r.buildings, r.assets, pd.DataFrame(), None, r.service, 24.0, "2026-01-09")
+    temps = fig.data[[t.name for t in fig.data].index("Buildings")]
+    assert list(temps.customdata[:, 4]) == [
+        "not back by the end",
+        "Fri 09 Jan 10:00 (8.0 h after it went)",
+    ]

@@ -328,7 +328,8 @@ def _figure_sections(
         *[(a, h, f, "", n) for a, h, f, n in outage_figures(result, waves)],
         *[(a, h, f, "", n) for a, h, f, n in shelter_figures(result.timeline, waves)],
         ("map", "Map", mapfig.map_figure(result.buildings, result.assets, result.shelters,
-                                         result.network, result.service, horizon),
+                                         result.network, result.service, horizon,
+                                         meta.get("start")),
          "plot-map", MAP_NOTE),
     ]  # fmt: skip
     present = {a for a, *_ in out}

@@ -103,14 +103,25 @@ def network_traces(network: pd.DataFrame | None) -> list[go.Scatter]:
     return traces
 
 
-def _building_custom(b: pd.DataFrame) -> np.ndarray:
-    """Hover data of buildings: id, type, residents, lowest temperature, heat back after."""
-    ret = _values(b, "hours_until_heat_returned", 1)
-    lost = _values(b, "heat_lost_h", 1)
-    back = [
-        "never lost" if lo is None else f"{r} h after it went" if r is not None else "not back"
-        for lo, r in zip(lost, ret, strict=True)
-    ]
+def _back_text(lost: object, back_h: object, after: object, start: pd.Timestamp | None) -> str:
+    """When a building's heat came back, as the hover says it."""
+    if lost is None:
+        return "never lost"
+    if back_h is None:
+        return "not back by the end"
+    when = (
+        f"{back_h} h"
+        if start is None
+        else (start + pd.Timedelta(hours=float(back_h))).round("min").strftime("%a %d %b %H:%M")
+    )
+    return f"{when} ({after} h after it went)"
+
+
+def _building_custom(b: pd.DataFrame, start: pd.Timestamp | None = None) -> np.ndarray:
+    """Hover data of buildings: id, type, residents, lowest temperature, heat back at."""
+    lost, back_h = _values(b, "heat_lost_h", 1), _values(b, "heat_back_h", 2)
+    after = _values(b, "hours_until_heat_returned", 1)
+    back = [_back_text(*v, start) for v in zip(lost, back_h, after, strict=True)]
     return np.column_stack(
         [_text(b, "building_id"), _text(b, "archetype"), _values(b, "residents", 0),
          _values(b, "min_temp_c", 1), np.array(back, dtype=object)]
@@ -123,7 +134,9 @@ HOVER = (
 )
 
 
-def building_traces(b: pd.DataFrame, horizon_h: float | None) -> list[go.Scatter]:
+def building_traces(
+    b: pd.DataFrame, horizon_h: float | None, start: pd.Timestamp | None = None
+) -> list[go.Scatter]:
     """The two views of the buildings: lowest temperature (visible) and heat return (hidden).
 
     Parameters
@@ -132,6 +145,8 @@ def building_traces(b: pd.DataFrame, horizon_h: float | None) -> list[go.Scatter
         Located buildings, joined with ``Result.service`` when available.
     horizon_h : float or None
         Length of the run [h]: the top of the heat-return colour scale.
+    start : pandas.Timestamp, optional
+        Start of the run, to say at what clock time heat came back.
 
     Returns
     -------
@@ -140,7 +155,7 @@ def building_traces(b: pd.DataFrame, horizon_h: float | None) -> list[go.Scatter
     """
     scatter = go.Scattergl if len(b) > GL_THRESHOLD else go.Scatter
     size = 6 if len(b) <= GL_THRESHOLD else 4
-    custom = _building_custom(b)
+    custom = _building_custom(b, start)
     temps = np.clip(_num(b, "min_temp_c"), *TEMP_RANGE_C) if "min_temp_c" in b else None
     traces = [
         scatter(
@@ -262,6 +277,7 @@ def map_figure(
     network: pd.DataFrame | None = None,
     service: pd.DataFrame | None = None,
     horizon_h: float | None = None,
+    start: object = None,
 ) -> go.Figure | None:
     """The map: network under the buildings, buildings in two views, assets and shelters.
 
@@ -279,6 +295,8 @@ def map_figure(
         ``Result.service``: when each building's heat came back (the second view).
     horizon_h : float, optional
         Length of the run [h].
+    start : str or pandas.Timestamp, optional
+        Start of the run (local clock), for the "heat back at" of each building.
 
     Returns
     -------
@@ -290,7 +308,13 @@ def map_figure(
         b = b.join(service.drop_duplicates("building_id").set_index("building_id"),
                    on="building_id", rsuffix="_service")  # fmt: skip
     under = network_traces(network)
-    views = building_traces(b, horizon_h) if len(b) else []
+    try:
+        t0 = None if start is None else pd.Timestamp(start)
+    except (ValueError, TypeError):
+        t0 = None
+    views = (
+        building_traces(b, horizon_h, None if t0 is None or pd.isna(t0) else t0) if len(b) else []
+    )
     over = asset_traces(assets)
     shelter = shelter_trace(shelters)
     over += [shelter] if shelter is not None else []
