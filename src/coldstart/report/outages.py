@@ -82,7 +82,7 @@ def outage_figure(
                 "for %{customdata[1]:.1f} h<extra></extra>",
             )
         )
-    xaxis = dict(type="date", title="Time")
+    xaxis = dict(type="date")
     if start and horizon_h:
         t_start = pd.Timestamp(start).tz_localize(None)
         t_end = t_start + pd.Timedelta(hours=float(horizon_h))

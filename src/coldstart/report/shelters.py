@@ -91,7 +91,7 @@ def shelter_figure(timeline: pd.DataFrame) -> go.Figure | None:
         margin=dict(l=60, r=20, t=30, b=50),
         legend=dict(orientation="h", yanchor="top", y=-0.18, x=0),
         hovermode="x unified",
-        xaxis_title=x_title,
+        xaxis_title=None if x_title == "Time" else x_title,  # dates need no title
         yaxis_title="people",
     )
     return fig
