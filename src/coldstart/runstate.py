@@ -9,11 +9,11 @@ resident's outage schedule; they are derived from the run, not part of the physi
 
 from __future__ import annotations
 
-import json
 import re
 
 import numpy as np
 import pandas as pd
+import shapely
 
 SERVICE_COLUMNS = (
     "building_id",
@@ -100,30 +100,46 @@ def _trip_hours(events: pd.DataFrame, horizon_h: float) -> tuple[dict[int, float
     return out, {line for line, _ in open_at.values()}
 
 
-def _line_wkt(geo: object, a: tuple[float, float], b: tuple[float, float]) -> str:
-    """WKT of a grid line from its GeoJSON ``geo`` (else the straight segment ``a``-``b``)."""
-    coords = [a, b]
-    try:
-        doc = json.loads(geo) if isinstance(geo, str) else None
-        if doc and doc.get("type") == "LineString" and len(doc["coordinates"]) >= 2:
-            coords = [(float(x), float(y)) for x, y, *_ in doc["coordinates"]]
-    except (ValueError, TypeError, KeyError):
-        pass
-    return "LINESTRING (" + ", ".join(f"{x:.7f} {y:.7f}" for x, y in coords) + ")"
-
-
-def _bus_xy(net) -> dict[int, tuple[float, float]]:
-    """Longitude/latitude of every bus with geodata."""
-    xy: dict[int, tuple[float, float]] = {}
-    if "geo" not in net.bus.columns:
-        return xy
-    for idx, geo in net.bus["geo"].items():
+def _geojson(values: pd.Series) -> np.ndarray:
+    """Shapely geometries of GeoJSON texts (None where missing or invalid), parsed at once."""
+    raw = values.to_numpy(dtype=object)
+    out = np.full(len(raw), None, dtype=object)
+    ok = np.array([isinstance(g, str) and bool(g.strip()) for g in raw], dtype=bool)
+    if ok.any():
         try:
-            lon, lat = json.loads(geo)["coordinates"][:2]
-            xy[int(idx)] = (float(lon), float(lat))
-        except (ValueError, TypeError, KeyError):
-            continue
-    return xy
+            out[ok] = shapely.from_geojson(raw[ok], on_invalid="ignore")
+        except (shapely.errors.GEOSException, ValueError, TypeError):
+            pass  # left without geometry: the segment between the buses is used
+    return out
+
+
+def _segments(x0: np.ndarray, y0: np.ndarray, x1: np.ndarray, y1: np.ndarray) -> np.ndarray:
+    """Straight lines from ``(x0, y0)`` to ``(x1, y1)`` (None where a coordinate is missing)."""
+    coords = np.stack([np.column_stack([x0, y0]), np.column_stack([x1, y1])], axis=1)
+    lines = shapely.linestrings(np.nan_to_num(coords))
+    return np.where(np.isfinite(coords).all(axis=(1, 2)), lines, None)
+
+
+def _line_geometries(net) -> np.ndarray:
+    """Each grid line's LineString: its own GeoJSON, else the segment between its buses."""
+    lines = net.line
+    geo = lines["geo"] if "geo" in lines.columns else pd.Series(None, index=lines.index)
+    geoms = _geojson(geo)
+    bad = np.array([g is None or g.geom_type != "LineString" for g in geoms], dtype=bool)
+    if bad.any():
+        bus_geo = net.bus["geo"] if "geo" in net.bus.columns else pd.Series(None, net.bus.index)
+        points = pd.Series(_geojson(bus_geo), index=net.bus.index)
+        ends = [
+            points.reindex(lines[c][bad]).to_numpy(dtype=object) for c in ("from_bus", "to_bus")
+        ]
+        xy = [(shapely.get_x(e), shapely.get_y(e)) for e in ends]  # NaN where missing
+        geoms[bad] = _segments(xy[0][0], xy[0][1], xy[1][0], xy[1][1])
+    return geoms
+
+
+def _wkt(geoms: np.ndarray) -> list[str | None]:
+    """WKT text of geometries, 7 decimals of a degree (1 cm); None stays None."""
+    return list(shapely.to_wkt(geoms, rounding_precision=7))
 
 
 def _damage_state(
@@ -178,7 +194,6 @@ def network_table(
     frames = []
     net = city.net
     if len(net.line):
-        xy = _bus_xy(net)
         ids = [by_ref.get(("grid.line", str(i)), "") for i in net.line.index]
         states, hours = _damage_state(ids, struck, horizon_h)
         trips, still_tripped = _trip_hours(events, horizon_h)
@@ -186,11 +201,7 @@ def network_table(
             hours[pos] = round(hours[pos] + trips.get(int(idx), 0.0), 4)
             if states[pos] == "in service" and int(idx) in still_tripped:
                 states[pos] = "out (tripped)"
-        geo = net.line["geo"] if "geo" in net.line.columns else pd.Series(None, net.line.index)
-        wkt = [
-            _line_wkt(g, xy.get(int(f), (np.nan, np.nan)), xy.get(int(t), (np.nan, np.nan)))
-            for g, f, t in zip(geo, net.line["from_bus"], net.line["to_bus"], strict=True)
-        ]
+        wkt = _wkt(_line_geometries(net))
         vn = net.bus["vn_kv"].reindex(net.line["from_bus"]).to_numpy(float)
         frames.append(
             pd.DataFrame({"layer": "grid_lines", "element_id": [str(i) for i in net.line.index],
@@ -203,10 +214,9 @@ def network_table(
         ids = [by_ref.get(("heat_pipes", str(p)), "") for p in pipes["pipe_id"]]
         states, hours = _damage_state(ids, struck, horizon_h)
         f, t = nodes.loc[pipes["from_node"]], nodes.loc[pipes["to_node"]]
-        wkt = [
-            f"LINESTRING ({x0:.7f} {y0:.7f}, {x1:.7f} {y1:.7f})"
-            for x0, y0, x1, y1 in zip(f["lon"], f["lat"], t["lon"], t["lat"], strict=True)
-        ]
+        wkt = _wkt(
+            _segments(*(v.to_numpy(float) for v in (f["lon"], f["lat"], t["lon"], t["lat"])))
+        )
         frames.append(
             pd.DataFrame({"layer": "heat_pipes", "element_id": pipes["pipe_id"].astype(str),
                           "asset_id": ids, "voltage_kv": np.nan,

@@ -93,6 +93,8 @@ def network_traces(network: pd.DataFrame | None) -> list[go.Scatter]:
         xs: list[float | None] = []
         ys: list[float | None] = []
         for geom in shapely.from_wkt(part["geometry_wkt"].to_numpy(dtype=object)):
+            if geom is None or geom.is_empty:
+                continue  # a line without coordinates in the city
             coords = np.asarray(geom.coords)
             xs += [*np.round(coords[:, 0], 6).tolist(), None]
             ys += [*np.round(coords[:, 1], 6).tolist(), None]
