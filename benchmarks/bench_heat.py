@@ -30,6 +30,12 @@ Hydraulics in the run: the flow shares of a 10,000-building city where pressure 
 booster bypassed; a CHP off with every link open), and the demo week simulated with
 ``policies.heat_hydraulics`` = connectivity and = pressure in the same process (goal: pressure
 within 30 % of connectivity).
+
+Refactorization (issue 13): the flow shares of the 30,000-building city with chp_1 off and every
+link open (the Newton system of its largest linked district) with QDLDL refactorizing one
+pattern (:class:`coldstart.linalg.SpdFactor`) against ``scipy.sparse.linalg.splu`` ordering
+and factorizing anew at every iteration (the fallback without ``qdldl``), in the same process.
+Run only this part with ``.venv/bin/python benchmarks/bench_heat.py --refactor``.
 """
 
 from __future__ import annotations
@@ -302,9 +308,42 @@ def hydraulics_in_run(n_buildings: int = 10000) -> None:
           f"target plus 30 % -> {'met' if ratio <= 1.3 else 'NOT met'} as a ratio")  # fmt: skip
 
 
+def refactorization(n_buildings: int = 30000) -> None:
+    """Flow shares of a large linked district: QDLDL refactorizations against ``splu``."""
+    import coldstart.linalg as linalg
+    from coldstart.city.synth import synth_city
+    from coldstart.compiled import compile_city
+    from coldstart.heat.pressure import design_mdot_kg_per_s, flow_shares
+
+    cc = compile_city(synth_city(n_buildings, seed=0))
+    hm, hyd = cc.heat_model, cc.hydraulics
+    mdot = design_mdot_kg_per_s(hm)
+    src = np.ones(len(hm.source_ids), bool)
+    src[0] = False
+    ok = hm.branch_ok(valve_closed=np.zeros(len(hm.valve_ids), bool))
+    have = linalg.qdldl
+    times, shares = {}, {}
+    for name, lib in (("qdldl", have), ("splu", None)):
+        linalg.qdldl = lib
+        try:
+            shares[name] = flow_shares(hyd, ok, src, mdot)
+            times[name] = best_of(lambda: flow_shares(hyd, ok, src, mdot), 3)
+        finally:
+            linalg.qdldl = have
+    dev = float(np.max(np.abs(shares["qdldl"].share - shares["splu"].share)))
+    print(f"flow shares, {n_buildings} buildings, chp_1 off, every link open "
+          f"({shares['qdldl'].solves} solves/iterations): QDLDL refactorizing "
+          f"{times['qdldl'] * 1e3:.1f} ms, splu anew {times['splu'] * 1e3:.1f} ms, ratio "
+          f"{times['splu'] / times['qdldl']:.2f}x; largest share difference {dev:.1e}")  # fmt: skip
+
+
 if __name__ == "__main__":
     args = [a for a in sys.argv[1:] if not a.startswith("--")]
+    if "--refactor" in sys.argv:
+        refactorization()
+        sys.exit(0)
     if "--hydraulics" not in sys.argv:
         main(int(args[0]) if args else 9000)
     hydraulics()
     hydraulics_in_run()
+    refactorization()

@@ -22,16 +22,16 @@ Method: Newton on the branch flows and node pressures, reduced to the node press
 step (the global gradient algorithm of [TODINI-1988]): the unknowns are the pressures of the
 live nodes that are not fixed, the equations their mass balances, and each step solves
 ``A^T D^-1 A dp = ...`` with ``D = a + 2 b |m|`` -- a weighted Laplacian, sparse, symmetric
-positive definite, factorized with ``scipy.sparse.linalg.splu`` as in
-:mod:`coldstart.grid.dcflow`. Linearizing the momentum law in the flows (smooth) rather than its
-inverse in the pressure drops (infinite slope at zero flow) keeps Newton quadratic in meshed
-networks whose loops hold pipes near zero flow. Trees hanging off the meshed core are peeled
-first: in a tree branch the flow is the draw of the subtree beyond it (mass balance alone) and
-the pressures follow outward from the core, so Newton runs on the core only (a city network is
-mostly trees: ``synth_city(10000)`` leaves 1,114 of its 20,062 nodes in the core). The peeling,
-the sparsity pattern of the matrix, the live parts, fixed nodes and drawing consumers are
-compiled once per topology and cached; a previous solution can be passed as the start
-(``p_init_pa``).
+positive definite, analysed once per solve and refactorized at every step
+(:class:`coldstart.linalg.SpdFactor`). Linearizing the momentum law in the flows (smooth)
+rather than its inverse in the pressure drops (infinite slope at zero flow) keeps Newton
+quadratic in meshed networks whose loops hold pipes near zero flow. Trees hanging off the meshed
+core are peeled first: in a tree branch the flow is the draw of the subtree beyond it (mass
+balance alone) and the pressures follow outward from the core, so Newton runs on the core only
+(a city network is mostly trees: ``synth_city(10000)`` leaves 1,114 of its 20,062 nodes in the
+core). The peeling, the sparsity pattern of the matrix, the live parts, fixed nodes and drawing
+consumers are compiled once per topology and cached; a previous solution can be passed as the
+start (``p_init_pa``).
 
 A network compiled from the city tables (one node per supply-return pair) is expanded into a
 supply layer and a mirrored return layer; results give both.
@@ -47,9 +47,9 @@ import numpy as np
 import pandas as pd
 from scipy.sparse import csc_matrix
 from scipy.sparse.csgraph import connected_components
-from scipy.sparse.linalg import splu
 
 from coldstart.heat.engine import HeatModel
+from coldstart.linalg import SpdFactor, splu_spd
 
 G_M_PER_S2 = 9.81
 """Gravitational acceleration [m/s^2] (as pandapipes' ``GRAVITATION_CONSTANT``)."""
@@ -399,13 +399,6 @@ def _tree_pressures(g: _Graph, levels: list, mdot: np.ndarray, p: np.ndarray) ->
         p[own] = p[parent] + sign * (g.x0[br] - g.a[br] * m - g.b[br] * m * np.abs(m))
 
 
-def _factorize(m: csc_matrix):
-    """Sparse LU of a symmetric positive definite matrix (as :mod:`coldstart.grid.dcflow`)."""
-    return splu(
-        m, permc_spec="MMD_AT_PLUS_A", diag_pivot_thresh=0.0, options={"SymmetricMode": True}
-    )
-
-
 def _newton(
     g: _Graph,
     pt: _Pattern,
@@ -429,6 +422,7 @@ def _newton(
     fe, te = g.f[e], g.t[e]
     nu, n = len(pt.unknown), g.n_node
     p, m = p.copy(), m.copy()
+    factor = SpdFactor()
 
     def node_residual(mm: np.ndarray) -> np.ndarray:
         return (np.bincount(fe, mm, n) - np.bincount(te, mm, n) + inj)[pt.unknown]
@@ -445,7 +439,7 @@ def _newton(
         jac = csc_matrix((data, pt.indices, pt.indptr), shape=(nu, nu))
         rhs = -node_residual(m) + node_residual(d_inv * err) - node_residual(np.zeros_like(m))
         dp = np.zeros(n)
-        dp[pt.unknown] = _factorize(jac).solve(rhs)
+        dp[pt.unknown] = factor(jac).solve(rhs)
         m = m + d_inv * (dp[fe] - dp[te] - err)
         p = p + dp
         it += 1
@@ -751,4 +745,4 @@ def _initial(
     r = np.bincount(fe, m, g.n_node) - np.bincount(te, m, g.n_node) + inj
     data = np.bincount(pt.slot, np.concatenate([cond, cond, -cond, -cond])[pt.keep], pt.nnz)
     jac = csc_matrix((data, pt.indices, pt.indptr), shape=(nu, nu))
-    return _factorize(jac).solve(-r[pt.unknown])
+    return splu_spd(jac).solve(-r[pt.unknown])

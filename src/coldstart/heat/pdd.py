@@ -25,7 +25,8 @@ import numpy as np
 from scipy.sparse import csc_matrix
 from scipy.sparse.csgraph import connected_components
 
-from coldstart.heat.hydraulics import HydraulicModel, _factorize, _pattern, branch_flow
+from coldstart.heat.hydraulics import HydraulicModel, _pattern, branch_flow
+from coldstart.linalg import SpdFactor
 
 M_REG_SHARE = 0.005
 """Flow below which a consumer's law is mostly linear, as a share of its design flow [-]."""
@@ -158,6 +159,7 @@ def solve_pressure_driven(
         return np.concatenate([branch_flow(x[:n_p] + x0_p, a_p, b_p)[0], inv(x[n_p:])])
 
     it, converged = 0, nu == 0
+    factor = SpdFactor()
     while it < max_iter and nu:
         if float(np.max(np.abs(node_residual(flows_of(p))))) <= tol_kg_per_s:
             converged = True
@@ -171,7 +173,7 @@ def solve_pressure_driven(
         jac = csc_matrix((data, pt.indices, pt.indptr), shape=(nu, nu))
         rhs = -node_residual(m) + node_residual(d_inv * err)
         dp = np.zeros(n)
-        dp[unknown] = _factorize(jac).solve(rhs)
+        dp[unknown] = factor(jac).solve(rhs)
         m = m + d_inv * (dp[f] - dp[t] - err)
         p = p + dp
         it += 1

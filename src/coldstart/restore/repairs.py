@@ -312,19 +312,29 @@ class RepairBook:
     def cancel(self, key: TaskKey) -> bool:
         """Call off an open task (waiting or under way; its crew is freed). Returns whether
         there was one."""
-        task = self.tasks.get(key)
-        if task is None or task.done_h is not None:
-            return False
-        if task.crew is not None:
-            self.crews[task.crew].task = None
-        else:
+        return self.cancel_many([key]) == 1
+
+    def cancel_many(self, keys: list[TaskKey]) -> int:
+        """:meth:`cancel` every key (one pass over the waiting tasks). Returns how many open
+        tasks were called off."""
+        drop: set[TaskKey] = set()
+        n = 0
+        for key in keys:
+            task = self.tasks.get(key)
+            if task is None or task.done_h is not None:
+                continue
+            if task.crew is not None:
+                self.crews[task.crew].task = None
+            else:
+                drop.add(key)
+            del self.tasks[key]
+            n += 1
+        if drop:
             self._sync()
-            rows = _positions(self.waiting, key)
-            for r in reversed(rows):
-                del self.waiting[r]
+            rows = [i for i, k in enumerate(self.waiting) if k in drop]
+            self.waiting[:] = [k for k in self.waiting if k not in drop]
             self._w.delete(np.asarray(rows, np.int64))
-        del self.tasks[key]
-        return True
+        return n
 
     def ready(
         self,
@@ -472,16 +482,3 @@ class RepairBook:
                 crew.task = None
                 finished.append(task)
         return started, finished, working
-
-
-def _positions(items: list, key) -> list[int]:
-    """Every position of ``key`` in ``items``, in order (``list.index`` scans in C)."""
-    rows: list[int] = []
-    start = 0
-    while True:
-        try:
-            start = items.index(key, start)
-        except ValueError:
-            return rows
-        rows.append(start)
-        start += 1

@@ -177,8 +177,8 @@ class Run:
     def _building_tasks(self, water: WaterStep, t: float) -> None:
         """Open the drains, refills and repairs the water asks for; call off those it no
         longer needs."""
-        for kind, i in water.cancel:
-            self.crew.book.cancel((kind, str(self.homes.ids[i])))
+        if water.cancel:
+            self.crew.book.cancel_many([(k, str(self.homes.ids[i])) for k, i in water.cancel])
         for bt in water.tasks:
             work_h = bt.median_work_h * float(
                 np.exp(bt.log_sd * self.streams.refill.standard_normal())

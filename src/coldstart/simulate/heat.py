@@ -13,7 +13,8 @@ import numpy as np
 from coldstart.compiled import CompiledCity
 from coldstart.heat.model import DESIGN_OUTDOOR_C, FACILITY_HEAT_LOSS_W_M2K, heat_demand_mw_th
 from coldstart.heat.network import city_pipe_loss_mw_th
-from coldstart.heat.pressure import design_mdot_kg_per_s, flow_shares
+from coldstart.heat.pressure import design_mdot_kg_per_s
+from coldstart.heat.share_memo import ShareMemo, memo_flow_shares
 from coldstart.scenario.model import Scenario
 from coldstart.simulate.power import PowerStep
 from coldstart.thermal.heating import WITHOUT_HEAT_FRACTION
@@ -53,6 +54,7 @@ class HeatState:
     shares: dict[bytes, np.ndarray] = field(default_factory=dict)  # flow shares by topology
     last_share: np.ndarray | None = None  # the last shares Newton solved (its next start)
     short_mwh: dict[str, np.ndarray] = field(default_factory=dict)  # heat short, per cause
+    memo: ShareMemo | None = None  # flow shares per part of the network (with hydraulics)
 
     def components(self, hm, branch_ok: np.ndarray) -> tuple:
         """``hm.components(branch_ok)``, remembered: the topology changes only with damage,
@@ -184,6 +186,7 @@ class HeatModel:
             np.zeros(nb, bool),
             np.zeros(nb),
             short_mwh={c: np.zeros(nb) for c in ("capacity", "hydraulics")},
+            memo=ShareMemo(self.mdot_design) if self.pressure else None,
         )
 
     def shares(self, st: HeatState, ok: np.ndarray, src_ok: np.ndarray, pump_ok: np.ndarray):
@@ -197,8 +200,8 @@ class HeatModel:
         if got is None:
             if len(st.shares) >= SHARE_CACHE_SIZE:
                 st.shares.clear()
-            got = flow_shares(
-                self.cc.hydraulics, ok, src_ok, self.mdot_design, lift_off, share_init=st.last_share
+            got = memo_flow_shares(
+                st.memo, self.cc.hydraulics, ok, src_ok, lift_off, share_init=st.last_share
             ).share
             st.shares[key] = got
             if (got < 1.0).any():
