@@ -55,6 +55,38 @@ def short_scenario(tmp_path):
     return p
 
 
+DEMO_BUILDINGS = 2000
+"""The demo city: every report, GIS and diff test reads one run of it per session."""
+
+
+def _demo_folder(tmp_path_factory, city, name: str, seed: int | None) -> Path:
+    from coldstart.scenario import example_scenario
+    from coldstart.simulate import simulate
+
+    out = tmp_path_factory.mktemp("demo") / name
+    simulate(city, example_scenario(), seed=seed).save(out, report=True)
+    return out
+
+
+@pytest.fixture(scope="session")
+def demo_city():
+    """The demo's 2,000-building synthetic city (seed 0)."""
+    return synth_city(DEMO_BUILDINGS, seed=0)
+
+
+@pytest.fixture(scope="session")
+def demo_run_dir(tmp_path_factory, demo_city) -> Path:
+    """The output folder of the demo (2,000 buildings, the built-in week, its own seed), with
+    report.html, results.gpkg and the outage schedule. Read-only by convention."""
+    return _demo_folder(tmp_path_factory, demo_city, "demo", None)
+
+
+@pytest.fixture(scope="session")
+def demo_run_b_dir(tmp_path_factory, demo_city) -> Path:
+    """The demo again with run seed 5 (other strikes on the same city), for ``coldstart diff``."""
+    return _demo_folder(tmp_path_factory, demo_city, "demo-seed5", 5)
+
+
 def run_cli(args, monkeypatch, capsys):
     """Run the ``coldstart`` entry point in-process; return (exit code, stdout, stderr)."""
     from coldstart import cli

@@ -13,6 +13,7 @@ import numpy as np
 import pandas as pd
 
 from coldstart.result import EVENT_COLUMNS, Result
+from coldstart.runstate import network_table, service_table
 from coldstart.thermal.exposure import COMFORT_C, SAFETY_C
 
 RESTORE_SHARE = 0.95
@@ -39,6 +40,8 @@ class Exposure:
         self.hours_to_12c = np.full(self.n, np.nan)
         self.ever_no_heat = np.zeros(self.n, bool)
         self.ever_no_power = np.zeros(self.n, bool)
+        self.heat_lost_h = np.full(self.n, np.nan)  # start of the first step without heat
+        self.heat_back_h = np.full(self.n, np.nan)  # end of the last step without heat
         self.heated_share = np.zeros(self.steps)
         self.powered_share = np.zeros(self.steps)
 
@@ -75,6 +78,8 @@ class Exposure:
         self.degree_hours_18 += deficit
         first = below12 & np.isnan(self.hours_to_12c)
         self.hours_to_12c[first] = (k + 1) * dt_h
+        self.heat_lost_h[no_heat & ~self.ever_no_heat] = k * dt_h
+        self.heat_back_h[no_heat] = (k + 1) * dt_h
         self.ever_no_heat |= no_heat
         self.ever_no_power |= no_power
         n = self.n
@@ -251,4 +256,6 @@ def build_result(
         shelters=shelters,
         outage_schedule=sched[["queue", "start", "end", "start_h", "end_h", "kind"]],
         meta=meta,
+        service=service_table(b, ex.heat_lost_h, ex.heat_back_h, scenario.horizon_h),
+        network=network_table(c, assets, ev, scenario.horizon_h),
     )

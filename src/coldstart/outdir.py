@@ -722,3 +722,34 @@ def owned_output(out_dir: str | Path, *, command: str, inputs: Inputs = ()) -> I
     except BaseException:
         shutil.rmtree(tmp, ignore_errors=True)
         raise
+
+
+def write_text_atomic(path: str | Path, text: str, newline: str | None = None) -> Path:
+    """Write ``text`` to the file ``path`` whole: into a temporary sibling renamed into place,
+    so a reader (or a crash) never sees half a file.
+
+    Parameters
+    ----------
+    path : str or pathlib.Path
+        The file; its folder must exist.
+    text : str
+        UTF-8 text.
+    newline : str, optional
+        Passed to :func:`open` (``""`` keeps ``"\\r\\n"`` as written, for iCalendar files).
+
+    Returns
+    -------
+    pathlib.Path
+        ``path``.
+    """
+    path = Path(path)
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8", newline=newline) as fh:
+            fh.write(text)
+        os.chmod(tmp, 0o644)  # mkstemp makes it private; outputs are meant to be shared
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+    return path

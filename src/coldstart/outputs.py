@@ -49,6 +49,52 @@ def output_specs() -> dict[str, OutputSpec]:
     }
 
 
+@dataclass(frozen=True)
+class OutputFile:
+    """A file derived from the described outputs (a report, a calendar): name and meaning."""
+
+    name: str
+    file: str
+    description: str
+
+    def matches(self, path: str) -> bool:
+        """True when ``path`` (relative, in a run's folder) is this file; ``<queue>`` in the
+        described name stands for any text."""
+        head, placeholder, tail = self.file.partition("<queue>")
+        if not placeholder:
+            return path == self.file
+        stem = path[len(head) : len(path) - len(tail)]
+        return path.startswith(head) and path.endswith(tail) and bool(stem) and "/" not in stem
+
+
+@cache
+def output_files() -> dict[str, OutputFile]:
+    """The described derived files (``[files.*]`` of ``outputs.toml``), keyed by name."""
+    raw = tomllib.loads(resources.files("coldstart.data").joinpath("outputs.toml").read_text())
+    return {
+        name: OutputFile(name, f["file"], f["description"])
+        for name, f in raw.get("files", {}).items()
+    }
+
+
+def is_described(path: str) -> bool:
+    """True when the file ``path`` of a run's folder is described in ``outputs.toml``.
+
+    Parameters
+    ----------
+    path : str
+        Path relative to the run's folder, e.g. ``"outage_queue_2.1.ics"``.
+
+    Returns
+    -------
+    bool
+        Whether an output or a derived file names it.
+    """
+    if any(spec.file == path for spec in output_specs().values()):
+        return True
+    return any(f.matches(path) for f in output_files().values())
+
+
 def columns(name: str) -> tuple[str, ...]:
     """The described keys or columns of output ``name``."""
     return output_specs()[name].names
@@ -91,4 +137,8 @@ def markdown() -> str:
         for f in spec.fields:
             parts.append(f"| `{f.name}` | {f.unit} | {f.meaning} |")
         parts.append("")
+    parts.append("Derived files:\n")
+    for f in output_files().values():
+        parts.append(f"- **`{f.file}`** — {f.description}")
+    parts.append("")
     return "\n".join(parts).rstrip() + "\n"

@@ -56,6 +56,10 @@ class Result:
         hours the source ran on backup power.
     meta : dict
         City and scenario names, horizon, step, seed, coldstart version.
+    service : pandas.DataFrame
+        Per building: its outage queue, when it lost heat and when heat came back for good.
+    network : pandas.DataFrame
+        Power lines and heat pipes with geometry, state at the end and hours out.
     """
 
     summary: dict
@@ -67,6 +71,8 @@ class Result:
     outage_schedule: pd.DataFrame = field(default_factory=pd.DataFrame)
     districts: pd.DataFrame = field(default_factory=pd.DataFrame)
     meta: dict = field(default_factory=dict)
+    service: pd.DataFrame = field(default_factory=pd.DataFrame)
+    network: pd.DataFrame = field(default_factory=pd.DataFrame)
 
     def save(
         self, out_dir: str | Path, report: bool = True, inputs: tuple[str | Path, ...] = ()
@@ -74,10 +80,11 @@ class Result:
         """Write the output folder all at once (see :mod:`coldstart.outdir` for the rules).
 
         Files: ``summary.json``, ``timeline.csv``, ``buildings.parquet``, ``events.csv``,
-        ``assets.csv``, ``shelters.csv``, ``outage_schedule.csv``, ``districts.csv`` and, when
-        ``report`` is true, ``report.html``. Either all land or none does; ``out_dir`` is
-        replaced only when it is empty or an earlier coldstart output, never when it holds other
-        files or is one of ``inputs``.
+        ``assets.csv``, ``shelters.csv``, ``outage_schedule.csv``, ``districts.csv``,
+        ``results.gpkg``, ``outage_schedule.html``, one ``outage_queue_<queue>.ics`` per
+        sub-queue and, when ``report`` is true, ``report.html``. Either all land or none does;
+        ``out_dir`` is replaced only when it is empty or an earlier coldstart output, never when
+        it holds other files or is one of ``inputs``.
 
         Raises
         ------
@@ -101,6 +108,11 @@ class Result:
         self.buildings.to_parquet(folder / "buildings.parquet", index=False)
         for name in ("events", "assets", "shelters", "outage_schedule", "districts"):
             rounded(getattr(self, name)).to_csv(folder / f"{name}.csv", index=False)
+        from coldstart.report.gis import write_gpkg
+        from coldstart.report.schedule import write_schedule_files
+
+        write_gpkg(self, folder / "results.gpkg")
+        write_schedule_files(self, folder)
         if report:
             from coldstart.report import write_report
 

@@ -18,6 +18,8 @@ OUTPUT_FILES = {
     "outage_schedule.csv",
     "districts.csv",
     "report.html",
+    "results.gpkg",
+    "outage_schedule.html",
 }
 
 
@@ -33,7 +35,10 @@ def test_demo_end_to_end_is_non_trivial(tmp_path):
     assert proc.returncode == 0, proc.stderr
     assert "Traceback" not in proc.stderr
     assert "coldstart summary" in proc.stdout
-    assert {p.name for p in out.iterdir()} == OUTPUT_FILES | {".coldstart-manifest.json"}
+    names = {p.name for p in out.iterdir()}
+    calendars = {n for n in names if n.startswith("outage_queue_") and n.endswith(".ics")}
+    assert names == OUTPUT_FILES | calendars | {".coldstart-manifest.json"}
+    assert len(calendars) == 12  # every sub-queue is cut at some point in the demo week
     s = json.loads((out / "summary.json").read_text())
     assert set(SUMMARY_KEYS) <= set(s)
     assert s["buildings_total"] == 2000 and 200_000 < s["residents_total"] < 300_000

@@ -208,11 +208,11 @@ def test_write_report_full(tmp_path: Path) -> None:
     # headline numbers table
     assert "9,876,543" in page and "4,321.1" in page and "98,765.4" in page and "31.2" in page
     assert "not within the horizon" in page
-    assert "Time spent below 12 °C indoors" in page
+    assert "Time spent below 12 °C (heart strain)" in page
     # map data carries the building ids; assets and shelters are drawn
     assert '"B00000"' in page and '"B00199"' in page
     assert "Damaged substation" in page or "Damaged chp" in page or "Damaged pump_station" in page
-    assert "Shelters (size: peak occupancy)" in page
+    assert "Shelters (size: peak use)" in page
     # tables
     assert "not restored" in page
     assert "Air-raid alert" in page
@@ -295,9 +295,11 @@ def test_text_is_escaped() -> None:
 
 
 def test_events_table_is_capped() -> None:
-    result = fake_result(n_buildings=20, n_events=500)
-    page = render_report(result)
-    assert "Showing the first 200 of 500 events" in page
+    result = fake_result(n_buildings=20, n_events=1000)
+    events = result.events.assign(kind="shelter_open")
+    page = render_report(dataclasses.replace(result, events=events))
+    assert "1,000 events; this table holds every key event and the first 300" in page
+    assert page.count('<tr data-kind="shelter_open"') == 300
 
 
 def test_format_helpers() -> None:

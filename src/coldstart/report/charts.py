@@ -7,13 +7,17 @@ script from the network: the map is an ordinary scatter plot on longitude/latitu
 
 from __future__ import annotations
 
+import html
 import math
 
 import numpy as np
 import pandas as pd
 import plotly.graph_objects as go
 import plotly.io as pio
+from plotly import colors as pcolors
 from plotly.subplots import make_subplots
+
+from coldstart.report.waves import Wave
 
 TEMPLATE = go.layout.Template(layout=pio.templates["plotly_white"].layout)
 """Plotly template of every figure: plotly_white's layout without its per-trace defaults."""
@@ -26,23 +30,6 @@ TEMP_COLORSCALE = "RdYlBu_r"
 
 ALERT_COLOR = "rgba(214, 39, 40, 0.12)"
 """Fill of the shading that marks air-raid alerts."""
-
-ASSET_SYMBOLS = (
-    "x",
-    "diamond",
-    "triangle-up",
-    "star",
-    "cross",
-    "hexagon",
-    "triangle-down",
-    "pentagon",
-    "bowtie",
-    "hourglass",
-)
-"""Marker symbols of damaged assets, one per asset kind (cycled)."""
-
-GL_THRESHOLD = 3000
-"""Above this many buildings the map uses WebGL (``Scattergl``); below, plain SVG."""
 
 PEOPLE_SERIES = (
     ("people_without_heat", "Without heat", "#d62728"),
@@ -58,23 +45,17 @@ def _num(frame: pd.DataFrame, column: str) -> np.ndarray:
     return pd.to_numeric(frame[column], errors="coerce").to_numpy(dtype=np.float64)
 
 
-def temperature_range(values: np.ndarray) -> tuple[float, float]:
-    """Colour range of indoor temperatures: at least 0–20 °C, wider if the data are.
+TEMP_RANGE_C = (-20.0, 22.0)
+"""Fixed colour range of indoor temperatures [°C] in every report and diff (map, histogram)."""
 
-    Parameters
-    ----------
-    values : numpy.ndarray
-        Temperatures in °C (NaN allowed).
 
-    Returns
-    -------
-    tuple of float
-        ``(cmin, cmax)`` in °C.
-    """
-    finite = values[np.isfinite(values)]
-    if finite.size == 0:
-        return 0.0, 20.0
-    return min(0.0, math.floor(finite.min())), max(20.0, math.ceil(finite.max()))
+def temperature_colors(values_c: np.ndarray) -> list[str]:
+    """Colours of temperatures on :data:`TEMP_COLORSCALE` over :data:`TEMP_RANGE_C`, as CSS
+    ``rgb()`` text (bars take colour strings: numbers there make plotly.js warn)."""
+    lo, hi = TEMP_RANGE_C
+    share = np.clip((np.asarray(values_c, float) - lo) / (hi - lo), 0.0, 1.0)
+    share = np.nan_to_num(share, nan=0.5)
+    return pcolors.sample_colorscale(TEMP_COLORSCALE, share.tolist())
 
 
 def time_axis(timeline: pd.DataFrame) -> tuple[np.ndarray | pd.Series, str]:
@@ -140,21 +121,130 @@ def alert_intervals(active: pd.Series, x: np.ndarray | pd.Series) -> list[tuple[
     return [(xs[s], xs[min(e, len(xs) - 1)]) for s, e in zip(starts, ends, strict=True)]
 
 
+PANELS = (
+    ("People affected", 0.30),
+    ("% of buildings with heat, power", 0.18),
+    ("Outdoor temperature", 0.14),
+    ("Electricity and heat", 0.22),
+    ("Repair crews working", 0.16),
+)
+"""Panels of the timeline: title and share of the height."""
+
+WAVE_COLOR = "#8b0000"
+"""Colour of the strike-wave marks."""
+
+
 def _timeline_subplots() -> go.Figure:
-    """The empty four-panel figure of the timeline, sharing its x axis."""
+    """The empty five-panel figure of the timeline, sharing its x axis."""
     return make_subplots(
-        rows=4,
+        rows=len(PANELS),
         cols=1,
         shared_xaxes=True,
-        vertical_spacing=0.05,
-        row_heights=[0.37, 0.18, 0.27, 0.18],
-        subplot_titles=(
-            "People affected",
-            "Outdoor temperature",
-            "Electricity and heat",
-            "Repair crews working",
-        ),
+        vertical_spacing=0.045,
+        row_heights=[h for _, h in PANELS],
+        subplot_titles=[t for t, _ in PANELS],
     )
+
+
+def wave_x(wave: Wave, time_like: bool) -> object:
+    """The x of a wave on an axis of clock times (naive ISO text) or of hours."""
+    if time_like and wave.time is not None:
+        t = wave.time.tz_localize(None) if wave.time.tzinfo is not None else wave.time
+        return t.isoformat()
+    return wave.hours
+
+
+def wave_marks(waves: list[Wave], time_like: bool, rows: int, label_row: int = 1) -> list[dict]:
+    """Dashed lines at every wave on each of ``rows`` panels, the wave's name on ``label_row``.
+
+    Parameters
+    ----------
+    waves : list of Wave
+        The run's strike waves (:func:`coldstart.report.waves.strike_waves`).
+    time_like : bool
+        True when the x axis shows clock times.
+    rows : int
+        Panels sharing the x axis (axes ``y``, ``y2``, ...).
+    label_row : int, default 1
+        Panel whose top carries the names (0: none).
+
+    Returns
+    -------
+    list of dict
+        Shapes (``type = "line"``) followed by annotations (``type = "annotation"``, to be
+        split by the caller with :func:`split_marks`).
+    """
+    marks: list[dict] = []
+    for w in waves:
+        x = wave_x(w, time_like)
+        for row in range(1, rows + 1):
+            axis = "" if row == 1 else str(row)
+            marks.append(
+                dict(
+                    type="line",
+                    xref=f"x{axis}",
+                    yref=f"y{axis} domain",
+                    x0=x,
+                    x1=x,
+                    y0=0,
+                    y1=1,
+                    line=dict(color=WAVE_COLOR, width=1.5, dash="dash"),
+                )
+            )
+        if label_row:
+            axis = "" if label_row == 1 else str(label_row)
+            marks.append(dict(type="annotation", xref=f"x{axis}", yref=f"y{axis} domain", x=x,
+                              y=0.98, yanchor="top", xanchor="left", showarrow=False,
+                              text=html.escape(w.name), font=dict(size=11, color=WAVE_COLOR),
+                              bgcolor="rgba(255,255,255,0.75)"))  # fmt: skip
+    return marks
+
+
+def split_marks(marks: list[dict]) -> tuple[list[dict], list[dict]]:
+    """``(shapes, annotations)`` from :func:`wave_marks`."""
+    shapes = [m for m in marks if m["type"] != "annotation"]
+    notes = [
+        {k: v for k, v in m.items() if k != "type"} for m in marks if m["type"] == "annotation"
+    ]
+    return shapes, notes
+
+
+def _wave_trace(waves: list[Wave], time_like: bool, y_top: float) -> go.Scatter:
+    """Markers at the waves in panel 1; hover lists every hit (asset, kind, damage)."""
+    text = []
+    for w in waves:
+        hits = "<br>".join(
+            f"{html.escape(h.asset_id)} ({html.escape(h.kind)}): {html.escape(h.damage)}"
+            for h in w.hits[:25]
+        )
+        more = f"<br>… {len(w.hits) - 25} more" if len(w.hits) > 25 else ""
+        text.append(f"<b>{html.escape(w.name)}</b>: {len(w.hits)} hit(s)<br>{hits}{more}")
+    return go.Scatter(
+        x=[wave_x(w, time_like) for w in waves], y=[y_top] * len(waves), mode="markers",
+        name="Strike wave (dashed; hover for its hits)", text=text,
+        marker=dict(symbol="triangle-down", size=12, color=WAVE_COLOR),
+        hovertemplate="%{text}<extra></extra>",
+    )  # fmt: skip
+
+
+def _restored_traces(
+    timeline: pd.DataFrame, x: np.ndarray | pd.Series, buildings_total: float | None
+) -> list[go.Scatter]:
+    """Panel 2: % of buildings with heat and with power at each step."""
+    if not buildings_total:
+        return []
+    traces = []
+    for column, name, colour in (
+        ("buildings_without_heat", "Buildings with heat (%)", "#d62728"),
+        ("buildings_without_power", "Buildings with power (%)", "#7f7f7f"),
+    ):
+        if column in timeline.columns:
+            share = 100.0 * (1.0 - _num(timeline, column) / float(buildings_total))
+            traces.append(
+                go.Scatter(x=x, y=np.round(share, 2), name=name, line=dict(color=colour, width=2),
+                           hovertemplate=name.replace(" (%)", "") + ": %{y:.1f} %<extra></extra>")
+            )  # fmt: skip
+    return traces
 
 
 def _add_people_traces(
@@ -274,35 +364,48 @@ def _add_alert_legend(fig: go.Figure) -> None:
     )
 
 
-def _style_timeline(fig: go.Figure, shapes: list[dict], x_title: str) -> None:
-    """Layout and axis titles of the timeline figure."""
+def _style_timeline(fig: go.Figure, shapes: list[dict], notes: list[dict], x_title: str) -> None:
+    """Layout and axis titles of the timeline figure (legend below, out of the panels' way)."""
     fig.update_layout(
         template=TEMPLATE,
         font=FONT,
-        height=900,
+        height=1050,
         shapes=shapes,
         hovermode="x unified",
-        margin=dict(l=70, r=20, t=100, b=50),
-        legend=dict(orientation="h", yanchor="bottom", y=1.04, xanchor="left", x=0),
+        margin=dict(l=60, r=15, t=40, b=40),
+        legend=dict(orientation="h", yanchor="top", y=-0.06, xanchor="left", x=0),
     )
+    for note in notes:
+        fig.add_annotation(note)
     fig.update_yaxes(title_text="people", tickformat=",d", rangemode="tozero", row=1, col=1)
-    fig.update_yaxes(title_text="°C", row=2, col=1)
-    fig.update_yaxes(title_text="MW / MW_th", rangemode="tozero", row=3, col=1)
-    fig.update_yaxes(title_text="crews", rangemode="tozero", tickformat="d", row=4, col=1)
-    fig.update_xaxes(title_text=x_title, row=4, col=1)
+    fig.update_yaxes(title_text="%", range=[0, 101], row=2, col=1)
+    fig.update_yaxes(title_text="°C", row=3, col=1)
+    fig.update_yaxes(title_text="MW / MW_th", rangemode="tozero", row=4, col=1)
+    fig.update_yaxes(title_text="crews", rangemode="tozero", tickformat="d", row=5, col=1)
+    if x_title != "Time":  # clock times need no title (and it would sit under the legend)
+        fig.update_xaxes(title_text=x_title, row=5, col=1)
 
 
-def timeline_figure(timeline: pd.DataFrame) -> go.Figure | None:
-    """Four stacked panels sharing the time axis, with air-raid alerts shaded.
+def timeline_figure(
+    timeline: pd.DataFrame,
+    waves: list[Wave] | None = None,
+    buildings_total: float | None = None,
+) -> go.Figure | None:
+    """Five stacked panels sharing the time axis, strike waves marked, air-raid alerts shaded.
 
-    Panels: people without heat / without power / below 12 °C / in shelters; outdoor
-    temperature; electric load demanded vs served and heat served; repair crews working.
-    Missing columns are skipped; panels with no data are left empty.
+    Panels: people without heat / without power / below 12 °C / in shelters; % of buildings
+    with heat and with power (the restoration curve, 95 % dotted); outdoor temperature;
+    electric load demanded vs served and heat served; repair crews working. Every panel carries
+    a dashed line at each strike wave, named as in the scenario on the first panel.
 
     Parameters
     ----------
     timeline : pandas.DataFrame
         One row per step; see :data:`coldstart.result.TIMELINE_COLUMNS`.
+    waves : list of Wave, optional
+        The run's strike waves.
+    buildings_total : float, optional
+        Buildings in the city (for the % panel; without it the panel stays empty).
 
     Returns
     -------
@@ -315,278 +418,32 @@ def timeline_figure(timeline: pd.DataFrame) -> go.Figure | None:
     hours = _num(timeline, "hours") if "hours" in timeline.columns else None
     fig = _timeline_subplots()
     _add_people_traces(fig, timeline, x, hours)
-    if "temp_outdoor_c" in timeline.columns:  # panel 2
+    for trace in _restored_traces(timeline, x, buildings_total):
+        fig.add_trace(trace, row=2, col=1)
+    if buildings_total:
+        fig.add_hline(y=95, line=dict(color="#555", width=1, dash="dot"), row=2, col=1)
+    if "temp_outdoor_c" in timeline.columns:
         _add_panel_line(
-            fig, 2, x, np.round(_num(timeline, "temp_outdoor_c"), 2), "Outdoor temperature",
+            fig, 3, x, np.round(_num(timeline, "temp_outdoor_c"), 2), "Outdoor temperature",
             dict(color="#17becf", width=2), "Outdoor: %{y:.1f} °C<extra></extra>",
         )  # fmt: skip
     for trace in _energy_traces(timeline, x):
-        fig.add_trace(trace, row=3, col=1)
-    if "crews_working" in timeline.columns:  # panel 4, a step line
+        fig.add_trace(trace, row=4, col=1)
+    if "crews_working" in timeline.columns:  # a step line
         _add_panel_line(
-            fig, 4, x, _num(timeline, "crews_working"), "Crews working",
+            fig, 5, x, _num(timeline, "crews_working"), "Crews working",
             dict(color="#9467bd", width=2, shape="hv"), "Crews working: %{y:.0f}<extra></extra>",
         )  # fmt: skip
-    shapes = _alert_shapes(timeline, x)
-    if shapes:
+    time_like = x_title == "Time"
+    if waves:
+        people = [_num(timeline, c) for c, _, _ in PEOPLE_SERIES if c in timeline.columns]
+        top = float(np.nanmax(np.concatenate(people))) if people else 1.0
+        fig.add_trace(_wave_trace(waves, time_like, top if np.isfinite(top) else 1.0), 1, 1)
+    alerts = _alert_shapes(timeline, x)
+    if alerts:
         _add_alert_legend(fig)
-    _style_timeline(fig, shapes, x_title)
-    return fig
-
-
-def _building_hover(buildings: pd.DataFrame) -> tuple[np.ndarray, str]:
-    """Customdata and hover template of the buildings on the map."""
-    n = len(buildings)
-    fields: list[tuple[str, np.ndarray]] = []
-
-    def text(column: str) -> np.ndarray:
-        if column in buildings.columns:
-            return buildings[column].astype(str).to_numpy(dtype=object)
-        return np.full(n, "?", dtype=object)
-
-    def number(column: str, decimals: int) -> np.ndarray:
-        if column in buildings.columns:
-            values = np.round(_num(buildings, column), decimals)
-            if decimals == 0:
-                return np.array([int(v) if np.isfinite(v) else None for v in values], dtype=object)
-            return np.array([v if np.isfinite(v) else None for v in values], dtype=object)
-        return np.full(n, None, dtype=object)
-
-    fields = [
-        ("id", text("building_id")),
-        ("archetype", text("archetype")),
-        ("residents", number("residents", 0)),
-        ("min", number("min_temp_c", 1)),
-        ("hours", number("hours_without_heat", 1)),
-    ]
-    custom = np.column_stack([values for _, values in fields])
-    template = (
-        "<b>%{customdata[0]}</b><br>"
-        "%{customdata[1]}<br>"
-        "Residents: %{customdata[2]:,}<br>"
-        "Minimum temperature: %{customdata[3]:.1f} °C<br>"
-        "Hours without heat: %{customdata[4]:.1f} h"
-        "<extra></extra>"
-    )
-    return custom, template
-
-
-def _restored_text(values: np.ndarray) -> list[str]:
-    """Restoration hour as text, or "not restored"."""
-    return [f"restored at {v:.1f} h" if np.isfinite(v) else "not restored" for v in values]
-
-
-def _has_xy(frame: pd.DataFrame | None) -> bool:
-    """``frame`` is given, has ``lon`` and ``lat`` columns and at least one row."""
-    return frame is not None and {"lon", "lat"} <= set(frame.columns) and len(frame) > 0
-
-
-def _located(frame: pd.DataFrame) -> pd.DataFrame:
-    """The rows of ``frame`` with finite ``lon`` and ``lat``."""
-    return frame[np.isfinite(_num(frame, "lon")) & np.isfinite(_num(frame, "lat"))]
-
-
-def _column_or(frame: pd.DataFrame, column: str, fill: float) -> np.ndarray:
-    """Column ``column`` of ``frame`` as float64, or ``fill`` everywhere when it is missing."""
-    return _num(frame, column) if column in frame.columns else np.full(len(frame), fill)
-
-
-def _building_trace(b: pd.DataFrame) -> go.Scatter | go.Scattergl:
-    """Buildings (with coordinates) coloured by minimum indoor temperature."""
-    temps = _column_or(b, "min_temp_c", np.nan)
-    cmin, cmax = temperature_range(temps)
-    custom, template = _building_hover(b)
-    scatter = go.Scattergl if len(b) > GL_THRESHOLD else go.Scatter
-    return scatter(
-        x=_num(b, "lon"),
-        y=_num(b, "lat"),
-        mode="markers",
-        name="Buildings",
-        marker=dict(
-            size=6 if len(b) <= GL_THRESHOLD else 4,
-            color=np.round(temps, 2),
-            colorscale=TEMP_COLORSCALE,
-            cmin=cmin,
-            cmax=cmax,
-            colorbar=dict(title=dict(text="Min indoor<br>°C"), thickness=14, x=1.0),
-            opacity=0.85,
-        ),
-        customdata=custom,
-        hovertemplate=template,
-    )
-
-
-def _asset_hover(part: pd.DataFrame, kinds: pd.Series, restored: np.ndarray) -> np.ndarray:
-    """Customdata of damaged assets: id, damage state, hit time, restoration."""
-    hit = _column_or(part, "hit_h", np.nan)
-    ids = part["asset_id"].astype(str) if "asset_id" in part.columns else kinds[part.index]
-    state = (
-        part["damage_state"].astype(str)
-        if "damage_state" in part.columns
-        else pd.Series("damaged", index=part.index)
-    )
-    return np.column_stack(
-        [
-            ids.to_numpy(dtype=object),
-            state.to_numpy(dtype=object),
-            [f"{v:.1f} h" if np.isfinite(v) else "?" for v in hit],
-            _restored_text(restored),
-        ]
-    )
-
-
-def _asset_trace(part: pd.DataFrame, kinds: pd.Series, kind: str, symbol: str) -> go.Scatter:
-    """Damaged assets of one kind: dark when not restored, grey once restored."""
-    restored = _column_or(part, "restored_h", np.nan)
-    return go.Scatter(
-        x=_num(part, "lon"),
-        y=_num(part, "lat"),
-        mode="markers",
-        name=f"Damaged {kind}",
-        marker=dict(
-            symbol=symbol,
-            size=13,
-            color=["#555555" if np.isfinite(v) else "#111111" for v in restored],
-            line=dict(color="white", width=1),
-        ),
-        customdata=_asset_hover(part, kinds, restored),
-        hovertemplate=(
-            f"<b>%{{customdata[0]}}</b> ({kind})<br>"
-            "Damage: %{customdata[1]}<br>"
-            "Hit at %{customdata[2]}<br>"
-            "%{customdata[3]}<extra></extra>"
-        ),
-    )
-
-
-def _asset_traces(assets: pd.DataFrame) -> list[tuple[go.Scatter, np.ndarray]]:
-    """One trace per asset kind (sorted), each with the latitudes it plots."""
-    a = _located(assets)
-    kinds = a["kind"].astype(str) if "kind" in a.columns else pd.Series("asset", index=a.index)
-    traces = []
-    for i, kind in enumerate(sorted(kinds.unique())):
-        part = a[kinds == kind]
-        symbol = ASSET_SYMBOLS[i % len(ASSET_SYMBOLS)]
-        traces.append((_asset_trace(part, kinds, kind, symbol), _num(part, "lat")))
-    return traces
-
-
-def _shelter_trace(s: pd.DataFrame) -> go.Scatter:
-    """Shelters (with coordinates) as squares sized by peak occupancy."""
-    occ = (
-        np.nan_to_num(_num(s, "peak_occupancy"))
-        if "peak_occupancy" in s.columns
-        else np.zeros(len(s))
-    )
-    cap = _column_or(s, "capacity_people", np.nan)
-    top = occ.max() if occ.size and occ.max() > 0 else 1.0
-    sizes = np.round(7 + 28 * np.sqrt(np.clip(occ, 0, None) / top), 1)
-    ids = s["facility_id"].astype(str) if "facility_id" in s.columns else s.index
-    kinds = s["kind"].astype(str) if "kind" in s.columns else pd.Series("", index=s.index)
-    custom = np.column_stack(
-        [
-            np.asarray(ids, dtype=object),
-            kinds.to_numpy(dtype=object),
-            [f"{v:,.0f}" if np.isfinite(v) else "?" for v in cap],
-            [f"{v:,.0f}" for v in occ],
-        ]
-    )
-    return go.Scatter(
-        x=_num(s, "lon"),
-        y=_num(s, "lat"),
-        mode="markers",
-        name="Shelters (size: peak occupancy)",
-        marker=dict(
-            symbol="square",
-            size=sizes,
-            color="rgba(44, 160, 44, 0.55)",
-            line=dict(color="#1a6e1a", width=1.5),
-        ),
-        customdata=custom,
-        hovertemplate=(
-            "<b>%{customdata[0]}</b> (%{customdata[1]})<br>"
-            "Capacity: %{customdata[2]} people<br>"
-            "Peak occupancy: %{customdata[3]} people<extra></extra>"
-        ),
-    )
-
-
-def _map_traces(
-    buildings: pd.DataFrame, assets: pd.DataFrame, shelters: pd.DataFrame
-) -> list[tuple[go.Scatter | go.Scattergl, np.ndarray]]:
-    """Every trace of the map in drawing order, each with the latitudes it plots."""
-    traces: list[tuple[go.Scatter | go.Scattergl, np.ndarray]] = []
-    if _has_xy(buildings):
-        b = _located(buildings)
-        if len(b):
-            traces.append((_building_trace(b), _num(b, "lat")))
-    if _has_xy(assets):
-        traces += _asset_traces(assets)
-    if _has_xy(shelters):
-        s = _located(shelters)
-        if len(s):
-            traces.append((_shelter_trace(s), _num(s, "lat")))
-    return traces
-
-
-def _lat_ratio(lats: list[np.ndarray]) -> float:
-    """Scale ratio of the latitude axis: 1 / cos(mean latitude), capped for the poles."""
-    all_lat = np.concatenate(lats) if lats else np.array([0.0])
-    lat0 = float(np.nanmean(all_lat)) if np.isfinite(all_lat).any() else 0.0
-    # One degree of latitude is 1/cos(lat) times longer on the ground than one of longitude.
-    return 1.0 / max(math.cos(math.radians(lat0)), 0.05)
-
-
-def _style_map(fig: go.Figure, ratio: float) -> None:
-    """Layout of the map: equal-distance axes, no grid, legend on top."""
-    fig.update_layout(
-        template=TEMPLATE,
-        font=FONT,
-        height=680,
-        margin=dict(l=70, r=20, t=80, b=50),
-        plot_bgcolor="#e9edf2",
-        legend=dict(orientation="h", yanchor="bottom", y=1.01, xanchor="left", x=0),
-        xaxis=dict(title="Longitude", showgrid=False, zeroline=False),
-        yaxis=dict(
-            title="Latitude",
-            scaleanchor="x",
-            scaleratio=ratio,
-            showgrid=False,
-            zeroline=False,
-        ),
-        hovermode="closest",
-    )
-
-
-def map_figure(
-    buildings: pd.DataFrame, assets: pd.DataFrame, shelters: pd.DataFrame
-) -> go.Figure | None:
-    """Buildings coloured by minimum indoor temperature, damaged assets and shelters.
-
-    A plain scatter plot on longitude/latitude with equal-distance axes (the latitude axis is
-    stretched by ``1 / cos(latitude)``), so no map tiles are needed and the file stays offline.
-
-    Parameters
-    ----------
-    buildings : pandas.DataFrame
-        Per-building results; needs ``lon``, ``lat`` and ideally ``min_temp_c``.
-    assets : pandas.DataFrame
-        Damaged assets: ``asset_id, kind, lon, lat, damage_state, hit_h, restored_h``.
-    shelters : pandas.DataFrame
-        ``facility_id, kind, lon, lat, capacity_people, peak_occupancy``.
-
-    Returns
-    -------
-    plotly.graph_objects.Figure or None
-        ``None`` when nothing has coordinates.
-    """
-    traces = _map_traces(buildings, assets, shelters)
-    if not traces:
-        return None
-    fig = go.Figure()
-    for trace, _ in traces:
-        fig.add_trace(trace)
-    _style_map(fig, _lat_ratio([lat for _, lat in traces]))
+    shapes, notes = split_marks(wave_marks(waves or [], time_like, len(PANELS)))
+    _style_timeline(fig, list(fig.layout.shapes) + alerts + shapes, notes, x_title)
     return fig
 
 
@@ -598,11 +455,28 @@ def _bars(values: np.ndarray, weights: np.ndarray, edges: np.ndarray) -> tuple[n
     return counts, np.round(people), centres, np.diff(edges)
 
 
-def distribution_figure(buildings: pd.DataFrame) -> go.Figure | None:
-    """Histograms of minimum indoor temperature and of hours without heat, per building.
+def _histogram(
+    centres: np.ndarray, counts: np.ndarray, widths: np.ndarray, people: np.ndarray,
+    colors: list[str] | str, x_title: str, hover: str,
+) -> go.Figure:  # fmt: skip
+    """One histogram of buildings (hover: buildings and residents per bin)."""
+    fig = go.Figure(
+        go.Bar(x=np.round(centres, 2), y=counts, width=np.round(widths, 3), customdata=people,
+               marker=dict(color=colors), hovertemplate=hover, showlegend=False)
+    )  # fmt: skip
+    fig.update_layout(
+        template=TEMPLATE, font=FONT, height=340, bargap=0.05,
+        margin=dict(l=55, r=10, t=30, b=45), xaxis_title=x_title, yaxis_title="buildings",
+    )  # fmt: skip
+    return fig
 
-    Bars are binned in Python (not by plotly.js), so the file holds a few dozen bars rather
-    than one number per building. Hover shows buildings and residents per bin.
+
+def distribution_figures(buildings: pd.DataFrame) -> list[tuple[str, go.Figure]]:
+    """Histograms of the lowest indoor temperature and of hours without heat, per building.
+
+    Two figures (not subplots), so the page can set them side by side on a desktop and stack
+    them on a phone. Bars are binned in Python; bar colours are CSS colour strings on the fixed
+    temperature scale. The 16, 12 and 5 °C thresholds are dashed lines labelled inside the plot.
 
     Parameters
     ----------
@@ -611,104 +485,68 @@ def distribution_figure(buildings: pd.DataFrame) -> go.Figure | None:
 
     Returns
     -------
-    plotly.graph_objects.Figure or None
-        ``None`` when neither column has data.
+    list of (str, plotly.graph_objects.Figure)
+        ``(title, figure)`` for each histogram with data.
     """
     if buildings is None or buildings.empty:
-        return None
-    has_temp = "min_temp_c" in buildings.columns
-    has_hours = "hours_without_heat" in buildings.columns
-    if not (has_temp or has_hours):
-        return None
+        return []
     residents = (
         np.nan_to_num(_num(buildings, "residents"))
         if "residents" in buildings.columns
         else np.zeros(len(buildings))
     )
-    fig = make_subplots(
-        rows=1,
-        cols=2,
-        horizontal_spacing=0.1,
-        subplot_titles=(
-            "Minimum indoor temperature",
-            "Hours without heat (buildings that lost heat)",
-        ),
+    out = []
+    temps = _num(buildings, "min_temp_c") if "min_temp_c" in buildings else np.array([])
+    ok = np.isfinite(temps)
+    if ok.any():
+        lo, hi = (
+            math.floor(temps[ok].min()),
+            max(math.ceil(temps[ok].max()), math.floor(temps[ok].min()) + 1),
+        )
+        step = max(1, math.ceil((hi - lo) / 40))
+        edges = np.arange(lo, hi + step, step, dtype=np.float64)
+        counts, people, centres, widths = _bars(temps[ok], residents[ok], edges)
+        fig = _histogram(
+            centres,
+            counts,
+            widths,
+            people,
+            temperature_colors(centres),
+            "°C",
+            "%{x:.1f} °C: %{y:,} buildings, %{customdata:,} residents<extra></extra>",
+        )
+        for threshold, y in ((16, 0.98), (12, 0.9), (5, 0.82)):  # staggered: never overprinted
+            if lo <= threshold <= hi:
+                fig.add_vline(x=threshold, line=dict(color="#444", width=1, dash="dash"))
+                fig.add_annotation(
+                    x=threshold, y=y, yref="paper", text=f"{threshold} °C", showarrow=False,
+                    xanchor="left", font=dict(size=11), bgcolor="rgba(255,255,255,0.8)",
+                )  # fmt: skip
+        out.append(("Lowest indoor temperature", fig))
+    hours = (
+        _num(buildings, "hours_without_heat") if "hours_without_heat" in buildings else temps[:0]
     )
-    hover = "%{x}: %{y:,} buildings, %{customdata:,} residents<extra></extra>"
-    if has_temp:
-        temps = _num(buildings, "min_temp_c")
-        ok = np.isfinite(temps)
-        if ok.any():
-            lo, hi = math.floor(temps[ok].min()), math.ceil(temps[ok].max())
-            hi = max(hi, lo + 1)
-            step = max(1, math.ceil((hi - lo) / 40))
-            edges = np.arange(lo, hi + step, step, dtype=np.float64)
-            counts, people, centres, widths = _bars(temps[ok], residents[ok], edges)
-            cmin, cmax = temperature_range(temps)
-            fig.add_trace(
-                go.Bar(
-                    x=centres,
-                    y=counts,
-                    width=widths,
-                    customdata=people,
-                    name="Minimum temperature",
-                    marker=dict(color=centres, colorscale=TEMP_COLORSCALE, cmin=cmin, cmax=cmax),
-                    hovertemplate="%{x:.1f} °C: %{y:,} buildings, %{customdata:,} residents"
-                    "<extra></extra>",
-                    showlegend=False,
-                ),
-                row=1,
-                col=1,
-            )
-            for threshold in (16, 12, 5):
-                if lo <= threshold <= hi:
-                    fig.add_vline(
-                        x=threshold,
-                        line=dict(color="#444", width=1, dash="dash"),
-                        annotation_text=f"{threshold} °C",
-                        annotation_position="top",
-                        row=1,
-                        col=1,
-                    )
-    if has_hours:
-        hours = _num(buildings, "hours_without_heat")
-        ok = np.isfinite(hours) & (hours > 0)
-        if ok.any():
-            hi = max(float(hours[ok].max()), 1.0)
-            bins = min(40, max(5, int(ok.sum())))
-            edges = np.histogram_bin_edges(hours[ok], bins=bins, range=(0, hi))
-            counts, people, centres, widths = _bars(hours[ok], residents[ok], edges)
-            fig.add_trace(
-                go.Bar(
-                    x=np.round(centres, 2),
-                    y=counts,
-                    width=np.round(widths, 3),
-                    customdata=people,
-                    name="Hours without heat",
-                    marker=dict(color="#d62728"),
-                    hovertemplate=hover.replace("%{x}", "~%{x:.0f} h"),
-                    showlegend=False,
-                ),
-                row=1,
-                col=2,
-            )
-    if not fig.data:
-        return None
-    fig.update_layout(
-        template=TEMPLATE,
-        font=FONT,
-        height=380,
-        bargap=0.05,
-        margin=dict(l=70, r=20, t=50, b=50),
-    )
-    fig.update_xaxes(title_text="°C", row=1, col=1)
-    fig.update_xaxes(title_text="hours", row=1, col=2)
-    fig.update_yaxes(title_text="buildings", row=1, col=1)
-    fig.update_yaxes(title_text="buildings", row=1, col=2)
-    return fig
+    ok = np.isfinite(hours) & (hours > 0)
+    if ok.any():
+        hi = max(float(hours[ok].max()), 1.0)
+        edges = np.histogram_bin_edges(
+            hours[ok], bins=min(40, max(5, int(ok.sum()))), range=(0, hi)
+        )
+        counts, people, centres, widths = _bars(hours[ok], residents[ok], edges)
+        fig = _histogram(
+            centres,
+            counts,
+            widths,
+            people,
+            "#d62728",
+            "hours",
+            "~%{x:.0f} h: %{y:,} buildings, %{customdata:,} residents<extra></extra>",
+        )
+        out.append(("Hours without heat (buildings that lost heat)", fig))
+    return out
 
 
-def figure_html(fig: go.Figure, div_id: str) -> str:
+def figure_html(fig: go.Figure, div_id: str, height: str | None = None) -> str:
     """A figure as an HTML fragment that relies on plotly.js being already on the page.
 
     Parameters
@@ -728,6 +566,7 @@ def figure_html(fig: go.Figure, div_id: str) -> str:
         include_plotlyjs=False,
         include_mathjax=False,
         div_id=div_id,
+        default_height=height or "100%",
         config={"displaylogo": False, "responsive": True, "scrollZoom": False},
     )
 

@@ -13,7 +13,8 @@ import pandas as pd
 import plotly.graph_objects as go
 
 from coldstart.grid.rotation import SUB_QUEUES
-from coldstart.report.charts import FONT, TEMPLATE
+from coldstart.report.charts import FONT, TEMPLATE, split_marks, wave_marks
+from coldstart.report.waves import Wave
 
 if TYPE_CHECKING:  # the Result imports the report to write it; the report only reads it
     from coldstart.result import Result
@@ -81,7 +82,7 @@ def outage_figure(
                 "for %{customdata[1]:.1f} h<extra></extra>",
             )
         )
-    xaxis = dict(type="date", title="Time")
+    xaxis = dict(type="date")
     if start and horizon_h:
         t_start = pd.Timestamp(start).tz_localize(None)
         t_end = t_start + pd.Timedelta(hours=float(horizon_h))
@@ -105,8 +106,17 @@ def outage_figure(
     return fig
 
 
-def outage_figures(result: Result) -> list[tuple[str, str, go.Figure, str]]:
+def outage_figures(
+    result: Result, waves: list[Wave] | None = None
+) -> list[tuple[str, str, go.Figure, str]]:
     """The report section of the outage schedule (empty when no window was applied).
+
+    Parameters
+    ----------
+    result : Result
+        The run.
+    waves : list of Wave, optional
+        Strike waves, marked as dashed lines across the chart.
 
     Returns
     -------
@@ -117,6 +127,8 @@ def outage_figures(result: Result) -> list[tuple[str, str, go.Figure, str]]:
     fig = outage_figure(result.outage_schedule, meta.get("start"), meta.get("horizon_h"))
     if fig is None:
         return []
+    shapes, _ = split_marks(wave_marks(waves or [], True, 1, label_row=0))
+    fig.update_layout(shapes=shapes)
     n = len(result.outage_schedule)
     note = (
         f"{n} off-window(s) applied to the 12 rotating sub-queues (Ukrainian practice: 6 queues "

@@ -11,7 +11,8 @@ import numpy as np
 import pandas as pd
 import plotly.graph_objects as go
 
-from coldstart.report.charts import FONT, TEMPLATE, time_axis
+from coldstart.report.charts import FONT, TEMPLATE, split_marks, time_axis, wave_marks
+from coldstart.report.waves import Wave
 
 KIND_SERIES = (
     ("people_in_metro_stations", "Metro stations", "#1f77b4"),
@@ -88,16 +89,24 @@ def shelter_figure(timeline: pd.DataFrame) -> go.Figure | None:
         font=FONT,
         height=380,
         margin=dict(l=60, r=20, t=30, b=50),
-        legend=dict(orientation="h", y=-0.2),
+        legend=dict(orientation="h", yanchor="top", y=-0.18, x=0),
         hovermode="x unified",
-        xaxis_title=x_title,
+        xaxis_title=None if x_title == "Time" else x_title,  # dates need no title
         yaxis_title="people",
     )
     return fig
 
 
-def shelter_figures(timeline: pd.DataFrame) -> list[tuple[str, str, go.Figure, str]]:
+def shelter_figures(
+    timeline: pd.DataFrame, waves: list[Wave] | None = None
+) -> list[tuple[str, str, go.Figure, str]]:
     """The report's shelter section as ``(anchor, heading, figure, note)``; empty when the
-    timeline has no occupancy by kind (a Result from the first-version runner)."""
+    timeline has no occupancy by kind (a Result from the first-version runner). Strike
+    ``waves`` are marked as dashed lines."""
     fig = shelter_figure(timeline)
-    return [] if fig is None else [("shelters", "Shelters", fig, NOTE)]
+    if fig is None:
+        return []
+    _, x_title = time_axis(timeline)
+    shapes, _ = split_marks(wave_marks(waves or [], x_title == "Time", 1, label_row=0))
+    fig.update_layout(shapes=shapes)
+    return [("shelters", "Shelters", fig, NOTE)]

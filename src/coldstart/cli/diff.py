@@ -1,0 +1,46 @@
+"""``coldstart diff``: two result folders side by side in one HTML page."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from coldstart.cli import app, out
+from coldstart.errors import OutputError, Problem
+
+
+def _check_out_file(path: Path, runs: tuple[Path, ...]) -> Path:
+    """The page to write: not a folder, not inside either run (its manifest would break)."""
+    target = Path(path).absolute()
+    if target.is_dir():
+        raise OutputError(Problem(str(path), "", "", "is a folder; give a file name (FILE.html)"))
+    for run in runs:
+        if run.absolute().resolve() in target.parent.resolve().parents or (
+            target.parent.resolve() == run.absolute().resolve()
+        ):
+            why = f"lies inside the result folder '{run}'; write the page elsewhere"
+            raise OutputError(Problem(str(path), "", "", why))
+    if not target.parent.is_dir():
+        raise OutputError(Problem(str(path), "", "", "its folder does not exist"))
+    return target
+
+
+@app.command()
+def diff(
+    run_a: Annotated[Path, typer.Argument(help="first result folder (A)")],
+    run_b: Annotated[Path, typer.Argument(help="second result folder (B)")],
+    out_file: Annotated[
+        Path, typer.Option("--out", help="HTML page to write (replaced if it exists)")
+    ] = Path("coldstart-diff.html"),
+) -> None:
+    """Compare two result folders: headline differences, overlaid timelines, and a map of the
+    per-building difference in lowest indoor temperature (B - A, in K)."""
+    from coldstart.outdir import write_text_atomic
+    from coldstart.report.diff import read_run, render_diff
+
+    target = _check_out_file(out_file, (run_a, run_b))
+    a, b = read_run(run_a), read_run(run_b)
+    write_text_atomic(target, render_diff(a, b))
+    out.print(f"wrote {out_file} (open it in a browser)", soft_wrap=True)

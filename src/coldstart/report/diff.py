@@ -1,0 +1,260 @@
+"""Two result folders side by side: ``coldstart diff RUN_A RUN_B --out FILE.html``.
+
+The page holds the headline figures of both runs with their differences, the timelines of both
+overlaid (A solid, B dashed), and a map of the per-building difference in lowest indoor
+temperature (B − A, matched by building id). It is self-contained and works offline, like the
+report. A folder that is not a coldstart result raises :class:`~coldstart.errors.InputError`
+naming the file at fault.
+"""
+
+from __future__ import annotations
+
+import html
+import io
+import json
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import plotly.graph_objects as go
+from plotly.subplots import make_subplots
+
+from coldstart.errors import InputError, Problem
+from coldstart.report.charts import FONT, TEMPLATE, figure_html, plotly_js
+from coldstart.report.html import format_summary_value, humanise_key, page_head
+from coldstart.report.mapfig import GL_THRESHOLD
+from coldstart.safeio import read_bytes, read_text
+
+BUILDING_NEEDS = ("building_id", "lon", "lat", "min_temp_c")
+"""Columns of ``buildings.parquet`` the diff reads."""
+
+TIMELINE_SERIES = (
+    ("people_without_heat", "People without heat"),
+    ("people_without_power", "People without power"),
+    ("people_below_12c", "People below 12 °C indoors"),
+    ("people_in_shelters", "People in shelters"),
+)
+"""Timeline columns overlaid, one panel each."""
+
+DIFF_RANGE_K = 10.0
+"""Half-width of the colour scale of temperature differences [K]: a fixed scale, so two diff
+pages compare."""
+
+
+@dataclass(frozen=True)
+class Run:
+    """What the diff reads from one result folder."""
+
+    label: str
+    summary: dict
+    timeline: pd.DataFrame
+    buildings: pd.DataFrame
+
+
+def _problem(path: Path, message: str) -> InputError:
+    return InputError(Problem(str(path), "", "", message))
+
+
+def read_run(folder: str | Path) -> Run:
+    """Read the summary, timeline and per-building table of a result folder.
+
+    Parameters
+    ----------
+    folder : str or pathlib.Path
+        A folder written by ``coldstart run`` or ``coldstart demo``.
+
+    Returns
+    -------
+    Run
+        Its summary, timeline and buildings (``building_id, lon, lat, min_temp_c``).
+
+    Raises
+    ------
+    coldstart.errors.InputError
+        Naming the file that is missing, unreadable or not what a run writes.
+    """
+    folder = Path(folder)
+    if not folder.is_dir():
+        raise _problem(folder, "is not a folder (give a result folder of coldstart run)")
+    path = folder / "summary.json"
+    try:
+        summary = json.loads(read_text(path, "parameters"))
+    except ValueError as exc:
+        raise _problem(path, f"is not valid JSON ({exc})") from None
+    if not isinstance(summary, dict):
+        raise _problem(path, "is not a JSON object of headline figures")
+    path = folder / "timeline.csv"
+    try:
+        timeline = pd.read_csv(io.BytesIO(read_bytes(path, "table")))
+    except (ValueError, pd.errors.ParserError) as exc:
+        raise _problem(path, f"is not a readable CSV table ({str(exc).splitlines()[0]})") from None
+    if "hours" not in timeline.columns:
+        raise _problem(path, "has no 'hours' column (not a coldstart timeline)")
+    path = folder / "buildings.parquet"
+    try:
+        buildings = pd.read_parquet(io.BytesIO(read_bytes(path, "table")))
+    except (ValueError, OSError) as exc:
+        raise _problem(
+            path, f"is not a readable Parquet table ({str(exc).splitlines()[0]})"
+        ) from None
+    missing = [c for c in BUILDING_NEEDS if c not in buildings.columns]
+    if missing:
+        raise _problem(path, f"lacks the column(s) {missing}")
+    return Run(folder.name or str(folder), summary, timeline, buildings[list(BUILDING_NEEDS)])
+
+
+def headline_table(a: Run, b: Run) -> str:
+    """Every numeric headline figure of both runs with B − A (keys of either run).
+
+    Parameters
+    ----------
+    a, b : Run
+        The two runs.
+
+    Returns
+    -------
+    str
+        HTML table (in a horizontally scrolling box).
+    """
+    rows = []
+    for key in dict.fromkeys([*a.summary, *b.summary]):
+        label, unit, decimals = humanise_key(str(key))
+        va, vb = a.summary.get(key), b.summary.get(key)
+        delta = ""
+        if all(isinstance(v, int | float) and not isinstance(v, bool) for v in (va, vb)):
+            delta = format_summary_value(key, vb - va) if decimals is not None else ""
+            delta = ("+" if vb - va > 0 else "") + delta if delta else ""
+        cells = [html.escape(label), format_summary_value(key, va, a.summary),
+                 format_summary_value(key, vb, b.summary), delta, html.escape(unit)]  # fmt: skip
+        rows.append("<tr>" + "".join(
+            f'<td class="num">{c}</td>' if 0 < i < 4 else f"<td>{c}</td>"
+            for i, c in enumerate(cells)
+        ) + "</tr>")  # fmt: skip
+    head = (
+        f"<tr><th>Figure</th><th class='num'>A: {html.escape(a.label)}</th>"
+        f"<th class='num'>B: {html.escape(b.label)}</th><th class='num'>B − A</th>"
+        "<th>Unit</th></tr>"
+    )
+    body = "".join(rows)
+    return f'<div class="wide"><table><thead>{head}</thead><tbody>{body}</tbody></table></div>'
+
+
+def timeline_overlay(a: Run, b: Run) -> go.Figure:
+    """The people series of both runs on shared hours (A solid, B dashed), one panel each."""
+    series = [(c, t) for c, t in TIMELINE_SERIES if c in a.timeline or c in b.timeline]
+    fig = make_subplots(rows=max(len(series), 1), cols=1, shared_xaxes=True,
+                        vertical_spacing=0.06, subplot_titles=[t for _, t in series])  # fmt: skip
+    for row, (column, title) in enumerate(series, start=1):
+        for run, dash, colour in ((a, "solid", "#1f77b4"), (b, "dash", "#d62728")):
+            if column not in run.timeline:
+                continue
+            fig.add_trace(
+                go.Scatter(x=pd.to_numeric(run.timeline["hours"], errors="coerce"),
+                           y=pd.to_numeric(run.timeline[column], errors="coerce").round(),
+                           name=f"{'A' if run is a else 'B'}: {run.label}",
+                           legendgroup="A" if run is a else "B", showlegend=row == 1,
+                           line=dict(color=colour, dash=dash, width=2),
+                           hovertemplate=f"{html.escape(title)}: %{{y:,.0f}}<extra></extra>"),
+                row=row, col=1,
+            )  # fmt: skip
+    fig.update_layout(template=TEMPLATE, font=FONT, hovermode="x unified",
+                      height=220 * max(len(series), 1) + 80, margin=dict(l=55, r=10, t=40, b=40),
+                      legend=dict(orientation="h", yanchor="top", y=-0.06, x=0))  # fmt: skip
+    fig.update_xaxes(title_text="hours since start", row=len(series), col=1)
+    fig.update_yaxes(rangemode="tozero", tickformat=",d")
+    return fig
+
+
+def difference_map(a: Run, b: Run) -> tuple[go.Figure | None, str]:
+    """Per-building B − A of the lowest indoor temperature, matched by building id.
+
+    Returns
+    -------
+    figure : plotly.graph_objects.Figure or None
+        None when the runs share no building.
+    note : str
+        How many buildings were matched and the range of the differences.
+    """
+    m = a.buildings.merge(b.buildings[["building_id", "min_temp_c"]], on="building_id",
+                          suffixes=("_a", "_b"))  # fmt: skip
+    if m.empty:
+        return None, "The two runs share no building id: no map of differences."
+    d = (m["min_temp_c_b"] - m["min_temp_c_a"]).to_numpy(float)
+    text = [f"{i}: A {ta:.1f} °C, B {tb:.1f} °C" for i, ta, tb in
+            zip(m["building_id"], m["min_temp_c_a"], m["min_temp_c_b"], strict=True)]  # fmt: skip
+    scatter = go.Scattergl if len(m) > GL_THRESHOLD else go.Scatter
+    fig = go.Figure(
+        scatter(x=m["lon"], y=m["lat"], mode="markers", text=text,
+                     marker=dict(size=5, color=np.round(d, 2), colorscale="RdBu",
+                                 cmin=-DIFF_RANGE_K, cmax=DIFF_RANGE_K,
+                                 colorbar=dict(title=dict(text="B − A<br>K"), thickness=10)),
+                     hovertemplate="%{text}<br>B − A: %{marker.color:+.1f} K<extra></extra>")
+    )  # fmt: skip
+    ratio = 1 / max(np.cos(np.radians(float(np.nanmean(m["lat"])))), 0.05)
+    fig.update_layout(template=TEMPLATE, font=FONT, autosize=True, plot_bgcolor="#eef1f5",
+                      margin=dict(l=45, r=10, t=20, b=40),
+                      xaxis=dict(showgrid=False, zeroline=False),
+                      yaxis=dict(scaleanchor="x", scaleratio=ratio,
+                                 showgrid=False, zeroline=False))  # fmt: skip
+    only = len(a.buildings) + len(b.buildings) - 2 * len(m)
+    note = (
+        f"{len(m):,} buildings matched by id ({only:,} in only one run). Blue: warmer in B, "
+        f"red: colder in B (fixed scale ±{DIFF_RANGE_K:g} K). B − A ranges from "
+        f"{np.nanmin(d):+.1f} to {np.nanmax(d):+.1f} K."
+    )
+    return fig, note
+
+
+CSS = """
+body { font-family: system-ui, -apple-system, "Segoe UI", Roboto, Arial, sans-serif; margin: 0;
+  color: #1d2430; background: #f6f7f9; line-height: 1.45; }
+* { box-sizing: border-box; }
+main { max-width: 1200px; margin: 0 auto; padding: 1rem; }
+section { background: #fff; border-radius: 4px; padding: 0.6rem 1rem 1rem; margin: 0.6rem 0;
+  box-shadow: 0 1px 3px rgba(0,0,0,0.08); min-width: 0; }
+table { border-collapse: collapse; width: 100%; font-size: 0.92rem; }
+th, td { padding: 0.3rem 0.6rem; border-bottom: 1px solid #e3e7ed; text-align: left; }
+.num { text-align: right; white-space: nowrap; font-variant-numeric: tabular-nums; }
+.wide { overflow-x: auto; max-width: 100%; } .note { color: #5a6475; font-size: 0.9rem; }
+.plot-map { height: min(680px, 110vw); }
+"""
+"""Style of the diff page (system fonts only)."""
+
+
+def render_diff(a: Run, b: Run) -> str:
+    """The diff page of two runs.
+
+    Parameters
+    ----------
+    a, b : Run
+        The runs (:func:`read_run`).
+
+    Returns
+    -------
+    str
+        A self-contained HTML document (plotly.js inlined once, nothing fetched).
+    """
+    fig_map, note = difference_map(a, b)
+    map_html = (
+        f'<div class="plot-map">{figure_html(fig_map, "diff-map")}</div>'
+        if fig_map is not None
+        else ""
+    )
+    title = f"coldstart diff: {a.label} vs {b.label}"
+    return "\n".join(
+        [
+            *page_head(title)[:-2],
+            f"<style>{CSS}</style></head><body><main>",
+            f"<h1>{html.escape(title)}</h1>",
+            f"<p class='note'>A: {html.escape(a.label)} · B: {html.escape(b.label)}</p>",
+            f'<script type="text/javascript" id="plotlyjs">{plotly_js()}</script>',
+            f"<h2>Headline figures</h2><section>{headline_table(a, b)}</section>",
+            "<h2>Timelines (A solid, B dashed)</h2>",
+            f"<section>{figure_html(timeline_overlay(a, b), 'diff-timeline')}</section>",
+            "<h2>Lowest indoor temperature, B − A</h2>",
+            f"<section><p class='note'>{html.escape(note)}</p>{map_html}</section>",
+            "</main></body></html>",
+            "",
+        ]
+    )

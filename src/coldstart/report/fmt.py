@@ -1,0 +1,148 @@
+"""Numbers and headline figures as the report shows them: separators, decimals, labels, units.
+
+Shared by the report, the diff page and the tables; ``coldstart.report.html`` re-exports them.
+"""
+
+from __future__ import annotations
+
+import html
+import math
+from collections.abc import Mapping
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from coldstart.report.labels import SUMMARY_FORMAT
+
+NOT_WITHIN_HORIZON = "not within the horizon"
+"""Shown for a restoration time that the run never reached."""
+
+
+def _is_missing(value: Any) -> bool:
+    """True for None, NaN and pandas' missing markers."""
+    if value is None:
+        return True
+    try:
+        return bool(pd.isna(value))
+    except (TypeError, ValueError):
+        return False
+
+
+def format_number(value: Any, decimals: int = 0, missing: str = "—") -> str:
+    """A number with thousands separators and a fixed number of decimals.
+
+    Parameters
+    ----------
+    value : Any
+        A number (Python or numpy), a bool, None/NaN, or anything else (shown as text).
+    decimals : int, default 0
+        Decimals shown.
+    missing : str, default "—"
+        Text for None or NaN.
+
+    Returns
+    -------
+    str
+        E.g. ``format_number(12345.678, 1) == "12,345.7"``.
+
+    Examples
+    --------
+    >>> format_number(1234567)
+    '1,234,567'
+    >>> format_number(None, missing="n/a")
+    'n/a'
+    """
+    if _is_missing(value):
+        return missing
+    if isinstance(value, bool | np.bool_):
+        return "yes" if value else "no"
+    if isinstance(value, int | np.integer) and decimals == 0:
+        return f"{int(value):,}"
+    try:
+        number = float(value)
+    except (TypeError, ValueError):
+        return str(value)
+    if not math.isfinite(number):
+        return str(number)
+    number = round(number, decimals)
+    if number == 0:
+        number = 0.0  # no "-0"
+    return f"{number:,.{decimals}f}"
+
+
+def _number_or_none(value: Any) -> float | None:
+    """``value`` as a float, or None when missing or not a number."""
+    if _is_missing(value) or isinstance(value, str):
+        return None
+    try:
+        number = float(value)
+    except (TypeError, ValueError):
+        return None
+    return number if math.isfinite(number) else None
+
+
+def humanise_key(key: str) -> tuple[str, str, int | None]:
+    """Label, unit and decimals of a summary key, known or not.
+
+    Parameters
+    ----------
+    key : str
+        A summary key such as ``"energy_not_served_mwh"``.
+
+    Returns
+    -------
+    tuple
+        ``(label, unit, decimals)``; unknown keys get a label made from the key and a unit
+        guessed from its suffix.
+    """
+    if key in SUMMARY_FORMAT:
+        return SUMMARY_FORMAT[key]
+    suffixes = (
+        ("_mwh_th", "MWh_th", 1),
+        ("_mwh", "MWh", 1),
+        ("_mw", "MW", 1),
+        ("_pct", "%", 1),
+        ("_h", "h", 1),
+        ("_km", "km", 2),
+        ("_c", "°C", 1),
+    )
+    for suffix, unit, decimals in suffixes:
+        if key.endswith(suffix):
+            stem = key[: -len(suffix)]
+            return stem.replace("_", " ").capitalize(), unit, decimals
+    return key.replace("_", " ").capitalize(), "", 0
+
+
+def format_summary_value(key: str, value: Any, summary: Mapping[str, Any] | None = None) -> str:
+    """One summary value as shown in the headline table.
+
+    ``hours_to_restore_*`` values that are None mean the run never got there: they print
+    "not within the horizon" (or "n/a (none lost …)" when nothing was lost to begin with).
+
+    Parameters
+    ----------
+    key : str
+        Summary key.
+    value : Any
+        Its value.
+    summary : Mapping, optional
+        The whole summary, to tell "never restored" from "never lost".
+
+    Returns
+    -------
+    str
+        Formatted value without the unit.
+    """
+    _, _, decimals = humanise_key(key)
+    if key.startswith("hours_to_restore") and _is_missing(value):
+        what = "heat" if "heat" in key else "power" if "power" in key else ""
+        lost = (summary or {}).get(f"buildings_lost_{what}") if what else None
+        if lost is not None and _number_or_none(lost) == 0:
+            return f"n/a (no building lost {what})"
+        return NOT_WITHIN_HORIZON
+    if decimals is None:
+        return "—" if _is_missing(value) else html.escape(str(value))
+    if isinstance(value, str):
+        return html.escape(value)
+    return format_number(value, decimals)

@@ -1,0 +1,224 @@
+"""The rotating-outage schedule for residents: a page and one calendar file per sub-queue.
+
+``outage_schedule.html`` answers "when is my power off?": a resident finds their building (by
+address or id) in a sub-queue and reads that queue's off-windows by day, in local clock time.
+``outage_queue_<queue>.ics`` holds the same windows as iCalendar events (RFC 5545) to import
+into a phone's calendar (one per sub-queue, as Ukrainian utilities publish their schedules
+[UA-GPV]). Times are the run's local clock (the scenario's ``start``); a start
+with a UTC offset is written in UTC in the calendars.
+"""
+
+from __future__ import annotations
+
+import html
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+import pandas as pd
+
+from coldstart.grid.rotation import SUB_QUEUES
+from coldstart.outdir import write_text_atomic
+
+if TYPE_CHECKING:  # the Result imports the report to write it; the report only reads it
+    from coldstart.result import Result
+
+PRODID = "-//coldstart//outage schedule//EN"
+"""iCalendar product id."""
+
+SCHEDULE_CSS = """
+body { font-family: system-ui, -apple-system, "Segoe UI", Roboto, Arial, sans-serif; margin: 0;
+  color: #1d2430; background: #f6f7f9; line-height: 1.45; }
+main { max-width: 900px; margin: 0 auto; padding: 1rem; }
+h1 { font-size: 1.5rem; } h2 { font-size: 1.2rem; margin-top: 1.6rem; }
+section { background: #fff; border-radius: 4px; padding: 0.4rem 1rem 0.8rem; margin: 0.8rem 0;
+  box-shadow: 0 1px 3px rgba(0,0,0,0.08); }
+ul.days { padding-left: 1.1rem; } .emergency { color: #c0392b; }
+.ids { font-size: 0.9rem; overflow-wrap: anywhere; } nav a { margin-right: 0.7rem; }
+nav { line-height: 2; }
+"""
+"""Style of the schedule page (system fonts only)."""
+
+
+def windows(schedule: pd.DataFrame) -> pd.DataFrame:
+    """The applied off-windows with parsed local start and end times.
+
+    Parameters
+    ----------
+    schedule : pandas.DataFrame
+        ``Result.outage_schedule`` (``queue, start, end, start_h, end_h, kind``).
+
+    Returns
+    -------
+    pandas.DataFrame
+        ``queue, kind, t0, t1`` (pandas Timestamps, timezone kept when the run has one),
+        sorted by queue and start; windows without a valid start and end are dropped.
+    """
+    if schedule is None or schedule.empty or "queue" not in schedule.columns:
+        return pd.DataFrame(columns=["queue", "kind", "t0", "t1"])
+    t0 = schedule["start"].map(lambda v: pd.Timestamp(v) if isinstance(v, str) else pd.NaT)
+    t1 = schedule["end"].map(lambda v: pd.Timestamp(v) if isinstance(v, str) else pd.NaT)
+    kind = schedule["kind"] if "kind" in schedule.columns else "scheduled"
+    w = pd.DataFrame(
+        {"queue": schedule["queue"].astype(str), "kind": kind, "t0": t0, "t1": t1}
+    ).dropna(subset=["t0", "t1"])
+    w = w[w["t1"] > w["t0"]]
+    order = {q: i for i, q in enumerate(SUB_QUEUES)}
+    w = w.assign(_q=w["queue"].map(lambda q: order.get(q, len(order))))
+    return w.sort_values(["_q", "queue", "t0"], kind="stable").drop(columns="_q")
+
+
+def _window_text(t0: pd.Timestamp, t1: pd.Timestamp) -> str:
+    """``"00:20–03:38"``, with the end's date when it falls on a later day."""
+    end = t1.strftime("%H:%M")
+    if t1.normalize() != t0.normalize():
+        end = t1.strftime("%a %d %b %H:%M")
+    return f"{t0.strftime('%H:%M')}–{end}"
+
+
+def _queue_section(queue: str, w: pd.DataFrame, homes: pd.DataFrame) -> str:
+    """One queue: windows by day and the buildings in it."""
+    days = []
+    for day, part in w.groupby(w["t0"].map(lambda t: t.normalize()), sort=True):
+        items = []
+        for rec in part.itertuples(index=False):
+            cls = ' class="emergency"' if rec.kind == "emergency" else ""
+            label = " (emergency)" if rec.kind == "emergency" else ""
+            items.append(f"<span{cls}>{_window_text(rec.t0, rec.t1)}{label}</span>")
+        days.append(f"<li><strong>{day.strftime('%a %d %b')}</strong>: {', '.join(items)}</li>")
+    off_h = float(((w["t1"] - w["t0"]).dt.total_seconds() / 3600).sum()) if len(w) else 0.0
+    names = [
+        f"{html.escape(str(a))} ({html.escape(str(b))})" if str(a) else html.escape(str(b))
+        for a, b in zip(homes["address"], homes["building_id"], strict=True)
+    ]
+    ids = ", ".join(names) if names else "none"
+    body = "".join(days) if days else "<li>No power cut for this queue during the run.</li>"
+    cal = (
+        f' Calendar: <a href="outage_queue_{html.escape(queue)}.ics">'
+        f"outage_queue_{html.escape(queue)}.ics</a>."
+        if len(w)
+        else ""
+    )
+    return (
+        f'<section id="q{html.escape(queue)}"><h2>Queue {html.escape(queue)}</h2>'
+        f"<p>{len(w)} power cut(s), {off_h:,.1f} h in all.{cal}</p>"
+        f'<ul class="days">{body}</ul>'
+        f"<details><summary>{len(homes):,} building(s) in queue {html.escape(queue)}</summary>"
+        f'<p class="ids">{ids}</p></details></section>'
+    )
+
+
+def schedule_html(result: Result) -> str:
+    """The resident's outage schedule as one self-contained HTML page.
+
+    Parameters
+    ----------
+    result : Result
+        The run (``outage_schedule``, ``service`` for the buildings of each queue, ``meta``).
+
+    Returns
+    -------
+    str
+        The page: per sub-queue, the off-windows by day in local clock time and the buildings
+        (addresses or ids) in it.
+    """
+    w = windows(result.outage_schedule)
+    service = result.service if result.service is not None else pd.DataFrame()
+    if service.empty:
+        service = pd.DataFrame(columns=["building_id", "outage_queue", "address"])
+    queues = [q for q in SUB_QUEUES if q in set(w["queue"]) | set(service["outage_queue"])]
+    queues += sorted(set(w["queue"]) - set(SUB_QUEUES))
+    meta = result.meta or {}
+    city = html.escape(str(meta.get("city_name") or "the city"))
+    scenario = html.escape(str(meta.get("scenario_name") or "the scenario"))
+    nav = " ".join(f'<a href="#q{html.escape(q)}">{html.escape(q)}</a>' for q in queues)
+    sections = [
+        _queue_section(q, w[w["queue"] == q], service[service["outage_queue"] == q]) for q in queues
+    ]
+    return "\n".join(
+        [
+            "<!DOCTYPE html>",
+            '<html lang="en"><head><meta charset="utf-8">',
+            '<meta name="viewport" content="width=device-width, initial-scale=1">',
+            f"<title>Power cut schedule: {city}</title><style>{SCHEDULE_CSS}</style></head>",
+            f"<body><main><h1>Power cut schedule — {city}</h1>",
+            f"<p>Scenario: {scenario}. Times are local clock time. Find your building (address "
+            "or id) under a queue below; your power is off during that queue's windows. "
+            "Each queue's calendar file can be imported into a phone's calendar.</p>",
+            f"<nav>Queues: {nav or 'none'}</nav>",
+            *(sections or ["<p>No rotating power cuts were applied in this run.</p>"]),
+            "</main></body></html>",
+            "",
+        ]
+    )
+
+
+def _ics_time(t: pd.Timestamp) -> str:
+    """An iCalendar date-time: floating local time, or UTC (``Z``) when ``t`` has a zone."""
+    if t.tzinfo is not None:
+        return t.tz_convert("UTC").strftime("%Y%m%dT%H%M%SZ")
+    return t.strftime("%Y%m%dT%H%M%S")
+
+
+def queue_ics(queue: str, w: pd.DataFrame, city: str) -> str:
+    """One sub-queue's off-windows as an iCalendar file (RFC 5545, CRLF line ends).
+
+    Parameters
+    ----------
+    queue : str
+        Sub-queue, e.g. ``"1.1"``.
+    w : pandas.DataFrame
+        Its windows from :func:`windows`.
+    city : str
+        City name, in each event's summary.
+
+    Returns
+    -------
+    str
+        ``BEGIN:VCALENDAR`` ... ``END:VCALENDAR`` with one ``VEVENT`` per window.
+    """
+    city_text = city.replace("\\", "\\\\").replace(",", "\\,").replace(";", "\\;")
+    lines = ["BEGIN:VCALENDAR", "VERSION:2.0", f"PRODID:{PRODID}", "CALSCALE:GREGORIAN"]
+    for i, rec in enumerate(w.itertuples(index=False)):
+        stamp = _ics_time(rec.t0.tz_localize("UTC") if rec.t0.tzinfo is None else rec.t0)
+        lines += [
+            "BEGIN:VEVENT",
+            f"UID:coldstart-{queue}-{i}-{_ics_time(rec.t0)}@coldstart",
+            f"DTSTAMP:{stamp}",
+            f"DTSTART:{_ics_time(rec.t0)}",
+            f"DTEND:{_ics_time(rec.t1)}",
+            f"SUMMARY:Power off - queue {queue} ({rec.kind})"[:74],
+            f"DESCRIPTION:{city_text}"[:74],
+            "TRANSP:OPAQUE",
+            "END:VEVENT",
+        ]
+    lines.append("END:VCALENDAR")
+    return "\r\n".join(lines) + "\r\n"
+
+
+def write_schedule_files(result: Result, folder: str | Path) -> list[Path]:
+    """Write ``outage_schedule.html`` and one ``outage_queue_<queue>.ics`` per sub-queue with
+    at least one window (an iCalendar file needs one event).
+
+    Parameters
+    ----------
+    result : Result
+        The run.
+    folder : str or pathlib.Path
+        The (temporary) output folder.
+
+    Returns
+    -------
+    list of pathlib.Path
+        The files written.
+    """
+    folder = Path(folder)
+    page = folder / "outage_schedule.html"
+    write_text_atomic(page, schedule_html(result))
+    written = [page]
+    w = windows(result.outage_schedule)
+    city = str((result.meta or {}).get("city_name") or "coldstart")
+    for queue, part in w.groupby("queue", sort=False):
+        path = folder / f"outage_queue_{queue}.ics"
+        write_text_atomic(path, queue_ics(str(queue), part, city), newline="")
+        written.append(path)
+    return written

@@ -1,0 +1,137 @@
+"""results.gpkg, the resident's outage schedule and its calendars, read back from the demo run."""
+
+from __future__ import annotations
+
+import json
+import re
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from coldstart.outputs import is_described, output_files
+
+pyogrio = pytest.importorskip("pyogrio")
+
+LAYERS = {"buildings", "assets", "shelters", "grid_lines", "heat_pipes"}
+
+
+def test_gpkg_layers_read_back_with_crs(demo_run_dir, demo_city):
+    path = demo_run_dir / "results.gpkg"
+    layers = dict(pyogrio.list_layers(path))
+    assert set(layers) == LAYERS
+    assert layers["buildings"] == "Point" and layers["grid_lines"] == "LineString"
+    assert layers["heat_pipes"] == "LineString"
+    for name in LAYERS:
+        assert pyogrio.read_info(path, layer=name)["crs"] == "EPSG:4326", name
+    b = pyogrio.read_dataframe(path, layer="buildings")
+    parquet = pd.read_parquet(demo_run_dir / "buildings.parquet")
+    assert len(b) == len(parquet) == 2000
+    # every per-building result is in the layer, with the heat-return times
+    assert set(parquet.columns) <= set(b.columns)
+    assert {"outage_queue", "heat_lost_h", "heat_back_h", "hours_until_heat_returned"} <= set(
+        b.columns
+    )
+    np.testing.assert_allclose(b["min_temp_c"], parquet["min_temp_c"])
+    np.testing.assert_allclose(b.geometry.x, parquet["lon"])
+    assets = pyogrio.read_dataframe(path, layer="assets")
+    csv = pd.read_csv(demo_run_dir / "assets.csv")
+    assert list(assets["asset_id"]) == list(csv["asset_id"])
+    assert {"damage_state", "hits", "restored_h"} <= set(assets.columns)
+    shelters = pyogrio.read_dataframe(path, layer="shelters")
+    assert (
+        shelters["peak_occupancy"].sum()
+        == pd.read_csv(demo_run_dir / "shelters.csv")["peak_occupancy"].sum()
+    )
+    lines = pyogrio.read_dataframe(path, layer="grid_lines")
+    pipes = pyogrio.read_dataframe(path, layer="heat_pipes")
+    assert len(lines) == len(demo_city.net.line) and len(pipes) == len(demo_city.heat_pipes)
+    # a struck heat main is not "in service" and was out for hours; untouched pipes were not
+    struck = set(csv.loc[csv["kind"] == "heat_main", "asset_id"])
+    hit = pipes[pipes["asset_id"].isin(struck)]
+    assert len(hit) == len(struck) > 0
+    assert (hit["state_at_end"] != "in service").all() and (hit["hours_out"] > 0).all()
+    assert (pipes.loc[pipes["asset_id"] == "", "hours_out"] == 0).all()
+    assert set(lines["state_at_end"]) <= {
+        "in service",
+        "repaired",
+        "out (damaged)",
+        "out (tripped)",
+    }
+
+
+def test_heat_return_times_agree_with_hours_without_heat(demo_run_dir):
+    b = pyogrio.read_dataframe(demo_run_dir / "results.gpkg", layer="buildings")
+    summary = json.loads((demo_run_dir / "summary.json").read_text())
+    lost = b["heat_lost_h"].notna()
+    assert lost.sum() == summary["buildings_lost_heat"]
+    assert (b.loc[~lost, "hours_without_heat"] == 0).all()
+    back = b["heat_back_h"].notna()
+    assert 0 < back.sum() < lost.sum()  # some came back, some did not within the week
+    span = b["heat_back_h"] - b["heat_lost_h"]
+    np.testing.assert_allclose(b.loc[back, "hours_until_heat_returned"], span[back], atol=1e-3)
+    # the hours without heat all fall between the first loss and the return
+    assert (b.loc[back, "hours_without_heat"] <= span[back] + 1e-3).all()  # 4 decimals kept
+    assert (b.loc[lost & ~back, "hours_without_heat"] > 0).all()
+
+
+def test_every_file_of_a_run_is_described(demo_run_dir):
+    files = [p.name for p in demo_run_dir.iterdir() if not p.name.startswith(".")]
+    assert [f for f in files if not is_described(f)] == []
+    for spec in output_files().values():
+        if "<queue>" not in spec.file:
+            assert (demo_run_dir / spec.file).is_file(), spec.file
+    assert not is_described("outage_queue_.ics") and not is_described("stray.csv")
+
+
+def test_outage_schedule_csv_has_clock_times_and_hours(demo_run_dir):
+    s = pd.read_csv(demo_run_dir / "outage_schedule.csv")
+    assert len(s) > 0
+    start = pd.Timestamp("2026-01-09T00:00:00")  # the demo's start
+    for column, hours in (("start", "start_h"), ("end", "end_h")):
+        assert s[column].str.fullmatch(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d").all()
+        offset = (pd.to_datetime(s[column]) - start).dt.total_seconds() / 3600
+        np.testing.assert_allclose(offset, s[hours], atol=1 / 3600 + 1e-4)
+
+
+def _unfold(text: str) -> list[str]:
+    return re.sub(r"\r\n[ \t]", "", text).split("\r\n")
+
+
+def test_one_calendar_per_queue_matches_the_schedule(demo_run_dir):
+    s = pd.read_csv(demo_run_dir / "outage_schedule.csv", dtype={"queue": str})
+    calendars = sorted(demo_run_dir.glob("outage_queue_*.ics"))
+    assert {c.name[len("outage_queue_") : -4] for c in calendars} == set(s["queue"])
+    for cal in calendars:
+        raw = cal.read_bytes()
+        assert raw.startswith(b"BEGIN:VCALENDAR\r\n") and raw.endswith(b"END:VCALENDAR\r\n")
+        assert b"\n" not in raw.replace(b"\r\n", b"")  # CRLF only
+        assert all(len(line) <= 75 for line in raw.split(b"\r\n"))
+        lines = _unfold(raw.decode())
+        queue = cal.name[len("outage_queue_") : -4]
+        mine = s[s["queue"] == queue]
+        starts = [ln.split(":", 1)[1] for ln in lines if ln.startswith("DTSTART:")]
+        ends = [ln.split(":", 1)[1] for ln in lines if ln.startswith("DTEND:")]
+        assert lines.count("BEGIN:VEVENT") == lines.count("END:VEVENT") == len(mine)
+        want = pd.to_datetime(mine["start"]).dt.strftime("%Y%m%dT%H%M%S").tolist()
+        assert starts == want
+        assert all(e > b for b, e in zip(starts, ends, strict=True))
+        uids = [ln for ln in lines if ln.startswith("UID:")]
+        assert len(set(uids)) == len(uids)
+        assert any(ln.startswith("SUMMARY:Power off - queue " + queue) for ln in lines)
+
+
+def test_schedule_page_lists_windows_and_buildings_per_queue(demo_run_dir):
+    page = (demo_run_dir / "outage_schedule.html").read_text()
+    b = pyogrio.read_dataframe(demo_run_dir / "results.gpkg", layer="buildings")
+    s = pd.read_csv(demo_run_dir / "outage_schedule.csv", dtype={"queue": str})
+    for queue in ("1.1", "6.2"):
+        section = page.split(f'<section id="q{queue}">', 1)[1].split("</section>", 1)[0]
+        ids = b.loc[b["outage_queue"] == queue, "building_id"]
+        assert f"{len(ids):,} building(s) in queue {queue}" in section
+        assert all(i in section for i in ids)
+        first = pd.Timestamp(s.loc[s["queue"] == queue, "start"].iloc[0])
+        assert first.strftime("%a %d %b") in section and first.strftime("%H:%M") in section
+        assert f'href="outage_queue_{queue}.ics"' in section
+    assert "Times are local clock time" in page
+    assert "http" not in page.lower()
