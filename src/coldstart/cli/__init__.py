@@ -459,6 +459,7 @@ TOPICS: tuple[str, ...] = (
     "sweep",
     "store",
     "reference",
+    "osm",
 )
 """Modules of this package that add commands to :data:`app` when imported."""
 
