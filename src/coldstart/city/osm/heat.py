@@ -30,6 +30,12 @@ from coldstart.city.synth_heat import HeatBuild, build_heat, place_boiler_houses
 MIN_SOURCE_MW_TH = 1.0
 """Smallest capacity given to an untagged source [MW_th] (a source with no consumer nearby)."""
 
+MAX_UNTAGGED_MW_TH = {"boiler_house": 60.0, "chp": 1700.0}
+"""Largest capacity given to an untagged source [MW_th]: the synthetic city's largest boiler
+house (15-60 MW_th), and Kyiv CHP-5's ~1,700 MW_th for a CHP plant; the rest of its district
+goes to added boiler houses (a district of one untagged source across a whole city would need
+a network no pump could drive)."""
+
 BH_SIZE_MW_TH = 30.0
 """Capacity per boiler house added for a shortfall [MW_th] (middle of the synthetic city's
 15-60 MW_th)."""
@@ -65,11 +71,13 @@ def _osm_sources(energy: pd.DataFrame, to_xy) -> pd.DataFrame:
     return s.assign(x=x, y=y)
 
 
-def _sized(cons_xy, cons_q, src_xy, tagged_mw) -> np.ndarray:
-    """Tagged capacities, or HEAT_MARGIN x the demand of the consumers nearest to each source."""
+def _sized(cons_xy, cons_q, src_xy, tagged_mw, kind) -> np.ndarray:
+    """Tagged capacities, or HEAT_MARGIN x the demand of the consumers nearest to each source,
+    at most :data:`MAX_UNTAGGED_MW_TH` of its kind."""
     near = cKDTree(src_xy).query(cons_xy)[1] if len(cons_xy) else np.zeros(0, np.int64)
     district = np.bincount(near, weights=cons_q, minlength=len(src_xy))
     need = np.maximum(np.round(HEAT_MARGIN * district, 1), MIN_SOURCE_MW_TH)
+    need = np.minimum(need, [MAX_UNTAGGED_MW_TH[k] for k in kind])
     return np.where(np.isfinite(tagged_mw), tagged_mw, need)
 
 
@@ -91,7 +99,8 @@ def plan_heat(
     cons_ids, cons_xy, cons_q = _district_consumers(b, f)
     s = _osm_sources(energy, to_xy)
     xy = s[["x", "y"]].to_numpy(float).reshape(-1, 2)
-    cap = _sized(cons_xy, cons_q, xy, s.heat_mw_th.to_numpy(float)) if len(s) else np.zeros(0)
+    tagged = s.heat_mw_th.to_numpy(float)
+    cap = _sized(cons_xy, cons_q, xy, tagged, s.cls.to_numpy(str)) if len(s) else np.zeros(0)
     elec = np.where(s.cls == "chp", s.electric_mw.fillna(pd.Series(cap) / CHP_HEAT_TO_POWER), 0.0)
     total = float(cons_q.sum())
     shortfall = HEAT_MARGIN * total - float(cap.sum())
