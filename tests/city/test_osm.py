@@ -102,22 +102,30 @@ EXPECTED = {
 
 def test_archetypes_follow_the_rules_table(extract, imported):
     b = _by_osm(imported)
-    for osm_id, key in extract.building_tags.items():
+    for osm_id, tagged in extract.building_tags.items():
         row = b.loc[osm_id]
-        assert (row.archetype_rule, row.archetype, row.use) == EXPECTED[key], (osm_id, key)
-        levels = key[1]
+        key, levels, height = tagged[:3], tagged[1], tagged[3]
+        expected = EXPECTED[key]
+        if height and not levels:  # a block without levels whose height says 9 storeys
+            expected = ("panel_9", "panel_9", "residential")
+        assert (row.archetype_rule, row.archetype, row.use) == expected, (osm_id, tagged)
         if levels:
             assert row.floors == int(levels) and row.floors_from == "building:levels"
+        elif height:
+            assert row.floors == round(float(height) / 3.0) and row.floors_from == "height"
         else:  # floors from the rule's default, flagged with it
             default = rules().set_index("rule").default_floors[row.archetype_rule]
             assert row.floors == default and row.floors_from == f"rule:{row.archetype_rule}"
-        assert row.year == (int(key[2]) if key[2] else 0)
+        assert row.year == (int(tagged[2]) if tagged[2] else 0)
     # every rule names a source; the summary counts tags and rules
     assert rules().source.str.contains(r"\[[A-Z]").all()
     s = imported.summary
-    assert s["floors_from"]["building:levels"] + s["floors_from"]["rule"] == len(b)
+    assert sum(s["floors_from"].values()) == len(b) and s["floors_from"]["height"] > 0
     assert sum(s["archetype_rule"].values()) == len(b)
     assert 0.5 < s["agreement"]["archetype_same_without_year_share"] <= 1.0
+    # heights are levels x 2.8-3.1 m: read at 3 m per storey they are within one floor
+    assert s["agreement"]["height_and_levels_tagged"] > 0
+    assert s["agreement"]["height_within_1_floor_share"] == 1.0
 
 
 def test_first_matching_rule_wins():

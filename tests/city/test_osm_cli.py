@@ -123,3 +123,19 @@ def test_bad_input_is_one_line_and_exit_2(cli, tmp_path, pbf, make, extra, names
     # nothing half-written: no output folder, no temporary sibling
     assert not out.exists()
     assert not [p for p in tmp_path.iterdir() if "coldstart-tmp" in p.name]
+
+
+def test_bundled_example_is_the_scripts_output_and_imports(capsys):
+    import importlib.util
+    from pathlib import Path
+
+    from coldstart.city.osm import city_from_osm
+
+    script = Path(__file__).resolve().parents[2] / "scripts" / "make_osm_example.py"
+    spec = importlib.util.spec_from_file_location("make_osm_example", script)
+    mod = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(mod)
+    assert mod.main(check=True) == 0, capsys.readouterr().out
+    assert mod.EXAMPLE.stat().st_size < 300_000
+    imp = city_from_osm(mod.EXAMPLE)
+    assert len(imp.city.buildings) == mod.BUILDINGS + 5

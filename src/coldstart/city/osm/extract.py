@@ -49,11 +49,12 @@ KINDS = (
 class ExtractFacts:
     """What :func:`write_extract` wrote (for tests to compare with the import).
 
-    ``building_tags`` maps each building's ``osm_id`` to its (building, levels, year) tags.
+    ``building_tags`` maps each building's ``osm_id`` to its (building, levels, year, height)
+    tags (empty text when untagged).
     """
 
     path: Path
-    building_tags: dict[str, tuple[str, str, str]]
+    building_tags: dict[str, tuple[str, str, str, str]]
     n_buildings: int
 
 
@@ -78,15 +79,30 @@ class _Ids:
         return [*ids, ids[0]]
 
 
-def _building_tags(kind: tuple, name: str = "") -> dict[str, str]:
+HEIGHT_SHARE = 0.3
+"""Share of multi-storey buildings that also carry a ``height`` tag (storeys of 2.8-3.1 m)."""
+
+
+def _building_tags(kind: tuple, height: str) -> dict[str, str]:
     tags = {"building": kind[0]}
-    if kind[1]:
-        tags["building:levels"] = kind[1]
-    if kind[2]:
-        tags["start_date"] = kind[2]
-    if name:
-        tags["name"] = name
+    for key, value in (("building:levels", kind[1]), ("start_date", kind[2]), ("height", height)):
+        if value:
+            tags[key] = value
     return tags
+
+
+def _heights(kind_of: np.ndarray, rng: np.random.Generator) -> list[str]:
+    """A ``height`` tag for :data:`HEIGHT_SHARE` of the apartment blocks: levels x 2.8-3.1 m,
+    or 27-28 m (9 storeys) for blocks without levels."""
+    u, storey = rng.uniform(0, 1, len(kind_of)), rng.uniform(2.8, 3.1, len(kind_of))
+    out = []
+    for k, a, h in zip(kind_of, u, storey, strict=True):
+        building, levels = KINDS[k][0], KINDS[k][1]
+        if building != "apartments" or a >= HEIGHT_SHARE:
+            out.append("")
+        else:
+            out.append(f"{(int(levels) if levels else 9) * h:.1f}")
+    return out
 
 
 def _cells(n: int) -> np.ndarray:
@@ -226,6 +242,7 @@ def write_extract(
     kind_of = rng.choice(len(KINDS), size=n_buildings, p=shares / shares.sum())
     jitter = rng.uniform(0.0, 30.0, size=(n_buildings, 2))
     cells = _cells(n_buildings) * BLOCK_M
+    heights = _heights(kind_of, rng)
     writer = osmium.SimpleWriter(str(path))
     ids = _Ids(writer, *centre)
     ways, rels, tags_of = [], [], {}
@@ -234,10 +251,12 @@ def write_extract(
         x, y = cells[i] + jitter[i]
         ways.append(
             osmium.osm.mutable.Way(
-                id=i + 1, nodes=ids.ring(x, y, kind[3], kind[4]), tags=_building_tags(kind)
+                id=i + 1,
+                nodes=ids.ring(x, y, kind[3], kind[4]),
+                tags=_building_tags(kind, heights[i]),
             )
         )
-        tags_of[f"way/{i + 1}"] = kind[:3]
+        tags_of[f"way/{i + 1}"] = (*kind[:3], heights[i])
     _specials(ids, ways, rels, float(np.ptp(cells[:, 0]) + BLOCK_M), n_buildings + 1)
     for w in ways:
         writer.add_way(w)
