@@ -235,3 +235,39 @@ def test_given_grid_takes_the_buildings_on_its_nearest_buses(extract):
     nearest = supply[np.argmin(np.hypot(bx[:, None] - sx, by[:, None] - sy), axis=1)]
     assert (nearest == b.bus.to_numpy()).all()
     assert (city.heat_sources.gen_id == -1).all()
+
+
+@pytest.fixture(scope="module")
+def schutterwald():
+    from coldstart.heat.pandapipes_io import load_heat_network
+
+    return load_heat_network("schutterwald_heat")
+
+
+def test_given_heat_network_serves_the_buildings_from_its_consumers(extract, schutterwald):
+    net = schutterwald
+    before = copy.deepcopy(net.pipe)
+    imp = city_from_osm(extract.path, seed=2, heat_net=net, heat_file="schutterwald_heat")
+    pd.testing.assert_frame_equal(net.pipe, before)  # the given net is not changed
+    city = imp.city
+    assert imp.summary["heat_network"] == "given (stretched)"
+    assert set(city.heat_sources.origin) == {"given"} and len(city.heat_sources) == 1
+    # one node per flow-side junction set; the net's 241 flow-side pipes (of 482)
+    assert len(city.heat_pipes) < len(net.pipe) and len(city.heat_pipes) > 200
+    consumer_nodes = {f"j_{j}" for j in net.heat_consumer.from_junction}
+    district = city.buildings[city.buildings.heat_supply == "district"]
+    assert district.heat_node_id.isin(consumer_nodes).all()
+    # capacity for the real buildings, every consumer supplied at design load
+    demand = district.heat_demand_mw_th.sum()
+    assert city.heat_sources.capacity_mw_th.sum() >= demand
+    state = HeatModel.from_city(city).solve()
+    assert state.supplied_consumer.all() and (state.delivered_fraction == 1.0).all()
+
+
+def test_given_heat_network_too_small_is_refused(extract, schutterwald):
+    from coldstart.errors import CityError
+
+    net = copy.deepcopy(schutterwald)
+    net.pipe["inner_diameter_mm"] = 12.0  # garden hoses
+    with pytest.raises(CityError, match="sw.json: the heat network cannot carry"):
+        city_from_osm(extract.path, heat_net=net, heat_file="sw.json")

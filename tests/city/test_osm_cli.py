@@ -107,6 +107,7 @@ def _folder(tmp_path, pbf):
         (lambda t, p: p, ["--bbox", "a,b,c,d"], ["--bbox"]),
         (lambda t, p: p, ["--bbox", "10,50,11,51"], ["kharkiv.osm.pbf", "inside --bbox"]),
         (lambda t, p: p, ["--grid", "no_such_grid"], ["no_such_grid"]),
+        (lambda t, p: p, ["--heat", "no_such_heat"], ["no_such_heat", "pandapipes"]),
     ],
 )
 def test_bad_input_is_one_line_and_exit_2(cli, tmp_path, pbf, make, extra, names):

@@ -25,6 +25,13 @@ def city_from_osm_command(
             "SimBench code); buildings go to its nearest buses (default: a synthetic grid)"
         ),
     ] = None,
+    heat: Annotated[
+        str | None,
+        typer.Option(
+            help="a real heat network (pandapipes JSON file, or schutterwald_heat); buildings "
+            "draw at its nearest consumers (default: a synthetic network from the OSM sources)"
+        ),
+    ] = None,
     seed: Annotated[
         int, typer.Option(min=0, max=MAX_SEED, help="seed of the inferred and synthetic parts")
     ] = 0,
@@ -45,7 +52,7 @@ def city_from_osm_command(
     if name is not None and not 0 < len(name) <= 200:
         raise CityError(Problem("--name", "", "", "expected a name of 1-200 characters"))
     box = parse_bbox(bbox) if bbox is not None else None
-    inputs = (extract,) + ((grid,) if grid and lexists(grid, CityError) else ())
+    inputs = (extract,) + tuple(p for p in (grid, heat) if p and lexists(p, CityError))
     check_target(out_dir, inputs, command="coldstart city")
     net = None
     if grid is not None:
@@ -53,8 +60,22 @@ def city_from_osm_command(
 
         with quiet_pandapower():
             net = load_network(grid)
+    heat_net = None
+    if heat is not None:
+        from coldstart.city.osm.given_heat import load_heat_net
+
+        with quiet_pandapower():
+            heat_net = load_heat_net(heat)
     try:
-        imp = city_from_osm(extract, name=name, bbox=box, net=net, seed=seed)
+        imp = city_from_osm(
+            extract,
+            name=name,
+            bbox=box,
+            net=net,
+            seed=seed,
+            heat_net=heat_net,
+            heat_file=heat or "--heat",
+        )
     except ValueError as exc:  # a given grid without loads
         raise CityError(Problem(grid or str(extract), "", "", str(exc))) from None
     problems = check_grid(imp.city.net, grid or str(extract))

@@ -27,6 +27,7 @@ from coldstart.city.importers import _assets, _local_tables
 from coldstart.city.model import City
 from coldstart.city.osm.facilities import classify_pois, energy_assets, facility_table
 from coldstart.city.osm.geometry import LocalCrs, inside_bbox, local_crs, repair
+from coldstart.city.osm.given_heat import given_heat
 from coldstart.city.osm.grid import GridResult, real_grid, synthetic_grid
 from coldstart.city.osm.heat import HeatPlan, plan_heat
 from coldstart.city.osm.infer import M2_PER_PERSON, agreement, building_rows
@@ -34,6 +35,9 @@ from coldstart.city.osm.read import OsmData, read_osm
 from coldstart.city.synth import _with_pump_heads
 from coldstart.city.synth_heat import BOOSTER_HEAD_BAR, heat_valve_table
 from coldstart.errors import CityError, Problem
+
+MAX_PUMP_HEAD_BAR = 30.0
+"""Largest source pump head a city may hold [bar] (the schema's bound on ``pump_head_bar``)."""
 
 
 @dataclass(frozen=True)
@@ -157,7 +161,6 @@ def _summary(fp: _Footprinted, b, f, energy, data, plan, g, crs) -> dict:
         "osm_substations": int((energy.cls == "substation").sum()),
         "osm_power_lines": int(len(data.power_lines)),
         "heat_sources": dict(sorted(Counter(plan.origin).items())),
-        "heat_network": "synthetic",
         "grid": g.placement if g.placement == "synthetic" else f"given ({g.placement})",
         "substations_at_osm_sites": g.snapped_substations,
     }
@@ -169,6 +172,8 @@ def city_from_osm(
     bbox: tuple[float, float, float, float] | None = None,
     net: pp.pandapowerNet | None = None,
     seed: int = 0,
+    heat_net=None,
+    heat_file: str = "--heat",
 ) -> OsmImport:
     """Import a city from an OSM extract.
 
@@ -185,6 +190,11 @@ def city_from_osm(
         it a grid is synthesised around the buildings.
     seed : int
         Seed of every draw (heat supply, occupant shares, layout of synthetic networks).
+    heat_net : pandapipes.pandapipesNet, optional
+        A real heat network (not modified; see :mod:`coldstart.city.osm.given_heat`). Without
+        it a network is synthesised from the OSM heat sources.
+    heat_file : str
+        Name of the heat network's file or code, for messages.
 
     Returns
     -------
@@ -193,7 +203,8 @@ def city_from_osm(
     Raises
     ------
     CityError
-        When the file cannot be read or holds no building with a footprint (in ``bbox``).
+        When the file cannot be read or holds no building with a footprint (in ``bbox``), or
+        the given heat network cannot carry the buildings' design load.
     """
     file = str(path)
     data = read_osm(path)
@@ -211,7 +222,12 @@ def city_from_osm(
     x, y = crs.to_xy(b.lon.to_numpy(float), b.lat.to_numpy(float))
     b = b.assign(x=x, y=y)
     energy = energy_assets(c)
-    plan = plan_heat(b, f, energy, crs.to_xy, rng)
+    heat_placement = "synthetic"
+    if heat_net is None:
+        plan = plan_heat(b, f, energy, crs.to_xy, rng)
+    else:
+        plan, placed = given_heat(heat_net, b, f, crs.to_xy, heat_file)
+        heat_placement = f"given ({placed})"
     if net is None:
         subs = energy[energy.cls == "substation"]
         sx, sy = crs.to_xy(subs.lon.to_numpy(float), subs.lat.to_numpy(float))
@@ -234,5 +250,19 @@ def city_from_osm(
     city = City(
         name=name or f"{Path(file).name.split('.')[0]} (OpenStreetMap)", net=g.net, tables=tables
     )
-    summary = _summary(fp, b, f, energy, data, plan, g, crs)
-    return OsmImport(_with_pump_heads(city), fp.geometry, summary)
+    summary = {**_summary(fp, b, f, energy, data, plan, g, crs), "heat_network": heat_placement}
+    city = _with_pump_heads(city)
+    head = float(city.heat_sources.pump_head_bar.max())
+    if head > MAX_PUMP_HEAD_BAR:
+        where = heat_file if heat_net is not None else file
+        raise CityError(
+            Problem(
+                where,
+                "",
+                "",
+                f"the heat network cannot carry the buildings' "
+                f"design load: its pumps would need {head:.0f} bar (at most "
+                f"{MAX_PUMP_HEAD_BAR:.0f})",
+            )
+        )
+    return OsmImport(city, fp.geometry, summary)

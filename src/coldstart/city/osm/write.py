@@ -87,9 +87,8 @@ def note_text(summary: dict, source: str) -> str:
 
 def description(summary: dict, source: str) -> str:
     """``city.toml``'s description: the source and which networks are synthetic."""
-    synthetic = [
-        k for k, v in (("grid", summary["grid"]), ("heat network", "synthetic")) if v == "synthetic"
-    ]
+    parts = (("grid", summary["grid"]), ("heat network", summary["heat_network"]))
+    synthetic = [k for k, v in parts if v == "synthetic"]
     what = " and ".join(synthetic) + " synthetic" if synthetic else "networks given"
     return f"Buildings and facilities from OpenStreetMap ({source}); {what}."
 
