@@ -185,8 +185,10 @@ def building_rows(
     """
     inf = infer_kind(tags, footprint_m2)
     env = archetypes()
-    cond = np.array([env[a].conditioned_per_heated for a in inf.archetype])
-    flat_m2 = np.array([ARCHETYPES[a].flat_area_m2 for a in inf.archetype])
+    names = list(ARCHETYPES)
+    which = pd.Categorical(inf.archetype, categories=names).codes  # position in ``names``
+    cond = np.array([env[a].conditioned_per_heated for a in names])[which]
+    flat_m2 = np.array([ARCHETYPES[a].flat_area_m2 for a in names])[which]
     gross = footprint_m2 * inf.floors
     area = np.maximum(gross / cond, 1.0)
     res = inf.use == "residential"
@@ -201,7 +203,7 @@ def building_rows(
     supply = _heat_supply(inf.archetype, rng)
     unheated = inf.use == "unheated"
     supply[unheated] = "individual_gas"
-    loss = np.array([env[a].heat_loss_w_m2k for a in inf.archetype])
+    loss = np.array([env[a].heat_loss_w_m2k for a in names])[which]  # a property: once each
     d = Dwellings(inf.floors, flats, area, np.where(unheated, 0.0, loss), supply, residents)
     b = building_table(d, inf.archetype, lon, lat, lon * 0, lat * 0, 0, p_kw / 1000.0, "", rng)
     osm = tags["osm_id"].to_numpy(str)
