@@ -271,3 +271,15 @@ def test_given_heat_network_too_small_is_refused(extract, schutterwald):
     net.pipe["inner_diameter_mm"] = 12.0  # garden hoses
     with pytest.raises(CityError, match="sw.json: the heat network cannot carry"):
         city_from_osm(extract.path, heat_net=net, heat_file="sw.json")
+
+
+def test_bbox_keeps_what_lies_inside(extract, imported):
+    b = imported.city.buildings
+    w, e = float(b.lon.min()), float(b.lon.median())
+    s, n = float(b.lat.min()) - 0.01, float(b.lat.max()) + 0.01
+    part = city_from_osm(extract.path, bbox=(w, s, e, n), seed=5)
+    inside = b[(b.lon >= w) & (b.lon <= e) & (b.lat >= s) & (b.lat <= n)]
+    assert sorted(part.city.buildings.osm_id) == sorted(inside.osm_id)
+    assert part.summary["outside_bbox"] == len(b) - len(inside) > 0
+    f = part.city.facilities
+    assert ((f.lon >= w) & (f.lon <= e)).all() and len(f) < len(imported.city.facilities)

@@ -62,13 +62,17 @@ class _Footprinted:
 
 
 def _footprints(data: OsmData, bbox, file: str) -> _Footprinted:
-    """Repair footprints, keep those whose centroid lies in ``bbox``; CityError when none."""
+    """Repair footprints, keep those whose centroid lies in ``bbox`` (and count the power lines
+    there); CityError when no building is left."""
     fp = repair(data.buildings.wkb.tolist())
     tags = data.buildings.drop(columns=["wkb"])[fp.keep].reset_index(drop=True)
     c = shapely.centroid(fp.geometry)
     lon, lat = shapely.get_x(c), shapely.get_y(c)
     inside = inside_bbox(lon, lat, bbox)
+    lines = shapely.centroid(shapely.from_wkb(data.power_lines.wkb.to_numpy(object)))
+    in_lines = inside_bbox(shapely.get_x(lines), shapely.get_y(lines), bbox)
     counts = {
+        "power_lines": int(in_lines.sum()),
         "buildings_read": int(len(data.buildings)),
         "footprints_repaired": fp.repaired,
         "footprints_dropped": fp.dropped,
@@ -159,7 +163,7 @@ def _summary(fp: _Footprinted, b, f, energy, data, plan, g, crs) -> dict:
         "facilities": dict(sorted(Counter(f.kind).items())),
         "facility_floor_area_from": dict(sorted(Counter(f.floor_area_from).items())),
         "osm_substations": int((energy.cls == "substation").sum()),
-        "osm_power_lines": int(len(data.power_lines)),
+        "osm_power_lines": fp.counts["power_lines"],
         "heat_sources": dict(sorted(Counter(plan.origin).items())),
         "grid": g.placement if g.placement == "synthetic" else f"given ({g.placement})",
         "substations_at_osm_sites": g.snapped_substations,
