@@ -126,6 +126,11 @@ def test_archetypes_follow_the_rules_table(extract, imported):
     # heights are levels x 2.8-3.1 m: read at 3 m per storey they are within one floor
     assert s["agreement"]["height_and_levels_tagged"] > 0
     assert s["agreement"]["height_within_1_floor_share"] == 1.0
+    # flats tagged as flat area / 55 m2 (+/-15 %); the rule divides by the archetype's flat area
+    # (55 m2 in panel blocks, 65 in brick ones): most within 25 %, the median close to 1
+    assert s["agreement"]["flats_tagged"] > 0
+    assert s["agreement"]["flats_within_25pct_share"] >= 0.8
+    assert 0.85 < s["agreement"]["flats_median_ratio"] < 1.15
 
 
 def test_first_matching_rule_wins():

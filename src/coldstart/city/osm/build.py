@@ -159,7 +159,7 @@ def _summary(fp: _Footprinted, b, f, energy, data, plan, g, crs) -> dict:
         "use": dict(sorted(Counter(b.use).items())),
         "residents": int(b.residents.sum()),
         "residents_rule": f"floor area / {M2_PER_PERSON} m2 per person [UKRSTAT-HOUSING]",
-        "agreement": agreement(fp.tags),
+        "agreement": agreement(fp.tags, b.flats.to_numpy()),
         "facilities": dict(sorted(Counter(f.kind).items())),
         "facility_floor_area_from": dict(sorted(Counter(f.floor_area_from).items())),
         "osm_substations": int((energy.cls == "substation").sum()),

@@ -83,12 +83,34 @@ HEIGHT_SHARE = 0.3
 """Share of multi-storey buildings that also carry a ``height`` tag (storeys of 2.8-3.1 m)."""
 
 
-def _building_tags(kind: tuple, height: str) -> dict[str, str]:
+FLATS_SHARE = 0.3
+"""Share of apartment blocks with levels that also carry ``building:flats`` (their flat area,
+gross / 1.2, over 55 m2 per flat, within +/-15 %)."""
+
+
+def _building_tags(kind: tuple, height: str, flats: str) -> dict[str, str]:
     tags = {"building": kind[0]}
-    for key, value in (("building:levels", kind[1]), ("start_date", kind[2]), ("height", height)):
+    pairs = (
+        ("building:levels", kind[1]),
+        ("start_date", kind[2]),
+        ("height", height),
+        ("building:flats", flats),
+    )
+    for key, value in pairs:
         if value:
             tags[key] = value
     return tags
+
+
+def _flats(kind_of: np.ndarray, rng: np.random.Generator) -> list[str]:
+    """A ``building:flats`` tag for :data:`FLATS_SHARE` of the apartment blocks with levels."""
+    u, f = rng.uniform(0, 1, len(kind_of)), rng.uniform(0.85, 1.15, len(kind_of))
+    out = []
+    for k, a, g in zip(kind_of, u, f, strict=True):
+        building, levels, _, w, h, _ = KINDS[k]
+        ok = building == "apartments" and levels and a < FLATS_SHARE
+        out.append(str(round(w * h * int(levels) / 1.2 / 55.0 * g)) if ok else "")
+    return out
 
 
 def _heights(kind_of: np.ndarray, rng: np.random.Generator) -> list[str]:
@@ -242,7 +264,7 @@ def write_extract(
     kind_of = rng.choice(len(KINDS), size=n_buildings, p=shares / shares.sum())
     jitter = rng.uniform(0.0, 30.0, size=(n_buildings, 2))
     cells = _cells(n_buildings) * BLOCK_M
-    heights = _heights(kind_of, rng)
+    heights, flats = _heights(kind_of, rng), _flats(kind_of, rng)
     writer = osmium.SimpleWriter(str(path))
     ids = _Ids(writer, *centre)
     ways, rels, tags_of = [], [], {}
@@ -253,7 +275,7 @@ def write_extract(
             osmium.osm.mutable.Way(
                 id=i + 1,
                 nodes=ids.ring(x, y, kind[3], kind[4]),
-                tags=_building_tags(kind, heights[i]),
+                tags=_building_tags(kind, heights[i], flats[i]),
             )
         )
         tags_of[f"way/{i + 1}"] = (*kind[:3], heights[i])

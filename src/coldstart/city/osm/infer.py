@@ -212,6 +212,7 @@ def building_rows(
         "osm_id": osm,
         "name": tags["name"].to_numpy(object),
         "building_tag": tags["building"].to_numpy(object),
+        "flats": np.where(res, flats, 0),
         "use": inf.use,
         "year": np.where(np.isfinite(inf.year), inf.year, 0).astype(np.int64),
         "footprint_m2": np.round(footprint_m2, 1),
@@ -240,13 +241,26 @@ def _heat_supply(arch: np.ndarray, rng: np.random.Generator) -> np.ndarray:
     return out
 
 
-def agreement(tags: pd.DataFrame) -> dict[str, float]:
-    """How well rules match tags where both exist.
+def agreement(tags: pd.DataFrame, flats: np.ndarray) -> dict[str, float]:
+    """How well the rules match the tags where both exist.
 
-    - ``height_vs_levels``: among buildings with both ``height`` and ``building:levels``, the
-      share whose floors from height are within one of the tagged levels;
-    - ``archetype_without_year``: among buildings with levels and a year, the share whose
-      archetype from levels alone (year hidden) equals the one with the year.
+    Parameters
+    ----------
+    tags : pandas.DataFrame
+        The buildings' tags (:data:`coldstart.city.osm.read.BUILDING_TAGS`).
+    flats : numpy.ndarray
+        Flats inferred for each building (floor area / the archetype's flat area).
+
+    Returns
+    -------
+    dict
+        ``height_within_1_floor_share`` among the ``height_and_levels_tagged`` buildings:
+        floors from ``height`` within one of ``building:levels``;
+        ``archetype_same_without_year_share`` among the ``levels_and_year_tagged``: the
+        archetype from the levels alone (year hidden) equals the one with the year;
+        ``flats_within_25pct_share`` and ``flats_median_ratio`` (inferred over tagged) among the
+        ``flats_tagged`` residential buildings with ``building:flats`` (the check of the floor
+        area, hence the residents). NaN where no building has both.
     """
     levels = T.floors_from_levels(tags["building:levels"])
     by_height = T.floors_from_height(T.height_m(tags["height"]))
@@ -267,4 +281,12 @@ def agreement(tags: pd.DataFrame) -> dict[str, float]:
         out["archetype_same_without_year_share"] = float(np.mean(a[with_year] == a[without]))
     else:
         out["archetype_same_without_year_share"] = np.nan
+    tagged = T.positive_count(tags["building:flats"])
+    has = np.isfinite(tagged)
+    out["flats_tagged"] = int(has.sum())
+    ratio = np.asarray(flats, float)[has] / tagged[has]
+    out["flats_within_25pct_share"] = (
+        float(np.mean(np.abs(ratio - 1) <= 0.25)) if has.any() else np.nan
+    )
+    out["flats_median_ratio"] = float(np.median(ratio)) if has.any() else np.nan
     return out

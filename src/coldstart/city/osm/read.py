@@ -29,6 +29,7 @@ BUILDING_TAGS = (
     "height",
     "start_date",
     "building:year",
+    "building:flats",
     "amenity",
     "name",
 )

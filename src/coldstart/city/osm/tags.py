@@ -37,6 +37,15 @@ def floors_from_levels(values: pd.Series) -> np.ndarray:
     return out
 
 
+def positive_count(values: pd.Series) -> np.ndarray:
+    """A count such as ``building:flats`` (the first number, rounded; NaN when unreadable or
+    not positive)."""
+    out = np.array([_first_number(str(v)) if v else np.nan for v in values], dtype=float)
+    out = np.round(out)
+    out[~(out > 0)] = np.nan
+    return out
+
+
 def height_m(values: pd.Series) -> np.ndarray:
     """Height [m] from ``height`` (metres, or feet when the value says ``ft`` or ``'``)."""
     out = np.full(len(values), np.nan)

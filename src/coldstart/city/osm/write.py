@@ -75,14 +75,16 @@ def note_text(summary: dict, source: str) -> str:
         f"- Agreement where tags overlap: floors from height within 1 of building:levels for "
         f"{ag['height_within_1_floor_share']:.0%} of {ag['height_and_levels_tagged']:,}; "
         f"archetype unchanged without the year for {ag['archetype_same_without_year_share']:.0%} "
-        f"of {ag['levels_and_year_tagged']:,}.",
+        f"of {ag['levels_and_year_tagged']:,}; flats (from floor area) within 25 % of "
+        f"building:flats for {ag['flats_within_25pct_share']:.0%} of {ag['flats_tagged']:,} "
+        f"(median ratio {ag['flats_median_ratio']:.2f}).",
         f"- Facilities: {s['facilities']} (floor area from {s['facility_floor_area_from']}).",
         f"- Heat sources: {s['heat_sources']}; heat network: {s['heat_network']}.",
         f"- Grid: {s['grid']}; {s['osm_substations']} OSM substations "
         f"({s['substations_at_osm_sites']} used as HV/MV sites), "
         f"{s['osm_power_lines']} power lines.",
     ]
-    return "\n".join(lines).replace("nan%", "n/a") + "\n"
+    return "\n".join(lines).replace("nan%", "n/a").replace("nan)", "n/a)") + "\n"
 
 
 def description(summary: dict, source: str) -> str:
