@@ -185,7 +185,7 @@ def test_facilities_and_energy_assets_from_tags(imported):
     host = city.buildings[city.buildings.hosts_facility == school.facility_id]
     assert len(host) == 1 and host.p_mw.iat[0] == 0 and host.heat_demand_mw_th.iat[0] == 0
     src = city.heat_sources.set_index("name")
-    assert set(src.origin) == {"osm"}
+    assert set(src.origin) == {"osm"} and set(city.heat_pipes.origin) == {"synthetic"}
     assert src.loc["CHP-3", "kind"] == "chp" and src.loc["CHP-3", "capacity_mw_th"] == 300.0
     gen = city.net.gen.loc[src.loc["CHP-3", "gen_id"]]
     assert gen["name"] == src.loc["CHP-3"].source_id and gen.max_p_mw == 120.0
@@ -260,6 +260,7 @@ def test_given_heat_network_serves_the_buildings_from_its_consumers(extract, sch
     city = imp.city
     assert imp.summary["heat_network"] == "given (stretched)"
     assert set(city.heat_sources.origin) == {"given"} and len(city.heat_sources) == 1
+    assert set(city.heat_pipes.origin) == {"given"}
     # one node per flow-side junction set; the net's 241 flow-side pipes (of 482)
     assert len(city.heat_pipes) < len(net.pipe) and len(city.heat_pipes) > 200
     consumer_nodes = {f"j_{j}" for j in net.heat_consumer.from_junction}

@@ -124,6 +124,8 @@ def _heat_tables(plan: HeatPlan, g: GridResult, crs: LocalCrs) -> dict[str, pd.D
         kind=kind, gen_id=g.source_gen, origin=plan.origin, osm_id=plan.osm_id, name=plan.name
     )
     t["pumping_stations"] = t["pumping_stations"].assign(head_bar=BOOSTER_HEAD_BAR)
+    given = bool(len(plan.origin)) and set(plan.origin) == {"given"}
+    t["heat_pipes"] = t["heat_pipes"].assign(origin="given" if given else "synthetic")
     t["heat_valves"] = heat_valve_table(h, crs.to_lonlat)
     return t
 
