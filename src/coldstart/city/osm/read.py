@@ -4,9 +4,9 @@ The reader is `pyosmium <https://osmcode.org/pyosmium/>`_ (the ``osmium`` packag
 binding of libosmium, maintained by the OSM community. It was chosen over pyrosm because it
 reads ``.osm.pbf`` and ``.osm`` XML alike, assembles building multipolygons from relations in
 C++ (:meth:`osmium.FileProcessor.with_areas`), writes extracts too (the tests and the benchmark
-generate their extracts with it), installs from a wheel without GDAL and works without network
-access at run time. pyrosm is built on an older pyrobuf stack, has not had a release since 2022
-and returns GeoPandas frames coldstart does not otherwise need.
+generate their extracts with it; pyrosm only reads), installs from a wheel without GDAL and
+works without network access at run time; pyrosm returns GeoPandas frames, a dependency
+coldstart does not otherwise need.
 
 Only the tags coldstart uses are kept (:data:`BUILDING_TAGS`, :data:`POI_TAGS`); geometries are
 kept as WKB and turned into shapely geometries in bulk by :mod:`coldstart.city.osm.geometry`.
