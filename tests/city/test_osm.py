@@ -177,6 +177,8 @@ def test_facilities_and_energy_assets_from_tags(imported):
         ["hospital", "hospital", "metro_station", "school", "warming_point", "water_pumping"]
     )
     assert f.loc["metro_station", "entrances"] == 2 and f.loc["metro_station", "critical"]
+    # the school is mapped on its grounds and again as a node inside them: one school
+    assert f.loc["school", "osm_id"].startswith("way/")
     school = f.loc["school"]
     # its 70 x 20 m building of 3 floors; places at 3.5 m2 per person on half the floor
     assert school.floor_area_from == "buildings"

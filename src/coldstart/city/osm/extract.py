@@ -156,6 +156,7 @@ def _specials(ids: _Ids, ways: list, rels: list, side_m: float, way_id: int) -> 
             )
         )
         way_id += 2
+    ids.node(-0.3 * h + 100, h + 70, {"amenity": "school", "name": "School No. 1"})  # twice
     ids.node(-h - 40, 0, {"amenity": "clinic", "name": "Clinic No. 5"})
     ids.node(
         -h - 40,

@@ -82,8 +82,25 @@ def classify_pois(pois: pd.DataFrame, bbox) -> Classified:
         c = shapely.centroid(geoms[area])
         t.loc[area, "lon"], t.loc[area, "lat"] = shapely.get_x(c), shapely.get_y(c)
     t["geometry"] = geoms
-    t = t[inside_bbox(t.lon.to_numpy(float), t.lat.to_numpy(float), bbox)]
+    t = t[inside_bbox(t.lon.to_numpy(float), t.lat.to_numpy(float), bbox) & ~_mapped_twice(t)]
     return Classified(t.drop(columns=["wkb"]).reset_index(drop=True))
+
+
+def _mapped_twice(t: pd.DataFrame) -> np.ndarray:
+    """Nodes inside an area of the same class (a school tagged on its grounds and again on a
+    node): the area is kept, the node dropped."""
+    twice = np.zeros(len(t), bool)
+    area = t.geometry.notna().to_numpy()
+    if not area.any() or area.all():
+        return twice
+    tree = shapely.STRtree(t.geometry[area].to_numpy())
+    area_cls = t.cls.to_numpy(object)[area]
+    nodes = np.flatnonzero(~area)
+    pts = shapely.points(t.lon.to_numpy(float)[nodes], t.lat.to_numpy(float)[nodes])
+    node_i, area_i = tree.query(pts, predicate="within")
+    same = area_cls[area_i] == t.cls.to_numpy(object)[nodes[node_i]]
+    twice[nodes[node_i[same]]] = True
+    return twice
 
 
 def _floor_areas(
