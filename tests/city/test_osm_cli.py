@@ -5,6 +5,7 @@ import json
 import os
 
 import pytest
+import shapely.geometry
 
 from coldstart.city.osm.extract import write_extract
 from coldstart.scenario import example_scenario_text
@@ -43,6 +44,10 @@ def test_extract_to_city_to_run(cli, tmp_path, pbf):
     assert types <= {"Polygon", "MultiPolygon"} and "MultiPolygon" in types  # the repaired bow tie
     ring = doc["features"][0]["geometry"]["coordinates"][0]
     assert ring[0] == ring[-1] and all(-180 <= x <= 180 and -90 <= y <= 90 for x, y in ring)
+    for feat in doc["features"]:  # RFC 7946: exterior rings counterclockwise
+        g = shapely.geometry.shape(feat["geometry"])
+        polys = getattr(g, "geoms", [g])
+        assert all(p.exterior.is_ccw for p in polys)
     props = doc["features"][0]["properties"]
     assert {"osm_id", "floors_from", "archetype_rule", "residents_from", "lon", "lat"} <= set(props)
     summary = json.loads((city / "osm_import.json").read_text())

@@ -5,8 +5,9 @@ writes it with pyosmium's writer, tagged the way Ukrainian cities are mapped: ap
 with ``building:levels`` and often ``start_date``, private houses, ``building=yes`` of unknown
 use, garages; schools and a hospital as areas with their buildings, clinics and social
 facilities as nodes, metro stations with entrances, water works, substations, a 110 kV line, a
-CHP plant and boiler houses. One building is a multipolygon relation with a courtyard and one
-footprint is a self-intersecting "bow tie" (invalid, to be repaired).
+CHP plant and boiler houses. One building is a multipolygon relation with a courtyard, one
+footprint is a self-intersecting "bow tie" (invalid, to be repaired) and one building relation
+misses its outer way (as at an extract's edge: it cannot be assembled and is dropped).
 
 Nothing here is real data: it only exercises the importer. Every draw uses
 ``numpy.random.default_rng(seed)``.
@@ -218,6 +219,14 @@ def _specials(ids: _Ids, ways: list, rels: list, side_m: float, way_id: int) -> 
             id=1,
             members=[("w", way_id + 4, "outer"), ("w", way_id + 5, "inner")],
             tags={"type": "multipolygon", "building": "apartments", "building:levels": "6"},
+        )
+    )
+    # a building relation whose outer way lies outside the extract (cut at its edge)
+    rels.append(
+        osmium.osm.mutable.Relation(
+            id=2,
+            members=[("w", 10**9, "outer")],
+            tags={"type": "multipolygon", "building": "apartments"},
         )
     )
     a, b = ids.node(-h - 400, 0), ids.node(-h - 360, 30)

@@ -68,7 +68,8 @@ class OsmData:
     buildings : pandas.DataFrame
         One row per building: ``osm_id`` (``way/123`` or ``relation/45``), the
         :data:`BUILDING_TAGS` (empty text when untagged) and ``wkb``: a WGS84 multipolygon
-        (relations), the closed ring as a linestring (ways), or None (nodes missing).
+        (relations), the closed ring as a linestring (ways), or None (nodes missing, or a
+        relation that could not be assembled).
     pois : pandas.DataFrame
         Nodes and areas with a :data:`POI_KEYS` key: ``osm_id``, :data:`POI_TAGS`, ``lon``,
         ``lat`` (nodes) and ``wkb`` (areas, else None).
@@ -104,6 +105,18 @@ class _Collector:
         self.buildings: list[tuple] = []
         self.pois: list[tuple] = []
         self.lines: list[tuple] = []
+        self.relations: dict[str, tuple] = {}  # building multipolygons, to count failures
+        self.assembled: set[str] = set()
+
+    def relation(self, obj) -> None:
+        tags = obj.tags
+        if _is_building(tags) and tags.get("type") == "multipolygon":
+            self.relations[f"relation/{obj.id}"] = tuple(tags.get(k, "") for k in BUILDING_TAGS)
+
+    def unassembled(self) -> list[tuple]:
+        """Building relations libosmium could not assemble (members missing at the extract's
+        edge, broken rings), as rows without geometry: they are counted as dropped."""
+        return [(o, *t, None) for o, t in self.relations.items() if o not in self.assembled]
 
     def area(self, obj, wkb_factory) -> None:
         tags = obj.tags
@@ -119,6 +132,7 @@ class _Collector:
             return
         oid = _area_id(obj)
         if is_building:
+            self.assembled.add(oid)
             self.buildings.append((oid, *(tags.get(k, "") for k in BUILDING_TAGS), wkb))
         if poi:
             self.pois.append((oid, *(tags.get(k, "") for k in POI_TAGS), None, None, wkb))
@@ -182,11 +196,15 @@ def read_osm(path: str | Path) -> OsmData:
                 rows.node(obj)
             elif obj.is_way():
                 rows.way(obj, wkb)
+            elif obj.is_relation():
+                rows.relation(obj)
     except (RuntimeError, ValueError, OSError) as exc:  # libosmium: corrupt or truncated data
         first = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
         raise CityError(Problem(str(p), "", "", f"cannot be read as OSM data: {first}")) from None
     return OsmData(
-        buildings=pd.DataFrame(rows.buildings, columns=["osm_id", *BUILDING_TAGS, "wkb"]),
+        buildings=pd.DataFrame(
+            rows.buildings + rows.unassembled(), columns=["osm_id", *BUILDING_TAGS, "wkb"]
+        ),
         pois=pd.DataFrame(rows.pois, columns=["osm_id", *POI_TAGS, "lon", "lat", "wkb"]),
         power_lines=pd.DataFrame(rows.lines, columns=["osm_id", "voltage", "wkb"]),
     )

@@ -35,8 +35,10 @@ folder, whichever command made it)."""
 
 
 def _rounded(geoms: np.ndarray) -> np.ndarray:
-    """Coordinates rounded to 1e-7 deg (about 1 cm), as the other tables write them."""
-    return shapely.transform(geoms, lambda c: np.round(c, 7))
+    """Coordinates rounded to 1e-7 deg (about 1 cm), as the other tables write them; exterior
+    rings counterclockwise and holes clockwise, as GeoJSON (RFC 7946) asks."""
+    oriented = shapely.orient_polygons(geoms, exterior_cw=False)
+    return shapely.transform(oriented, lambda c: np.round(c, 7))
 
 
 def footprint_geojson(table, geoms: np.ndarray) -> str:
