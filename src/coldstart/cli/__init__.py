@@ -460,6 +460,7 @@ TOPICS: tuple[str, ...] = (
     "store",
     "reference",
     "diff",
+    "osm",
 )
 """Modules of this package that add commands to :data:`app` when imported."""
 

@@ -1,0 +1,171 @@
+"""Write an imported city folder: the usual tables, buildings with their real footprints.
+
+The folder is the one :func:`coldstart.city.io.save_city` writes (``city.toml``, ``grid.json``,
+one GeoJSON per table), except that ``buildings.geojson`` holds each building's footprint as
+its Polygon or MultiPolygon geometry (the centroid stays in the ``lon``/``lat`` properties, which
+is what coldstart reads), and three files are added:
+
+- ``osm_import.json``: the import summary (counts from tags and from rules, agreement, what is
+  synthetic);
+- ``osm_import.md``: the same as a short note for people;
+- ``city.toml`` carries a ``description`` saying the networks are synthetic where they are.
+
+The folder is written whole or not at all (:func:`coldstart.outdir.owned_output`) and loaded
+back and checked before it replaces ``out_dir``.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import numpy as np
+import pandapower as pp
+import shapely
+
+from coldstart.city.io import DEFAULT_FILES, _json_cells, geojson_text, load_city, toml_string
+from coldstart.city.model import TABLES
+from coldstart.city.osm.build import OsmImport
+from coldstart.errors import CityError, Problem
+from coldstart.outdir import owned_output
+
+COMMAND = "coldstart city"
+"""Output command tag: the same as ``city synth``/``from-grid`` (a city folder is a city
+folder, whichever command made it)."""
+
+
+def _rounded(geoms: np.ndarray) -> np.ndarray:
+    """Coordinates rounded to 1e-7 deg (about 1 cm), as the other tables write them; exterior
+    rings counterclockwise and holes clockwise, as GeoJSON (RFC 7946) asks."""
+    oriented = shapely.orient_polygons(geoms, exterior_cw=False)
+    return shapely.transform(oriented, lambda c: np.round(c, 7))
+
+
+def footprint_geojson(table, geoms: np.ndarray) -> str:
+    """The buildings table as GeoJSON with footprint geometries (properties as
+    :func:`coldstart.city.io.geojson_text` writes them)."""
+    geo = shapely.to_geojson(_rounded(geoms))
+    cells = [_json_cells(table[c]) for c in table.columns]
+    if any(c is None for c in cells):  # unusual column types: the slow, general writer
+        doc = json.loads(geojson_text(table))
+        for feat, g in zip(doc["features"], geo, strict=True):
+            feat["geometry"] = json.loads(g)
+        return json.dumps(doc)
+    enc = json.encoder.encode_basestring_ascii
+    props = ", ".join(enc(c).replace("%", "%%") + ": %s" for c in table.columns)
+    row = '{"type": "Feature", "geometry": %s, "properties": {' + props + "}}"
+    features = [row % values for values in zip(geo, *cells, strict=True)]
+    return '{"type": "FeatureCollection", "features": [' + ", ".join(features) + "]}"
+
+
+def note_text(summary: dict, source: str) -> str:
+    """``osm_import.md``: how the city was made from the extract, in a few lines."""
+    s = summary
+    fl, ag = s["floors_from"], s["agreement"]
+    lines = [
+        f"# City imported from {source}",
+        "",
+        f"- {s['buildings']:,} buildings kept of {s['buildings_read']:,} read "
+        f"({s['footprints_repaired']} footprints repaired, {s['footprints_dropped']} dropped, "
+        f"{s['outside_bbox']} outside the bounding box); "
+        f"areas measured in {s['crs_for_measuring']}.",
+        f"- Floors: {fl.get('building:levels', 0):,} from building:levels, "
+        f"{fl.get('height', 0):,} from height, {fl.get('rule', 0):,} from rules.",
+        f"- Archetypes by the rules of data/osm_building_rules.csv: {s['archetype_rule']}; "
+        f"{s['year_tagged']:,} buildings have a construction year.",
+        f"- Residents: {s['residents']:,}, all inferred ({s['residents_rule']}).",
+        f"- Agreement where tags overlap: floors from height within 1 of building:levels for "
+        f"{ag['height_within_1_floor_share']:.0%} of {ag['height_and_levels_tagged']:,}; "
+        f"archetype unchanged without the year for {ag['archetype_same_without_year_share']:.0%} "
+        f"of {ag['levels_and_year_tagged']:,}; flats (from floor area) within 25 % of "
+        f"building:flats for {ag['flats_within_25pct_share']:.0%} of {ag['flats_tagged']:,} "
+        f"(median ratio {ag['flats_median_ratio']:.2f}).",
+        f"- Facilities: {s['facilities']} (floor area from {s['facility_floor_area_from']}).",
+        f"- Heat sources: {s['heat_sources']}; heat network: {s['heat_network']}.",
+        f"- Grid: {s['grid']}; {s['osm_substations']} OSM substations "
+        f"({s['substations_at_osm_sites']} used as HV/MV sites), "
+        f"{s['osm_power_lines']} power lines.",
+    ]
+    return "\n".join(lines).replace("nan%", "n/a").replace("nan)", "n/a)") + "\n"
+
+
+def description(summary: dict, source: str) -> str:
+    """``city.toml``'s description: the source and which networks are synthetic."""
+    parts = (("grid", summary["grid"]), ("heat network", summary["heat_network"]))
+    synthetic = [k for k, v in parts if v == "synthetic"]
+    what = " and ".join(synthetic) + " synthetic" if synthetic else "networks given"
+    return f"Buildings and facilities from OpenStreetMap ({source}); {what}."
+
+
+def save_osm_city(imp: OsmImport, folder: str | Path, source: str, inputs=()) -> Path:
+    """Write, reload and check the city folder (see the module doc).
+
+    Raises
+    ------
+    CityError
+        When the written folder would not pass ``coldstart city check`` (nothing is left).
+    coldstart.errors.OutputError
+        When ``folder`` may not be written.
+    """
+    folder = Path(folder)
+    city = imp.city
+    with owned_output(folder, command=COMMAND, inputs=inputs) as tmp:
+        from coldstart.city.io import write_geojson
+
+        pp.to_json(city.net, str(tmp / DEFAULT_FILES["grid"]))
+        nodes = city.heat_nodes.set_index("node_id")
+        for t in TABLES:
+            table = city.tables[t]
+            if t == "buildings":
+                (tmp / DEFAULT_FILES[t]).write_text(footprint_geojson(table, imp.footprints))
+                continue
+            lines = None
+            if t == "heat_pipes":
+                fr = nodes.loc[table["from_node"], ["lon", "lat"]].to_numpy()
+                to = nodes.loc[table["to_node"], ["lon", "lat"]].to_numpy()
+                lines = [[tuple(a), tuple(b)] for a, b in zip(fr, to, strict=True)]
+            write_geojson(table, tmp / DEFAULT_FILES[t], lines=lines)
+        toml = [
+            f"name = {toml_string(city.name)}",
+            f"crs = {toml_string(city.crs)}",
+            f"description = {toml_string(description(imp.summary, source))}",
+            "",
+            "[files]",
+        ]
+        toml += [f"{k} = {toml_string(v)}" for k, v in DEFAULT_FILES.items()]
+        (tmp / "city.toml").write_text("\n".join(toml) + "\n")
+        summary = _no_nan({"source": source, **imp.summary})
+        (tmp / "osm_import.json").write_text(json.dumps(summary, indent=1, default=_plain))
+        (tmp / "osm_import.md").write_text(note_text(imp.summary, source))
+        try:
+            load_city(tmp)
+        except CityError as exc:
+            raise CityError(
+                [
+                    Problem(
+                        p.file.replace(str(tmp), f"city from {source}"), p.where, p.field, p.message
+                    )
+                    if isinstance(p, Problem)
+                    else p
+                    for p in exc.problems
+                ]
+            ) from None
+    return folder
+
+
+def _no_nan(v):
+    """``v`` with every float NaN (in nested dicts) as None (JSON has no NaN)."""
+    if isinstance(v, dict):
+        return {k: _no_nan(x) for k, x in v.items()}
+    if isinstance(v, float) and np.isnan(v):
+        return None
+    return v
+
+
+def _plain(v):
+    """JSON for numpy scalars; NaN as null."""
+    if isinstance(v, np.integer):
+        return int(v)
+    if isinstance(v, np.floating):
+        return None if np.isnan(v) else float(v)
+    raise TypeError(type(v).__name__)
