@@ -197,3 +197,19 @@ def test_map_hover_says_when_heat_came_back():
         "not back by the end",
         "Fri 09 Jan 10:00 (8.0 h after it went)",
     ]
+
+
+def test_story_counts_the_drained_homes_refilled_by_the_end():
+    # b1 drained then refilled, b2 drained and still empty, b3 froze, was refilled, failed on
+    # restart and needs repair; b4 only failed on restart (never drained): not counted
+    r = _result()
+    ev = pd.DataFrame(
+        {"time": ["2026-01-09T05:00:00"] * 7, "hours": [5.0, 5.5, 6.0, 6.5, 7.0, 7.5, 8.0],
+         "kind": ["drain", "drain", "freeze", "refilled", "refilled", "restart_failed",
+                  "restart_failed"],
+         "asset_id": ["b1", "b2", "b3", "b1", "b3", "b3", "b4"],
+         "detail": ["", "", "", "after draining", "after draining", "", ""]}
+    )  # fmt: skip
+    r = dataclasses.replace(r, events=pd.concat([r.events, ev], ignore_index=True))
+    text = dict(story(r))["Who is still cold"]
+    assert "1 of them were refilled by the end, 2 still need refilling or repair" in text

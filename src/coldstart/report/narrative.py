@@ -208,6 +208,22 @@ def end_paragraph(result: Result, clock: Clock) -> str:
     return text
 
 
+SYSTEM_EVENTS = {"drain": False, "freeze": False, "restart_failed": False, "refilled": True}
+"""Events that change a building's heating system, and whether it works after each."""
+
+
+def still_drained(events: pd.DataFrame | None) -> tuple[int, int] | None:
+    """Buildings drained or frozen at some point whose system works again at the end (their
+    last system event is a refill), and those still drained or frozen; None without events."""
+    if events is None or "kind" not in events or "asset_id" not in events:
+        return None
+    sel = events[events["kind"].isin(list(SYSTEM_EVENTS))]
+    works = sel.groupby("asset_id", sort=False)["kind"].last().map(SYSTEM_EVENTS)
+    touched = sel.loc[sel["kind"].isin(["drain", "freeze"]), "asset_id"].unique()
+    works = works[works.index.isin(touched)]
+    return int(works.sum()), int((~works).sum())
+
+
 def cold_paragraph(result: Result) -> str:
     """Who is still cold at the end: people below 12 °C, drained or frozen homes, no shelter."""
     s, tl = result.summary or {}, result.timeline
@@ -223,11 +239,19 @@ def cold_paragraph(result: Result) -> str:
             f"{_n(res[mins < 5].sum())} residents of {_n((mins < 5).sum())} buildings saw their "
             "flats fall below 5 °C at some point."
         )
-    bits.append(
+    drained = (
         f"{_n(s.get('buildings_drained'))} buildings had their heating drained and "
-        f"{_n(s.get('buildings_frozen'))} froze: they need refilling or repair before heat "
-        "returns."
+        f"{_n(s.get('buildings_frozen'))} froze"
     )
+    left = still_drained(result.events)
+    if left is None:
+        bits.append(f"{drained}: they need refilling or repair before heat returns.")
+    else:
+        back, still = left
+        bits.append(
+            f"{drained}; {_n(back)} of them were refilled by the end, {_n(still)} still need "
+            "refilling or repair before heat returns."
+        )
     if s.get("peak_people_unmet_shelter"):
         bits.append(
             f"Up to {_n(s.get('peak_people_unmet_shelter'))} people wanted a shelter within "
