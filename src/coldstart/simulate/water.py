@@ -47,6 +47,9 @@ from coldstart.thermal.heating import WITHOUT_HEAT_FRACTION
 DECIDE_EVERY_H = 1.0
 """A building held full at the drain signal is looked at again this often [h]."""
 
+REFILLED_AFTER = {System.DRAINED: "after draining", System.FAILED: "after a failed restart"}
+"""Detail of a ``refilled`` event: what the building's system was refilled after."""
+
 
 def failure_probability(failure: str, cold_h: float, temp_out_c: float, scale: float) -> float:
     """Probability of a secondary failure after ``cold_h`` hours without heat (a restart) or
@@ -243,4 +246,4 @@ class Water:
         st.cold_h[i] = 0.0  # restarted: its restart risk is drawn, not a branch burst too
         st.unheated_h[i] = 0.0
         st.decide_h[i] = 0.0
-        log.log(t_h, EventKind.REFILLED, bid, was.name.lower())
+        log.log(t_h, EventKind.REFILLED, bid, REFILLED_AFTER.get(was, was.name.lower()))
