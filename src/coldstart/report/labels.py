@@ -67,8 +67,16 @@ SUMMARY_FORMAT: dict[str, tuple[str, str, int | None]] = {
     "buildings_lost_heat_network": ("… lost heat: pipe damaged", "buildings", 0),
     "buildings_lost_heat_pumps": ("… lost heat: booster pump down", "buildings", 0),
     "buildings_lost_heat_several": ("… lost heat: several causes together", "buildings", 0),
-    "buildings_lost_heat_capacity": ("… too little heat: source capacity short", "buildings", 0),
-    "buildings_lost_heat_hydraulics": ("… too little heat: too little pressure", "buildings", 0),
+    "buildings_lost_heat_capacity": (
+        "… below half their heat, reached: source capacity short",
+        "buildings",
+        0,
+    ),  # fmt: skip
+    "buildings_lost_heat_hydraulics": (
+        "… below half their heat, reached: too little pressure",
+        "buildings",
+        0,
+    ),  # fmt: skip
     "heat_sources_on_backup": ("Heat sources that ran on a backup generator", "sources", 0),
     "backup_start_failures": ("Backup generators that failed to start", "times", 0),
 }
