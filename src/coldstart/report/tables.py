@@ -183,7 +183,7 @@ def districts_table(districts: pd.DataFrame) -> str:
         elif on_h > 0:
             backup = f"ran {format_number(on_h, 1)} h"
         else:
-            backup = "not needed" if not fails else "failed to start"
+            backup = "never ran" if not fails else "failed to start"
         if fails and kw > 0 and on_h > 0:
             backup += f" ({fails} failed start{'s' if fails > 1 else ''})"
         rows.append(
