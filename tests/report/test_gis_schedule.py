@@ -134,4 +134,6 @@ def test_schedule_page_lists_windows_and_buildings_per_queue(demo_run_dir):
         assert first.strftime("%a %d %b") in section and first.strftime("%H:%M") in section
         assert f'href="outage_queue_{queue}.ics"' in section
     assert "Times are local clock time" in page
+    seed = json.loads((demo_run_dir / "summary.json").read_text())["seed"]
+    assert f"one run (run seed {seed}), one possible course of the scenario" in page
     assert "http" not in page.lower()

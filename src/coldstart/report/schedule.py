@@ -130,6 +130,8 @@ def schedule_html(result: Result) -> str:
     meta = result.meta or {}
     city = html.escape(str(meta.get("city_name") or "the city"))
     scenario = html.escape(str(meta.get("scenario_name") or "the scenario"))
+    has_seed = meta.get("seed") is not None and str(meta.get("seed")) not in ("", "nan")
+    seed = f" (run seed {html.escape(str(meta['seed']))})" if has_seed else ""
     nav = " ".join(f'<a href="#q{html.escape(q)}">{html.escape(q)}</a>' for q in queues)
     sections = [
         _queue_section(q, w[w["queue"] == q], service[service["outage_queue"] == q]) for q in queues
@@ -144,6 +146,8 @@ def schedule_html(result: Result) -> str:
             f"<p>Scenario: {scenario}. Times are local clock time. Find your building (address "
             "or id) under a queue below; your power is off during that queue's windows. "
             "Each queue's calendar file can be imported into a phone's calendar.</p>",
+            f'<p class="note">Simulated: the schedule of one run{seed}, one possible course of '
+            "the scenario, not a published plan.</p>",
             f"<nav>Queues: {nav or 'none'}</nav>",
             *(sections or ["<p>No rotating power cuts were applied in this run.</p>"]),
             "</main></body></html>",
