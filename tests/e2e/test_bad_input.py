@@ -39,6 +39,11 @@ def test_missing_city_folder(cli, tmp_path, short_scenario):
     _assert_rejected(res, out, "nope", "city folder not found")
 
 
+def test_a_file_given_as_the_city(cli, tmp_path, short_scenario):
+    res, out = _run(cli, short_scenario, short_scenario, tmp_path)
+    _assert_rejected(res, out, short_scenario.name, "is a file, not a city folder")
+
+
 def test_missing_table_file(cli, tmp_path, city_copy, short_scenario):
     (city_copy / "facilities.geojson").unlink()
     res, out = _run(cli, city_copy, short_scenario, tmp_path)

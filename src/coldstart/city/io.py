@@ -241,7 +241,10 @@ def read_city_toml(folder: Path, allow_outside: bool = False) -> dict:
     """
     path = folder / "city.toml"
     if not is_dir(folder, CityError):
-        raise CityError(Problem(str(folder), "", "", "city folder not found"))
+        why = "city folder not found"
+        if lexists(folder, CityError):
+            why = "is a file, not a city folder (the city folder comes first, then the scenario)"
+        raise CityError(Problem(str(folder), "", "", why))
     if not lexists(path, CityError):
         raise CityError(Problem(str(path), "", "", "file not found (every city folder has one)"))
     text = read_text(path, "city_toml", CityError, None if allow_outside else folder, OUTSIDE_HINT)
