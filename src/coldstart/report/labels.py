@@ -62,7 +62,11 @@ SUMMARY_FORMAT: dict[str, tuple[str, str, int | None]] = {
     "mean_walk_km": ("Mean walk from home to a shelter", "km", 2),
     "shelter_failures": ("Times a shelter lost heat or power", "times", 0),
     "branch_trips": ("Lines and transformers tripped by overload", "trips", 0),
-    "max_stage_queues": ("Most outage queues off at once", "queues", 1),
+    "max_stage_queues": (
+        "Highest scheduled outage stage (of 6 queues; emergency cuts not counted)",
+        "queues",
+        1,
+    ),  # fmt: skip
     "buildings_lost_heat_source": ("… lost heat: source damaged or unpowered", "buildings", 0),
     "buildings_lost_heat_network": ("… lost heat: pipe damaged", "buildings", 0),
     "buildings_lost_heat_pumps": ("… lost heat: booster pump down", "buildings", 0),
