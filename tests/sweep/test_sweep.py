@@ -6,6 +6,7 @@ it through --scheduler, the way a user reaches a cluster of their own.
 
 import json
 import os
+import shutil
 import signal
 import subprocess
 import sys
@@ -400,3 +401,17 @@ def test_fan_bands_are_the_quantiles_of_the_runs_timelines(serial_store):
     assert row["people_below_12c_q50"] == pytest.approx(np.median(at))
     assert row["people_below_12c_q05"] == pytest.approx(np.quantile(at, 0.05))
     assert row["people_below_12c_q95"] == pytest.approx(np.quantile(at, 0.95))
+
+
+def test_text_report_says_when_restore_times_are_censored(
+    cli, city_dir, scenario_file, serial_store, tmp_path
+):
+    # the same sweep again finds every run in (a copy of) the reference store: no run, only the
+    # report; in 12 hours heat is not back to 95 %, so the table's hours are the horizon
+    store = tmp_path / "store"
+    shutil.copytree(serial_store, store)
+    code, out, err = cli("sweep", city_dir, scenario_file, "--store", store, "--seeds", "3",
+                         "--policies", "fifo,greatest_benefit", *VARY)  # fmt: skip
+    assert code == 0, err
+    assert "0 runs done now, 12 found in the store" in out
+    assert "count as the horizon (a lower bound)" in out

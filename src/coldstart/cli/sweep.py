@@ -206,6 +206,13 @@ def report_sweep(swept, store: Path, as_json: bool) -> None:
         t.add_row(*cells)
     wide = Console(markup=False, highlight=False, width=TABLE_WIDTH)
     (out if out.is_terminal else wide).print(t)
+    censored = sum(f.get("censored", 0) for g in doc["groups"] for f in g["figures"].values())
+    if censored:
+        out.print(
+            "hours to restore not reached within the horizon count as the horizon (a lower "
+            f"bound): {censored:,} such figure(s) over the runs",
+            soft_wrap=True,
+        )
     out.print(
         f"{doc['runs_done_now']:,} runs done now, {doc['runs_skipped']:,} found in the store, "
         f"{doc['runs_failed']:,} failed; store: {store}/runs.duckdb (coldstart store query "
