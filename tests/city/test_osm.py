@@ -56,6 +56,10 @@ def test_every_building_with_a_footprint_is_kept(extract, imported):
     kinds = set(shapely.get_type_id(imported.footprints))
     assert kinds <= {3, 6}  # Polygon, MultiPolygon
     assert shapely.is_valid(imported.footprints).all()
+    # the city holds the same footprints by building id (drawn by the report)
+    assert (imported.city.footprints.to_numpy() == imported.footprints).all()
+    assert list(imported.city.footprints.index) == imported.city.buildings.building_id.tolist()
+    assert imported.city.synthetic_networks == ("grid", "heat_network")
     # the multipolygon relation keeps its courtyard: 80 x 80 m less 40 x 40 m
     court = b.loc["relation/1"]
     assert court.footprint_m2 == pytest.approx(80 * 80 - 40 * 40, rel=0.01)
@@ -247,6 +251,7 @@ def test_given_grid_takes_the_buildings_on_its_nearest_buses(extract):
     nearest = supply[np.argmin(np.hypot(bx[:, None] - sx, by[:, None] - sy), axis=1)]
     assert (nearest == b.bus.to_numpy()).all()
     assert (city.heat_sources.gen_id == -1).all()
+    assert city.synthetic_networks == ("heat_network",)  # the report says so; the grid is given
 
 
 @pytest.fixture(scope="module")
@@ -265,6 +270,7 @@ def test_given_heat_network_serves_the_buildings_from_its_consumers(extract, sch
     assert imp.summary["heat_network"] == "given (stretched)"
     assert set(city.heat_sources.origin) == {"given"} and len(city.heat_sources) == 1
     assert set(city.heat_pipes.origin) == {"given"}
+    assert city.synthetic_networks == ("grid",)
     # one node per flow-side junction set; the net's 241 flow-side pipes (of 482)
     assert len(city.heat_pipes) < len(net.pipe) and len(city.heat_pipes) > 200
     consumer_nodes = {f"j_{j}" for j in net.heat_consumer.from_junction}

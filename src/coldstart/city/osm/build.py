@@ -13,6 +13,7 @@ Every random draw uses ``numpy.random.default_rng(seed)``.
 
 from __future__ import annotations
 
+import dataclasses
 from collections import Counter
 from dataclasses import dataclass
 from pathlib import Path
@@ -40,10 +41,15 @@ MAX_PUMP_HEAD_BAR = 30.0
 """Largest source pump head a city may hold [bar] (the schema's bound on ``pump_head_bar``)."""
 
 
+def synthetic_networks(summary: dict) -> tuple[str, ...]:
+    """Keys of the networks the import synthesised (:data:`coldstart.city.model.NETWORKS`)."""
+    return tuple(k for k in ("grid", "heat_network") if summary[k] == "synthetic")
+
+
 @dataclass(frozen=True)
 class OsmImport:
     """An imported city, its building footprints (WGS84 shapely geometries, in the order of
-    ``city.buildings``) and the import summary."""
+    ``city.buildings``; the city holds them too, by building id) and the import summary."""
 
     city: City
     footprints: np.ndarray
@@ -271,4 +277,10 @@ def city_from_osm(
                 f"{MAX_PUMP_HEAD_BAR:.0f})",
             )
         )
+    ids = pd.Index(city.buildings["building_id"].to_numpy(dtype=object), name="building_id")
+    city = dataclasses.replace(
+        city,
+        footprints=pd.Series(fp.geometry, index=ids, dtype=object, name="footprint"),
+        synthetic_networks=synthetic_networks(summary),
+    )
     return OsmImport(city, fp.geometry, summary)
