@@ -16,6 +16,7 @@ from coldstart.city.osm import tags as T
 from coldstart.city.osm.extract import write_extract
 from coldstart.city.osm.geometry import local_crs, utm_epsg
 from coldstart.city.osm.infer import M2_PER_PERSON, classify, rules
+from coldstart.city.osm.read import read_osm
 from coldstart.heat.engine import HeatModel
 from coldstart.heat.hydraulics import HydraulicModel
 from coldstart.heat.pressure import (
@@ -202,8 +203,33 @@ def test_facilities_and_energy_assets_from_tags(imported):
     assert imported.summary["substations_at_osm_sites"] == 1
 
 
+def test_heat_mains_follow_the_streets(extract, imported):
+    city = imported.city
+    assert imported.summary["osm_streets"] > 0 and imported.summary["heat_mains_on_streets"] > 0
+    nodes = city.heat_nodes.set_index("node_id")
+    on_street = nodes[nodes.index.str.startswith("st_")]
+    streets = shapely.union_all(shapely.from_wkb(read_osm(extract.path).streets.wkb.to_numpy()))
+    points = shapely.points(on_street[["lon", "lat"]].to_numpy())
+    assert len(points) and shapely.dwithin(streets, points, 2e-7).all()  # on the streets
+    # each main is a chain of pipes of one diameter, struck as one asset (its first pipe)
+    pipes = city.heat_pipes
+    chained = pipes[pipes.from_node.isin(on_street.index)]
+    assert set(chained.pipe_id).isdisjoint(city.assets.ref_id)
+    first = pipes[~pipes.from_node.isin(on_street.index) & pipes.to_node.isin(on_street.index)]
+    assert len(first) == imported.summary["heat_mains_on_streets"]
+    dn_of = dict(zip(pipes.pipe_id, pipes.dn_mm, strict=True))
+    by_from = pipes.set_index("from_node")
+    for pid, to in zip(first.pipe_id, first.to_node, strict=True):
+        node = to
+        while node.startswith("st_"):  # follow the chain to the main's other end
+            nxt = by_from.loc[[node]]
+            assert len(nxt) == 1 and nxt.dn_mm.iat[0] == dn_of[pid]
+            node = nxt.to_node.iat[0]
+
+
 def test_synthetic_networks_are_feasible_at_design_load(imported):
     city = imported.city
+    assert imported.summary["heat_mains_on_streets"] > 0  # with its mains along the streets
     net = copy.deepcopy(city.net)
     pp.runpp(net)
     assert net.converged

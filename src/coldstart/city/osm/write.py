@@ -42,6 +42,12 @@ def note_text(summary: dict, source: str) -> str:
     """``osm_import.md``: how the city was made from the extract, in a few lines."""
     s = summary
     fl, ag = s["floors_from"], s["agreement"]
+    streets = ""
+    if s["heat_network"] == "synthetic":
+        streets = (
+            f" ({s.get('heat_mains_on_streets', 0):,} mains along the extract's "
+            f"{s.get('osm_streets', 0):,} streets)"
+        )
     lines = [
         f"# City imported from {source}",
         "",
@@ -61,7 +67,7 @@ def note_text(summary: dict, source: str) -> str:
         f"building:flats for {ag['flats_within_25pct_share']:.0%} of {ag['flats_tagged']:,} "
         f"(median ratio {ag['flats_median_ratio']:.2f}).",
         f"- Facilities: {s['facilities']} (floor area from {s['facility_floor_area_from']}).",
-        f"- Heat sources: {s['heat_sources']}; heat network: {s['heat_network']}.",
+        f"- Heat sources: {s['heat_sources']}; heat network: {s['heat_network']}{streets}.",
         f"- Grid: {s['grid']}; {s['osm_substations']} OSM substations "
         f"({s['substations_at_osm_sites']} used as HV/MV sites), "
         f"{s['osm_power_lines']} power lines.",
