@@ -109,3 +109,23 @@ def cli(monkeypatch, capsys):
 
 def read_lines(path: Path) -> list[str]:
     return Path(path).read_text().splitlines()
+
+
+OSM_EXAMPLE = Path(__file__).parents[1] / "examples" / "osm" / "kharkiv-synthetic.osm.pbf"
+"""The bundled OpenStreetMap example (405 buildings with footprints)."""
+
+
+@pytest.fixture(scope="session")
+def osm_example_dir(tmp_path_factory) -> Path:
+    """The bundled OSM example imported (grid and heat network synthetic) into ``city/`` and
+    run for the demo week into ``run/`` with its report. Read-only by convention."""
+    from coldstart.city import load_city
+    from coldstart.city.osm import city_from_osm
+    from coldstart.city.osm.write import save_osm_city
+    from coldstart.scenario import example_scenario
+    from coldstart.simulate import simulate
+
+    base = tmp_path_factory.mktemp("osm-example")
+    save_osm_city(city_from_osm(OSM_EXAMPLE, seed=1), base / "city", source=OSM_EXAMPLE.name)
+    simulate(load_city(base / "city"), example_scenario()).save(base / "run", report=True)
+    return base

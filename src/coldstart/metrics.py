@@ -147,6 +147,18 @@ def asset_table(assets: pd.DataFrame, damaged: dict) -> pd.DataFrame:
     return pd.DataFrame(rows, columns=list(ASSET_COLUMNS))
 
 
+def city_meta(city) -> dict:
+    """Where the city came from, for the report: its description and the networks synthesised
+    around real buildings (``synthetic_networks``, keys joined by ", "); empty for a city that
+    says neither."""
+    out = {}
+    if city.description:
+        out["city_description"] = city.description
+    if city.synthetic_networks:
+        out["synthetic_networks"] = ", ".join(city.synthetic_networks)
+    return out
+
+
 def build_result(
     cc,
     scenario,
@@ -244,6 +256,7 @@ def build_result(
         "step_min": scenario.step_min,
         "seed": int(seed),
         "coldstart_version": version,
+        **city_meta(c),
     }
     if extra_summary:
         summary.update(extra_summary)
@@ -258,4 +271,5 @@ def build_result(
         meta=meta,
         service=service_table(b, ex.heat_lost_h, ex.heat_back_h, scenario.horizon_h),
         network=network_table(c, assets, ev, scenario.horizon_h),
+        footprints=c.footprints,
     )

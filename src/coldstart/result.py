@@ -60,6 +60,9 @@ class Result:
         Per building: its outage queue, when it lost heat and when heat came back for good.
     network : pandas.DataFrame
         Power lines and heat pipes with geometry, state at the end and hours out.
+    footprints : pandas.Series, optional
+        The city's building footprints (shapely geometries by ``building_id``,
+        :attr:`coldstart.city.model.City.footprints`): drawn on the report's map, not a file.
     """
 
     summary: dict
@@ -73,6 +76,7 @@ class Result:
     meta: dict = field(default_factory=dict)
     service: pd.DataFrame = field(default_factory=pd.DataFrame)
     network: pd.DataFrame = field(default_factory=pd.DataFrame)
+    footprints: pd.Series | None = field(default=None, compare=False)
 
     def save(
         self, out_dir: str | Path, report: bool = True, inputs: tuple[str | Path, ...] = ()

@@ -16,6 +16,7 @@ from coldstart.city.osm import tags as T
 from coldstart.city.osm.extract import write_extract
 from coldstart.city.osm.geometry import local_crs, utm_epsg
 from coldstart.city.osm.infer import M2_PER_PERSON, classify, rules
+from coldstart.city.osm.read import read_osm
 from coldstart.heat.engine import HeatModel
 from coldstart.heat.hydraulics import HydraulicModel
 from coldstart.heat.pressure import (
@@ -56,6 +57,10 @@ def test_every_building_with_a_footprint_is_kept(extract, imported):
     kinds = set(shapely.get_type_id(imported.footprints))
     assert kinds <= {3, 6}  # Polygon, MultiPolygon
     assert shapely.is_valid(imported.footprints).all()
+    # the city holds the same footprints by building id (drawn by the report)
+    assert (imported.city.footprints.to_numpy() == imported.footprints).all()
+    assert list(imported.city.footprints.index) == imported.city.buildings.building_id.tolist()
+    assert imported.city.synthetic_networks == ("grid", "heat_network")
     # the multipolygon relation keeps its courtyard: 80 x 80 m less 40 x 40 m
     court = b.loc["relation/1"]
     assert court.footprint_m2 == pytest.approx(80 * 80 - 40 * 40, rel=0.01)
@@ -198,8 +203,33 @@ def test_facilities_and_energy_assets_from_tags(imported):
     assert imported.summary["substations_at_osm_sites"] == 1
 
 
+def test_heat_mains_follow_the_streets(extract, imported):
+    city = imported.city
+    assert imported.summary["osm_streets"] > 0 and imported.summary["heat_mains_on_streets"] > 0
+    nodes = city.heat_nodes.set_index("node_id")
+    on_street = nodes[nodes.index.str.startswith("st_")]
+    streets = shapely.union_all(shapely.from_wkb(read_osm(extract.path).streets.wkb.to_numpy()))
+    points = shapely.points(on_street[["lon", "lat"]].to_numpy())
+    assert len(points) and shapely.dwithin(streets, points, 2e-7).all()  # on the streets
+    # each main is a chain of pipes of one diameter, struck as one asset (its first pipe)
+    pipes = city.heat_pipes
+    chained = pipes[pipes.from_node.isin(on_street.index)]
+    assert set(chained.pipe_id).isdisjoint(city.assets.ref_id)
+    first = pipes[~pipes.from_node.isin(on_street.index) & pipes.to_node.isin(on_street.index)]
+    assert len(first) == imported.summary["heat_mains_on_streets"]
+    dn_of = dict(zip(pipes.pipe_id, pipes.dn_mm, strict=True))
+    by_from = pipes.set_index("from_node")
+    for pid, to in zip(first.pipe_id, first.to_node, strict=True):
+        node = to
+        while node.startswith("st_"):  # follow the chain to the main's other end
+            nxt = by_from.loc[[node]]
+            assert len(nxt) == 1 and nxt.dn_mm.iat[0] == dn_of[pid]
+            node = nxt.to_node.iat[0]
+
+
 def test_synthetic_networks_are_feasible_at_design_load(imported):
     city = imported.city
+    assert imported.summary["heat_mains_on_streets"] > 0  # with its mains along the streets
     net = copy.deepcopy(city.net)
     pp.runpp(net)
     assert net.converged
@@ -247,6 +277,7 @@ def test_given_grid_takes_the_buildings_on_its_nearest_buses(extract):
     nearest = supply[np.argmin(np.hypot(bx[:, None] - sx, by[:, None] - sy), axis=1)]
     assert (nearest == b.bus.to_numpy()).all()
     assert (city.heat_sources.gen_id == -1).all()
+    assert city.synthetic_networks == ("heat_network",)  # the report says so; the grid is given
 
 
 @pytest.fixture(scope="module")
@@ -265,6 +296,7 @@ def test_given_heat_network_serves_the_buildings_from_its_consumers(extract, sch
     assert imp.summary["heat_network"] == "given (stretched)"
     assert set(city.heat_sources.origin) == {"given"} and len(city.heat_sources) == 1
     assert set(city.heat_pipes.origin) == {"given"}
+    assert city.synthetic_networks == ("grid",)
     # one node per flow-side junction set; the net's 241 flow-side pipes (of 482)
     assert len(city.heat_pipes) < len(net.pipe) and len(city.heat_pipes) > 200
     consumer_nodes = {f"j_{j}" for j in net.heat_consumer.from_junction}

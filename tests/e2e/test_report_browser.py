@@ -176,3 +176,41 @@ def test_map_switches_to_hours_until_heat_returned(report_at):
     assert "Heat came back after (h)" in shown and "Heat not back by the end" in shown
     assert "Buildings" not in shown and "Power lines" in shown  # the network stays underneath
     assert messages == []
+
+
+FOOTPRINT_RINGS = """() => {
+  const gd = document.getElementById('coldstart-map');
+  const shown = gd._fullData.filter(t => t.fill === 'toself' && t.visible === true);
+  const rings = shown.reduce((n, t) => n + Array.from(t.x).filter(v => Number.isNaN(v)).length, 0);
+  const names = shown.map(t => t.name.split(' ').slice(0, -1).join(' '));
+  return [rings, gd.querySelectorAll('.scatterlayer path.js-fill').length, [...new Set(names)]];
+}"""
+"""Rings of the footprints drawn in the view shown (plotly.js decodes the typed arrays of
+shown traces only), fills drawn, and the names of the footprint traces shown."""
+
+
+@pytest.mark.parametrize("width", WIDTHS_PX)
+def test_imported_city_report_draws_footprints_and_is_quiet(browser, osm_example_dir, width):
+    import shapely
+
+    from coldstart.city import load_city
+
+    path = osm_example_dir / "run" / "report.html"
+    page, messages, requests = open_page(browser, path, width)
+    try:
+        assert messages == [] and all(u.startswith("file://") for u in requests)
+        assert_fits(page, width)
+        assert page.is_visible("#synthetic-networks")
+        parts = shapely.get_parts(load_city(osm_example_dir / "city").footprints.to_numpy())
+        want = len(parts) + int(shapely.get_num_interior_rings(parts).sum())
+        page.locator("#coldstart-map").scroll_into_view_if_needed()
+        rings, fills, names = page.evaluate(FOOTPRINT_RINGS)
+        assert rings == want and fills > 0 and names == ["Footprints"]  # every footprint
+        page.locator("#coldstart-map .updatemenu-header").click()
+        page.locator("#coldstart-map .updatemenu-dropdown-button").nth(1).click()
+        rings, fills, names = page.evaluate(FOOTPRINT_RINGS)
+        assert rings == want and fills > 0 and "Footprints" not in names  # the other view
+        assert_fits(page, width)
+        assert messages == []
+    finally:
+        page.close()

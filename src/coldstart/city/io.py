@@ -18,8 +18,9 @@ import numpy as np
 import pandapower as pp
 import pandas as pd
 
+from coldstart.city.footprints import aligned, area_geometry, footprint_geojson, footprint_series
 from coldstart.city.gridcheck import check_grid
-from coldstart.city.model import OPTIONAL_TABLES, TABLES, City
+from coldstart.city.model import NETWORKS, OPTIONAL_TABLES, TABLES, City
 from coldstart.city.schema import coerce_table, table_specs
 from coldstart.city.validate import check_references
 from coldstart.errors import CityError, InputError, Problem
@@ -163,13 +164,25 @@ def geojson_rows(data: bytes) -> pd.DataFrame:
     ValueError
         Not JSON, not a FeatureCollection, nested too deeply, or a feature that is not one.
     """
+    return geojson_table(data)[0]
+
+
+def geojson_table(data: bytes) -> tuple[pd.DataFrame, list[dict | None]]:
+    """:func:`geojson_rows`, and the Polygon/MultiPolygon geometry of each feature (None for a
+    feature with another geometry): the footprints of buildings.
+
+    Raises
+    ------
+    ValueError
+        As :func:`geojson_rows`.
+    """
     doc = json.loads(data)
     if nesting_depth(doc, MAX_DEPTH) > MAX_DEPTH:
         raise ValueError(f"arrays or objects nested deeper than {MAX_DEPTH} levels")
     feats = doc.get("features") if isinstance(doc, dict) else None
     if not isinstance(feats, list):
         raise ValueError("not a GeoJSON FeatureCollection (no 'features' list)")
-    rows = []
+    rows, areas = [], []
     for k, f in enumerate(feats):
         if not isinstance(f, dict) or not isinstance(f.get("properties") or {}, dict):
             raise ValueError(f"feature {k + 1} is not a GeoJSON feature")
@@ -182,7 +195,8 @@ def geojson_rows(data: bytes) -> pd.DataFrame:
             props.setdefault("lon", coords[0])
             props.setdefault("lat", coords[1])
         rows.append(props)
-    return pd.DataFrame(rows)
+        areas.append(area_geometry(geom))
+    return pd.DataFrame(rows), areas
 
 
 def read_csv_table(data: bytes) -> pd.DataFrame:
@@ -211,6 +225,28 @@ def read_raw_table(path: Path, inside: Path | None = None) -> tuple[pd.DataFrame
     Raises
     ------
     CityError
+        As :func:`read_table_file`.
+    """
+    raw, label, _ = read_table_file(path, inside)
+    return raw, label
+
+
+def read_table_file(
+    path: Path, inside: Path | None = None
+) -> tuple[pd.DataFrame, callable, list[dict | None] | None]:
+    """:func:`read_raw_table`, and the Polygon/MultiPolygon geometry of each row of a GeoJSON
+    file (None for a CSV or Parquet file).
+
+    Parameters
+    ----------
+    path : pathlib.Path
+        A ``.geojson``/``.json``, ``.csv`` or ``.parquet`` file.
+    inside : pathlib.Path, optional
+        Folder the file must lie in (symbolic links resolved).
+
+    Raises
+    ------
+    CityError
         When the file is missing, not a regular file, too large, outside ``inside`` or cannot be
         parsed.
     """
@@ -220,10 +256,11 @@ def read_raw_table(path: Path, inside: Path | None = None) -> tuple[pd.DataFrame
     data = read_bytes(path, "table", CityError, inside, OUTSIDE_HINT)
     try:
         if suffix == ".csv":
-            return read_csv_table(data), lambda i: f"line {i + 2}"
+            return read_csv_table(data), lambda i: f"line {i + 2}", None
         if suffix == ".parquet":
-            return pd.read_parquet(io.BytesIO(data)), lambda i: f"row {i + 1}"
-        return geojson_rows(data), lambda i: f"feature {i + 1}"
+            return pd.read_parquet(io.BytesIO(data)), lambda i: f"row {i + 1}", None
+        rows, areas = geojson_table(data)
+        return rows, lambda i: f"feature {i + 1}", areas
     except RecursionError:
         msg = "arrays or objects nested too deeply"
     except pd.errors.EmptyDataError:
@@ -258,7 +295,7 @@ def read_city_toml(folder: Path, allow_outside: bool = False) -> dict:
     name = doc.get("name", folder.name)
     if not isinstance(name, str) or not 0 < len(name) <= 200:
         problems.append(Problem(str(path), "key 'name'", "", "expected a text of 1-200 characters"))
-    allowed = {"name", "crs", "files", "description"}
+    allowed = {"name", "crs", "files", "description", "synthetic_networks"}
     for k in doc:
         if k not in allowed:
             problems.append(
@@ -288,9 +325,60 @@ def read_city_toml(folder: Path, allow_outside: bool = False) -> dict:
         problems.append(
             Problem(str(path), "key 'crs'", "", f"expected EPSG:4326 (lon/lat), got {crs!r}")
         )
+    description = doc.get("description", "")
+    if not isinstance(description, str):
+        problems.append(Problem(str(path), "key 'description'", "", "expected a text"))
+        description = ""
+    synthetic = _synthetic_networks(doc, description, str(path), problems)
     if problems:
         raise CityError(problems)
-    return {"name": name, "crs": "EPSG:4326", "files": files}
+    return {
+        "name": name,
+        "crs": "EPSG:4326",
+        "files": files,
+        "description": description,
+        "synthetic_networks": synthetic,
+    }
+
+
+IMPORTED_SYNTHETIC = {
+    "grid and heat network synthetic.": ("grid", "heat_network"),
+    "grid synthetic.": ("grid",),
+    "heat network synthetic.": ("heat_network",),
+}
+"""How the description of a city imported before ``synthetic_networks`` existed ends, by the
+networks it marks synthetic (:func:`coldstart.city.osm.write.description`)."""
+
+
+def _synthetic_networks(
+    doc: dict, description: str, path: str, problems: list[Problem]
+) -> tuple[str, ...]:
+    """``city.toml``'s ``synthetic_networks`` (checked; a problem appended when wrong), or what
+    an imported city's description says when the key is absent."""
+    if "synthetic_networks" not in doc:
+        ends = [v for k, v in IMPORTED_SYNTHETIC.items() if description.endswith("; " + k)]
+        return ends[0] if ends else ()
+    value = doc["synthetic_networks"]
+    if not isinstance(value, list) or not all(v in NETWORKS for v in value):
+        problems.append(
+            Problem(path, "key 'synthetic_networks'", "",
+                    f"expected a list of {', '.join(map(repr, NETWORKS))}")
+        )  # fmt: skip
+        return ()
+    return tuple(k for k in NETWORKS if k in value)
+
+
+def city_toml_text(city: City, files: dict[str, str]) -> str:
+    """``city.toml`` of ``city``: name, CRS, description and synthetic networks when it has
+    them, and the file of every table."""
+    toml = [f"name = {toml_string(city.name)}", f"crs = {toml_string(city.crs)}"]
+    if city.description:
+        toml.append(f"description = {toml_string(city.description)}")
+    if city.synthetic_networks:
+        names = ", ".join(toml_string(k) for k in city.synthetic_networks)
+        toml.append(f"synthetic_networks = [{names}]")
+    toml += ["", "[files]", *(f"{k} = {toml_string(v)}" for k, v in files.items())]
+    return "\n".join(toml) + "\n"
 
 
 def load_city(folder: str | Path, allow_outside: bool = False) -> City:
@@ -336,6 +424,7 @@ def _load_city(folder: Path, allow_outside: bool) -> City:
     tables: dict[str, pd.DataFrame] = {}
     labels = {}
     names = {}
+    areas = None
     for t in TABLES:
         path = folder / files[t]
         names[t] = str(path)
@@ -345,10 +434,11 @@ def _load_city(folder: Path, allow_outside: bool) -> City:
             tables[t], labels[t] = table, label
             continue
         try:
-            raw, label = read_raw_table(path, inside)
+            raw, label, geoms = read_table_file(path, inside)
         except CityError as exc:
             problems += exc.problems
             continue
+        areas = geoms if t == "buildings" else areas
         table, probs = coerce_table(raw, specs[t], str(path), label)
         problems += probs
         tables[t] = table
@@ -357,13 +447,22 @@ def _load_city(folder: Path, allow_outside: bool) -> City:
         problems += check_references(tables, net, names, labels)
     if problems:
         raise CityError(problems)
-    return City(name=meta["name"], net=net, tables=tables, crs=meta["crs"])
+    footprints = None
+    if areas is not None:
+        footprints = footprint_series(tables["buildings"]["building_id"], areas)
+    return City(
+        name=meta["name"], net=net, tables=tables, crs=meta["crs"], footprints=footprints,
+        synthetic_networks=meta["synthetic_networks"], description=meta["description"],
+    )  # fmt: skip
 
 
 def save_city(
     city: City, folder: str | Path, inputs: tuple[str | Path, ...] = (), verify: str = ""
 ) -> Path:
     """Write a city folder all at once (``city.toml``, grid JSON, one GeoJSON per table).
+
+    Buildings with a footprint (:attr:`City.footprints`) are written with it as their geometry,
+    the others as points; ``city.toml`` keeps the description and synthetic networks.
 
     ``folder`` is replaced only when it is empty or an earlier coldstart output (see
     :mod:`coldstart.outdir`), never when it holds other files or is one of ``inputs``. With
@@ -388,15 +487,17 @@ def save_city(
         nodes = city.heat_nodes.set_index("node_id")
         for t in TABLES:
             table = city.tables[t] if t in city.tables else city.heat_valves
+            if t == "buildings" and city.footprints is not None:
+                geoms = aligned(city.footprints, table["building_id"])
+                (tmp / files[t]).write_text(footprint_geojson(table, geoms))
+                continue
             lines = None
             if t == "heat_pipes":
                 fr = nodes.loc[table["from_node"], ["lon", "lat"]].to_numpy()
                 to = nodes.loc[table["to_node"], ["lon", "lat"]].to_numpy()
                 lines = [[tuple(a), tuple(b)] for a, b in zip(fr, to, strict=True)]
             write_geojson(table, tmp / files[t], lines=lines)
-        toml = [f"name = {toml_string(city.name)}", f"crs = {toml_string(city.crs)}", "", "[files]"]
-        toml += [f"{k} = {toml_string(v)}" for k, v in files.items()]
-        (tmp / "city.toml").write_text("\n".join(toml) + "\n")
+        (tmp / "city.toml").write_text(city_toml_text(city, files))
         if verify:
             try:
                 load_city(tmp)

@@ -22,6 +22,10 @@ TABLES = (
 OPTIONAL_TABLES = ("heat_valves",)
 """Tables a city folder may leave out (they load empty)."""
 
+NETWORKS = {"grid": "power grid", "heat_network": "district heating network"}
+"""Networks a city may mark as synthetic (:attr:`City.synthetic_networks`), with their names
+for people."""
+
 
 @dataclass(frozen=True)
 class City:
@@ -38,6 +42,16 @@ class City:
         ``pumping_stations``, ``assets``; columns as in ``schema.toml``.
     crs : str
         Coordinate reference system of lon/lat columns (always WGS84 longitude/latitude).
+    footprints : pandas.Series, optional
+        Building footprints (shapely Polygon/MultiPolygon in lon/lat) indexed by
+        ``building_id``, for the buildings that have one (:mod:`coldstart.city.footprints`);
+        None for a city of points. Only drawn and written, never simulated.
+    synthetic_networks : tuple of str
+        Keys of :data:`NETWORKS` that were synthesised around real buildings (a city imported
+        from OpenStreetMap without ``--grid``/``--heat``); empty when the networks are given or
+        the whole city is synthetic.
+    description : str
+        ``city.toml``'s description (where the city came from), empty when it has none.
 
     Notes
     -----
@@ -48,6 +62,9 @@ class City:
     net: pp.pandapowerNet
     tables: dict[str, pd.DataFrame] = field(default_factory=dict)
     crs: str = "EPSG:4326"
+    footprints: pd.Series | None = field(default=None, compare=False)
+    synthetic_networks: tuple[str, ...] = ()
+    description: str = ""
 
     @property
     def buildings(self) -> pd.DataFrame:

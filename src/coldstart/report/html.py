@@ -47,6 +47,7 @@ __all__ = [  # the page, and the helpers the other pages and the tests take from
     "humanise_key",
     "page_head",
     "render_report",
+    "synthetic_notice",
     "write_report",
 ]
 
@@ -71,6 +72,8 @@ h3 { font-size: 1rem; margin: 0.4rem 0; }
 .headline p.lead { font-size: 1.15rem; margin: 0 0 0.5rem; }
 .headline ul { margin: 0.3rem 0 0; padding-left: 1.2rem; }
 .story p { margin: 0.45rem 0; }
+.synthetic { background: #fff8e1; border-left: 6px solid #e0a100; padding: 0.6rem 1.2rem;
+  border-radius: 4px; margin: 0.8rem 0 0; }
 nav { position: sticky; top: 0; z-index: 10; background: #f6f7f9; padding: 0.4rem 0;
   margin: 0.8rem 0 0; font-size: 0.95rem; display: flex; gap: 0.3rem 1rem; flex-wrap: wrap;
   border-bottom: 1px solid #d8dde5; }
@@ -246,6 +249,39 @@ def _title(meta: Mapping[str, Any]) -> tuple[str, str]:
     return title, html.escape(" · ".join(bits))
 
 
+def synthetic_notice(meta: Mapping[str, Any]) -> str:
+    """A plain sentence saying which networks of the city are synthetic, as HTML (empty when
+    the run's ``meta`` marks none: networks given, or a city that does not say).
+
+    Parameters
+    ----------
+    meta : Mapping
+        ``Result.meta``; ``synthetic_networks`` holds keys of
+        :data:`coldstart.city.model.NETWORKS` joined by ", ".
+
+    Returns
+    -------
+    str
+        ``<p class="synthetic">…</p>`` or "".
+    """
+    from coldstart.city.model import NETWORKS
+
+    keys = [k.strip() for k in str(meta.get("synthetic_networks") or "").split(",")]
+    names = [NETWORKS[k] for k in NETWORKS if k in keys]
+    if not names:
+        return ""
+    what = " and the ".join(names)
+    plural = len(names) > 1
+    verb, them = ("are", "them") if plural else ("is", "it")
+    such = "such networks" if plural else "such a network"
+    return (
+        f'<p class="synthetic" id="synthetic-networks"><strong>The {what} of this city {verb} '
+        f"synthetic</strong>: coldstart built {them} around the real buildings because no real "
+        f"network was given. Where this report shows outages and repairs of {them}, it shows "
+        f"how {such} would fare, not the city's own.</p>"
+    )
+
+
 def _figure_section(anchor: str, heading: str, body: str, note: str = "") -> str:
     """A titled section of the page."""
     note_html = f'<p class="note">{note}</p>' if note else ""
@@ -329,7 +365,7 @@ def _figure_sections(
         *[(a, h, f, "", n) for a, h, f, n in shelter_figures(result.timeline, waves)],
         ("map", "Map", mapfig.map_figure(result.buildings, result.assets, result.shelters,
                                          result.network, result.service, horizon,
-                                         meta.get("start")),
+                                         meta.get("start"), result.footprints),
          "plot-map", MAP_NOTE),
     ]  # fmt: skip
     present = {a for a, *_ in out}
@@ -411,6 +447,7 @@ def render_report(result: Result) -> str:
         "<body><main>",
         f"<h1>{html.escape(title)}</h1>",
         f'<p class="sub">{subtitle}</p>' if subtitle else "",
+        synthetic_notice(meta),
         f'<div class="headline"><p class="lead">{lead}</p><ul>{more_html}</ul></div>',
         f"<nav>{nav}</nav>",
         f'<h2 id="story">What happened</h2>{story_html(result)}',

@@ -14,11 +14,15 @@ import numpy as np
 import pandas as pd
 import plotly.graph_objects as go
 
+from coldstart.report import footprints as fp
 from coldstart.report.charts import FONT, TEMP_COLORSCALE, TEMP_RANGE_C, TEMPLATE, _num
 from coldstart.report.narrative import KIND_LABELS
 
 RETURN_COLORSCALE = "Viridis"
 """Colour scale of the hours until heat returned (dark: soon, yellow: late)."""
+
+NEVER_BACK_COLOR = "#d62728"
+"""Buildings whose heat was not back by the end of the run."""
 
 ASSET_SYMBOLS = {
     "chp_plant": "star",
@@ -137,7 +141,10 @@ HOVER = (
 
 
 def building_traces(
-    b: pd.DataFrame, horizon_h: float | None, start: pd.Timestamp | None = None
+    b: pd.DataFrame,
+    horizon_h: float | None,
+    start: pd.Timestamp | None = None,
+    geoms: np.ndarray | None = None,
 ) -> list[go.Scatter]:
     """The two views of the buildings: lowest temperature (visible) and heat return (hidden).
 
@@ -149,48 +156,83 @@ def building_traces(
         Length of the run [h]: the top of the heat-return colour scale.
     start : pandas.Timestamp, optional
         Start of the run, to say at what clock time heat came back.
+    geoms : numpy.ndarray, optional
+        Footprint (shapely geometry or None) of each row of ``b``: those buildings are drawn
+        as filled footprints (:mod:`coldstart.report.footprints`) under their points, which
+        stay for the hover only (transparent).
 
     Returns
     -------
     list of plotly.graph_objects.Scatter
-        ``[temperature, heat came back after, heat not back]`` (the last two may be absent).
+        Traces of the temperature view (shown, ``visible`` unset), then of the heat-return view
+        (``visible=False``): without footprints ``[temperature, heat came back after, heat not
+        back]`` (the last two may be absent); with them each view's footprints come first.
     """
     scatter = go.Scattergl if len(b) > GL_THRESHOLD else go.Scatter
     size = 6 if len(b) <= GL_THRESHOLD else 4
     custom = _building_custom(b, start)
+    rings = None if geoms is None else fp.footprint_rings(geoms)
+    has = np.zeros(len(b), bool) if geoms is None else np.array([g is not None for g in geoms])
+    opacity = np.where(has, 0.0, 0.9) if 0 < has.sum() < len(has) else 0.0 if has.any() else 0.9
     temps = np.clip(_num(b, "min_temp_c"), *TEMP_RANGE_C) if "min_temp_c" in b else None
-    traces = [
+    traces = []
+    if rings is not None:
+        t = temps if temps is not None else np.full(len(b), np.nan)
+        classes, colors = fp.temperature_classes(t, *TEMP_RANGE_C, TEMP_COLORSCALE)
+        traces += fp.class_traces(rings, np.where(has, classes, -1), colors, "Footprints", "b")
+    traces.append(
         scatter(
             x=_num(b, "lon"), y=_num(b, "lat"), mode="markers", name="Buildings",
+            legendgroup="b",
             marker=dict(size=size, color=np.round(temps, 2) if temps is not None else "#777",
                         colorscale=TEMP_COLORSCALE, cmin=TEMP_RANGE_C[0], cmax=TEMP_RANGE_C[1],
                         colorbar=dict(title=dict(text="Lowest<br>indoor °C"), thickness=12,
-                                      len=0.8), opacity=0.9),
+                                      len=0.8), opacity=opacity),
             customdata=custom, hovertemplate=HOVER,
         )
-    ]  # fmt: skip
+    )  # fmt: skip
     if "hours_until_heat_returned" not in b.columns:
         return traces
+    return traces + _return_traces(b, horizon_h, custom, rings, has, (scatter, size, opacity))
+
+
+def _return_traces(b, horizon_h, custom, rings, has, style) -> list[go.Scatter]:
+    """The heat-return view (hidden when the map opens): footprints by class when there are
+    some, then the points of buildings whose heat came back and of those where it did not."""
+    scatter, size, opacity = style
     ret = _num(b, "hours_until_heat_returned")
     lost = np.isfinite(_num(b, "heat_lost_h"))
     top = float(horizon_h) if horizon_h else float(np.nanmax(ret, initial=1.0))
     back, never = lost & np.isfinite(ret), lost & ~np.isfinite(ret)
+    op = opacity if np.isscalar(opacity) else np.asarray(opacity)
+    traces = []
+    if rings is not None:
+        classes, colors = fp.return_classes(np.where(back & has, ret, np.nan), top,
+                                            RETURN_COLORSCALE)  # fmt: skip
+        traces += fp.class_traces(rings, classes, colors, "Footprints back", "back", False)
+        traces += fp.class_traces(rings, np.where(never & has, 0, -1), [NEVER_BACK_COLOR],
+                                  "Footprints not back", "never", False)  # fmt: skip
+        kept = fp.class_traces(rings, np.where(~lost & has, 0, -1), [fp.NO_VALUE_FILL],
+                               "Heat never lost", "kept", False)  # fmt: skip
+        traces += [k.update(showlegend=True) for k in kept]
     traces.append(
         scatter(
             x=_num(b, "lon")[back], y=_num(b, "lat")[back], mode="markers", visible=False,
-            name="Heat came back after (h)",
+            name="Heat came back after (h)", legendgroup="back",
             marker=dict(size=size, color=np.round(ret[back], 2), colorscale=RETURN_COLORSCALE,
-                        cmin=0.0, cmax=top, opacity=0.9, colorbar=dict(
-                            title=dict(text="Hours until<br>heat returned"), thickness=12,
-                            len=0.8)),
+                        cmin=0.0, cmax=top, opacity=op if np.isscalar(op) else op[back],
+                        colorbar=dict(title=dict(text="Hours until<br>heat returned"),
+                                      thickness=12, len=0.8)),
             customdata=custom[back], hovertemplate=HOVER,
         )
     )  # fmt: skip
     traces.append(
         scatter(
             x=_num(b, "lon")[never], y=_num(b, "lat")[never], mode="markers", visible=False,
-            name="Heat not back by the end",
-            marker=dict(size=size, color="#d62728", symbol="x-thin-open" if size > 4 else "x"),
+            name="Heat not back by the end", legendgroup="never",
+            marker=dict(size=size, color=NEVER_BACK_COLOR,
+                        symbol="x-thin-open" if size > 4 else "x",
+                        opacity=op if np.isscalar(op) else op[never]),
             customdata=custom[never], hovertemplate=HOVER,
         )
     )  # fmt: skip
@@ -262,10 +304,12 @@ def _lat_ratio(lat: np.ndarray) -> float:
     return 1.0 / max(math.cos(math.radians(lat0)), 0.05)
 
 
-def _view_buttons(n_before: int, n_views: int, n_after: int) -> list[dict]:
-    """Buttons switching the building view (temperature / heat return)."""
-    temp = [True] * n_before + [True] + [False] * (n_views - 1) + [True] * n_after
-    ret = [True] * n_before + [False] + [True] * (n_views - 1) + [True] * n_after
+def _view_buttons(n_before: int, views: list, n_after: int) -> list[dict]:
+    """Buttons switching the building view (temperature: the traces of ``views`` shown when
+    the map opens / heat return: the hidden ones)."""
+    first = [v.visible is not False for v in views]
+    temp = [True] * n_before + first + [True] * n_after
+    ret = [True] * n_before + [not v for v in first] + [True] * n_after
     return [
         dict(label="Lowest temperature", method="restyle", args=[{"visible": temp}]),
         dict(label="Hours until heat back", method="restyle", args=[{"visible": ret}]),
@@ -280,6 +324,7 @@ def map_figure(
     service: pd.DataFrame | None = None,
     horizon_h: float | None = None,
     start: object = None,
+    footprints: pd.Series | None = None,
 ) -> go.Figure | None:
     """The map: network under the buildings, buildings in two views, assets and shelters.
 
@@ -299,6 +344,9 @@ def map_figure(
         Length of the run [h].
     start : str or pandas.Timestamp, optional
         Start of the run (local clock), for the "heat back at" of each building.
+    footprints : pandas.Series, optional
+        ``Result.footprints`` (shapely geometries by ``building_id``): buildings that have one
+        are drawn as filled footprints, the others as points.
 
     Returns
     -------
@@ -314,9 +362,11 @@ def map_figure(
         t0 = None if start is None else pd.Timestamp(start)
     except (ValueError, TypeError):
         t0 = None
-    views = (
-        building_traces(b, horizon_h, None if t0 is None or pd.isna(t0) else t0) if len(b) else []
-    )
+    geoms = None
+    if len(b) and "building_id" in b.columns:
+        geoms = fp.aligned_footprints(footprints, b["building_id"])
+    t0 = None if t0 is None or pd.isna(t0) else t0
+    views = building_traces(b, horizon_h, t0, geoms) if len(b) else []
     over = asset_traces(assets)
     shelter = shelter_trace(shelters)
     over += [shelter] if shelter is not None else []
@@ -326,7 +376,7 @@ def map_figure(
     lats = [_num(b, "lat")] if len(b) else [np.array([t.y[0] for t in over if len(t.y)])]
     menus = []
     if len(views) > 1:
-        buttons = _view_buttons(len(under), len(views), len(over))
+        buttons = _view_buttons(len(under), views, len(over))
         menus = [
             dict(type="dropdown", direction="down", x=0, y=1.0, xanchor="left", yanchor="bottom",
                  pad=dict(t=4, b=4), buttons=buttons, showactive=True, active=0)

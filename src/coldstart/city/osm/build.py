@@ -13,6 +13,7 @@ Every random draw uses ``numpy.random.default_rng(seed)``.
 
 from __future__ import annotations
 
+import dataclasses
 from collections import Counter
 from dataclasses import dataclass
 from pathlib import Path
@@ -32,6 +33,7 @@ from coldstart.city.osm.grid import GridResult, real_grid, synthetic_grid
 from coldstart.city.osm.heat import HeatPlan, plan_heat
 from coldstart.city.osm.infer import M2_PER_PERSON, agreement, building_rows
 from coldstart.city.osm.read import OsmData, read_osm
+from coldstart.city.osm.streets import street_network
 from coldstart.city.synth import _with_pump_heads
 from coldstart.city.synth_heat import BOOSTER_HEAD_BAR, heat_valve_table
 from coldstart.errors import CityError, Problem
@@ -40,10 +42,15 @@ MAX_PUMP_HEAD_BAR = 30.0
 """Largest source pump head a city may hold [bar] (the schema's bound on ``pump_head_bar``)."""
 
 
+def synthetic_networks(summary: dict) -> tuple[str, ...]:
+    """Keys of the networks the import synthesised (:data:`coldstart.city.model.NETWORKS`)."""
+    return tuple(k for k in ("grid", "heat_network") if summary[k] == "synthetic")
+
+
 @dataclass(frozen=True)
 class OsmImport:
     """An imported city, its building footprints (WGS84 shapely geometries, in the order of
-    ``city.buildings``) and the import summary."""
+    ``city.buildings``; the city holds them too, by building id) and the import summary."""
 
     city: City
     footprints: np.ndarray
@@ -144,6 +151,11 @@ def _asset_table(net, tables, plan: HeatPlan, g: GridResult, crs: LocalCrs) -> p
         line = a.ref_table == "grid.line"
         keep = ~line | a.ref_id.isin([str(int(k)) for k in g.hv_lines])
         a = a[keep].reset_index(drop=True)
+    if plan.straight_pipes >= 0:  # a main along the streets is struck as one asset, as before
+        pos = pd.Series(np.arange(len(tables["heat_pipes"])), index=tables["heat_pipes"].pipe_id)
+        pipe = a.ref_table == "heat_pipes"
+        later = pipe & (a.ref_id.map(pos).to_numpy() >= plan.straight_pipes)
+        a = a[~later].reset_index(drop=True)
     return a
 
 
@@ -167,6 +179,8 @@ def _summary(fp: _Footprinted, b, f, energy, data, plan, g, crs) -> dict:
         "osm_substations": int((energy.cls == "substation").sum()),
         "osm_power_lines": fp.counts["power_lines"],
         "heat_sources": dict(sorted(Counter(plan.origin).items())),
+        "osm_streets": int(len(data.streets)),
+        "heat_mains_on_streets": int(plan.mains_on_streets),
         "grid": g.placement if g.placement == "synthetic" else f"given ({g.placement})",
         "substations_at_osm_sites": g.snapped_substations,
     }
@@ -230,7 +244,8 @@ def city_from_osm(
     energy = energy_assets(c)
     heat_placement = "synthetic"
     if heat_net is None:
-        plan = plan_heat(b, f, energy, crs.to_xy, rng)
+        streets = street_network(data.streets["wkb"].to_numpy(object), crs.to_xy)
+        plan = plan_heat(b, f, energy, crs.to_xy, rng, streets)
     else:
         plan, placed = given_heat(heat_net, b, f, crs.to_xy, heat_file)
         heat_placement = f"given ({placed})"
@@ -271,4 +286,10 @@ def city_from_osm(
                 f"{MAX_PUMP_HEAD_BAR:.0f})",
             )
         )
+    ids = pd.Index(city.buildings["building_id"].to_numpy(dtype=object), name="building_id")
+    city = dataclasses.replace(
+        city,
+        footprints=pd.Series(fp.geometry, index=ids, dtype=object, name="footprint"),
+        synthetic_networks=synthetic_networks(summary),
+    )
     return OsmImport(city, fp.geometry, summary)

@@ -9,6 +9,8 @@ CHP plant and boiler houses. One building is a multipolygon relation with a cour
 footprint is a self-intersecting "bow tie" (invalid, to be repaired) and one building relation
 misses its outer way (as at an extract's edge: it cannot be assembled and is dropped).
 
+Streets (``highway=residential``, one ``tertiary`` avenue) run on the grid between the blocks.
+
 Nothing here is real data: it only exercises the importer. Every draw uses
 ``numpy.random.default_rng(seed)``.
 """
@@ -241,6 +243,31 @@ def _specials(ids: _Ids, ways: list, rels: list, side_m: float, way_id: int) -> 
     return way_id + 7
 
 
+STREET_OFFSET_M = 15.0
+"""Streets run this far before each grid line (in the 30 m gap between the blocks)."""
+
+
+def _streets(ids: _Ids, ways: list, cells: np.ndarray, way_id: int) -> int:
+    """The street grid between the blocks: ``highway=residential`` ways along every grid line,
+    sharing their crossing nodes (as mapped streets do)."""
+    import osmium
+
+    lo, hi = cells.min(axis=0), cells.max(axis=0) + BLOCK_M
+    xs = np.arange(lo[0], hi[0] + 1.0, BLOCK_M) - STREET_OFFSET_M
+    ys = np.arange(lo[1], hi[1] + 1.0, BLOCK_M) - STREET_OFFSET_M
+    node = [[ids.node(float(x), float(y)) for y in ys] for x in xs]
+    for i in range(len(xs)):
+        tags = {"highway": "residential", "name": f"Street {i + 1}"}
+        ways.append(osmium.osm.mutable.Way(id=way_id, nodes=node[i], tags=tags))
+        way_id += 1
+    for j in range(len(ys)):
+        tags = {"highway": "tertiary" if j == len(ys) // 2 else "residential",
+                "name": f"Avenue {j + 1}"}  # fmt: skip
+        ways.append(osmium.osm.mutable.Way(id=way_id, nodes=[n[j] for n in node], tags=tags))
+        way_id += 1
+    return way_id
+
+
 def write_extract(
     path: str | Path,
     n_buildings: int = 200,
@@ -289,7 +316,8 @@ def write_extract(
             )
         )
         tags_of[f"way/{i + 1}"] = (*kind[:3], heights[i])
-    _specials(ids, ways, rels, float(np.ptp(cells[:, 0]) + BLOCK_M), n_buildings + 1)
+    next_way = _specials(ids, ways, rels, float(np.ptp(cells[:, 0]) + BLOCK_M), n_buildings + 1)
+    _streets(ids, ways, cells, next_way)
     for w in ways:
         writer.add_way(w)
     for r in rels:

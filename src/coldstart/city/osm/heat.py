@@ -6,8 +6,9 @@ a tagged capacity is sized for :data:`~coldstart.city.synth.HEAT_MARGIN` times i
 design demand. When the sources are missing or too small for the city, boiler houses are added
 where the synthetic city would put them (:func:`coldstart.city.synth_heat.place_boiler_houses`).
 The pipes are synthetic: trees from each source through quarter nodes to the consumers, sized
-for the design flow (:func:`coldstart.city.synth_heat.build_heat`) -- straight lines with a
-route factor, not yet along the streets.
+for the design flow (:func:`coldstart.city.synth_heat.build_heat`); where the extract has
+streets the mains follow them (:mod:`coldstart.city.osm.streets`), elsewhere they are straight
+lines with a route factor.
 """
 
 from __future__ import annotations
@@ -18,6 +19,7 @@ import numpy as np
 import pandas as pd
 from scipy.spatial import cKDTree
 
+from coldstart.city.osm.streets import Streets, along_streets
 from coldstart.city.synth import (
     CHP_AUX_SHARE,
     CHP_HEAT_TO_POWER,
@@ -48,7 +50,9 @@ class HeatPlan:
     ``kind`` is ``chp`` or ``boiler_house``; ``origin`` is ``osm`` or ``synthetic``;
     ``electric_mw`` is the electric capacity of CHP plants (0 for boiler houses) [MW_e];
     ``aux_p_mw`` the sources' electric auxiliaries [MW]; ``node_of`` the heat node of each
-    consumer id.
+    consumer id; ``straight_pipes`` how many pipes the network had before its mains were
+    moved onto the streets (the pipes after them continue those mains), ``mains_on_streets``
+    how many mains follow the streets.
     """
 
     heat: HeatBuild
@@ -62,6 +66,8 @@ class HeatPlan:
     electric_mw: np.ndarray
     aux_p_mw: np.ndarray
     node_of: dict[str, str]
+    straight_pipes: int = -1
+    mains_on_streets: int = 0
 
 
 def _osm_sources(energy: pd.DataFrame, to_xy) -> pd.DataFrame:
@@ -82,7 +88,12 @@ def _sized(cons_xy, cons_q, src_xy, tagged_mw, kind) -> np.ndarray:
 
 
 def plan_heat(
-    b: pd.DataFrame, f: pd.DataFrame, energy: pd.DataFrame, to_xy, rng: np.random.Generator
+    b: pd.DataFrame,
+    f: pd.DataFrame,
+    energy: pd.DataFrame,
+    to_xy,
+    rng: np.random.Generator,
+    streets: Streets | None = None,
 ) -> HeatPlan:
     """Sources (OSM, then synthetic boiler houses for any shortfall) and the network.
 
@@ -95,6 +106,8 @@ def plan_heat(
     to_xy : callable
         ``(lon, lat) -> (x, y)`` [m].
     rng : numpy.random.Generator
+    streets : coldstart.city.osm.streets.Streets, optional
+        The extract's streets: the mains follow them (none: straight mains).
     """
     cons_ids, cons_xy, cons_q = _district_consumers(b, f)
     s = _osm_sources(energy, to_xy)
@@ -127,6 +140,8 @@ def plan_heat(
     boosted = [int(k) for k in np.argsort(-cap, kind="stable")[:2]]
     boosters = int(np.clip(round(len(b) / 1000), 1, 3))
     heat = build_heat(cons_ids, cons_xy, cons_q, ids, xy, cap, boosted, boosters)
+    straight = len(heat.pipe_from)
+    heat, on_streets = along_streets(heat, streets)
     node_of = dict(zip(cons_ids, (heat.node_id[k] for k in heat.consumer_node), strict=True))
     chp = kind == "chp"
     aux = np.where(chp, np.round(CHP_AUX_SHARE * cap, 3), _boiler_house_aux_mw(cap))
@@ -142,4 +157,6 @@ def plan_heat(
         electric_mw=np.concatenate([np.round(elec, 1), np.zeros(n_add)]),
         aux_p_mw=aux,
         node_of=node_of,
+        straight_pipes=straight,
+        mains_on_streets=on_streets,
     )

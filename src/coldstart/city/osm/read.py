@@ -14,7 +14,7 @@ kept as WKB and turned into shapely geometries in bulk by :mod:`coldstart.city.o
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import osmium
@@ -58,6 +58,12 @@ POI_TAGS = (
 POI_KEYS = ("amenity", "station", "railway", "man_made", "power", "industrial", "name")
 """An object with one of these keys is looked at as a possible facility or energy asset."""
 
+STREET_KINDS = frozenset(
+    f"{k}{link}" for k in ("motorway", "trunk", "primary", "secondary", "tertiary")
+    for link in ("", "_link")
+) | {"unclassified", "residential", "living_street", "service", "road"}  # fmt: skip
+"""``highway=*`` values of the streets heat mains may follow (roads, not paths or steps)."""
+
 
 @dataclass(frozen=True)
 class OsmData:
@@ -75,11 +81,17 @@ class OsmData:
         ``lat`` (nodes) and ``wkb`` (areas, else None).
     power_lines : pandas.DataFrame
         Ways tagged ``power=line``: ``osm_id``, ``voltage``, ``wkb`` (a WGS84 linestring).
+    streets : pandas.DataFrame
+        Ways tagged ``highway=`` one of :data:`STREET_KINDS` (not areas): ``osm_id``,
+        ``highway``, ``wkb`` (a WGS84 linestring).
     """
 
     buildings: pd.DataFrame
     pois: pd.DataFrame
     power_lines: pd.DataFrame
+    streets: pd.DataFrame = field(
+        default_factory=lambda: pd.DataFrame(columns=["osm_id", "highway", "wkb"])
+    )
 
 
 def _is_building(tags) -> bool:
@@ -99,12 +111,13 @@ def _is_poi(tags) -> bool:
 
 
 class _Collector:
-    """Rows of buildings, POIs and power lines, appended while the file is read."""
+    """Rows of buildings, POIs, power lines and streets, appended while the file is read."""
 
     def __init__(self) -> None:
         self.buildings: list[tuple] = []
         self.pois: list[tuple] = []
         self.lines: list[tuple] = []
+        self.streets: list[tuple] = []
         self.relations: dict[str, tuple] = {}  # building multipolygons, to count failures
         self.assembled: set[str] = set()
 
@@ -149,7 +162,8 @@ class _Collector:
         tags = obj.tags
         line = tags.get("power") == "line"
         ring = _is_building(tags) and obj.is_closed() and "type" not in tags
-        if not (line or ring):
+        street = tags.get("highway") in STREET_KINDS and tags.get("area") != "yes"
+        if not (line or ring or street):
             return
         try:
             wkb = wkb_factory.create_linestring(obj)
@@ -158,8 +172,10 @@ class _Collector:
         oid = f"way/{obj.id}"
         if ring:  # the closed ring as a linestring; unreadable ones are counted as dropped
             self.buildings.append((oid, *(tags.get(k, "") for k in BUILDING_TAGS), wkb))
-        elif wkb is not None:
+        elif wkb is not None and line:
             self.lines.append((oid, tags.get("voltage", ""), wkb))
+        elif wkb is not None:
+            self.streets.append((oid, tags["highway"], wkb))
 
 
 def read_osm(path: str | Path) -> OsmData:
@@ -207,4 +223,5 @@ def read_osm(path: str | Path) -> OsmData:
         ),
         pois=pd.DataFrame(rows.pois, columns=["osm_id", *POI_TAGS, "lon", "lat", "wkb"]),
         power_lines=pd.DataFrame(rows.lines, columns=["osm_id", "voltage", "wkb"]),
+        streets=pd.DataFrame(rows.streets, columns=["osm_id", "highway", "wkb"]),
     )

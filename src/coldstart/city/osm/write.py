@@ -8,7 +8,10 @@ is what coldstart reads), and three files are added:
 - ``osm_import.json``: the import summary (counts from tags and from rules, agreement, what is
   synthetic);
 - ``osm_import.md``: the same as a short note for people;
-- ``city.toml`` carries a ``description`` saying the networks are synthetic where they are.
+- ``city.toml`` carries a ``description`` saying the networks are synthetic where they are,
+  and ``synthetic_networks`` listing them (read into
+  :attr:`coldstart.city.model.City.synthetic_networks`, kept by
+  :func:`coldstart.city.io.save_city`, shown in the report).
 
 The folder is written whole or not at all (:func:`coldstart.outdir.owned_output`) and loaded
 back and checked before it replaces ``out_dir``.
@@ -16,16 +19,17 @@ back and checked before it replaces ``out_dir``.
 
 from __future__ import annotations
 
+import dataclasses
 import json
 from pathlib import Path
 
 import numpy as np
 import pandapower as pp
-import shapely
 
-from coldstart.city.io import DEFAULT_FILES, _json_cells, geojson_text, load_city, toml_string
+from coldstart.city.footprints import footprint_geojson
+from coldstart.city.io import DEFAULT_FILES, city_toml_text, load_city
 from coldstart.city.model import TABLES
-from coldstart.city.osm.build import OsmImport
+from coldstart.city.osm.build import OsmImport, synthetic_networks
 from coldstart.errors import CityError, Problem
 from coldstart.outdir import owned_output
 
@@ -34,34 +38,16 @@ COMMAND = "coldstart city"
 folder, whichever command made it)."""
 
 
-def _rounded(geoms: np.ndarray) -> np.ndarray:
-    """Coordinates rounded to 1e-7 deg (about 1 cm), as the other tables write them; exterior
-    rings counterclockwise and holes clockwise, as GeoJSON (RFC 7946) asks."""
-    oriented = shapely.orient_polygons(geoms, exterior_cw=False)
-    return shapely.transform(oriented, lambda c: np.round(c, 7))
-
-
-def footprint_geojson(table, geoms: np.ndarray) -> str:
-    """The buildings table as GeoJSON with footprint geometries (properties as
-    :func:`coldstart.city.io.geojson_text` writes them)."""
-    geo = shapely.to_geojson(_rounded(geoms))
-    cells = [_json_cells(table[c]) for c in table.columns]
-    if any(c is None for c in cells):  # unusual column types: the slow, general writer
-        doc = json.loads(geojson_text(table))
-        for feat, g in zip(doc["features"], geo, strict=True):
-            feat["geometry"] = json.loads(g)
-        return json.dumps(doc)
-    enc = json.encoder.encode_basestring_ascii
-    props = ", ".join(enc(c).replace("%", "%%") + ": %s" for c in table.columns)
-    row = '{"type": "Feature", "geometry": %s, "properties": {' + props + "}}"
-    features = [row % values for values in zip(geo, *cells, strict=True)]
-    return '{"type": "FeatureCollection", "features": [' + ", ".join(features) + "]}"
-
-
 def note_text(summary: dict, source: str) -> str:
     """``osm_import.md``: how the city was made from the extract, in a few lines."""
     s = summary
     fl, ag = s["floors_from"], s["agreement"]
+    streets = ""
+    if s["heat_network"] == "synthetic":
+        streets = (
+            f" ({s.get('heat_mains_on_streets', 0):,} mains along the extract's "
+            f"{s.get('osm_streets', 0):,} streets)"
+        )
     lines = [
         f"# City imported from {source}",
         "",
@@ -81,7 +67,7 @@ def note_text(summary: dict, source: str) -> str:
         f"building:flats for {ag['flats_within_25pct_share']:.0%} of {ag['flats_tagged']:,} "
         f"(median ratio {ag['flats_median_ratio']:.2f}).",
         f"- Facilities: {s['facilities']} (floor area from {s['facility_floor_area_from']}).",
-        f"- Heat sources: {s['heat_sources']}; heat network: {s['heat_network']}.",
+        f"- Heat sources: {s['heat_sources']}; heat network: {s['heat_network']}{streets}.",
         f"- Grid: {s['grid']}; {s['osm_substations']} OSM substations "
         f"({s['substations_at_osm_sites']} used as HV/MV sites), "
         f"{s['osm_power_lines']} power lines.",
@@ -91,8 +77,8 @@ def note_text(summary: dict, source: str) -> str:
 
 def description(summary: dict, source: str) -> str:
     """``city.toml``'s description: the source and which networks are synthetic."""
-    parts = (("grid", summary["grid"]), ("heat network", summary["heat_network"]))
-    synthetic = [k for k, v in parts if v == "synthetic"]
+    names = {"grid": "grid", "heat_network": "heat network"}
+    synthetic = [names[k] for k in synthetic_networks(summary)]
     what = " and ".join(synthetic) + " synthetic" if synthetic else "networks given"
     return f"Buildings and facilities from OpenStreetMap ({source}); {what}."
 
@@ -108,7 +94,7 @@ def save_osm_city(imp: OsmImport, folder: str | Path, source: str, inputs=()) ->
         When ``folder`` may not be written.
     """
     folder = Path(folder)
-    city = imp.city
+    city = dataclasses.replace(imp.city, description=description(imp.summary, source))
     with owned_output(folder, command=COMMAND, inputs=inputs) as tmp:
         from coldstart.city.io import write_geojson
 
@@ -125,15 +111,7 @@ def save_osm_city(imp: OsmImport, folder: str | Path, source: str, inputs=()) ->
                 to = nodes.loc[table["to_node"], ["lon", "lat"]].to_numpy()
                 lines = [[tuple(a), tuple(b)] for a, b in zip(fr, to, strict=True)]
             write_geojson(table, tmp / DEFAULT_FILES[t], lines=lines)
-        toml = [
-            f"name = {toml_string(city.name)}",
-            f"crs = {toml_string(city.crs)}",
-            f"description = {toml_string(description(imp.summary, source))}",
-            "",
-            "[files]",
-        ]
-        toml += [f"{k} = {toml_string(v)}" for k, v in DEFAULT_FILES.items()]
-        (tmp / "city.toml").write_text("\n".join(toml) + "\n")
+        (tmp / "city.toml").write_text(city_toml_text(city, DEFAULT_FILES))
         summary = _no_nan({"source": source, **imp.summary})
         (tmp / "osm_import.json").write_text(json.dumps(summary, indent=1, default=_plain))
         (tmp / "osm_import.md").write_text(note_text(imp.summary, source))
