@@ -107,6 +107,8 @@ def test_run_replaces_its_own_previous_output(cli, tmp_path, small_city_dir, sho
             "run", small_city_dir, short_scenario, "--out", out, "--no-report", "--seed", seed
         )
         assert code == 0, err
+        # the second run says it replaced the first one's results; the first says nothing
+        assert ("results of an earlier run" in err) == (seed == "2"), err
     assert json.loads((out / "summary.json").read_text())["seed"] == 2
     assert not [p for p in tmp_path.iterdir() if p.name.startswith(".out.")]
 

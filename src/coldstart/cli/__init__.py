@@ -164,6 +164,7 @@ def _run_and_save(
     stages = {**(profile or {}), "compile_s": perf_counter() - t0}
     components: dict | None = {} if profile is not None else None
     # the output folder is claimed (checked, writable) before the long part, swapped in after
+    earlier = out_dir.exists()  # a previous run's folder (anything else is refused below)
     with owned_output(out_dir, command="coldstart run", inputs=inputs) as tmp:
         t0 = perf_counter()
         result = _simulate_with_bar(simulate, compiled, scenario, seed, check, components)
@@ -173,6 +174,8 @@ def _run_and_save(
         stages["write_s"] = perf_counter() - t0
         if profile is not None:
             _write_profile(tmp / "profile.json", stages, components, scenario, compiled)
+    if earlier:
+        err.print(f"note: the results of an earlier run in {out_dir} were replaced", soft_wrap=True)
     _print_summary(result.summary, out_dir, report)
     if profile is not None:
         out.print(f"time per stage and per component written to {out_dir}/profile.json")
