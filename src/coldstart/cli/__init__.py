@@ -455,6 +455,7 @@ TOPICS: tuple[str, ...] = (
     "thermal",
     "grid",
     "people",
+    "backups",
     "sensitivity",
     "sweep",
     "store",

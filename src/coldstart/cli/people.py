@@ -11,7 +11,9 @@ from rich.table import Table
 
 from coldstart.cli import AllowOutside, Seed, _fail, app, city_inputs, compile_checked, err, out
 
-plan_app = typer.Typer(help="Plan the response: shelters and warming points.", no_args_is_help=True)
+plan_app = typer.Typer(
+    help="Plan the response: warming points and backup generators.", no_args_is_help=True
+)
 app.add_typer(plan_app, name="plan")
 
 
