@@ -7,7 +7,8 @@
 2. Baseline, "largest first": the K sites whose loss leaves the most residents without heat.
 3. Screening: a shortlist of the best-scored sites of each kind (baseline sites always in).
 4. Lazy greedy [MINOUX-1978] on the simulated mean person-hours below 12 degC over the
-   *choosing* seeds, every set on the same seeds [LAW-2015]; optionally swap refinement; if the
+   *choosing* seeds, every set on the same seeds [LAW-2015], the sites of a chosen site's heat
+   network re-evaluated (:mod:`coldstart.plan.greedy`); optionally swap refinement; if the
    result is still worse than the baseline on the choosing seeds, the baseline is kept (so the
    plan is never worse there).
 5. Evaluation on *fresh* seeds (the next ``n_seeds`` after the choosing ones, never used for
@@ -26,7 +27,13 @@ from coldstart.city.model import City
 from coldstart.errors import Problem
 from coldstart.plan.ensemble import Ensemble, OnRun
 from coldstart.plan.greedy import lazy_greedy, swap_refine
-from coldstart.plan.sites import BackupPlanError, candidate_sites, largest_first, shortlist
+from coldstart.plan.sites import (
+    BackupPlanError,
+    candidate_sites,
+    coupled_sites,
+    largest_first,
+    shortlist,
+)
 from coldstart.scenario.model import Scenario
 from coldstart.sweep.store import RunStore
 
@@ -222,7 +229,7 @@ def plan_backups(
     ]
     ens = Ensemble(city, scenario, sites, kw_each, MOBILE_TANK_H, store, label, on_run)
     cost = ens.cost(choose)
-    chosen = lazy_greedy(screened, k, cost)
+    chosen = lazy_greedy(screened, k, cost, coupled_sites(sites))
     swaps = 0
     if swap_passes:
         chosen, swaps = swap_refine(screened, chosen, cost, swap_passes)

@@ -30,7 +30,8 @@ GROUPS = ("heat_source", "pumping_station", "shelter", "water_pump")
 """Kinds of candidate site, in the order the screening shortlist takes them."""
 
 SITE_COLUMNS = (
-    "site_id", "table", "kind", "group", "lon", "lat", "load_kw", "residents_at_risk"
+    "site_id", "table", "kind", "group", "lon", "lat", "load_kw", "residents_at_risk",
+    "heat_network",
 )  # fmt: skip
 """Columns of a site table (:func:`candidate_sites`)."""
 
@@ -86,11 +87,41 @@ def _all_sites(city: City) -> pd.DataFrame:
     return pd.concat(frames, ignore_index=True)
 
 
-def loss_scores(city: City, sites: pd.DataFrame) -> np.ndarray:
+def heat_networks(cc, sites: pd.DataFrame, city: City) -> np.ndarray:
+    """Each site's heat network: the connected part (link valves closed) of its supply node,
+    its pump's pipe or its heat node; -1 for a site off the district network [-].
+
+    Sites of one network are *coupled*: a generator at one can raise the gain of one at
+    another (a booster circulates only if its source runs), see :mod:`coldstart.plan.greedy`.
+    """
+    hm = cc.heat_model
+    _, part = hm.components(hm.branch_ok(valve_closed=~hm.valve_normally_open))
+    node = {
+        "heat_sources": dict(zip(hm.source_ids.astype(str), hm.source_supply_node, strict=True)),
+        "pumping_stations": dict(
+            zip(hm.pump_ids.astype(str), hm.branch_from[hm.pump_branch], strict=True)
+        ),
+    }
+    f = city.facilities.set_index(city.facilities.facility_id.astype(str))
+    out = np.full(len(sites), -1, np.int64)
+    for k, (table, sid) in enumerate(zip(sites.table, sites.site_id, strict=True)):
+        if table in node:
+            n = node[table].get(sid, -1)
+        elif f.heat_supply.get(sid) == "district":
+            n = int(hm.node_ids.get_indexer([str(f.heat_node_id[sid])])[0])
+        else:
+            n = -1
+        out[k] = part[n] if n >= 0 else -1
+    return out
+
+
+def loss_scores(cc, city: City, sites: pd.DataFrame) -> np.ndarray:
     """Residents left without heat by each site's loss (see the module docstring) [people].
 
     Parameters
     ----------
+    cc : CompiledCity
+        ``city`` compiled.
     city : City
         Not modified.
     sites : pandas.DataFrame
@@ -101,10 +132,8 @@ def loss_scores(city: City, sites: pd.DataFrame) -> np.ndarray:
     numpy.ndarray
         One score per row of ``sites`` [people].
     """
-    from coldstart.compiled import compile_city
     from coldstart.restore.benefit import OutageState, service
 
-    cc = compile_city(city)
     residents = city.buildings.residents.to_numpy(float)
     intact = OutageState.empty(cc)
     no_pump = np.zeros(len(intact.pump), bool)
@@ -145,8 +174,20 @@ def candidate_sites(city: City, kw_each: float) -> pd.DataFrame:
     every = _all_sites(city)
     ok = (every.own_kw <= 0) & (every.load_kw <= kw_each)
     sites = every[ok.to_numpy()].reset_index(drop=True)
-    sites["residents_at_risk"] = loss_scores(city, sites)
+    from coldstart.compiled import compile_city
+
+    cc = compile_city(city)
+    sites["residents_at_risk"] = loss_scores(cc, city, sites)
+    sites["heat_network"] = heat_networks(cc, sites, city)
     return sites[list(SITE_COLUMNS)]
+
+
+def coupled_sites(sites: pd.DataFrame):
+    """``coupled(i)``: the other sites of site ``i``'s heat network (none when off it)."""
+    net = sites.heat_network.to_numpy()
+    return lambda i: (
+        [int(j) for j in np.flatnonzero(net == net[i]) if j != i] if net[i] >= 0 else []
+    )
 
 
 def largest_first(sites: pd.DataFrame, k: int) -> list[int]:
