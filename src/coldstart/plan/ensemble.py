@@ -118,7 +118,7 @@ class Ensemble:
         bad = swept.runs[swept.runs.status != "ok"]
         if len(bad):
             raise RuntimeError(f"a run failed: {str(bad.error.iat[0]).splitlines()[0]}")
-        for seed, value in zip(swept.runs.seed, swept.runs[OBJECTIVE], strict=True):
+        for seed, value in zip(swept.runs.seed, swept.runs.loc[:, OBJECTIVE], strict=True):
             self._memo[(key, int(seed))] = float(value)
 
     def cost(self, seeds: Sequence[int]) -> Callable[[tuple[int, ...]], float]:
