@@ -53,9 +53,11 @@ def _print(doc: dict, out_dir: Path) -> None:
             f"{a['person_hours_below_12c_std']:,.0f}",
         )
     out.print(t)
+    saved = doc["saved_person_hours_mean"]
     out.print(
-        f"on {len(doc['evaluation_seeds'])} fresh seeds the plan saves "
-        f"{doc['saved_person_hours_mean']:,.0f} person-hours below 12 °C against largest first "
+        f"on {len(doc['evaluation_seeds'])} fresh seeds the plan "
+        f"{'saves' if saved >= 0 else 'costs'} {abs(saved):,.0f} "
+        f"{'' if saved >= 0 else 'more '}person-hours below 12 °C compared with largest first "
         f"and wins on {doc['plan_wins_share']:.0%} of them; {doc['runs_simulated']} runs "
         f"simulated, {doc['runs_from_store']} read from the store; written to {out_dir}/",
         soft_wrap=True,

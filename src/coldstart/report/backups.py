@@ -125,9 +125,11 @@ def render_backups(doc: dict, table: pd.DataFrame, buildings: pd.DataFrame, titl
         f"by lazy greedy on {len(doc['choosing_seeds'])} seeds among {len(doc['shortlist'])} "
         f"screened of {doc['candidates']} candidate sites, judged on {n} fresh seeds."
     )
+    saved = doc["saved_person_hours_mean"]
     headline = (
-        f"The plan ({', '.join(p['sites'])}) saves "
-        f"{format_number(doc['saved_person_hours_mean'], 0)} person-hours below 12 °C on "
+        f"The plan ({', '.join(p['sites'])}) "
+        f"{'saves' if saved >= 0 else 'costs'} {format_number(abs(saved), 0)} "
+        f"{'' if saved >= 0 else 'more '}person-hours below 12 °C on "
         f"average against the largest-first baseline ({', '.join(b['sites'])}), better on "
         f"{doc['plan_wins_share']:.0%} of the evaluation seeds (paired standard deviation "
         f"{format_number(doc['saved_person_hours_std'], 0)})."
