@@ -252,7 +252,7 @@ def read_site_list(path: str | Path, sites: pd.DataFrame, kw_each: float, city: 
         raise BackupPlanError(Problem(f, "", "site_id", "missing column"))
     if df.empty:
         raise BackupPlanError(Problem(f, "", "site_id", "no candidate sites"))
-    every = _all_sites(city).set_index("site_id")
+    every = _all_sites(city).drop_duplicates("site_id").set_index("site_id")
     pos = {s: i for i, s in enumerate(sites.site_id)}
     problems, out = [], []
     for i, sid in enumerate(df.site_id.str.strip()):
@@ -262,7 +262,10 @@ def read_site_list(path: str | Path, sites: pd.DataFrame, kw_each: float, city: 
         elif sid in pos:
             out.append(pos[sid])
         elif sid not in every.index:
-            msg = f"unknown site {sid!r}: expected a heat source, pumping station or facility id"
+            msg = (
+                f"unknown site {sid!r}: expected the id of a heat source, pumping station, "
+                "shelter or water pumping station"
+            )
             problems.append(Problem(f, where, "site_id", msg))
         else:
             row = every.loc[sid]
