@@ -323,6 +323,45 @@ def tables(rows: list[dict]) -> list[tuple[str, list[str], list[list[str]]]]:
     return out
 
 
+TARGETS = (
+    # (what, buildings, value of the row, limit) -- issue 13's goals
+    ("simulate, 2,000 buildings [s]", 2000, lambda r: r["stages_s"]["simulate"], 1.5),
+    ("simulate, 10,000 buildings [s]", 10000, lambda r: r["stages_s"]["simulate"], 5.0),
+    ("simulate, 30,000 buildings [s]", 30000, lambda r: r["stages_s"]["simulate"], 15.0),
+    ("peak memory, 30,000 buildings [MiB]", 30000, lambda r: r["peak_rss_mib"], 2048.0),
+    ("city synth, 30,000 buildings [s]", 30000, lambda r: r["stages_s"]["synth"], 5.0),
+    ("load the city folder, 30,000 buildings [s]", 30000,
+     lambda r: r["stages_s"]["load_city"], 3.0),
+)  # fmt: skip
+"""Issue 13's targets: what, city size, how to read it from a row, the limit."""
+
+FLAT_TOLERANCE = 0.20
+"""Cost per building-step within this share of the sizes' mean (issue 13: "flat ±20 %")."""
+
+
+def verdicts(rows: list[dict]) -> list[str]:
+    """Each of issue 13's targets the sizes measured can judge: value, limit, met or not."""
+    by_n = {r["buildings"]: r for r in rows}
+    out = []
+    for what, n, value, limit in TARGETS:
+        if n in by_n:
+            v = value(by_n[n])
+            out.append(
+                f"{what}: {v:,.2f} (goal < {limit:,.1f}) -> {'met' if v < limit else 'NOT met'}"
+            )
+    if len(rows) > 1:
+        us = np.array([r["us_per_building_step"] for r in rows])
+        dev = float(np.max(np.abs(us / us.mean() - 1.0)))
+        verdict = "met" if dev <= FLAT_TOLERANCE else "NOT met"
+        out.append(
+            "µs per building-step "
+            + " / ".join(f"{u:.2f}" for u in us)
+            + f": largest deviation from their mean {dev:.0%} "
+            + f"(goal <= {FLAT_TOLERANCE:.0%}) -> {verdict}"
+        )
+    return out
+
+
 def machine() -> str:
     """This machine: cores, load averages, date, Python and numpy."""
     load = ", ".join(f"{x:.2f}" for x in os.getloadavg())
@@ -354,6 +393,10 @@ def print_text(rows: list[dict]) -> None:
             "repairs); 'timed, scaled': a sample of calls timed and scaled to the full count"
         )
     print(f"machine: {machine()}")
+    print()
+    print("issue 13 targets:")
+    for line in verdicts(rows):
+        print(f"  {line}")
 
 
 def print_markdown(rows: list[dict]) -> None:
@@ -366,6 +409,8 @@ def print_markdown(rows: list[dict]) -> None:
         for b in body:
             print("| " + " | ".join(b) + " |")
         print()
+    for line in verdicts(rows):
+        print(f"- {line}")
 
 
 def main(argv: list[str] | None = None) -> None:

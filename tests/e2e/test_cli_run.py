@@ -138,3 +138,22 @@ def test_run_profile_writes_where_the_time_went(cli, tmp_path, small_city_dir, s
     # the components account for the simulation's time (the rest: progress bar, loop)
     assert sum(parts.values()) <= doc["stages_s"]["simulate_s"] * 1.05
     assert doc["us_per_building_step"] > 0 and "profile.json" in stdout
+
+
+def test_a_hit_the_city_cannot_take_is_announced(cli, tmp_path):
+    # the example scenario strikes the CHP plants of rank 1 and 2; the bundled OSM example has
+    # one: the run says the second hit is left out instead of dropping it silently
+    from pathlib import Path
+
+    from coldstart.scenario import example_scenario_text
+
+    extract = Path(__file__).resolve().parents[2] / "examples" / "osm" / "kharkiv-synthetic.osm.pbf"
+    city = tmp_path / "city"
+    code, _, err = cli("city", "from-osm", extract, city)
+    assert code == 0, err
+    text = example_scenario_text().replace("horizon_h = 168.0", "horizon_h = 6.0")
+    scenario = tmp_path / "s.toml"
+    scenario.write_text(text.replace("at_h = 74.0", "at_h = 4.0"))
+    code, out, err = cli("run", city, scenario, "--out", tmp_path / "run", "--no-report")
+    assert code == 0, err
+    assert "note:" in err and "rank 2 of kind 'chp_plant'" in err and "left out" in err

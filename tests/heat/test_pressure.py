@@ -144,6 +144,23 @@ def test_water_filling_level_is_the_largest_that_fits(rows, heat, loss):
             assert use(got[k]) <= heat[k] * (1 + 1e-12) + 1e-12
 
 
+def test_water_filling_orders_kept_per_topology_give_the_same_levels():
+    # the runner keeps each circuit's consumers sorted by share between steps; a new demand
+    # (some consumers drained, others taking more) gives the levels of a fresh sort
+    rng = np.random.default_rng(3)
+    n, n_c = 400, 5
+    circuit = rng.integers(0, n_c, n)
+    smax = np.where(rng.random(n) < 0.4, rng.random(n), 1.0)
+    heat, loss = rng.uniform(0.5, 3.0, n_c), rng.uniform(0.0, 0.3, n_c)
+    orders: dict = {}
+    for _ in range(4):
+        d = np.where(rng.random(n) < 0.2, 0.0, rng.uniform(0.0, 0.05, n))
+        level_c = np.full(n_c, 0.5)
+        args = (heat, loss, d * smax, smax, circuit, level_c, d)
+        np.testing.assert_array_equal(_fill_levels(*args, orders), _fill_levels(*args))
+    assert orders  # the cache was filled and reused
+
+
 @cache
 def _city(n: int, seed: int) -> City:
     return synth_city(n, seed=seed)

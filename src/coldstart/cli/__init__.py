@@ -102,6 +102,20 @@ def _fail(problems: list) -> None:
     raise typer.Exit(2)
 
 
+def scenario_on_city(scenario, city, file: str, notes: bool = True) -> None:
+    """Stop (exit 2) on the ids a scenario names that the city lacks; print the notes (hits by
+    kind and rank beyond the city's assets, weights on kinds it lacks: left out) on stderr, so
+    that a run never drops a hit silently."""
+    from coldstart.scenario import check_against_city, notes_against_city
+
+    problems = check_against_city(scenario, city, file)
+    if problems:
+        _fail(problems)
+    if notes:
+        for note in notes_against_city(scenario, city, file):
+            err.print(f"note: {note}", markup=False, highlight=False, soft_wrap=True)
+
+
 def city_inputs(city_dir: Path, allow_outside: bool) -> tuple[Path, ...]:
     """The city folder and, with ``--allow-outside-city``, every table file ``city.toml`` names
     (an output may never replace an input, wherever it lies)."""
@@ -260,6 +274,7 @@ def demo(
     err.print(f"building the sample city ({buildings} buildings, seed {DEFAULT_CITY_SEED})")
     t0 = perf_counter()
     city = synth_city(buildings, seed=DEFAULT_CITY_SEED)
+    scenario_on_city(example_scenario(), city, "the built-in scenario")
     stages = {"synth_city_s": perf_counter() - t0} if profile else None
     _run_and_save(city, example_scenario(), seed, out_dir, report, (), "sample city", check, stages)
 
@@ -280,7 +295,7 @@ def run(
     """Simulate SCENARIO_FILE on the city in CITY_DIR and write results to --out."""
     from coldstart.city import load_city
     from coldstart.outdir import check_target
-    from coldstart.scenario import check_against_city, load_scenario
+    from coldstart.scenario import load_scenario
     from coldstart.scenario.weather import outdoor_temperature_c
 
     t0 = perf_counter()
@@ -290,9 +305,7 @@ def run(
     check_target(out_dir, inputs, command="coldstart run")  # before anything is read at length
     outdoor_temperature_c(scenario)  # weather problems before the long part
     city = load_city(city_dir, allow_outside=allow_outside)
-    problems = check_against_city(scenario, city, str(scenario_file))
-    if problems:
-        _fail(problems)
+    scenario_on_city(scenario, city, str(scenario_file))
     stages = {"load_s": perf_counter() - t0} if profile else None
     _run_and_save(city, scenario, seed, out_dir, report, inputs, str(city_dir), check, stages)
 
@@ -348,18 +361,14 @@ def scenario_check(
 ) -> None:
     """Validate a scenario file (and, with --city, the ids it names) and list every problem."""
     from coldstart.city import load_city
-    from coldstart.scenario import check_against_city, load_scenario, notes_against_city
+    from coldstart.scenario import load_scenario
     from coldstart.scenario.weather import outdoor_temperature_c
 
     scenario = load_scenario(scenario_file)
     temps = outdoor_temperature_c(scenario)
     if city_dir is not None:
         city = load_city(city_dir, allow_outside=allow_outside)
-        problems = check_against_city(scenario, city, str(scenario_file))
-        if problems:
-            _fail(problems)
-        for note in notes_against_city(scenario, city, str(scenario_file)):
-            err.print(f"note: {note}", markup=False, highlight=False, soft_wrap=True)
+        scenario_on_city(scenario, city, str(scenario_file))
     out.print(
         f"{scenario_file}: ok - {scenario.name!r}, {scenario.horizon_h:g} h in "
         f"{scenario.steps} steps of {scenario.step_min} min, {len(scenario.strikes)} wave(s), "

@@ -10,7 +10,15 @@ from typing import Annotated
 import typer
 from rich.table import Table
 
-from coldstart.cli import AllowOutside, _fail, app, city_inputs, compile_checked, out
+from coldstart.cli import (
+    AllowOutside,
+    _fail,
+    app,
+    city_inputs,
+    compile_checked,
+    out,
+    scenario_on_city,
+)
 from coldstart.cli.sweep_options import MAX_WORKERS, Scheduler, check_store_target, progress_bar
 from coldstart.errors import Problem
 
@@ -44,7 +52,7 @@ def compare(
     """
     from coldstart.city import load_city
     from coldstart.restore.dispatch import POLICIES
-    from coldstart.scenario import check_against_city, load_scenario
+    from coldstart.scenario import load_scenario
     from coldstart.sweep.compare import compare_policies
     from coldstart.sweep.execute import check_scheduler
     from coldstart.sweep.store import RunStore
@@ -61,9 +69,7 @@ def compare(
         check_store_target(store, (*city_inputs(city_dir, allow_outside), scenario_file, *weather))
     city = load_city(city_dir, allow_outside=allow_outside)
     compiled = compile_checked(city, str(city_dir))  # once, for every run
-    problems = check_against_city(scenario, city, str(scenario_file))
-    if problems:
-        _fail(problems)
+    scenario_on_city(scenario, city, str(scenario_file))
     seed_list = [scenario.seed + i for i in range(seeds)]
     if scheduler is not None:
         check_scheduler(scheduler)  # reachable, before the store is made

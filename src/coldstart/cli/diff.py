@@ -24,7 +24,22 @@ def _check_out_file(path: Path, runs: tuple[Path, ...]) -> Path:
             raise OutputError(Problem(str(path), "", "", why))
     if not target.parent.is_dir():
         raise OutputError(Problem(str(path), "", "", "its folder does not exist"))
+    if target.exists() and not _written_by_coldstart(target):
+        why = "exists and is not a page coldstart wrote; give another name (it is left alone)"
+        raise OutputError(Problem(str(path), "", "", why))
     return target
+
+
+def _written_by_coldstart(path: Path) -> bool:
+    """Whether ``path`` is a page coldstart wrote (its head carries the generator tag)."""
+    from coldstart.report.html import GENERATOR
+
+    try:
+        with open(path, "rb") as fh:
+            head = fh.read(4096)
+    except OSError:
+        return False
+    return f'<meta name="generator" content="{GENERATOR}">'.encode() in head
 
 
 @app.command()
@@ -32,7 +47,11 @@ def diff(
     run_a: Annotated[Path, typer.Argument(help="first result folder (A)")],
     run_b: Annotated[Path, typer.Argument(help="second result folder (B)")],
     out_file: Annotated[
-        Path, typer.Option("--out", help="HTML page to write (replaced if it exists)")
+        Path,
+        typer.Option(
+            "--out",
+            help="HTML page to write (one coldstart wrote is replaced; another file is refused)",
+        ),
     ] = Path("coldstart-diff.html"),
 ) -> None:
     """Compare two result folders: headline differences, overlaid timelines, and a map of the

@@ -9,7 +9,16 @@ from typing import Annotated
 import typer
 from rich.table import Table
 
-from coldstart.cli import AllowOutside, Seed, _fail, app, city_inputs, compile_checked, err, out
+from coldstart.cli import (
+    AllowOutside,
+    Seed,
+    app,
+    city_inputs,
+    compile_checked,
+    err,
+    out,
+    scenario_on_city,
+)
 
 plan_app = typer.Typer(
     help="Plan the response: warming points and backup generators.", no_args_is_help=True
@@ -73,7 +82,7 @@ def plan_shelters_cmd(
     from coldstart.city import load_city
     from coldstart.outdir import check_target
     from coldstart.people.plan import plan_shelters, read_candidates
-    from coldstart.scenario import check_against_city, load_scenario
+    from coldstart.scenario import load_scenario
     from coldstart.scenario.weather import outdoor_temperature_c
 
     scenario = load_scenario(scenario_file)
@@ -85,9 +94,7 @@ def plan_shelters_cmd(
     extra = read_candidates(candidates) if candidates is not None else None
     city = load_city(city_dir, allow_outside=allow_outside)
     compile_checked(city, str(city_dir))
-    problems = check_against_city(scenario, city, str(scenario_file))
-    if problems:
-        _fail(problems)
+    scenario_on_city(scenario, city, str(scenario_file))
     if not as_json:
         err.print(f"planning {open_k} warming points: 3 simulations and 2 HiGHS solves")
     outcome = plan_shelters(city, scenario, open_k, extra, seed=seed, time_limit_s=time_limit)

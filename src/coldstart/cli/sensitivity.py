@@ -12,7 +12,16 @@ from rich.console import Console
 from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn, TimeRemainingColumn
 from rich.table import Table
 
-from coldstart.cli import AllowOutside, _fail, app, city_inputs, compile_checked, err, out
+from coldstart.cli import (
+    AllowOutside,
+    _fail,
+    app,
+    city_inputs,
+    compile_checked,
+    err,
+    out,
+    scenario_on_city,
+)
 from coldstart.errors import Problem
 from coldstart.sweep.sensitivity import DEFAULT_METRICS, MAX_SEEDS
 
@@ -65,7 +74,7 @@ def sensitivity(
     """
     from coldstart.city import load_city
     from coldstart.outdir import check_target, owned_output
-    from coldstart.scenario import check_against_city, load_scenario
+    from coldstart.scenario import load_scenario
     from coldstart.scenario.weather import outdoor_temperature_c
     from coldstart.sweep.sensitivity import (
         check_metrics,
@@ -89,9 +98,7 @@ def sensitivity(
     table = read_parameters(params, scenario)  # every refused value before the long part
     city = load_city(city_dir, allow_outside=allow_outside)
     compiled = compile_checked(city, str(city_dir))  # once, for every run
-    problems = check_against_city(scenario, city, str(scenario_file))
-    if problems:
-        _fail(problems)
+    scenario_on_city(scenario, city, str(scenario_file))
     n_runs = (2 * len(table.parameters) + 1) * len(seed_values)
     err.print(f"{len(table.parameters)} parameters x 2 values + baseline, {seeds} seeds each")
 

@@ -26,7 +26,7 @@ pandapipes in ``tests/validation/test_heat_pandapipes.py``).
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 import pandas as pd
@@ -107,6 +107,7 @@ class _Circuits:
     pipe_circuit: np.ndarray  # circuit per pipe
     source_circuit: np.ndarray  # circuit of each source's supply node
     n_circuit: int
+    fill: dict = field(default_factory=dict, compare=False)  # water-filling orders, by shares
 
 
 def _fill_levels(
@@ -117,6 +118,7 @@ def _fill_levels(
     circuit: np.ndarray,
     level_c: np.ndarray,
     demand_mw_th: np.ndarray,
+    orders: dict | None = None,
 ) -> np.ndarray:
     """Water-filling level of every circuit: the largest ``L`` in [0, 1] with
     ``sum(demand * min(smax, L)) + L * loss <= heat`` (``heat``: the sources' capacity; the
@@ -128,6 +130,10 @@ def _fill_levels(
     by circuit and ``smax``, the sum at each break is the capped consumers' ``demand * smax``
     up to it plus the break times the demand above it and the loss, and ``L`` lies on the last
     segment whose start fits.
+
+    ``orders``: a cache, for one ``circuit`` and ``smax``, of each short circuit's consumers
+    sorted by ``smax`` (stable); filled here. The topology and the shares change far less often
+    than the demands, so a run sorts each circuit once per topology instead of at every step.
     """
     n_c = len(level_c)
     room = np.bincount(circuit, takes_mw_th, minlength=n_c) + loss_mw_th
@@ -136,21 +142,39 @@ def _fill_levels(
     if not short.any():
         return out
     ks = np.flatnonzero(short)
-    sel = np.flatnonzero(short[circuit] & (demand_mw_th > 0))
-    sel = sel[np.argsort(circuit[sel], kind="stable")]  # by circuit, ascending within each
-    bounds = np.searchsorted(circuit[sel], np.append(ks, n_c))
-    for j, k in enumerate(ks):
-        mine = sel[bounds[j] : bounds[j + 1]]
-        out[k] = _fill_level(heat_mw_th[k], loss_mw_th[k], demand_mw_th[mine], smax[mine])
+    if orders is None:
+        orders = {}
+        sel = np.flatnonzero(short[circuit])
+        sel = sel[np.argsort(circuit[sel], kind="stable")]  # by circuit, ascending within each
+        bounds = np.searchsorted(circuit[sel], np.append(ks, n_c))
+        for j, k in enumerate(ks):
+            orders[k] = _by_share(sel[bounds[j] : bounds[j + 1]], smax)
+    for k in ks:
+        seg = orders.get(k)
+        if seg is None:
+            seg = orders[k] = _by_share(np.flatnonzero(circuit == k), smax)
+        mine = seg[demand_mw_th[seg] > 0]  # sorted by smax, as they were
+        out[k] = _fill_sorted(heat_mw_th[k], loss_mw_th[k], demand_mw_th[mine], smax[mine])
     return out
+
+
+def _by_share(members: np.ndarray, smax: np.ndarray) -> np.ndarray:
+    """``members`` (ascending) sorted by ``smax``, stable: the limited ones (``smax < 1``)
+    sorted, then the others (``smax <= 1``) in their order."""
+    s = smax[members]
+    lim = np.flatnonzero(s < 1.0)
+    keep = np.flatnonzero(~(s < 1.0))
+    return members[np.concatenate([lim[np.argsort(s[lim], kind="stable")], keep])]
 
 
 def _fill_level(heat: float, loss: float, d: np.ndarray, s: np.ndarray) -> float:
     """:func:`_fill_levels` of one circuit (sums within the circuit only: no cancellation)."""
-    # the stable sort by s; the consumers at s = 1 (most, and s <= 1) keep their order at the end
-    lim = np.flatnonzero(s < 1.0)
-    order = np.concatenate([lim[np.argsort(s[lim], kind="stable")], np.flatnonzero(~(s < 1.0))])
-    d, s = d[order], s[order]
+    order = _by_share(np.arange(len(s)), s)
+    return _fill_sorted(heat, loss, d[order], s[order])
+
+
+def _fill_sorted(heat: float, loss: float, d: np.ndarray, s: np.ndarray) -> float:
+    """:func:`_fill_level` of consumers already sorted by ``s``."""
     below = np.cumsum(d * s)  # capped consumers' draw up to each break
     above = np.append(np.cumsum(d[::-1])[::-1][1:], 0.0)  # demand after each break
     fits = below + s * (above + loss) <= heat
@@ -494,8 +518,12 @@ class HeatModel:
         if max_fraction is not None:
             smax = np.where(supplied, np.clip(max_fraction, 0.0, 1.0), 0.0)
             if (smax[supplied] < 1.0).any():
+                if c.fill.get("shares") is not max_fraction:  # orders hold for these shares
+                    c.fill.clear()
+                    c.fill.update(shares=max_fraction, orders={})
                 lev_c = _fill_levels(cap, loss_c, demand_mw_th * smax, smax, c.consumer_circuit,
-                                     frac_c, np.where(supplied, demand_mw_th, 0.0))  # fmt: skip
+                                     frac_c, np.where(supplied, demand_mw_th, 0.0),
+                                     c.fill["orders"])  # fmt: skip
                 level = lev_c[c.consumer_circuit]
                 frac = np.minimum(smax, level)
         return HeatArrays(

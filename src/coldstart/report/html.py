@@ -424,6 +424,11 @@ def render_report(result: Result) -> str:
     return "\n".join(p for p in page if p) + "\n"
 
 
+GENERATOR = "coldstart"
+"""The ``generator`` meta tag of every page coldstart writes: a page with it may be replaced by
+a new one (``coldstart diff --out``); any other file is a user's and is left alone."""
+
+
 def page_head(title: str) -> list[str]:
     """The opening lines of a self-contained coldstart page up to ``</head>`` (the
     project's CSS inlined, no external links)."""
@@ -433,6 +438,7 @@ def page_head(title: str) -> list[str]:
         "<head>",
         '<meta charset="utf-8">',
         '<meta name="viewport" content="width=device-width, initial-scale=1">',
+        f'<meta name="generator" content="{GENERATOR}">',
         f"<title>{html.escape(title)}</title>",
         f"<style>{CSS}</style>",
         "</head>",

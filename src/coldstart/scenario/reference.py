@@ -17,6 +17,8 @@ from pydantic_core import PydanticUndefined
 from coldstart.scenario.model import Scenario
 
 UNIT_SUFFIXES = (
+    ("_per_h", "1/h"),
+    ("_per_c", "1/K"),
     ("_h", "h"),
     ("_min", "min"),
     ("_c", "°C"),
@@ -24,9 +26,9 @@ UNIT_SUFFIXES = (
     ("_kw", "kW"),
     ("_mw", "MW"),
     ("_bar", "bar"),
-    ("_per_h", "1/h"),
 )
-"""Units read from a key's name (the project's convention: units in names)."""
+"""Units read from a key's name (the project's convention: units in names); the first suffix
+that matches counts, so a rate per hour or per degree comes before hours and degrees."""
 
 
 @dataclass(frozen=True)
