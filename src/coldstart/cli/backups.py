@@ -10,7 +10,7 @@ import typer
 from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
-from coldstart.cli import AllowOutside, _fail, city_inputs, compile_checked, err, out
+from coldstart.cli import AllowOutside, city_inputs, compile_checked, err, out, scenario_on_city
 from coldstart.cli.people import plan_app
 from coldstart.errors import Problem
 from coldstart.plan.backups import KW_EACH, SHORTLIST
@@ -102,7 +102,7 @@ def plan_backups_cmd(
     from coldstart.plan.backups import check_k, split_seeds
     from coldstart.plan.sites import BackupPlanError, candidate_sites, read_site_list
     from coldstart.report.backups import render_backups
-    from coldstart.scenario import check_against_city, load_scenario
+    from coldstart.scenario import load_scenario
     from coldstart.scenario.weather import outdoor_temperature_c
 
     command = "coldstart plan backups"
@@ -125,12 +125,11 @@ def plan_backups_cmd(
     outdoor_temperature_c(scenario)
     city = load_city(city_dir, allow_outside=allow_outside)
     compile_checked(city, str(city_dir))
-    problems = check_against_city(scenario, city, str(scenario_file))
-    if problems:
-        _fail(problems)
+    scenario_on_city(scenario, city, str(scenario_file), notes=False)
     sites = candidate_sites(city, kw_each)
     pool = None if candidates is None else read_site_list(candidates, sites, kw_each, city)
     check_k(generators, len(sites) if pool is None else len(pool), str(candidates or city_dir))
+    scenario_on_city(scenario, city, str(scenario_file))  # every input is good: the notes
     with owned_output(out_dir, command=command, inputs=inputs) as tmp:
         result = _run(city, scenario, generators, seeds, kw_each, pool, shortlist, swaps, store,
                       str(city_dir), sites, as_json)  # fmt: skip
