@@ -41,6 +41,7 @@ def _plant_payload(city, marker):
             "{out}",
         ],
         ["plan", "shelters", "{city}", "{scenario}", "--open", "2", "--out", "{out}"],
+        ["plan", "backups", "{city}", "{scenario}", "--generators", "1", "--out", "{out}"],
         ["city", "from-grid", "{city}/grid.json", "{out}"],
     ],
 )

@@ -467,6 +467,7 @@ TOPICS: tuple[str, ...] = (
     "thermal",
     "grid",
     "people",
+    "backups",
     "sensitivity",
     "sweep",
     "store",

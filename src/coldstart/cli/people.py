@@ -20,7 +20,9 @@ from coldstart.cli import (
     scenario_on_city,
 )
 
-plan_app = typer.Typer(help="Plan the response: shelters and warming points.", no_args_is_help=True)
+plan_app = typer.Typer(
+    help="Plan the response: warming points and backup generators.", no_args_is_help=True
+)
 app.add_typer(plan_app, name="plan")
 
 

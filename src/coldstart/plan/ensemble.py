@@ -1,0 +1,126 @@
+"""Person-hours below 12 degC of a city with generators at a set of sites, over seeds.
+
+Every set of sites is simulated on the same seeds (common random numbers [LAW-2015]: the same
+strike draws, repair times and start-up failures for every candidate, so that a difference
+between two sets is the generators' doing, not the draws'). A set's runs are a sweep of the
+equipped city (:func:`coldstart.sweep.engine.run_sweep`): with a run store, runs stored by an
+earlier call (same city with the same generators, scenario, policy and seed: the same content
+hash) are read back instead of simulated, and every new run is stored. Values are memoised
+per (set, seed) within one :class:`Ensemble`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+
+import numpy as np
+import pandas as pd
+
+from coldstart.city.model import City
+from coldstart.scenario.model import Scenario
+from coldstart.sweep.store import RunStore
+
+OBJECTIVE = "person_hours_below_12c"
+"""Summary figure minimised by a backup plan [person-h]."""
+
+OnRun = Callable[[int], None]
+"""``on_run(runs)`` after each run simulated or read back, with the count so far."""
+
+
+@dataclass
+class Ensemble:
+    """Evaluates sets of generator sites on seeds, memoised, optionally through a run store.
+
+    Parameters
+    ----------
+    city : City
+        The city as given (never modified).
+    scenario : Scenario
+        The scenario (its dispatch policy is the runs' policy).
+    sites : pandas.DataFrame
+        Candidate sites (:func:`coldstart.plan.sites.candidate_sites`).
+    kw_each : float
+        Generator rating [kW].
+    fuel_h : float
+        Generator tank [h].
+    store : RunStore, optional
+        Where runs are read back from and stored to.
+    label : str
+        The city's name in the store's ``sweeps`` table.
+    on_run : callable, optional
+        Progress callback (:data:`OnRun`).
+    """
+
+    city: City
+    scenario: Scenario
+    sites: pd.DataFrame
+    kw_each: float
+    fuel_h: float
+    store: RunStore | None = None
+    label: str = "city"
+    on_run: OnRun | None = None
+    simulated: int = 0
+    reused: int = 0
+    _memo: dict[tuple[tuple[int, ...], int], float] = field(default_factory=dict)
+
+    def per_seed(self, chosen: Sequence[int], seeds: Sequence[int]) -> np.ndarray:
+        """Person-hours below 12 degC with generators at ``chosen``, one value per seed.
+
+        Parameters
+        ----------
+        chosen : sequence of int
+            Positions into :attr:`sites`.
+        seeds : sequence of int
+            Seeds of the runs.
+
+        Returns
+        -------
+        numpy.ndarray
+            ``[person-h]``, in the order of ``seeds``.
+
+        Raises
+        ------
+        RuntimeError
+            A run failed (a bug of the simulation, reported with its error).
+        """
+        key = tuple(sorted(int(i) for i in chosen))
+        need = [int(s) for s in seeds if (key, int(s)) not in self._memo]
+        if need:
+            self._run(key, need)
+        return np.array([self._memo[(key, int(s))] for s in seeds], float)
+
+    def _run(self, key: tuple[int, ...], seeds: list[int]) -> None:
+        """Simulate (or read back) the runs of one set on ``seeds`` and memoise them."""
+        from coldstart.compiled import compile_city
+        from coldstart.plan.sites import equip
+        from coldstart.sweep.engine import run_sweep
+        from coldstart.sweep.plan import build_plan, city_digest
+
+        city = equip(self.city, self.sites, list(key), self.kw_each, self.fuel_h)
+        sc = self.scenario
+        plan = build_plan(city_digest(city), sc, seeds, [sc.policies.dispatch])
+        if self.store is not None:
+            names = ",".join(self.sites.site_id.iloc[list(key)]) or "none"
+            where = f"{self.label} with mobile generators at: {names}"
+            self.store.add_sweep(plan, where, "plan backups", sc.name)
+        before = self.simulated + self.reused
+
+        def tick(done: int, failed: int) -> None:
+            if self.on_run is not None:
+                self.on_run(before + done)
+
+        swept = run_sweep(compile_city(city), plan, self.store, progress=tick)
+        self.simulated += swept.done_now
+        self.reused += swept.skipped
+        if swept.skipped and self.on_run is not None:
+            self.on_run(self.simulated + self.reused)
+        bad = swept.runs[swept.runs.status != "ok"]
+        if len(bad):
+            raise RuntimeError(f"a run failed: {str(bad.error.iat[0]).splitlines()[0]}")
+        for seed, value in zip(swept.runs.seed, swept.runs.loc[:, OBJECTIVE], strict=True):
+            self._memo[(key, int(seed))] = float(value)
+
+    def cost(self, seeds: Sequence[int]) -> Callable[[tuple[int, ...]], float]:
+        """The set function ``chosen -> mean person-hours over seeds`` [person-h]."""
+        return lambda chosen: float(self.per_seed(chosen, seeds).mean())
