@@ -142,3 +142,21 @@ def test_plan_shelters_bad_candidates(plan_case, cli, tmp_path):
     assert code == 2
     assert "row 1" in err and "capacity_people" in err and "row 2" in err and "lat" in err
     assert not (tmp_path / "o").exists()
+
+
+def test_plan_shelters_text_says_the_others_close_and_compares_with_the_city_as_is(
+    plan_case, cli, tmp_path
+):
+    d = plan_case
+    code, out, err = cli(
+        "plan", "shelters", d / "city", d / "s.toml", "--open", "3",
+        "--candidates", d / "cand.csv", "--out", tmp_path / "o",
+    )  # fmt: skip
+    assert code == 0, err
+    text = " ".join(out.split())
+    assert "plan and greedy open only their 3 sites" in text and "stay closed there" in text
+    doc = json.loads((tmp_path / "o" / "plan.json").read_text())
+    key = "unmet_shelter_demand_person_hours"
+    diff = doc["baseline"][key] - doc["plan"][key]
+    word = "fewer" if diff >= 0 else "MORE"
+    assert f"and {abs(diff):,.0f} {word} than the city as is" in text
