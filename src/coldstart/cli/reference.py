@@ -7,9 +7,11 @@ from pathlib import Path
 from typing import Annotated
 
 import typer
-from rich.table import Table
+from rich.table import Column, Table
 
 from coldstart.cli import AllowOutside, city_app, out, scenario_app
+
+ASSET_COLUMNS = ("asset_id", "kind", "rank", "refers to", "size", "lon", "lat")
 
 
 @city_app.command("assets")
@@ -44,13 +46,23 @@ def city_assets(
     if as_json:
         out.print(json.dumps(rows, indent=1), soft_wrap=True)
         return
-    t = Table("asset_id", "kind", "rank", "refers to", "size", "lon", "lat")
+    t = _table(ASSET_COLUMNS, max((len(r["asset_id"]) for r in rows), default=8))
     for r in rows:
         t.add_row(r["asset_id"], r["kind"], str(r["rank"]), f"{r['ref_table']} {r['ref_id']}",
                   f"{r['size']:g}", f"{r['lon']:.5f}", f"{r['lat']:.5f}")  # fmt: skip
     out.print(t)
     out.print("size: MW_th (heat sources), MW (pumps, generators), MVA (substations, "
               "transformers, lines), mm (heat pipes)")  # fmt: skip
+
+
+KEY_COLUMNS = ("key", "type", "unit", "default", "bounds", "meaning")
+
+
+def _table(headers: tuple[str, ...], first_width: int) -> Table:
+    """A table whose first column (ids, keys: what a user copies into a scenario) is never cut
+    or wrapped; the others fold in a narrow terminal."""
+    first = Column(headers[0], no_wrap=True, min_width=first_width)
+    return Table(first, *(Column(h, overflow="fold") for h in headers[1:]))
 
 
 @scenario_app.command("schema")
@@ -64,7 +76,7 @@ def scenario_schema(
     if as_markdown:
         out.print(markdown(keys), soft_wrap=True, end="")
         return
-    t = Table("key", "type", "unit", "default", "bounds", "meaning")
+    t = _table(KEY_COLUMNS, max((len(k.key) for k in keys), default=8))
     for k in keys:
         t.add_row(k.key, k.type, k.unit, k.default, k.bounds, k.meaning)
     out.print(t)
