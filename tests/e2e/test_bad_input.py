@@ -138,6 +138,18 @@ def test_duplicate_ids(cli, tmp_path, city_copy, short_scenario):
     _assert_rejected(res, out, "buildings.geojson, feature 4, field 'building_id': duplicate id")
 
 
+def test_duplicate_ids_are_listed_with_field_problems(cli, tmp_path, city_copy, short_scenario):
+    # one round of fixes: a bad value and a duplicate id in one table come out together
+    def both(fs):
+        fs[3]["properties"]["building_id"] = fs[0]["properties"]["building_id"]
+        fs[5]["properties"]["floors"] = -2
+
+    _edit_features(city_copy / "buildings.geojson", both)
+    res, out = _run(cli, city_copy, short_scenario, tmp_path)
+    lines = _assert_rejected(res, out, "feature 4, field 'building_id': duplicate id")
+    assert any("feature 6, field 'floors'" in ln for ln in lines), lines
+
+
 def test_unknown_bus_and_node(cli, tmp_path, city_copy, short_scenario):
     def bad_refs(fs):
         fs[0]["properties"]["bus"] = 999_999

@@ -337,9 +337,9 @@ def coerce_table(
         problems.append(
             Problem(file, "", "", f"has {n} rows; a city needs at least {spec.min_rows}")
         )
-    if not problems and spec.key in out:
+    if spec.key in out:  # listed with the field problems, so one round of fixes does it
         keys = out[spec.key]
-        dup = keys[keys.duplicated(keep="first")]
+        dup = keys[keys.notna() & keys.duplicated(keep="first")]
         for i, k in list(dup.items())[:MAX_PROBLEMS_PER_FIELD]:
             problems.append(Problem(file, row_label(int(i)), spec.key, f"duplicate id {k!r}"))
     table = pd.DataFrame(out, index=pd.RangeIndex(n))
