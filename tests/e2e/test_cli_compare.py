@@ -24,3 +24,5 @@ def test_compare_json(cli, small_city_dir, short_scenario):
 def test_compare_unknown_policy(cli, small_city_dir, short_scenario):
     code, _, err = cli("compare", small_city_dir, short_scenario, "--policies", "fifo,luck")
     assert code == 2 and "luck" in err and "Traceback" not in err
+    code, _, err = cli("compare", small_city_dir, short_scenario, "--policies", "nearst")
+    assert code == 2 and "(did you mean 'nearest'?)" in err

@@ -219,7 +219,11 @@ def test_killed_sweep_resumes_without_loss_or_duplicates(
 @pytest.mark.parametrize(
     "vary, key, words",
     [
-        ("weather.min_tmp_c=-10,-20", "weather.min_tmp_c", "unknown key 'min_tmp_c'"),
+        (
+            "weather.min_tmp_c=-10,-20",
+            "weather.min_tmp_c",
+            "unknown key 'min_tmp_c' (did you mean 'min_temp_c'?)",
+        ),
         ("weather.min_temp_c=-10,-100", "weather.min_temp_c", "greater than or equal to -60"),
         ("crews.plumbing=100,1.5", "crews.plumbing", "whole number"),
         ("interceptors.stock.laser=5", "interceptors.stock.laser", "unknown key 'laser'"),

@@ -12,7 +12,6 @@ from rich.table import Table
 
 from coldstart.cli import (
     AllowOutside,
-    _fail,
     app,
     city_inputs,
     compile_checked,
@@ -20,7 +19,6 @@ from coldstart.cli import (
     scenario_on_city,
 )
 from coldstart.cli.sweep_options import MAX_WORKERS, Scheduler, check_store_target, progress_bar
-from coldstart.errors import Problem
 
 
 @app.command()
@@ -51,18 +49,13 @@ def compare(
     Dask workers, --store keeps them in a run store.
     """
     from coldstart.city import load_city
-    from coldstart.restore.dispatch import POLICIES
     from coldstart.scenario import load_scenario
     from coldstart.sweep.compare import compare_policies
     from coldstart.sweep.execute import check_scheduler
+    from coldstart.sweep.plan import policies_from
     from coldstart.sweep.store import RunStore
 
-    names = [p.strip() for p in policies.split(",") if p.strip()]
-    bad = [p for p in names if p not in POLICIES]
-    if not names:
-        _fail([Problem("--policies", "", "", f"no policy given; expected some of {POLICIES}")])
-    if bad:
-        _fail([Problem("--policies", "", "", f"unknown {bad}; expected some of {POLICIES}")])
+    names = policies_from(policies, None)  # unknown ones: exit 2 with a suggestion
     scenario = load_scenario(scenario_file)
     if store is not None:
         weather = [Path(scenario.weather.csv)] if scenario.weather.csv else []

@@ -27,6 +27,7 @@ from coldstart.city.model import City
 from coldstart.errors import InputError, Problem
 from coldstart.restore.dispatch import POLICIES
 from coldstart.scenario.model import Scenario
+from coldstart.scenario.targets import suggest
 from coldstart.sweep.sensitivity import NOT_PARAMETERS, _number, _unwrap, key_annotation
 
 MAX_RUNS = 1_000_000
@@ -260,13 +261,13 @@ def seeds_from(scenario: Scenario, n: int | None, listed: str | None) -> list[in
     return seeds
 
 
-def policies_from(text: str | None, scenario: Scenario) -> list[str]:
-    """Policies in order without repeats (default: the scenario's own).
+def policies_from(text: str | None, scenario: Scenario | None) -> list[str]:
+    """Policies in order without repeats (default, ``text`` None: the scenario's own).
 
     Raises
     ------
     SweepError
-        None given or one unknown.
+        None given or one unknown (with the closest policy as a suggestion).
     """
     if text is None:
         return [scenario.policies.dispatch]
@@ -277,9 +278,8 @@ def policies_from(text: str | None, scenario: Scenario) -> list[str]:
             Problem("--policies", "", "", f"no policy given; expected some of {POLICIES}")
         )
     if bad:
-        raise SweepError(
-            Problem("--policies", "", "", f"unknown {bad}; expected some of {POLICIES}")
-        )
+        why = f"unknown {bad}{suggest(bad[0], POLICIES)}; expected some of {POLICIES}"
+        raise SweepError(Problem("--policies", "", "", why))
     return names
 
 

@@ -36,6 +36,7 @@ from coldstart.compiled import CompiledCity, compile_city
 from coldstart.errors import InputError, Problem
 from coldstart.outputs import columns
 from coldstart.scenario.model import Scenario
+from coldstart.scenario.targets import suggest
 from coldstart.simulate import simulate
 
 DEFAULT_METRICS: tuple[str, ...] = ("person_hours_below_12c", "blocks_without_heat_peak")
@@ -127,7 +128,8 @@ def key_annotation(path: str, example: str) -> object:
         if isinstance(model, type) and issubclass(model, BaseModel):
             if part not in model.model_fields:
                 known = ", ".join(model.model_fields)
-                raise KeyError(f"unknown key '{part}' in {here} (expected one of: {known})")
+                hint = suggest(part, model.model_fields)
+                raise KeyError(f"unknown key '{part}'{hint} in {here} (expected one of: {known})")
             annotation = model.model_fields[part].annotation
         elif origin is dict:
             keys = typing.get_args(_unwrap(typing.get_args(model)[0]))
