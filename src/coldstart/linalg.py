@@ -16,7 +16,7 @@ round-off).
 from __future__ import annotations
 
 from scipy.sparse import csc_matrix
-from scipy.sparse.linalg import splu
+from scipy.sparse.linalg import SuperLU, splu
 
 try:  # a compiled wheel on the common platforms; the fallback keeps others working
     import qdldl
@@ -24,7 +24,7 @@ except ImportError:  # pragma: no cover - exercised only where qdldl has no whee
     qdldl = None
 
 
-def splu_spd(m: csc_matrix):
+def splu_spd(m: csc_matrix) -> SuperLU:
     """Sparse LU of a symmetric positive definite matrix (its own ordering every call)."""
     return splu(
         m, permc_spec="MMD_AT_PLUS_A", diag_pivot_thresh=0.0, options={"SymmetricMode": True}

@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import dataclasses
 import io
+from collections.abc import Callable
 from pathlib import Path
 
 import numpy as np
@@ -182,7 +183,7 @@ def candidate_sites(city: City, kw_each: float) -> pd.DataFrame:
     return sites[list(SITE_COLUMNS)]
 
 
-def coupled_sites(sites: pd.DataFrame):
+def coupled_sites(sites: pd.DataFrame) -> Callable[[int], list[int]]:
     """``coupled(i)``: the other sites of site ``i``'s heat network (none when off it)."""
     net = sites.heat_network.to_numpy()
     return lambda i: (

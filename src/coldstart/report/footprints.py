@@ -136,7 +136,9 @@ def _css(colors: list[str]) -> list[str]:
     return [c if isinstance(c, str) else "rgb({}, {}, {})".format(*c) for c in colors]
 
 
-def temperature_classes(temps: np.ndarray, lo: float, hi: float, scale: str):
+def temperature_classes(
+    temps: np.ndarray, lo: float, hi: float, scale: str
+) -> tuple[np.ndarray, list[str]]:
     """Class of each building's temperature on the fixed scale ``[lo, hi]``, and the fill of
     each class (the last class: no temperature)."""
     n = int(np.ceil((hi - lo) / TEMP_STEP_C))
@@ -147,7 +149,7 @@ def temperature_classes(temps: np.ndarray, lo: float, hi: float, scale: str):
     return np.where(np.isfinite(t), k, n).astype(int), colors
 
 
-def return_classes(hours: np.ndarray, top: float, scale: str):
+def return_classes(hours: np.ndarray, top: float, scale: str) -> tuple[np.ndarray, list[str]]:
     """Class of each building's hours until heat returned over ``[0, top]`` (-1 where not
     finite), and the fill of each class."""
     n = RETURN_CLASSES

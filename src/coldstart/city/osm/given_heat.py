@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import numpy as np
 import pandas as pd
@@ -26,8 +27,11 @@ from coldstart.city.synth import HEAT_MARGIN, _boiler_house_aux_mw, _district_co
 from coldstart.city.synth_heat import HeatBuild
 from coldstart.errors import CityError, Problem
 
+if TYPE_CHECKING:
+    from pandapipes import pandapipesNet
 
-def load_heat_net(name: str):
+
+def load_heat_net(name: str) -> pandapipesNet:
     """A pandapipes net from a JSON file or by the name of a network shipped with pandapipes
     (``schutterwald_heat``).
 
