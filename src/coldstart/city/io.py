@@ -456,6 +456,50 @@ def _load_city(folder: Path, allow_outside: bool) -> City:
     )  # fmt: skip
 
 
+def write_city_files(city: City, folder: Path) -> None:
+    """Write a city's files into ``folder`` (being written): the grid JSON, one GeoJSON per
+    table (buildings with a footprint as their geometry, heat pipes as lines between their
+    nodes) and ``city.toml``."""
+    files = dict(DEFAULT_FILES)
+    pp.to_json(city.net, str(folder / files["grid"]))
+    nodes = city.heat_nodes.set_index("node_id")
+    for t in TABLES:
+        table = city.tables[t] if t in city.tables else city.heat_valves
+        if t == "buildings" and city.footprints is not None:
+            geoms = aligned(city.footprints, table["building_id"])
+            (folder / files[t]).write_text(footprint_geojson(table, geoms))
+            continue
+        lines = None
+        if t == "heat_pipes":
+            fr = nodes.loc[table["from_node"], ["lon", "lat"]].to_numpy()
+            to = nodes.loc[table["to_node"], ["lon", "lat"]].to_numpy()
+            lines = [[tuple(a), tuple(b)] for a, b in zip(fr, to, strict=True)]
+        write_geojson(table, folder / files[t], lines=lines)
+    (folder / "city.toml").write_text(city_toml_text(city, files))
+
+
+def check_written(folder: Path, label: str) -> None:
+    """Load a city folder just written like any city; its problems name ``label`` (e.g. the
+    source it was made from) instead of the temporary folder.
+
+    Raises
+    ------
+    CityError
+        What ``coldstart city check`` would refuse.
+    """
+    try:
+        load_city(folder)
+    except CityError as exc:
+        raise CityError(
+            [
+                Problem(p.file.replace(str(folder), label), p.where, p.field, p.message)
+                if isinstance(p, Problem)
+                else p
+                for p in exc.problems
+            ]
+        ) from None
+
+
 def save_city(
     city: City, folder: str | Path, inputs: tuple[str | Path, ...] = (), verify: str = ""
 ) -> Path:
@@ -482,32 +526,7 @@ def save_city(
     """
     folder = Path(folder)
     with owned_output(folder, command="coldstart city", inputs=inputs) as tmp:
-        files = dict(DEFAULT_FILES)
-        pp.to_json(city.net, str(tmp / files["grid"]))
-        nodes = city.heat_nodes.set_index("node_id")
-        for t in TABLES:
-            table = city.tables[t] if t in city.tables else city.heat_valves
-            if t == "buildings" and city.footprints is not None:
-                geoms = aligned(city.footprints, table["building_id"])
-                (tmp / files[t]).write_text(footprint_geojson(table, geoms))
-                continue
-            lines = None
-            if t == "heat_pipes":
-                fr = nodes.loc[table["from_node"], ["lon", "lat"]].to_numpy()
-                to = nodes.loc[table["to_node"], ["lon", "lat"]].to_numpy()
-                lines = [[tuple(a), tuple(b)] for a, b in zip(fr, to, strict=True)]
-            write_geojson(table, tmp / files[t], lines=lines)
-        (tmp / "city.toml").write_text(city_toml_text(city, files))
+        write_city_files(city, tmp)
         if verify:
-            try:
-                load_city(tmp)
-            except CityError as exc:
-                raise CityError(
-                    [
-                        Problem(p.file.replace(str(tmp), verify), p.where, p.field, p.message)
-                        if isinstance(p, Problem)
-                        else p
-                        for p in exc.problems
-                    ]
-                ) from None
+            check_written(tmp, verify)
     return folder

@@ -24,13 +24,8 @@ import json
 from pathlib import Path
 
 import numpy as np
-import pandapower as pp
 
-from coldstart.city.footprints import footprint_geojson
-from coldstart.city.io import DEFAULT_FILES, city_toml_text, load_city
-from coldstart.city.model import TABLES
 from coldstart.city.osm.build import OsmImport, synthetic_networks
-from coldstart.errors import CityError, Problem
 from coldstart.outdir import owned_output
 
 COMMAND = "coldstart city"
@@ -96,38 +91,13 @@ def save_osm_city(imp: OsmImport, folder: str | Path, source: str, inputs=()) ->
     folder = Path(folder)
     city = dataclasses.replace(imp.city, description=description(imp.summary, source))
     with owned_output(folder, command=COMMAND, inputs=inputs) as tmp:
-        from coldstart.city.io import write_geojson
+        from coldstart.city.io import check_written, write_city_files
 
-        pp.to_json(city.net, str(tmp / DEFAULT_FILES["grid"]))
-        nodes = city.heat_nodes.set_index("node_id")
-        for t in TABLES:
-            table = city.tables[t]
-            if t == "buildings":
-                (tmp / DEFAULT_FILES[t]).write_text(footprint_geojson(table, imp.footprints))
-                continue
-            lines = None
-            if t == "heat_pipes":
-                fr = nodes.loc[table["from_node"], ["lon", "lat"]].to_numpy()
-                to = nodes.loc[table["to_node"], ["lon", "lat"]].to_numpy()
-                lines = [[tuple(a), tuple(b)] for a, b in zip(fr, to, strict=True)]
-            write_geojson(table, tmp / DEFAULT_FILES[t], lines=lines)
-        (tmp / "city.toml").write_text(city_toml_text(city, DEFAULT_FILES))
+        write_city_files(city, tmp)
         summary = _no_nan({"source": source, **imp.summary})
         (tmp / "osm_import.json").write_text(json.dumps(summary, indent=1, default=_plain))
         (tmp / "osm_import.md").write_text(note_text(imp.summary, source))
-        try:
-            load_city(tmp)
-        except CityError as exc:
-            raise CityError(
-                [
-                    Problem(
-                        p.file.replace(str(tmp), f"city from {source}"), p.where, p.field, p.message
-                    )
-                    if isinstance(p, Problem)
-                    else p
-                    for p in exc.problems
-                ]
-            ) from None
+        check_written(tmp, f"city from {source}")
     return folder
 
 
