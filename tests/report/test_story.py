@@ -213,3 +213,27 @@ def test_story_counts_the_drained_homes_refilled_by_the_end():
     r = dataclasses.replace(r, events=pd.concat([r.events, ev], ignore_index=True))
     text = dict(story(r))["Who is still cold"]
     assert "1 of them were refilled by the end, 2 still need refilling or repair" in text
+
+
+@pytest.mark.parametrize(
+    "extra, says",
+    [
+        ([], "CHP plant a_chp_1 (repair not started)"),
+        ([("beyond_repair", "not repairable within the horizon")],
+         "CHP plant a_chp_1 (beyond repair)"),
+        ([("repair_start", "plants, 80.0 h of work")],
+         "CHP plant a_chp_1 (under repair since Fri 09 Jan 05:00"),
+    ],
+)  # fmt: skip
+def test_story_says_why_an_asset_is_still_out(extra, says):
+    r = _result()
+    ev = pd.DataFrame(
+        {"time": ["2026-01-09T05:00:00"] * len(extra), "hours": [5.0] * len(extra),
+         "kind": [k for k, _ in extra], "asset_id": ["a_chp_1"] * len(extra),
+         "detail": [d for _, d in extra]}
+    )  # fmt: skip
+    r = dataclasses.replace(r, events=pd.concat([r.events, ev], ignore_index=True))
+    end = dict(story(r))["The end"]
+    assert says in end
+    if extra and extra[0][0] == "repair_start":
+        assert "80.0 h of work)" in end

@@ -182,6 +182,27 @@ def back_paragraph(result: Result, clock: Clock) -> str:
     return " ".join(b for b in bits if b)
 
 
+def repair_state(events: pd.DataFrame | None, asset_id: str, clock: Clock) -> str:
+    """`` (why)`` an asset is still out at the end, from its events: beyond repair, under
+    repair since when (with the work its crew faces), or its repair not started (crews busy,
+    spares or power awaited); ``""`` without events."""
+    if events is None or "kind" not in events:
+        return ""
+    mine = events[(events["asset_id"] == asset_id) & events["kind"].isin(REPAIR_EVENTS)]
+    if mine.empty:
+        return " (repair not started)"
+    last = mine.iloc[-1]
+    if last["kind"] == "beyond_repair":
+        return " (beyond repair)"
+    work = str(last.get("detail", "")).rsplit(", ", 1)[-1]
+    work = f", {html.escape(work)}" if work.endswith(" of work") else ""
+    return f" (under repair since {clock.at(float(last['hours']))}{work})"
+
+
+REPAIR_EVENTS = ("repair_start", "beyond_repair")
+"""Events that say where an asset's repair stands."""
+
+
 def end_paragraph(result: Result, clock: Clock) -> str:
     """The end state: who is still without heat or power, which assets are still out."""
     tl = result.timeline
@@ -200,6 +221,7 @@ def end_paragraph(result: Result, clock: Clock) -> str:
         out = result.assets[~np.isfinite(back)]
         named = ", ".join(
             f"{html.escape(_kind(str(k)))} {html.escape(str(i))}"
+            f"{repair_state(result.events, str(i), clock)}"
             for k, i in zip(out["kind"].head(MAX_LISTED), out["asset_id"].head(MAX_LISTED),
                             strict=True)
         )  # fmt: skip
