@@ -5,8 +5,8 @@ dispatcher orders a *stage*: how many queues are off at once, in half-queue step
 three sub-queues off). Each sub-queue's off-window lasts 2.5-3.5 h, and switching back on takes
 up to 30 minutes more; it then stays on at least 3.5 h, unless a rising stage needs more
 sub-queues than have rested (the rested ones go first); the next sub-queue to go off is the one
-with the fewest dark hours over the past week (fairness over the week). Critical infrastructure is exempt, and
-so are the households on the same feeders. When an island is short even so, *emergency*
+with the fewest dark hours over the past week (fairness over the week). Critical infrastructure
+is exempt, and so are the households on the same feeders. When an island is short even so, *emergency*
 outages (ordered within 15 minutes, no schedule) cut more sub-queues there at once; they
 override the schedule and end as soon as the island can carry its load again.
 
