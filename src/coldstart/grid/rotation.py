@@ -6,9 +6,9 @@ three sub-queues off). Each sub-queue's off-window lasts 2.5-3.5 h, and switchin
 up to 30 minutes more; it then stays on at least 3.5 h, unless a rising stage needs more
 sub-queues than have rested (the rested ones go first); the next sub-queue to go off is the one
 with the fewest dark hours over the past week (fairness over the week). Critical infrastructure
-is exempt, and so are the households on the same feeders. When an island is short even so, *emergency*
-outages (ordered within 15 minutes, no schedule) cut more sub-queues there at once; they
-override the schedule and end as soon as the island can carry its load again.
+is exempt, and so are the households on the same feeders. When an island is short even so,
+*emergency* outages (ordered within 15 minutes, no schedule) cut more sub-queues there at once;
+they override the schedule and end as soon as the island can carry its load again.
 
 Sources: DTEK and Ukrenergo published schedules (2022-2026): "queues" (cherhy) 1-6 with
 sub-queues, 4 h off per queue-stage per day, windows of 2.5-4 h; GAV (emergency outage
