@@ -160,3 +160,41 @@ def test_plan_shelters_text_says_the_others_close_and_compares_with_the_city_as_
     diff = doc["baseline"][key] - doc["plan"][key]
     word = "fewer" if diff >= 0 else "MORE"
     assert f"and {abs(diff):,.0f} {word} than the city as is" in text
+    # why each chosen site: its reach, its own coverage, its places, whether greedy has it
+    sites = pd.read_csv(tmp_path / "o" / "shelters.csv")
+    assert (sites.people_only_here <= sites.people_within_walk + 1e-6).all()
+    assert (sites.model_people <= sites.people_within_walk + 1e-6).all()
+    assert set(sites.site_id[sites.also_largest]) == set(doc["plan"]["sites"]) & set(
+        doc["greedy"]["sites"]
+    )
+    for r in sites.itertuples():
+        assert f"{r.site_id} ({r.name}): places {r.model_people:,.0f} of the" in text
+    assert "not among the largest sites" in text  # the plan leaves the far halls out
+
+
+def test_why_a_site_counts_its_reach_and_its_own_coverage():
+    # b0 reaches the fixed shelter and c0; b1 only c0; b2 only c1; c2 (closed) reaches b2 too
+    from coldstart.people.plan import PlanOutcome, sites_table
+    from coldstart.people.siting import SitingSolution
+
+    problem = SitingProblem(
+        demand=np.array([10.0, 20.0, 30.0]), weight_h=np.ones(3), fixed_capacity=np.array([50]),
+        cand_capacity=np.array([40, 40, 100]), arc_demand=np.array([0, 0, 1, 2, 2]),
+        arc_site=np.array([0, 1, 1, 2, 3]), arc_km=np.full(5, 0.5), k=2,
+    )  # fmt: skip
+    flow = np.array([10.0, 0.0, 20.0, 30.0, 0.0])
+
+    def solution(open_cand):
+        return SitingSolution(np.array(open_cand), 0.0, 0.0, 0.0, 60.0, 0.5, flow, "Optimal")
+
+    pool = pd.DataFrame({"site_id": ["c0", "c1", "c2"], "name": ["a", "b", "c"],
+                         "source": ["school"] * 3, "lon": [30.0] * 3, "lat": [50.0] * 3,
+                         "capacity_people": [40, 40, 100]})  # fmt: skip
+    outcome = PlanOutcome(pool, problem, solution([True, True, False]),
+                          solution([False, True, True]), {}, {}, 60.0)  # fmt: skip
+    t = sites_table(outcome).set_index("site_id")
+    assert t.loc["c0", "people_within_walk"] == 30 and t.loc["c0", "people_only_here"] == 20
+    assert t.loc["c1", "people_within_walk"] == 30 and t.loc["c1", "people_only_here"] == 30
+    assert t.loc["c0", "model_people"] == 20 and t.loc["c1", "model_people"] == 30
+    assert not t.loc["c0", "also_largest"] and t.loc["c1", "also_largest"]
+    assert "(20 of them reach no other open shelter)" in t.loc["c0", "why"]

@@ -26,11 +26,9 @@ plan_app = typer.Typer(
 app.add_typer(plan_app, name="plan")
 
 
-def _write_sites(outcome, payload: dict, out_dir: Path, inputs: tuple) -> None:
+def _write_sites(sites, payload: dict, out_dir: Path, inputs: tuple) -> None:
     from coldstart.outdir import owned_output
-    from coldstart.people.plan import sites_table
 
-    sites = sites_table(outcome)
     features = [
         {
             "type": "Feature",
@@ -42,6 +40,10 @@ def _write_sites(outcome, payload: dict, out_dir: Path, inputs: tuple) -> None:
                 "capacity_people": int(r.capacity_people),
                 "model_people": float(r.model_people),
                 "model_mean_walk_km": float(r.model_mean_walk_km),
+                "people_within_walk": float(r.people_within_walk),
+                "people_only_here": float(r.people_only_here),
+                "also_largest": bool(r.also_largest),
+                "why": str(r.why),
             },
         }
         for r in sites.itertuples()
@@ -83,7 +85,7 @@ def plan_shelters_cmd(
     """
     from coldstart.city import load_city
     from coldstart.outdir import check_target
-    from coldstart.people.plan import plan_shelters, read_candidates
+    from coldstart.people.plan import plan_shelters, read_candidates, sites_table
     from coldstart.scenario import load_scenario
     from coldstart.scenario.weather import outdoor_temperature_c
 
@@ -108,7 +110,8 @@ def plan_shelters_cmd(
         }
         for name in ("plan", "greedy")
     }
-    _write_sites(outcome, {**payload, "baseline": outcome.baseline}, out_dir, inputs)
+    sites = sites_table(outcome)
+    _write_sites(sites, {**payload, "baseline": outcome.baseline}, out_dir, inputs)
     if as_json:
         typer.echo(json.dumps(payload))
         return
@@ -145,6 +148,14 @@ def plan_shelters_cmd(
         "places at the chosen sites", f"{p['capacity_people']:,}", f"{g['capacity_people']:,}", ""
     )
     out.print(t)
+    for r in sites.itertuples():
+        out.print(f"{r.site_id} ({r.name}): {r.why}", soft_wrap=True, markup=False)
+    if set(p["sites"]) == set(g["sites"]):
+        out.print(
+            f"the plan is the {open_k} largest sites: the siting model finds no choice that "
+            "leaves fewer people without a place",
+            soft_wrap=True,
+        )
     gain = g["unmet_shelter_demand_person_hours"] - p["unmet_shelter_demand_person_hours"]
     key = "unmet_shelter_demand_person_hours"
     as_is = b[key] - p[key]

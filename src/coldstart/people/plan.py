@@ -345,17 +345,42 @@ def plan_shelters(
 
 
 def sites_table(outcome: PlanOutcome) -> pd.DataFrame:
-    """The plan's chosen sites: id, name, source, lon, lat, capacity, and the people the siting
-    model places there at the design hour with their mean walk [km]."""
+    """The plan's chosen sites and why each was chosen.
+
+    Columns: id, name, source, lon, lat, capacity; the people the siting model places there at
+    the design hour (``model_people``) and their mean walk [km]; the people wanting a shelter
+    at the design hour within walking distance of the site (``people_within_walk``) and those
+    of them with no other open shelter in reach (``people_only_here``: the site's own
+    coverage); whether the K largest sites include it too (``also_largest``); and ``why``, the
+    same in words.
+    """
     p, sol = outcome.problem, outcome.plan
     site = p.arc_site - p.n_fixed
     on = site >= 0
     people = np.bincount(site[on], weights=sol.flow[on], minlength=p.n_cand)
     km = np.bincount(site[on], weights=(sol.flow * p.arc_km)[on], minlength=p.n_cand)
+    wants = p.demand[p.arc_demand]
+    within = np.bincount(site[on], weights=wants[on], minlength=p.n_cand)
+    # open shelters each demand point reaches: the fixed ones and the chosen candidates
+    arc_open = ~on | sol.open_cand[np.where(on, site, 0)]
+    reach = np.bincount(p.arc_demand[arc_open], minlength=len(p.demand))
+    alone = on & arc_open & (reach[p.arc_demand] == 1)
+    only = np.bincount(site[alone], weights=wants[alone], minlength=p.n_cand)
     chosen = outcome.pool[sol.open_cand].reset_index(drop=True)
     out = chosen[["site_id", "name", "source", "lon", "lat", "capacity_people"]].copy()
     out["model_people"] = np.round(people[sol.open_cand], 1)
     out["model_mean_walk_km"] = np.round(
         km[sol.open_cand] / np.maximum(people[sol.open_cand], 1e-9), 3
     )
+    out["people_within_walk"] = np.round(within[sol.open_cand], 1)
+    out["people_only_here"] = np.round(only[sol.open_cand], 1)
+    out["also_largest"] = outcome.greedy.open_cand[sol.open_cand]
+    out["why"] = [
+        f"places {m:,.0f} of the {w:,.0f} people wanting a shelter within walking distance "
+        f"({o:,.0f} of them reach no other open shelter); {c:,} places"
+        + ("; also among the largest sites" if g else "; not among the largest sites")
+        for m, w, o, c, g in zip(out.model_people, out.people_within_walk,
+                                 out.people_only_here, out.capacity_people, out.also_largest,
+                                 strict=True)
+    ]  # fmt: skip
     return out
