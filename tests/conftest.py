@@ -10,7 +10,7 @@ from hypothesis import settings
 
 from coldstart.city import save_city
 from coldstart.city.synth import synth_city
-from coldstart.scenario import example_scenario_text
+from demo_texts import short_demo_text
 
 # Hypothesis profiles: a short, reproducible one for `make test`; HYPOTHESIS_PROFILE=long for a
 # deeper search when changing the loaders.
@@ -44,14 +44,8 @@ def city_copy(tmp_path, small_city_dir):
 @pytest.fixture()
 def short_scenario(tmp_path):
     """The demo scenario cut to 24 hours (writes ``scenario.toml``)."""
-    text = example_scenario_text().replace("horizon_h = 168.0", "horizon_h = 24.0")
-    text = text.replace("at_h = 74.0", "at_h = 20.0")
-    # the demo's second wave names assets of the 2,000-building city; the small city has others
-    text = "\n".join(
-        ln for ln in text.splitlines() if "a_ts_421" not in ln and "a_p_001138" not in ln
-    )
     p = tmp_path / "scenario.toml"
-    p.write_text(text)
+    p.write_text(short_demo_text(24, 20))
     return p
 
 

@@ -8,7 +8,7 @@ import pytest
 import shapely.geometry
 
 from coldstart.city.osm.extract import write_extract
-from coldstart.scenario import example_scenario_text
+from demo_texts import short_demo_text
 
 
 @pytest.fixture(scope="module")
@@ -18,8 +18,7 @@ def pbf(tmp_path_factory):
 
 def _scenario(tmp_path):
     """The demo scenario cut to 12 hours, its named hits removed (this city has one CHP)."""
-    text = example_scenario_text().replace("horizon_h = 168.0", "horizon_h = 12.0")
-    text = text.replace("at_h = 74.0", "at_h = 8.0")
+    text = short_demo_text(12, 8)
     lines, skip = [], False
     for ln in text.splitlines():
         skip = skip or ln.startswith("hits = [")

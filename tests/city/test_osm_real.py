@@ -9,7 +9,7 @@ from pathlib import Path
 import osmium
 import shapely.geometry
 
-from coldstart.scenario import example_scenario_text
+from demo_texts import short_demo_text
 
 EXTRACT = Path(__file__).resolve().parents[1] / "data" / "osm" / "helsinki.osm.pbf"
 
@@ -45,10 +45,8 @@ def test_real_extract_to_city_to_report(cli, tmp_path):
 
     code, out, err = cli("city", "check", city)
     assert code == 0 and ": ok" in out, err
-    text = example_scenario_text().replace("horizon_h = 168.0", "horizon_h = 24.0")
-    text = text.replace("at_h = 74.0", "at_h = 12.0")  # the second wave within the day
     scenario = tmp_path / "scenario.toml"
-    scenario.write_text(text)
+    scenario.write_text(short_demo_text(24, 12))  # the second wave within the day
     run = tmp_path / "run"
     code, out, err = cli("run", city, scenario, "--out", run)
     assert code == 0, err

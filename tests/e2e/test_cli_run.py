@@ -7,6 +7,7 @@ import sys
 import pandas as pd
 
 from coldstart.result import BUILDING_COLUMNS, SUMMARY_KEYS, TIMELINE_COLUMNS
+from demo_texts import short_demo_text
 
 OUTPUT_FILES = {
     "summary.json",
@@ -147,15 +148,12 @@ def test_a_hit_the_city_cannot_take_is_announced(cli, tmp_path):
     # one: the run says the second hit is left out instead of dropping it silently
     from pathlib import Path
 
-    from coldstart.scenario import example_scenario_text
-
     extract = Path(__file__).resolve().parents[2] / "examples" / "osm" / "kharkiv-synthetic.osm.pbf"
     city = tmp_path / "city"
     code, _, err = cli("city", "from-osm", extract, city)
     assert code == 0, err
-    text = example_scenario_text().replace("horizon_h = 168.0", "horizon_h = 6.0")
     scenario = tmp_path / "s.toml"
-    scenario.write_text(text.replace("at_h = 74.0", "at_h = 4.0"))
+    scenario.write_text(short_demo_text(6, 4))
     code, out, err = cli("run", city, scenario, "--out", tmp_path / "run", "--no-report")
     assert code == 0, err
     assert "note:" in err and "rank 2 of kind 'chp_plant'" in err and "left out" in err

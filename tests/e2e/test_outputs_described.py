@@ -7,6 +7,7 @@ import pandas as pd
 import pytest
 
 from coldstart.outputs import OutputMismatch, check_outputs, markdown, output_specs
+from demo_texts import short_demo_text
 
 README = Path(__file__).resolve().parents[2] / "README.md"
 
@@ -31,11 +32,10 @@ def test_every_field_has_unit_and_meaning():
 
 
 def test_a_run_matches_its_description_and_a_stray_column_is_refused(small_city):
-    from coldstart.scenario import example_scenario_text, parse_scenario
+    from coldstart.scenario import parse_scenario
     from coldstart.simulate import simulate
 
-    text = example_scenario_text().replace("horizon_h = 168.0", "horizon_h = 6.0")
-    result = simulate(small_city, parse_scenario(text.replace("at_h = 74.0", "at_h = 5.0")))
+    result = simulate(small_city, parse_scenario(short_demo_text(6, 5)))
     check_outputs(result)  # every key and column described, in order
     stray = result.timeline.assign(extra_column=1)
     import dataclasses
@@ -50,11 +50,10 @@ def test_a_run_matches_its_description_and_a_stray_column_is_refused(small_city)
 
 def test_csv_numbers_are_rounded(small_city, tmp_path):
     # issue 16: no "end_h = 3.583631283711998" in a CSV; parquet keeps full precision
-    from coldstart.scenario import example_scenario_text, parse_scenario
+    from coldstart.scenario import parse_scenario
     from coldstart.simulate import simulate
 
-    text = example_scenario_text().replace("horizon_h = 168.0", "horizon_h = 12.0")
-    result = simulate(small_city, parse_scenario(text.replace("at_h = 74.0", "at_h = 5.0")))
+    result = simulate(small_city, parse_scenario(short_demo_text(12, 5)))
     result.write_into(tmp_path, report=False)
     for name in ("timeline", "events", "assets", "shelters", "outage_schedule", "districts"):
         for line in (tmp_path / f"{name}.csv").read_text().splitlines()[1:]:

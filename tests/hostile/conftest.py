@@ -76,13 +76,9 @@ def assert_exit_2(result, *needles):
 @pytest.fixture()
 def scenario_text():
     """The demo scenario, cut to 6 hours so a run of the small city takes a second."""
-    from coldstart.scenario import example_scenario_text
+    from demo_texts import short_demo_text
 
-    text = example_scenario_text().replace("horizon_h = 168.0", "horizon_h = 6.0")
-    text = text.replace("at_h = 74.0", "at_h = 5.0")
-    return "\n".join(
-        ln for ln in text.splitlines() if "a_ts_421" not in ln and "a_p_001138" not in ln
-    )
+    return short_demo_text(6, 5)
 
 
 @pytest.fixture()

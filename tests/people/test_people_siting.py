@@ -10,6 +10,7 @@ from scipy.optimize import linprog
 from scipy.sparse import coo_matrix
 
 from coldstart.people.siting import SitingProblem, greedy_largest, solve_siting
+from demo_texts import short_demo_text
 
 
 def brute_force(p: SitingProblem):
@@ -87,14 +88,11 @@ def plan_case(tmp_path_factory):
     """A 36 h night strike on a 200-building city, with two big halls far out of town."""
     from coldstart.city import save_city
     from coldstart.city.synth import synth_city
-    from coldstart.scenario import example_scenario_text
 
     d = tmp_path_factory.mktemp("plan")
     city = synth_city(200, seed=0)
     save_city(city, d / "city")
-    text = example_scenario_text().replace("horizon_h = 168.0", "horizon_h = 36.0")
-    text = text.replace("at_h = 74.0", "at_h = 30.0")
-    (d / "s.toml").write_text(text)
+    (d / "s.toml").write_text(short_demo_text(36, 30))
     lon, lat = float(city.buildings.lon.mean()), float(city.buildings.lat.mean())
     pd.DataFrame(
         {

@@ -4,7 +4,8 @@ import pytest
 
 from coldstart.city import save_city
 from coldstart.city.synth import synth_city
-from coldstart.scenario import example_scenario_text, parse_scenario
+from coldstart.scenario import parse_scenario
+from demo_texts import short_demo_text
 
 PLAN_BUILDINGS = 300
 
@@ -12,13 +13,9 @@ PLAN_BUILDINGS = 300
 def tiny_scenario_text() -> str:
     """The demo scenario cut to 24 h, its follow-up drone wave early and heavier (so that
     boiler houses lose grid power and a generator there matters)."""
-    text = example_scenario_text().replace("horizon_h = 168.0", "horizon_h = 24.0")
-    text = text.replace("at_h = 74.0", "at_h = 3.0")
-    text = text.replace("threats = { drone = 25 }", "threats = { drone = 60 }")
-    # the demo's second wave names assets of the 2,000-building city; this city has others
-    return "\n".join(
-        ln for ln in text.splitlines() if "a_ts_421" not in ln and "a_p_001138" not in ln
-    )
+    text = short_demo_text(24, 3)
+    assert "threats = { drone = 25 }" in text
+    return text.replace("threats = { drone = 25 }", "threats = { drone = 60 }")
 
 
 @pytest.fixture(scope="session")

@@ -8,7 +8,7 @@ import pytest
 
 from coldstart.city.synth import synth_city
 from coldstart.compiled import compile_city
-from coldstart.scenario import example_scenario, example_scenario_text, parse_scenario
+from coldstart.scenario import example_scenario, parse_scenario
 from coldstart.sweep.sensitivity import (
     DEFAULT_METRICS,
     NO_SOURCE,
@@ -21,6 +21,7 @@ from coldstart.sweep.sensitivity import (
     seed_list,
     variant,
 )
+from demo_texts import short_demo_text
 
 ROOT = Path(__file__).resolve().parents[2]
 METRICS = ("person_hours_below_12c", "peak_people_without_heat", "buildings_lost_heat")
@@ -38,11 +39,7 @@ KNOWN = HEADER + (
 
 def _short_text() -> str:
     """The demo scenario cut to 12 hours (second wave at 10 h) for the small city."""
-    text = example_scenario_text().replace("horizon_h = 168.0", "horizon_h = 12.0")
-    text = text.replace("at_h = 74.0", "at_h = 10.0")
-    return "\n".join(
-        ln for ln in text.splitlines() if "a_ts_421" not in ln and "a_p_001138" not in ln
-    )
+    return short_demo_text(12, 10)
 
 
 @pytest.fixture(scope="module")

@@ -22,11 +22,12 @@ import coldstart
 from coldstart.city import save_city
 from coldstart.city.synth import synth_city
 from coldstart.compiled import compile_city
-from coldstart.scenario import example_scenario_text, parse_scenario
+from coldstart.scenario import parse_scenario
 from coldstart.sweep.engine import run_sweep
 from coldstart.sweep.execute import local_cluster
 from coldstart.sweep.plan import SweepError, build_plan, city_digest, parse_vary
 from coldstart.sweep.store import FIGURES, RunStore
+from demo_texts import short_demo_text
 
 SRC = Path(coldstart.__file__).resolve().parents[1]
 BUILDINGS = 200
@@ -38,11 +39,7 @@ TIMES = ("started", "ended", "duration_s")
 
 def _short_text() -> str:
     """The demo scenario cut to 12 hours (second wave at 10 h) for the tiny city."""
-    text = example_scenario_text().replace("horizon_h = 168.0", "horizon_h = 12.0")
-    text = text.replace("at_h = 74.0", "at_h = 10.0")
-    return "\n".join(
-        ln for ln in text.splitlines() if "a_ts_421" not in ln and "a_p_001138" not in ln
-    )
+    return short_demo_text(12, 10)
 
 
 @pytest.fixture(scope="module")
