@@ -522,35 +522,44 @@ class GridModel:
 
         if len(lost) + len(g_new) > MAX_RANK:
             return self._prepare_fresh(st, base, alive, br_live, label)
+        if label is None:
+            u, s_inv, ends = self._columns(base, lost, g_new, n_unknown)
+            z = base.lu.solve(u) if u.shape[1] else np.zeros((n_unknown, 0))
+            cap = np.diag(s_inv) + _u_transpose_times(ends, z)
+            if not _near_singular(cap, s_inv):
+                energized = base.energized & alive
+                return _Prepared(
+                    base, alive, br_live, label, energized, lost, z, cap, len(s_inv), None, ends
+                )  # fmt: skip
+            label, energized, _, _ = self.islands(st)
+        # ground every dead island that holds no grounding yet (known before any solve, so an
+        # update that would grow past MAX_RANK goes fresh without solving for it first)
+        g_new = np.concatenate([g_new, self._extra_grounds(base, label, energized, g_new)])
+        if len(lost) + len(g_new) > MAX_RANK:
+            return self._prepare_fresh(st, base, alive, br_live, label)
         u, s_inv, ends = self._columns(base, lost, g_new, n_unknown)
         z = base.lu.solve(u) if u.shape[1] else np.zeros((n_unknown, 0))
         cap = np.diag(s_inv) + _u_transpose_times(ends, z)
-        if label is None and _near_singular(cap, s_inv):
-            label, energized, _, _ = self.islands(st)
-        if label is not None:
-            # ground every dead island that holds no grounding yet
-            n_isl = label.max() + 1
-            g_label = np.zeros(base.n_group, np.int64)
-            g_label[base.group] = label
-            isl_on = np.zeros(n_isl, bool)
-            isl_on[label[energized]] = True
-            has = np.zeros(n_isl, bool)
-            has[g_label[base.ground]] = True
-            has[g_label[g_new]] = True
-            extra = _first_group(g_label, np.flatnonzero(~isl_on & ~has), base.n_group)
-            extra = extra[col[extra] >= 0]
-            if len(lost) + len(g_new) + len(extra) > MAX_RANK:
-                return self._prepare_fresh(st, base, alive, br_live, label)
-            if len(extra):
-                g_new = np.concatenate([g_new, extra])
-                u, s_inv, ends = self._columns(base, lost, g_new, n_unknown)
-                z = base.lu.solve(u)
-                cap = np.diag(s_inv) + _u_transpose_times(ends, z)
-        else:
-            energized = base.energized & alive
         return _Prepared(
             base, alive, br_live, label, energized, lost, z, cap, len(s_inv), None, ends
         )
+
+    @staticmethod
+    def _extra_grounds(
+        base: _Base, label: np.ndarray, energized: np.ndarray, g_new: np.ndarray
+    ) -> np.ndarray:
+        """Lowest unknown node group of every dead island holding no grounding (neither the
+        base's nor one of ``g_new``)."""
+        n_isl = label.max() + 1
+        g_label = np.zeros(base.n_group, np.int64)
+        g_label[base.group] = label
+        isl_on = np.zeros(n_isl, bool)
+        isl_on[label[energized]] = True
+        has = np.zeros(n_isl, bool)
+        has[g_label[base.ground]] = True
+        has[g_label[g_new]] = True
+        extra = _first_group(g_label, np.flatnonzero(~isl_on & ~has), base.n_group)
+        return extra[base.col[extra] >= 0]
 
     def _columns(
         self, base: _Base, lost: np.ndarray, g_new: np.ndarray, n: int
