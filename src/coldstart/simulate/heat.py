@@ -142,6 +142,8 @@ class HeatModel:
         self.setpoint_c = scenario.setpoint_c
         b, f = cc.city.buildings, cc.city.facilities
         self.district = cc.b_heat_node >= 0
+        # positions of the district buildings (gathers by position cost half a boolean mask's)
+        self.district_at = np.flatnonzero(self.district)
         self.design_mw = b.heat_demand_mw_th.to_numpy(float)
         self.f_district = cc.f_heat_node >= 0
         self.f_design_mw = np.where(
@@ -269,9 +271,10 @@ class HeatModel:
         ``pipe_out``: damaged pipes; ``b_power``: buildings with power (for non-district heat).
         """
         district, nb = self.district, self.cc.n_build
+        at, nd = self.district_at, len(self.district_at)
         b_dem = need_mw * takes_water
         f_dem = heat_demand_mw_th(self.f_design_mw, temp_out_c, self.setpoint_c) * self.f_district
-        cons_dem = np.concatenate([b_dem[district], f_dem[self.f_district]])
+        cons_dem = np.concatenate([b_dem.take(at), f_dem[self.f_district]])
         t_key = round(temp_out_c)
         if t_key not in st.pipe_loss:
             st.pipe_loss[t_key] = city_pipe_loss_mw_th(self.cc.city.heat_pipes, float(t_key))
@@ -279,26 +282,28 @@ class HeatModel:
         res, share = self._solve(
             st, pipe_out, power.pump_ok, src_avail, cons_dem, st.pipe_loss[t_key]
         )
-        nd = int(district.sum())
-        frac = np.zeros(nb)
-        frac[district] = res.fraction[:nd] * takes_water[district]
+
+        def spread(values: np.ndarray, fill: float | bool) -> np.ndarray:
+            """Per-building array: ``values`` of the district buildings, ``fill`` elsewhere."""
+            out = np.full(nb, fill, values.dtype)
+            out[at] = values
+            return out
+
         # individual heating: electric stops with the power, a gas boiler's circuit coasts
         st.unpowered_h = np.where(b_power, 0.0, st.unpowered_h + self.dt_h)
         warm = b_power | (st.unpowered_h <= self.coast_h + 1e-9)
-        frac[~district] = warm[~district].astype(float)
+        frac = np.where(district, spread(res.fraction[:nd] * takes_water.take(at), 0.0), warm)
         f_frac = np.ones(self.cc.n_fac)
         f_frac[self.f_district] = res.fraction[nd:]
         # a building whose node a working source reaches (even short of capacity) circulates
-        connected = np.zeros(nb, bool)
-        connected[district] = res.supplied[:nd] if share is None else share[:nd] > 0
+        connected = spread(res.supplied[:nd] if share is None else share[:nd] > 0, False)
         st.cause_known &= ~connected  # a new loss after heat came back is a new episode
         short = district & connected & takes_water & (frac < WITHOUT_HEAT_FRACTION)
+        level = spread(res.capacity_fraction[:nd], 0.0)
+        reached = spread(res.supplied[:nd], False)
         by_pressure = np.zeros(nb, bool)
-        level, reached = np.zeros(nb), np.zeros(nb, bool)
-        level[district] = res.capacity_fraction[:nd]
-        reached[district] = res.supplied[:nd]
         if share is not None:
-            by_pressure[district] = share[:nd] < level[district]
+            by_pressure = spread(share[:nd] < level.take(at), False)
         self._count_short(st, need_mw * takes_water, frac, level, reached)
         st.lost_by["capacity"] |= short & ~by_pressure
         st.lost_by["hydraulics"] |= short & by_pressure
