@@ -6,7 +6,9 @@ rank) runs on it."""
 import json
 from pathlib import Path
 
+import numpy as np
 import osmium
+import pytest
 import shapely.geometry
 
 from demo_texts import short_demo_text
@@ -53,3 +55,21 @@ def test_real_extract_to_city_to_report(cli, tmp_path):
     result = json.loads((run / "summary.json").read_text())
     assert 0 < result["peak_people_without_power"] <= summary["residents"]
     assert (run / "report.html").stat().st_size > 100_000
+    # the GeoPackage carries the real footprints beside the points, with the same results
+    pyogrio = pytest.importorskip("pyogrio")
+    layers = dict(pyogrio.list_layers(run / "results.gpkg"))
+    assert layers["buildings"] == "Point"
+    assert layers["building_footprints"] in ("Polygon", "MultiPolygon", "Unknown")
+    polys = pyogrio.read_dataframe(run / "results.gpkg", layer="building_footprints")
+    points = pyogrio.read_dataframe(run / "results.gpkg", layer="buildings")
+    assert len(polys) == len(points) == len(ids)
+    assert set(polys.geom_type) <= {"Polygon", "MultiPolygon"}
+    merged = polys.merge(points.drop(columns="geometry"), on="building_id", suffixes=("", "_p"))
+    np.testing.assert_array_equal(merged["min_temp_c"], merged["min_temp_c_p"])
+    # each point (the centroid the simulation reads) lies in or beside its footprint (the
+    # centroid of an L-shaped or multi-part building may fall outside it)
+    utm = polys.estimate_utm_crs()
+    shapes = polys.set_index("building_id").geometry.to_crs(utm)
+    pts = points.set_index("building_id").geometry.to_crs(utm)
+    gap_m = shapes.loc[pts.index].distance(pts)
+    assert (gap_m == 0).mean() > 0.8 and gap_m.max() < 50.0, gap_m.describe()

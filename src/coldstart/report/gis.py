@@ -4,6 +4,9 @@ Layers (all EPSG:4326, WGS84 longitude/latitude):
 
 - ``buildings`` (points): every per-building result (``buildings.parquet``) joined with
   :attr:`Result.service` (queue, when heat was lost and came back);
+- ``building_footprints`` (polygons, only when the city has footprints, e.g. imported from
+  OpenStreetMap): the same attributes on the footprint of every building that has one (a
+  GeoPackage layer holds one geometry type, so the points stay a layer of their own);
 - ``assets`` (points): the struck assets (damage, hits, first and last hit, restored);
 - ``shelters`` (points): shelters with their peak occupancy;
 - ``grid_lines`` and ``heat_pipes`` (lines): the city's lines and mains with their state at
@@ -21,6 +24,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 import geopandas as gpd
+import numpy as np
 import pandas as pd
 import shapely
 
@@ -30,8 +34,8 @@ if TYPE_CHECKING:  # the Result imports the report to write it; the report only 
 CRS = "EPSG:4326"
 """Coordinate reference system of every layer (WGS84 longitude/latitude)."""
 
-LAYERS = ("buildings", "assets", "shelters", "grid_lines", "heat_pipes")
-"""Layers of ``results.gpkg``, in writing order."""
+LAYERS = ("buildings", "building_footprints", "assets", "shelters", "grid_lines", "heat_pipes")
+"""Layers of ``results.gpkg``, in writing order (``building_footprints`` only with footprints)."""
 
 
 def _points(frame: pd.DataFrame) -> gpd.GeoDataFrame:
@@ -64,6 +68,29 @@ def building_layer(result: Result) -> gpd.GeoDataFrame:
         extra = service.drop_duplicates("building_id").set_index("building_id")
         b = b.join(extra[[c for c in extra.columns if c not in b.columns]], on="building_id")
     return _points(b)
+
+
+def footprint_layer(result: Result, buildings: gpd.GeoDataFrame) -> gpd.GeoDataFrame | None:
+    """The ``buildings`` layer's rows that have a footprint, on their footprints (polygons);
+    None when the city has none.
+
+    Parameters
+    ----------
+    result : Result
+        The run (:attr:`Result.footprints`).
+    buildings : geopandas.GeoDataFrame
+        :func:`building_layer` of the run.
+    """
+    if result.footprints is None or "building_id" not in buildings.columns:
+        return None
+    from coldstart.city.footprints import aligned
+
+    geoms = aligned(result.footprints, buildings["building_id"])
+    has = np.array([g is not None for g in geoms], dtype=bool)
+    if not has.any():
+        return None
+    attrs = pd.DataFrame(buildings.drop(columns="geometry")).loc[has].reset_index(drop=True)
+    return gpd.GeoDataFrame(attrs, geometry=list(geoms[has]), crs=CRS)
 
 
 def network_layer(result: Result, layer: str) -> gpd.GeoDataFrame:
@@ -101,10 +128,12 @@ def gpkg_layers(result: Result) -> dict[str, gpd.GeoDataFrame]:
     Returns
     -------
     dict of str to geopandas.GeoDataFrame
-        Layers, some possibly empty (a city without district heating has no pipes).
+        Layers, some possibly empty (a city without district heating has no pipes);
+        ``building_footprints`` only when the city has footprints.
     """
-    return {
-        "buildings": building_layer(result),
+    buildings = building_layer(result)
+    layers = {"buildings": buildings, "building_footprints": footprint_layer(result, buildings)}
+    return {name: layer for name, layer in layers.items() if layer is not None} | {
         "assets": _points(result.assets),
         "shelters": _points(result.shelters),
         "grid_lines": network_layer(result, "grid_lines"),
