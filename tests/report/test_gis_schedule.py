@@ -137,3 +137,30 @@ def test_schedule_page_lists_windows_and_buildings_per_queue(demo_run_dir):
     seed = json.loads((demo_run_dir / "summary.json").read_text())["seed"]
     assert f"one run (run seed {seed}), one possible course of the scenario" in page
     assert "http" not in page.lower()
+
+
+def test_windows_open_at_the_end_are_marked(demo_run_dir):
+    s = pd.read_csv(demo_run_dir / "outage_schedule.csv", dtype={"queue": str})
+    from coldstart.scenario.io import example_scenario
+
+    horizon_h = example_scenario().horizon_h  # the demo runs the built-in scenario
+    open_q = set(s.loc[s["end_h"] >= horizon_h - 1e-6, "queue"])
+    assert open_q  # the demo ends with windows still open
+    page = (demo_run_dir / "outage_schedule.html").read_text()
+    for queue in sorted(set(s["queue"])):
+        section = page.split(f'<section id="q{queue}">', 1)[1].split("</section>", 1)[0]
+        lines = _unfold((demo_run_dir / f"outage_queue_{queue}.ics").read_bytes().decode())
+        marked = [ln for ln in lines if ln.endswith("still off when the run ended")]
+        assert ("still off when the run ended" in section) == (queue in open_q), queue
+        assert len(marked) == int((s.loc[s["queue"] == queue, "end_h"] >= horizon_h - 1e-6).sum())
+
+
+def test_calendar_lines_fold_at_75_octets_without_splitting_characters():
+    from coldstart.report.schedule import _fold
+
+    line = "DESCRIPTION:" + "Київ, " * 30
+    folded = _fold(line)
+    parts = folded.split("\r\n")
+    assert len(parts) > 1 and all(len(p.encode("utf-8")) <= 75 for p in parts)
+    assert all(p.startswith(" ") for p in parts[1:])
+    assert _unfold(folded) == [line]

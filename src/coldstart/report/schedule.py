@@ -39,27 +39,40 @@ nav { line-height: 2; }
 """Style of the schedule page (system fonts only)."""
 
 
-def windows(schedule: pd.DataFrame) -> pd.DataFrame:
+def windows(schedule: pd.DataFrame, horizon_h: float | None = None) -> pd.DataFrame:
     """The applied off-windows with parsed local start and end times.
 
     Parameters
     ----------
     schedule : pandas.DataFrame
         ``Result.outage_schedule`` (``queue, start, end, start_h, end_h, kind``).
+    horizon_h : float, optional
+        The run's horizon [h]: a window ending there was still open when the run ended (its
+        end is the run's, not the power's return).
 
     Returns
     -------
     pandas.DataFrame
-        ``queue, kind, t0, t1`` (pandas Timestamps, timezone kept when the run has one),
-        sorted by queue and start; windows without a valid start and end are dropped.
+        ``queue, kind, t0, t1, open_at_end`` (pandas Timestamps, timezone kept when the run
+        has one), sorted by queue and start; windows without a valid start and end are
+        dropped.
     """
     if schedule is None or schedule.empty or "queue" not in schedule.columns:
-        return pd.DataFrame(columns=["queue", "kind", "t0", "t1"])
+        return pd.DataFrame(columns=["queue", "kind", "t0", "t1", "open_at_end"])
     t0 = schedule["start"].map(lambda v: pd.Timestamp(v) if isinstance(v, str) else pd.NaT)
     t1 = schedule["end"].map(lambda v: pd.Timestamp(v) if isinstance(v, str) else pd.NaT)
     kind = schedule["kind"] if "kind" in schedule.columns else "scheduled"
+    open_at_end = False
+    if horizon_h is not None and "end_h" in schedule.columns:
+        open_at_end = pd.to_numeric(schedule["end_h"], errors="coerce") >= horizon_h - 1e-6
     w = pd.DataFrame(
-        {"queue": schedule["queue"].astype(str), "kind": kind, "t0": t0, "t1": t1}
+        {
+            "queue": schedule["queue"].astype(str),
+            "kind": kind,
+            "t0": t0,
+            "t1": t1,
+            "open_at_end": open_at_end,
+        }
     ).dropna(subset=["t0", "t1"])
     w = w[w["t1"] > w["t0"]]
     order = {q: i for i, q in enumerate(SUB_QUEUES)}
@@ -83,6 +96,8 @@ def _queue_section(queue: str, w: pd.DataFrame, homes: pd.DataFrame) -> str:
         for rec in part.itertuples(index=False):
             cls = ' class="emergency"' if rec.kind == "emergency" else ""
             label = " (emergency)" if rec.kind == "emergency" else ""
+            if rec.open_at_end:
+                label += " (still off when the run ended)"
             items.append(f"<span{cls}>{_window_text(rec.t0, rec.t1)}{label}</span>")
         days.append(f"<li><strong>{day.strftime('%a %d %b')}</strong>: {', '.join(items)}</li>")
     off_h = float(((w["t1"] - w["t0"]).dt.total_seconds() / 3600).sum()) if len(w) else 0.0
@@ -121,13 +136,13 @@ def schedule_html(result: Result) -> str:
         The page: per sub-queue, the off-windows by day in local clock time and the buildings
         (addresses or ids) in it.
     """
-    w = windows(result.outage_schedule)
+    meta = result.meta or {}
+    w = windows(result.outage_schedule, _horizon_h(meta))
     service = result.service if result.service is not None else pd.DataFrame()
     if service.empty:
         service = pd.DataFrame(columns=["building_id", "outage_queue", "address"])
     queues = [q for q in SUB_QUEUES if q in set(w["queue"]) | set(service["outage_queue"])]
     queues += sorted(set(w["queue"]) - set(SUB_QUEUES))
-    meta = result.meta or {}
     city = html.escape(str(meta.get("city_name") or "the city"))
     scenario = html.escape(str(meta.get("scenario_name") or "the scenario"))
     has_seed = meta.get("seed") is not None and str(meta.get("seed")) not in ("", "nan")
@@ -156,6 +171,14 @@ def schedule_html(result: Result) -> str:
     )
 
 
+def _horizon_h(meta: dict) -> float | None:
+    """The run's horizon [h] from its meta, when known."""
+    try:
+        return float(meta["horizon_h"])
+    except (KeyError, TypeError, ValueError):
+        return None
+
+
 def _ics_time(t: pd.Timestamp) -> str:
     """An iCalendar date-time: floating local time, or UTC (``Z``) when ``t`` has a zone."""
     if t.tzinfo is not None:
@@ -181,6 +204,7 @@ def queue_ics(queue: str, w: pd.DataFrame, city: str) -> str:
         ``BEGIN:VCALENDAR`` ... ``END:VCALENDAR`` with one ``VEVENT`` per window.
     """
     city_text = city.replace("\\", "\\\\").replace(",", "\\,").replace(";", "\\;")
+    end_text = ": still off when the run ended"
     lines = ["BEGIN:VCALENDAR", "VERSION:2.0", f"PRODID:{PRODID}", "CALSCALE:GREGORIAN"]
     for i, rec in enumerate(w.itertuples(index=False)):
         stamp = _ics_time(rec.t0.tz_localize("UTC") if rec.t0.tzinfo is None else rec.t0)
@@ -190,13 +214,28 @@ def queue_ics(queue: str, w: pd.DataFrame, city: str) -> str:
             f"DTSTAMP:{stamp}",
             f"DTSTART:{_ics_time(rec.t0)}",
             f"DTEND:{_ics_time(rec.t1)}",
-            f"SUMMARY:Power off - queue {queue} ({rec.kind})"[:74],
-            f"DESCRIPTION:{city_text}"[:74],
+            f"SUMMARY:Power off - queue {queue} ({rec.kind})",
+            f"DESCRIPTION:{city_text}{end_text if rec.open_at_end else ''}",
             "TRANSP:OPAQUE",
             "END:VEVENT",
         ]
     lines.append("END:VCALENDAR")
-    return "\r\n".join(lines) + "\r\n"
+    return "\r\n".join(_fold(line) for line in lines) + "\r\n"
+
+
+def _fold(line: str, limit: int = 75) -> str:
+    """A content line folded as RFC 5545 section 3.1 asks: at most ``limit`` octets per line,
+    each continuation starting with a space (never splitting a UTF-8 character)."""
+    parts, current, size = [], "", 0
+    for ch in line:
+        n = len(ch.encode("utf-8"))
+        if size + n > limit:
+            parts.append(current)
+            current, size = " ", 1
+        current += ch
+        size += n
+    parts.append(current)
+    return "\r\n".join(parts)
 
 
 def write_schedule_files(result: Result, folder: str | Path) -> list[Path]:
@@ -219,7 +258,7 @@ def write_schedule_files(result: Result, folder: str | Path) -> list[Path]:
     page = folder / "outage_schedule.html"
     write_text_atomic(page, schedule_html(result))
     written = [page]
-    w = windows(result.outage_schedule)
+    w = windows(result.outage_schedule, _horizon_h(result.meta or {}))
     city = str((result.meta or {}).get("city_name") or "coldstart")
     for queue, part in w.groupby("queue", sort=False):
         path = folder / f"outage_queue_{queue}.ics"
