@@ -215,6 +215,34 @@ def test_story_counts_the_drained_homes_refilled_by_the_end():
     assert "1 of them were refilled by the end, 2 still need refilling or repair" in text
 
 
+def test_story_says_why_the_frozen_homes_froze():
+    # b1: drain ordered, no crew came; b2: never ordered; b3: ordered, called off, froze later;
+    # b4: ordered, froze, then ordered again (the order before the freeze counts); b5 drained
+    r = _result()
+    ev = pd.DataFrame(
+        {"time": ["2026-01-09T05:00:00"] * 9,
+         "hours": [4.0, 5.0, 5.0, 6.0, 8.0, 4.0, 7.0, 9.0, 4.0],
+         "kind": ["drain_order", "freeze", "freeze", "drain_order", "freeze", "drain_order",
+                  "freeze", "drain_order", "drain_order"],
+         "asset_id": ["b1", "b1", "b2", "b3", "b3", "b4", "b4", "b4", "b5"],
+         "detail": [""] * 9}
+    )  # fmt: skip
+    ev.loc[3:4, "kind"] = ["drain_order", "freeze"]
+    ev = pd.concat(
+        [ev, pd.DataFrame({"time": ["2026-01-09T07:00:00"], "hours": [7.0],
+                           "kind": ["drain_cancelled"], "asset_id": ["b3"], "detail": [""]})],
+        ignore_index=True,
+    )  # fmt: skip
+    r = dataclasses.replace(r, events=pd.concat([r.events, ev], ignore_index=True))
+    text = dict(story(r))["Who is still cold"]
+    assert (
+        "Of the buildings that froze, 2 had a drain ordered that no plumbing crew reached in "
+        "time, 1 were never ordered drained (the drain policy expected heat back first), 1 had "
+        "their drain called off when circulation came back."
+    ) in text
+    assert "froze" not in dict(story(_result()))["Who is still cold"].split("froze", 1)[1]
+
+
 @pytest.mark.parametrize(
     "extra, says",
     [

@@ -246,6 +246,48 @@ def still_drained(events: pd.DataFrame | None) -> tuple[int, int] | None:
     return int(works.sum()), int((~works).sum())
 
 
+def why_frozen(events: pd.DataFrame | None) -> tuple[int, int, int] | None:
+    """Why the frozen buildings froze: ``(ordered, never_ordered, cancelled)``: a drain was
+    ordered and still waiting for a plumbing crew when the water froze; no drain was ordered
+    before (the drain policy held on, e.g. heat was expected back sooner); or a drain was
+    ordered and then called off as circulation came back, which stopped again. None without
+    events or freezes."""
+    if events is None or not {"kind", "asset_id", "hours"} <= set(events.columns):
+        return None
+    ev = events[events["kind"].isin(["drain_order", "drain_cancelled", "freeze"])]
+    ev = ev.sort_values("hours", kind="stable")
+    frozen = ev.loc[ev["kind"] == "freeze"].drop_duplicates("asset_id")
+    if frozen.empty:
+        return None
+    # the last drain order or call-off of each frozen building before it first froze
+    orders = ev.loc[ev["kind"] != "freeze", ["asset_id", "hours", "kind"]].merge(
+        frozen[["asset_id", "hours"]], on="asset_id", suffixes=("", "_froze")
+    )
+    last = orders[orders["hours"] <= orders["hours_froze"]].groupby("asset_id")["kind"].last()
+    ordered = int((last == "drain_order").sum())
+    cancelled = int((last == "drain_cancelled").sum())
+    never = len(frozen) - ordered - cancelled
+    return ordered, never, cancelled
+
+
+def _frozen_sentence(events: pd.DataFrame | None) -> str:
+    """One sentence on why the frozen buildings froze ('' when none froze)."""
+    why = why_frozen(events)
+    if why is None:
+        return ""
+    ordered, never, cancelled = why
+    parts = []
+    if ordered:
+        parts.append(f"{_n(ordered)} had a drain ordered that no plumbing crew reached in time")
+    if never:
+        parts.append(
+            f"{_n(never)} were never ordered drained (the drain policy expected heat back first)"
+        )
+    if cancelled:
+        parts.append(f"{_n(cancelled)} had their drain called off when circulation came back")
+    return f"Of the buildings that froze, {', '.join(parts)}."
+
+
 def cold_paragraph(result: Result) -> str:
     """Who is still cold at the end: people below 12 °C, drained or frozen homes, no shelter."""
     s, tl = result.summary or {}, result.timeline
@@ -274,6 +316,8 @@ def cold_paragraph(result: Result) -> str:
             f"{drained}; {_n(back)} of them were refilled by the end, {_n(still)} still need "
             "refilling or repair before heat returns."
         )
+    if frozen := _frozen_sentence(result.events):
+        bits.append(frozen)
     if s.get("peak_people_unmet_shelter"):
         bits.append(
             f"Up to {_n(s.get('peak_people_unmet_shelter'))} people wanted a shelter within "
