@@ -330,12 +330,10 @@ class HeatModel:
         [MWh], split into what the sources' capacity withheld (``need * (1 - level)``) and what
         the pressure did (``need * (level - delivered)``)."""
         short = reached & ((frac < level) | (level < 1.0)) & (need_mw > 0)
-        if not short.any():
+        at = short.nonzero()[0]
+        if not len(at):
             return
-        for cause, mw in (
-            ("capacity", need_mw * (1.0 - level)),
-            ("hydraulics", need_mw * (level - frac)),
-        ):
-            np.add(
-                st.short_mwh[cause], np.where(short, mw * self.dt_h, 0.0), out=st.short_mwh[cause]
-            )
+        need, lev = need_mw[at], level[at]
+        # only the short buildings' sums move (the others would add +0.0: no change)
+        st.short_mwh["capacity"][at] += need * (1.0 - lev) * self.dt_h
+        st.short_mwh["hydraulics"][at] += need * (lev - frac[at]) * self.dt_h
