@@ -66,7 +66,11 @@ def plan_value_cmd(
     ] = None,
     workers: Annotated[
         int,
-        typer.Option(min=1, max=1024, help="worker processes (1: in this process, no cluster)"),
+        typer.Option(
+            min=1,
+            max=1024,
+            help="worker processes of the variants' runs (1: in this process, no cluster)",
+        ),
     ] = 1,
     as_json: Annotated[bool, typer.Option("--json", help="print one JSON object")] = False,
     allow_outside: AllowOutside = False,

@@ -50,9 +50,6 @@ class Ensemble:
         The city's name in the store's ``sweeps`` table.
     on_run : callable, optional
         Progress callback (:data:`OnRun`).
-    workers : int
-        Worker processes of each set's sweep (1: in this process;
-        :func:`coldstart.sweep.execute.execute`).
     """
 
     city: City
@@ -63,7 +60,6 @@ class Ensemble:
     store: RunStore | None = None
     label: str = "city"
     on_run: OnRun | None = None
-    workers: int = 1
     simulated: int = 0
     reused: int = 0
     _memo: dict[tuple[tuple[int, ...], int], dict[str, float]] = field(default_factory=dict)
@@ -120,7 +116,7 @@ class Ensemble:
             if self.on_run is not None:
                 self.on_run(before + done)
 
-        swept = run_sweep(compile_city(city), plan, self.store, self.workers, progress=tick)
+        swept = run_sweep(compile_city(city), plan, self.store, progress=tick)
         self.simulated += swept.done_now
         self.reused += swept.skipped
         if swept.skipped and self.on_run is not None:

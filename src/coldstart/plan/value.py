@@ -304,7 +304,6 @@ def best_generator(
     kw_each: float,
     shortlist_size: int,
     store: RunStore | None,
-    workers: int,
     counter: Counter,
     label: str,
 ) -> GeneratorChoice | None:
@@ -325,7 +324,8 @@ def best_generator(
     screened = shortlist(sites, shortlist_size, largest_first(sites, 1))
     before = counter.simulated + counter.reused
     tick = None if counter.on_run is None else (lambda n: counter.on_run(before + n))
-    ens = Ensemble(city, scenario, sites, kw_each, MOBILE_TANK_H, store, label, tick, workers)
+    # a site's few runs go in this process: a cluster per site would cost more than they do
+    ens = Ensemble(city, scenario, sites, kw_each, MOBILE_TANK_H, store, label, tick)
     means = {p: float(ens.per_seed([p], site_seeds).mean()) for p in screened}
     best = min(screened, key=lambda p: (means[p], p))
     runs = pd.DataFrame({"seed": seeds})
@@ -403,7 +403,7 @@ class ValuePlan:
 
     def ranked(self) -> list[dict]:
         """Every variant with its savings (:func:`saving`), best first by the first figure
-        (ties: the order of the module docstring)."""
+        (ties: crews, interceptors, truces, import, generator)."""
         rows = [
             {"key": v.key, "group": v.group, "label": v.label, "change": v.change,
              **saving(self.baseline, self.runs[v.key])}
@@ -489,7 +489,8 @@ def plan_value(
     store : RunStore, optional
         Run store of every simulation (runs stored before are read back).
     workers : int
-        Worker processes of the sweeps (1: in this process).
+        Worker processes of the scenario variants' sweep (1: in this process); the generator's
+        runs, a few per site, always run in this process.
     label : str
         The city's name in the store.
     on_run : callable, optional
@@ -508,8 +509,8 @@ def plan_value(
     counter = Counter(on_run)
     runs = run_scenario_variants(city, scenario, variants, seeds, store, workers, counter, label)
     base = runs.pop("")
-    gen = best_generator(city, scenario, seeds, choose, kw_each, shortlist_size, store, workers,
-                         counter, label)  # fmt: skip
+    gen = best_generator(city, scenario, seeds, choose, kw_each, shortlist_size, store, counter,
+                         label)  # fmt: skip
     if gen is None:
         why = f"no site without a generator of its own has a load within {kw_each:,.0f} kW"
         left_out.append({"key": "generator+1", "why": why})
