@@ -345,11 +345,6 @@ def best_generator(
     return GeneratorChoice(variant, sid, kind, {ids[p]: m for p, m in means.items()}, runs)
 
 
-def _json_number(x: float) -> float | None:
-    """A finite float, or None (JSON has no infinity or NaN)."""
-    return float(x) if np.isfinite(x) else None
-
-
 def saving(base: pd.DataFrame, runs: pd.DataFrame) -> dict[str, dict]:
     """Per figure of :data:`FIGURES`: the saving (baseline minus variant) on the same seeds.
 
@@ -365,7 +360,7 @@ def saving(base: pd.DataFrame, runs: pd.DataFrame) -> dict[str, dict]:
         ``share_better`` (seeds where the variant is lower), ``variant_mean`` and
         ``saved_per_seed``, in the figure's unit.
     """
-    from coldstart.sweep.stats import paired_interval
+    from coldstart.sweep.stats import json_number, paired_interval
 
     if list(base.seed) != list(runs.seed):
         raise ValueError("baseline and variant must be run on the same seeds, in order")
@@ -374,10 +369,10 @@ def saving(base: pd.DataFrame, runs: pd.DataFrame) -> dict[str, dict]:
         d = base[f].to_numpy(float) - runs[f].to_numpy(float)
         ci = paired_interval(d)
         out[f] = {
-            "saved_mean": _json_number(ci["mean"]),
-            "ci_low": _json_number(ci["ci_low"]),
-            "ci_high": _json_number(ci["ci_high"]),
-            "saved_std": _json_number(ci["std"]),
+            "saved_mean": json_number(ci["mean"]),
+            "ci_low": json_number(ci["ci_low"]),
+            "ci_high": json_number(ci["ci_high"]),
+            "saved_std": json_number(ci["std"]),
             "share_better": float(np.mean(d > 0)),
             "variant_mean": float(runs[f].mean()),
             "saved_per_seed": [float(x) for x in d],

@@ -35,6 +35,11 @@ DECIMALS = 4
 """Decimals kept of every statistic."""
 
 
+def json_number(x: float) -> float | None:
+    """A finite float, or None (JSON has no infinity or NaN)."""
+    return float(x) if np.isfinite(x) else None
+
+
 def _r(x: float) -> float | None:
     return None if not np.isfinite(x) else round(float(x), DECIMALS)
 
