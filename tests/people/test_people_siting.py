@@ -236,7 +236,8 @@ def test_ensemble_sites_serve_every_draw_with_their_places_in_full():
 def test_plan_shelters_explains_a_city_as_is_worse_than_two_sites(plan_case, cli, tmp_path):
     d = plan_case
     code, out, err = cli(
-        "plan", "shelters", d / "city", d / "s.toml", "--open", "2", "--out", tmp_path / "o",
+        "plan", "shelters", d / "city", d / "s.toml", "--open", "2", "--draws", "2",
+        "--out", tmp_path / "o",
     )  # fmt: skip
     assert code == 0, err
     doc = json.loads((tmp_path / "o" / "plan.json").read_text())

@@ -19,7 +19,6 @@ from coldstart.cli import (
     out,
     scenario_on_city,
 )
-
 from coldstart.people.plan import DRAWS
 
 plan_app = typer.Typer(
