@@ -123,7 +123,7 @@ def test_plan_value_two_workers_paired_savings_files_and_store(cli, plan_city_di
     assert len(csv) == 1 + len(KEYS)
     page = (out / "value.html").read_text()
     assert "plotlyjs" in page and "https://" not in page.split("<script")[0]
-    assert "one more plants crew" in page
+    assert "+1 plants crew" in page
     # again in this process: every run read back from the store, the same answer
     code, text, err = cli(*argv, "--json")
     again = json.loads(text)

@@ -19,20 +19,26 @@ DEFAULT_SEEDS = 8
 """Evaluation seeds of ``plan value`` by default."""
 
 
+DECIMALS = {"person_hours_below_12c": 0, "blocks_lost_heat": 1, "energy_not_served_mwh": 1}
+"""Decimals printed of each figure's saving."""
+
+
 def _print(doc: dict, labels: dict[str, str], out_dir: Path) -> None:
-    """The ranked table and a sentence."""
+    """The ranked table (mean saving +- half the paired-t interval) and a sentence."""
     n = len(doc["seeds"])
     level = f"{doc['confidence']:.0%}"
-    t = Table(title=f"value of resources, saved over {n} paired seeds", header_style="bold")
+    title = f"value of resources: saved on {n} paired seeds, mean ± {level} interval"
+    t = Table(title=title, header_style="bold")
     t.add_column("#", justify="right")
     t.add_column("resource")
     for f in doc["figures"]:
-        t.add_column(f"{labels[f]} saved ({level} interval)", justify="right")
+        t.add_column(f"{labels[f]} saved", justify="right")
     for r in doc["variants"]:
-        cells = [
-            f"{r[f]['saved_mean']:,.1f} ({r[f]['ci_low']:,.1f} .. {r[f]['ci_high']:,.1f})"
-            for f in doc["figures"]
-        ]
+        cells = []
+        for f in doc["figures"]:
+            s, dec = r[f], DECIMALS.get(f, 1)
+            half = (s["ci_high"] - s["ci_low"]) / 2
+            cells.append(f"{s['saved_mean']:,.{dec}f} ± {half:,.{dec}f}")
         t.add_row(str(r["rank"]), r["label"], *cells)
     out.print(t)
     base = doc["baseline"][doc["figures"][0]]["mean"]

@@ -129,7 +129,7 @@ def _truces(scenario: Scenario) -> tuple[list[Variant], list[dict]]:
             f"no wave from {first:g} h (after the first) until {first + hours:g} h; "
             f"waves that do not come: {said}"
         )
-        out.append(Variant(f"truce.{hours:g}h", "truce", f"truce of {hours:g} h", change, sc))
+        out.append(Variant(f"truce.{hours:g}h", "truce", f"truce {hours:g} h", change, sc))
     return out, []
 
 
@@ -147,7 +147,7 @@ def _import(scenario: Scenario) -> tuple[list[Variant], list[dict]]:
     change = f"grid.national_import_mw {was} -> {'none' if cap is None else f'{cap:g} MW'}"
     if sched:
         change += f", every import_schedule entry + {more:g} MW"
-    return [Variant("import+100MW", "import", f"{more:g} MW more import", change, sc)], []
+    return [Variant("import+100MW", "import", f"+{more:g} MW import", change, sc)], []
 
 
 def scenario_variants(scenario: Scenario) -> tuple[list[Variant], list[dict]]:
@@ -165,7 +165,7 @@ def scenario_variants(scenario: Scenario) -> tuple[list[Variant], list[dict]]:
         n = getattr(scenario.crews, crew)
         sc = _copy(scenario, "crews", **{crew: n + 1})
         change = f"crews.{crew} {n} -> {n + 1}"
-        out.append(Variant(f"crews.{crew}+1", "crews", f"one more {crew} crew", change, sc))
+        out.append(Variant(f"crews.{crew}+1", "crews", f"+1 {crew} crew", change, sc))
     stock = scenario.interceptors.stock
     for threat in THREATS:
         key = f"interceptors.{threat}+{MORE_INTERCEPTORS}"
@@ -175,7 +175,7 @@ def scenario_variants(scenario: Scenario) -> tuple[list[Variant], list[dict]]:
         more = {**stock, threat: stock[threat] + MORE_INTERCEPTORS}
         sc = _copy(scenario, "interceptors", stock=more)
         change = f"interceptors.stock.{threat} {stock[threat]} -> {more[threat]}"
-        label = f"{MORE_INTERCEPTORS} more {threat} interceptors"
+        label = f"+{MORE_INTERCEPTORS} {threat} interceptors"
         out.append(Variant(key, "interceptors", label, change, sc))
     for part in (_truces(scenario), _import(scenario)):
         out += part[0]
@@ -339,7 +339,7 @@ def best_generator(
         f"({kind}), the best of {len(screened)} shortlisted sites on {len(site_seeds)} "
         "other seeds"
     )
-    variant = Variant("generator+1", "generator", f"one more generator at {sid}", change,
+    variant = Variant("generator+1", "generator", f"+1 generator at {sid}", change,
                       scenario)  # fmt: skip
     ids = {p: str(sites.site_id.iat[p]) for p in screened}
     return GeneratorChoice(variant, sid, kind, {ids[p]: m for p, m in means.items()}, runs)
