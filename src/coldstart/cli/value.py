@@ -9,7 +9,7 @@ from typing import Annotated
 import typer
 from rich.table import Table
 
-from coldstart.cli import AllowOutside, city_inputs, compile_checked, err, out, scenario_on_city
+from coldstart.cli import AllowOutside, city_inputs, compile_checked, out, scenario_on_city
 from coldstart.cli.people import plan_app
 from coldstart.errors import Problem
 from coldstart.plan.backups import KW_EACH, SHORTLIST
@@ -126,27 +126,12 @@ def plan_value_cmd(
 
 def _run(city, scenario, seeds, site_seeds, kw_each, shortlist, store, workers, label, quiet):
     """:func:`~coldstart.plan.value.plan_value` with a Rich progress bar and the store."""
-    import contextlib
-
-    from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
-
+    from coldstart.cli.backups import store_and_progress
     from coldstart.plan.value import plan_value
-    from coldstart.sweep.store import RunStore
 
-    with contextlib.ExitStack() as stack:
-        runs_store = stack.enter_context(RunStore(store)) if store is not None else None
-        bar = Progress(
-            TextColumn("[bold]valuing resources[/]"),
-            BarColumn(),
-            TextColumn("{task.completed} runs"),
-            TimeElapsedColumn(),
-            console=err,
-            disable=quiet,
-        )
-        stack.enter_context(bar)
-        task = bar.add_task("runs", total=None)
+    with store_and_progress(store, "valuing resources", quiet) as (runs_store, on_run):
         return plan_value(
             city, scenario, seeds, site_seeds=site_seeds, kw_each=kw_each,
             shortlist_size=shortlist, store=runs_store, workers=workers, label=label,
-            on_run=lambda n: bar.update(task, completed=n),
+            on_run=on_run,
         )  # fmt: skip

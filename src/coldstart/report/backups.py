@@ -50,6 +50,19 @@ def sites_map(buildings: pd.DataFrame, layers: list[tuple]) -> go.Figure:
     return fig
 
 
+def marked_layers(table: pd.DataFrame, styles, text) -> list[tuple]:
+    """Layers of :func:`sites_map` from rows of ``table`` (``lon``, ``lat``).
+
+    ``styles`` holds ``(name, row mask, colour, marker symbol, marker size)`` per layer and
+    ``text(row)`` gives a row's hover text (escaped by the caller).
+    """
+    out = []
+    for name, mask, color, symbol, size in styles:
+        t = table[np.asarray(mask, bool)]
+        out.append((name, t.lon, t.lat, [text(r) for r in t.itertuples()], color, symbol, size))
+    return out
+
+
 def map_figure(table: pd.DataFrame, buildings: pd.DataFrame) -> go.Figure:
     """Buildings (grey dots), candidate sites, the plan's and the baseline's sites.
 
@@ -60,19 +73,16 @@ def map_figure(table: pd.DataFrame, buildings: pd.DataFrame) -> go.Figure:
     buildings : pandas.DataFrame
         The city's buildings (``lon``, ``lat``).
     """
-    layers = []
-    for name, mask, color, symbol, size in (
+    styles = (
         ("candidate sites", ~table.in_plan & ~table.in_baseline, "#7f7f7f", "circle-open", 9),
         ("baseline (largest first)", table.in_baseline, "#1f77b4", "square-open", 18),
         ("plan", table.in_plan, "#d62728", "star", 15),
-    ):
-        t = table[mask.to_numpy()]
-        text = [
-            f"{html.escape(str(r.site_id))} ({html.escape(str(r.kind))}): "
-            f"{r.residents_at_risk:,.0f} residents at risk, load {r.load_kw:,.0f} kW"
-            for r in t.itertuples()
-        ]
-        layers.append((name, t.lon, t.lat, text, color, symbol, size))
+    )
+    layers = marked_layers(
+        table, styles,
+        lambda r: f"{html.escape(str(r.site_id))} ({html.escape(str(r.kind))}): "
+        f"{r.residents_at_risk:,.0f} residents at risk, load {r.load_kw:,.0f} kW",
+    )  # fmt: skip
     return sites_map(buildings, layers)
 
 

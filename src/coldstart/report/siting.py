@@ -12,7 +12,7 @@ import html
 
 import pandas as pd
 
-from coldstart.report.backups import per_seed_bars, sites_map
+from coldstart.report.backups import marked_layers, per_seed_bars, sites_map
 from coldstart.report.charts import figure_html, plotly_js
 from coldstart.report.html import format_number, html_table, page_head
 
@@ -29,20 +29,16 @@ def _layers(doc: dict, pool: pd.DataFrame) -> list[tuple]:
     """Map layers: other candidates, the K largest, the plan."""
     plan, greedy = set(doc["plan"]["sites"]), set(doc["greedy"]["sites"])
     ids = pool.site_id.astype(str)
-    out = []
-    for name, mask, color, symbol, size in (
+    styles = (
         ("other candidate sites", ~ids.isin(plan | greedy), "#7f7f7f", "circle-open", 9),
         ("K largest", ids.isin(greedy), "#1f77b4", "square-open", 18),
         ("plan", ids.isin(plan), "#d62728", "star", 15),
-    ):
-        t = pool[mask.to_numpy()]
-        text = [
-            f"{html.escape(str(r.site_id))} ({html.escape(str(r.name))}): "
-            f"{int(r.capacity_people):,} places"
-            for r in t.itertuples()
-        ]
-        out.append((name, t.lon, t.lat, text, color, symbol, size))
-    return out
+    )
+    return marked_layers(
+        pool, styles,
+        lambda r: f"{html.escape(str(r.site_id))} ({html.escape(str(r.name))}): "
+        f"{int(r.capacity_people):,} places",
+    )  # fmt: skip
 
 
 def _sites_table(sites: pd.DataFrame) -> str:
