@@ -94,7 +94,7 @@ def per_seed_bars(seeds: list, arms: list[tuple], x_title: str, y_title: str) ->
         fig.add_trace(go.Bar(x=x, y=values, name=name, marker_color=color))
     fig.update_layout(
         template=TEMPLATE, font=FONT, barmode="group", height=420, xaxis_title=x_title,
-        yaxis_title=y_title, legend={"orientation": "h"},
+        yaxis_title=y_title, legend={"orientation": "h", "y": 1.12},
     )  # fmt: skip
     return fig
 
