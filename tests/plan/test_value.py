@@ -152,3 +152,25 @@ def test_bad_input_exits_2_on_one_line_writing_nothing(cli, plan_city_dir, tmp_p
     assert expected in err and "Traceback" not in err
     assert len(err.strip().splitlines()) == 1 and text == ""
     assert not out.exists() and not store.exists()
+
+
+def test_left_out_and_schedules_say_why(crew_case):
+    from coldstart.plan.value import ValuePlanError, seed_split
+
+    doc = crew_case.model_dump()
+    doc["strikes"] = []
+    doc["grid"] = {**doc["grid"], "national_import_mw": None, "import_schedule": [(0.0, 40.0)]}
+    variants, left_out = scenario_variants(type(crew_case).model_validate(doc))
+    by = {v.key: v for v in variants}
+    assert not any(k.startswith("truce") for k in by)
+    assert {"key": "truce", "why": "the scenario has no strike wave"} in left_out
+    grid = by["import+100MW"].scenario.grid
+    assert grid.national_import_mw is None and grid.import_schedule == [(0.0, 140.0)]
+    doc["grid"] = {**doc["grid"], "import_schedule": []}
+    _, left_out = scenario_variants(type(crew_case).model_validate(doc))
+    assert any(x["key"] == "import+100MW" and "no import cap" in x["why"] for x in left_out)
+    doc["crews"] = {**doc["crews"], "plumbing": 100_000}  # at its bound: one more is refused
+    with pytest.raises(ValuePlanError, match="plumbing"):
+        scenario_variants(type(crew_case).model_validate(doc))
+    seeds, site = seed_split(crew_case, 3, 2)
+    assert seeds == [5, 6, 7] and site == [8, 9]
