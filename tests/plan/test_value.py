@@ -139,12 +139,14 @@ def test_plan_value_two_workers_paired_savings_files_and_store(cli, plan_city_di
         (("--site-seeds", "0"), "--site-seeds"),
         (("--kw-each", "0"), "--kw-each"),
         (("--shortlist", "0"), "--shortlist"),
+        (("--seeds", "2"), "scenario.toml, field 'crews.plumbing': cannot add one"),
     ],
 )
 def test_bad_input_exits_2_on_one_line_writing_nothing(cli, plan_city_dir, tmp_path, extra,
                                                        expected):  # fmt: skip
     scenario = tmp_path / "scenario.toml"
-    scenario.write_text(CREW_CASE)
+    at_bound = "cannot add one" in expected  # plumbing crews at the model's bound
+    scenario.write_text(CREW_CASE + ("plumbing = 100000\n" if at_bound else ""))
     out, store = tmp_path / "out", tmp_path / "store"
     argv = ("plan", "value", plan_city_dir, scenario, *extra, "--out", out, "--store", store)
     code, text, err = cli(*argv, "--json")

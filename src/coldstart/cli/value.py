@@ -89,7 +89,13 @@ def plan_value_cmd(
     """
     from coldstart.city import load_city
     from coldstart.outdir import check_target, owned_output
-    from coldstart.plan.value import FIGURE_LABELS, ValuePlanError, seed_split, table
+    from coldstart.plan.value import (
+        FIGURE_LABELS,
+        ValuePlanError,
+        scenario_variants,
+        seed_split,
+        table,
+    )
     from coldstart.report.value import render_value
     from coldstart.scenario import load_scenario
     from coldstart.scenario.weather import outdoor_temperature_c
@@ -100,6 +106,7 @@ def plan_value_cmd(
             raise ValuePlanError(Problem(name, "", "", f"expected a positive number, got {value}"))
     scenario = load_scenario(scenario_file)
     seed_split(scenario, seeds, site_seeds)
+    scenario_variants(scenario, str(scenario_file))  # every variant valid before any run
     weather = [scenario.weather.csv] if scenario.weather.csv else []
     inputs = (*city_inputs(city_dir, allow_outside), scenario_file, *weather)
     check_target(out_dir, inputs, command=command)

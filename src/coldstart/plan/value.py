@@ -91,13 +91,14 @@ class Variant:
     scenario: Scenario
 
 
-def _copy(scenario: Scenario, section: str, **update) -> Scenario:
+def _copy(scenario: Scenario, where: str, section: str, **update) -> Scenario:
     """``scenario`` with keys of one section replaced, validated again (input unchanged).
 
     Raises
     ------
     ValuePlanError
-        The model refuses the new value (e.g. a count beyond its bound), naming the key.
+        The model refuses the new value (e.g. a count beyond its bound), naming ``where`` (the
+        scenario file) and the key.
     """
     from pydantic import ValidationError
 
@@ -108,7 +109,7 @@ def _copy(scenario: Scenario, section: str, **update) -> Scenario:
     except ValidationError as exc:
         e = exc.errors()[0]
         key = ".".join(str(p) for p in e["loc"])
-        raise ValuePlanError(Problem("scenario", "", key, f"cannot add one: {e['msg']}")) from None
+        raise ValuePlanError(Problem(where, "", key, f"cannot add one: {e['msg']}")) from None
 
 
 def _truces(scenario: Scenario) -> tuple[list[Variant], list[dict]]:
@@ -133,7 +134,7 @@ def _truces(scenario: Scenario) -> tuple[list[Variant], list[dict]]:
     return out, []
 
 
-def _import(scenario: Scenario) -> tuple[list[Variant], list[dict]]:
+def _import(scenario: Scenario, where: str) -> tuple[list[Variant], list[dict]]:
     """The import variant, or why there is none."""
     g = scenario.grid
     if g.national_import_mw is None and not g.import_schedule:
@@ -142,7 +143,7 @@ def _import(scenario: Scenario) -> tuple[list[Variant], list[dict]]:
     more = MORE_IMPORT_MW
     cap = None if g.national_import_mw is None else g.national_import_mw + more
     sched = [(h, mw + more) for h, mw in g.import_schedule]
-    sc = _copy(scenario, "grid", national_import_mw=cap, import_schedule=sched)
+    sc = _copy(scenario, where, "grid", national_import_mw=cap, import_schedule=sched)
     was = "none" if g.national_import_mw is None else f"{g.national_import_mw:g} MW"
     change = f"grid.national_import_mw {was} -> {'none' if cap is None else f'{cap:g} MW'}"
     if sched:
@@ -150,8 +151,11 @@ def _import(scenario: Scenario) -> tuple[list[Variant], list[dict]]:
     return [Variant("import+100MW", "import", f"+{more:g} MW import", change, sc)], []
 
 
-def scenario_variants(scenario: Scenario) -> tuple[list[Variant], list[dict]]:
-    """Every variant that changes the scenario, and the ones left out with why.
+def scenario_variants(
+    scenario: Scenario, where: str = "scenario"
+) -> tuple[list[Variant], list[dict]]:
+    """Every variant that changes the scenario, and the ones left out with why (``where``:
+    the scenario file, named by an error).
 
     Returns
     -------
@@ -163,7 +167,7 @@ def scenario_variants(scenario: Scenario) -> tuple[list[Variant], list[dict]]:
     out, left_out = [], []
     for crew in CREW_TYPES:
         n = getattr(scenario.crews, crew)
-        sc = _copy(scenario, "crews", **{crew: n + 1})
+        sc = _copy(scenario, where, "crews", **{crew: n + 1})
         change = f"crews.{crew} {n} -> {n + 1}"
         out.append(Variant(f"crews.{crew}+1", "crews", f"+1 {crew} crew", change, sc))
     stock = scenario.interceptors.stock
@@ -173,11 +177,11 @@ def scenario_variants(scenario: Scenario) -> tuple[list[Variant], list[dict]]:
             left_out.append({"key": key, "why": f"unlimited {threat} interceptor stock"})
             continue
         more = {**stock, threat: stock[threat] + MORE_INTERCEPTORS}
-        sc = _copy(scenario, "interceptors", stock=more)
+        sc = _copy(scenario, where, "interceptors", stock=more)
         change = f"interceptors.stock.{threat} {stock[threat]} -> {more[threat]}"
         label = f"+{MORE_INTERCEPTORS} {threat} interceptors"
         out.append(Variant(key, "interceptors", label, change, sc))
-    for part in (_truces(scenario), _import(scenario)):
+    for part in (_truces(scenario), _import(scenario, where)):
         out += part[0]
         left_out += part[1]
     return out, left_out
