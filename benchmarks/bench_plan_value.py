@@ -20,26 +20,10 @@ and after is printed. Run: ``.venv/bin/python benchmarks/bench_plan_value.py [--
 from __future__ import annotations
 
 import argparse
-import os
 import tempfile
 import time
 
-
-def _load() -> str:
-    one, five, _ = os.getloadavg()
-    return f"load average {one:.2f} (1 min), {five:.2f} (5 min)"
-
-
-def _scenario(horizon_h: float | None):
-    """The built-in scenario, cut to ``horizon_h`` hours with the waves within it."""
-    from coldstart.scenario import example_scenario
-
-    sc = example_scenario()
-    if horizon_h is not None:
-        doc = sc.model_dump()
-        doc["strikes"] = [w for w in doc["strikes"] if w["at_h"] < horizon_h]
-        sc = sc.model_validate({**doc, "horizon_h": horizon_h})
-    return sc
+from bench_sweep import _load, _scenario  # the load average; the demo scenario cut short
 
 
 def main() -> None:
