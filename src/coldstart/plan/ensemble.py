@@ -50,6 +50,8 @@ class Ensemble:
         The city's name in the store's ``sweeps`` table.
     on_run : callable, optional
         Progress callback (:data:`OnRun`).
+    command : str
+        The command named in the store's ``sweeps`` table.
     """
 
     city: City
@@ -60,6 +62,7 @@ class Ensemble:
     store: RunStore | None = None
     label: str = "city"
     on_run: OnRun | None = None
+    command: str = "plan backups"
     simulated: int = 0
     reused: int = 0
     _memo: dict[tuple[tuple[int, ...], int], dict[str, float]] = field(default_factory=dict)
@@ -109,7 +112,7 @@ class Ensemble:
         if self.store is not None:
             names = ",".join(self.sites.site_id.iloc[list(key)]) or "none"
             where = f"{self.label} with mobile generators at: {names}"
-            self.store.add_sweep(plan, where, "plan backups", sc.name)
+            self.store.add_sweep(plan, where, self.command, sc.name)
         before = self.simulated + self.reused
 
         def tick(done: int, failed: int) -> None:

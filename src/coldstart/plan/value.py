@@ -329,7 +329,7 @@ def best_generator(
     before = counter.simulated + counter.reused
     tick = None if counter.on_run is None else (lambda n: counter.on_run(before + n))
     # a site's few runs go in this process: a cluster per site would cost more than they do
-    ens = Ensemble(city, scenario, sites, kw_each, MOBILE_TANK_H, store, label, tick)
+    ens = Ensemble(city, scenario, sites, kw_each, MOBILE_TANK_H, store, label, tick, "plan value")
     means = {p: float(ens.per_seed([p], site_seeds).mean()) for p in screened}
     best = min(screened, key=lambda p: (means[p], p))
     runs = pd.DataFrame({"seed": seeds})
