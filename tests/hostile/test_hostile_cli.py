@@ -42,6 +42,7 @@ def _plant_payload(city, marker):
         ],
         ["plan", "shelters", "{city}", "{scenario}", "--open", "2", "--out", "{out}"],
         ["plan", "backups", "{city}", "{scenario}", "--generators", "1", "--out", "{out}"],
+        ["plan", "value", "{city}", "{scenario}", "--seeds", "2", "--out", "{out}"],
         ["city", "from-grid", "{city}/grid.json", "{out}"],
     ],
 )

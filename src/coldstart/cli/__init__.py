@@ -468,6 +468,7 @@ TOPICS: tuple[str, ...] = (
     "grid",
     "people",
     "backups",
+    "value",
     "sensitivity",
     "sweep",
     "store",

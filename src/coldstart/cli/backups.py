@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import contextlib
 import json
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Annotated
 
@@ -145,17 +147,16 @@ def plan_backups_cmd(
         _print(doc, out_dir)
 
 
-def _run(city, scenario, k, seeds, kw_each, pool, shortlist, swaps, store, label, sites, quiet):
-    """:func:`~coldstart.plan.backups.plan_backups` with a Rich progress bar and the store."""
-    import contextlib
-
-    from coldstart.plan.backups import plan_backups
+@contextlib.contextmanager
+def store_and_progress(store: Path | None, label: str, quiet: bool) -> Iterator[tuple]:
+    """The run store at ``store`` (None without one) and ``on_run(runs)`` moving a Rich
+    progress bar of runs labelled ``label`` (hidden when ``quiet``); both closed on exit."""
     from coldstart.sweep.store import RunStore
 
     with contextlib.ExitStack() as stack:
         runs_store = stack.enter_context(RunStore(store)) if store is not None else None
         bar = Progress(
-            TextColumn("[bold]planning backups[/]"),
+            TextColumn(f"[bold]{label}[/]"),
             BarColumn(),
             TextColumn("{task.completed} runs"),
             TimeElapsedColumn(),
@@ -164,8 +165,16 @@ def _run(city, scenario, k, seeds, kw_each, pool, shortlist, swaps, store, label
         )
         stack.enter_context(bar)
         task = bar.add_task("runs", total=None)
+        yield runs_store, lambda n: bar.update(task, completed=n)
+
+
+def _run(city, scenario, k, seeds, kw_each, pool, shortlist, swaps, store, label, sites, quiet):
+    """:func:`~coldstart.plan.backups.plan_backups` with a Rich progress bar and the store."""
+    from coldstart.plan.backups import plan_backups
+
+    with store_and_progress(store, "planning backups", quiet) as (runs_store, on_run):
         return plan_backups(
             city, scenario, k, n_seeds=seeds, kw_each=kw_each, candidates=pool,
             shortlist_size=shortlist, swap_passes=swaps, store=runs_store, label=label,
-            on_run=lambda n: bar.update(task, completed=n), sites=sites,
+            on_run=on_run, sites=sites,
         )  # fmt: skip

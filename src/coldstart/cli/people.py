@@ -19,6 +19,7 @@ from coldstart.cli import (
     out,
     scenario_on_city,
 )
+from coldstart.people.plan import DRAWS
 
 plan_app = typer.Typer(
     help="Plan the response: warming points and backup generators.", no_args_is_help=True
@@ -26,8 +27,9 @@ plan_app = typer.Typer(
 app.add_typer(plan_app, name="plan")
 
 
-def _write_sites(sites, payload: dict, out_dir: Path, inputs: tuple) -> None:
+def _write_sites(sites, payload: dict, page: str, out_dir: Path, inputs: tuple) -> None:
     from coldstart.outdir import owned_output
+    from coldstart.sweep.stats import json_number as _finite
 
     features = [
         {
@@ -42,6 +44,8 @@ def _write_sites(sites, payload: dict, out_dir: Path, inputs: tuple) -> None:
                 "model_mean_walk_km": float(r.model_mean_walk_km),
                 "people_within_walk": float(r.people_within_walk),
                 "people_only_here": float(r.people_only_here),
+                "homes_min_temp_c": _finite(r.homes_min_temp_c),
+                "coldest_home_c": _finite(r.coldest_home_c),
                 "also_largest": bool(r.also_largest),
                 "why": str(r.why),
             },
@@ -54,6 +58,7 @@ def _write_sites(sites, payload: dict, out_dir: Path, inputs: tuple) -> None:
             json.dumps({"type": "FeatureCollection", "features": features}, indent=1) + "\n"
         )
         (tmp / "plan.json").write_text(json.dumps(payload, indent=2) + "\n")
+        (tmp / "plan.html").write_text(page)
 
 
 @plan_app.command("shelters")
@@ -69,6 +74,10 @@ def plan_shelters_cmd(
         "coldstart-out/plan-shelters"
     ),
     seed: Seed = None,
+    draws: Annotated[
+        int,
+        typer.Option(min=1, max=1000, help="damage draws (seeds) the sites must serve together"),
+    ] = DRAWS,
     time_limit: Annotated[
         float, typer.Option("--time-limit", min=1.0, help="HiGHS time limit per solve [s]")
     ] = 120.0,
@@ -79,13 +88,21 @@ def plan_shelters_cmd(
 
     Only the K chosen sites open (the other candidates stay closed); the city as is, with all
     its own schools and warming points, is simulated beside them for comparison. Candidates are
-    the city's schools and warming points plus --candidates. Demand is, per
-    building, the people wanting shelter on the worst night, weighted by how long they want it.
-    Writes shelters.csv, shelters.geojson and plan.json to --out.
+    the city's schools and warming points plus --candidates. Demand is, per building and
+    damage draw (--draws seeds from --seed), the people wanting shelter at their worst hour,
+    weighted by how long they want it; the sites are chosen once for all draws (mean unmet
+    demand) and every arm is simulated on the same draws. Writes shelters.csv,
+    shelters.geojson, plan.json (also printed with --json) and plan.html to --out.
     """
     from coldstart.city import load_city
     from coldstart.outdir import check_target
-    from coldstart.people.plan import plan_shelters, read_candidates, sites_table
+    from coldstart.people.plan import (
+        plan_shelters,
+        read_candidates,
+        shelter_payload,
+        sites_table,
+    )
+    from coldstart.report.siting import render_siting
     from coldstart.scenario import load_scenario
     from coldstart.scenario.weather import outdoor_temperature_c
 
@@ -100,53 +117,46 @@ def plan_shelters_cmd(
     compile_checked(city, str(city_dir))
     scenario_on_city(scenario, city, str(scenario_file))
     if not as_json:
-        err.print(f"planning {open_k} warming points: 3 simulations and 2 HiGHS solves")
-    outcome = plan_shelters(city, scenario, open_k, extra, seed=seed, time_limit_s=time_limit)
-    keys = ("unmet_shelter_demand_person_hours", "mean_walk_km", "sites")
-    payload = {
-        name: {
-            **{k: outcome.figures[name][k] for k in keys},
-            **{k: v for k, v in outcome.figures[name].items() if k not in keys},
-        }
-        for name in ("plan", "greedy")
-    }
+        err.print(
+            f"planning {open_k} warming points over {draws} damage draws: {3 * draws} "
+            "simulations and 2 HiGHS solves"
+        )
+    outcome = plan_shelters(
+        city, scenario, open_k, extra, seed=seed, time_limit_s=time_limit, draws=draws
+    )
+    payload = shelter_payload(outcome)
     sites = sites_table(outcome)
-    _write_sites(sites, {**payload, "baseline": outcome.baseline}, out_dir, inputs)
+    page = render_siting(payload, sites, outcome.pool, city.buildings, scenario.name)
+    _write_sites(sites, payload, page, out_dir, inputs)
     if as_json:
         typer.echo(json.dumps(payload))
         return
-    t = Table(title=f"warming-point siting: {open_k} sites", header_style="bold")
+    _print_shelters(payload, sites, open_k, len(outcome.pool), out_dir)
+
+
+def _print_shelters(payload: dict, sites, open_k: int, n_pool: int, out_dir: Path) -> None:
+    """The table of plan, greedy and both references, each site's reasons, and sentences."""
+    n = len(payload["seeds"])
+    title = f"warming-point siting: {open_k} sites, means over {n} damage draws"
+    t = Table(title=title, header_style="bold")
     t.add_column("figure")
-    for col in ("plan (HiGHS)", "greedy (K largest)", "city as is"):
+    for col in ("plan (HiGHS)", "greedy (K largest)", "city as is", "all equipped"):
         t.add_column(col, justify="right")
-    p, g, b = payload["plan"], payload["greedy"], outcome.baseline
-    t.add_row(
-        "unmet shelter demand, person-h",
-        f"{p['unmet_shelter_demand_person_hours']:,.0f}",
-        f"{g['unmet_shelter_demand_person_hours']:,.0f}",
-        f"{b['unmet_shelter_demand_person_hours']:,.0f}",
+    arms = [payload[k] for k in ("plan", "greedy", "baseline", "all_equipped")]
+    p, g, b, e = arms
+    key = "unmet_shelter_demand_person_hours"
+    rows = (
+        (key, "unmet shelter demand, person-h"),
+        ("peak_people_in_shelters", "peak people in shelters"),
+        ("shelter_failures", "shelter failures"),
+        ("person_hours_below_12c", "person-hours below 12 °C"),
     )
-    t.add_row(
-        f"mean walk, km ({p['mean_walk_km_source']})",
-        f"{p['mean_walk_km']:.3f}",
-        f"{g['mean_walk_km']:.3f}",
-        "",
-    )
-    t.add_row(
-        "peak people in shelters",
-        f"{p['peak_people_in_shelters']:,}",
-        f"{g['peak_people_in_shelters']:,}",
-        f"{b['peak_people_in_shelters']:,}",
-    )
-    t.add_row(
-        "person-hours below 12 °C",
-        f"{p['person_hours_below_12c']:,.0f}",
-        f"{g['person_hours_below_12c']:,.0f}",
-        f"{b['person_hours_below_12c']:,.0f}",
-    )
-    t.add_row(
-        "places at the chosen sites", f"{p['capacity_people']:,}", f"{g['capacity_people']:,}", ""
-    )
+    for k, name in rows:
+        t.add_row(name, *(f"{a[k]:,.0f}" for a in arms))
+    walk = f"mean walk, km ({p['mean_walk_km_source']})"
+    t.add_row(walk, f"{p['mean_walk_km']:.3f}", f"{g['mean_walk_km']:.3f}", "", "")
+    places = "places at the chosen sites"
+    t.add_row(places, f"{p['capacity_people']:,}", f"{g['capacity_people']:,}", "", "")
     out.print(t)
     for r in sites.itertuples():
         out.print(f"{r.site_id} ({r.name}): {r.why}", soft_wrap=True, markup=False)
@@ -156,19 +166,27 @@ def plan_shelters_cmd(
             "leaves fewer people without a place",
             soft_wrap=True,
         )
-    gain = g["unmet_shelter_demand_person_hours"] - p["unmet_shelter_demand_person_hours"]
-    key = "unmet_shelter_demand_person_hours"
-    as_is = b[key] - p[key]
     out.print(
         f"plan and greedy open only their {open_k} sites: the other "
-        f"{max(len(outcome.pool) - open_k, 0):,} candidate sites stay closed there, while the "
+        f"{max(n_pool - open_k, 0):,} candidate sites stay closed there, while the "
         "city as is keeps all its own schools and warming points open",
         soft_wrap=True,
     )
+    as_is = b[key] - p[key]
     out.print(
-        f"the plan leaves {gain:,.0f} fewer person-hours of unmet shelter demand than the "
-        f"{open_k} largest sites, and {abs(as_is):,.0f} "
+        f"the plan leaves {payload['saved_vs_largest_mean']:,.0f} fewer person-hours of unmet "
+        f"shelter demand than the {open_k} largest sites (less on "
+        f"{payload['plan_wins_share']:.0%} of the draws), and {abs(as_is):,.0f} "
         f"{'fewer' if as_is >= 0 else 'MORE'} than the city as is; chosen sites written to "
         f"{out_dir}/shelters.csv and .geojson",
         soft_wrap=True,
     )
+    if as_is > 0:
+        out.print(
+            f"the city as is leaves more unmet demand than the plan although it opens more "
+            f"places: its own shelters fail ({b['shelter_failures']:,.1f} failures per draw: "
+            "no generator, too little fuel or district heat), while the plan's sites get a "
+            "generator with fuel for the whole horizon and their own heating; with every "
+            f"candidate open and equipped so, {e[key]:,.0f} person-hours would be unmet",
+            soft_wrap=True,
+        )

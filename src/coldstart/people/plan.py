@@ -1,17 +1,26 @@
 """``coldstart plan shelters``: choose which warming points to open, then show the gain.
 
-1. Simulate the scenario on the city as it is: the *demand* is, per building, the people who
-   want a shelter on the worst night (the design hour: planners size shelters for the peak,
-   when homes are fullest and coldest), each weighted by how many hours the building wants
+1. Simulate the scenario on the city as it is for each of ``draws`` damage draws (seeds
+   ``seed + 0 .. draws-1``): the *demand* of a draw is, per building, the people who want a
+   shelter at their worst hour (the design hour: planners size shelters for the peak, when
+   homes are fullest and coldest), each weighted by how many hours the building wants
    shelter, so that the model's objective approximates unmet person-hours.
 2. Candidate sites: the city's schools and warming points, plus the rows of ``--candidates``.
    Metro stations (and any other shelter not in the pool) stay open as they are.
 3. Solve the capacitated facility-location model (:mod:`coldstart.people.siting`, HiGHS) for
-   ``k`` sites, and take the greedy comparator: the ``k`` largest sites.
+   ``k`` sites over all draws at once (one choice of sites, the mean unmet demand over the
+   draws, each draw with its own capacity), and take the greedy comparator: the ``k`` largest
+   sites.
 4. For each choice build a modified city (never mutating the input): chosen sites become
    warming points with a generator, fuel for the whole horizon and their own heating;
-   candidates not chosen are closed. Simulate both with the same seed and report
-   ``unmet_shelter_demand_person_hours``, ``mean_walk_km`` and the sites.
+   candidates not chosen are closed. Simulate both on the same draws and report
+   ``unmet_shelter_demand_person_hours``, ``mean_walk_km`` and the sites (means over the
+   draws, and per draw).
+5. Two references on the same draws: the city as is (every own shelter open as it is: a
+   school on district heating without a generator fails when heat or power goes, and its
+   people leave it) and every candidate open *and* equipped like the plan's sites. The city
+   as is can leave more demand unmet than a plan of two sites: the plan's sites never fail,
+   the city's own do; the equipped reference shows what the equipment alone is worth.
 """
 
 from __future__ import annotations
@@ -45,6 +54,10 @@ SITE_P_MW = 0.02
 AREA_PER_PERSON_M2 = 3.5
 """Covered floor per person of a new site [m2] (Sphere Handbook 2018, shelter standard 3:
 at least 3.5 m2 of living space per person)."""
+
+
+DRAWS = 3
+"""Damage draws of the siting ensemble by default (``plan shelters --draws``)."""
 
 
 class CandidatesError(InputError):
@@ -242,7 +255,13 @@ def apply_sites(city: City, pool: pd.DataFrame, open_mask: np.ndarray, fuel_h: f
 
 @dataclass(frozen=True)
 class PlanOutcome:
-    """What ``plan shelters`` found: the plan, the greedy comparator and the baseline run."""
+    """What ``plan shelters`` found: the plan, the greedy comparator and the baseline runs.
+
+    ``figures`` (per arm ``plan`` and ``greedy``) and ``baseline`` (the city as is) hold means
+    over the draws' seeds, with ``per_draw`` values; ``home_min_temp_c`` is the lowest indoor
+    temperature of each demand point's building in its draw [degC] (the problem's demand
+    points: every building once per draw).
+    """
 
     pool: pd.DataFrame
     problem: SitingProblem
@@ -251,55 +270,46 @@ class PlanOutcome:
     figures: dict
     baseline: dict
     demand_people: float
+    seeds: tuple[int, ...] = (0,)
+    home_min_temp_c: np.ndarray | None = None
 
 
-def _figures(result, solution: SitingSolution, pool: pd.DataFrame) -> dict:
-    s = result.summary
-    walk = s.get("mean_walk_km")
-    return {
-        "unmet_shelter_demand_person_hours": float(s["unmet_shelter_demand_person_hours"]),
-        "mean_walk_km": round(float(walk if walk is not None else solution.mean_walk_km), 3),
-        "mean_walk_km_source": "simulation" if walk is not None else "siting model",
-        "sites": [str(x) for x in pool.site_id[solution.open_cand]],
-        "capacity_people": int(pool.capacity_people[solution.open_cand].sum()),
-        "peak_people_in_shelters": int(s["peak_people_in_shelters"]),
-        "person_hours_below_12c": float(s["person_hours_below_12c"]),
-        "model_unmet_people_design_hour": round(solution.unmet_people, 1),
-    }
+ARM_FIGURES = (
+    "unmet_shelter_demand_person_hours", "person_hours_below_12c", "peak_people_in_shelters",
+    "shelter_failures",
+)  # fmt: skip
+"""Summary figures of each arm, as a mean over the draws and per draw."""
 
 
-def plan_shelters(
-    city: City,
-    scenario,
-    k: int,
-    candidates: pd.DataFrame | None = None,
-    seed: int | None = None,
-    time_limit_s: float = 120.0,
-) -> PlanOutcome:
-    """Choose ``k`` warming-point sites with HiGHS, compare with the ``k`` largest, simulate both.
+def _arm(results: list, solution: SitingSolution | None, pool: pd.DataFrame) -> dict:
+    """Means over the draws of :data:`ARM_FIGURES` (and the walk), per-draw values, the sites."""
+    per = {f: [float(r.summary[f]) for r in results] for f in ARM_FIGURES}
+    out: dict = {f: float(np.mean(v)) for f, v in per.items()}
+    out["unmet_shelter_demand_person_hours_std"] = (
+        float(np.std(per[ARM_FIGURES[0]], ddof=1)) if len(results) > 1 else 0.0
+    )
+    if solution is not None:
+        walks = [r.summary.get("mean_walk_km") for r in results]
+        known = [float(w) for w in walks if w is not None]
+        out["mean_walk_km"] = round(float(np.mean(known)) if known else solution.mean_walk_km, 3)
+        out["mean_walk_km_source"] = "simulation" if known else "siting model"
+        out["sites"] = [str(x) for x in pool.site_id[solution.open_cand]]
+        out["capacity_people"] = int(pool.capacity_people[solution.open_cand].sum())
+        out["model_unmet_people_design_hour"] = round(solution.unmet_people, 1)
+    out["per_draw"] = per
+    return out
 
-    Parameters
-    ----------
-    city : City
-        Not modified.
-    scenario : Scenario
-    k : int
-        Sites to open (at most the pool's size).
-    candidates : pandas.DataFrame, optional
-        Extra sites (:func:`read_candidates`).
-    seed : int, optional
-        Seed of every simulation (default: the scenario's); the same for all runs.
-    time_limit_s : float
-        HiGHS time limit per solve [s].
+
+def ensemble_problem(city: City, scenario, results: list, pool: pd.DataFrame, k: int):
+    """The siting problem over the draws: every building once per draw with that draw's demand
+    (weights divided by the number of draws), and each demand point's lowest indoor
+    temperature [degC].
+
+    Returns
+    -------
+    problem : SitingProblem
+    home_min_temp_c : numpy.ndarray
     """
-    from coldstart.simulate import simulate
-
-    pool = candidate_pool(city, candidates)
-    if len(pool) == 0:
-        raise CandidatesError(Problem("city", "", "facilities", "no candidate sites"))
-    cfg = people_config(scenario.people)
-    base = simulate(city, scenario, seed=seed)
-    demand, weight = shelter_demand(base.buildings, city, scenario)
     b, f = city.buildings, city.facilities
     lon0, lat0 = float(b.lon.mean()), float(b.lat.mean())
 
@@ -312,36 +322,76 @@ def plan_shelters(
         & (f.capacity_people > 0)
         & ~f.facility_id.isin(pool.site_id[pool.source == "city"])
     ]
+    parts = [shelter_demand(r.buildings, city, scenario) for r in results]
+    n = len(results)
     problem = SitingProblem.from_points(
-        xy(b.lon, b.lat),
-        demand,
-        weight,
+        np.tile(xy(b.lon, b.lat), (n, 1)),
+        np.concatenate([d for d, _ in parts]),
+        np.concatenate([w for _, w in parts]) / n,
         xy(fixed.lon, fixed.lat),
         fixed.capacity_people.to_numpy(float),
         xy(pool.lon, pool.lat),
         pool.capacity_people.to_numpy(float),
-        cfg.walk_limit_km,
+        people_config(scenario.people).walk_limit_km,
         k,
+        draw=np.repeat(np.arange(n), len(b)),
     )
+    temps = np.concatenate([r.buildings.min_temp_c.to_numpy(float) for r in results])
+    return problem, temps
+
+
+def plan_shelters(
+    city: City,
+    scenario,
+    k: int,
+    candidates: pd.DataFrame | None = None,
+    seed: int | None = None,
+    time_limit_s: float = 120.0,
+    draws: int = 1,
+) -> PlanOutcome:
+    """Choose ``k`` warming-point sites with HiGHS over ``draws`` damage draws, compare with the
+    ``k`` largest, simulate both on the same draws.
+
+    Parameters
+    ----------
+    city : City
+        Not modified.
+    scenario : Scenario
+    k : int
+        Sites to open (at most the pool's size).
+    candidates : pandas.DataFrame, optional
+        Extra sites (:func:`read_candidates`).
+    seed : int, optional
+        Seed of the first draw (default: the scenario's); the draws are ``seed + 0 .. draws-1``,
+        and every arm runs on all of them (common random numbers).
+    time_limit_s : float
+        HiGHS time limit per solve [s].
+    draws : int
+        Damage draws of the ensemble (at least 1).
+    """
+    from coldstart.simulate import simulate
+
+    pool = candidate_pool(city, candidates)
+    if len(pool) == 0:
+        raise CandidatesError(Problem("city", "", "facilities", "no candidate sites"))
+    first = scenario.seed if seed is None else int(seed)
+    seeds = tuple(first + i for i in range(max(int(draws), 1)))
+    base = [simulate(city, scenario, seed=s) for s in seeds]
+    problem, temps = ensemble_problem(city, scenario, base, pool, k)
     plan = solve_siting(problem, time_limit_s=time_limit_s)
     greedy = solve_siting(
         problem, open_cand=greedy_largest(problem.cand_capacity, k), time_limit_s=time_limit_s
     )
     fuel_h = float(scenario.horizon_h)
-    runs = {
-        name: simulate(apply_sites(city, pool, sol.open_cand, fuel_h), scenario, seed=seed)
-        for name, sol in (("plan", plan), ("greedy", greedy))
-    }
-    figures = {
-        name: _figures(runs[name], sol, pool) for name, sol in (("plan", plan), ("greedy", greedy))
-    }
-    s = base.summary
-    baseline = {
-        "unmet_shelter_demand_person_hours": float(s["unmet_shelter_demand_person_hours"]),
-        "peak_people_in_shelters": int(s["peak_people_in_shelters"]),
-        "person_hours_below_12c": float(s["person_hours_below_12c"]),
-    }
-    return PlanOutcome(pool, problem, plan, greedy, figures, baseline, float(demand.sum()))
+    figures = {}
+    every = SitingSolution(np.ones(len(pool), bool), 0.0, 0.0, 0.0, 0.0, 0.0, np.zeros(0), "")
+    for name, sol in (("plan", plan), ("greedy", greedy), ("all_equipped", every)):
+        sited = apply_sites(city, pool, sol.open_cand, fuel_h)
+        runs = [simulate(sited, scenario, seed=s) for s in seeds]
+        figures[name] = _arm(runs, sol if name != "all_equipped" else None, pool)
+    demand = float(problem.demand.sum()) / len(seeds)
+    return PlanOutcome(pool, problem, plan, greedy, figures, _arm(base, None, pool), demand,
+                       seeds, temps)  # fmt: skip
 
 
 def sites_table(outcome: PlanOutcome) -> pd.DataFrame:
@@ -351,10 +401,14 @@ def sites_table(outcome: PlanOutcome) -> pd.DataFrame:
     the design hour (``model_people``) and their mean walk [km]; the people wanting a shelter
     at the design hour within walking distance of the site (``people_within_walk``) and those
     of them with no other open shelter in reach (``people_only_here``: the site's own
-    coverage); whether the K largest sites include it too (``also_largest``); and ``why``, the
-    same in words.
+    coverage), all means over the draws; how cold their homes got (``homes_min_temp_c``: the
+    lowest indoor temperature of those homes, weighted by the people wanting shelter there and
+    averaged over the draws, and ``coldest_home_c``: the coldest of them in any draw) [degC];
+    whether the K largest sites include it too (``also_largest``); and ``why``, the same in
+    words.
     """
     p, sol = outcome.problem, outcome.plan
+    n = p.n_draws
     site = p.arc_site - p.n_fixed
     on = site >= 0
     people = np.bincount(site[on], weights=sol.flow[on], minlength=p.n_cand)
@@ -366,21 +420,74 @@ def sites_table(outcome: PlanOutcome) -> pd.DataFrame:
     reach = np.bincount(p.arc_demand[arc_open], minlength=len(p.demand))
     alone = on & arc_open & (reach[p.arc_demand] == 1)
     only = np.bincount(site[alone], weights=wants[alone], minlength=p.n_cand)
+    temps = outcome.home_min_temp_c
+    warm = np.full(p.n_cand, np.nan)
+    cold = np.full(p.n_cand, np.inf)
+    if temps is not None:
+        t = temps[p.arc_demand]
+        sel = on & (wants > 0) & np.isfinite(t)
+        heat = np.bincount(site[sel], weights=(wants * t)[sel], minlength=p.n_cand)
+        cnt = np.bincount(site[sel], weights=wants[sel], minlength=p.n_cand)
+        warm = np.where(cnt > 0, heat / np.maximum(cnt, 1e-12), np.nan)
+        np.minimum.at(cold, site[sel], t[sel])
+    cold = np.where(np.isfinite(cold), cold, np.nan)
     chosen = outcome.pool[sol.open_cand].reset_index(drop=True)
+    pick = sol.open_cand
     out = chosen[["site_id", "name", "source", "lon", "lat", "capacity_people"]].copy()
-    out["model_people"] = np.round(people[sol.open_cand], 1)
-    out["model_mean_walk_km"] = np.round(
-        km[sol.open_cand] / np.maximum(people[sol.open_cand], 1e-9), 3
-    )
-    out["people_within_walk"] = np.round(within[sol.open_cand], 1)
-    out["people_only_here"] = np.round(only[sol.open_cand], 1)
-    out["also_largest"] = outcome.greedy.open_cand[sol.open_cand]
-    out["why"] = [
-        f"places {m:,.0f} of the {w:,.0f} people wanting a shelter within walking distance "
-        f"({o:,.0f} of them reach no other open shelter); {c:,} places"
-        + ("; also among the largest sites" if g else "; not among the largest sites")
-        for m, w, o, c, g in zip(out.model_people, out.people_within_walk,
-                                 out.people_only_here, out.capacity_people, out.also_largest,
-                                 strict=True)
-    ]  # fmt: skip
+    out["model_people"] = np.round(people[pick] / n, 1)
+    out["model_mean_walk_km"] = np.round(km[pick] / np.maximum(people[pick], 1e-9), 3)
+    out["people_within_walk"] = np.round(within[pick] / n, 1)
+    out["people_only_here"] = np.round(only[pick] / n, 1)
+    out["homes_min_temp_c"] = np.round(warm[pick], 1)
+    out["coldest_home_c"] = np.round(cold[pick], 1)
+    out["also_largest"] = outcome.greedy.open_cand[pick]
+    out["why"] = [_why(r, n) for r in out.itertuples()]
     return out
+
+
+def _why(r, draws: int) -> str:
+    """One chosen site's reasons in words (a row of :func:`sites_table`)."""
+    mean = " on average over the draws" if draws > 1 else ""
+    text = (
+        f"places {r.model_people:,.0f} of the {r.people_within_walk:,.0f} people wanting a "
+        f"shelter within walking distance{mean} ({r.people_only_here:,.0f} of them reach no "
+        f"other open shelter)"
+    )
+    if np.isfinite(r.homes_min_temp_c):
+        text += (
+            f"; their homes fell to {r.homes_min_temp_c:.1f} °C (coldest {r.coldest_home_c:.1f} °C)"
+        )
+    text += f"; {r.capacity_people:,} places"
+    return text + ("; also among the largest sites" if r.also_largest else
+                   "; not among the largest sites")  # fmt: skip
+
+
+def shelter_payload(outcome: PlanOutcome) -> dict:
+    """The JSON document of ``plan shelters`` (``--json`` and ``plan.json``).
+
+    ``plan`` and ``greedy`` (the K largest sites) with their sites and means over the draws,
+    ``baseline`` (the city as is, every own shelter open), ``all_equipped`` (every candidate
+    open and equipped as the plan's sites are), the draws' ``seeds``, and the plan
+    against the K largest on the same draws: ``saved_vs_largest_mean`` and ``_std`` (unmet
+    shelter demand, person-hours; positive when the plan leaves less), ``plan_wins_share`` and
+    ``ties_share`` (shares of draws).
+    """
+    keys = ("unmet_shelter_demand_person_hours", "mean_walk_km", "sites")
+    doc: dict = {
+        name: {
+            **{k: outcome.figures[name][k] for k in keys},
+            **{k: v for k, v in outcome.figures[name].items() if k not in keys},
+        }
+        for name in ("plan", "greedy")
+    }
+    doc["baseline"] = outcome.baseline
+    doc["all_equipped"] = outcome.figures["all_equipped"]
+    unmet = "unmet_shelter_demand_person_hours"
+    p = np.array(outcome.figures["plan"]["per_draw"][unmet])
+    g = np.array(outcome.figures["greedy"]["per_draw"][unmet])
+    doc["seeds"] = list(outcome.seeds)
+    doc["saved_vs_largest_mean"] = float(np.mean(g - p))
+    doc["saved_vs_largest_std"] = float(np.std(g - p, ddof=1)) if len(p) > 1 else 0.0
+    doc["plan_wins_share"] = float(np.mean(p < g))
+    doc["ties_share"] = float(np.mean(p == g))
+    return doc

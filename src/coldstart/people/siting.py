@@ -13,6 +13,12 @@ Model (``x`` people from building b to site j, ``u`` unplaced, ``y`` open)::
          sum_b x_bj <= C_j y_j               (capacity; y_j = 1 for fixed shelters)
          x_bj <= d_b y_j                     (strong linking: tightens the LP relaxation)
          sum_j y_j = min(k, candidates),  y binary, x, u >= 0
+
+With several *draws* (damage draws of an ensemble, each its own demand), the model is the
+two-stage stochastic version [BIRGE-LOUVEAUX-2011]: the sites ``y`` are chosen once, every draw
+``s`` has its own demand points ``b`` (weights ``w_b / S``, so that the objective is the mean
+over draws) and its own capacity rows ``sum_{b in s} x_bj <= C_j y_j``: a site's places serve
+each draw in full, not once for all draws together.
 """
 
 from __future__ import annotations
@@ -88,6 +94,9 @@ class SitingProblem:
         Walking distance of each pair [km].
     k : int
         Candidates to open.
+    draw : numpy.ndarray of int, shape (n_demand,), optional
+        The draw of each demand point, ``0 .. n_draws - 1`` (default: one draw); the weights
+        of a problem with several draws already hold the ``1 / n_draws``.
     """
 
     demand: np.ndarray
@@ -98,6 +107,12 @@ class SitingProblem:
     arc_site: np.ndarray
     arc_km: np.ndarray
     k: int
+    draw: np.ndarray | None = None
+
+    @property
+    def n_draws(self) -> int:
+        """Draws of the ensemble (1 without ``draw``)."""
+        return 1 if self.draw is None or not len(self.draw) else int(self.draw.max()) + 1
 
     @property
     def n_fixed(self) -> int:
@@ -121,8 +136,10 @@ class SitingProblem:
         cand_capacity: np.ndarray,
         walk_limit_km: float,
         k: int,
+        draw: np.ndarray | None = None,
     ) -> SitingProblem:
-        """Build the arcs within ``walk_limit_km`` with a k-d tree (positions in metres)."""
+        """Build the arcs within ``walk_limit_km`` with a k-d tree (positions in metres);
+        ``draw`` as in the class (one draw when None)."""
         d = np.asarray(demand, float)
         site_xy = np.vstack(
             [
@@ -149,6 +166,7 @@ class SitingProblem:
             arc_site=aj[keep].astype(np.int64),
             arc_km=km[keep],
             k=int(k),
+            draw=None if draw is None else np.asarray(draw, np.int64),
         )
 
 
@@ -165,9 +183,9 @@ class SitingSolution:
     walk_weighted : float
         ``sum w_b km_bj x_bj`` [person h km].
     unmet_people : float
-        People left without a place at the design hour.
+        People left without a place at the design hour (mean over draws).
     placed_people : float
-        People placed at the design hour.
+        People placed at the design hour (mean over draws).
     mean_walk_km : float
         Mean walk of the people placed [km].
     flow : numpy.ndarray
@@ -200,14 +218,16 @@ def _model(problem: SitingProblem, fixed_open: np.ndarray | None):
     lo.append(p.demand)
     hi.append(p.demand)
     r0 = nd
-    # capacity rows: sum_b x_bj - C_j y_j <= 0 (candidates), <= C_j (fixed)
-    n_sites = nf + nc
-    rows += [r0 + p.arc_site, r0 + nf + np.arange(nc)]
-    cols += [np.arange(na), na + nd + np.arange(nc)]
-    vals += [np.ones(na), -p.cand_capacity]
-    lo.append(np.full(n_sites, -np.inf))
-    hi.append(np.concatenate([p.fixed_capacity, np.zeros(nc)]))
-    r0 += n_sites
+    # capacity rows of each draw: sum_b x_bj - C_j y_j <= 0 (candidates), <= C_j (fixed)
+    n_sites, ns = nf + nc, p.n_draws
+    arc_draw = np.zeros(na, np.int64) if p.draw is None else p.draw[p.arc_demand]
+    cand_rows = (r0 + nf + np.arange(nc) + n_sites * np.arange(ns)[:, None]).ravel()
+    rows += [r0 + n_sites * arc_draw + p.arc_site, cand_rows]
+    cols += [np.arange(na), np.tile(na + nd + np.arange(nc), ns)]
+    vals += [np.ones(na), np.tile(-p.cand_capacity, ns)]
+    lo.append(np.full(n_sites * ns, -np.inf))
+    hi.append(np.tile(np.concatenate([p.fixed_capacity, np.zeros(nc)]), ns))
+    r0 += n_sites * ns
     # strong linking: x_bj - d_b y_j <= 0 for candidate arcs
     ca = np.flatnonzero(p.arc_site >= nf)
     rows += [r0 + np.arange(len(ca)), r0 + np.arange(len(ca))]
@@ -318,8 +338,8 @@ def solve_siting(
         open_cand=x2[na + nd :] > 0.5,
         unmet_weighted=float(cost1 @ x2),
         walk_weighted=float(cost2 @ x2),
-        unmet_people=float(x2[na : na + nd].sum()),
-        placed_people=placed,
+        unmet_people=float(x2[na : na + nd].sum()) / p.n_draws,
+        placed_people=placed / p.n_draws,
         mean_walk_km=float(flow @ p.arc_km / placed) if placed > 0 else 0.0,
         flow=flow,
         status=status,

@@ -6,7 +6,7 @@ between two sets is the generators' doing, not the draws'). A set's runs are a s
 equipped city (:func:`coldstart.sweep.engine.run_sweep`): with a run store, runs stored by an
 earlier call (same city with the same generators, scenario, policy and seed: the same content
 hash) are read back instead of simulated, and every new run is stored. Values are memoised
-per (set, seed) within one :class:`Ensemble`.
+per (set, seed) within one :class:`Ensemble`, with every figure of the run's summary.
 """
 
 from __future__ import annotations
@@ -19,7 +19,7 @@ import pandas as pd
 
 from coldstart.city.model import City
 from coldstart.scenario.model import Scenario
-from coldstart.sweep.store import RunStore
+from coldstart.sweep.store import FIGURES, RunStore
 
 OBJECTIVE = "person_hours_below_12c"
 """Summary figure minimised by a backup plan [person-h]."""
@@ -50,6 +50,8 @@ class Ensemble:
         The city's name in the store's ``sweeps`` table.
     on_run : callable, optional
         Progress callback (:data:`OnRun`).
+    command : str
+        The command named in the store's ``sweeps`` table.
     """
 
     city: City
@@ -60,9 +62,10 @@ class Ensemble:
     store: RunStore | None = None
     label: str = "city"
     on_run: OnRun | None = None
+    command: str = "plan backups"
     simulated: int = 0
     reused: int = 0
-    _memo: dict[tuple[tuple[int, ...], int], float] = field(default_factory=dict)
+    _memo: dict[tuple[tuple[int, ...], int], dict[str, float]] = field(default_factory=dict)
 
     def per_seed(self, chosen: Sequence[int], seeds: Sequence[int]) -> np.ndarray:
         """Person-hours below 12 degC with generators at ``chosen``, one value per seed.
@@ -84,11 +87,17 @@ class Ensemble:
         RuntimeError
             A run failed (a bug of the simulation, reported with its error).
         """
+        return self.figure(chosen, seeds, OBJECTIVE)
+
+    def figure(self, chosen: Sequence[int], seeds: Sequence[int], name: str) -> np.ndarray:
+        """Any figure of the runs' summaries (a column of the run store) with generators at
+        ``chosen``, one value per seed, in the order of ``seeds`` (NaN when null); see
+        :meth:`per_seed`."""
         key = tuple(sorted(int(i) for i in chosen))
         need = [int(s) for s in seeds if (key, int(s)) not in self._memo]
         if need:
             self._run(key, need)
-        return np.array([self._memo[(key, int(s))] for s in seeds], float)
+        return np.array([self._memo[(key, int(s))][name] for s in seeds], float)
 
     def _run(self, key: tuple[int, ...], seeds: list[int]) -> None:
         """Simulate (or read back) the runs of one set on ``seeds`` and memoise them."""
@@ -103,7 +112,7 @@ class Ensemble:
         if self.store is not None:
             names = ",".join(self.sites.site_id.iloc[list(key)]) or "none"
             where = f"{self.label} with mobile generators at: {names}"
-            self.store.add_sweep(plan, where, "plan backups", sc.name)
+            self.store.add_sweep(plan, where, self.command, sc.name)
         before = self.simulated + self.reused
 
         def tick(done: int, failed: int) -> None:
@@ -118,8 +127,8 @@ class Ensemble:
         bad = swept.runs[swept.runs.status != "ok"]
         if len(bad):
             raise RuntimeError(f"a run failed: {str(bad.error.iat[0]).splitlines()[0]}")
-        for seed, value in zip(swept.runs.seed, swept.runs.loc[:, OBJECTIVE], strict=True):
-            self._memo[(key, int(seed))] = float(value)
+        for row in swept.runs.itertuples(index=False):
+            self._memo[(key, int(row.seed))] = {f: float(getattr(row, f)) for f in FIGURES}
 
     def cost(self, seeds: Sequence[int]) -> Callable[[tuple[int, ...]], float]:
         """The set function ``chosen -> mean person-hours over seeds`` [person-h]."""

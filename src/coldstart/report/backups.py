@@ -17,15 +17,15 @@ from coldstart.report.charts import FONT, TEMPLATE, figure_html, plotly_js
 from coldstart.report.html import format_number, html_table, page_head
 
 
-def map_figure(table: pd.DataFrame, buildings: pd.DataFrame) -> go.Figure:
-    """Buildings (grey dots), candidate sites, the plan's and the baseline's sites.
+def sites_map(buildings: pd.DataFrame, layers: list[tuple]) -> go.Figure:
+    """Buildings (grey dots) and layers of sites on longitude/latitude at equal ground distance.
 
     Parameters
     ----------
-    table : pandas.DataFrame
-        :meth:`coldstart.plan.backups.BackupPlan.table`.
     buildings : pandas.DataFrame
         The city's buildings (``lon``, ``lat``).
+    layers : list of tuple
+        ``(name, lon, lat, hover texts (escaped), colour, marker symbol, marker size)``.
     """
     fig = go.Figure()
     fig.add_trace(
@@ -34,21 +34,10 @@ def map_figure(table: pd.DataFrame, buildings: pd.DataFrame) -> go.Figure:
             marker={"size": 3, "color": "#c8c8c8"}, hoverinfo="skip",
         )
     )  # fmt: skip
-    layers = (
-        ("candidate sites", ~table.in_plan & ~table.in_baseline, "#7f7f7f", "circle-open", 9),
-        ("baseline (largest first)", table.in_baseline, "#1f77b4", "square-open", 18),
-        ("plan", table.in_plan, "#d62728", "star", 15),
-    )
-    for name, mask, color, symbol, size in layers:
-        t = table[mask.to_numpy()]
-        text = [
-            f"{html.escape(str(r.site_id))} ({html.escape(str(r.kind))}): "
-            f"{r.residents_at_risk:,.0f} residents at risk, load {r.load_kw:,.0f} kW"
-            for r in t.itertuples()
-        ]
+    for name, lon, lat, text, color, symbol, size in layers:
         fig.add_trace(
             go.Scatter(
-                x=t.lon, y=t.lat, mode="markers", name=name, text=text, hoverinfo="text",
+                x=lon, y=lat, mode="markers", name=name, text=text, hoverinfo="text",
                 marker={"size": size, "color": color, "symbol": symbol, "line": {"width": 2}},
             )
         )  # fmt: skip
@@ -61,25 +50,68 @@ def map_figure(table: pd.DataFrame, buildings: pd.DataFrame) -> go.Figure:
     return fig
 
 
-def paired_figure(doc: dict) -> go.Figure:
-    """Person-hours below 12 degC per evaluation seed: plan, baseline and the city as is."""
-    seeds = [str(s) for s in doc["evaluation_seeds"]]
+def marked_layers(table: pd.DataFrame, styles, text) -> list[tuple]:
+    """Layers of :func:`sites_map` from rows of ``table`` (``lon``, ``lat``).
+
+    ``styles`` holds ``(name, row mask, colour, marker symbol, marker size)`` per layer and
+    ``text(row)`` gives a row's hover text (escaped by the caller).
+    """
+    out = []
+    for name, mask, color, symbol, size in styles:
+        t = table[np.asarray(mask, bool)]
+        out.append((name, t.lon, t.lat, [text(r) for r in t.itertuples()], color, symbol, size))
+    return out
+
+
+def map_figure(table: pd.DataFrame, buildings: pd.DataFrame) -> go.Figure:
+    """Buildings (grey dots), candidate sites, the plan's and the baseline's sites.
+
+    Parameters
+    ----------
+    table : pandas.DataFrame
+        :meth:`coldstart.plan.backups.BackupPlan.table`.
+    buildings : pandas.DataFrame
+        The city's buildings (``lon``, ``lat``).
+    """
+    styles = (
+        ("candidate sites", ~table.in_plan & ~table.in_baseline, "#7f7f7f", "circle-open", 9),
+        ("baseline (largest first)", table.in_baseline, "#1f77b4", "square-open", 18),
+        ("plan", table.in_plan, "#d62728", "star", 15),
+    )
+    layers = marked_layers(
+        table, styles,
+        lambda r: f"{html.escape(str(r.site_id))} ({html.escape(str(r.kind))}): "
+        f"{r.residents_at_risk:,.0f} residents at risk, load {r.load_kw:,.0f} kW",
+    )  # fmt: skip
+    return sites_map(buildings, layers)
+
+
+def per_seed_bars(seeds: list, arms: list[tuple], x_title: str, y_title: str) -> go.Figure:
+    """Grouped bars of one figure per seed: ``arms`` is ``(name, values, colour)`` each."""
+    x = [str(s) for s in seeds]
     fig = go.Figure()
-    for key, name, color in (
-        ("city_as_is", "no new generators", "#bbbbbb"),
-        ("baseline", "baseline (largest first)", "#1f77b4"),
-        ("plan", "plan", "#d62728"),
-    ):
-        fig.add_trace(
-            go.Bar(x=seeds, y=doc[key]["person_hours_below_12c_per_seed"], name=name,
-                   marker_color=color)
-        )  # fmt: skip
+    for name, values, color in arms:
+        fig.add_trace(go.Bar(x=x, y=values, name=name, marker_color=color))
     fig.update_layout(
-        template=TEMPLATE, font=FONT, barmode="group", height=420,
-        xaxis_title="evaluation seed (not used for choosing)",
-        yaxis_title="person-hours below 12 °C", legend={"orientation": "h"},
+        template=TEMPLATE, font=FONT, barmode="group", height=420, xaxis_title=x_title,
+        yaxis_title=y_title, legend={"orientation": "h", "y": 1.12},
     )  # fmt: skip
     return fig
+
+
+def paired_figure(doc: dict) -> go.Figure:
+    """Person-hours below 12 degC per evaluation seed: plan, baseline and the city as is."""
+    arms = [
+        (name, doc[key]["person_hours_below_12c_per_seed"], color)
+        for key, name, color in (
+            ("city_as_is", "no new generators", "#bbbbbb"),
+            ("baseline", "baseline (largest first)", "#1f77b4"),
+            ("plan", "plan", "#d62728"),
+        )
+    ]
+    return per_seed_bars(doc["evaluation_seeds"], arms,
+                         "evaluation seed (not used for choosing)",
+                         "person-hours below 12 °C")  # fmt: skip
 
 
 def _sites_table(table: pd.DataFrame) -> str:

@@ -35,6 +35,11 @@ DECIMALS = 4
 """Decimals kept of every statistic."""
 
 
+def json_number(x: float) -> float | None:
+    """A finite float, or None (JSON has no infinity or NaN)."""
+    return float(x) if np.isfinite(x) else None
+
+
 def _r(x: float) -> float | None:
     return None if not np.isfinite(x) else round(float(x), DECIMALS)
 
@@ -133,3 +138,43 @@ def group_stats(
                 row["paired"] = _paired(g, ref, paired_figures)
             out.append(row)
     return out
+
+
+CONFIDENCE = 0.95
+"""Level of the confidence intervals of paired differences."""
+
+
+def paired_interval(diff: np.ndarray, level: float = CONFIDENCE) -> dict[str, float]:
+    """Mean of paired differences and its Student-t confidence interval [LAW-2015].
+
+    The paired-t interval ``mean +- t(1 - (1 - level) / 2, n - 1) * std / sqrt(n)`` of the
+    differences between two systems run on the same seeds (common random numbers): valid
+    whatever the correlation between the two, assuming the differences are about normal.
+
+    Parameters
+    ----------
+    diff : numpy.ndarray
+        One difference per seed (in the figure's unit); NaN entries are left out.
+    level : float
+        Confidence level, in (0, 1).
+
+    Returns
+    -------
+    dict
+        ``mean``, ``ci_low``, ``ci_high``, ``std`` (ddof=1) and ``seeds``; with one seed the
+        interval is unbounded (``-inf``, ``inf``); with none every value is NaN.
+    """
+    from scipy.stats import t as student_t
+
+    d = np.asarray(diff, float)
+    d = d[np.isfinite(d)]
+    n = len(d)
+    if n == 0:
+        nan = float("nan")
+        return {"mean": nan, "ci_low": nan, "ci_high": nan, "std": nan, "seeds": 0}
+    mean = float(d.mean())
+    if n == 1:
+        return {"mean": mean, "ci_low": -np.inf, "ci_high": np.inf, "std": 0.0, "seeds": 1}
+    std = float(d.std(ddof=1))
+    half = float(student_t.ppf(0.5 + level / 2, n - 1)) * std / np.sqrt(n)
+    return {"mean": mean, "ci_low": mean - half, "ci_high": mean + half, "std": std, "seeds": n}

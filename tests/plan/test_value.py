@@ -1,0 +1,178 @@
+"""``coldstart plan value``: variants, paired savings on the same seeds, files, bad input."""
+
+import json
+
+import numpy as np
+import pytest
+
+from coldstart.plan.value import FIGURES, scenario_variants
+from coldstart.scenario import parse_scenario
+from coldstart.sweep.stats import paired_interval
+
+CREW_CASE = """
+name = "one boiler house hit, no plant crew"
+start = 2026-01-09T00:00:00
+horizon_h = 36.0
+seed = 5
+
+[weather]
+min_temp_c = -15.0
+
+[grid]
+national_import_mw = 50.0
+
+[[strikes]]
+name = "boiler house"
+at_h = 1.0
+hits = [{ kind = "boiler_house", rank = 1, damage = "moderate", repair_h = 4.0 }]
+
+[[strikes]]
+name = "drones"
+at_h = 30.0
+threats = { drone = 20 }
+interception = { drone = 0.5 }
+target_weights = { hv_substation = 1.0, boiler_house = 1.0 }
+
+[interceptors]
+stock = { drone = 5 }
+
+[crews]
+plants = 0
+"""
+"""The largest boiler house out at 1 h with no plant crew to repair it (so one more plant crew
+obviously helps), a second wave at 30 h (so that a truce of 24 h from the first cancels no wave
+and one of 72 h cancels it), a finite drone stock and an import cap."""
+
+KEYS = {
+    "crews.power_lines+1", "crews.substations+1", "crews.heat_network+1", "crews.plants+1",
+    "crews.plumbing+1", "crews.building_repair+1", "interceptors.drone+10", "truce.24h",
+    "truce.72h", "truce.168h", "import+100MW", "generator+1",
+}  # fmt: skip
+
+
+@pytest.fixture(scope="module")
+def crew_case():
+    return parse_scenario(CREW_CASE)
+
+
+def test_paired_interval_is_the_student_t_interval():
+    ci = paired_interval(np.array([1.0, 2.0, 3.0, np.nan]))
+    # t(0.975, 2) = 4.303 (tables); std 1, n 3
+    assert ci["mean"] == 2.0 and ci["std"] == 1.0 and ci["seeds"] == 3
+    assert ci["ci_high"] - 2.0 == pytest.approx(4.303 / np.sqrt(3), abs=1e-3)
+    assert ci["ci_low"] == pytest.approx(4.0 - ci["ci_high"])
+    assert paired_interval(np.zeros(4)) == {
+        "mean": 0.0, "ci_low": 0.0, "ci_high": 0.0, "std": 0.0, "seeds": 4
+    }  # fmt: skip
+
+
+def test_variants_are_copies_and_say_what_they_change(crew_case):
+    before = crew_case.model_dump()
+    variants, left_out = scenario_variants(crew_case)
+    assert crew_case.model_dump() == before
+    by = {v.key: v for v in variants}
+    assert by["crews.plants+1"].scenario.crews.plants == 1
+    assert by["interceptors.drone+10"].scenario.interceptors.stock == {"drone": 15}
+    assert by["import+100MW"].scenario.grid.national_import_mw == 150.0
+    t24, t72 = by["truce.24h"].scenario.truces[-1], by["truce.72h"].scenario.truces[-1]
+    assert 1.0 < t24.start_h < 1.0 + 1e-9 and t24.end_h == 25.0 and t72.end_h == 73.0
+    assert "do not come: none" in by["truce.24h"].change
+    assert "drones at 30 h" in by["truce.72h"].change
+    assert {x["key"] for x in left_out} == {"interceptors.ballistic+10", "interceptors.cruise+10"}
+
+
+def _check_pairing(doc: dict) -> None:
+    """Every variant, intervals around means, savings on the same seeds, ranked."""
+    rows = {r["key"]: r for r in doc["variants"]}
+    assert set(rows) == KEYS
+    assert not set(doc["seeds"]) & set(doc["site_choosing_seeds"])
+    for r in doc["variants"]:
+        for f in FIGURES:
+            s = r[f]
+            assert s["ci_low"] <= s["saved_mean"] <= s["ci_high"]
+            base = np.array(doc["baseline"][f]["per_seed"])
+            assert s["saved_mean"] == pytest.approx(base.mean() - s["variant_mean"])
+    # a truce that cancels no wave changes nothing: exactly 0 on every seed and figure
+    for f in FIGURES:
+        assert rows["truce.24h"][f]["saved_per_seed"] == [0.0, 0.0]
+    # the boiler house is repaired only with a plant crew: fewer person-hours on every seed
+    assert min(rows["crews.plants+1"]["person_hours_below_12c"]["saved_per_seed"]) > 0
+    ranked = [r["person_hours_below_12c"]["saved_mean"] for r in doc["variants"]]
+    assert ranked == sorted(ranked, reverse=True)
+    assert [r["rank"] for r in doc["variants"]] == list(range(1, len(KEYS) + 1))
+    gen = doc["generator"]
+    means = gen["shortlist_means_on_site_seeds"]
+    assert len(means) == 2 and means[gen["site_id"]] == min(means.values())
+
+
+def test_plan_value_two_workers_paired_savings_files_and_store(cli, plan_city_dir, tmp_path):
+    scenario = tmp_path / "scenario.toml"
+    scenario.write_text(CREW_CASE)
+    out, store = tmp_path / "out", tmp_path / "store"
+    argv = ("plan", "value", plan_city_dir, scenario, "--seeds", "2", "--site-seeds", "1",
+            "--shortlist", "2", "--out", out, "--store", store)  # fmt: skip
+    code, text, err = cli(*argv, "--workers", "2", "--json")
+    assert code == 0, err
+    doc = json.loads(text)
+    _check_pairing(doc)
+    # baseline and 11 scenario variants on 2 seeds, 2 sites on 1 seed, the best on 2 seeds
+    assert doc["runs_simulated"] == (1 + 11) * 2 + 2 * 1 + 2 and doc["runs_from_store"] == 0
+    assert json.loads((out / "value.json").read_text()) == doc
+    csv = (out / "value.csv").read_text().splitlines()
+    assert csv[0].startswith("rank,key,group,label,change,person_hours_below_12c_saved_mean")
+    assert len(csv) == 1 + len(KEYS)
+    page = (out / "value.html").read_text()
+    assert "plotlyjs" in page and "https://" not in page.split("<script")[0]
+    assert "+1 plants crew" in page
+    # again in this process: every run read back from the store, the same answer
+    code, text, err = cli(*argv, "--json")
+    again = json.loads(text)
+    assert code == 0, err
+    assert again["runs_simulated"] == 0 and again["runs_from_store"] == doc["runs_simulated"]
+    assert again["variants"] == doc["variants"]
+
+
+@pytest.mark.parametrize(
+    ("extra", "expected"),
+    [
+        (("--seeds", "1"), "--seeds"),
+        (("--site-seeds", "0"), "--site-seeds"),
+        (("--kw-each", "0"), "--kw-each"),
+        (("--shortlist", "0"), "--shortlist"),
+        (("--seeds", "2"), "scenario.toml, field 'crews.plumbing': cannot add one"),
+    ],
+)
+def test_bad_input_exits_2_on_one_line_writing_nothing(cli, plan_city_dir, tmp_path, extra,
+                                                       expected):  # fmt: skip
+    scenario = tmp_path / "scenario.toml"
+    at_bound = "cannot add one" in expected  # plumbing crews at the model's bound
+    scenario.write_text(CREW_CASE + ("plumbing = 100000\n" if at_bound else ""))
+    out, store = tmp_path / "out", tmp_path / "store"
+    argv = ("plan", "value", plan_city_dir, scenario, *extra, "--out", out, "--store", store)
+    code, text, err = cli(*argv, "--json")
+    assert code == 2, err
+    assert expected in err and "Traceback" not in err
+    assert len(err.strip().splitlines()) == 1 and text == ""
+    assert not out.exists() and not store.exists()
+
+
+def test_left_out_and_schedules_say_why(crew_case):
+    from coldstart.plan.value import ValuePlanError, seed_split
+
+    doc = crew_case.model_dump()
+    doc["strikes"] = []
+    doc["grid"] = {**doc["grid"], "national_import_mw": None, "import_schedule": [(0.0, 40.0)]}
+    variants, left_out = scenario_variants(type(crew_case).model_validate(doc))
+    by = {v.key: v for v in variants}
+    assert not any(k.startswith("truce") for k in by)
+    assert {"key": "truce", "why": "the scenario has no strike wave"} in left_out
+    grid = by["import+100MW"].scenario.grid
+    assert grid.national_import_mw is None and grid.import_schedule == [(0.0, 140.0)]
+    doc["grid"] = {**doc["grid"], "import_schedule": []}
+    _, left_out = scenario_variants(type(crew_case).model_validate(doc))
+    assert any(x["key"] == "import+100MW" and "no import cap" in x["why"] for x in left_out)
+    doc["crews"] = {**doc["crews"], "plumbing": 100_000}  # at its bound: one more is refused
+    with pytest.raises(ValuePlanError, match="plumbing"):
+        scenario_variants(type(crew_case).model_validate(doc))
+    seeds, site = seed_split(crew_case, 3, 2)
+    assert seeds == [5, 6, 7] and site == [8, 9]
