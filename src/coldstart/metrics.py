@@ -272,4 +272,5 @@ def build_result(
         service=service_table(b, ex.heat_lost_h, ex.heat_back_h, scenario.horizon_h),
         network=network_table(c, assets, ev, scenario.horizon_h),
         footprints=c.footprints,
+        shelter_design_want=None if people is None else people.design_want(dt_h),
     )

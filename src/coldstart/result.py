@@ -63,6 +63,10 @@ class Result:
     footprints : pandas.Series, optional
         The city's building footprints (shapely geometries by ``building_id``,
         :attr:`coldstart.city.model.City.footprints`): drawn on the report's map, not a file.
+    shelter_design_want : pandas.DataFrame, optional
+        People of each building (rows, in the city's order) wanting shelter at each day's
+        design hour (columns: the hour [h since start] of the day's peak of people wanting
+        shelter), for shelter siting over several design hours; not a file.
     """
 
     summary: dict
@@ -77,6 +81,7 @@ class Result:
     service: pd.DataFrame = field(default_factory=pd.DataFrame)
     network: pd.DataFrame = field(default_factory=pd.DataFrame)
     footprints: pd.Series | None = field(default=None, compare=False)
+    shelter_design_want: pd.DataFrame | None = field(default=None, compare=False)
 
     def save(
         self, out_dir: str | Path, report: bool = True, inputs: tuple[str | Path, ...] = ()

@@ -116,6 +116,7 @@ def test_plan_shelters_end_to_end_beats_greedy(plan_case, cli, tmp_path):
     assert {"plan", "greedy", "baseline", "all_equipped", "seeds", "plan_wins_share"} <= set(res)
     assert json.loads((tmp_path / "o" / "plan.json").read_text()) == res  # the same document
     assert len(res["seeds"]) == 3  # the default ensemble of damage draws
+    assert res["design_hours"] == 3 and 3 <= res["situations"] <= 9  # 36 h: 2 days a draw
     for arm in ("plan", "greedy", "baseline", "all_equipped"):
         per = res[arm]["per_draw"]["unmet_shelter_demand_person_hours"]
         assert len(per) == 3
@@ -253,3 +254,43 @@ def test_plan_shelters_explains_a_city_as_is_worse_than_two_sites(plan_case, cli
     assert (sites.coldest_home_c <= sites.homes_min_temp_c).all()
     for r in sites.itertuples():
         assert f"their homes fell to {r.homes_min_temp_c:.1f} °C" in text
+
+
+def test_design_hours_are_the_days_peaks_of_people_wanting_shelter(plan_case):
+    from coldstart.city import load_city
+    from coldstart.people.plan import (
+        candidate_pool,
+        design_demands,
+        ensemble_problem,
+        shelter_demand,
+    )
+    from coldstart.scenario import load_scenario
+    from coldstart.simulate import simulate
+
+    d = plan_case
+    city, scenario = load_city(d / "city"), load_scenario(d / "s.toml")
+    r = simulate(city, scenario, seed=1)
+    want = r.shelter_design_want
+    tl = r.timeline
+    assert len(want) == len(city.buildings) and want.shape[1] >= 1
+    for hour in want.columns:
+        # the column is the day's step with the most people wanting shelter (first such step)
+        day = tl[(tl.hours >= 24 * (hour // 24)) & (tl.hours < 24 * (hour // 24 + 1))]
+        peak = day.people_wanting_shelter.max()
+        assert want[hour].sum() == peak > 0
+        assert hour == pytest.approx(day.hours[day.people_wanting_shelter == peak].iloc[0])
+        # no building wants more at its design hour than at its own worst hour
+        assert (want[hour] <= r.buildings.shelter_want_peak_people).all()
+    one = design_demands(r, city, scenario, 1)
+    assert len(one) == 1 and one[0].sum() == want.sum(axis=0).max()
+    envelope = design_demands(r, city, scenario, 0)[0]  # each building at its own worst hour
+    np.testing.assert_array_equal(envelope, r.buildings.shelter_want_peak_people)
+    pool = candidate_pool(city)
+    hours = min(2, want.shape[1])
+    problem, temps = ensemble_problem(city, scenario, [r, r], pool, 2, design_hours=hours)
+    assert problem.n_draws == 2 * hours and len(temps) == len(problem.demand)
+    assert problem.demand.sum() == pytest.approx(2 * sum(x.sum() for x in design_demands(
+        r, city, scenario, hours)))  # fmt: skip
+    # the weights still add up to the draw's hours of wanting per person, over the situations
+    w = shelter_demand(r.buildings, city, scenario)[1]
+    np.testing.assert_allclose(problem.weight_h.reshape(2 * hours, -1).sum(axis=0), w)

@@ -19,7 +19,7 @@ from coldstart.cli import (
     out,
     scenario_on_city,
 )
-from coldstart.people.plan import DRAWS
+from coldstart.people.plan import DESIGN_HOURS, DRAWS
 
 plan_app = typer.Typer(
     help="Plan the response: warming points and backup generators.", no_args_is_help=True
@@ -78,6 +78,16 @@ def plan_shelters_cmd(
         int,
         typer.Option(min=1, max=1000, help="damage draws (seeds) the sites must serve together"),
     ] = DRAWS,
+    design_hours: Annotated[
+        int,
+        typer.Option(
+            "--design-hours",
+            min=0,
+            max=30,
+            help="design hours per draw the sites must serve (the days' peaks of people wanting "
+            "shelter; 0: each building at its own worst hour)",
+        ),
+    ] = DESIGN_HOURS,
     time_limit: Annotated[
         float, typer.Option("--time-limit", min=1.0, help="HiGHS time limit per solve [s]")
     ] = 120.0,
@@ -88,10 +98,11 @@ def plan_shelters_cmd(
 
     Only the K chosen sites open (the other candidates stay closed); the city as is, with all
     its own schools and warming points, is simulated beside them for comparison. Candidates are
-    the city's schools and warming points plus --candidates. Demand is, per building and
-    damage draw (--draws seeds from --seed), the people wanting shelter at their worst hour,
-    weighted by how long they want it; the sites are chosen once for all draws (mean unmet
-    demand) and every arm is simulated on the same draws. Writes shelters.csv,
+    the city's schools and warming points plus --candidates. Demand is, per building, damage
+    draw (--draws seeds from --seed) and design hour (--design-hours: the peaks of the days
+    with the most people wanting shelter), the people wanting shelter then, weighted by how
+    long they want it; the sites are chosen once for all these situations (mean unmet demand)
+    and every arm is simulated on the same draws. Writes shelters.csv,
     shelters.geojson, plan.json (also printed with --json) and plan.html to --out.
     """
     from coldstart.city import load_city
@@ -118,12 +129,13 @@ def plan_shelters_cmd(
     scenario_on_city(scenario, city, str(scenario_file))
     if not as_json:
         err.print(
-            f"planning {open_k} warming points over {draws} damage draws: {3 * draws} "
-            "simulations and 2 HiGHS solves"
+            f"planning {open_k} warming points over {draws} damage draws and {design_hours} "
+            f"design hours each: {4 * draws} simulations and 2 HiGHS solves"
         )
     outcome = plan_shelters(
-        city, scenario, open_k, extra, seed=seed, time_limit_s=time_limit, draws=draws
-    )
+        city, scenario, open_k, extra, seed=seed, time_limit_s=time_limit, draws=draws,
+        design_hours=design_hours,
+    )  # fmt: skip
     payload = shelter_payload(outcome)
     sites = sites_table(outcome)
     page = render_siting(payload, sites, outcome.pool, city.buildings, scenario.name)

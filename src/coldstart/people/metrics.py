@@ -108,6 +108,10 @@ class PeopleTally:
         self._shelter_pos: dict = {}  # facility id -> its shelters' positions
         for i, f in enumerate(m.stock.facility_id.tolist()):
             self._shelter_pos.setdefault(f, []).append(i)
+        self._steps = 0
+        # each day of the run: (people wanting shelter, step, wanting per building) at its
+        # step with the most people wanting shelter (the day's design hour for siting)
+        self.design: dict[int, tuple[int, int, np.ndarray]] = {}
         self._want: np.ndarray | None = None  # the last step's ``want`` array (same object:
         self._wanting_b = np.zeros(m.n_buildings, np.int64)  # unchanged) and its sums
         self._want_total = 0
@@ -160,6 +164,10 @@ class PeopleTally:
             self.want_peak = np.maximum(self.want_peak, self._wanting_b)
         self.peak_in_shelters = max(self.peak_in_shelters, occupancy_total)
         self.peak_wanting = max(self.peak_wanting, self._want_total)
+        day = int(self._steps * dt_h // 24.0 + 1e-9)
+        if self._want_total > self.design.get(day, (0,))[0]:
+            self.design[day] = (self._want_total, self._steps, self._wanting_b.copy())
+        self._steps += 1
         self.peak_unmet = max(self.peak_unmet, unmet_total)
         self.peak_occupancy = np.maximum(self.peak_occupancy, state.occupancy)
         self.hours_working += dt_h * state.works
@@ -239,6 +247,13 @@ class PeopleTally:
                 "min_temp_c": np.round(self.min_shelter_temp_c, 3),
             }
         )
+
+    def design_want(self, dt_h: float) -> pd.DataFrame:
+        """People of each building wanting shelter at each day's design hour (the step of the
+        day with the most people wanting shelter), one column per day that had any, named by
+        its start [h since the run's start]; rows in building order."""
+        cols = {round(step * dt_h, 4): want for _, (_, step, want) in sorted(self.design.items())}
+        return pd.DataFrame(cols, index=pd.RangeIndex(self.model.n_buildings))
 
     def building_columns(self) -> pd.DataFrame:
         """Per building: peak people wanting shelter, their person-hours, unmet person-hours."""

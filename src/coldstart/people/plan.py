@@ -59,6 +59,10 @@ at least 3.5 m2 of living space per person)."""
 DRAWS = 3
 """Damage draws of the siting ensemble by default (``plan shelters --draws``)."""
 
+DESIGN_HOURS = 3
+"""Design hours per draw by default (``plan shelters --design-hours``): the peaks of the three
+days with the most people wanting shelter."""
+
 
 class CandidatesError(InputError):
     """A candidates file is missing or malformed."""
@@ -272,6 +276,7 @@ class PlanOutcome:
     demand_people: float
     seeds: tuple[int, ...] = (0,)
     home_min_temp_c: np.ndarray | None = None
+    design_hours: int = 0
 
 
 ARM_FIGURES = (
@@ -300,14 +305,32 @@ def _arm(results: list, solution: SitingSolution | None, pool: pd.DataFrame) -> 
     return out
 
 
-def ensemble_problem(city: City, scenario, results: list, pool: pd.DataFrame, k: int):
-    """The siting problem over the draws: every building once per draw with that draw's demand
-    (weights divided by the number of draws), and each demand point's lowest indoor
-    temperature [degC].
+def design_demands(result, city: City, scenario, design_hours: int) -> list[np.ndarray]:
+    """The demands of one draw the sites must serve: the people of each building wanting
+    shelter at each of the draw's ``design_hours`` design hours (the days' peaks of people
+    wanting shelter with the most of them: people want shelter at the same time only within
+    an hour), or, with ``design_hours = 0`` or a Result without them, each building at its own
+    worst hour (:func:`shelter_demand`: an envelope no single hour reaches)."""
+    want = getattr(result, "shelter_design_want", None)
+    if design_hours <= 0 or want is None or want.shape[1] == 0:
+        return [shelter_demand(result.buildings, city, scenario)[0]]
+    totals = want.sum(axis=0).to_numpy(float)
+    top = np.sort(np.argsort(-totals, kind="stable")[:design_hours])  # in time order
+    return [want.iloc[:, j].to_numpy(float) for j in top]
+
+
+def ensemble_problem(
+    city: City, scenario, results: list, pool: pd.DataFrame, k: int, design_hours: int = 0
+):
+    """The siting problem over the draws and their design hours (:func:`design_demands`):
+    every building once per draw and design hour with that situation's demand, weighted by the
+    hours its people want shelter in that draw (divided by the number of situations), and each
+    demand point's lowest indoor temperature [degC].
 
     Returns
     -------
     problem : SitingProblem
+        Its ``draw`` numbers the situations (draw, design hour).
     home_min_temp_c : numpy.ndarray
     """
     b, f = city.buildings, city.facilities
@@ -322,12 +345,18 @@ def ensemble_problem(city: City, scenario, results: list, pool: pd.DataFrame, k:
         & (f.capacity_people > 0)
         & ~f.facility_id.isin(pool.site_id[pool.source == "city"])
     ]
-    parts = [shelter_demand(r.buildings, city, scenario) for r in results]
-    n = len(results)
+    demands, weights, temps = [], [], []
+    for r in results:
+        w = shelter_demand(r.buildings, city, scenario)[1]
+        for d in design_demands(r, city, scenario, design_hours):
+            demands.append(d)
+            weights.append(w)
+            temps.append(r.buildings.min_temp_c.to_numpy(float))
+    n = len(demands)
     problem = SitingProblem.from_points(
         np.tile(xy(b.lon, b.lat), (n, 1)),
-        np.concatenate([d for d, _ in parts]),
-        np.concatenate([w for _, w in parts]) / n,
+        np.concatenate(demands),
+        np.concatenate(weights) / n,
         xy(fixed.lon, fixed.lat),
         fixed.capacity_people.to_numpy(float),
         xy(pool.lon, pool.lat),
@@ -336,8 +365,7 @@ def ensemble_problem(city: City, scenario, results: list, pool: pd.DataFrame, k:
         k,
         draw=np.repeat(np.arange(n), len(b)),
     )
-    temps = np.concatenate([r.buildings.min_temp_c.to_numpy(float) for r in results])
-    return problem, temps
+    return problem, np.concatenate(temps)
 
 
 def plan_shelters(
@@ -348,6 +376,7 @@ def plan_shelters(
     seed: int | None = None,
     time_limit_s: float = 120.0,
     draws: int = 1,
+    design_hours: int = 0,
 ) -> PlanOutcome:
     """Choose ``k`` warming-point sites with HiGHS over ``draws`` damage draws, compare with the
     ``k`` largest, simulate both on the same draws.
@@ -368,6 +397,9 @@ def plan_shelters(
         HiGHS time limit per solve [s].
     draws : int
         Damage draws of the ensemble (at least 1).
+    design_hours : int
+        Design hours per draw the sites must serve (:func:`design_demands`; 0: each
+        building at its own worst hour).
     """
     from coldstart.simulate import simulate
 
@@ -377,7 +409,7 @@ def plan_shelters(
     first = scenario.seed if seed is None else int(seed)
     seeds = tuple(first + i for i in range(max(int(draws), 1)))
     base = [simulate(city, scenario, seed=s) for s in seeds]
-    problem, temps = ensemble_problem(city, scenario, base, pool, k)
+    problem, temps = ensemble_problem(city, scenario, base, pool, k, design_hours)
     plan = solve_siting(problem, time_limit_s=time_limit_s)
     greedy = solve_siting(
         problem, open_cand=greedy_largest(problem.cand_capacity, k), time_limit_s=time_limit_s
@@ -389,9 +421,9 @@ def plan_shelters(
         sited = apply_sites(city, pool, sol.open_cand, fuel_h)
         runs = [simulate(sited, scenario, seed=s) for s in seeds]
         figures[name] = _arm(runs, sol if name != "all_equipped" else None, pool)
-    demand = float(problem.demand.sum()) / len(seeds)
+    demand = float(problem.demand.sum()) / problem.n_draws  # a mean over the situations
     return PlanOutcome(pool, problem, plan, greedy, figures, _arm(base, None, pool), demand,
-                       seeds, temps)  # fmt: skip
+                       seeds, temps, design_hours)  # fmt: skip
 
 
 def sites_table(outcome: PlanOutcome) -> pd.DataFrame:
@@ -486,6 +518,8 @@ def shelter_payload(outcome: PlanOutcome) -> dict:
     p = np.array(outcome.figures["plan"]["per_draw"][unmet])
     g = np.array(outcome.figures["greedy"]["per_draw"][unmet])
     doc["seeds"] = list(outcome.seeds)
+    doc["design_hours"] = outcome.design_hours
+    doc["situations"] = outcome.problem.n_draws
     doc["saved_vs_largest_mean"] = float(np.mean(g - p))
     doc["saved_vs_largest_std"] = float(np.std(g - p, ddof=1)) if len(p) > 1 else 0.0
     doc["plan_wins_share"] = float(np.mean(p < g))

@@ -85,8 +85,13 @@ def render_siting(
     n, k = len(doc["seeds"]), len(doc["plan"]["sites"])
     sub = (
         f"{k} warming points chosen by HiGHS to leave the least shelter demand unmet over {n} "
-        f"damage draws (seeds {doc['seeds'][0]}–{doc['seeds'][-1]}), against the {k} largest "
-        "candidate sites; every arm simulated on the same draws."
+        f"damage draws (seeds {doc['seeds'][0]}–{doc['seeds'][-1]})"
+        + (
+            f" and the {doc['design_hours']} busiest design hours of each"
+            if doc.get("design_hours")
+            else ", each building at its own worst hour"
+        )
+        + f", against the {k} largest candidate sites; every arm simulated on the same draws."
     )
     p, g, b, e = (doc[a][unmet] for a, _, _ in ARMS)
     headline = (
