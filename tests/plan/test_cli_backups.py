@@ -10,7 +10,8 @@ ARGS = ("--generators", "2", "--seeds", "2", "--shortlist", "4")
 def test_plan_backups_json_files_and_store(cli, plan_city_dir, tiny_scenario_file, tmp_path):
     out, store = tmp_path / "out", tmp_path / "store"
     argv = ("plan", "backups", plan_city_dir, tiny_scenario_file, *ARGS, "--out", out)
-    code, text, err = cli(*argv, "--store", store, "--json")
+    # the runs go to one local Dask cluster of 2 workers; the reading back below is in-process
+    code, text, err = cli(*argv, "--store", store, "--workers", "2", "--json")
     assert code == 0, err
     doc = json.loads(text)
     for arm in ("plan", "baseline"):

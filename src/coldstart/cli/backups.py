@@ -88,6 +88,14 @@ def plan_backups_cmd(
         int, typer.Option(help="sites kept by the screening step before greedy")
     ] = SHORTLIST,
     swaps: Annotated[int, typer.Option(help="passes of swap refinement after greedy")] = 0,
+    workers: Annotated[
+        int,
+        typer.Option(
+            min=1,
+            max=1024,
+            help="worker processes of one local Dask cluster for every run (1: in this process)",
+        ),
+    ] = 1,
     as_json: Annotated[bool, typer.Option("--json", help="print one JSON object")] = False,
     allow_outside: AllowOutside = False,
 ) -> None:
@@ -134,7 +142,7 @@ def plan_backups_cmd(
     scenario_on_city(scenario, city, str(scenario_file))  # every input is good: the notes
     with owned_output(out_dir, command=command, inputs=inputs) as tmp:
         result = _run(city, scenario, generators, seeds, kw_each, pool, shortlist, swaps, store,
-                      str(city_dir), sites, as_json)  # fmt: skip
+                      str(city_dir), sites, as_json, workers)  # fmt: skip
         doc = result.payload(scenario)
         table = result.table()
         table.to_csv(tmp / "plan.csv", index=False)
@@ -168,13 +176,23 @@ def store_and_progress(store: Path | None, label: str, quiet: bool) -> Iterator[
         yield runs_store, lambda n: bar.update(task, completed=n)
 
 
-def _run(city, scenario, k, seeds, kw_each, pool, shortlist, swaps, store, label, sites, quiet):
-    """:func:`~coldstart.plan.backups.plan_backups` with a Rich progress bar and the store."""
+def _run(
+    city, scenario, k, seeds, kw_each, pool, shortlist, swaps, store, label, sites, quiet, workers
+):
+    """:func:`~coldstart.plan.backups.plan_backups` with a Rich progress bar and the store;
+    with ``workers`` > 1 every run goes to one local Dask cluster started here (greedy asks for
+    one set of sites at a time: a cluster per set would cost more than its runs)."""
     from coldstart.plan.backups import plan_backups
+    from coldstart.sweep.execute import local_cluster
 
-    with store_and_progress(store, "planning backups", quiet) as (runs_store, on_run):
+    with contextlib.ExitStack() as stack:
+        cluster = stack.enter_context(local_cluster(workers)) if workers > 1 else None
+        runs_store, on_run = stack.enter_context(
+            store_and_progress(store, "planning backups", quiet)
+        )
         return plan_backups(
             city, scenario, k, n_seeds=seeds, kw_each=kw_each, candidates=pool,
             shortlist_size=shortlist, swap_passes=swaps, store=runs_store, label=label,
             on_run=on_run, sites=sites,
+            scheduler=None if cluster is None else cluster.scheduler_address,
         )  # fmt: skip

@@ -185,6 +185,7 @@ def plan_backups(
     label: str = "city",
     on_run: OnRun | None = None,
     sites: pd.DataFrame | None = None,
+    scheduler: str | None = None,
 ) -> BackupPlan:
     """Choose ``k`` generator sites (see the module docstring).
 
@@ -213,6 +214,8 @@ def plan_backups(
         Progress (:data:`~coldstart.plan.ensemble.OnRun`).
     sites : pandas.DataFrame, optional
         :func:`~coldstart.plan.sites.candidate_sites` of ``city`` and ``kw_each`` if made.
+    scheduler : str, optional
+        Dask scheduler the runs go to (:class:`~coldstart.plan.ensemble.Ensemble`).
 
     Returns
     -------
@@ -227,7 +230,9 @@ def plan_backups(
     screened = [
         pool[i] for i in shortlist(sites.iloc[pool], shortlist_size, [pool.index(b) for b in base])
     ]
-    ens = Ensemble(city, scenario, sites, kw_each, MOBILE_TANK_H, store, label, on_run)
+    ens = Ensemble(
+        city, scenario, sites, kw_each, MOBILE_TANK_H, store, label, on_run, scheduler=scheduler
+    )
     cost = ens.cost(choose)
     chosen = lazy_greedy(screened, k, cost, coupled_sites(sites))
     swaps = 0

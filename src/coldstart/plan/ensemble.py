@@ -52,6 +52,9 @@ class Ensemble:
         Progress callback (:data:`OnRun`).
     command : str
         The command named in the store's ``sweeps`` table.
+    scheduler : str, optional
+        Address of a Dask scheduler the runs go to (one cluster for every set of sites, as
+        :func:`coldstart.sweep.execute.execute` takes it); None runs them in this process.
     """
 
     city: City
@@ -63,6 +66,7 @@ class Ensemble:
     label: str = "city"
     on_run: OnRun | None = None
     command: str = "plan backups"
+    scheduler: str | None = None
     simulated: int = 0
     reused: int = 0
     _memo: dict[tuple[tuple[int, ...], int], dict[str, float]] = field(default_factory=dict)
@@ -119,7 +123,9 @@ class Ensemble:
             if self.on_run is not None:
                 self.on_run(before + done)
 
-        swept = run_sweep(compile_city(city), plan, self.store, progress=tick)
+        swept = run_sweep(
+            compile_city(city), plan, self.store, scheduler=self.scheduler, progress=tick
+        )
         self.simulated += swept.done_now
         self.reused += swept.skipped
         if swept.skipped and self.on_run is not None:
