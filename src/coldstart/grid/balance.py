@@ -10,7 +10,7 @@ them: whole consumers, largest first.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 import numpy as np
 
@@ -53,8 +53,6 @@ class BalanceFrame:
     island_queue: np.ndarray  # island x N_SUB + sub-queue of each household
     critical: np.ndarray  # the critical consumers' positions
     critical_island: np.ndarray  # their islands
-    # the last cutting order of each island's critical consumers (kept while still sorted)
-    cut_orders: dict = field(default_factory=dict, compare=False)
 
 
 def balance_frame(
@@ -123,29 +121,6 @@ def cuts_needed(excess_mw: float, load_mw: np.ndarray) -> int:
     left = np.subtract.accumulate(np.concatenate([[excess_mw], load_mw]))
     done = (left[: len(load_mw)] <= 1e-9).nonzero()[0]
     return int(done[0]) if len(done) else len(load_mw)
-
-
-def still_largest_first(order: np.ndarray, load_mw: np.ndarray) -> bool:
-    """Whether ``order`` is :func:`largest_first` of ``load_mw``: loads non-increasing along
-    it, equal loads in position order (the one permutation that is; NaN never is)."""
-    v = np.asarray(load_mw, float)[order]
-    if len(v) < 2:
-        return not np.isnan(v).any()
-    with np.errstate(invalid="ignore"):  # inf - inf: NaN, never "sorted" (sorted afresh)
-        fall = v[1:] - v[:-1]
-    return bool(((fall < 0) | ((fall == 0) & (order[1:] > order[:-1]))).all())
-
-
-def _cut_order(frame: BalanceFrame, island: int, crit: np.ndarray, d: np.ndarray) -> np.ndarray:
-    """``crit[largest_first(d[crit])]``, reusing the island's order of the previous step when the
-    same consumers still sort the same way (demands change by small steps: the order rarely)."""
-    last = frame.cut_orders.get(island)
-    if last is not None and len(last[0]) == len(crit) and np.array_equal(last[0], crit):
-        if still_largest_first(last[1], d[crit]):
-            return crit[last[1]]
-    pos = largest_first(d[crit])
-    frame.cut_orders[island] = (crit, pos)
-    return crit[pos]
 
 
 def largest_first(load_mw: np.ndarray) -> np.ndarray:
@@ -265,7 +240,7 @@ def balance(
         # left; the excess before each cut is the running difference, subtracted in order
         crit = frame.critical  # (increasing: the same positions as a mask over all)
         crit = crit[(frame.critical_island == i) & (served[crit] > 0)]
-        order = _cut_order(frame, int(i), crit, d)
+        order = crit[largest_first(d[crit])]
         served[order[: cuts_needed(load[i] - supply[i], d[order])]] = 0.0
     return Balance(
         served=served,
