@@ -1,0 +1,100 @@
+"""The application factory of ``coldstart serve``: :func:`create_app`."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from fastapi import APIRouter, Depends, FastAPI
+
+from coldstart import __version__
+from coldstart.errors import InputError
+from coldstart.web.cities import CityBook
+from coldstart.web.config import ServerConfig
+from coldstart.web.jobs import JobQueue
+from coldstart.web.security import BodyLimit, input_error, internal_error, token_checker
+from coldstart.web.storegate import StoreGate
+
+
+@dataclass
+class Dashboard:
+    """The state of one server: its settings, cities, store and job queue."""
+
+    config: ServerConfig
+    book: CityBook
+    gate: StoreGate
+    queue: JobQueue
+
+
+def build_dashboard(config: ServerConfig) -> Dashboard:
+    """The server's state; unfinished jobs of an earlier server are marked failed."""
+    from coldstart.web import runner
+
+    config.data_dir.mkdir(parents=True, exist_ok=True)
+    book = CityBook(config)
+    gate = StoreGate(config.store_dir)
+    with gate.open():
+        pass  # made (or checked) now: a bad --store fails at start, not at the first run
+    work = {
+        "run": lambda job: runner.run_job(job, book, gate, config.runs_dir),
+        "sweep": lambda job: runner.sweep_job(job, book, gate, config.workers, config.scheduler),
+    }
+    return Dashboard(config, book, gate, JobQueue(config.jobs_dir, config.queue_size, work))
+
+
+def create_app(config: ServerConfig) -> FastAPI:
+    """The dashboard application: the page, its static files and the JSON API.
+
+    Parameters
+    ----------
+    config : ServerConfig
+        Folders, token and limits.
+
+    Returns
+    -------
+    fastapi.FastAPI
+        With ``app.state.dash`` (:class:`Dashboard`); its OpenAPI page is ``/docs``.
+    """
+    from coldstart.web import routes_cities, routes_page, routes_runs, routes_sweeps
+
+    app = FastAPI(
+        title="coldstart dashboard",
+        version=__version__,
+        description="Run scenarios on cities, watch them cool on a map, compare plans.",
+    )
+    app.state.dash = build_dashboard(config)
+    app.add_exception_handler(InputError, input_error)
+    app.add_exception_handler(Exception, internal_error)
+
+    @app.get("/api/health", tags=["health"])
+    def health() -> dict:
+        """Liveness: ``{"status": "ok", "version": ...}`` (no token needed)."""
+        return {"status": "ok", "version": __version__}
+
+    api = APIRouter(prefix="/api", dependencies=[Depends(token_checker(config.token))])
+    for module in (routes_cities, routes_runs, routes_sweeps):
+        api.include_router(module.router)
+    app.include_router(api)
+    app.include_router(routes_page.router)
+    if config.cors_origins:
+        from fastapi.middleware.cors import CORSMiddleware
+
+        app.add_middleware(
+            CORSMiddleware,
+            allow_origins=list(config.cors_origins),
+            allow_methods=["GET", "POST"],
+            allow_headers=["Authorization", "Content-Type"],
+        )
+    app.add_middleware(BodyLimit, max_bytes=config.max_upload_bytes)
+
+    @app.middleware("http")
+    async def headers(request, call_next):
+        response = await call_next(request)
+        response.headers.setdefault("X-Content-Type-Options", "nosniff")
+        response.headers.setdefault("Referrer-Policy", "no-referrer")
+        return response
+
+    @app.on_event("shutdown")
+    def stop() -> None:
+        app.state.dash.queue.close()
+
+    return app
