@@ -474,6 +474,7 @@ TOPICS: tuple[str, ...] = (
     "reference",
     "diff",
     "osm",
+    "serve",
 )
 """Modules of this package that add commands to :data:`app` when imported."""
 

@@ -1,0 +1,133 @@
+"""The dashboard's API end to end on a tiny city: check, run, follow, read, compare, sweep."""
+
+from __future__ import annotations
+
+import json
+
+from web_helpers import TINY_HOURS, tiny_scenario, wait_done
+
+
+def test_health_and_openapi(server):
+    r = server.get("/api/health")
+    assert r.status_code == 200 and r.json()["status"] == "ok" and r.json()["version"]
+    paths = server.get("/openapi.json").json()["paths"]
+    for p in ("/api/runs", "/api/runs/{run_id}/buildings", "/api/sweeps", "/api/cities"):
+        assert p in paths
+
+
+def test_cities_list_the_demo(server):
+    names = [c["name"] for c in server.get("/api/cities").json()["cities"]]
+    assert names[0] == "demo"
+
+
+def test_scenario_check_gives_the_cli_messages(server):
+    ok = server.post("/api/scenarios/check", json={"scenario": tiny_scenario(), "city": "demo"})
+    assert ok.json()["ok"] is True and "6 h in 36 steps" in ok.json()["summary"]
+    bad = server.post("/api/scenarios/check", json={"scenario": "horizon_h = -1\n"}).json()
+    assert bad["ok"] is False
+    assert any("horizon_h" in m and "greater than 0" in m for m in bad["messages"])
+    weather = tiny_scenario().replace("[weather]", '[weather]\ncsv = "/etc/passwd"')
+    bad = server.post("/api/scenarios/check", json={"scenario": weather}).json()
+    assert not bad["ok"] and "weather file" in bad["messages"][0]
+    unknown = server.post("/api/runs", json={"city": "nowhere", "scenario": tiny_scenario()})
+    assert unknown.status_code == 404
+
+
+def test_a_bad_scenario_is_refused_before_it_is_queued(server):
+    r = server.post("/api/runs", json={"city": "demo", "scenario": "start = 3\n"})
+    assert r.status_code == 422
+    assert all("<scenario>" in m for m in r.json()["detail"])
+
+
+def test_run_results(server, finished_run):
+    rid = finished_run
+    status = server.get(f"/api/runs/{rid}").json()
+    assert status["status"] == "done" and status["progress"] == 1.0 and status["has_files"]
+    listed = server.get("/api/runs").json()["runs"]
+    assert rid in [r["id"] for r in listed]
+    summary = server.get(f"/api/runs/{rid}/summary").json()
+    assert summary["buildings_total"] == 80
+    timeline = server.get(f"/api/runs/{rid}/timeline").json()
+    assert len(timeline["hours"]) == TINY_HOURS * 6
+    view = server.get(f"/api/runs/{rid}/view").json()
+    assert "buildings" in view["lead"] and len(view["story"]) == 6
+    fig = server.get(f"/api/runs/{rid}/timeline/figure").json()
+    assert len(fig["data"]) > 3
+
+
+def test_buildings_cool_over_the_hours(server, finished_run):
+    first = server.get(f"/api/runs/{finished_run}/buildings", params={"hour": 1}).json()
+    last = server.get(f"/api/runs/{finished_run}/buildings", params={"hour": 99}).json()
+    assert first["hours"] == list(range(1, TINY_HOURS + 1))
+    assert first["hour"] == 1 and last["hour"] == TINY_HOURS
+    t1, t6 = first["buildings"]["temp_c"], last["buildings"]["temp_c"]
+    assert len(t1) == len(t6) == 80
+    assert sum(t6) < sum(t1)  # the strike took heat away: the city cooled
+
+
+def test_map_at_two_hours_differs(server, finished_run):
+    a = server.get(f"/api/runs/{finished_run}/map", params={"hour": 1}).json()
+    b = server.get(f"/api/runs/{finished_run}/map", params={"hour": TINY_HOURS}).json()
+    colours = [
+        [t["marker"]["color"] for t in fig["data"] if t.get("name") == "Buildings"][0]
+        for fig in (a, b)
+    ]
+    assert colours[0] != colours[1]
+    assert "after 1 h" in a["layout"]["title"]["text"]
+
+
+def test_files_and_no_path_escape(server, finished_run):
+    rid = finished_run
+    files = server.get(f"/api/runs/{rid}/files").json()["files"]
+    for name in ("report.html", "summary.json", "temperatures.parquet", "scenario.toml"):
+        assert name in files
+    report = server.get(f"/api/runs/{rid}/files/report.html")
+    assert report.status_code == 200 and report.headers["content-type"].startswith("text/html")
+    for bad in ("..%2F..%2Fstore%2Fruns.duckdb", "%2Fetc%2Fpasswd", ".coldstart-manifest.json"):
+        assert server.get(f"/api/runs/{rid}/files/{bad}").status_code == 404
+    assert server.get("/api/runs/..%2F..%2Fetc/summary").status_code == 404
+    assert server.get("/api/runs/" + "0" * 32).status_code == 404
+
+
+def test_progress_is_server_sent_events(server, finished_run):
+    with server.stream("GET", f"/api/runs/{finished_run}/progress") as stream:
+        assert stream.headers["content-type"].startswith("text/event-stream")
+        events = [json.loads(x[5:]) for x in stream.iter_lines() if x.startswith("data:")]
+    assert events[-1]["status"] == "done" and events[-1]["progress"] == 1.0
+
+
+def test_same_run_again_is_not_redone(server, finished_run):
+    r = server.post("/api/runs", json={"city": "demo", "scenario": tiny_scenario(), "seed": 1})
+    assert r.json() == {"run_id": finished_run, "status": "done"}
+
+
+def test_compare_two_runs(server, finished_run):
+    r = server.post("/api/runs", json={"city": "demo", "scenario": tiny_scenario(), "seed": 2})
+    other = r.json()["run_id"]
+    assert wait_done(server, f"/api/runs/{other}")["status"] == "done"
+    page = server.get("/api/compare", params={"a": finished_run, "b": other})
+    assert page.status_code == 200 and "<html" in page.text.lower()
+    assert "plotly" in page.text.lower()
+
+
+def test_sweep_lands_in_the_shared_store(server):
+    from coldstart.sweep.store import connect_readonly
+
+    body = {"city": "demo", "scenario": tiny_scenario(), "seeds": [3, 4],
+            "policies": ["fifo", "nearest"]}  # fmt: skip
+    r = server.post("/api/sweeps", json=body)
+    assert r.status_code == 202 and r.json()["runs"] == 4
+    sid = r.json()["sweep_id"]
+    status = wait_done(server, f"/api/sweeps/{sid}")
+    assert status["status"] == "done" and status["runs_stored"] == 4, status
+    assert status["policies"] == ["fifo", "nearest"]
+    report = server.get(f"/api/sweeps/{sid}/report")
+    assert report.status_code == 200 and "People without heat" in report.text
+    con = connect_readonly(server.tmp / "store")  # what `coldstart store query` reads
+    try:
+        n = con.execute("SELECT count(*) FROM sweep_runs WHERE sweep_id = ?", [sid]).fetchone()
+    finally:
+        con.close()
+    assert n[0] == 4
+    bad = server.post("/api/sweeps", json={**body, "policies": ["fastest"]})
+    assert bad.status_code == 422 and "fastest" in bad.json()["detail"][0]
