@@ -47,8 +47,8 @@ def _member_problem(info: zipfile.ZipInfo) -> str | None:
         return "has an absolute path"
     if ".." in path.parts:
         return "has '..' in its path"
-    mode = info.external_attr >> 16
-    if mode and not (stat.S_ISREG(mode) or stat.S_ISDIR(mode)):
+    kind = stat.S_IFMT(info.external_attr >> 16)  # 0: no Unix type recorded (a plain file)
+    if kind and kind not in (stat.S_IFREG, stat.S_IFDIR):
         return "is a link or a special file"
     if info.flag_bits & 0x1:
         return "is encrypted"
