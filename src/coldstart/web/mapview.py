@@ -105,7 +105,25 @@ def map_json(tables: dict, hour: float, footprints: pd.Series | None = None) -> 
         if marker is not None and marker.colorbar is not None and marker.colorbar.title.text:
             marker.colorbar.title.text = f"Indoor °C<br>at {h} h"
     fig.update_layout(uirevision="map", title=dict(text=f"Indoor temperature after {h} h"))
+    _frame_buildings(fig, temps)
     return fig.to_json()
+
+
+MAP_PAD = 0.08
+"""Margin around the buildings on the map, as a share of their extent."""
+
+
+def _frame_buildings(fig, located: pd.DataFrame) -> None:
+    """Open the map on the buildings (a line to a far-away grid connection would otherwise
+    shrink the city to a corner); zooming out still shows everything."""
+    lon = pd.to_numeric(located["lon"], errors="coerce").dropna()
+    lat = pd.to_numeric(located["lat"], errors="coerce").dropna()
+    if lon.empty or lat.empty:
+        return
+    dx = max(float(lon.max() - lon.min()), 1e-4) * MAP_PAD
+    dy = max(float(lat.max() - lat.min()), 1e-4) * MAP_PAD
+    fig.update_xaxes(range=[float(lon.min()) - dx, float(lon.max()) + dx])
+    fig.update_yaxes(range=[float(lat.min()) - dy, float(lat.max()) + dy], constrain="domain")
 
 
 def timeline_json(timeline: pd.DataFrame, folder: Path | None, buildings_total) -> str:

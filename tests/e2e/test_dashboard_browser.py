@@ -1,0 +1,143 @@
+"""The dashboard of ``coldstart serve`` in headless Chromium (Playwright), at 390 and 1400 px.
+
+A real uvicorn server runs in a thread on a free loopback port, on the 80-building demo city
+of the tests (``tests/web_helpers.py``). The browser loads the page, checks and runs a tiny
+scenario, watches the progress reach 100 %, moves the time slider and sees the map change,
+plays and pauses, compares two runs; no console errors, nothing fetched from elsewhere, the
+page as wide as the screen. Debian's ``chromium`` is driven as in ``test_report_browser.py``
+(``COLDSTART_REQUIRE_BROWSER=1`` turns a missing browser into a failure). With
+``COLDSTART_SCREENSHOTS=DIR`` the page is saved as ``DIR/dashboard-<width>.png`` (the README's
+pictures: ``COLDSTART_SCREENSHOTS=docs/img``).
+"""
+
+from __future__ import annotations
+
+import os
+import socket
+import threading
+import time
+from pathlib import Path
+
+import pytest
+
+from browser_helpers import WIDTHS_PX, assert_fits
+from web_helpers import TINY_HOURS, make_config, tiny_scenario
+
+TIMEOUT_MS = 60_000
+
+
+@pytest.fixture(scope="module")
+def live_server(tmp_path_factory):
+    """``http://127.0.0.1:PORT`` of a dashboard served by uvicorn in a thread."""
+    import uvicorn
+
+    from coldstart.web.app import create_app
+
+    app = create_app(make_config(tmp_path_factory.mktemp("live")))
+    sock = socket.socket()
+    sock.bind(("127.0.0.1", 0))
+    port = sock.getsockname()[1]
+    server = uvicorn.Server(uvicorn.Config(app, log_level="warning"))
+    thread = threading.Thread(target=server.run, kwargs={"sockets": [sock]}, daemon=True)
+    thread.start()
+    end = time.monotonic() + 30
+    while not server.started and time.monotonic() < end:
+        time.sleep(0.05)
+    assert server.started
+    yield f"http://127.0.0.1:{port}"
+    server.should_exit = True
+    thread.join(10)
+    sock.close()
+
+
+def building_colours(page) -> list:
+    return page.evaluate(
+        "document.querySelector('[data-testid=map]').data"
+        ".find(t => t.name === 'Buildings').marker.color"
+    )
+
+
+def wait_hour(page, hour: int) -> None:
+    page.wait_for_function(
+        f"document.querySelector('[data-testid=map]').dataset.hour === '{hour}'",
+        timeout=TIMEOUT_MS,
+    )
+
+
+def run_tiny(page, seed: int) -> None:
+    """Put the tiny scenario in the editor, run it, wait for 100 %."""
+    editor = page.get_by_test_id("scenario-editor")
+    editor.fill(tiny_scenario())
+    page.wait_for_function(
+        "document.querySelector('[data-testid=scenario-messages]').textContent"
+        ".includes('6 h in 36 steps')",
+        timeout=TIMEOUT_MS,
+    )
+    page.get_by_test_id("seed-input").fill(str(seed))
+    page.get_by_test_id("run-button").click()
+    page.wait_for_function(
+        "document.querySelector('[data-testid=run-progress-text]').textContent === '100 %'",
+        timeout=TIMEOUT_MS,
+    )
+
+
+@pytest.mark.parametrize("width", WIDTHS_PX)
+def test_run_watch_and_scrub_the_map(browser, live_server, width):
+    page = browser.new_page(viewport={"width": width, "height": 900})
+    problems: list[str] = []
+    elsewhere: list[str] = []
+    page.on("console", lambda m: problems.append(m.text) if m.type == "error" else None)
+    page.on("pageerror", lambda e: problems.append(f"pageerror: {e}"))
+    page.on("request", lambda r: None if r.url.startswith(live_server) else elsewhere.append(r.url))
+    page.goto(live_server + "/")
+    page.wait_for_function(
+        "document.querySelector('[data-testid=scenario-messages]').textContent.startsWith('ok')",
+        timeout=TIMEOUT_MS,
+    )
+    assert "Night strike" in page.get_by_test_id("scenario-editor").input_value()
+    run_tiny(page, seed=40 + width % 7)
+    wait_hour(page, 1)
+    assert page.get_by_test_id("run-headline").inner_text().strip()
+    first = building_colours(page)
+    slider = page.get_by_test_id("time-slider")
+    slider.focus()
+    slider.press("End")
+    wait_hour(page, TINY_HOURS)
+    assert "after 6 h" in page.get_by_test_id("map-hour").inner_text()
+    assert building_colours(page) != first
+    page.get_by_test_id("play-button").click()
+    wait_hour(page, 2)
+    page.get_by_test_id("play-button").click()
+    assert page.get_by_test_id("run-list").locator("li").count() >= 1
+    page.wait_for_selector("[data-testid=timeline] .main-svg", timeout=TIMEOUT_MS)
+    page.wait_for_timeout(300)
+    assert_fits(page, width)
+    shots = os.environ.get("COLDSTART_SCREENSHOTS")
+    if shots:
+        Path(shots).mkdir(parents=True, exist_ok=True)
+        page.locator(".map-controls").scroll_into_view_if_needed()
+        page.screenshot(path=str(Path(shots) / f"dashboard-{width}.png"), full_page=False)
+    assert not problems, problems
+    assert not elsewhere, elsewhere
+    page.close()
+
+
+def test_compare_two_runs(browser, live_server):
+    page = browser.new_page(viewport={"width": 1400, "height": 900})
+    problems: list[str] = []
+    page.on("pageerror", lambda e: problems.append(f"pageerror: {e}"))
+    page.goto(live_server + "/")
+    for seed in (51, 52):
+        run_tiny(page, seed)
+    page.wait_for_function(
+        "document.querySelectorAll('[data-testid=compare-a] option').length >= 2",
+        timeout=TIMEOUT_MS,
+    )
+    a = page.get_by_test_id("compare-a").input_value()
+    b = page.get_by_test_id("compare-b").input_value()
+    assert a and b and a != b
+    page.get_by_test_id("compare-button").click()
+    frame = page.frame_locator("[data-testid=compare-frame]")
+    frame.locator(".js-plotly-plot").first.wait_for(timeout=TIMEOUT_MS)
+    assert not problems, problems
+    page.close()
