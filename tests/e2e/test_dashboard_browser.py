@@ -64,6 +64,17 @@ def wait_hour(page, hour: int) -> None:
     )
 
 
+def screenshot(page, width: int) -> None:
+    """With ``COLDSTART_SCREENSHOTS=DIR``: map and slider as ``DIR/dashboard-<width>.png``."""
+    shots = os.environ.get("COLDSTART_SCREENSHOTS")
+    if not shots:
+        return
+    Path(shots).mkdir(parents=True, exist_ok=True)
+    page.evaluate("document.querySelector('.map-controls').scrollIntoView({block: 'start'})")
+    page.wait_for_timeout(300)
+    page.screenshot(path=str(Path(shots) / f"dashboard-{width}.png"))
+
+
 def run_tiny(page, seed: int) -> None:
     """Put the tiny scenario in the editor, run it, wait for 100 %."""
     editor = page.get_by_test_id("scenario-editor")
@@ -105,6 +116,7 @@ def test_run_watch_and_scrub_the_map(browser, live_server, width):
     wait_hour(page, TINY_HOURS)
     assert "after 6 h" in page.get_by_test_id("map-hour").inner_text()
     assert building_colours(page) != first
+    screenshot(page, width)
     page.get_by_test_id("play-button").click()
     wait_hour(page, 2)
     page.get_by_test_id("play-button").click()
@@ -112,11 +124,6 @@ def test_run_watch_and_scrub_the_map(browser, live_server, width):
     page.wait_for_selector("[data-testid=timeline] .main-svg", timeout=TIMEOUT_MS)
     page.wait_for_timeout(300)
     assert_fits(page, width)
-    shots = os.environ.get("COLDSTART_SCREENSHOTS")
-    if shots:
-        Path(shots).mkdir(parents=True, exist_ok=True)
-        page.locator(".map-controls").scroll_into_view_if_needed()
-        page.screenshot(path=str(Path(shots) / f"dashboard-{width}.png"), full_page=False)
     assert not problems, problems
     assert not elsewhere, elsewhere
     page.close()
