@@ -49,8 +49,12 @@ def serve(
     COLDSTART_TOKEN set, every /api/ route but /api/health needs 'Authorization: Bearer
     <token>'; without it the server listens on loopback only.
     """
-    import uvicorn
-
+    try:
+        import fastapi  # noqa: F401
+        import uvicorn
+    except ImportError as exc:
+        msg = f"needs FastAPI and uvicorn ({exc.name} is missing): pip install 'coldstart[web]'"
+        _fail([Problem("coldstart serve", "", "", msg)])
     from coldstart.web.app import create_app
     from coldstart.web.config import MIB, ServerConfig
     from coldstart.web.security import bind_problem

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import contextlib
+import threading
 from dataclasses import dataclass
 
 from fastapi import APIRouter, Depends, FastAPI
@@ -28,6 +30,7 @@ class Dashboard:
 def build_dashboard(config: ServerConfig) -> Dashboard:
     """The server's state; unfinished jobs of an earlier server are marked failed."""
     from coldstart.web import runner
+    from coldstart.web.cities import DEMO
 
     config.data_dir.mkdir(parents=True, exist_ok=True)
     book = CityBook(config)
@@ -38,6 +41,8 @@ def build_dashboard(config: ServerConfig) -> Dashboard:
         "run": lambda job: runner.run_job(job, book, gate, config.runs_dir),
         "sweep": lambda job: runner.sweep_job(job, book, gate, config.workers, config.scheduler),
     }
+    # the demo city is built in the background: the server answers at once, a first run soon
+    threading.Thread(target=book.get, args=(DEMO,), name="coldstart-demo", daemon=True).start()
     return Dashboard(config, book, gate, JobQueue(config.jobs_dir, config.queue_size, work))
 
 
@@ -56,10 +61,16 @@ def create_app(config: ServerConfig) -> FastAPI:
     """
     from coldstart.web import routes_cities, routes_page, routes_runs, routes_sweeps
 
+    @contextlib.asynccontextmanager
+    async def lifespan(app: FastAPI):
+        yield
+        app.state.dash.queue.close()  # after the job being done, if any
+
     app = FastAPI(
         title="coldstart dashboard",
         version=__version__,
         description="Run scenarios on cities, watch them cool on a map, compare plans.",
+        lifespan=lifespan,
     )
     app.state.dash = build_dashboard(config)
     app.add_exception_handler(InputError, input_error)
@@ -92,9 +103,5 @@ def create_app(config: ServerConfig) -> FastAPI:
         response.headers.setdefault("X-Content-Type-Options", "nosniff")
         response.headers.setdefault("Referrer-Policy", "no-referrer")
         return response
-
-    @app.on_event("shutdown")
-    def stop() -> None:
-        app.state.dash.queue.close()
 
     return app
