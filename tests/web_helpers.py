@@ -33,7 +33,9 @@ def make_client(config, raise_errors: bool = True):
 
     from coldstart.web.app import create_app
 
-    return TestClient(create_app(config), raise_server_exceptions=raise_errors)
+    return TestClient(
+        create_app(config), base_url="http://127.0.0.1", raise_server_exceptions=raise_errors
+    )
 
 
 def wait_done(client, path: str, timeout_s: float = 120.0, headers=None) -> dict:

@@ -50,7 +50,8 @@ AUTH = {"Authorization": f"Bearer {TOKEN}"}
 
 
 def post_zip(client, data: bytes, name: str = "upload"):
-    return client.post(f"/api/cities?name={name}", content=data, headers=AUTH)
+    headers = {**AUTH, "Content-Type": "application/zip"}
+    return client.post(f"/api/cities?name={name}", content=data, headers=headers)
 
 
 def uploads(client) -> list[str]:
@@ -93,7 +94,9 @@ def test_uploads_over_the_cap_get_413(guarded):
         for _ in range(40):
             yield b"\0" * 100_000
 
-    r = guarded.post("/api/cities", content=chunks(), headers=AUTH)
+    r = guarded.post(
+        "/api/cities", content=chunks(), headers={**AUTH, "Content-Type": "application/zip"}
+    )
     assert r.status_code == 413
 
 
@@ -212,6 +215,23 @@ def test_errors_carry_no_stack_trace(guarded, monkeypatch):
     assert r.status_code == 500
     assert "Traceback" not in r.text and "/srv/private" not in r.text
     assert r.json()["detail"].startswith("internal error")
+
+
+def test_cross_site_requests_need_a_preflight(guarded, small_city_dir):
+    plain = {**AUTH, "Content-Type": "text/plain"}  # what a form or no-cors fetch can send
+    r = guarded.post("/api/cities", content=zip_of(small_city_dir), headers=plain)
+    assert r.status_code == 415
+    r = guarded.post("/api/runs", content=json.dumps({"scenario": tiny_scenario()}), headers=plain)
+    assert r.status_code == 422
+
+
+def test_without_token_only_loopback_names_are_answered(server):
+    assert server.get("/api/health").status_code == 200
+    for host in ("localhost:8000", "[::1]:8000", "127.0.0.1"):
+        assert server.get("/api/health", headers={"Host": host}).status_code == 200
+    for host in ("rebound.example:8000", "192.168.1.10"):  # DNS rebinding
+        assert server.get("/api/runs", headers={"Host": host}).status_code == 421
+        assert server.get("/", headers={"Host": host}).status_code == 421
 
 
 def test_cors_closed_by_default(guarded):

@@ -13,7 +13,13 @@ from coldstart.errors import InputError
 from coldstart.web.cities import CityBook
 from coldstart.web.config import ServerConfig
 from coldstart.web.jobs import JobQueue
-from coldstart.web.security import BodyLimit, input_error, internal_error, token_checker
+from coldstart.web.security import (
+    BodyLimit,
+    LoopbackHosts,
+    input_error,
+    internal_error,
+    token_checker,
+)
 from coldstart.web.storegate import StoreGate
 
 
@@ -96,6 +102,8 @@ def create_app(config: ServerConfig) -> FastAPI:
             allow_headers=["Authorization", "Content-Type"],
         )
     app.add_middleware(BodyLimit, max_bytes=config.max_upload_bytes)
+    if not config.token:
+        app.add_middleware(LoopbackHosts)
 
     @app.middleware("http")
     async def headers(request, call_next):

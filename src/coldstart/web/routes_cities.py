@@ -16,6 +16,10 @@ MAX_SCENARIO_CHARS = 200_000
 """Longest scenario text accepted [characters]."""
 
 
+ZIP_TYPES = ("application/zip", "application/x-zip-compressed", "application/octet-stream")
+"""Content types of an upload (none is allowed cross-site without a CORS preflight)."""
+
+
 class ScenarioText(BaseModel):
     """A scenario to check, optionally against a city."""
 
@@ -45,6 +49,9 @@ async def upload_city(request: Request, name: str = "") -> dict:
     bounded size: 413 beyond) and the city with the command line's loader (422 with its
     messages). Returns the new city's name and figures.
     """
+    kind = request.headers.get("content-type", "").split(";")[0].strip().lower()
+    if kind not in ZIP_TYPES:
+        raise HTTPException(415, f"send the zip as the body with Content-Type {ZIP_TYPES[0]}")
     data = await request.body()
     book = request.app.state.dash.book
     try:

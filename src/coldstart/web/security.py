@@ -2,7 +2,11 @@
 
 * With a token, every ``/api/`` route but health needs ``Authorization: Bearer <token>``,
   compared in constant time (:func:`hmac.compare_digest`); otherwise 401.
-* Without a token the server binds only to loopback (:func:`bind_problem`).
+* Without a token the server binds only to loopback (:func:`bind_problem`) and answers only
+  requests addressed to a loopback name (:class:`LoopbackHosts`), so that a web page cannot
+  reach it through a DNS name rebound to 127.0.0.1. Cross-site requests cannot send JSON or a
+  zip without a CORS preflight, which is refused (CORS is closed by default), and uploads must
+  say they are a zip (415 otherwise).
 * A request body larger than the limit gets 413, whether it says its length or not
   (:class:`BodyLimit`).
 * Errors are answered as JSON with the one-line messages of :mod:`coldstart.errors`; a bug is
@@ -63,6 +67,30 @@ def token_checker(token: str | None):
             )
 
     return check
+
+
+def host_name(host_header: str) -> str:
+    """The name of a Host header without its port (``[::1]:8000`` -> ``::1``)."""
+    if host_header.startswith("["):
+        return host_header[1:].partition("]")[0]
+    return host_header.rpartition(":")[0] if host_header.count(":") == 1 else host_header
+
+
+class LoopbackHosts:
+    """ASGI middleware of a server without a token: 421 for a request whose Host is not a
+    loopback name (a DNS-rebinding page addresses it by a name of its own)."""
+
+    def __init__(self, app):
+        self.app = app
+
+    async def __call__(self, scope, receive, send):
+        if scope["type"] == "http":
+            host = dict(scope.get("headers") or []).get(b"host", b"").decode("latin-1")
+            if not is_loopback(host_name(host)):
+                body = {"detail": "this server answers only requests to 127.0.0.1 or localhost"}
+                await JSONResponse(body, status_code=421)(scope, receive, send)
+                return
+        await self.app(scope, receive, send)
 
 
 class BodyTooLarge(Exception):
