@@ -4,7 +4,10 @@ store, driven in-process by FastAPI's TestClient, and the tiny scenario it runs.
 
 from __future__ import annotations
 
+import io
 import time
+import zipfile
+from pathlib import Path
 
 from demo_texts import short_demo_text
 
@@ -46,3 +49,13 @@ def wait_done(client, path: str, timeout_s: float = 120.0, headers=None) -> dict
         if status["status"] in ("done", "failed") or time.monotonic() > end:
             return status
         time.sleep(0.05)
+
+
+def zip_of(folder: Path, prefix: str = "city/") -> bytes:
+    """``folder`` zipped as a city folder (members under ``prefix``)."""
+    buf = io.BytesIO()
+    with zipfile.ZipFile(buf, "w", zipfile.ZIP_DEFLATED) as zf:
+        for p in sorted(folder.rglob("*")):
+            if p.is_file():
+                zf.write(p, prefix + p.relative_to(folder).as_posix())
+    return buf.getvalue()

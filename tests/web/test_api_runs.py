@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 
-from web_helpers import TINY_HOURS, tiny_scenario, wait_done
+from web_helpers import TINY_HOURS, tiny_scenario, wait_done, zip_of
 
 
 def test_health_and_openapi(server):
@@ -131,3 +131,28 @@ def test_sweep_lands_in_the_shared_store(server):
     assert n[0] == 4
     bad = server.post("/api/sweeps", json={**body, "policies": ["fastest"]})
     assert bad.status_code == 422 and "fastest" in bad.json()["detail"][0]
+
+
+def test_uploaded_city_with_footprints_is_run_and_mapped(server, tmp_path):
+    """An imported OSM city (building footprints) uploaded as a zip, run, drawn as footprints
+    whose fill follows the hour."""
+    from coldstart.city.osm import city_from_osm
+    from coldstart.city.osm.write import save_osm_city
+    from conftest import OSM_EXAMPLE
+
+    save_osm_city(city_from_osm(OSM_EXAMPLE, seed=1), tmp_path / "city", source=OSM_EXAMPLE.name)
+    up = server.post("/api/cities?name=kharkiv", content=zip_of(tmp_path / "city"),
+                     headers={"Content-Type": "application/zip"})  # fmt: skip
+    assert up.status_code == 201, up.text
+    city = up.json()["name"]
+    r = server.post("/api/runs", json={"city": city, "scenario": tiny_scenario(), "seed": 1})
+    assert r.status_code == 202, r.text
+    rid = r.json()["run_id"]
+    assert wait_done(server, f"/api/runs/{rid}")["status"] == "done"
+    fills = []
+    for hour in (1, TINY_HOURS):
+        fig = server.get(f"/api/runs/{rid}/map", params={"hour": hour}).json()
+        prints = [t for t in fig["data"] if str(t.get("name", "")).startswith("Footprints")]
+        assert prints and all(t["fill"] == "toself" for t in prints)
+        fills.append({t["fillcolor"]: len(t["x"]) for t in prints})
+    assert fills[0] != fills[1]  # buildings changed colour class as they cooled

@@ -8,23 +8,12 @@ import json
 import stat
 import threading
 import zipfile
-from pathlib import Path
 
 import pytest
 
-from web_helpers import make_client, make_config, tiny_scenario, wait_done
+from web_helpers import make_client, make_config, tiny_scenario, wait_done, zip_of
 
 TOKEN = "s3cret-token-for-tests"
-
-
-def zip_of(folder: Path, prefix: str = "city/") -> bytes:
-    """``folder`` zipped as a city folder (members under ``prefix``)."""
-    buf = io.BytesIO()
-    with zipfile.ZipFile(buf, "w", zipfile.ZIP_DEFLATED) as zf:
-        for p in sorted(folder.rglob("*")):
-            if p.is_file():
-                zf.write(p, prefix + p.relative_to(folder).as_posix())
-    return buf.getvalue()
 
 
 def zip_with(members: list[tuple[zipfile.ZipInfo | str, bytes]]) -> bytes:
