@@ -169,3 +169,14 @@ def test_sweep_fan_charts(browser, live_server):
     assert "done · 4 of 4 runs" in page.get_by_test_id("sweep-status").inner_text()
     assert not problems, problems
     page.close()
+
+
+def test_api_page_offline(browser, live_server):
+    page = browser.new_page(viewport={"width": 1400, "height": 900})
+    elsewhere: list[str] = []
+    page.on("request", lambda r: None if r.url.startswith(live_server) else elsewhere.append(r.url))
+    page.goto(live_server + "/docs")
+    page.locator(".opblock").first.wait_for(timeout=TIMEOUT_MS)
+    assert page.locator(".opblock").count() >= 15
+    assert not elsewhere, elsewhere
+    page.close()

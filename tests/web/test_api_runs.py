@@ -10,9 +10,16 @@ from web_helpers import TINY_HOURS, tiny_scenario, wait_done, zip_of
 def test_health_and_openapi(server):
     r = server.get("/api/health")
     assert r.status_code == 200 and r.json()["status"] == "ok" and r.json()["version"]
-    paths = server.get("/openapi.json").json()["paths"]
+    doc = server.get("/openapi.json").json()
     for p in ("/api/runs", "/api/runs/{run_id}/buildings", "/api/sweeps", "/api/cities"):
-        assert p in paths
+        assert p in doc["paths"]
+    assert doc["components"]["securitySchemes"]["HTTPBearer"]["scheme"] == "bearer"
+    page = server.get("/docs").text
+    assert "/static/swagger/swagger-ui-bundle.js" in page
+    assert "cdn" not in page.lower() and "https://" not in page  # served from here, offline
+    for name in ("swagger-ui-bundle.js", "swagger-ui.css"):
+        assert server.get(f"/static/swagger/{name}").status_code == 200
+    assert server.get("/static/swagger/index.html").status_code == 404
 
 
 def test_cities_list_the_demo(server):

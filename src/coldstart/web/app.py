@@ -77,6 +77,8 @@ def create_app(config: ServerConfig) -> FastAPI:
         version=__version__,
         description="Run scenarios on cities, watch them cool on a map, compare plans.",
         lifespan=lifespan,
+        docs_url=None,  # served by routes_page without a CDN
+        redoc_url=None,
     )
     app.state.dash = build_dashboard(config)
     app.add_exception_handler(InputError, input_error)

@@ -53,15 +53,18 @@ def bind_problem(host: str, token: str | None) -> str | None:
 
 def token_checker(token: str | None):
     """A FastAPI dependency that lets a request through only with the bearer ``token``
-    (everything passes when ``token`` is None)."""
-    expected = token.encode() if token else None
+    (everything passes when ``token`` is None); declared as HTTP bearer in the OpenAPI page."""
+    from fastapi import Depends
+    from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 
-    def check(request: Request) -> None:
+    expected = token.encode() if token else None
+    bearer = HTTPBearer(auto_error=False, description="the server's COLDSTART_TOKEN")
+
+    def check(credentials: HTTPAuthorizationCredentials | None = Depends(bearer)) -> None:
         if expected is None:
             return
-        scheme, _, given = request.headers.get("authorization", "").partition(" ")
-        ok = scheme.lower() == "bearer" and hmac.compare_digest(given.strip().encode(), expected)
-        if not ok:
+        given = credentials.credentials.encode() if credentials is not None else b""
+        if not hmac.compare_digest(given, expected):
             raise HTTPException(
                 401, "missing or wrong token", headers={"WWW-Authenticate": "Bearer"}
             )
