@@ -218,7 +218,9 @@ def _map_tables(request: Request, run_id: str) -> dict:
 
     folder = run_folder(request, run_id)
     try:
-        return run_tables(folder) if folder is not None else run_tables(Path("/nonexistent"))
+        if folder is None:
+            raise NoMap(run_id)
+        return run_tables(folder)
     except NoMap:
         raise HTTPException(404, "no hourly temperatures (run it from the dashboard)") from None
 
