@@ -44,6 +44,10 @@ def test_a_bad_scenario_is_refused_before_it_is_queued(server):
     r = server.post("/api/runs", json={"city": "demo", "scenario": "start = 3\n"})
     assert r.status_code == 422
     assert all("<scenario>" in m for m in r.json()["detail"])
+    huge = "#" * 300_000  # over the limit of a scenario's text: not echoed back
+    r = server.post("/api/runs", json={"scenario": huge, "seed": -1})
+    assert r.status_code == 422 and len(r.text) < 1000
+    assert any(m.startswith("seed:") for m in r.json()["detail"])
 
 
 def test_run_results(server, finished_run):

@@ -265,3 +265,33 @@ def test_zip_total_size_is_bounded(tmp_path):
     assert not (tmp_path / "a").exists()
     ok = unpack_zip(many, tmp_path / "b", ZipLimits(10, 2000, 200.0))
     assert ok == tmp_path / "b" / "city" and len(list(ok.iterdir())) == 3
+
+
+def test_store_held_by_a_command_line_sweep(tmp_path):
+    """Another process writing the store (as `coldstart sweep` does): 503 while it holds it,
+    and a server started meanwhile stops with one line naming --store."""
+    import subprocess
+    import sys
+
+    from coldstart.errors import OutputError
+    from coldstart.web.app import create_app
+
+    config = make_config(tmp_path)
+    with make_client(config) as client:
+        assert client.get("/api/runs").status_code == 200  # the store is made
+        holder = subprocess.Popen(
+            [sys.executable, "-c", "import sys, time; from coldstart.sweep.store import RunStore;"
+             f" s = RunStore({str(config.store_dir)!r}); print('held', flush=True);"
+             " sys.stdin.read()"],
+            stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True,
+        )  # fmt: skip
+        try:
+            assert holder.stdout.readline().strip() == "held"
+            r = client.get("/api/runs")
+            assert r.status_code == 503 and "busy" in r.json()["detail"]
+            with pytest.raises(OutputError) as info:
+                create_app(config)
+            assert str(info.value).startswith("--store")
+        finally:
+            holder.communicate("", timeout=30)
+        assert client.get("/api/runs").status_code == 200

@@ -7,9 +7,10 @@ import threading
 from dataclasses import dataclass
 
 from fastapi import APIRouter, Depends, FastAPI
+from fastapi.exceptions import RequestValidationError
 
 from coldstart import __version__
-from coldstart.errors import InputError
+from coldstart.errors import InputError, OutputError, Problem
 from coldstart.web.cities import CityBook
 from coldstart.web.config import ServerConfig
 from coldstart.web.jobs import JobQueue
@@ -18,9 +19,10 @@ from coldstart.web.security import (
     LoopbackHosts,
     input_error,
     internal_error,
+    invalid_request,
     token_checker,
 )
-from coldstart.web.storegate import StoreGate
+from coldstart.web.storegate import StoreBusy, StoreGate
 
 
 @dataclass
@@ -41,8 +43,11 @@ def build_dashboard(config: ServerConfig) -> Dashboard:
     config.data_dir.mkdir(parents=True, exist_ok=True)
     book = CityBook(config)
     gate = StoreGate(config.store_dir)
-    with gate.open():
-        pass  # made (or checked) now: a bad --store fails at start, not at the first run
+    try:
+        with gate.open():
+            pass  # made (or checked) now: a bad --store fails at start, not at the first run
+    except StoreBusy as exc:
+        raise OutputError(Problem("--store", "", "", str(exc))) from None
     work = {
         "run": lambda job: runner.run_job(job, book, gate, config.runs_dir),
         "sweep": lambda job: runner.sweep_job(job, book, gate, config.workers, config.scheduler),
@@ -82,6 +87,7 @@ def create_app(config: ServerConfig) -> FastAPI:
     )
     app.state.dash = build_dashboard(config)
     app.add_exception_handler(InputError, input_error)
+    app.add_exception_handler(RequestValidationError, invalid_request)
     app.add_exception_handler(Exception, internal_error)
 
     @app.get("/api/health", tags=["health"])

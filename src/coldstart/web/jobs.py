@@ -82,6 +82,7 @@ class Job:
             "total": self.total,
             "error": self.error or None,
             "city": self.request.get("city"),
+            "seed": self.request.get("seed"),
             "created": self.created,
         }
 

@@ -154,6 +154,16 @@ async def input_error(request: Request, exc: InputError) -> JSONResponse:
     return JSONResponse({"detail": problem_lines(exc)}, status_code=422)
 
 
+async def invalid_request(request: Request, exc) -> JSONResponse:
+    """A request body or parameter of the wrong shape: 422 with one line per problem (where and
+    what), without echoing the input back."""
+    lines = []
+    for e in exc.errors()[:20]:
+        where = ".".join(str(x) for x in e.get("loc", ()) if x != "body") or "body"
+        lines.append(f"{where}: {e.get('msg', 'invalid')}")
+    return JSONResponse({"detail": lines}, status_code=422)
+
+
 async def internal_error(request: Request, exc: Exception) -> JSONResponse:
     """A bug: logged here, answered without its stack trace."""
     log.error("internal error on %s %s", request.method, request.url.path, exc_info=exc)
