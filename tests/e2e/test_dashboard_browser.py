@@ -12,6 +12,7 @@ browser into a failure). With ``COLDSTART_SCREENSHOTS=DIR`` the map is saved as
 
 from __future__ import annotations
 
+import contextlib
 import os
 import socket
 import threading
@@ -26,14 +27,14 @@ from web_helpers import TINY_HOURS, make_config, tiny_scenario
 TIMEOUT_MS = 60_000
 
 
-@pytest.fixture(scope="module")
-def live_server(tmp_path_factory):
+@contextlib.contextmanager
+def serving(tmp: Path, **config):
     """``http://127.0.0.1:PORT`` of a dashboard served by uvicorn in a thread."""
     import uvicorn
 
     from coldstart.web.app import create_app
 
-    app = create_app(make_config(tmp_path_factory.mktemp("live")))
+    app = create_app(make_config(tmp, **config))
     sock = socket.socket()
     sock.bind(("127.0.0.1", 0))
     port = sock.getsockname()[1]
@@ -44,10 +45,19 @@ def live_server(tmp_path_factory):
     while not server.started and time.monotonic() < end:
         time.sleep(0.05)
     assert server.started
-    yield f"http://127.0.0.1:{port}"
-    server.should_exit = True
-    thread.join(10)
-    sock.close()
+    try:
+        yield f"http://127.0.0.1:{port}"
+    finally:
+        server.should_exit = True
+        thread.join(10)
+        sock.close()
+
+
+@pytest.fixture(scope="module")
+def live_server(tmp_path_factory):
+    """A dashboard without a token, shared by the tests of this module."""
+    with serving(tmp_path_factory.mktemp("live")) as url:
+        yield url
 
 
 def building_colours(page) -> list:
@@ -180,3 +190,23 @@ def test_api_page_offline(browser, live_server):
     assert page.locator(".opblock").count() >= 15
     assert not elsewhere, elsewhere
     page.close()
+
+
+def test_the_page_asks_for_the_token(browser, tmp_path):
+    token = "browser-test-token"
+    with serving(tmp_path, token=token) as url:
+        page = browser.new_page(viewport={"width": 390, "height": 900})
+        errors: list[str] = []
+        page.on("pageerror", lambda e: errors.append(f"pageerror: {e}"))
+        page.goto(url + "/")
+        page.get_by_test_id("token-form").wait_for(timeout=TIMEOUT_MS)
+        page.locator("#token").fill(token)
+        page.locator("#token-form button").click()
+        page.wait_for_function(
+            "document.querySelector('[data-testid=scenario-messages]').textContent"
+            ".startsWith('ok')",
+            timeout=TIMEOUT_MS,
+        )
+        assert page.get_by_test_id("token-form").is_hidden()
+        assert not errors, errors
+        page.close()
