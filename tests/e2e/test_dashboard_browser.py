@@ -60,6 +60,40 @@ def live_server(tmp_path_factory):
         yield url
 
 
+class Opened:
+    """A dashboard page and what it said: console errors and page errors (``problems``),
+    requests to anywhere but the server (``elsewhere``)."""
+
+    def __init__(self, browser, url: str, width: int, path: str = "/"):
+        self.page = browser.new_page(viewport={"width": width, "height": 900})
+        self.problems: list[str] = []
+        self.elsewhere: list[str] = []
+        self.page.on(
+            "console", lambda m: self.problems.append(m.text) if m.type == "error" else None
+        )
+        self.page.on("pageerror", lambda e: self.problems.append(f"pageerror: {e}"))
+        self.page.on(
+            "request", lambda r: None if r.url.startswith(url) else self.elsewhere.append(r.url)
+        )
+        self.page.goto(url + path)
+
+    def wait_checked(self) -> None:
+        """Until the editor's scenario has been checked ok."""
+        self.page.wait_for_function(
+            "document.querySelector('[data-testid=scenario-messages]').textContent"
+            ".startsWith('ok')",
+            timeout=TIMEOUT_MS,
+        )
+
+    def close(self, quiet: bool = True) -> None:
+        """Close after checking nothing went elsewhere and no script failed; with ``quiet``,
+        nor was any error logged at all."""
+        failed = [p for p in self.problems if quiet or p.startswith("pageerror")]
+        assert not failed, failed
+        assert not self.elsewhere, self.elsewhere
+        self.page.close()
+
+
 def building_colours(page) -> list:
     return page.evaluate(
         "document.querySelector('[data-testid=map]').data"
@@ -104,17 +138,9 @@ def run_tiny(page, seed: int) -> None:
 
 @pytest.mark.parametrize("width", WIDTHS_PX)
 def test_run_watch_and_scrub_the_map(browser, live_server, width):
-    page = browser.new_page(viewport={"width": width, "height": 900})
-    problems: list[str] = []
-    elsewhere: list[str] = []
-    page.on("console", lambda m: problems.append(m.text) if m.type == "error" else None)
-    page.on("pageerror", lambda e: problems.append(f"pageerror: {e}"))
-    page.on("request", lambda r: None if r.url.startswith(live_server) else elsewhere.append(r.url))
-    page.goto(live_server + "/")
-    page.wait_for_function(
-        "document.querySelector('[data-testid=scenario-messages]').textContent.startsWith('ok')",
-        timeout=TIMEOUT_MS,
-    )
+    opened = Opened(browser, live_server, width)
+    page = opened.page
+    opened.wait_checked()
     assert "Night strike" in page.get_by_test_id("scenario-editor").input_value()
     run_tiny(page, seed=40 + width % 7)
     wait_hour(page, 1)
@@ -134,20 +160,13 @@ def test_run_watch_and_scrub_the_map(browser, live_server, width):
     page.wait_for_selector("[data-testid=timeline] .main-svg", timeout=TIMEOUT_MS)
     page.wait_for_timeout(300)
     assert_fits(page, width)
-    assert not problems, problems
-    assert not elsewhere, elsewhere
-    page.close()
+    opened.close()
 
 
 def test_compare_two_runs(browser, live_server):
-    page = browser.new_page(viewport={"width": 1400, "height": 900})
-    problems: list[str] = []
-    page.on("pageerror", lambda e: problems.append(f"pageerror: {e}"))
-    page.goto(live_server + "/")
-    page.wait_for_function(
-        "document.querySelector('[data-testid=scenario-messages]').textContent.startsWith('ok')",
-        timeout=TIMEOUT_MS,
-    )
+    opened = Opened(browser, live_server, 1400)
+    page = opened.page
+    opened.wait_checked()
     have = page.locator("[data-testid=compare-a] option").count()  # the runs of the tests above
     for seed in (51, 52)[: max(2 - have, 0)]:
         run_tiny(page, seed)
@@ -161,15 +180,12 @@ def test_compare_two_runs(browser, live_server):
     page.get_by_test_id("compare-button").click()
     frame = page.frame_locator("[data-testid=compare-frame]")
     frame.locator(".js-plotly-plot").first.wait_for(timeout=TIMEOUT_MS)
-    assert not problems, problems
-    page.close()
+    opened.close()
 
 
 def test_sweep_fan_charts(browser, live_server):
-    page = browser.new_page(viewport={"width": 1400, "height": 900})
-    problems: list[str] = []
-    page.on("pageerror", lambda e: problems.append(f"pageerror: {e}"))
-    page.goto(live_server + "/")
+    opened = Opened(browser, live_server, 1400)
+    page = opened.page
     page.get_by_test_id("scenario-editor").fill(tiny_scenario())
     page.get_by_test_id("sweep-seeds").fill("2")
     page.locator("#policies input[value=greatest_benefit]").uncheck()
@@ -177,36 +193,24 @@ def test_sweep_fan_charts(browser, live_server):
     frame = page.frame_locator("[data-testid=sweep-frame]")
     frame.locator(".js-plotly-plot").first.wait_for(timeout=TIMEOUT_MS)
     assert "done · 4 of 4 runs" in page.get_by_test_id("sweep-status").inner_text()
-    assert not problems, problems
-    page.close()
+    opened.close()
 
 
 def test_api_page_offline(browser, live_server):
-    page = browser.new_page(viewport={"width": 1400, "height": 900})
-    elsewhere: list[str] = []
-    page.on("request", lambda r: None if r.url.startswith(live_server) else elsewhere.append(r.url))
-    page.goto(live_server + "/docs")
-    page.locator(".opblock").first.wait_for(timeout=TIMEOUT_MS)
-    assert page.locator(".opblock").count() >= 15
-    assert not elsewhere, elsewhere
-    page.close()
+    opened = Opened(browser, live_server, 1400, "/docs")
+    opened.page.locator(".opblock").first.wait_for(timeout=TIMEOUT_MS)
+    assert opened.page.locator(".opblock").count() >= 15
+    opened.close()
 
 
 def test_the_page_asks_for_the_token(browser, tmp_path):
     token = "browser-test-token"
     with serving(tmp_path, token=token) as url:
-        page = browser.new_page(viewport={"width": 390, "height": 900})
-        errors: list[str] = []
-        page.on("pageerror", lambda e: errors.append(f"pageerror: {e}"))
-        page.goto(url + "/")
+        opened = Opened(browser, url, 390)
+        page = opened.page
         page.get_by_test_id("token-form").wait_for(timeout=TIMEOUT_MS)
         page.locator("#token").fill(token)
         page.locator("#token-form button").click()
-        page.wait_for_function(
-            "document.querySelector('[data-testid=scenario-messages]').textContent"
-            ".startsWith('ok')",
-            timeout=TIMEOUT_MS,
-        )
+        opened.wait_checked()
         assert page.get_by_test_id("token-form").is_hidden()
-        assert not errors, errors
-        page.close()
+        opened.close(quiet=False)  # the browser logs the first request's 401
