@@ -54,8 +54,11 @@ def test_run_results(server, finished_run):
     rid = finished_run
     status = server.get(f"/api/runs/{rid}").json()
     assert status["status"] == "done" and status["progress"] == 1.0 and status["has_files"]
-    listed = server.get("/api/runs").json()["runs"]
-    assert rid in [r["id"] for r in listed]
+    listed = server.get("/api/runs").json()
+    assert rid in [r["id"] for r in listed["runs"]] and listed["total"] == len(listed["runs"])
+    pages = [server.get("/api/runs", params={"limit": 1, "offset": k}).json() for k in (0, 1)]
+    assert [len(p["runs"]) for p in pages] == [1, min(listed["total"] - 1, 1)]
+    assert pages[0]["runs"][0]["id"] == listed["runs"][0]["id"]
     summary = server.get(f"/api/runs/{rid}/summary").json()
     assert summary["buildings_total"] == 80
     timeline = server.get(f"/api/runs/{rid}/timeline").json()

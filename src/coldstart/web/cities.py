@@ -69,7 +69,7 @@ class CityBook:
         found: dict[str, tuple[str, Path]] = {}
         if self.config.cities_dir is not None and self.config.cities_dir.is_dir():
             for p in sorted(self.config.cities_dir.iterdir()):
-                if (p / "city.toml").is_file():
+                if p.name != DEMO and (p / "city.toml").is_file():  # "demo" is the built-in
                     found[p.name] = ("server", p)
         for p in sorted(self.config.uploads_dir.iterdir()):
             root = p / "city"

@@ -9,7 +9,7 @@ import re
 from pathlib import Path
 
 import pandas as pd
-from fastapi import APIRouter, HTTPException, Request
+from fastapi import APIRouter, HTTPException, Query, Request
 from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import FileResponse, HTMLResponse, Response, StreamingResponse
 from pydantic import BaseModel, Field
@@ -80,10 +80,10 @@ def stored_row(row: dict, folder: Path) -> dict:
     return out
 
 
-def _stored(request: Request, run_id: str | None = None) -> list[dict]:
+def _stored(request: Request, run_id: str | None = None, limit=None, offset=0) -> list[dict]:
     d = dash(request)
     try:
-        frame = d.gate.runs(run_id)
+        frame = d.gate.runs(run_id, limit, offset)
     except StoreBusy as exc:
         raise busy(exc) from None
     return [stored_row(r, d.config.runs_dir) for r in frame.to_dict("records")]
@@ -114,14 +114,27 @@ async def start_run(request: Request, body: RunRequest) -> dict:
     return {"run_id": job.job_id, "status": job.status}
 
 
+MAX_LISTED = 500
+"""Most runs listed by one ``GET /api/runs`` (a store may hold a million)."""
+
+
 @router.get("/runs")
-def list_runs(request: Request) -> dict:
-    """Every run: queued and running ones first, then the store's (newest first)."""
+def list_runs(request: Request, limit: int = Query(200, ge=1, le=MAX_LISTED), offset: int = 0):
+    """Runs: those queued, running or failed here first, then the store's (newest first),
+    ``limit`` of them from ``offset``; ``total`` says how many there are."""
     d = dash(request)
-    stored = _stored(request)
-    have = {r["id"] for r in stored}
-    jobs = [j.public() for j in d.queue.jobs("run") if j.job_id not in have]
-    return {"runs": jobs + stored}
+    open_jobs = [j for j in d.queue.jobs("run") if j.status != "done"]  # done ones are stored
+    try:
+        n_stored, have = d.gate.count_and_have([j.job_id for j in open_jobs])
+    except StoreBusy as exc:
+        raise busy(exc) from None
+    jobs = [j.public() for j in open_jobs if j.job_id not in have]
+    offset = max(offset, 0)
+    listed = jobs[offset : offset + limit]
+    more = limit - len(listed)
+    if more > 0:
+        listed += _stored(request, None, more, max(offset - len(jobs), 0))
+    return {"total": len(jobs) + n_stored, "runs": listed}
 
 
 def run_status(request: Request, run_id: str) -> dict:

@@ -56,8 +56,11 @@ class StoreGate:
             finally:
                 store.close()
 
-    def runs(self, run_id: str | None = None) -> pd.DataFrame:
-        """Stored runs (newest first) with the city and scenario name of their sweep."""
+    def runs(
+        self, run_id: str | None = None, limit: int | None = None, offset: int = 0
+    ) -> pd.DataFrame:
+        """Stored runs (newest first; ``limit`` of them from ``offset``) with the city and
+        scenario name of their sweep."""
         cols = ", ".join(f"r.{c}" for c in LIST_COLUMNS)
         figs = ", ".join(f'r."{f}"' for f in FIGURES)
         sql = (
@@ -68,8 +71,17 @@ class StoreGate:
         if run_id is not None:
             sql += " WHERE r.run_id = ?"
             args.append(run_id)
+        sql += " ORDER BY r.ended DESC, r.run_id"
+        if limit is not None:
+            sql += f" LIMIT {int(limit)} OFFSET {max(int(offset), 0)}"
         with self.open() as store:
-            return store.con.execute(sql + " ORDER BY r.ended DESC", args).df()
+            return store.con.execute(sql, args).df()
+
+    def count_and_have(self, run_ids: list[str]) -> tuple[int, set[str]]:
+        """How many runs are stored, and which of ``run_ids`` are."""
+        with self.open() as store:
+            n = store.con.execute("SELECT count(*) FROM runs").fetchone()[0]
+            return int(n), store.stored_ids(run_ids)
 
     def timeline(self, run_id: str) -> pd.DataFrame | None:
         """The stored timeline of a run (None when it has none)."""
