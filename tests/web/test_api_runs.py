@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 
-from web_helpers import TINY_HOURS, tiny_scenario, wait_done, zip_of
+from web_helpers import TINY_HOURS, make_client, tiny_scenario, wait_done, zip_of
 
 
 def test_health_and_openapi(server):
@@ -170,3 +170,18 @@ def test_uploaded_city_with_footprints_is_run_and_mapped(server, tmp_path):
         assert prints and all(t["fill"] == "toself" for t in prints)
         fills.append({t["fillcolor"]: len(t["x"]) for t in prints})
     assert fills[0] != fills[1]  # buildings changed colour class as they cooled
+
+
+def test_runs_survive_a_restart(server, finished_run):
+    """A server started again on the same folders lists the finished run, and marks failed a
+    job that was running when the server stopped."""
+    config = server.app.state.dash.config
+    lost_id = "f" * 32
+    record = {"job_id": lost_id, "kind": "run", "request": {"city": "demo"}, "status": "running"}
+    (config.jobs_dir / f"{lost_id}.json").write_text(json.dumps(record))
+    with make_client(config) as again:
+        assert again.get(f"/api/runs/{finished_run}").json()["status"] == "done"
+        lost = again.get(f"/api/runs/{lost_id}").json()
+        assert lost["status"] == "failed" and "server stopped" in lost["error"]
+        ids = [r["id"] for r in again.get("/api/runs").json()["runs"]]
+        assert finished_run in ids and lost_id in ids

@@ -317,8 +317,19 @@ async function drawMap(runId, hour) {
     const r = await api("/api/runs/" + runId + "/map?hour=" + hour);
     const fig = await jsonOrError(r);
     if (state.run !== runId) return;
-    const layout = Object.assign(fig.layout, { autosize: true });
-    await Plotly.react($("map"), fig.data, layout, PLOT_CONFIG);
+    const narrow = window.innerWidth < 600;  // a phone: legend and colour bar would hide the map
+    const layout = Object.assign(fig.layout, { autosize: true, showlegend: !narrow });
+    if (narrow) {
+      layout.margin = { l: 44, r: 6, t: 36, b: 40 };
+      for (const t of fig.data) {
+        if (t.marker && t.marker.colorbar) {
+          Object.assign(t.marker.colorbar, { orientation: "h", x: 0.5, xanchor: "center",
+            y: -0.18, yanchor: "top", len: 1, thickness: 10, title: { text: "indoor °C", side: "top" } });
+        }
+      }
+    }
+    const config = Object.assign({}, PLOT_CONFIG, { displayModeBar: !narrow });
+    await Plotly.react($("map"), fig.data, layout, config);
     $("map").dataset.hour = String(hour);
     $("hour-label").textContent = "after " + hour + " h";
   } finally {
