@@ -160,6 +160,10 @@ def test_run_watch_and_scrub_the_map(browser, live_server, width):
     page.wait_for_selector("[data-testid=timeline] .main-svg", timeout=TIMEOUT_MS)
     page.wait_for_timeout(300)
     assert_fits(page, width)
+    if width == max(WIDTHS_PX):  # the run's own report, in a sandboxed frame
+        page.get_by_test_id("run-files").get_by_text("report.html").click()
+        report = page.frame_locator("[data-testid=file-frame]")
+        report.locator(".js-plotly-plot").first.wait_for(timeout=TIMEOUT_MS)
     opened.close()
 
 

@@ -97,6 +97,7 @@ def test_files_and_no_path_escape(server, finished_run):
         assert name in files
     report = server.get(f"/api/runs/{rid}/files/report.html")
     assert report.status_code == 200 and report.headers["content-type"].startswith("text/html")
+    assert report.headers["content-security-policy"].startswith("sandbox")  # not our origin
     for bad in ("..%2F..%2Fstore%2Fruns.duckdb", "%2Fetc%2Fpasswd", ".coldstart-manifest.json"):
         assert server.get(f"/api/runs/{rid}/files/{bad}").status_code == 404
     assert server.get("/api/runs/..%2F..%2Fetc/summary").status_code == 404

@@ -286,7 +286,8 @@ def run_file(request: Request, run_id: str, name: str) -> FileResponse:
     if name not in run_files(request, run_id)["files"]:
         raise HTTPException(404, "no such file")
     path = dash(request).config.runs_dir / run_id / name
-    return FileResponse(path, filename=name, content_disposition_type="inline")
+    headers = {"Content-Security-Policy": "sandbox allow-scripts allow-popups"}  # own origin
+    return FileResponse(path, filename=name, content_disposition_type="inline", headers=headers)
 
 
 @router.get("/compare", response_class=HTMLResponse)

@@ -226,6 +226,11 @@ function fillCompare(runs) {
     if (keep && runs.some((r) => r.id === keep)) sel.value = keep;
     else if (runs.length > pick) sel.value = runs[pick].id;
   }
+  const a = $("compare-a"), b = $("compare-b");
+  if (a.value && a.value === b.value) {  // two different runs when there are two
+    const other = runs.find((r) => r.id !== a.value);
+    if (other) b.value = other.id;
+  }
 }
 
 // ------------------------------------------------------------------ one run: story, map, timeline
@@ -239,6 +244,7 @@ async function openRun(runId) {
   }
   $("run-title").textContent = "Run " + runId.slice(0, 8);
   $("headline").textContent = "";
+  $("file-frame").hidden = true;
   $("story").replaceChildren();
   const view = await api("/api/runs/" + runId + "/view");
   if (view.ok) {
@@ -269,14 +275,18 @@ async function loadFiles(runId) {
 }
 
 async function openFile(runId, name) {
-  const r = await api("/api/runs/" + runId + "/files/" + encodeURIComponent(name));
+  const path = "/api/runs/" + runId + "/files/" + encodeURIComponent(name);
+  if (name.endsWith(".html")) {  // shown in a sandboxed frame: its scripts never see the token
+    await showPage($("file-frame"), path);
+    $("file-frame").scrollIntoView({ block: "start" });
+    return;
+  }
+  const r = await api(path);
   const blob = await r.blob();
   const url = URL.createObjectURL(blob);
   const a = document.createElement("a");
   a.href = url;
-  if (!name.endsWith(".html")) a.download = name;
-  a.target = "_blank";
-  a.rel = "noopener";
+  a.download = name;
   a.click();
   setTimeout(() => URL.revokeObjectURL(url), 60000);
 }
@@ -286,7 +296,13 @@ async function loadTimeline(runId) {
   if (!r.ok) { $("timeline").textContent = "No timeline."; return; }
   const fig = await r.json();
   if (state.run !== runId) return;
-  await Plotly.react($("timeline"), fig.data, Object.assign(fig.layout, { autosize: true }), PLOT_CONFIG);
+  // the report's figure puts its legend under the panels: room for it inside the figure
+  const extra = window.innerWidth < 600 ? 260 : 120;
+  const layout = Object.assign(fig.layout, { autosize: true });
+  layout.height = (layout.height || 900) + extra;
+  layout.margin = Object.assign({}, layout.margin, { b: ((layout.margin || {}).b || 40) + extra });
+  $("timeline").style.height = layout.height + "px";
+  await Plotly.react($("timeline"), fig.data, layout, PLOT_CONFIG);
 }
 
 async function loadMap(runId) {
