@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 
-from web_helpers import TINY_HOURS, make_client, tiny_scenario, wait_done, zip_of
+from web_helpers import TINY_HOURS, make_client, make_config, tiny_scenario, wait_done, zip_of
 
 
 def test_health_and_openapi(server):
@@ -186,3 +186,23 @@ def test_runs_survive_a_restart(server, finished_run):
         assert lost["status"] == "failed" and "server stopped" in lost["error"]
         ids = [r["id"] for r in again.get("/api/runs").json()["runs"]]
         assert finished_run in ids and lost_id in ids
+
+
+def test_server_city_folders_are_offered(tmp_path, small_city_dir):
+    """``--cities DIR``: every city folder in it is offered by its folder's name, checked with
+    the loader on first use; a folder named demo does not hide the built-in demo."""
+    import shutil
+
+    shutil.copytree(small_city_dir, tmp_path / "cities" / "kyiv-east")
+    (tmp_path / "cities" / "demo").mkdir()
+    (tmp_path / "cities" / "demo" / "city.toml").write_text("broken = [")
+    (tmp_path / "cities" / "notes").mkdir()  # no city.toml: not a city
+    with make_client(make_config(tmp_path, cities_dir=tmp_path / "cities")) as client:
+        cities = client.get("/api/cities").json()["cities"]
+        assert [(c["name"], c["source"]) for c in cities] == [
+            ("demo", "built-in"), ("kyiv-east", "server")
+        ]  # fmt: skip
+        check = client.post(
+            "/api/scenarios/check", json={"scenario": tiny_scenario(), "city": "kyiv-east"}
+        ).json()
+        assert check["ok"], check

@@ -27,6 +27,7 @@ PROGRESS_EVERY_S = 0.5
 """Seconds between two progress events."""
 
 MAX_SEED = 2**63 - 1
+"""Largest seed (seeds are stored as signed 64-bit integers)."""
 
 
 class RunRequest(BaseModel):
@@ -38,6 +39,7 @@ class RunRequest(BaseModel):
 
 
 def dash(request: Request):
+    """The server's :class:`~coldstart.web.app.Dashboard`."""
     return request.app.state.dash
 
 
@@ -49,6 +51,7 @@ def checked_id(run_id: str) -> str:
 
 
 def busy(exc: StoreBusy) -> HTTPException:
+    """503: the store is held by another process."""
     return HTTPException(503, f"the run store is busy (a sweep may be writing it): {exc}")
 
 
