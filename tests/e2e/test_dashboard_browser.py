@@ -108,6 +108,12 @@ def wait_hour(page, hour: int) -> None:
     )
 
 
+def wait_framed_plot(page, test_id: str) -> None:
+    """Until the page shown in the frame ``test_id`` has drawn a Plotly figure."""
+    frame = page.frame_locator(f"[data-testid={test_id}]")
+    frame.locator(".js-plotly-plot").first.wait_for(timeout=TIMEOUT_MS)
+
+
 def screenshot(page, width: int) -> None:
     """With ``COLDSTART_SCREENSHOTS=DIR``: map and slider as ``DIR/dashboard-<width>.png``."""
     shots = os.environ.get("COLDSTART_SCREENSHOTS")
@@ -162,8 +168,7 @@ def test_run_watch_and_scrub_the_map(browser, live_server, width):
     assert_fits(page, width)
     if width == max(WIDTHS_PX):  # the run's own report, in a sandboxed frame
         page.get_by_test_id("run-files").get_by_text("report.html").click()
-        report = page.frame_locator("[data-testid=file-frame]")
-        report.locator(".js-plotly-plot").first.wait_for(timeout=TIMEOUT_MS)
+        wait_framed_plot(page, "file-frame")
     opened.close()
 
 
@@ -182,8 +187,7 @@ def test_compare_two_runs(browser, live_server):
     b = page.get_by_test_id("compare-b").input_value()
     assert a and b and a != b
     page.get_by_test_id("compare-button").click()
-    frame = page.frame_locator("[data-testid=compare-frame]")
-    frame.locator(".js-plotly-plot").first.wait_for(timeout=TIMEOUT_MS)
+    wait_framed_plot(page, "compare-frame")
     opened.close()
 
 
@@ -194,8 +198,7 @@ def test_sweep_fan_charts(browser, live_server):
     page.get_by_test_id("sweep-seeds").fill("1")
     page.locator("#policies input[value=greatest_benefit]").uncheck()
     page.get_by_test_id("sweep-button").click()
-    frame = page.frame_locator("[data-testid=sweep-frame]")
-    frame.locator(".js-plotly-plot").first.wait_for(timeout=TIMEOUT_MS)
+    wait_framed_plot(page, "sweep-frame")
     assert "done · 2 of 2 runs" in page.get_by_test_id("sweep-status").inner_text()
     opened.close()
 
