@@ -206,3 +206,20 @@ def test_server_city_folders_are_offered(tmp_path, small_city_dir):
             "/api/scenarios/check", json={"scenario": tiny_scenario(), "city": "kyiv-east"}
         ).json()
         assert check["ok"], check
+
+
+def test_a_failing_run_is_stored_failed_in_one_line(server, monkeypatch):
+    import coldstart.simulate
+
+    def broken(*args, **kwargs):
+        raise ZeroDivisionError("boom in step 3")
+
+    monkeypatch.setattr(coldstart.simulate, "simulate", broken)
+    r = server.post("/api/runs", json={"scenario": tiny_scenario(), "seed": 77})
+    rid = r.json()["run_id"]
+    status = wait_done(server, f"/api/runs/{rid}")
+    assert status["status"] == "failed"
+    assert status["error"] == "ZeroDivisionError: boom in step 3"  # no traceback lines
+    listed = {x["id"]: x for x in server.get("/api/runs").json()["runs"]}
+    assert listed[rid]["status"] == "failed" and listed[rid]["has_files"] is False
+    assert server.get(f"/api/runs/{rid}/files").status_code == 404

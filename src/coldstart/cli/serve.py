@@ -9,7 +9,7 @@ from typing import Annotated
 import typer
 
 from coldstart.cli import _fail, app, err
-from coldstart.cli.sweep_options import Scheduler, Workers, check_store_target, default_workers
+from coldstart.cli.sweep_options import MAX_WORKERS, Scheduler, check_store_target
 from coldstart.errors import Problem
 
 TOKEN_ENV = "COLDSTART_TOKEN"
@@ -30,7 +30,15 @@ def serve(
     data: Annotated[
         Path, typer.Option(help="the server's data folder: uploaded cities, run files, jobs")
     ] = Path("coldstart-web"),
-    workers: Workers = None,
+    workers: Annotated[
+        int,
+        typer.Option(
+            min=1,
+            max=MAX_WORKERS,
+            help="worker processes of a local Dask cluster for runs and sweeps, as coldstart "
+            "sweep --workers (default 1: in this process, a run's progress shown step by step)",
+        ),
+    ] = 1,
     scheduler: Scheduler = None,
     queue: Annotated[
         int, typer.Option(min=1, max=1000, help="most runs and sweeps queued at once")
@@ -63,14 +71,14 @@ def serve(
     why = bind_problem(host, token)
     if why:
         _fail([Problem("--host", "", "", why)])
-    if workers is not None and scheduler is not None:
+    if workers != 1 and scheduler is not None:
         _fail([Problem("--workers", "", "", "give --workers or --scheduler, not both")])
     if cities is not None and not cities.is_dir():
         _fail([Problem("--cities", "", "", f"{cities} is not a folder")])
     check_store_target(store, (cities,) if cities is not None else ())
     config = ServerConfig(
         data_dir=data, store_dir=store, cities_dir=cities, token=token, queue_size=queue,
-        workers=workers or default_workers(), scheduler=scheduler,
+        workers=workers, scheduler=scheduler,
         max_upload_bytes=max_upload_mb * MIB, cors_origins=tuple(cors_origin or ()),
     )  # fmt: skip
     application = create_app(config)

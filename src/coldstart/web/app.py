@@ -49,7 +49,9 @@ def build_dashboard(config: ServerConfig) -> Dashboard:
     except StoreBusy as exc:
         raise OutputError(Problem("--store", "", "", str(exc))) from None
     work = {
-        "run": lambda job: runner.run_job(job, book, gate, config.runs_dir),
+        "run": lambda job: runner.run_job(
+            job, book, gate, config.runs_dir, config.workers, config.scheduler
+        ),
         "sweep": lambda job: runner.sweep_job(job, book, gate, config.workers, config.scheduler),
     }
     # the demo city is built in the background: the server answers at once, a first run soon

@@ -33,6 +33,13 @@ class QueueFull(Exception):
     """No room for another job."""
 
 
+class JobFailed(Exception):
+    """A job that failed for a reason its message says in full (e.g. a run whose simulation
+    failed: its error is stored with the run); not logged as a bug."""
+
+    expected = True
+
+
 @dataclass
 class Job:
     """One queued run or sweep and how far it got.
@@ -184,5 +191,7 @@ def job_error(exc: Exception) -> str:
 
     if isinstance(exc, InputError):
         return "; ".join(str(p) for p in exc.problems)[:2000]
+    if isinstance(exc, JobFailed):
+        return str(exc)[:2000]
     first = str(exc).splitlines()[0] if str(exc) else ""
     return f"{type(exc).__name__}: {first}"[:2000]

@@ -20,11 +20,12 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from coldstart.compiled import CompiledCity
 from coldstart.errors import Problem, ScenarioError
 from coldstart.sweep.plan import RunSpec, SweepPlan
-from coldstart.sweep.run import ERROR_CHARS, RunOutcome
+from coldstart.sweep.run import RunOutcome, ShippedCity, error_text
 from coldstart.web.cities import CityBook, CityEntry
-from coldstart.web.jobs import Job
+from coldstart.web.jobs import Job, JobFailed
 from coldstart.web.storegate import StoreGate
 
 TEMPERATURES = "temperatures.parquet"
@@ -139,39 +140,89 @@ def _view_doc(result) -> dict:
     }
 
 
-def run_job(job: Job, book: CityBook, gate: StoreGate, runs_dir: Path) -> None:
-    """Do a run job: simulate with progress, write its folder, store it."""
-    from coldstart.outdir import owned_output
+@dataclass(frozen=True)
+class WebOutcome(RunOutcome):
+    """A run's outcome with what the dashboard keeps besides the store's row: the Result
+    (files, story) and the hourly indoor temperatures (None when the run failed)."""
+
+    result: object = None
+    temperatures: pd.DataFrame | None = None
+
+
+def run_with_temperatures(
+    cc: CompiledCity | ShippedCity, scenario, seed: int, run_id: str, progress=None
+) -> WebOutcome:
+    """The dashboard's task for :func:`coldstart.sweep.execute.execute` (what
+    :func:`~coldstart.sweep.run.run_one` is to a sweep): one run, its Result and its hourly
+    indoor temperatures; a failure comes back as an outcome, never raised. ``progress(k, n)``
+    after each step when it runs in this process."""
     from coldstart.simulate import simulate
+
+    started = datetime.now(UTC)
+    temps = HourlyTemps()
+    try:
+        city = cc.compiled() if isinstance(cc, ShippedCity) else cc
+        result = simulate(city, scenario, seed=seed, progress=progress, observe=temps)
+    except Exception as exc:  # stored as a failed run, like a sweep's
+        return WebOutcome(run_id, "error", started, datetime.now(UTC), error=error_text(exc))
+    return WebOutcome(
+        run_id, "ok", started, datetime.now(UTC), dict(result.summary), result.timeline,
+        result=result, temperatures=temps.frame(),
+    )  # fmt: skip
+
+
+def in_process(workers: int, scheduler: str | None) -> bool:
+    """True when the executor runs in this process (one worker, no scheduler)."""
+    return workers == 1 and scheduler is None
+
+
+def executor_city(book: CityBook, entry: CityEntry, workers: int, scheduler):
+    """The compiled city to hand the executor: the server's in this process, a fresh copy
+    (never run on, so that it pickles) for Dask."""
+    return entry.compiled if in_process(workers, scheduler) else book.fresh_compiled(entry.name)
+
+
+def run_job(
+    job: Job, book: CityBook, gate: StoreGate, runs_dir: Path, workers: int = 1, scheduler=None
+) -> None:
+    """Do a run job on the executor of ``coldstart sweep`` (step progress when it runs in
+    this process), then write its folder and store it."""
+    from functools import partial
+
+    from coldstart.sweep.execute import execute
 
     req = job.request
     planned = plan_request(book, req["city"], req["scenario"], [req["seed"]], None)
     spec = planned.plan.runs[0]
     job.total = planned.scenario.steps
-    temps = HourlyTemps()
-    started = datetime.now(UTC)
 
     def progress(k: int, n: int) -> None:
         job.done, job.total = k, n
 
-    try:
-        result = simulate(
-            planned.entry.compiled, spec.scenario, seed=spec.seed, progress=progress, observe=temps
-        )
-    except Exception as exc:  # stored as a failed run, like a sweep's
-        outcome = RunOutcome(spec.run_id, "error", started, datetime.now(UTC),
-                             error=f"{type(exc).__name__}: {exc}"[:ERROR_CHARS])  # fmt: skip
-        _store(gate, planned, spec, outcome, runs_dir)
-        raise
-    with owned_output(runs_dir / spec.run_id, command=COMMAND) as tmp:
-        result.write_into(tmp, report=True)
-        temps.frame().to_parquet(tmp / TEMPERATURES, index=False)
-        result.network.to_parquet(tmp / NETWORK_FILE, index=False)
-        (tmp / SCENARIO_FILE).write_text(req["scenario"])
-        (tmp / "view.json").write_text(json.dumps(_view_doc(result)))
-    outcome = RunOutcome(spec.run_id, "ok", started, datetime.now(UTC), dict(result.summary),
-                         result.timeline)  # fmt: skip
+    here = in_process(workers, scheduler)
+    task = partial(run_with_temperatures, progress=progress) if here else run_with_temperatures
+    outcomes: list[WebOutcome] = []
+    cc = executor_city(book, planned.entry, workers, scheduler)
+    execute(cc, [spec], lambda _, o: outcomes.append(o), workers, scheduler, task=task)
+    outcome = outcomes[0]
+    if outcome.status == "ok":
+        _write_folder(runs_dir / spec.run_id, outcome, req["scenario"])
     _store(gate, planned, spec, outcome, runs_dir)
+    if outcome.status != "ok":
+        raise JobFailed(outcome.error.splitlines()[0])
+
+
+def _write_folder(folder: Path, outcome: WebOutcome, scenario_text: str) -> None:
+    """The run's output folder: what ``coldstart run`` writes plus the dashboard's files."""
+    from coldstart.outdir import owned_output
+
+    result = outcome.result
+    with owned_output(folder, command=COMMAND) as tmp:
+        result.write_into(tmp, report=True)
+        outcome.temperatures.to_parquet(tmp / TEMPERATURES, index=False)
+        result.network.to_parquet(tmp / NETWORK_FILE, index=False)
+        (tmp / SCENARIO_FILE).write_text(scenario_text)
+        (tmp / "view.json").write_text(json.dumps(_view_doc(result)))
 
 
 def _store(gate: StoreGate, planned: Planned, spec: RunSpec, outcome: RunOutcome, runs_dir):
@@ -199,6 +250,5 @@ def sweep_job(job: Job, book: CityBook, gate: StoreGate, workers: int, scheduler
             store.add(spec, outcome, plan.sweep_id)
         job.done += 1
 
-    cc = planned.entry.compiled if workers == 1 and scheduler is None else None
-    cc = cc if cc is not None else book.fresh_compiled(planned.entry.name)
+    cc = executor_city(book, planned.entry, workers, scheduler)
     execute(cc, todo, arrived, workers=workers, scheduler=scheduler)
