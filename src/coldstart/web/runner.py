@@ -1,15 +1,14 @@
-"""What the dashboard's jobs do: one run with its files, or a sweep on the sweep executor.
+"""What the dashboard's jobs do: one run with its files, or a sweep, on the sweep executor.
 
-A run is the run a one-seed ``coldstart sweep`` of the same city and scenario would do (same
-plan, same run id, same row in the store), simulated in the server's process so that its
-progress is seen step by step; besides the store's row and timeline it keeps an output folder
-like ``coldstart run`` writes (report included) plus ``temperatures.parquet``: every
-building's indoor air temperature at the end of every hour, for the map's time slider. A sweep
-goes through :func:`coldstart.sweep.execute.execute`, the executor of ``coldstart sweep``
+Both go through :func:`coldstart.sweep.execute.execute`, the executor of ``coldstart sweep``
 (in this process with one worker, else on a local or remote Dask cluster), each run stored as
-it arrives.
+it arrives. A run is the run a one-seed ``coldstart sweep`` of the same city and scenario would
+do (same plan, same run id, same row in the store), done by :func:`run_with_temperatures`
+instead of :func:`~coldstart.sweep.run.run_one`: in this process its progress is seen step by
+step; besides the store's row and timeline it keeps an output folder like ``coldstart run``
+writes (report included) plus ``temperatures.parquet``: every building's indoor air
+temperature at the end of every hour, for the map's time slider.
 """
-
 from __future__ import annotations
 
 import json
