@@ -9,6 +9,7 @@ step; besides the store's row and timeline it keeps an output folder like ``cold
 writes (report included) plus ``temperatures.parquet``: every building's indoor air
 temperature at the end of every hour, for the map's time slider.
 """
+
 from __future__ import annotations
 
 import json
