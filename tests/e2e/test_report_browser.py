@@ -8,36 +8,11 @@ missing browser fails these tests instead of skipping them.
 from __future__ import annotations
 
 import json
-import os
-import shutil
 
 import pandas as pd
 import pytest
 
-WIDTHS_PX = (390, 1400)
-"""A phone and a desktop."""
-
-
-def _chromium() -> str | None:
-    return os.environ.get("COLDSTART_CHROMIUM") or shutil.which("chromium")
-
-
-@pytest.fixture(scope="module")
-def browser():
-    exe = _chromium()
-    try:
-        from playwright.sync_api import sync_playwright
-    except ImportError:
-        exe = None
-    if exe is None:
-        why = "needs the playwright package and Debian's chromium (apt-get install chromium)"
-        if os.environ.get("COLDSTART_REQUIRE_BROWSER"):
-            pytest.fail(why)
-        pytest.skip(why)
-    with sync_playwright() as p:
-        b = p.chromium.launch(executable_path=exe, args=["--no-sandbox"])
-        yield b
-        b.close()
+from browser_helpers import WIDTHS_PX, assert_fits
 
 
 def open_page(browser, path, width: int):
@@ -68,12 +43,6 @@ def report_at(browser, demo_run_dir):
     yield get
     for page, _, _ in opened.values():
         page.close()
-
-
-def assert_fits(page, width: int) -> None:
-    scroll = page.evaluate("document.scrollingElement.scrollWidth")
-    inner = page.evaluate("window.innerWidth")
-    assert inner == width and scroll <= inner, (scroll, inner)
 
 
 @pytest.mark.parametrize("width", WIDTHS_PX)

@@ -475,6 +475,7 @@ TOPICS: tuple[str, ...] = (
     "reference",
     "diff",
     "osm",
+    "serve",
 )
 """Modules of this package that add commands to :data:`app` when imported."""
 

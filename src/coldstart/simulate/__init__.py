@@ -347,6 +347,7 @@ def simulate(
     progress: Callable[[int, int], None] | None = None,
     check: bool = False,
     profile: dict | None = None,
+    observe: Callable[[Run, int], None] | None = None,
 ) -> Result:
     """Simulate a scenario on a city.
 
@@ -367,6 +368,10 @@ def simulate(
         When given, filled with the seconds spent per component (``damage``, ``crews``,
         ``power``, ``overload``, ``heat``, ``homes``, ``people``, ``recording``, ``checks``)
         and ``setup``; the caller's dict is the only thing written.
+    observe : callable, optional
+        Called as ``observe(run, step)`` after each step, before ``progress``, with the
+        :class:`Run` (its states, e.g. ``run.home.ta``, the indoor temperatures [°C]); it must
+        only read them (the web dashboard keeps hourly indoor temperatures this way).
 
     Returns
     -------
@@ -379,6 +384,8 @@ def simulate(
     setup_s = perf_counter() - t0
     for k in range(run.clock.steps):
         run.step(k, check)
+        if observe is not None:
+            observe(run, k)
         if progress is not None:
             progress(k + 1, run.clock.steps)
     t0 = perf_counter()

@@ -110,8 +110,18 @@ def _lost(spec: RunSpec, exc: BaseException) -> RunOutcome:
     )
 
 
+Task = Callable[..., RunOutcome]
+"""What runs one spec: ``task(city, scenario, seed, run_id) -> RunOutcome`` (a module-level
+function, so that Dask can send it; :func:`~coldstart.sweep.run.run_one` by default)."""
+
+
 def _run_dask(
-    client, cc: CompiledCity, specs: Sequence[RunSpec], on_outcome: OnOutcome, expected: int
+    client,
+    cc: CompiledCity,
+    specs: Sequence[RunSpec],
+    on_outcome: OnOutcome,
+    expected: int,
+    task: Task = run_one,
 ) -> None:
     """Wait for ``expected`` workers (at least one), scatter the city to every one, submit
     ``specs`` in a window; hand each outcome to ``on_outcome`` as it arrives."""
@@ -135,7 +145,7 @@ def _run_dask(
 
     def submit(spec: RunSpec):
         fut = client.submit(
-            run_one, city, spec.scenario, spec.seed, spec.run_id, key=f"coldstart-run-{spec.run_id}"
+            task, city, spec.scenario, spec.seed, spec.run_id, key=f"coldstart-run-{spec.run_id}"
         )
         spec_of[fut.key] = spec
         return fut
@@ -161,6 +171,7 @@ def execute(
     on_outcome: OnOutcome,
     workers: int = 1,
     scheduler: str | None = None,
+    task: Task = run_one,
 ) -> None:
     """Run every spec; call ``on_outcome(spec, outcome)`` here as each one finishes.
 
@@ -176,12 +187,16 @@ def execute(
         Worker processes of the local cluster; 1 runs in this process without a cluster.
     scheduler : str, optional
         Address of a running Dask scheduler (``tcp://host:8786``); ``workers`` is then unused.
+    task : callable, optional
+        What runs one spec (:data:`Task`): :func:`~coldstart.sweep.run.run_one` by default;
+        on Dask it gets the scattered :class:`~coldstart.sweep.run.ShippedCity`.
     """
     if not specs:
         return
     if scheduler is None and workers == 1:
         for spec in specs:
-            on_outcome(spec, run_one(cc, spec.scenario, spec.seed, spec.run_id))
+            on_outcome(spec, task(cc, spec.scenario, spec.seed, spec.run_id))
         return
+    expected = 1 if scheduler is not None else workers
     with dask_client(workers, scheduler) as client:
-        _run_dask(client, cc, specs, on_outcome, 1 if scheduler is not None else workers)
+        _run_dask(client, cc, specs, on_outcome, expected, task)

@@ -87,6 +87,13 @@ class ShippedCity:
         return self._cc
 
 
+def error_text(exc: BaseException) -> str:
+    """A failed run's error as stored: ``Type: first line`` and the last traceback lines."""
+    first = str(exc).splitlines()[0] if str(exc) else ""
+    tail = "".join(traceback.format_exception(exc)[-3:])
+    return f"{type(exc).__name__}: {first}\n{tail}"[:ERROR_CHARS]
+
+
 def run_one(
     cc: CompiledCity | ShippedCity, scenario: Scenario, seed: int, run_id: str
 ) -> RunOutcome:
@@ -116,10 +123,7 @@ def run_one(
         city = cc.compiled() if isinstance(cc, ShippedCity) else cc
         result = simulate(city, scenario, seed=seed)
     except Exception as exc:  # recorded with the run; the sweep goes on
-        first = str(exc).splitlines()[0] if str(exc) else ""
-        tail = "".join(traceback.format_exception(exc)[-3:])
-        error = f"{type(exc).__name__}: {first}\n{tail}"[:ERROR_CHARS]
-        return RunOutcome(run_id, "error", started, datetime.now(UTC), error=error)
+        return RunOutcome(run_id, "error", started, datetime.now(UTC), error=error_text(exc))
     return RunOutcome(
         run_id, "ok", started, datetime.now(UTC), dict(result.summary), result.timeline
     )

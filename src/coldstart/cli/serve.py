@@ -1,0 +1,87 @@
+"""``coldstart serve``: the web dashboard (FastAPI on uvicorn) over a run store."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from coldstart.cli import _fail, app, err
+from coldstart.cli.sweep_options import MAX_WORKERS, Scheduler, check_store_target
+from coldstart.errors import Problem
+
+TOKEN_ENV = "COLDSTART_TOKEN"
+"""Environment variable holding the API token (never a command-line option: it would show in
+the process list)."""
+
+
+@app.command()
+def serve(
+    host: Annotated[str, typer.Option(help="address to listen on")] = "127.0.0.1",
+    port: Annotated[int, typer.Option(min=1, max=65535, help="port to listen on")] = 8000,
+    store: Annotated[
+        Path, typer.Option(help="run store folder, shared with coldstart sweep (made when absent)")
+    ] = Path("coldstart-web/store"),
+    cities: Annotated[
+        Path | None, typer.Option(help="folder of city folders to offer besides the demo")
+    ] = None,
+    data: Annotated[
+        Path, typer.Option(help="the server's data folder: uploaded cities, run files, jobs")
+    ] = Path("coldstart-web"),
+    workers: Annotated[
+        int,
+        typer.Option(
+            min=1,
+            max=MAX_WORKERS,
+            help="worker processes of a local Dask cluster for runs and sweeps, as coldstart "
+            "sweep --workers (default 1: in this process, a run's progress shown step by step)",
+        ),
+    ] = 1,
+    scheduler: Scheduler = None,
+    queue: Annotated[
+        int, typer.Option(min=1, max=1000, help="most runs and sweeps queued at once")
+    ] = 16,
+    max_upload_mb: Annotated[
+        int, typer.Option(min=1, max=4096, help="largest upload (a zipped city) [MiB]")
+    ] = 64,
+    cors_origin: Annotated[
+        list[str] | None,
+        typer.Option(help="an origin allowed to call the API from its pages (repeatable)"),
+    ] = None,
+) -> None:
+    """Serve the dashboard: pick a city, edit and run a scenario, watch it on a map, compare.
+
+    Runs and sweeps land in the run store (--store), the one coldstart sweep writes. With
+    COLDSTART_TOKEN set, every /api/ route but /api/health needs 'Authorization: Bearer
+    <token>'; without it the server listens on loopback only.
+    """
+    try:
+        import fastapi  # noqa: F401
+        import uvicorn
+    except ImportError as exc:
+        msg = f"needs FastAPI and uvicorn ({exc.name} is missing): pip install 'coldstart[web]'"
+        _fail([Problem("coldstart serve", "", "", msg)])
+    from coldstart.web.app import create_app
+    from coldstart.web.config import MIB, ServerConfig
+    from coldstart.web.security import bind_problem
+
+    token = os.environ.get(TOKEN_ENV) or None
+    why = bind_problem(host, token)
+    if why:
+        _fail([Problem("--host", "", "", why)])
+    if workers != 1 and scheduler is not None:
+        _fail([Problem("--workers", "", "", "give --workers or --scheduler, not both")])
+    if cities is not None and not cities.is_dir():
+        _fail([Problem("--cities", "", "", f"{cities} is not a folder")])
+    check_store_target(store, (cities,) if cities is not None else ())
+    config = ServerConfig(
+        data_dir=data, store_dir=store, cities_dir=cities, token=token, queue_size=queue,
+        workers=workers, scheduler=scheduler,
+        max_upload_bytes=max_upload_mb * MIB, cors_origins=tuple(cors_origin or ()),
+    )  # fmt: skip
+    application = create_app(config)
+    shown = f"[{host}]" if ":" in host else host
+    err.print(f"coldstart dashboard on http://{shown}:{port}/ (store {store}); Ctrl-C stops it")
+    uvicorn.run(application, host=host, port=port, log_level="warning", server_header=False)
