@@ -52,6 +52,8 @@ def test_buildings_carry_the_grids_load(oberrhein):
     again = city_from_net(oberrhein, "Oberrhein", seed=1)
     assert again.buildings.equals(b)  # same seed, same city
     assert len(oberrhein.load) == 147  # the input net is not changed
+    # the grid is real, the district heating built around it: the report will say which
+    assert city.synthetic_networks == ("heat_network",)
 
 
 def test_capped_buildings_and_schematic_coordinates():
@@ -74,6 +76,7 @@ def test_from_grid_writes_a_valid_city(cli, tmp_path, network):
     assert 0 < len(city.buildings) <= 150
     assert city.buildings.residents.sum() > 0
     assert len(city.assets) > 0
+    assert city.synthetic_networks == ("heat_network",)  # kept through the folder
 
 
 def test_from_grid_then_run_end_to_end(cli, tmp_path):

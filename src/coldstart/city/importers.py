@@ -398,7 +398,8 @@ def city_from_net(
     tables["assets"] = _assets(net, tables, heat, to_lonlat, lonlat)
     for t in tables.values():
         t.reset_index(drop=True, inplace=True)
-    return City(name=name, net=net, tables=tables)
+    # the grid is the user's; the heat network is placed around it (the report says so)
+    return City(name=name, net=net, tables=tables, synthetic_networks=("heat_network",))
 
 
 def _local_tables(
