@@ -129,22 +129,44 @@ ASSET_COLUMNS = (
     "hit_h",
     "last_hit_h",
     "restored_h",
+    "state_at_end",
 )
 """Columns of ``assets.csv``."""
 
 
-def asset_table(assets: pd.DataFrame, damaged: dict) -> pd.DataFrame:
-    """One row per struck asset: worst state, number of hits, first and last hit, restored.
+def asset_table(
+    assets: pd.DataFrame, damaged: dict, events: pd.DataFrame | None = None
+) -> pd.DataFrame:
+    """One row per struck asset: worst state, number of hits, first and last hit, restored,
+    and where it stands at the end (:func:`state_at_end`).
 
     ``restored_h`` is the end of the last repair; NaN when the asset is out at the end.
     """
     a = assets.set_index("asset_id")
+    last = {}
+    if events is not None and len(events):
+        rep = events[events["kind"].isin(["repair_start", "beyond_repair"])]
+        last = rep.groupby("asset_id", sort=False)["kind"].last().to_dict()
     rows = [
         (aid, a.at[aid, "kind"], a.at[aid, "lon"], a.at[aid, "lat"], d.state, d.hits,
-         d.first_hit_h, d.last_hit_h, np.nan if d.out or d.restored_h is None else d.restored_h)
+         d.first_hit_h, d.last_hit_h, np.nan if d.out or d.restored_h is None else d.restored_h,
+         state_at_end(d.out, d.restored_h, last.get(aid)))
         for aid, d in damaged.items()
     ]  # fmt: skip
     return pd.DataFrame(rows, columns=list(ASSET_COLUMNS))
+
+
+def state_at_end(out: bool, restored_h: float | None, last_repair_event: str | None) -> str:
+    """Where a struck asset stands at the end of the run: ``restored``, ``not damaged`` (hit
+    without damage), ``beyond repair``, ``under repair`` (a crew on it) or ``repair not
+    started`` (waiting: crews busy elsewhere, a spare part, power at the site, an alert)."""
+    if not out:
+        return "not damaged" if restored_h is None else "restored"
+    if last_repair_event == "beyond_repair":
+        return "beyond repair"
+    if last_repair_event == "repair_start":
+        return "under repair"
+    return "repair not started"
 
 
 def city_meta(city) -> dict:
@@ -209,7 +231,7 @@ def build_result(
             "frozen": b.building_id.isin(frozen_ids).to_numpy(),
         }
     )
-    assets = asset_table(c.assets, damaged)
+    assets = asset_table(c.assets, damaged, ev)
     f = c.facilities.iloc[cc.shelter_fac]
     shelters = pd.DataFrame(
         {
