@@ -76,6 +76,16 @@ class Instance:
     between_h: np.ndarray
     precedence: tuple[tuple[int, int], ...] = ()
 
+    def __post_init__(self) -> None:
+        # plain Python lists of the fields, for the cost of plans without precedence (the
+        # inner loop of the local search and the brute force)
+        fast = tuple(
+            np.asarray(a, float).tolist()
+            for a in (self.work_h, self.ready_h, self.weight, self.onset_h, self.free_h,
+                      self.travel_h, self.between_h)
+        )  # fmt: skip
+        object.__setattr__(self, "_fast", fast)
+
     @property
     def n_tasks(self) -> int:
         """Number of tasks."""
@@ -122,10 +132,29 @@ def completions_h(inst: Instance, plan: Plan) -> np.ndarray | None:
 def cost(inst: Instance, plan: Plan) -> float:
     """Expected cold exposure left by ``plan`` [weighted person-hours]; ``inf`` when it
     deadlocks or leaves a task out."""
+    if not inst.precedence:
+        return _cost_sequences(inst, plan)
     done = completions_h(inst, plan)
     if done is None or np.isnan(done).any():
         return math.inf
     return float(np.dot(inst.weight, np.maximum(0.0, done - inst.onset_h)))
+
+
+def _cost_sequences(inst: Instance, plan: Plan) -> float:
+    """:func:`cost` of a plan when no precedence ties the crews: each crew's sequence alone."""
+    work, ready, weight, onset, free, travel, between = inst._fast  # type: ignore[attr-defined]
+    total = 0.0
+    n = 0
+    for k, seq in enumerate(plan):
+        t = free[k]
+        last = -1
+        for j in seq:
+            t = max(t + (travel[k][j] if last < 0 else between[last][j]), ready[j]) + work[j]
+            if t > onset[j]:
+                total += weight[j] * (t - onset[j])
+            last = j
+        n += len(seq)
+    return total if n == inst.n_tasks else math.inf
 
 
 def is_valid(inst: Instance, plan: Plan) -> bool:
