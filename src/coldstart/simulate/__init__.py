@@ -41,10 +41,10 @@ from coldstart.simulate.clock import Clock, Streams
 from coldstart.simulate.crews import CrewDesk
 from coldstart.simulate.damage import DamageModel
 from coldstart.simulate.events import EventKind, EventLog
-from coldstart.simulate.planning import PlanContext
 from coldstart.simulate.heat import HeatModel
 from coldstart.simulate.homes import Homes, WaterStep
 from coldstart.simulate.invariants import check_step
+from coldstart.simulate.planning import PlanContext
 from coldstart.simulate.power import PowerModel
 from coldstart.simulate.recorder import Recorder
 from coldstart.simulate.water import Water
@@ -102,9 +102,10 @@ class Run:
         self.damage.strike(self.dmg, t, dt_h, self.streams.strike, self._open_repair, log)
         self.damage.refresh(self.dmg)  # crews need the current topology for precedence
         t0 = lap("damage", t0)
+        ctx = (lambda: self._plan_context(k)) if self.crew.planner is not None else None
         work = self.crews.step(
             self.crew, k, t, dt_h, clock.hour_of_day(k), bool(clock.crews_stopped[k]), self.dmg,
-            self.pow.backup_flags(), log, (lambda: self._plan_context(k)) if self.crew.planner else None,
+            self.pow.backup_flags(), log, ctx,
         )  # fmt: skip
         for task in work.finished:
             self._finish(task)
