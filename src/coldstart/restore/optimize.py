@@ -63,6 +63,9 @@ class Instance:
         Travel from each task's site to each other's, shape (tasks, tasks) [h].
     precedence : tuple of (int, int)
         Pairs ``(a, b)``: task ``b`` may start only after task ``a`` is done.
+    deadline : numpy.ndarray of bool, optional
+        Tasks whose cost is a lump: ``weight`` [weighted person-hours] when done after
+        ``onset_h`` (a drain after the pipes froze), nothing before.
     """
 
     work_h: np.ndarray
@@ -75,6 +78,7 @@ class Instance:
     travel_h: np.ndarray
     between_h: np.ndarray
     precedence: tuple[tuple[int, int], ...] = ()
+    deadline: np.ndarray | None = None
 
     def __post_init__(self) -> None:
         # plain Python lists of the fields, for the cost of plans without precedence (the
@@ -84,7 +88,8 @@ class Instance:
             for a in (self.work_h, self.ready_h, self.weight, self.onset_h, self.free_h,
                       self.travel_h, self.between_h)
         )  # fmt: skip
-        object.__setattr__(self, "_fast", fast)
+        lump = np.zeros(len(self.work_h), bool) if self.deadline is None else self.deadline
+        object.__setattr__(self, "_fast", (*fast, np.asarray(lump, bool).tolist()))
 
     @property
     def n_tasks(self) -> int:
@@ -137,12 +142,15 @@ def cost(inst: Instance, plan: Plan) -> float:
     done = completions_h(inst, plan)
     if done is None or np.isnan(done).any():
         return math.inf
-    return float(np.dot(inst.weight, np.maximum(0.0, done - inst.onset_h)))
+    late = np.maximum(0.0, done - inst.onset_h)
+    if inst.deadline is not None:
+        late = np.where(inst.deadline, (late > 0).astype(float), late)
+    return float(np.dot(inst.weight, late))
 
 
 def _cost_sequences(inst: Instance, plan: Plan) -> float:
     """:func:`cost` of a plan when no precedence ties the crews: each crew's sequence alone."""
-    work, ready, weight, onset, free, travel, between = inst._fast  # type: ignore[attr-defined]
+    work, ready, weight, onset, free, travel, between, lump = inst._fast  # type: ignore[attr-defined]
     total = 0.0
     n = 0
     for k, seq in enumerate(plan):
@@ -151,7 +159,7 @@ def _cost_sequences(inst: Instance, plan: Plan) -> float:
         for j in seq:
             t = max(t + (travel[k][j] if last < 0 else between[last][j]), ready[j]) + work[j]
             if t > onset[j]:
-                total += weight[j] * (t - onset[j])
+                total += weight[j] if lump[j] else weight[j] * (t - onset[j])
             last = j
         n += len(seq)
     return total if n == inst.n_tasks else math.inf

@@ -77,7 +77,10 @@ def _rows(inst: Instance, xcol, ycol, s0: int, t0: int, big_m: float) -> _Rows:
                 rows.add(
                     {s0 + j: 1.0, xcol[j, k]: -big_m}, inst.free_h[k] + inst.travel_h[k, j] - big_m
                 )
-        rows.add({t0 + j: 1.0, s0 + j: -1.0}, p[j] - inst.onset_h[j])
+        # T[j] >= S[j] + p[j] - onset[j]; for a deadline task T[j] is its lateness flag,
+        # M T[j] >= S[j] + p[j] - onset[j], binary
+        lump = inst.deadline is not None and inst.deadline[j]
+        rows.add({t0 + j: big_m if lump else 1.0, s0 + j: -1.0}, p[j] - inst.onset_h[j])
     for (i, j), yc in ycol.items():
         for k in range(inst.n_crews):
             if (i, k) not in xcol or (j, k) not in xcol:
@@ -104,7 +107,10 @@ def _start_solution(inst: Instance, plan: Plan, xcol, ycol, s0: int, t0: int, n_
     for (i, j), yc in ycol.items():
         val[yc] = 1.0 if start[i] <= start[j] else 0.0
     val[s0 : s0 + inst.n_tasks] = start
-    val[t0 : t0 + inst.n_tasks] = np.maximum(0.0, done - inst.onset_h)
+    late = np.maximum(0.0, done - inst.onset_h)
+    if inst.deadline is not None:
+        late = np.where(inst.deadline, (late > 1e-9).astype(float), late)
+    val[t0 : t0 + inst.n_tasks] = late
     return val
 
 
@@ -154,6 +160,8 @@ def solve_milp(
     lower[s0 : s0 + n] = inst.ready_h
     upper = np.full(n_col, np.inf)
     upper[:s0] = 1.0
+    lump = np.zeros(n, bool) if inst.deadline is None else np.asarray(inst.deadline, bool)
+    upper[t0:][lump] = 1.0
     lp.col_lower_, lp.col_upper_ = lower, upper
     lp.row_lower_ = np.concatenate([rows.lo, np.ones(n)])
     lp.row_upper_ = np.concatenate([np.full(n_ineq, np.inf), np.ones(n)])
@@ -161,9 +169,8 @@ def solve_milp(
     lp.a_matrix_.start_ = a.indptr.astype(np.int32)
     lp.a_matrix_.index_ = a.indices.astype(np.int32)
     lp.a_matrix_.value_ = a.data.astype(float)
-    lp.integrality_ = [highspy.HighsVarType.kInteger] * s0 + [highspy.HighsVarType.kContinuous] * (
-        2 * n
-    )
+    kinds = highspy.HighsVarType.kInteger, highspy.HighsVarType.kContinuous
+    lp.integrality_ = [kinds[0]] * s0 + [kinds[1]] * n + [kinds[0] if f else kinds[1] for f in lump]
     h = _new_highs()
     h.setOptionValue("time_limit", float(time_limit_s))
     h.setOptionValue("mip_max_nodes", int(max_nodes))

@@ -150,9 +150,11 @@ class Run:
 
     def _plan_context(self, k: int) -> PlanContext:
         """The buildings' state the ``optimized`` dispatch plans with at step ``k``."""
+        eta = self._eta[1] if self._eta is not None else None  # the last estimate, not a new one
         return PlanContext(
             float(self.clock.temp_out_c[k]), self.home.ta, self.home.t_water, self.home.ice,
             self.pstate.people_home, self.pstate.vulnerable_home,
+            self.scenario.horizon_h - self.clock.t_h(k), eta,
         )  # fmt: skip
 
     def _lap(self, name: str, since: float) -> float:

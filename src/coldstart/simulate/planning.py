@@ -13,8 +13,12 @@ What a task is worth (:meth:`Planner.instance`):
   ``policies.vulnerable_weight`` times) from the hour its air falls below 12 degC without heat:
   the slow mode of its two-node RC model, ``tau ln((T_air - T_out) / (12 - T_out))`` (0 when it
   is colder already);
-- a drain: ``DRAIN_WEIGHT`` times its residents from the hour its pipes freeze
-  (:func:`~coldstart.thermal.freezing.hours_to_freeze_now`): a drain after that is too late;
+- a drain: a deadline, the hour its pipes freeze
+  (:func:`~coldstart.thermal.freezing.hours_to_freeze_now`; the water model calls a drain off
+  then); done later, it costs its people (weighted as above) the hours from when the operators
+  expect heat back to the end of the run, at least :data:`FREEZE_FLOOR_H`. Drains that cannot
+  beat the frost any more are not taken; those that can come before other plumbing work, in
+  apparent-tardiness order (``greatest_benefit`` also puts drains first);
 - a repair: the people it brings back now (:mod:`coldstart.restore.benefit`), times the share
   of residents at home and the city's vulnerable weighting, from now;
 - a reset: every resident, from now (as ``greatest_benefit``).
@@ -38,8 +42,10 @@ from coldstart.scenario.model import Scenario
 from coldstart.thermal.exposure import SAFETY_C
 from coldstart.thermal.freezing import hours_to_freeze_now, space_temp_c
 
-DRAIN_WEIGHT = 10.0
-"""Weight of a building's residents in a drain task (as ``greatest_benefit``'s)."""
+FREEZE_FLOOR_H = 48.0
+"""A freeze costs a building's people at least this many hours of heat [h]: the median work of
+repairing a frozen system (``frozen_system`` in ``data/secondary_failures.csv``), even where heat
+is expected back only late in the run."""
 
 MAX_PLAN_TASKS = 12
 """At most this many ready tasks of a type are planned (those of the highest weight per hour of
@@ -75,6 +81,8 @@ class PlanContext:
     ice_kh: np.ndarray
     people_home: np.ndarray
     vulnerable_home: np.ndarray
+    left_h: float = math.inf  # hours to the end of the run
+    expected_outage_h: np.ndarray | None = None  # the operators' last estimate, per building
 
 
 @dataclass
@@ -143,32 +151,56 @@ class Planner:
         self.stats = PlanStats()
         self._cache: dict[str, tuple] = {}
 
-    def _person_weight(self, ctx: PlanContext, b: int) -> float:
+    def _person_weight(self, ctx: PlanContext, b) -> np.ndarray:
+        """People at home in buildings ``b``, a vulnerable person counting
+        ``policies.vulnerable_weight`` times [person-weight]."""
         vw = self.scenario.policies.vulnerable_weight
-        return float(ctx.people_home[b] + (vw - 1.0) * ctx.vulnerable_home[b])
+        return ctx.people_home[b] + (vw - 1.0) * ctx.vulnerable_home[b]
 
-    def _onset_h(self, ctx: PlanContext, b: int) -> float:
-        ta, to = float(ctx.temp_air_c[b]), ctx.temp_out_c
-        if ta <= SAFETY_C or to >= SAFETY_C:
-            return 0.0 if ta <= SAFETY_C else math.inf
-        return float(self.tau_h[b] * math.log((ta - to) / (SAFETY_C - to)))
+    def _onset_h(self, ctx: PlanContext, b) -> np.ndarray:
+        """Hours until the air of buildings ``b`` falls below 12 degC without heat (slow RC
+        mode; 0 when colder already, inf when the outdoors is not colder)."""
+        ta, to = np.asarray(ctx.temp_air_c[b], float), ctx.temp_out_c
+        if to >= SAFETY_C:
+            return np.where(ta <= SAFETY_C, 0.0, np.inf)
+        ratio = np.maximum(ta - to, SAFETY_C - to) / (SAFETY_C - to)
+        return self.tau_h[b] * np.log(ratio)
 
-    def worth(self, ctx: PlanContext, task: Task, gain: float) -> tuple[float, float]:
-        """Weight [person-weight] and onset [h from now] of a task (see the module text)."""
-        if task.kind == TaskKind.RESET:
-            return float(self.residents.sum()), 0.0
-        if task.kind == TaskKind.REPAIR:
-            home = float(ctx.people_home.sum())
-            vw = self.scenario.policies.vulnerable_weight
-            share = home / max(float(self.residents.sum()), 1e-9)
-            tilt = 1.0 + (vw - 1.0) * float(ctx.vulnerable_home.sum()) / max(home, 1e-9)
-            return gain * share * tilt, 0.0
-        b = self.b_index[task.asset_id]
-        if task.kind == TaskKind.DRAIN:
-            space = space_temp_c(ctx.temp_out_c, ctx.temp_air_c[[b]])
-            freeze = hours_to_freeze_now(ctx.t_water_c[[b]], ctx.ice_kh[[b]], space)[0]
-            return DRAIN_WEIGHT * float(self.residents[b]), float(freeze)
-        return self._person_weight(ctx, b), self._onset_h(ctx, b)
+    def worths(
+        self, ctx: PlanContext, tasks: list[Task], gains: np.ndarray
+    ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """Weight, onset [h from now] and deadline flag of each task (see the module text):
+        a hinge task's weight is a person-weight [1/h of lateness], a deadline task's (a drain)
+        the weighted person-hours a freeze costs."""
+        n = len(tasks)
+        weight, onset, lump = np.zeros(n), np.zeros(n), np.zeros(n, bool)
+        kinds = [t.kind for t in tasks]
+        home = float(ctx.people_home.sum())
+        vw = self.scenario.policies.vulnerable_weight
+        share = home / max(float(self.residents.sum()), 1e-9)
+        tilt = 1.0 + (vw - 1.0) * float(ctx.vulnerable_home.sum()) / max(home, 1e-9)
+        for i, (kind, g) in enumerate(zip(kinds, gains, strict=True)):
+            if kind == TaskKind.RESET:
+                weight[i] = float(self.residents.sum())
+            elif kind == TaskKind.REPAIR:
+                weight[i] = g * share * tilt
+        bt = [i for i, k in enumerate(kinds) if k not in (TaskKind.RESET, TaskKind.REPAIR)]
+        if not bt:
+            return weight, onset, lump
+        b = np.array([self.b_index[tasks[i].asset_id] for i in bt])
+        drain = np.array([kinds[i] == TaskKind.DRAIN for i in bt])
+        pw = self._person_weight(ctx, b)
+        weight[bt], onset[bt] = pw, self._onset_h(ctx, b)
+        if drain.any():
+            d = np.asarray(bt)[drain]
+            bd = b[drain]
+            space = space_temp_c(ctx.temp_out_c, ctx.temp_air_c[bd])
+            onset[d] = hours_to_freeze_now(ctx.t_water_c[bd], ctx.ice_kh[bd], space)
+            back = np.zeros(len(bd)) if ctx.expected_outage_h is None else ctx.expected_outage_h[bd]
+            heated_h = np.maximum(FREEZE_FLOOR_H, ctx.left_h - np.minimum(back, ctx.left_h))
+            weight[d] = pw[drain] * heated_h
+            lump[d] = True
+        return weight, onset, lump
 
     def choose(
         self,
@@ -181,23 +213,24 @@ class Planner:
     ) -> dict[int, int]:
         """Which candidate (index into ``cands``) each free crew (position in ``book.crews``)
         takes now; crews left out stay free."""
-        worth = np.array([self.worth(ctx, t, g) for t, g in zip(cands, gains, strict=True)])
-        weight, onset = worth[:, 0], np.minimum(worth[:, 1], 1e6)
+        weight, onset, lump = self.worths(ctx, cands, gains)
+        onset = np.minimum(onset, 1e6)
         work = np.array([t.remaining_h for t in cands]) * self.stretch
-        if len(cands) <= len(free) or len(free) > MAX_PLAN_CREWS:
-            return self._by_rule(book, free, cands, weight, work, onset)
+        keep = self._priority(book, free, cands, weight, work, onset, lump)
+        if len(free) > MAX_PLAN_CREWS or len(keep) <= len(free):
+            return self._by_rule(book, free, cands, keep)
         ctype = cands[0].crew_type
         busy = [i for i, c in enumerate(book.crews)
                 if c.crew_type == ctype and c.task is not None]  # fmt: skip
         left = lambda i: book.tasks[book.crews[i].task]  # noqa: E731
         busy.sort(key=lambda i: left(i).travel_left_h + max(left(i).remaining_h, 0.0))
         crews = free + busy[: max(0, MAX_PLAN_CREWS - len(free))]
-        keep = atc_order(weight, work, onset)[:MAX_PLAN_TASKS]
+        keep = keep[:MAX_PLAN_TASKS]
         key = (tuple(c.key for c in cands), tuple(crews), tuple(book.crews[i].task for i in crews))
         hit = self._cache.get(ctype)
         if hit is None or hit[0] != key:
             inst = self._instance(book, t_h, crews, [cands[j] for j in keep], weight[keep],
-                                  work[keep], onset[keep])  # fmt: skip
+                                  work[keep], onset[keep], lump[keep])  # fmt: skip
             res = plan_crews(
                 inst,
                 milp_max_tasks=MILP_MAX_TASKS if len(crews) <= MILP_MAX_CREWS else 0,
@@ -211,10 +244,25 @@ class Planner:
         plan = hit[1]
         return {i: int(keep[plan[n][0]]) for n, i in enumerate(crews[: len(free)]) if plan[n]}
 
-    def _by_rule(self, book, free, cands, weight, work, onset) -> dict[int, int]:
-        """Free crews take tasks in apparent-tardiness order, each the nearest of the next
-        ones (no planning: every task gets a crew now, or too many crews are free to plan)."""
-        order = list(atc_order(weight, work, onset)[: len(free)])
+    def _priority(self, book, free, cands, weight, work, onset, lump) -> np.ndarray:
+        """Candidates in apparent-tardiness order, drains that can still beat the frost first,
+        those that cannot left out (they would be called off at the freeze)."""
+        xy = np.array([(t.x_m, t.y_m) for t in cands])
+        cxy = np.array([(book.crews[i].x_m, book.crews[i].y_m) for i in free])
+        near_h = np.hypot(*(xy[:, None, :] - cxy[None]).transpose(2, 0, 1)).min(axis=1)
+        near_h = near_h / book.speed_m_h
+        hopeless = lump & (onset < near_h + work / self.stretch)
+        rate = np.where(lump, weight / max(float(work.mean()), 1e-9), weight)
+        order = atc_order(rate, work, np.where(lump, onset - near_h, onset))
+        tier = np.where(lump, 0, 1)[order]
+        order = order[np.argsort(tier, kind="stable")]
+        return order[~hopeless[order]]
+
+    def _by_rule(self, book, free, cands, priority) -> dict[int, int]:
+        """Free crews take tasks in ``priority`` order (:meth:`_priority`), each the nearest of
+        the next ones (no planning: every task gets a crew now, or too many crews are free to
+        plan)."""
+        order = [int(j) for j in priority[: len(free)]]
         out: dict[int, int] = {}
         for i in free:
             if not order:
@@ -224,7 +272,7 @@ class Planner:
             out[i] = int(order.pop(int(np.argmin(d))))
         return out
 
-    def _instance(self, book, t_h, crews, tasks, weight, work, onset) -> Instance:
+    def _instance(self, book, t_h, crews, tasks, weight, work, onset, lump) -> Instance:
         """The planning instance of ``tasks`` and ``crews`` at ``t_h`` (hours from now)."""
         sp, s = book.speed_m_h, self.stretch
         xy = np.array([(t.x_m, t.y_m) for t in tasks])
@@ -251,4 +299,5 @@ class Planner:
             free_h=np.asarray(free_h, float),
             travel_h=travel,
             between_h=between,
+            deadline=np.asarray(lump, bool),
         )
