@@ -53,6 +53,22 @@ def test_planner_within_two_percent_of_exact_optimum(seed, precedence):
         assert done[3] - inst.work_h[3] >= done[2] - 1e-9
 
 
+@pytest.mark.parametrize("seed", range(3))
+def test_deadline_tasks_against_exact_optimum(seed):
+    # drains: a lump cost when done after the frost, nothing before
+    inst = random_instance(10 + seed, n=6, m=2)
+    lump = np.array([True, False, True, False, True, False])
+    inst = dataclasses.replace(inst, deadline=lump, weight=np.where(lump, 5e3, inst.weight))
+    _, best = brute_force(inst)
+    got = plan_crews(inst, milp_max_tasks=8, max_nodes=2_000)
+    assert best - 1e-6 <= got.cost <= 1.02 * best
+    done = completions_h(inst, got.plan)
+    late = lump & (done > inst.onset_h)
+    assert got.cost == pytest.approx(
+        5e3 * late.sum() + np.dot(inst.weight[~lump], np.maximum(0, done - inst.onset_h)[~lump])
+    )
+
+
 def _two_tasks(onset_a: float) -> Instance:
     """One crew at the sites; A: 100 people, warm for ``onset_a`` h; B: 60 people, cold now."""
     z = np.zeros((1, 2))
@@ -108,8 +124,12 @@ def test_precedence_is_kept_across_crews():
     assert best == pytest.approx(500.0 * 4.0 + 50.0 * 1.0)  # the second crew does 2 meanwhile
 
 
-def test_milp_alone_proves_the_brute_force_optimum():
+@pytest.mark.parametrize("deadline", [False, True])
+def test_milp_alone_proves_the_brute_force_optimum(deadline):
     inst = random_instance(7, n=5, m=2)
+    if deadline:
+        lump = np.array([True, False, True, False, False])
+        inst = dataclasses.replace(inst, deadline=lump, weight=np.where(lump, 4e3, inst.weight))
     plan, best = brute_force(inst)
     got = solve_milp(inst, None, max_nodes=50_000, time_limit_s=30.0)
     assert got.proved_optimal
