@@ -485,7 +485,8 @@ class RepairBook:
             return started, finished, 0
         free = [i for i, c in enumerate(self.crews) if c.task is None]
         if free and self.waiting:
-            started = self._dispatch(t_h, free, can_start, benefit, planner)
+            extra = {} if planner is None else {"planner": planner}
+            started = self._dispatch(t_h, free, can_start, benefit, **extra)
         working = 0
         for crew in self.crews:
             if crew.task is None:
