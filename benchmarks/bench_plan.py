@@ -31,34 +31,14 @@ import time
 import numpy as np
 
 
-def _random_instance(seed: int, n: int, m: int, precedence: bool):
-    from coldstart.restore.optimize import Instance
-
-    rng = np.random.default_rng(seed)
-    xy, cxy = rng.uniform(-5, 5, (n, 2)), rng.uniform(-5, 5, (m, 2))
-    dist = lambda a, b: np.hypot(*(a[:, None, :] - b[None]).transpose(2, 0, 1))  # noqa: E731
-    return Instance(
-        work_h=rng.lognormal(1.0, 0.6, n),
-        ready_h=np.where(rng.random(n) < 0.3, rng.uniform(0, 8, n), 0.0),
-        weight=rng.uniform(10, 1000, n),
-        onset_h=np.where(rng.random(n) < 0.5, rng.uniform(0, 15, n), 0.0),
-        task_type=np.zeros(n, int),
-        crew_type=np.zeros(m, int),
-        free_h=rng.uniform(0, 3, m),
-        travel_h=dist(cxy, xy) / 15.0,
-        between_h=dist(xy, xy) / 15.0,
-        precedence=((0, 1), (2, 3)) if precedence else (),
-    )
-
-
 def exact_gaps(instances: int, n: int = 8, m: int = 2) -> None:
     """Part 1: planner and greatest_benefit against the brute-force optimum."""
-    from coldstart.restore.optimize import brute_force, plan_crews
+    from coldstart.restore.optimize import brute_force, plan_crews, random_instance
 
     print(f"1. exact optimum: {instances} random instances, {n} tasks, {m} crews")
     gaps, greedy_gaps, proved, ms = [], [], 0, []
     for s in range(instances):
-        inst = _random_instance(s, n, m, precedence=bool(s % 2))
+        inst = random_instance(s, n, m, precedence=bool(s % 2))
         _, best = brute_force(inst)
         r = plan_crews(inst, milp_max_tasks=n, max_nodes=2_000, time_limit_s=5.0)
         gaps.append(r.cost / best - 1.0)

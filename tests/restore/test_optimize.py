@@ -14,27 +14,9 @@ from coldstart.restore.optimize import (
     is_valid,
     local_search,
     plan_crews,
+    random_instance,
 )
 from coldstart.restore.schedule_milp import solve_milp
-
-
-def random_instance(seed: int, n: int = 6, m: int = 2, precedence: bool = False) -> Instance:
-    """Tasks on a 10 km square, crews somewhere in it, some parts late, some people warm."""
-    rng = np.random.default_rng(seed)
-    xy, cxy = rng.uniform(-5, 5, (n, 2)), rng.uniform(-5, 5, (m, 2))
-    dist = lambda a, b: np.hypot(*(a[:, None, :] - b[None]).transpose(2, 0, 1))  # noqa: E731
-    return Instance(
-        work_h=rng.lognormal(1.0, 0.6, n),
-        ready_h=np.where(rng.random(n) < 0.3, rng.uniform(0, 8, n), 0.0),
-        weight=rng.uniform(10, 1000, n),
-        onset_h=np.where(rng.random(n) < 0.5, rng.uniform(0, 15, n), 0.0),
-        task_type=np.zeros(n, int),
-        crew_type=np.zeros(m, int),
-        free_h=rng.uniform(0, 3, m),
-        travel_h=dist(cxy, xy) / 15.0,
-        between_h=dist(xy, xy) / 15.0,
-        precedence=((0, 1), (2, 3)) if precedence else (),
-    )
 
 
 @pytest.mark.parametrize("precedence", [False, True])

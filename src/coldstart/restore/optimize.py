@@ -102,6 +102,27 @@ class Instance:
         return len(self.crew_type)
 
 
+def random_instance(seed: int, n: int = 6, m: int = 2, precedence: bool = False) -> Instance:
+    """A random instance for tests and benchmarks: ``n`` tasks on a 10 km square (15 km/h), ``m``
+    crews somewhere in it, a third of the parts late, half the people still warm, one crew
+    type; with ``precedence``, task 0 before 1 and 2 before 3."""
+    rng = np.random.default_rng(seed)
+    xy, cxy = rng.uniform(-5, 5, (n, 2)), rng.uniform(-5, 5, (m, 2))
+    dist = lambda a, b: np.hypot(*(a[:, None, :] - b[None]).transpose(2, 0, 1))  # noqa: E731
+    return Instance(
+        work_h=rng.lognormal(1.0, 0.6, n),
+        ready_h=np.where(rng.random(n) < 0.3, rng.uniform(0, 8, n), 0.0),
+        weight=rng.uniform(10, 1000, n),
+        onset_h=np.where(rng.random(n) < 0.5, rng.uniform(0, 15, n), 0.0),
+        task_type=np.zeros(n, int),
+        crew_type=np.zeros(m, int),
+        free_h=rng.uniform(0, 3, m),
+        travel_h=dist(cxy, xy) / 15.0,
+        between_h=dist(xy, xy) / 15.0,
+        precedence=((0, 1), (2, 3)) if precedence else (),
+    )
+
+
 def completions_h(inst: Instance, plan: Plan) -> np.ndarray | None:
     """Completion of every task under ``plan`` [h] (NaN: not planned), each task starting as
     early as its crew, its travel, its part and its predecessors allow (a semi-active schedule);
