@@ -56,19 +56,24 @@ MAX_PLAN_CREWS = 8
 free first); with more crews free at once, the free crews take tasks by the apparent-tardiness
 rule instead (:func:`atc_order`)."""
 
-MILP_MAX_TASKS = 8
+MILP_MAX_TASKS = 6
 """Instances of at most this many tasks (and :data:`MILP_MAX_CREWS` crews) also go to the
 MILP."""
 
-MILP_MAX_CREWS = 4
+MILP_MAX_CREWS = 8
 """Instances of more crews are planned by the local search alone (the big-M MILP of many
 identical crews is slow to close)."""
 
 LOCAL_SEARCH_EVALS = 2_000
 """Plan evaluations the local search may spend per decision."""
 
-MILP_NODES = 500
-"""Branch-and-bound nodes the MILP may spend per decision."""
+MILP_NODES = 200
+"""Branch-and-bound nodes the MILP may spend per decision: the limit that binds, so that a run
+does not depend on the machine's speed."""
+
+MILP_SAFETY_S = 30.0
+"""Wall-clock limit of one MILP solve [s]: a safety net only, far above what the node limit
+lets it take (at most about half a second measured; ``benchmarks/bench_plan.py``)."""
 
 
 @dataclass
@@ -236,7 +241,7 @@ class Planner:
                 milp_max_tasks=MILP_MAX_TASKS if len(crews) <= MILP_MAX_CREWS else 0,
                 max_evals=LOCAL_SEARCH_EVALS,
                 max_nodes=MILP_NODES,
-                time_limit_s=0.5,
+                time_limit_s=MILP_SAFETY_S,
             )
             self.stats.add(res)
             hit = (key, res.plan)
