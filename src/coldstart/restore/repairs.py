@@ -51,8 +51,9 @@ class TaskKind(StrEnum):
 TaskKey = tuple[TaskKind, str]
 """A task's identity: its kind and its target."""
 
-Planner = Callable[..., dict[int, int]]
-"""``optimized`` dispatch: ``(book, t_h, free_crews, candidates, gains) -> {crew: candidate}``."""
+Planner = Callable[..., dict[int, int] | None]
+"""``optimized`` dispatch: ``(book, t_h, free_crews, candidates, gains) -> {crew: candidate}``,
+or None to dispatch that crew type as ``greatest_benefit``."""
 
 
 @dataclass
@@ -402,11 +403,13 @@ class RepairBook:
                 gains = np.asarray(benefit(cands), float)
             if policy == "optimized":
                 mine = [i for i in free if self.crews[i].crew_type == ctype]
-                for i, j in planner(self, t_h, mine, cands, gains).items():
-                    d = np.hypot(*(xy[j] - (self.crews[i].x_m, self.crews[i].y_m)))
-                    started.append(self._start(cands[j], i, float(d / self.speed_m_h), t_h))
-                    gone.append(rows[sel[j]])
-                continue
+                picks = planner(self, t_h, mine, cands, gains)
+                if picks is not None:  # None: this type by the ratio rule (greatest_benefit)
+                    for i, j in picks.items():
+                        d = np.hypot(*(xy[j] - (self.crews[i].x_m, self.crews[i].y_m)))
+                        started.append(self._start(cands[j], i, float(d / self.speed_m_h), t_h))
+                        gone.append(rows[sel[j]])
+                    continue
             taken = np.zeros(len(sel), bool)
             # fifo: the k-th free crew takes the k-th oldest (ties: the earlier opened), as the
             # repeated choice among the untaken would; travel is then needed for it alone
@@ -422,7 +425,7 @@ class RepairBook:
                     idx = (~taken).nonzero()[0]
                     travel = np.hypot(*(xy[idx] - (crew.x_m, crew.y_m)).T) / self.speed_m_h
                     pick = choose(
-                        policy,
+                        "greatest_benefit" if policy == "optimized" else policy,
                         created[idx],
                         travel,
                         work[idx],
@@ -470,8 +473,9 @@ class RepairBook:
             People each candidate task brings back (``greatest_benefit``, ``optimized``).
         planner : callable, optional
             ``optimized``: ``planner(book, t_h, free_crews, candidates, gains)`` returns the
-            candidate (index) each free crew (position) takes; without it ``optimized``
-            dispatches as ``greatest_benefit``.
+            candidate (index) each free crew (position) takes, or None for the ratio rule of
+            ``greatest_benefit``; without a planner ``optimized`` dispatches as
+            ``greatest_benefit``.
 
         Returns
         -------

@@ -23,6 +23,14 @@ What a task is worth (:meth:`Planner.instance`):
   of residents at home and the city's vulnerable weighting, from now;
 - a reset: every resident, from now (as ``greatest_benefit``).
 
+The crews of asset repairs and resets (power lines, substations, heat network, plants) keep
+``greatest_benefit``'s ratio rule in a run: their benefit estimate counts the people a source
+*reaches*, not the heat it lacks when the city is short of capacity, and planning on it made
+runs worse (the demo, seed 20260121: the plant crews took a 74 h repair first and the week's
+person-hours below 12 degC rose 4.3 %; ``benchmarks/bench_plan.py``). The planner itself
+handles their precedence pairs and spare parts (:mod:`coldstart.restore.optimize`); what it
+lacks for them is a trustworthy weight.
+
 Work and travel are stretched by the expected share of time crews stand still (random alerts
 with their clearance; shifts), not by the run's drawn alerts, which the desk cannot foresee.
 Tasks waiting for power at their site are not ready and are not planned (their precedence is
@@ -215,9 +223,12 @@ class Planner:
         cands: list[Task],
         gains: np.ndarray,
         ctx: PlanContext,
-    ) -> dict[int, int]:
+    ) -> dict[int, int] | None:
         """Which candidate (index into ``cands``) each free crew (position in ``book.crews``)
-        takes now; crews left out stay free."""
+        takes now; crews left out stay free. None for the asset crews (repairs, resets): they
+        take tasks by ``greatest_benefit``'s ratio rule (see the module text)."""
+        if any(t.kind in (TaskKind.REPAIR, TaskKind.RESET) for t in cands):
+            return None
         weight, onset, lump = self.worths(ctx, cands, gains)
         onset = np.minimum(onset, 1e6)
         work = np.array([t.remaining_h for t in cands]) * self.stretch
