@@ -22,7 +22,8 @@ def _scenario(policy: str):
 
 @pytest.fixture(scope="module")
 def optimized_run(small_city):
-    return simulate(small_city, _scenario("optimized"), seed=3)
+    # check: the runner's invariants hold after every step under the planner's dispatch
+    return simulate(small_city, _scenario("optimized"), seed=3, check=True)
 
 
 def test_optimized_run_plans_and_reports(small_city, optimized_run):

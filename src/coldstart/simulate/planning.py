@@ -255,9 +255,9 @@ class Planner:
                 time_limit_s=MILP_SAFETY_S,
             )
             self.stats.add(res)
-            hit = (key, res.plan)
+            hit = (key, res.plan, keep)
             self._cache[ctype] = hit
-        plan = hit[1]
+        plan, keep = hit[1], hit[2]  # the plan's indices are into the tasks it was made for
         return {i: int(keep[plan[n][0]]) for n, i in enumerate(crews[: len(free)]) if plan[n]}
 
     def _priority(self, book, free, cands, weight, work, onset, lump) -> np.ndarray:
