@@ -17,8 +17,8 @@ What a task is worth (:meth:`Planner.instance`):
   (:func:`~coldstart.thermal.freezing.hours_to_freeze_now`; the water model calls a drain off
   then); done later, it costs its people (weighted as above) the hours from when the operators
   expect heat back to the end of the run, at least :data:`FREEZE_FLOOR_H`. Drains that cannot
-  beat the frost any more are not taken; those that can come before other plumbing work, in
-  apparent-tardiness order (``greatest_benefit`` also puts drains first);
+  beat the frost any more are not taken; those that can come before other plumbing work
+  (``greatest_benefit`` also puts drains first), by that worth per hour of travel and work;
 - a repair: the people it brings back now (:mod:`coldstart.restore.benefit`), times the share
   of residents at home and the city's vulnerable weighting, from now;
 - a reset: every resident, from now (as ``greatest_benefit``).
@@ -61,8 +61,9 @@ work; the others wait for a later decision)."""
 
 MAX_PLAN_CREWS = 8
 """At most this many crews of a type are planned (the free ones, then the busy ones that are
-free first); with more crews free at once, the free crews take tasks by the apparent-tardiness
-rule instead (:func:`atc_order`)."""
+free first); with more crews free at once, the free crews take tasks in priority order
+instead (:meth:`Planner._priority`: drains by the ratio rule, then the apparent-tardiness rule,
+:func:`atc_order`)."""
 
 MILP_MAX_TASKS = 6
 """Instances of at most this many tasks (and :data:`MILP_MAX_CREWS` crews) also go to the
@@ -147,6 +148,8 @@ def atc_order(weight, work_h, onset_h, k: float = 2.0) -> np.ndarray:
     """Task order by the apparent-tardiness-cost rule [VEPSALAINEN-1987]: weight per hour of
     work, discounted by how far its onset lies beyond its work (``exp(-slack / (k mean p))``)."""
     p = np.maximum(np.asarray(work_h, float), 1e-9)
+    if not len(p):
+        return np.zeros(0, int)
     slack = np.maximum(0.0, np.asarray(onset_h, float) - p)
     prio = np.asarray(weight, float) / p * np.exp(-slack / (k * p.mean()))
     return np.argsort(-prio, kind="stable")
@@ -241,12 +244,12 @@ class Planner:
         left = lambda i: book.tasks[book.crews[i].task]  # noqa: E731
         busy.sort(key=lambda i: left(i).travel_left_h + max(left(i).remaining_h, 0.0))
         crews = free + busy[: max(0, MAX_PLAN_CREWS - len(free))]
-        keep = keep[:MAX_PLAN_TASKS]
+        first = keep[:MAX_PLAN_TASKS]
         key = (tuple(c.key for c in cands), tuple(crews), tuple(book.crews[i].task for i in crews))
         hit = self._cache.get(ctype)
         if hit is None or hit[0] != key:
-            inst = self._instance(book, t_h, crews, [cands[j] for j in keep], weight[keep],
-                                  work[keep], onset[keep], lump[keep])  # fmt: skip
+            inst = self._instance(book, t_h, crews, [cands[j] for j in first], weight[first],
+                                  work[first], onset[first], lump[first])  # fmt: skip
             res = plan_crews(
                 inst,
                 milp_max_tasks=MILP_MAX_TASKS if len(crews) <= MILP_MAX_CREWS else 0,
@@ -255,24 +258,39 @@ class Planner:
                 time_limit_s=MILP_SAFETY_S,
             )
             self.stats.add(res)
-            hit = (key, res.plan, keep)
+            hit = (key, res.plan, first)
             self._cache[ctype] = hit
-        plan, keep = hit[1], hit[2]  # the plan's indices are into the tasks it was made for
-        return {i: int(keep[plan[n][0]]) for n, i in enumerate(crews[: len(free)]) if plan[n]}
+        plan, planned = hit[1], hit[2]  # the plan's indices are into the tasks it was made for
+        picks = {i: int(planned[plan[n][0]]) for n, i in enumerate(crews[: len(free)]) if plan[n]}
+        # no free crew idles while a task waits: the plan covers only the first tasks, and a
+        # crew it leaves free would stand still until the next decision point
+        firsts = {int(planned[seq[0]]) for seq in plan if seq}
+        spare = [int(j) for j in keep if int(j) not in firsts]
+        for i in free:
+            if i not in picks and spare:
+                picks[i] = spare.pop(0)
+        return picks
 
     def _priority(self, book, free, cands, weight, work, onset, lump) -> np.ndarray:
-        """Candidates in apparent-tardiness order, drains that can still beat the frost first,
-        those that cannot left out (they would be called off at the freeze)."""
+        """Candidates in priority order: first the drains that can still beat the frost, by
+        the heat their people keep per hour of travel and work from the nearest free crew (the
+        ratio rule: with far more drains ordered than plumbers can do, the earliest deadline
+        first would send crews across the city and save fewer), those that cannot left out
+        (they would be called off at the freeze); then the other tasks in apparent-tardiness
+        order (their people's hour below 12 degC)."""
         xy = np.array([(t.x_m, t.y_m) for t in cands])
         cxy = np.array([(book.crews[i].x_m, book.crews[i].y_m) for i in free])
         near_h = np.hypot(*(xy[:, None, :] - cxy[None]).transpose(2, 0, 1)).min(axis=1)
         near_h = near_h / book.speed_m_h
-        hopeless = lump & (onset < near_h + work / self.stretch)
-        rate = np.where(lump, weight / max(float(work.mean()), 1e-9), weight)
-        order = atc_order(rate, work, np.where(lump, onset - near_h, onset))
-        tier = np.where(lump, 0, 1)[order]
-        order = order[np.argsort(tier, kind="stable")]
-        return order[~hopeless[order]]
+        raw_h = near_h + work / self.stretch
+        hopeless = lump & (onset < raw_h)
+        drains = np.flatnonzero(lump & ~hopeless)
+        drains = drains[
+            np.argsort(-weight[drains] / np.maximum(raw_h[drains], 1e-9), kind="stable")
+        ]
+        rest = np.flatnonzero(~lump)
+        rest = rest[atc_order(weight[rest], work[rest], onset[rest])]
+        return np.concatenate([drains, rest]).astype(int)
 
     def _by_rule(self, book, free, cands, priority) -> dict[int, int]:
         """Free crews take tasks in ``priority`` order (:meth:`_priority`), each the nearest of
