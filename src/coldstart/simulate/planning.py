@@ -4,10 +4,11 @@ At a decision point (a crew free while more tasks of its type are ready than cre
 after new damage, a task done, an alert or a shift ending) the desk builds a planning
 :class:`~coldstart.restore.optimize.Instance` from the run's state and asks
 :func:`~coldstart.restore.optimize.plan_crews` for a plan; each free crew takes the first task
-of its planned sequence. The plan is kept until the state changes (the same ready tasks, the
-same crews: the same plan).
+of its planned sequence (a free crew the plan leaves idle takes the next task beyond the plan:
+crews never stand still while a task waits). The plan is kept until the state changes (the same
+ready tasks, the same crews: the same plan).
 
-What a task is worth (:meth:`Planner.instance`):
+What a task is worth (:meth:`Planner.worths`):
 
 - a building's refill or system repair: the people at home there (a vulnerable person counts
   ``policies.vulnerable_weight`` times) from the hour its air falls below 12 degC without heat:
@@ -33,8 +34,9 @@ lacks for them is a trustworthy weight.
 
 Work and travel are stretched by the expected share of time crews stand still (random alerts
 with their clearance; shifts), not by the run's drawn alerts, which the desk cannot foresee.
-Tasks waiting for power at their site are not ready and are not planned (their precedence is
-met by the repairs in the plan, outside it).
+Tasks waiting for power at their site are not ready and are not planned (the precedence pairs
+of an instance are not used in a run: repairs that would give their site power are dispatched by
+the ratio rule, above).
 """
 
 from __future__ import annotations
