@@ -30,6 +30,7 @@ bench: $(STAMP)
 	$(BIN)/python benchmarks/bench_people.py
 	$(BIN)/python benchmarks/bench_grid.py 1000
 	$(BIN)/python benchmarks/bench_sweep.py
+	$(BIN)/python benchmarks/bench_plan.py
 	$(BIN)/python benchmarks/bench_dashboard.py
 
 lint: $(STAMP)

@@ -177,6 +177,8 @@ def _run_and_save(
     if earlier:
         err.print(f"note: the results of an earlier run in {out_dir} were replaced", soft_wrap=True)
     _print_summary(result.summary, out_dir, report)
+    if "dispatch_planning" in result.meta:
+        _print_planning(result.meta["dispatch_planning"])
     if profile is not None:
         out.print(f"time per stage and per component written to {out_dir}/profile.json")
 
@@ -215,6 +217,20 @@ def _simulate_with_bar(simulate, compiled, scenario, seed, check=False, profile=
             check=check,
             profile=profile,
         )
+
+
+def _print_planning(p: dict) -> None:
+    """One line on the ``optimized`` dispatch's plans (``Result.meta["dispatch_planning"]``)."""
+    share, gap = p["dispatch_proved_optimal_share"], p["dispatch_mean_gap"]
+    ms = p["dispatch_decision_ms_mean"]
+    out.print(
+        f"optimized dispatch: {p['dispatch_decisions']} plans, "
+        f"{p['dispatch_solver_calls']} solved by the MILP"
+        + ("" if share is None else f", {100 * share:.0f} % proved optimal")
+        + ("" if gap is None else f", mean gap {100 * gap:.1f} %")
+        + ("" if ms is None else f"; {ms:.1f} ms per decision"),
+        soft_wrap=True,
+    )
 
 
 def _print_summary(summary: dict, out_dir: Path, report: bool = True) -> None:

@@ -51,6 +51,10 @@ class TaskKind(StrEnum):
 TaskKey = tuple[TaskKind, str]
 """A task's identity: its kind and its target."""
 
+Planner = Callable[..., dict[int, int] | None]
+"""``optimized`` dispatch: ``(book, t_h, free_crews, candidates, gains) -> {crew: candidate}``,
+or None to dispatch that crew type as ``greatest_benefit``."""
+
 
 @dataclass
 class Task:
@@ -373,10 +377,14 @@ class RepairBook:
         free: list[int],
         can_start: Callable[[Task], bool] | None,
         benefit: Callable[[list[Task]], np.ndarray] | None,
+        planner: Planner | None = None,
     ) -> list[Task]:
         """Give each free crew (positions ``free``) a ready task of its type by the policy;
         returns the tasks started, in dispatch order."""
         started: list[Task] = []
+        policy = self.policy
+        if policy == "optimized" and planner is None:
+            policy = "greatest_benefit"  # no planner (a book used alone): its warm start
         free_types = {self.crews[i].crew_type for i in free}
         rows = self._ready_rows(t_h, can_start, free_types)
         w = self._w
@@ -390,13 +398,22 @@ class RepairBook:
             created = num[sel, w.CREATED]
             work = num[sel, w.REMAINING]
             gains = None
-            if self.policy == "greatest_benefit":
+            if policy in ("greatest_benefit", "optimized"):
                 cands = [self.tasks[self.waiting[r]] for r in rows[sel]]
                 gains = np.asarray(benefit(cands), float)
+            if policy == "optimized":
+                mine = [i for i in free if self.crews[i].crew_type == ctype]
+                picks = planner(self, t_h, mine, cands, gains)
+                if picks is not None:  # None: this type by the ratio rule (greatest_benefit)
+                    for i, j in picks.items():
+                        d = np.hypot(*(xy[j] - (self.crews[i].x_m, self.crews[i].y_m)))
+                        started.append(self._start(cands[j], i, float(d / self.speed_m_h), t_h))
+                        gone.append(rows[sel[j]])
+                    continue
             taken = np.zeros(len(sel), bool)
             # fifo: the k-th free crew takes the k-th oldest (ties: the earlier opened), as the
             # repeated choice among the untaken would; travel is then needed for it alone
-            oldest = np.argsort(created, kind="stable") if self.policy == "fifo" else None
+            oldest = np.argsort(created, kind="stable") if policy == "fifo" else None
             for n_taken, i in enumerate(i for i in free if self.crews[i].crew_type == ctype):
                 if n_taken == len(sel):
                     break
@@ -408,7 +425,7 @@ class RepairBook:
                     idx = (~taken).nonzero()[0]
                     travel = np.hypot(*(xy[idx] - (crew.x_m, crew.y_m)).T) / self.speed_m_h
                     pick = choose(
-                        self.policy,
+                        "greatest_benefit" if policy == "optimized" else policy,
                         created[idx],
                         travel,
                         work[idx],
@@ -417,17 +434,21 @@ class RepairBook:
                     j, travel_h = idx[pick], travel[pick]
                 taken[j] = True
                 task = self.tasks[self.waiting[rows[sel[j]]]]
-                task.crew = i
-                task.travel_left_h = float(travel_h)
-                task.started_h = t_h
-                crew.task = task.key
+                started.append(self._start(task, i, float(travel_h), t_h))
                 gone.append(rows[sel[j]])
-                started.append(task)
         if gone:
             for r in sorted(gone, reverse=True):
                 del self.waiting[r]
             w.delete(np.asarray(gone, np.int64))
         return started
+
+    def _start(self, task: Task, i: int, travel_h: float, t_h: float) -> Task:
+        """Crew ``i`` sets off for ``task`` now (``travel_h`` away); returns the task."""
+        task.crew = i
+        task.travel_left_h = travel_h
+        task.started_h = t_h
+        self.crews[i].task = task.key
+        return task
 
     def step(
         self,
@@ -436,6 +457,7 @@ class RepairBook:
         stopped: bool,
         can_start: Callable[[Task], bool] | None = None,
         benefit: Callable[[list[Task]], np.ndarray] | None = None,
+        planner: Planner | None = None,
     ) -> tuple[list[Task], list[Task], int]:
         """Dispatch free crews, then travel and work one step unless crews are stopped.
 
@@ -448,7 +470,12 @@ class RepairBook:
         can_start : callable, optional
             Whether a task's precedence is met (e.g. its site has power).
         benefit : callable, optional
-            People each candidate task brings back (``greatest_benefit``).
+            People each candidate task brings back (``greatest_benefit``, ``optimized``).
+        planner : callable, optional
+            ``optimized``: ``planner(book, t_h, free_crews, candidates, gains)`` returns the
+            candidate (index) each free crew (position) takes, or None for the ratio rule of
+            ``greatest_benefit``; without a planner ``optimized`` dispatches as
+            ``greatest_benefit``.
 
         Returns
         -------
@@ -462,7 +489,8 @@ class RepairBook:
             return started, finished, 0
         free = [i for i, c in enumerate(self.crews) if c.task is None]
         if free and self.waiting:
-            started = self._dispatch(t_h, free, can_start, benefit)
+            extra = {} if planner is None else {"planner": planner}
+            started = self._dispatch(t_h, free, can_start, benefit, **extra)
         working = 0
         for crew in self.crews:
             if crew.task is None:

@@ -36,7 +36,7 @@ CrewType = Literal[
 ]
 CREW_TYPES: tuple[str, ...] = get_args(CrewType)
 """Crew types, as named in the ``[crews]`` table: the one list every module uses."""
-DispatchPolicy = Literal["fifo", "nearest", "greatest_benefit"]
+DispatchPolicy = Literal["fifo", "nearest", "greatest_benefit", "optimized"]
 DISPATCH_POLICIES: tuple[str, ...] = get_args(DispatchPolicy)
 """Dispatch policies by name (:mod:`coldstart.restore.dispatch`): the one list."""
 SpareClassName = Literal["hv_transformer", "mv_transformer"]
@@ -318,6 +318,13 @@ class Policies(Strict):
     """Policies by name."""
 
     dispatch: DispatchPolicy = "fifo"
+    vulnerable_weight: float = Field(
+        2.0,
+        ge=1.0,
+        le=10.0,
+        description="optimized dispatch: weight of a vulnerable person's hour below 12 degC "
+        "relative to another person's",
+    )
     drain: Literal["by_expected_outage", "drain_at_signal", "keep_circulating", "never"] = Field(
         "by_expected_outage",
         description="by_expected_outage: at the +5 degC signal, drain a building whose "

@@ -44,6 +44,7 @@ from coldstart.simulate.events import EventKind, EventLog
 from coldstart.simulate.heat import HeatModel
 from coldstart.simulate.homes import Homes, WaterStep
 from coldstart.simulate.invariants import check_step
+from coldstart.simulate.planning import PlanContext
 from coldstart.simulate.power import PowerModel
 from coldstart.simulate.recorder import Recorder
 from coldstart.simulate.water import Water
@@ -101,9 +102,10 @@ class Run:
         self.damage.strike(self.dmg, t, dt_h, self.streams.strike, self._open_repair, log)
         self.damage.refresh(self.dmg)  # crews need the current topology for precedence
         t0 = lap("damage", t0)
+        ctx = (lambda: self._plan_context(k)) if self.crew.planner is not None else None
         work = self.crews.step(
             self.crew, k, t, dt_h, clock.hour_of_day(k), bool(clock.crews_stopped[k]), self.dmg,
-            self.pow.backup_flags(), log,
+            self.pow.backup_flags(), log, ctx,
         )  # fmt: skip
         for task in work.finished:
             self._finish(task)
@@ -145,6 +147,15 @@ class Run:
             check_step(self, k, power, heat, heat_in)
             lap("checks", t0)
         return power, heat, heat_in
+
+    def _plan_context(self, k: int) -> PlanContext:
+        """The buildings' state the ``optimized`` dispatch plans with at step ``k``."""
+        eta = self._eta[1] if self._eta is not None else None  # the last estimate, not a new one
+        return PlanContext(
+            float(self.clock.temp_out_c[k]), self.home.ta, self.home.t_water, self.home.ice,
+            self.pstate.people_home, self.pstate.vulnerable_home,
+            self.scenario.horizon_h - self.clock.t_h(k), eta,
+        )  # fmt: skip
 
     def _lap(self, name: str, since: float) -> float:
         """Add the time since ``since`` to component ``name``; return now [s]."""
@@ -314,7 +325,10 @@ class Run:
     def result(self) -> Result:
         """The Result of the finished run."""
         res = self._result()
-        return dataclasses.replace(res, districts=self.district_table(res.buildings))
+        meta = res.meta
+        if self.crew.planner is not None:  # ``optimized`` dispatch: how its plans were found
+            meta = {**meta, "dispatch_planning": self.crew.planner.stats.summary()}
+        return dataclasses.replace(res, districts=self.district_table(res.buildings), meta=meta)
 
     def _result(self) -> Result:
         return self.recorder.result(

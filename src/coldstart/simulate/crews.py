@@ -7,6 +7,7 @@ of benefit estimates per topology version (``greatest_benefit``).
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -18,6 +19,8 @@ from coldstart.scenario.model import CREW_TYPES, Scenario
 from coldstart.scenario.strikes import Damage
 from coldstart.simulate.damage import DamageState
 from coldstart.simulate.events import EventKind, EventLog
+from coldstart.simulate.planning import PlanContext, Planner
+from coldstart.thermal.rc import slow_time_constant_h
 
 DRAIN_WEIGHT = 10.0
 """Weight of a building's residents in a drain task's benefit [-]: a drain avoids a freeze,
@@ -32,6 +35,7 @@ class CrewState:
     were_stopped: bool = False
     paused: bool = False
     benefit_cache: dict[tuple[int, str], float] = field(default_factory=dict)
+    planner: Planner | None = None  # ``optimized``: the run's planner (cache, statistics)
 
 
 @dataclass(frozen=True)
@@ -63,7 +67,11 @@ class CrewDesk:
             road_factor=crews.road_factor,
             spares={k: (v.stock, v.lead_time_h) for k, v in self.scenario.spares.items()},
         )
-        return CrewState(book)
+        planner = None
+        if self.scenario.policies.dispatch == "optimized":
+            tau_h = slow_time_constant_h(self.cc.rc)
+            planner = Planner(self.scenario, self.residents, tau_h, self.b_index)
+        return CrewState(book, planner=planner)
 
     def open_repair(self, st: CrewState, dmg: Damage, rng: np.random.Generator) -> Task:
         """Open (or worsen) the repair task of a damaged asset."""
@@ -161,14 +169,23 @@ class CrewDesk:
         dmg: DamageState,
         backup: tuple[np.ndarray, np.ndarray],
         log: EventLog,
+        ctx: Callable[[], PlanContext] | None = None,
     ) -> CrewStep:
         """Pause or resume for alerts and shifts, dispatch free crews, travel and work a step.
 
-        ``backup`` holds the pumps' and sources' backup-fuel flags (for benefit estimates).
+        ``backup`` holds the pumps' and sources' backup-fuel flags (for benefit estimates);
+        ``ctx`` gives the buildings' state a plan needs (``optimized``).
         """
         stop_now = self._stopped(st, k, hour_of_day, alert_stop, t_h, log)
+        plan = None
+        if st.planner is not None and ctx is not None:
+            planner = st.planner
+
+            def plan(book, t, free, cands, gains):
+                return planner.choose(book, t, free, cands, gains, ctx())
+
         started, finished, working = st.book.step(
-            t_h, dt_h, stop_now, self._can_start(dmg), self._benefit(st, dmg, backup)
+            t_h, dt_h, stop_now, self._can_start(dmg), self._benefit(st, dmg, backup), plan
         )
         for task in started:
             if task.kind == TaskKind.REFILL:
