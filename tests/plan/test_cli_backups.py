@@ -26,6 +26,13 @@ def test_plan_backups_json_files_and_store(cli, plan_city_dir, tiny_scenario_fil
     assert not set(doc["choosing_seeds"]) & set(doc["evaluation_seeds"])
     assert doc["plan"]["choosing_seeds_mean"] <= doc["baseline"]["choosing_seeds_mean"]
     assert doc["runs_simulated"] > 0 and doc["runs_from_store"] == 0
+    # what each chosen site adds on the choosing seeds: the steps from the city as is (no new
+    # generator) to the plan, one site at a time, add up to the plan's whole saving there
+    gains = doc["marginal_saving_person_hours"]
+    assert len(gains) == 2
+    assert sum(gains) == pytest.approx(
+        doc["city_as_is"]["choosing_seeds_mean"] - doc["plan"]["choosing_seeds_mean"]
+    )
     assert {p.name for p in out.iterdir()} >= {"plan.csv", "plan.geojson", "plan.json", "plan.html"}
     page = (out / "plan.html").read_text()
     assert "plotlyjs" in page and "https://" not in page.split("<script")[0]

@@ -55,6 +55,16 @@ def _print(doc: dict, out_dir: Path) -> None:
             f"{a['person_hours_below_12c_std']:,.0f}",
         )
     out.print(t)
+    for site, gain in zip(doc["plan"]["sites"], doc["marginal_saving_person_hours"], strict=False):
+        if gain <= 0:
+            out.print(
+                f"note: the generator at {site} saves nothing on the choosing seeds beside the "
+                "others (its site may be destroyed or never lose power in this scenario): "
+                "fewer generators would do as well",
+                soft_wrap=True,
+            )
+    if doc["same_sites_as_baseline"]:
+        out.print("note: the plan chose the same sites as largest first", soft_wrap=True)
     saved = doc["saved_person_hours_mean"]
     out.print(
         f"on {len(doc['evaluation_seeds'])} fresh seeds the plan "

@@ -100,6 +100,7 @@ class BackupPlan:
     fuel_h: float
     runs_simulated: int
     runs_reused: int
+    marginal: tuple[float, ...] = ()
 
     def payload(self, scenario: Scenario) -> dict:
         """The JSON document of the plan (``--json`` and ``plan.json``)."""
@@ -124,6 +125,8 @@ class BackupPlan:
             "shortlist": [str(s) for s in self.sites.site_id.iloc[self.screened]],
             "swaps": self.swaps,
             "kept_baseline": self.kept_baseline,
+            "marginal_saving_person_hours": [float(x) for x in self.marginal],
+            "same_sites_as_baseline": sorted(self.plan.sites) == sorted(self.baseline.sites),
             "runs_simulated": self.runs_simulated,
             "runs_from_store": self.runs_reused,
         }
@@ -137,6 +140,8 @@ class BackupPlan:
         t.insert(1, "plan_order", [order.get(int(p), 0) for p in pos])
         t.insert(2, "in_baseline", np.isin(pos, self.baseline_pos))
         t.insert(3, "screened", np.isin(pos, self.screened))
+        gain = dict(zip(self.plan_pos, self.marginal, strict=False))
+        t.insert(4, "marginal_saving_person_hours", [gain.get(int(p), np.nan) for p in pos])
         t["residents_at_risk"] = t.residents_at_risk.round(0)
         t["load_kw"] = t.load_kw.round(1)
         return t.sort_values(["in_plan", "plan_order"], ascending=[False, True]).reset_index(
@@ -241,6 +246,12 @@ def plan_backups(
     kept = cost(tuple(sorted(base))) < cost(tuple(sorted(chosen)))
     if kept:
         chosen = list(base)
+    # what each site adds to the ones before it, on the choosing seeds (greedy's prefixes are
+    # memoised; after swaps or with the baseline kept, a few new prefixes are run)
+    marginal = tuple(
+        cost(tuple(sorted(chosen[:i]))) - cost(tuple(sorted(chosen[: i + 1])))
+        for i in range(len(chosen))
+    )
     ids = lambda pos: [str(s) for s in sites.site_id.iloc[list(pos)]]  # noqa: E731
     arms = {
         name: Arm(ids(pos), ens.per_seed(pos, fresh), cost(tuple(sorted(pos))))
@@ -249,5 +260,5 @@ def plan_backups(
     return BackupPlan(
         sites, pool, screened, list(chosen), base, arms["plan"], arms["baseline"],
         arms["as_is"], choose, fresh, swaps, kept, float(kw_each), MOBILE_TANK_H,
-        ens.simulated, ens.reused,
+        ens.simulated, ens.reused, marginal,
     )  # fmt: skip
