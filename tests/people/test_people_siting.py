@@ -151,6 +151,17 @@ def test_plan_shelters_bad_candidates(plan_case, cli, tmp_path):
     assert not (tmp_path / "o").exists()
 
 
+def test_plan_shelters_refuses_more_sites_than_candidates(plan_case, cli, tmp_path):
+    code, out, err = cli(
+        "plan", "shelters", plan_case / "city", plan_case / "s.toml", "--open", "500",
+        "--out", tmp_path / "o",
+    )  # fmt: skip
+    assert code == 2 and "--open" in err and "only" in err and "candidate sites" in err
+    errors = [ln for ln in err.splitlines() if ln.startswith("error: ")]
+    assert len(errors) == 1 and "Traceback" not in err  # (notes on the scenario come first)
+    assert not (tmp_path / "o").exists()
+
+
 def test_plan_shelters_text_says_the_others_close_and_compares_with_the_city_as_is(
     plan_case, cli, tmp_path
 ):
@@ -163,6 +174,9 @@ def test_plan_shelters_text_says_the_others_close_and_compares_with_the_city_as_
     text = " ".join(out.split())
     assert "plan and greedy open only their 3 sites" in text and "stay closed there" in text
     doc = json.loads((tmp_path / "o" / "plan.json").read_text())
+    # shelters that are not candidates (the metro) stay open in every arm, and the text says so
+    if doc["fixed_shelter_places"]:
+        assert f"({doc['fixed_shelter_places']:,.0f} places, e.g. metro stations)" in text
     key = "unmet_shelter_demand_person_hours"
     diff = doc["baseline"][key] - doc["plan"][key]
     word = "fewer" if diff >= 0 else "MORE"

@@ -178,12 +178,25 @@ def _print_shelters(payload: dict, sites, open_k: int, n_pool: int, out_dir: Pat
             "leaves fewer people without a place",
             soft_wrap=True,
         )
+    fixed = payload["fixed_shelter_places"]
+    kept = (
+        f"; shelters that are not candidates ({fixed:,.0f} places, e.g. metro stations) stay "
+        "open in every arm"
+        if fixed
+        else ""
+    )
     out.print(
         f"plan and greedy open only their {open_k} sites: the other "
         f"{max(n_pool - open_k, 0):,} candidate sites stay closed there, while the "
-        "city as is keeps all its own schools and warming points open",
+        f"city as is keeps all its own schools and warming points open{kept}",
         soft_wrap=True,
     )
+    if payload["situations"] != n * payload["design_hours"] and payload["design_hours"]:
+        out.print(
+            f"{payload['situations']} situations in all: the run has fewer days with people "
+            f"wanting shelter than --design-hours {payload['design_hours']} in some draws",
+            soft_wrap=True,
+        )
     as_is = b[key] - p[key]
     out.print(
         f"the plan leaves {payload['saved_vs_largest_mean']:,.0f} fewer person-hours of unmet "
@@ -194,9 +207,11 @@ def _print_shelters(payload: dict, sites, open_k: int, n_pool: int, out_dir: Pat
         soft_wrap=True,
     )
     if as_is > 0:
+        more = payload["city_as_is_candidate_places"] > p["capacity_people"]
         out.print(
-            f"the city as is leaves more unmet demand than the plan although it opens more "
-            f"places: its own shelters fail ({b['shelter_failures']:,.1f} failures per draw: "
+            f"the city as is leaves more unmet demand than the plan"
+            f"{' although it opens more places' if more else ''}: its own shelters fail "
+            f"({b['shelter_failures']:,.1f} failures per draw: "
             "no generator, too little fuel or district heat), while the plan's sites get a "
             "generator with fuel for the whole horizon and their own heating; with every "
             f"candidate open and equipped so, {e[key]:,.0f} person-hours would be unmet",

@@ -406,6 +406,11 @@ def plan_shelters(
     pool = candidate_pool(city, candidates)
     if len(pool) == 0:
         raise CandidatesError(Problem("city", "", "facilities", "no candidate sites"))
+    if k > len(pool):
+        raise CandidatesError(
+            Problem("--open", "", "", f"{k} sites asked for, but there are only {len(pool)} "
+                    "candidate sites (the city's schools and warming points and --candidates)")
+        )  # fmt: skip
     first = scenario.seed if seed is None else int(seed)
     seeds = tuple(first + i for i in range(max(int(draws), 1)))
     base = [simulate(city, scenario, seed=s) for s in seeds]
@@ -520,6 +525,11 @@ def shelter_payload(outcome: PlanOutcome) -> dict:
     doc["seeds"] = list(outcome.seeds)
     doc["design_hours"] = outcome.design_hours
     doc["situations"] = outcome.problem.n_draws
+    # places open in every arm beside the candidates (metro stations and other shelters that
+    # are not candidate sites), and the candidates the city as is opens (its own)
+    doc["fixed_shelter_places"] = float(outcome.problem.fixed_capacity.sum())
+    own = outcome.pool.source == "city"
+    doc["city_as_is_candidate_places"] = float(outcome.pool.capacity_people[own].sum())
     doc["saved_vs_largest_mean"] = float(np.mean(g - p))
     doc["saved_vs_largest_std"] = float(np.std(g - p, ddof=1)) if len(p) > 1 else 0.0
     doc["plan_wins_share"] = float(np.mean(p < g))

@@ -87,7 +87,8 @@ def render_siting(
         f"{k} warming points chosen by HiGHS to leave the least shelter demand unmet over {n} "
         f"damage draws (seeds {doc['seeds'][0]}–{doc['seeds'][-1]})"
         + (
-            f" and the {doc['design_hours']} busiest design hours of each"
+            f" and the busiest design hours of each (up to {doc['design_hours']}; "
+            f"{doc['situations']} situations in all)"
             if doc.get("design_hours")
             else ", each building at its own worst hour"
         )
