@@ -96,8 +96,13 @@ class LoopbackHosts:
         await self.app(scope, receive, send)
 
 
-class BodyTooLarge(Exception):
-    """Raised inside a request whose body passed the limit."""
+class BodyTooLarge(HTTPException):
+    """Raised inside a request whose body passed the limit: an HTTP 413, so that a route
+    reading the body (FastAPI turns other errors there into 400) answers 413 too."""
+
+    def __init__(self, max_bytes: int):
+        mib = max_bytes / (1024 * 1024)
+        super().__init__(status_code=413, detail=f"request body larger than {mib:g} MiB")
 
 
 class BodyLimit:
@@ -124,7 +129,7 @@ class BodyLimit:
             if message["type"] == "http.request":
                 seen += len(message.get("body", b""))
                 if seen > self.max_bytes:
-                    raise BodyTooLarge
+                    raise BodyTooLarge(self.max_bytes)
             return message
 
         async def watched(message):
