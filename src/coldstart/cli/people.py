@@ -22,7 +22,8 @@ from coldstart.cli import (
 from coldstart.people.plan import DESIGN_HOURS, DRAWS
 
 plan_app = typer.Typer(
-    help="Plan the response: warming points and backup generators.", no_args_is_help=True
+    help="Plan the response: warming points, backup generators and the value of resources.",
+    no_args_is_help=True,
 )
 app.add_typer(plan_app, name="plan")
 

@@ -38,7 +38,9 @@ def _print(doc: dict, labels: dict[str, str], out_dir: Path) -> None:
         for f in doc["figures"]:
             s, dec = r[f], DECIMALS.get(f, 1)
             half = (s["ci_high"] - s["ci_low"]) / 2
-            cells.append(f"{s['saved_mean']:,.{dec}f} ± {half:,.{dec}f}")
+            mean = s["saved_mean"] + 0.0  # -0.0 prints as 0
+            mean = 0.0 if round(mean, dec) == 0 else mean
+            cells.append(f"{mean:,.{dec}f} ± {half:,.{dec}f}")
         t.add_row(str(r["rank"]), r["label"], *cells)
     out.print(t)
     base = doc["baseline"][doc["figures"][0]]["mean"]
