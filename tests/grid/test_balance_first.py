@@ -84,22 +84,3 @@ def test_largest_first_is_the_stable_descending_sort():
         if trial % 10 == 0 and n:
             x[rng.integers(0, n)] = np.nan
         np.testing.assert_array_equal(largest_first(x), np.argsort(-x, kind="stable"))
-
-
-def test_largest_cut_is_the_prefix_the_full_order_would_cut():
-    # the partial selection cuts exactly what sorting every load and cutting in order does
-    from coldstart.grid.balance import cuts_needed, largest_cut, largest_first
-
-    rng = np.random.default_rng(13)
-    for trial in range(400):
-        n = int(rng.integers(0, 300))
-        if trial % 3 == 0:
-            x = rng.choice([0.0, -0.0, 0.5, 1.0, 2.5, np.inf], n)
-        else:
-            x = rng.random(n).round(1 if trial % 3 == 1 else 12)
-        if trial % 11 == 0 and n:
-            x[rng.integers(0, n)] = np.nan
-        excess = float(rng.choice([0.0, 1e-12, 0.7, 5.0, 40.0, 1e9]))
-        order = largest_first(x)
-        want = order[: cuts_needed(excess, x[order])]
-        np.testing.assert_array_equal(largest_cut(excess, x, first=int(rng.integers(1, 20))), want)

@@ -123,32 +123,6 @@ def cuts_needed(excess_mw: float, load_mw: np.ndarray) -> int:
     return int(done[0]) if len(done) else len(load_mw)
 
 
-def largest_cut(excess_mw: float, load_mw: np.ndarray, first: int = 16) -> np.ndarray:
-    """Positions of ``load_mw`` to cut for ``excess_mw``, largest first: the first
-    :func:`cuts_needed` of :func:`largest_first`, found without sorting every load.
-
-    The ``k`` largest loads (every load at least the ``k``-th largest, sorted stably: the
-    prefix of the full order) are tried with ``k = first, 2 first, ...`` until the cuts stop
-    inside them, which the full order would do at the same place (an island with only critical
-    load left cuts a few of its thousands of consumers).
-    """
-    load = np.asarray(load_mw, float)
-    n = len(load)
-    k = min(first, n)
-    while k < n:
-        kth = np.partition(-load, k - 1)[k - 1]  # minus the k-th largest load (NaN: last)
-        if np.isnan(kth):
-            break
-        top = (-load <= kth).nonzero()[0]  # every load >= the k-th largest, ties included
-        order = top[largest_first(load[top])][:k]
-        cut = cuts_needed(excess_mw, load[order])
-        if cut < k:
-            return order[:cut]
-        k *= 2
-    order = largest_first(load)
-    return order[: cuts_needed(excess_mw, load[order])]
-
-
 def largest_first(load_mw: np.ndarray) -> np.ndarray:
     """Positions of ``load_mw`` from the largest to the smallest, equal loads in position order:
     ``argsort(-load_mw, kind="stable")``.
@@ -266,7 +240,8 @@ def balance(
         # left; the excess before each cut is the running difference, subtracted in order
         crit = frame.critical  # (increasing: the same positions as a mask over all)
         crit = crit[(frame.critical_island == i) & (served[crit] > 0)]
-        served[crit[largest_cut(load[i] - supply[i], d[crit])]] = 0.0
+        order = crit[largest_first(d[crit])]
+        served[order[: cuts_needed(load[i] - supply[i], d[order])]] = 0.0
     return Balance(
         served=served,
         energized=energized,
