@@ -128,3 +128,19 @@ def test_local_search_never_worsens_and_respects_crew_types():
     plan, c = local_search(inst, start)
     assert is_valid(inst, plan) and c <= cost(inst, start)
     assert all(inst.task_type[j] == inst.crew_type[k] for k, s in enumerate(plan) for j in s)
+
+
+def test_milp_solves_after_another_highs_solve_in_the_process():
+    # HiGHS sets its thread pool up at the first run; a later run asking for another number
+    # of threads used to fail without a solution (the siting MILP ran first in the suite)
+    import highspy
+
+    from coldstart.people.siting import _new_highs
+
+    first = _new_highs()
+    first.passModel(highspy.HighsLp())
+    assert first.run() == highspy.HighsStatus.kOk
+    inst = random_instance(7, n=5, m=2)
+    got = solve_milp(inst, None, max_nodes=50_000, time_limit_s=30.0)
+    assert got.proved_optimal and got.plan is not None
+    assert cost(inst, got.plan) == pytest.approx(brute_force(inst)[1], rel=1e-6)

@@ -37,8 +37,11 @@ _BANNER_SILENCED = False
 
 
 def _new_highs():
-    """A quiet ``highspy.Highs``: its one-time banner goes to the C stdout, so it is sent to
-    /dev/null once (it would spoil ``--json`` output)."""
+    """A quiet, single-threaded ``highspy.Highs``: its one-time banner goes to the C stdout, so
+    it is sent to /dev/null once (it would spoil ``--json`` output). One thread for every solve
+    of the process: HiGHS sets up its thread pool once, at the first run, and a later run asking
+    for another number of threads fails (no solution); one thread also keeps solves
+    reproducible."""
     global _BANNER_SILENCED  # one flag per process, set once: HiGHS prints its banner once
     import highspy
 
@@ -49,6 +52,7 @@ def _new_highs():
             h = highspy.Highs()
         _BANNER_SILENCED = True
     h.setOptionValue("output_flag", False)
+    h.setOptionValue("threads", 1)
     return h
 
 

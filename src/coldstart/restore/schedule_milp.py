@@ -176,7 +176,6 @@ def solve_milp(
     h.setOptionValue("mip_max_nodes", int(max_nodes))
     h.setOptionValue("mip_rel_gap", 1e-6)
     h.setOptionValue("random_seed", 0)
-    h.setOptionValue("threads", 1)
     h.passModel(lp)
     if start is not None:
         sol = highspy.HighsSolution()
