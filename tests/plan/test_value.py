@@ -124,7 +124,13 @@ def test_plan_value_two_workers_paired_savings_files_and_store(cli, plan_city_di
     page = (out / "value.html").read_text()
     assert "plotlyjs" in page and "https://" not in page.split("<script")[0]
     assert "+1 plants crew" in page
-    # again in this process: every run read back from the store, the same answer
+    # again in this process: every run read back from the store, the same answer; the
+    # printed table, and under it which waves each truce cancels
+    code, text, err = cli(*argv)
+    assert code == 0, err
+    flat = " ".join(text.split())
+    assert "runs simulated" in flat and f"0 runs simulated, {doc['runs_simulated']}" in flat
+    assert "truce 72 h: no wave from" in flat and "drones at 30 h" in flat
     code, text, err = cli(*argv, "--json")
     again = json.loads(text)
     assert code == 0, err

@@ -43,6 +43,9 @@ def _print(doc: dict, labels: dict[str, str], out_dir: Path) -> None:
             cells.append(f"{mean:,.{dec}f} ± {half:,.{dec}f}")
         t.add_row(str(r["rank"]), r["label"], *cells)
     out.print(t)
+    for r in doc["variants"]:  # which waves each truce cancels (the table has no room)
+        if r.get("group") == "truce":
+            out.print(f"{r['label']}: {r['change']}", soft_wrap=True, markup=False)
     base = doc["baseline"][doc["figures"][0]]["mean"]
     left = ", ".join(f"{x['key']} ({x['why']})" for x in doc["left_out"]) or "none"
     out.print(
