@@ -216,6 +216,10 @@ def test_the_page_asks_for_the_token(browser, tmp_path):
         opened = Opened(browser, url, 390)
         page = opened.page
         page.get_by_test_id("token-form").wait_for(timeout=TIMEOUT_MS)
+        assert "needs its API token" in page.locator("#banner").inner_text()
+        page.locator("#token").fill("a-wrong-token")
+        page.locator("#token-form button").click()
+        page.get_by_text("The server refused this token").wait_for(timeout=TIMEOUT_MS)
         page.locator("#token").fill(token)
         page.locator("#token-form button").click()
         opened.wait_checked()

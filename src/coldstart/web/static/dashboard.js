@@ -31,7 +31,8 @@ async function api(path, opts) {
   const r = await fetch(path, init);
   if (r.status === 401) {
     $("token-form").hidden = false;
-    banner("This server needs its API token.");
+    banner(state.token ? "The server refused this token: check it and enter it again."
+                        : "This server needs its API token.");
     throw new Error("token needed");
   }
   return r;
