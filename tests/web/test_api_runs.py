@@ -146,6 +146,8 @@ def test_sweep_lands_in_the_shared_store(server):
     assert n[0] == 4
     bad = server.post("/api/sweeps", json={**body, "policies": ["fastest"]})
     assert bad.status_code == 422 and "fastest" in bad.json()["detail"][0]
+    empty = server.post("/api/sweeps", json={**body, "seeds": []})
+    assert empty.status_code == 422 and "empty" in empty.json()["detail"]
 
 
 def test_uploaded_city_with_footprints_is_run_and_mapped(server, tmp_path):

@@ -39,6 +39,8 @@ async def start_sweep(request: Request, body: SweepRequest) -> dict:
     from coldstart.web.runner import parse_checked, plan_request
 
     d = dash(request)
+    if body.seeds is not None and not body.seeds:
+        raise HTTPException(422, "seeds is an empty list: list some, or leave it out for n_seeds")
     if body.seeds and any(not 0 <= s <= MAX_SEED for s in body.seeds):
         raise HTTPException(422, f"seeds are whole numbers in 0 .. {MAX_SEED}")
     seeds = body.seeds
