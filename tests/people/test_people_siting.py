@@ -117,6 +117,8 @@ def test_plan_shelters_end_to_end_beats_greedy(plan_case, cli, tmp_path):
     assert json.loads((tmp_path / "o" / "plan.json").read_text()) == res  # the same document
     assert len(res["seeds"]) == 3  # the default ensemble of damage draws
     assert res["design_hours"] == 3 and 3 <= res["situations"] <= 9  # 36 h: 2 days a draw
+    # chosen on 3 draws, judged on 3 others (fresh seeds, the same for every arm)
+    assert len(res["choosing_seeds"]) == 3 and not set(res["choosing_seeds"]) & set(res["seeds"])
     for arm in ("plan", "greedy", "baseline", "all_equipped"):
         per = res[arm]["per_draw"]["unmet_shelter_demand_person_hours"]
         assert len(per) == 3

@@ -103,7 +103,8 @@ def plan_shelters_cmd(
     draw (--draws seeds from --seed) and design hour (--design-hours: the peaks of the days
     with the most people wanting shelter), the people wanting shelter then, weighted by how
     long they want it; the sites are chosen once for all these situations (mean unmet demand)
-    and every arm is simulated on the same draws. Writes shelters.csv,
+    and every arm is judged on as many fresh draws (seeds after the choosing ones), the same
+    for every arm. Writes shelters.csv,
     shelters.geojson, plan.json (also printed with --json) and plan.html to --out.
     """
     from coldstart.city import load_city
@@ -131,7 +132,8 @@ def plan_shelters_cmd(
     if not as_json:
         err.print(
             f"planning {open_k} warming points over {draws} damage draws and {design_hours} "
-            f"design hours each: {4 * draws} simulations and 2 HiGHS solves"
+            f"design hours each, judged on {draws} fresh draws: {5 * draws} simulations and 2 "
+            "HiGHS solves"
         )
     outcome = plan_shelters(
         city, scenario, open_k, extra, seed=seed, time_limit_s=time_limit, draws=draws,
@@ -150,7 +152,7 @@ def plan_shelters_cmd(
 def _print_shelters(payload: dict, sites, open_k: int, n_pool: int, out_dir: Path) -> None:
     """The table of plan, greedy and both references, each site's reasons, and sentences."""
     n = len(payload["seeds"])
-    title = f"warming-point siting: {open_k} sites, means over {n} damage draws"
+    title = f"warming-point siting: {open_k} sites, means over {n} fresh damage draws"
     t = Table(title=title, header_style="bold")
     t.add_column("figure")
     for col in ("plan (HiGHS)", "greedy (K largest)", "city as is", "all equipped"):

@@ -1,10 +1,10 @@
 """``coldstart plan shelters``: choose which warming points to open, then show the gain.
 
-1. Simulate the scenario on the city as it is for each of ``draws`` damage draws (seeds
-   ``seed + 0 .. draws-1``): the *demand* of a draw is, per building, the people who want a
-   shelter at their worst hour (the design hour: planners size shelters for the peak, when
-   homes are fullest and coldest), each weighted by how many hours the building wants
-   shelter, so that the model's objective approximates unmet person-hours.
+1. Simulate the scenario on the city as it is for each of ``draws`` damage draws (the
+   *choosing* seeds ``seed + 0 .. draws-1``): the *demand* of a draw is, per building, the
+   people who want a shelter at each of its design hours (the peaks of the days with the most
+   people wanting shelter, :func:`design_demands`), each weighted by how many hours the
+   building wants shelter, so that the model's objective approximates unmet person-hours.
 2. Candidate sites: the city's schools and warming points, plus the rows of ``--candidates``.
    Metro stations (and any other shelter not in the pool) stay open as they are.
 3. Solve the capacitated facility-location model (:mod:`coldstart.people.siting`, HiGHS) for
@@ -13,10 +13,11 @@
    sites.
 4. For each choice build a modified city (never mutating the input): chosen sites become
    warming points with a generator, fuel for the whole horizon and their own heating;
-   candidates not chosen are closed. Simulate both on the same draws and report
-   ``unmet_shelter_demand_person_hours``, ``mean_walk_km`` and the sites (means over the
-   draws, and per draw).
-5. Two references on the same draws: the city as is (every own shelter open as it is: a
+   candidates not chosen are closed. Simulate both on ``draws`` *fresh* draws (the
+   evaluation seeds ``seed + draws .. 2 draws - 1``, never used for choosing: a plan is judged
+   on strikes it was not fitted to) and report ``unmet_shelter_demand_person_hours``,
+   ``mean_walk_km`` and the sites (means over the draws, and per draw).
+5. Two references on the same fresh draws: the city as is (every own shelter open as it is: a
    school on district heating without a generator fails when heat or power goes, and its
    people leave it) and every candidate open *and* equipped like the plan's sites. The city
    as is can leave more demand unmet than a plan of two sites: the plan's sites never fail,
@@ -277,6 +278,7 @@ class PlanOutcome:
     seeds: tuple[int, ...] = (0,)
     home_min_temp_c: np.ndarray | None = None
     design_hours: int = 0
+    choosing_seeds: tuple[int, ...] = ()
 
 
 ARM_FIGURES = (
@@ -391,8 +393,9 @@ def plan_shelters(
     candidates : pandas.DataFrame, optional
         Extra sites (:func:`read_candidates`).
     seed : int, optional
-        Seed of the first draw (default: the scenario's); the draws are ``seed + 0 .. draws-1``,
-        and every arm runs on all of them (common random numbers).
+        Seed of the first draw (default: the scenario's); the sites are chosen on the draws
+        ``seed + 0 .. draws-1`` and every arm is judged on the fresh draws
+        ``seed + draws .. 2 draws - 1`` (common random numbers among the arms).
     time_limit_s : float
         HiGHS time limit per solve [s].
     draws : int
@@ -411,10 +414,11 @@ def plan_shelters(
             Problem("--open", "", "", f"{k} sites asked for, but there are only {len(pool)} "
                     "candidate sites (the city's schools and warming points and --candidates)")
         )  # fmt: skip
-    first = scenario.seed if seed is None else int(seed)
-    seeds = tuple(first + i for i in range(max(int(draws), 1)))
-    base = [simulate(city, scenario, seed=s) for s in seeds]
-    problem, temps = ensemble_problem(city, scenario, base, pool, k, design_hours)
+    first, n = (scenario.seed if seed is None else int(seed)), max(int(draws), 1)
+    choose = tuple(first + i for i in range(n))
+    seeds = tuple(first + n + i for i in range(n))  # fresh: the arms are judged on these
+    chosen_on = [simulate(city, scenario, seed=s) for s in choose]
+    problem, temps = ensemble_problem(city, scenario, chosen_on, pool, k, design_hours)
     plan = solve_siting(problem, time_limit_s=time_limit_s)
     greedy = solve_siting(
         problem, open_cand=greedy_largest(problem.cand_capacity, k), time_limit_s=time_limit_s
@@ -426,9 +430,10 @@ def plan_shelters(
         sited = apply_sites(city, pool, sol.open_cand, fuel_h)
         runs = [simulate(sited, scenario, seed=s) for s in seeds]
         figures[name] = _arm(runs, sol if name != "all_equipped" else None, pool)
+    as_is = [simulate(city, scenario, seed=s) for s in seeds]
     demand = float(problem.demand.sum()) / problem.n_draws  # a mean over the situations
-    return PlanOutcome(pool, problem, plan, greedy, figures, _arm(base, None, pool), demand,
-                       seeds, temps, design_hours)  # fmt: skip
+    return PlanOutcome(pool, problem, plan, greedy, figures, _arm(as_is, None, pool), demand,
+                       seeds, temps, design_hours, choose)  # fmt: skip
 
 
 def sites_table(outcome: PlanOutcome) -> pd.DataFrame:
@@ -523,6 +528,7 @@ def shelter_payload(outcome: PlanOutcome) -> dict:
     p = np.array(outcome.figures["plan"]["per_draw"][unmet])
     g = np.array(outcome.figures["greedy"]["per_draw"][unmet])
     doc["seeds"] = list(outcome.seeds)
+    doc["choosing_seeds"] = list(outcome.choosing_seeds)
     doc["design_hours"] = outcome.design_hours
     doc["situations"] = outcome.problem.n_draws
     # places open in every arm beside the candidates (metro stations and other shelters that

@@ -83,16 +83,18 @@ def render_siting(
     """
     unmet = "unmet_shelter_demand_person_hours"
     n, k = len(doc["seeds"]), len(doc["plan"]["sites"])
+    chosen = doc.get("choosing_seeds") or doc["seeds"]
     sub = (
         f"{k} warming points chosen by HiGHS to leave the least shelter demand unmet over {n} "
-        f"damage draws (seeds {doc['seeds'][0]}–{doc['seeds'][-1]})"
+        f"damage draws (seeds {chosen[0]}–{chosen[-1]})"
         + (
             f" and the busiest design hours of each (up to {doc['design_hours']}; "
             f"{doc['situations']} situations in all)"
             if doc.get("design_hours")
             else ", each building at its own worst hour"
         )
-        + f", against the {k} largest candidate sites; every arm simulated on the same draws."
+        + f", against the {k} largest candidate sites; every arm then simulated on {n} fresh "
+        f"draws (seeds {doc['seeds'][0]}–{doc['seeds'][-1]}), the same for every arm."
     )
     p, g, b, e = (doc[a][unmet] for a, _, _ in ARMS)
     headline = (
