@@ -164,7 +164,7 @@ class PeopleTally:
             self.want_peak = np.maximum(self.want_peak, self._wanting_b)
         self.peak_in_shelters = max(self.peak_in_shelters, occupancy_total)
         self.peak_wanting = max(self.peak_wanting, self._want_total)
-        day = int(self._steps * dt_h // 24.0 + 1e-9)
+        day = int((self._steps * dt_h + 1e-9) // 24.0)  # (a step at 24 h is day 1)
         if self._want_total > self.design.get(day, (0,))[0]:
             self.design[day] = (self._want_total, self._steps, self._wanting_b.copy())
         self._steps += 1
@@ -251,7 +251,7 @@ class PeopleTally:
     def design_want(self, dt_h: float) -> pd.DataFrame:
         """People of each building wanting shelter at each day's design hour (the step of the
         day with the most people wanting shelter), one column per day that had any, named by
-        its start [h since the run's start]; rows in building order."""
+        that step's start [h since the run's start]; rows in building order."""
         cols = {round(step * dt_h, 4): want for _, (_, step, want) in sorted(self.design.items())}
         return pd.DataFrame(cols, index=pd.RangeIndex(self.model.n_buildings))
 
