@@ -381,7 +381,7 @@ def plan_shelters(
     design_hours: int = 0,
 ) -> PlanOutcome:
     """Choose ``k`` warming-point sites with HiGHS over ``draws`` damage draws, compare with the
-    ``k`` largest, simulate both on the same draws.
+    ``k`` largest, and judge both (and the two references) on as many fresh draws.
 
     Parameters
     ----------
@@ -509,8 +509,10 @@ def shelter_payload(outcome: PlanOutcome) -> dict:
 
     ``plan`` and ``greedy`` (the K largest sites) with their sites and means over the draws,
     ``baseline`` (the city as is, every own shelter open), ``all_equipped`` (every candidate
-    open and equipped as the plan's sites are), the draws' ``seeds``, and the plan
-    against the K largest on the same draws: ``saved_vs_largest_mean`` and ``_std`` (unmet
+    open and equipped as the plan's sites are), the fresh draws' ``seeds`` every arm is judged
+    on and the ``choosing_seeds``, the design hours and ``situations`` the sites were chosen
+    for, the places of shelters that are not candidates, and the plan against the K largest on
+    the same fresh draws: ``saved_vs_largest_mean`` and ``_std`` (unmet
     shelter demand, person-hours; positive when the plan leaves less), ``plan_wins_share`` and
     ``ties_share`` (shares of draws).
     """

@@ -41,49 +41,40 @@ class BackupPlanError(InputError):
     """A generator count, candidates file or option ``plan backups`` cannot use."""
 
 
+def _site_frame(table: pd.DataFrame, id_col: str, name: str, kind, group, p_col: str):
+    """Sites of one city table: id, table, kind, group, position, load [kW] (``p_col`` in MW)
+    and the rating of their own generator [kW]."""
+    return pd.DataFrame(
+        {
+            "site_id": table[id_col].astype(str).to_numpy(object),
+            "table": name,
+            "kind": kind,
+            "group": group,
+            "lon": table.lon.to_numpy(float),
+            "lat": table.lat.to_numpy(float),
+            "load_kw": 1000.0 * table[p_col].to_numpy(float),
+            "own_kw": table.backup_power_kw.to_numpy(float),
+        }
+    )
+
+
 def _all_sites(city: City) -> pd.DataFrame:
     """Every heat source, pumping station, shelter and water pump with its load [kW] and the
     rating of its own generator [kW]."""
     hs, ps, f = city.heat_sources, city.pumping_stations, city.facilities
     f = f[(f.kind.isin(SHELTER_KINDS) & (f.capacity_people > 0)) | (f.kind == "water_pumping")]
+    kind_hs = hs.kind.astype(str).to_numpy(object)
+    group_f = np.where(f.kind == "water_pumping", "water_pump", "shelter")
+    shelters = _site_frame(
+        f, "facility_id", "facilities", f.kind.astype(str).to_numpy(object), group_f, "p_mw"
+    )
+    shelters["places"] = f.capacity_people.to_numpy(float)
     frames = [
-        pd.DataFrame(
-            {
-                "site_id": hs.source_id.astype(str).to_numpy(object),
-                "table": "heat_sources",
-                "kind": hs.kind.astype(str).to_numpy(object),
-                "group": "heat_source",
-                "lon": hs.lon.to_numpy(float),
-                "lat": hs.lat.to_numpy(float),
-                "load_kw": 1000.0 * hs.aux_p_mw.to_numpy(float),
-                "own_kw": hs.backup_power_kw.to_numpy(float),
-            }
-        ),
-        pd.DataFrame(
-            {
-                "site_id": ps.pump_id.astype(str).to_numpy(object),
-                "table": "pumping_stations",
-                "kind": "pumping_station",
-                "group": "pumping_station",
-                "lon": ps.lon.to_numpy(float),
-                "lat": ps.lat.to_numpy(float),
-                "load_kw": 1000.0 * ps.p_mw.to_numpy(float),
-                "own_kw": ps.backup_power_kw.to_numpy(float),
-            }
-        ),
-        pd.DataFrame(
-            {
-                "site_id": f.facility_id.astype(str).to_numpy(object),
-                "table": "facilities",
-                "kind": f.kind.astype(str).to_numpy(object),
-                "group": np.where(f.kind == "water_pumping", "water_pump", "shelter"),
-                "lon": f.lon.to_numpy(float),
-                "lat": f.lat.to_numpy(float),
-                "load_kw": 1000.0 * f.p_mw.to_numpy(float),
-                "own_kw": f.backup_power_kw.to_numpy(float),
-                "places": f.capacity_people.to_numpy(float),
-            }
-        ),
+        _site_frame(hs, "source_id", "heat_sources", kind_hs, "heat_source", "aux_p_mw"),
+        _site_frame(
+            ps, "pump_id", "pumping_stations", "pumping_station", "pumping_station", "p_mw"
+        ),  # fmt: skip
+        shelters,
     ]
     return pd.concat(frames, ignore_index=True)
 
