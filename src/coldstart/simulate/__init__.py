@@ -27,6 +27,7 @@ from coldstart.compiled import CompiledCity, compile_city
 from coldstart.grid.compile_pp import BRANCH_TABLES
 from coldstart.people.model import PeopleModel
 from coldstart.restore.eta import (
+    ServiceMemo,
     expected_finish_h,
     heat_back_h,
     repair_finish_h,
@@ -81,6 +82,7 @@ class Run:
         self.water = Water(self.homes.ids, self.homes.district, scenario, dt_h)
         self._eta: tuple | None = None  # (key, expected outage per building), cached
         self._stages: tuple | None = None  # (key, restoring_repair per building), cached
+        self._service = ServiceMemo()  # the estimates' network solves, by outage state
         self.people = PeopleModel.build(cc, scenario)
         self.dmg = self.damage.initial_state()
         self.crew = self.crews.initial_state()
@@ -219,7 +221,7 @@ class Run:
             order = repair_order(self.cc, repairs)
             how = (self.dmg.version, tuple(order), backup[0].tobytes(), backup[1].tobytes())
             if self._stages is None or self._stages[0] != how:
-                stages = restoring_repair(self.cc, self.dmg.outage, order, *backup)
+                stages = restoring_repair(self.cc, self.dmg.outage, order, *backup, self._service)
                 self._stages = (how, stages)
             eta = heat_back_h(self.cc, self.dmg.outage, repairs, t, *backup, self._stages[1])
             for i in self.home.burst.nonzero()[0]:
