@@ -183,6 +183,23 @@ def test_expected_finish_queues_waiting_tasks_behind_busy_crews():
     assert math.isinf(expected_finish_h(book, 0.0)[(TaskKind.REPAIR, "p4")])
 
 
+def test_expected_finish_of_some_kinds_skips_only_the_other_crews_queues():
+    """Asked for repairs only, the plumbers' queue of drains is skipped; the heat-network
+    queue (a repair and a burst branch behind it) keeps the finishes of the full estimate."""
+    book = RepairBook({"heat_network": 1, "plumbing": 1}, policy="fifo")
+    rng = np.random.default_rng(0)
+    book.add(Damage("p1", "moderate", 0.0, "explicit", repair_h=2.0), "heat_main", rng)
+    for b in ("b1", "b2", "b3"):
+        book.add_task(TaskKind.DRAIN, b, "plumbing", 1.0, 0.0)
+    book.add_task(TaskKind.BRANCH_REPAIR, "b4", "heat_network", 3.0, 0.0)
+    full = expected_finish_h(book, 0.0)
+    some = expected_finish_h(book, 0.0, frozenset({TaskKind.REPAIR}))
+    assert set(some) == {(TaskKind.REPAIR, "p1"), (TaskKind.BRANCH_REPAIR, "b4")}
+    assert some == {k: full[k] for k in some}
+    assert full[(TaskKind.DRAIN, "b3")] == pytest.approx(3.0)
+    assert some[(TaskKind.BRANCH_REPAIR, "b4")] > some[(TaskKind.REPAIR, "p1")]
+
+
 FREEZE_SCENARIO = """
 name = "CHP districts lost for good at -20 degC"
 start = 2026-01-09T00:00:00

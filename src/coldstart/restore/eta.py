@@ -56,7 +56,9 @@ class ServiceMemo:
         return got
 
 
-def expected_finish_h(book: RepairBook, t_h: float) -> dict[TaskKey, float]:
+def expected_finish_h(
+    book: RepairBook, t_h: float, kinds: frozenset[TaskKind] | None = None
+) -> dict[TaskKey, float]:
     """Expected finish of every open task [h since start] (``inf``: beyond repair), by key.
 
     Parameters
@@ -65,20 +67,28 @@ def expected_finish_h(book: RepairBook, t_h: float) -> dict[TaskKey, float]:
         The run's tasks and crews (not modified).
     t_h : float
         Now [h].
+    kinds : frozenset of TaskKind, optional
+        Only the tasks of these kinds are wanted: the queues of crew types with none of them
+        open are skipped (a city's thousands of queued drains, when only repairs are asked
+        for). The finishes returned are those of every task of the queues kept, the same as
+        without ``kinds``.
     """
+    types = None
+    if kinds is not None:
+        types = {task.crew_type for key, task in book.tasks.items() if key[0] in kinds}
     free: dict[str, list[float]] = {}
+    out: dict[TaskKey, float] = {}
     for crew in book.crews:
+        if types is not None and crew.crew_type not in types:
+            continue
         busy = book.tasks[crew.task] if crew.task is not None else None
         at = t_h if busy is None else t_h + busy.travel_left_h + max(busy.remaining_h, 0.0)
         free.setdefault(crew.crew_type, []).append(at)
+        if busy is not None:
+            out[busy.key] = at
     for heap in free.values():
         heapq.heapify(heap)
-    out: dict[TaskKey, float] = {}
-    for crew in book.crews:
-        task = book.tasks.get(crew.task) if crew.task is not None else None
-        if task is not None:
-            out[task.key] = t_h + task.travel_left_h + max(task.remaining_h, 0.0)
-    for key in book.waiting:
+    for key in book.waiting if types is None else book.waiting_of(types):
         task = book.tasks[key]
         heap = free.get(task.crew_type)
         if not heap or not math.isfinite(task.remaining_h):

@@ -258,6 +258,13 @@ class RepairBook:
         if old is not None and old.started_h is None:
             self._refresh_rows(key)  # a key waiting twice: every row reads the newest task
 
+    def waiting_of(self, crew_types: set[str]) -> list[TaskKey]:
+        """The waiting tasks of ``crew_types``, in queue order (read from the waiting arrays,
+        not task by task)."""
+        self._sync()
+        codes = [self._w.codes[c] for c in crew_types if c in self._w.codes]
+        return [self.waiting[i] for i in np.isin(self._w.crew, codes).nonzero()[0]]
+
     def _sync(self) -> None:
         """Rebuild the waiting arrays if ``waiting`` was changed outside the book."""
         if self._w.n != len(self.waiting):

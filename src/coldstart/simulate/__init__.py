@@ -52,6 +52,10 @@ from coldstart.simulate.water import Water
 
 __all__ = ["Run", "simulate"]
 
+ETA_KINDS = frozenset({TaskKind.REPAIR, TaskKind.BRANCH_REPAIR})
+"""The tasks whose expected finish the heat-back estimate reads (asset repairs; a burst
+branch's repair)."""
+
 BUILDING_TASKS = (
     TaskKind.REFILL,
     TaskKind.DRAIN,
@@ -213,7 +217,7 @@ class Run:
         when the damage changes, and at least hourly."""
         key = (self.dmg.version, int(t))
         if self._eta is None or self._eta[0] != key:
-            finish = expected_finish_h(self.crew.book, t)
+            finish = expected_finish_h(self.crew.book, t, ETA_KINDS)
             repairs = repair_finish_h(finish)
             backup = self.pow.backup_flags()
             # which repair restores each building depends on the damage, the order of the
