@@ -156,13 +156,16 @@ def test_parts_memo_gives_the_same_solution_as_solving_afresh(synth_net):
         closed = ~m.valve_normally_open & (rng.random(len(m.valve_ids)) < 0.7)
         ok = m.branch_ok(pipe_out, closed)
         parts = m.components(ok)
-        for _ in range(6):
+        # the per-pipe losses of two outdoor temperatures, taken in turn (remembered per array)
+        losses = [rng.uniform(0.0, 0.01, n_pipe) for _ in range(2)]
+        for j in range(6):
             avail = m.source_capacity_mw_th * (rng.random(n_src) < 0.7)
             demand = rng.uniform(0.0, 1.0, n_cons)
-            loss = rng.uniform(0.0, 0.01, n_pipe)
+            loss = losses[j % 2]
             kept = m.solve_arrays(ok, avail, demand, loss, parts)
-            fresh = m.solve_arrays(ok, avail, demand, loss)
+            fresh = m.solve_arrays(ok, avail, demand, loss.copy())
             assert _same(kept, fresh)
             kept.supplied[:] = False  # a caller scribbling on its result changes nothing
+            kept.circuit_loss_mw_th[:] = -1.0
             assert _same(m.solve_arrays(ok, avail, demand, loss, parts), fresh)
         assert 0 < len(parts.memo) <= parts.MEMO_SIZE

@@ -108,6 +108,21 @@ class _Circuits:
     source_circuit: np.ndarray  # circuit of each source's supply node
     n_circuit: int
     fill: dict = field(default_factory=dict, compare=False)  # water-filling orders, by shares
+    losses: dict = field(default_factory=dict, compare=False)  # per-circuit losses, by array
+
+    def loss_of(self, loss_mw_th: np.ndarray) -> tuple[np.ndarray, float]:
+        """Each circuit's pipe loss and the whole network's [MW_th] with the per-pipe losses
+        ``loss_mw_th``; remembered per array (a run keeps one per rounded outdoor temperature,
+        and the topology changes far less often than the steps)."""
+        got = self.losses.get(id(loss_mw_th))
+        if got is None or got[0] is not loss_mw_th:
+            if len(self.losses) >= 16:
+                self.losses.clear()
+            circ = np.where(self.circulating, loss_mw_th, 0.0)
+            loss_c = np.bincount(self.pipe_circuit, circ, minlength=self.n_circuit)
+            got = (loss_mw_th, loss_c, float(np.sum(loss_mw_th[self.circulating])))
+            self.losses[id(loss_mw_th)] = got
+        return got[1].copy(), got[2]
 
 
 def _fill_levels(
@@ -492,7 +507,9 @@ class HeatModel:
         demand_mw_th : numpy.ndarray
             Current demand of each consumer [MW_th] (0 for one that takes no water).
         pipe_loss_mw_th : numpy.ndarray, optional
-            Loss of each pipe while circulating [MW_th]; defaults to the compiled one.
+            Loss of each pipe while circulating [MW_th]; defaults to the compiled one. Its sums
+            per circuit are remembered with the topology's memo, per array: pass a new array,
+            not the same one changed in place.
         components : tuple, optional
             ``components(branch_ok)`` when the caller already has it (topology unchanged).
         max_fraction : numpy.ndarray, optional
@@ -509,7 +526,7 @@ class HeatModel:
         n_c = c.n_circuit
         cap = np.bincount(c.source_circuit, source_avail_mw_th, minlength=n_c).astype(float)
         need = np.bincount(c.consumer_circuit, np.where(supplied, demand_mw_th, 0.0), minlength=n_c)
-        loss_c = np.bincount(c.pipe_circuit, np.where(circulating, loss, 0.0), minlength=n_c)
+        loss_c, loss_total = c.loss_of(loss)
         need += loss_c
         with np.errstate(divide="ignore", invalid="ignore"):
             frac_c = np.where(need > 0, np.minimum(1.0, cap / need), (cap > 0).astype(float))
@@ -532,7 +549,7 @@ class HeatModel:
             delivered_mw_th=frac * demand_mw_th,
             circulating_pipe=circulating.copy(),
             node_part=parts[1],
-            loss_mw_th=float(np.sum(loss[circulating])),
+            loss_mw_th=loss_total,
             consumer_circuit=c.consumer_circuit.copy(),
             circuit_capacity_mw_th=cap,
             circuit_loss_mw_th=loss_c,
