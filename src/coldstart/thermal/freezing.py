@@ -69,12 +69,20 @@ def step_water(
         New water temperature [degC] and latent cold [K h]. Inputs are not modified.
     """
     decay = np.exp(-dt_h / WATER_TAU_H)
-    cooled = space_c + (temp_water_c - space_c) * decay
-    at_zero = cooled <= 0.0
-    new_temp = np.where(at_zero & (space_c < 0.0), 0.0, cooled)
-    new_ice = np.where(at_zero, ice_kh + np.maximum(0.0, -space_c) * dt_h, 0.0)
-    new_temp = np.where(circulating, CIRCULATING_WATER_C, new_temp)
-    new_ice = np.where(circulating, 0.0, new_ice)
+    # in place on two new arrays (a week of a large city calls this at every step):
+    # temp = space + (water - space) * decay, 0 where it reached 0 degC in a space below 0;
+    # ice grows by the space's cold below 0 degC while the water sits at 0 degC, else 0
+    new_temp = np.subtract(temp_water_c, space_c)
+    new_temp *= decay
+    new_temp += space_c
+    at_zero = new_temp <= 0.0
+    new_ice = np.negative(space_c)
+    np.maximum(0.0, new_ice, out=new_ice)
+    new_ice *= dt_h
+    new_ice += ice_kh
+    np.copyto(new_temp, 0.0, where=at_zero & (space_c < 0.0))
+    np.copyto(new_temp, CIRCULATING_WATER_C, where=circulating)
+    np.copyto(new_ice, 0.0, where=~at_zero | circulating)
     return new_temp, new_ice
 
 
