@@ -87,12 +87,20 @@ def part_labels(
     return connected_components(adj, directed=False)[1]
 
 
-def _groups(labels: np.ndarray, wanted: np.ndarray) -> list[np.ndarray]:
-    """Positions of ``labels`` equal to each of ``wanted`` (sorted), ascending within each."""
-    order = np.argsort(labels, kind="stable")
-    lo = np.searchsorted(labels[order], wanted, side="left")
-    hi = np.searchsorted(labels[order], wanted, side="right")
-    return [order[a:b] for a, b in zip(lo, hi, strict=True)]
+def _sorted_by(labels: np.ndarray, wanted: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Positions of ``labels`` sorted by label (stable) and where each of ``wanted`` (sorted)
+    starts and ends in them.
+
+    Labels that fit 16 bits are sorted as such: NumPy then sorts by radix, in linear time (a
+    large city's ~26,000 consumers in ~100 parts: 0.2 ms instead of 0.8 ms), to the same
+    order.
+    """
+    if len(labels) and labels.min() >= 0 and labels.max() < 2**16:
+        order = np.argsort(labels.astype(np.uint16), kind="stable")
+    else:
+        order = np.argsort(labels, kind="stable")
+    at = labels[order]
+    return order, np.searchsorted(at, wanted, "left"), np.searchsorted(at, wanted, "right")
 
 
 def part_keys(
@@ -126,20 +134,29 @@ def part_keys(
         off[hyd.model.pump_branch[pump_off]] = True
         stop = off[g.src].astype(np.uint8)
     src = np.flatnonzero(source_ok)
-    consumers = _groups(c_lab, wanted)
-    groups = (
-        [edges[e] for e in _groups(labels[g.f[edges]], wanted)],
-        consumers,
-        [src[k] for k in _groups(labels[g.s_sup[src]], wanted)],
-        [src[k] for k in _groups(labels[g.s_ret[src]], wanted)],
-    )
-    keys = []
-    for k in range(len(wanted)):
-        digest = hashlib.blake2b(digest_size=20)
-        for part in (*(grp[k] for grp in groups), stop[groups[0][k]]):
-            digest.update(np.ascontiguousarray(part).tobytes())
-            digest.update(b"|")
-        keys.append(digest.digest())
+    # per column, its values sorted by part and each part's slice of them
+    order, c_lo, c_hi = _sorted_by(c_lab, wanted)
+    e_order, e_lo, e_hi = _sorted_by(labels[g.f[edges]], wanted)
+    cols = [(edges[e_order], e_lo, e_hi), (order, c_lo, c_hi)]
+    for end in (g.s_sup, g.s_ret):
+        s_order, lo, hi = _sorted_by(labels[end[src]], wanted)
+        cols.append((src[s_order], lo, hi))
+    cols.append((stop[edges[e_order]], e_lo, e_hi))
+    # each part's bytes of every column, joined by "|", digested: positions as 32-bit ints and
+    # SHA-256 (hardware-accelerated on common CPUs), as a large part's digest reads ~100 kB
+    # (blake2b of 64-bit positions took half the time of this function at 30,000 buildings);
+    # slicing with Python ints
+    views = []
+    for v, lo, hi in cols:
+        v = v.astype(np.int32) if v.dtype == np.int64 else v  # positions < 2**31
+        size = v.itemsize
+        views.append((memoryview(np.ascontiguousarray(v)).cast("B"), (lo * size).tolist(),
+                      (hi * size).tolist()))  # fmt: skip
+    keys = [
+        hashlib.sha256(b"|".join([mv[a[k] : b[k]] for mv, a, b in views])).digest()
+        for k in range(len(wanted))
+    ]
+    consumers = [order[a:b] for a, b in zip(c_lo, c_hi, strict=True)]
     return labels, consumers, keys
 
 
