@@ -272,6 +272,7 @@ class Run:
     def _tripped(self, new: np.ndarray, t: float) -> None:
         """Branches tripped by overload: record, open reset tasks, refresh the topology."""
         eng, cc = self.cc.engine, self.cc
+        site = tuple(cc.b_xy_m.mean(axis=0))  # the city's centre, where reset crews are sent
         for pos in new:
             self.dmg.tripped.add(int(pos))
             label = f"{BRANCH_TABLES[eng.c.br_kind[pos]]} {int(eng.c.br_label[pos])}"
@@ -283,7 +284,7 @@ class Run:
                 "power_lines",
                 self.scenario.grid.trip_reset_h,
                 t,
-                tuple(cc.b_xy_m.mean(axis=0)),
+                site,
             )
         self.damage.refresh(self.dmg, force=True)
 
