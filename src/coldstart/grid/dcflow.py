@@ -37,6 +37,7 @@ from scipy.sparse import coo_matrix, csc_matrix
 from scipy.sparse.csgraph import connected_components
 from scipy.sparse.linalg import splu
 
+from coldstart.graph_parts import EdgeMaskGraph
 from coldstart.grid.compile_pp import BRANCH_TABLES, CompiledNet, compile_net
 from coldstart.grid.dcresult import DCArrays, DCResult, State
 
@@ -181,6 +182,7 @@ class GridModel:
         }
         self._edges_from = np.concatenate([c.br_from, c.sw_a])
         self._edges_to = np.concatenate([c.br_to, c.sw_b])
+        self._edges = EdgeMaskGraph(self._edges_from, self._edges_to, c.n_node)
         self._cache: OrderedDict = OrderedDict()
         self._prepared: OrderedDict = OrderedDict()  # state key -> _Prepared
         self._out_index = {t: pd.Index(c.br_label[self._br_by_kind[t][0]]) for t in BRANCH_TABLES}
@@ -279,12 +281,7 @@ class GridModel:
         br_live = c.br_base_ok & ~st.branch_out & alive[c.br_from] & alive[c.br_to]
         sw_live = ~st.switch_out & alive[c.sw_a] & alive[c.sw_b]
         live = np.concatenate([br_live, sw_live])
-        n = c.n_node
-        adj = coo_matrix(
-            (np.ones(int(live.sum())), (self._edges_from[live], self._edges_to[live])),
-            shape=(n, n),
-        )
-        n_comp, label = connected_components(adj, directed=False)
+        n_comp, label = self._edges.components(live)
         src = np.zeros(n_comp, bool)
         src[label[self._slack_nodes(st, alive)]] = True
         return label, src[label] & alive, br_live, sw_live

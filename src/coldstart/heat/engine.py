@@ -27,11 +27,14 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
+from functools import cached_property
 
 import numpy as np
 import pandas as pd
 from scipy.sparse import coo_matrix
 from scipy.sparse.csgraph import connected_components
+
+from coldstart.graph_parts import EdgeMaskGraph
 
 
 @dataclass(frozen=True)
@@ -482,10 +485,12 @@ class HeatModel:
     def components(self, branch_ok: np.ndarray) -> tuple[int, np.ndarray]:
         """Connected parts of the network over the branches in ``branch_ok``: count and label of
         every node (sparse connected components)."""
-        n = len(self.node_ids)
-        f, t = self.branch_from[branch_ok], self.branch_to[branch_ok]
-        adj = coo_matrix((np.ones(len(f), np.int8), (f, t)), shape=(n, n))
-        return Parts(*connected_components(adj, directed=False))
+        return Parts(*self._graph.components(branch_ok))
+
+    @cached_property
+    def _graph(self) -> EdgeMaskGraph:
+        """The branches as a graph whose parts are asked for under masks."""
+        return EdgeMaskGraph(self.branch_from, self.branch_to, len(self.node_ids))
 
     def solve_arrays(
         self,

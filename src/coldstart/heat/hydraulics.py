@@ -46,8 +46,8 @@ from dataclasses import dataclass, replace
 import numpy as np
 import pandas as pd
 from scipy.sparse import csc_matrix
-from scipy.sparse.csgraph import connected_components
 
+from coldstart.graph_parts import EdgeMaskGraph
 from coldstart.heat.engine import HeatModel
 from coldstart.linalg import SpdFactor, splu_spd
 
@@ -531,6 +531,18 @@ class HydraulicModel:
         self.params = params
         self._g = _compile(model, params)
         self._cache: OrderedDict = OrderedDict()
+        g = self._g
+        # the graph's branches, and the branches with the consumers' supply-return links
+        self.branch_graph = EdgeMaskGraph(g.f, g.t, g.n_node)
+        self.consumer_graph = EdgeMaskGraph(
+            np.concatenate([g.f, g.c_from]), np.concatenate([g.t, g.c_to]), g.n_node
+        )
+
+    def parts_with_consumers(self, branch_ok: np.ndarray) -> np.ndarray:
+        """Part of every node of the graph over the flowing branches (model mask
+        ``branch_ok``) and the consumers' supply-return links."""
+        live = np.concatenate([branch_ok[self._g.src], np.ones(len(self._g.c_from), bool)])
+        return self.consumer_graph.components(live)[1]
 
     def _topology(self, branch_ok: np.ndarray, source_ok: np.ndarray):
         """Live parts, fixed nodes and the Jacobian pattern of a topology (cached)."""
@@ -540,9 +552,7 @@ class HydraulicModel:
             return self._cache[key]
         g = self._g
         ok = branch_ok[g.src]
-        f, t = g.f[ok], g.t[ok]
-        adj = csc_matrix((np.ones(len(f)), (f, t)), shape=(g.n_node, g.n_node))
-        n_part, part = connected_components(adj, directed=False)
+        n_part, part = self.branch_graph.components(ok)
         sup, ret = g.s_sup[source_ok], g.s_ret[source_ok]
         fixed_nodes = np.concatenate([sup, ret])
         fixed_p = np.concatenate([g.p_sup[source_ok], g.p_ret[source_ok]])

@@ -23,7 +23,6 @@ from types import SimpleNamespace
 
 import numpy as np
 from scipy.sparse import csc_matrix
-from scipy.sparse.csgraph import connected_components
 
 from coldstart.heat.hydraulics import HydraulicModel, _pattern, branch_flow
 from coldstart.linalg import SpdFactor
@@ -57,14 +56,11 @@ def _law(a, r, m_des, x_des, k):
     return h, dh, inv
 
 
-def _parts_holding(g, branch_ok: np.ndarray, live: np.ndarray, nodes: np.ndarray) -> np.ndarray:
+def _parts_holding(hyd: HydraulicModel, branch_ok: np.ndarray, live: np.ndarray,
+                   nodes: np.ndarray) -> np.ndarray:  # fmt: skip
     """Nodes of the hydraulic graph in a live part (over the flowing branches and the
     consumers' supply-return links) that holds one of ``nodes``."""
-    ok = branch_ok[g.src]
-    f = np.concatenate([g.f[ok], g.c_from])
-    t = np.concatenate([g.t[ok], g.c_to])
-    adj = csc_matrix((np.ones(len(f)), (f, t)), shape=(g.n_node, g.n_node))
-    _, part = connected_components(adj, directed=False)
+    part = hyd.parts_with_consumers(branch_ok)
     wanted = np.zeros(part.max() + 1, bool)
     wanted[part[nodes]] = True
     return live & wanted[part]
@@ -129,7 +125,7 @@ def solve_pressure_driven(
     _, live, _, fixed_nodes, _, _ = hyd._topology(branch_ok, source_ok)
     solve = live.copy()
     if focus is not None:
-        solve = _parts_holding(g, branch_ok, live, g.c_from[focus & active])
+        solve = _parts_holding(hyd, branch_ok, live, g.c_from[focus & active])
     cons = np.flatnonzero(active & (mdot_design > 0) & solve[g.c_from])
     md = mdot_design[cons]
     r = dp_min_pa / md**2

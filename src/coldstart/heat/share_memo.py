@@ -23,8 +23,6 @@ import hashlib
 from dataclasses import dataclass, field
 
 import numpy as np
-from scipy.sparse import csc_matrix
-from scipy.sparse.csgraph import connected_components
 
 from coldstart.heat.hydraulics import HydraulicModel
 from coldstart.heat.pressure import CONSUMER_DP_MIN_BAR, Shares, flow_shares
@@ -80,11 +78,7 @@ def part_labels(
     g = hyd._g
     if node_part is not None and g.layered:
         return np.concatenate([node_part, node_part])
-    ok = branch_ok[g.src]
-    f = np.concatenate([g.f[ok], g.c_from])
-    t = np.concatenate([g.t[ok], g.c_to])
-    adj = csc_matrix((np.ones(len(f)), (f, t)), shape=(g.n_node, g.n_node))
-    return connected_components(adj, directed=False)[1]
+    return hyd.parts_with_consumers(branch_ok)
 
 
 def _sorted_by(labels: np.ndarray, wanted: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
