@@ -291,8 +291,8 @@ class HeatModel:
 
         # individual heating: electric stops with the power, a gas boiler's circuit coasts
         st.unpowered_h = np.where(b_power, 0.0, st.unpowered_h + self.dt_h)
-        warm = b_power | (st.unpowered_h <= self.coast_h + 1e-9)
-        frac = np.where(district, spread(res.fraction[:nd] * takes_water.take(at), 0.0), warm)
+        frac = (b_power | (st.unpowered_h <= self.coast_h + 1e-9)).astype(float)
+        frac[at] = res.fraction[:nd] * takes_water.take(at)  # district buildings
         f_frac = np.ones(self.cc.n_fac)
         f_frac[self.f_district] = res.fraction[nd:]
         # a building whose node a working source reaches (even short of capacity) circulates
@@ -303,7 +303,7 @@ class HeatModel:
         reached = spread(res.supplied[:nd], False)
         by_pressure = np.zeros(nb, bool)
         if share is not None:
-            by_pressure = spread(share[:nd] < level.take(at), False)
+            by_pressure[at] = share[:nd] < res.capacity_fraction[:nd]
         self._count_short(st, need_mw * takes_water, frac, level, reached)
         st.lost_by["capacity"] |= short & ~by_pressure
         st.lost_by["hydraulics"] |= short & by_pressure
