@@ -40,6 +40,7 @@ from scipy.sparse.linalg import splu
 from coldstart.graph_parts import EdgeMaskGraph
 from coldstart.grid.compile_pp import BRANCH_TABLES, CompiledNet, compile_net
 from coldstart.grid.dcresult import DCArrays, DCResult, State
+from coldstart.linalg import SpdFactor
 
 MAX_RANK = 60
 """Largest low-rank update solved with the cached factors; beyond it, factorize afresh."""
@@ -594,7 +595,11 @@ class GridModel:
         isl_on[label[energized]] = True
         ground = np.zeros(base.n_group, bool)
         ground[_first_group(g_label, np.flatnonzero(~isl_on), base.n_group)] = True
-        lu = _factorize(self._matrix(base.group, base.col, br_live, ground, base.ground_mw))
+        # one solve with it: QDLDL's LDL^T (linalg.SpdFactor), 5.5 ms against SuperLU's 13 ms
+        # on the 17,528-node grid of synth_city(30000); the same angles to ~1e-14
+        m = self._matrix(base.group, base.col, br_live, ground, base.ground_mw)
+        m.sum_duplicates()  # canonical: sorted indices, one entry per position
+        lu = SpdFactor()(m)
         none = np.zeros((len(base.y0), 0))
         return _Prepared(
             base, alive, br_live, label, energized, np.zeros(0, np.int64), none,
