@@ -91,6 +91,38 @@ def test_home_rank_equals_the_general_priority_rank():
             ta[rng.random(n) < 0.3] = -0.0
         want = priority_rank(np.concatenate([ta, ta]), np.repeat([1, 0], n))
         np.testing.assert_array_equal(home_rank(ta), want)
+        # a subset of agents keeps the order of the whole city among themselves
+        agents = np.flatnonzero(rng.random(2 * n) < 0.4)
+        sub = home_rank(ta, agents)
+        np.testing.assert_array_equal(np.argsort(sub), np.argsort(want[agents]))
+
+
+@pytest.mark.parametrize("seed", range(8))
+def test_placing_on_the_open_entries_equals_the_whole_table(town, seed):
+    # the model assigns on the entries of needy agents to shelters with room only; deferred
+    # acceptance over every entry, with every agent ranked, must place the same people
+    from coldstart.people.model import home_rank
+    from coldstart.people.shelter import deferred_acceptance
+
+    pm = town(capacity=(120, 40, 25))
+    rng = np.random.default_rng(seed)
+    nb = pm.n_buildings
+    held = np.where(rng.random(len(pm.ent_agent)) < 0.05, rng.integers(0, 9, len(pm.ent_agent)), 0)
+    need = np.where(rng.random(2 * nb) < 0.5, rng.integers(0, 30, 2 * nb), 0)
+    works = rng.random(pm.n_shelters) < 0.8
+    ta = np.round(rng.normal(12.0, 2.0, nb), int(seed % 2))  # ties when rounded to degrees
+    ent, people = pm._place(held, need, works, ta)
+    free = np.maximum(np.where(works, pm.stock.capacity_people - pm._occupancy(held), 0), 0)
+    entries = (pm.ent_start, pm.ent_end, pm.ent_shelter, pm.ent_agent)
+    agents = np.concatenate([np.arange(nb), np.arange(nb)])
+    whole = deferred_acceptance(
+        pm.index.indptr, pm.index.shelter, agents, need, home_rank(ta), free, entries
+    )
+    got = np.zeros_like(whole)
+    got[ent] = people
+    np.testing.assert_array_equal(got, whole)
+    assert (np.diff(ent) > 0).all() and (people > 0).all()
+    assert whole.sum() > 0
 
 
 def test_tallies_of_the_model_equal_plain_bincounts(town):

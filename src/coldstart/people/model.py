@@ -165,35 +165,45 @@ class _ShelterStep:
     events: tuple
 
 
-def home_rank(temp_air_c: np.ndarray) -> np.ndarray:
-    """Priority of the agents (general of every building, then vulnerable) by home temperature.
+def home_rank(temp_air_c: np.ndarray, agents: np.ndarray | None = None) -> np.ndarray:
+    """Priority of agents (general of every building, then vulnerable) by home temperature.
 
-    The same as ``priority_rank(concatenate([ta, ta]), repeat([1, 0], n))``: coldest home
-    first, among equal temperatures the vulnerable before the others, then by index; sorts the
-    buildings only (both agents of a building share its temperature).
+    The same order as ``priority_rank(concatenate([ta, ta]), repeat([1, 0], n))``: coldest home
+    first, among equal temperatures the vulnerable before the others, then by agent number.
+    Listing the agents vulnerable first, each group by agent number, makes one stable sort by
+    temperature give that order.
 
     Parameters
     ----------
     temp_air_c : numpy.ndarray, shape (n,)
         Home air temperature of every building [degC] (no NaN).
+    agents : numpy.ndarray of int, optional
+        The agents to rank among themselves (increasing; agent ``a`` lives in building
+        ``a % n``, vulnerable when ``a >= n``); default all ``2 n``.
 
     Returns
     -------
-    numpy.ndarray of int, shape (2 n,)
+    numpy.ndarray of int, shape (len(agents),)
         Rank of each agent (0 goes first).
     """
     n = len(temp_air_c)
-    order = np.argsort(temp_air_c, kind="stable")
-    ta = temp_air_c[order]
-    first = np.r_[True, ta[1:] != ta[:-1]]  # starts of runs of equal temperatures
-    start = first.nonzero()[0]
-    size = np.diff(np.r_[start, n])
-    group = np.cumsum(first) - 1
-    gs, gl, p = start[group], size[group], np.arange(n)
-    rank = np.empty(2 * n, np.int64)
-    rank[n + order] = gs + p  # 2 gs agents before the run; the run's vulnerable first
-    rank[order] = gs + gl + p
+    agents = np.arange(2 * n) if agents is None else agents
+    m = len(agents)
+    k = int(np.searchsorted(agents, n))  # general agents [:k], vulnerable [k:]
+    pre = np.r_[np.arange(k, m), np.arange(k)]
+    order = pre[np.argsort(temp_air_c[agents[pre] % n], kind="stable")]
+    rank = np.empty(m, np.int64)
+    rank[order] = np.arange(m)
     return rank
+
+
+def _union(a: np.ndarray, b: np.ndarray) -> np.ndarray:
+    """The sorted union of two increasing integer arrays (``np.union1d``, by one merge)."""
+    both = np.concatenate([a, b])
+    both.sort(kind="stable")  # a merge of the two sorted runs
+    keep = np.ones(len(both), bool)
+    keep[1:] = both[1:] != both[:-1]
+    return both[keep]
 
 
 @dataclass(frozen=True)
@@ -539,9 +549,10 @@ class PeopleModel:
             held, nz = self._keep_nearest(held, want, nz)
             changed = True
             need = want - self._per_agent(held, nz)
-            if need.any():
-                held = held + self._place(held, need, sh.works, temp_air_c, nz)
-                nz = None
+            if need.any():  # (``held`` is the fresh array of _keep_nearest: add in place)
+                ent, people = self._place(held, need, sh.works, temp_air_c, nz)
+                held[ent] += people
+                nz = _union(nz, ent)
             every = self.cfg.decide_every_h
             missed = int(np.floor((t_h - next_decision) / every + 1e-9))
             next_decision += every * (missed + 1)
@@ -554,45 +565,52 @@ class PeopleModel:
         works: np.ndarray,
         temp_air_c: np.ndarray,
         nz: np.ndarray | None = None,
-    ) -> np.ndarray:
-        """Newcomers per entry: nearest working shelter with room, coldest homes first
-        (``nz``: the entries of ``held`` holding someone, when known)."""
-        st, nb = self.stock, self.n_buildings
+    ) -> tuple[np.ndarray, np.ndarray]:
+        """Newcomers: nearest working shelter with room, coldest homes first (``nz``: the
+        entries of ``held`` holding someone, when known).
+
+        Only the entries of agents with ``need`` to shelters with free places can take anyone
+        (a full or closed shelter turns everyone down, and deferred acceptance then moves the
+        agent on to its next entry), so the assignment runs on those entries alone: the same
+        unique stable outcome on a few per cent of the table.
+
+        Returns
+        -------
+        entries, people : numpy.ndarray of int
+            The entries that take newcomers (increasing) and how many each takes.
+        """
+        st = self.stock
         occ = self._occupancy(held, nz)
-        free = np.where(works, st.capacity_people - occ, 0)
-        rank = self._needy_rank(need, np.asarray(temp_air_c, float))
-        return deferred_acceptance(
+        free = np.maximum(np.where(works, st.capacity_people - occ, 0), 0)
+        ent = self._open_entries(free, need)
+        agent = self.ent_agent[ent]  # non-decreasing: entries are grouped by agent
+        first = np.ones(len(ent), bool)
+        first[1:] = agent[1:] != agent[:-1]
+        start = first.nonzero()[0]
+        agents = agent[start]
+        end = np.empty_like(start)
+        end[:-1], end[-1:] = start[1:], len(ent)
+        placed = deferred_acceptance(
             self.index.indptr,
             self.index.shelter,
-            np.concatenate([np.arange(nb), np.arange(nb)]),
-            need,
-            rank,
-            np.maximum(free, 0),
-            (self.ent_start, self.ent_end, self.ent_shelter, self.ent_agent),
+            agents % self.n_buildings,
+            need[agents],
+            home_rank(np.asarray(temp_air_c, float), agents),  # only proposers are compared
+            free,
+            (start, end, self.ent_shelter[ent], np.cumsum(first) - 1),
         )
+        take = placed.nonzero()[0]
+        return ent[take], placed[take]
 
-    def _needy_rank(self, need: np.ndarray, temp_air_c: np.ndarray) -> np.ndarray:
-        """:func:`home_rank` among the agents of buildings with someone to place, the others
-        ranked after them.
-
-        Deferred acceptance compares only the ranks of agents that propose (those with
-        ``need``), so ranking the buildings with need alone (in building order, as
-        :func:`home_rank` breaks ties) places the same people; sorting them costs less than
-        sorting every building.
-        """
-        nb = self.n_buildings
-        needy = ((need[:nb] > 0) | (need[nb:] > 0)).nonzero()[0]
-        if len(needy) == nb:
-            return home_rank(temp_air_c)
-        m = len(needy)
-        sub = home_rank(temp_air_c[needy])
-        rank = np.empty(2 * nb, np.int64)
-        rest = np.ones(2 * nb, bool)
-        rest[needy] = rest[nb + needy] = False
-        rank[rest] = 2 * m + np.arange(2 * (nb - m))  # never compared; kept all different
-        rank[needy] = sub[:m]
-        rank[nb + needy] = sub[m:]
-        return rank
+    def _open_entries(self, free: np.ndarray, need: np.ndarray) -> np.ndarray:
+        """The entries (increasing) of the agents with ``need`` to the shelters with ``free``
+        places."""
+        a = need.nonzero()[0]
+        lo = self.ent_start[a]
+        lens = self.ent_end[a] - lo
+        off = np.cumsum(lens) - lens
+        ent = np.repeat(lo - off, lens) + np.arange(int(lens.sum()))
+        return ent[(free > 0)[self.ent_shelter[ent]]]
 
     def _tally(
         self, state: PeopleState, held: np.ndarray, changed: bool, nz: np.ndarray | None = None
