@@ -6,7 +6,9 @@ Prints, measured in the same process:
 - one assignment of everyone who wants a shelter (vectorised deferred acceptance) against the
   first-version loop it replaces (``assign_sequential``), with a check that they agree;
 - a whole ``PeopleModel.step`` (shelter thermal model, fuel, opening, failing, hourly decisions)
-  averaged over a simulated day at 10-minute steps, against the first-version loop alone.
+  averaged over a simulated day at 10-minute steps, against the first-version loop alone;
+- the model's placing of newcomers on the open entries only (needy agents to shelters with
+  room) against deferred acceptance over the whole entry table, with a check that they agree.
 
 Run: ``.venv/bin/python benchmarks/bench_people.py``
 """
@@ -19,8 +21,13 @@ import numpy as np
 import pandas as pd
 
 from coldstart.people.config import People
-from coldstart.people.model import PeopleModel
-from coldstart.people.shelter import ShelterIndex, assign, assign_sequential
+from coldstart.people.model import PeopleModel, home_rank
+from coldstart.people.shelter import (
+    ShelterIndex,
+    assign,
+    assign_sequential,
+    deferred_acceptance,
+)
 
 N_BUILDINGS, N_SHELTERS = 10_000, 1_000
 SIDE_M = 25_000.0  # a 25 km square: ~1.6 shelters per km2, as Kyiv's ~1,300 warming points
@@ -113,6 +120,52 @@ def main() -> None:
         f"the first-version loop alone takes {t_loop * 1e3:.1f} ms per hourly decision, "
         f"i.e. {t_loop / 6 * 1e3:.2f} ms per step: ratio {t_loop / 6 / per_step:.2f}x"
     )
+    bench_open_entries(model, state, temps[-1])
+
+
+def best_cpu(*fns, repeat: int = 15) -> list[float]:
+    """Best CPU time [s] of each function, run in turn ``repeat`` times (CPU time and
+    alternation: steadier than wall time on a shared machine)."""
+    best = [np.inf] * len(fns)
+    for _ in range(repeat):
+        for i, fn in enumerate(fns):
+            t = time.process_time()
+            fn()
+            best[i] = min(best[i], time.process_time() - t)
+    return best
+
+
+def bench_open_entries(model: PeopleModel, state, temp_air_c: np.ndarray):
+    """Place newcomers both ways, in the working shelters at the end of the day: those left
+    without a place then (the shelters as full as they are), and everyone wanting a shelter
+    into empty shelters."""
+    nb = model.n_buildings
+    agents = np.concatenate([np.arange(nb), np.arange(nb)])
+    entries = (model.ent_start, model.ent_end, model.ent_shelter, model.ent_agent)
+    empty = np.zeros(model.n_shelters, np.int64)
+    for label, need, occ in (
+        ("unmet at the end of the day", state.unmet, state.occupancy),
+        ("everyone wanting, empty shelters", state.want, empty),
+    ):
+        free = np.maximum(np.where(state.works, model.stock.capacity_people - occ, 0), 0)
+
+        def whole(need=need, free=free):
+            i, rank = model.index, home_rank(temp_air_c)  # every agent ranked, as before
+            return deferred_acceptance(i.indptr, i.shelter, agents, need, rank, free, entries)
+
+        def open_only(need=need, occ=occ):
+            return model._place(need, state.works, temp_air_c, occ)
+
+        ent, people = open_only()
+        held = np.zeros(len(model.ent_agent), np.int64)
+        held[ent] = people
+        same = bool((held == whole()).all())
+        t_open, t_whole = best_cpu(open_only, whole)
+        print(
+            f"placing ({label}: {need.sum():,} people, {free.sum():,} free places): open "
+            f"entries only {t_open * 1e3:.1f} ms CPU, whole entry table {t_whole * 1e3:.1f} ms, "
+            f"ratio {t_whole / t_open:.1f}x, identical: {same}"
+        )
 
 
 if __name__ == "__main__":

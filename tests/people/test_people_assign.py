@@ -91,28 +91,75 @@ def test_home_rank_equals_the_general_priority_rank():
             ta[rng.random(n) < 0.3] = -0.0
         want = priority_rank(np.concatenate([ta, ta]), np.repeat([1, 0], n))
         np.testing.assert_array_equal(home_rank(ta), want)
+        # a subset of agents keeps the order of the whole city among themselves
+        agents = np.flatnonzero(rng.random(2 * n) < 0.4)
+        sub = home_rank(ta, agents)
+        np.testing.assert_array_equal(np.argsort(sub), np.argsort(want[agents]))
 
 
-def test_tallies_of_the_model_equal_plain_bincounts(town):
+@pytest.mark.parametrize("seed", range(8))
+def test_placing_on_the_open_entries_equals_the_whole_table(town, seed):
+    # the model assigns on the entries of needy agents to shelters with room only; deferred
+    # acceptance over every entry, with every agent ranked, must place the same people
+    from coldstart.people.model import home_rank
+    from coldstart.people.shelter import deferred_acceptance
+
+    pm = town(capacity=(120, 40, 25))
+    rng = np.random.default_rng(seed)
+    nb = pm.n_buildings
+    held = np.where(rng.random(len(pm.ent_agent)) < 0.05, rng.integers(0, 9, len(pm.ent_agent)), 0)
+    need = np.where(rng.random(2 * nb) < 0.5, rng.integers(0, 30, 2 * nb), 0)
+    works = rng.random(pm.n_shelters) < 0.8
+    ta = np.round(rng.normal(12.0, 2.0, nb), int(seed % 2))  # ties when rounded to degrees
+    occ = np.bincount(pm.ent_shelter, weights=held, minlength=pm.n_shelters).astype(np.int64)
+    ent, people = pm._place(need, works, ta, occ)
+    free = np.maximum(np.where(works, pm.stock.capacity_people - occ, 0), 0)
+    entries = (pm.ent_start, pm.ent_end, pm.ent_shelter, pm.ent_agent)
+    agents = np.concatenate([np.arange(nb), np.arange(nb)])
+    whole = deferred_acceptance(
+        pm.index.indptr, pm.index.shelter, agents, need, home_rank(ta), free, entries
+    )
+    got = np.zeros_like(whole)
+    got[ent] = people
+    np.testing.assert_array_equal(got, whole)
+    assert (np.diff(ent) > 0).all() and (people > 0).all()
+    assert whole.sum() > 0
+
+
+def test_moved_counts_equal_plain_bincounts(town):
+    # the model moves its counts by the people who leave or come instead of counting again
     pm = town()
     rng = np.random.default_rng(2)
-    held = np.where(rng.random(len(pm.ent_agent)) < 0.1, rng.integers(0, 50, len(pm.ent_agent)), 0)
-    n_agents = 2 * pm.n_buildings
-    per_agent = np.bincount(pm.ent_agent, weights=held, minlength=n_agents).astype(np.int64)
-    occ = np.bincount(pm.ent_shelter, weights=held, minlength=pm.n_shelters).astype(np.int64)
-    half = len(held) // 2
-    occ_v = np.bincount(pm.ent_shelter[half:], weights=held[half:], minlength=pm.n_shelters)
-    np.testing.assert_array_equal(pm._per_agent(held), per_agent)
-    np.testing.assert_array_equal(pm._occupancy(held), occ)
-    nz = np.flatnonzero(held)
-    np.testing.assert_array_equal(pm._occupancy(held, nz[nz >= half]), occ_v.astype(np.int64))
+    n_ent, n_agents = len(pm.ent_agent), 2 * pm.n_buildings
+
+    def count(held):
+        return (
+            np.bincount(pm.ent_agent, weights=held, minlength=n_agents).astype(np.int64),
+            np.bincount(pm.ent_shelter, weights=held, minlength=pm.n_shelters).astype(np.int64),
+            np.bincount(
+                pm.ent_shelter[n_ent // 2 :], weights=held[n_ent // 2 :], minlength=pm.n_shelters
+            ).astype(np.int64),
+        )
+
+    held = np.where(rng.random(n_ent) < 0.1, rng.integers(0, 50, n_ent), 0)
+    before = count(held)
+    ent = np.flatnonzero(rng.random(n_ent) < 0.2)  # some held, some not; repeats below
+    ent = np.concatenate([ent, ent[::3]])
+    delta = np.maximum(-held[ent] // 2, rng.integers(-5, 30, len(ent)))
+    after = held.copy()
+    np.add.at(after, ent, delta)
+    assert (after >= 0).all() and delta.any()
+    moved = pm._moved(before, ent, delta)
+    for got, want in zip(moved, count(after), strict=True):
+        np.testing.assert_array_equal(got, want)
+    assert all((b == c).all() for b, c in zip(before, count(held), strict=True))  # not modified
+    assert pm._moved(before, ent[:0], delta[:0]) is before
 
 
-def test_walk_of_the_tally_equals_the_dot_product(town):
+def test_walk_of_the_places_equals_the_dot_product(town):
     pm = town()
     rng = np.random.default_rng(3)
     held = np.where(rng.random(len(pm.ent_agent)) < 0.2, rng.integers(0, 80, len(pm.ent_agent)), 0)
-    state = pm.initial_state()
-    _, _, _, walk = pm._tally(state, held, True)
+    walk = pm._walk(held, np.flatnonzero(held))
     assert walk == pytest.approx(float(held @ pm.ent_km), rel=1e-12)
-    assert pm._tally(state, np.zeros_like(held), True)[3] == 0.0
+    assert pm._walk(np.zeros_like(held), np.zeros(0, np.int64)) == 0.0

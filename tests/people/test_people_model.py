@@ -194,6 +194,14 @@ def test_kept_entries_of_the_places_change_nothing(town):
                 assert np.array_equal(a, b) if isinstance(a, np.ndarray) else a == b, f.name
         if kept.held_nz is not None:
             assert np.array_equal(kept.held_nz, np.flatnonzero(kept.held))
+        # the counts moved step by step equal counting the places again
+        half = len(kept.held) // 2
+        for got, ent, w in (
+            (kept.sheltered, model.ent_agent, kept.held),
+            (kept.occupancy, model.ent_shelter, kept.held),
+            (kept.occupancy_vulnerable, model.ent_shelter[half:], kept.held[half:]),
+        ):
+            np.testing.assert_array_equal(got, np.bincount(ent, weights=w, minlength=len(got)))
         most = max(most, int(kept.sheltered.sum()))
         stops += sum(e[1] == "shelter_fail" for e in kept.events)
     assert most > 50 and stops > 3  # people came, and shelters failed under them

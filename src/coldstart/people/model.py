@@ -165,35 +165,45 @@ class _ShelterStep:
     events: tuple
 
 
-def home_rank(temp_air_c: np.ndarray) -> np.ndarray:
-    """Priority of the agents (general of every building, then vulnerable) by home temperature.
+def home_rank(temp_air_c: np.ndarray, agents: np.ndarray | None = None) -> np.ndarray:
+    """Priority of agents (general of every building, then vulnerable) by home temperature.
 
-    The same as ``priority_rank(concatenate([ta, ta]), repeat([1, 0], n))``: coldest home
-    first, among equal temperatures the vulnerable before the others, then by index; sorts the
-    buildings only (both agents of a building share its temperature).
+    The same order as ``priority_rank(concatenate([ta, ta]), repeat([1, 0], n))``: coldest home
+    first, among equal temperatures the vulnerable before the others, then by agent number.
+    Listing the agents vulnerable first, each group by agent number, makes one stable sort by
+    temperature give that order.
 
     Parameters
     ----------
     temp_air_c : numpy.ndarray, shape (n,)
         Home air temperature of every building [degC] (no NaN).
+    agents : numpy.ndarray of int, optional
+        The agents to rank among themselves (increasing; agent ``a`` lives in building
+        ``a % n``, vulnerable when ``a >= n``); default all ``2 n``.
 
     Returns
     -------
-    numpy.ndarray of int, shape (2 n,)
+    numpy.ndarray of int, shape (len(agents),)
         Rank of each agent (0 goes first).
     """
     n = len(temp_air_c)
-    order = np.argsort(temp_air_c, kind="stable")
-    ta = temp_air_c[order]
-    first = np.r_[True, ta[1:] != ta[:-1]]  # starts of runs of equal temperatures
-    start = first.nonzero()[0]
-    size = np.diff(np.r_[start, n])
-    group = np.cumsum(first) - 1
-    gs, gl, p = start[group], size[group], np.arange(n)
-    rank = np.empty(2 * n, np.int64)
-    rank[n + order] = gs + p  # 2 gs agents before the run; the run's vulnerable first
-    rank[order] = gs + gl + p
+    agents = np.arange(2 * n) if agents is None else agents
+    m = len(agents)
+    k = int(np.searchsorted(agents, n))  # general agents [:k], vulnerable [k:]
+    pre = np.r_[np.arange(k, m), np.arange(k)]
+    order = pre[np.argsort(temp_air_c[agents[pre] % n], kind="stable")]
+    rank = np.empty(m, np.int64)
+    rank[order] = np.arange(m)
     return rank
+
+
+def _union(a: np.ndarray, b: np.ndarray) -> np.ndarray:
+    """The sorted union of two increasing integer arrays (``np.union1d``, by one merge)."""
+    both = np.concatenate([a, b])
+    both.sort(kind="stable")  # a merge of the two sorted runs
+    keep = np.ones(len(both), bool)
+    keep[1:] = both[1:] != both[:-1]
+    return both[keep]
 
 
 @dataclass(frozen=True)
@@ -360,13 +370,13 @@ class PeopleModel:
         supply = (np.asarray(shelter_grid_power, bool), shelter_heat_fraction, alert_active)
         sh = self._shelter_step(state, t_h, temp_out_c, temp_air_c, supply)
         g, v, imm = present(self.residents, self.start_hour + t_h, self.profile)
-        held, want, next_decision, changed, nz = self._people_step(state, sh, t_h, temp_air_c, g, v)
-        if changed and nz is None:
-            nz = held.nonzero()[0]
-        per_agent, occupancy, occ_v, walk = self._tally(state, held, changed, nz)
+        moved = self._people_step(state, sh, t_h, temp_air_c, g, v)
+        held, want, next_decision, changed, nz, (per_agent, occupancy, occ_v) = moved
+        walk = self._walk(held, nz) if changed else state.walk_person_km
         hour = int(np.floor(self.start_hour + t_h)) % 24  # the profile's hour, as present()
         if per_agent is state.sheltered and hour == state.hour:
-            # the same people in shelters (the tally kept its array) in the same hour
+            # the same people in shelters (no one moved: the counts kept their array) in the
+            # same hour
             people_home, home_v = state.people_home, state.vulnerable_home
         else:
             nb = self.n_buildings
@@ -516,130 +526,126 @@ class PeopleModel:
         temp_air_c: np.ndarray,
         g: np.ndarray,
         v: np.ndarray,
-    ) -> tuple[np.ndarray, np.ndarray, float, bool, np.ndarray | None]:
+    ) -> tuple[np.ndarray, np.ndarray, float, bool, np.ndarray | None, tuple]:
         """Step 5 of :meth:`step`: empty stopped shelters, re-decide when due.
 
         Returns the places held, who wants a shelter, the next decision time, whether the
-        places changed, and the entries holding someone (None when not known).
+        places changed, the entries holding someone (known whenever the places changed, else
+        the state's) and the counts of the places: people per agent, people and vulnerable
+        people per shelter. The counts are the state's, moved by the people who left or came
+        (:meth:`_moved`; the same arrays when no one did).
         """
         held, nz = state.held, state.held_nz
+        counts = (state.sheltered, state.occupancy, state.occupancy_vulnerable)
         changed = bool(sh.stopped.any())
         if changed:  # send home the people of shelters that stopped (only entries held count)
             nz = held.nonzero()[0] if nz is None else nz
             stays = sh.works[self.ent_shelter[nz]]
             if not stays.all():
+                gone = nz[~stays]
+                counts = self._moved(counts, gone, -held[gone])
                 held = held.copy()
-                held[nz[~stays]] = 0
+                held[gone] = 0
                 nz = nz[stays]
         want = state.want
         next_decision = state.next_decision_h
         if t_h >= next_decision - 1e-9:
             want_g, want_v = wanting_shelter(g, v, temp_air_c, self.cfg)
             want = np.concatenate([want_g, want_v])
-            held, nz = self._keep_nearest(held, want, nz)
+            held, nz, counts = self._keep_nearest(held, want, nz, counts)
             changed = True
-            need = want - self._per_agent(held, nz)
-            if need.any():
-                held = held + self._place(held, need, sh.works, temp_air_c, nz)
-                nz = None
+            need = want - counts[0]
+            if need.any():  # (``held`` is the fresh array of _keep_nearest: add in place)
+                ent, people = self._place(need, sh.works, temp_air_c, counts[1])
+                held[ent] += people
+                nz = _union(nz, ent)
+                counts = self._moved(counts, ent, people)
             every = self.cfg.decide_every_h
             missed = int(np.floor((t_h - next_decision) / every + 1e-9))
             next_decision += every * (missed + 1)
-        return held, want, next_decision, changed, nz
+        return held, want, next_decision, changed, nz, counts
 
     def _place(
-        self,
-        held: np.ndarray,
-        need: np.ndarray,
-        works: np.ndarray,
-        temp_air_c: np.ndarray,
-        nz: np.ndarray | None = None,
-    ) -> np.ndarray:
-        """Newcomers per entry: nearest working shelter with room, coldest homes first
-        (``nz``: the entries of ``held`` holding someone, when known)."""
-        st, nb = self.stock, self.n_buildings
-        occ = self._occupancy(held, nz)
-        free = np.where(works, st.capacity_people - occ, 0)
-        rank = self._needy_rank(need, np.asarray(temp_air_c, float))
-        return deferred_acceptance(
+        self, need: np.ndarray, works: np.ndarray, temp_air_c: np.ndarray, occupancy: np.ndarray
+    ) -> tuple[np.ndarray, np.ndarray]:
+        """Newcomers: nearest working shelter with room (``occupancy``: people per shelter
+        already), coldest homes first.
+
+        Only the entries of agents with ``need`` to shelters with free places can take anyone
+        (a full or closed shelter turns everyone down, and deferred acceptance then moves the
+        agent on to its next entry), so the assignment runs on those entries alone: the same
+        unique stable outcome on a few per cent of the table.
+
+        Returns
+        -------
+        entries, people : numpy.ndarray of int
+            The entries that take newcomers (increasing) and how many each takes.
+        """
+        free = np.maximum(np.where(works, self.stock.capacity_people - occupancy, 0), 0)
+        ent = self._open_entries(free, need)
+        agent = self.ent_agent[ent]  # non-decreasing: entries are grouped by agent
+        first = np.ones(len(ent), bool)
+        first[1:] = agent[1:] != agent[:-1]
+        start = first.nonzero()[0]
+        agents = agent[start]
+        end = np.empty_like(start)
+        end[:-1], end[-1:] = start[1:], len(ent)
+        placed = deferred_acceptance(
             self.index.indptr,
             self.index.shelter,
-            np.concatenate([np.arange(nb), np.arange(nb)]),
-            need,
-            rank,
-            np.maximum(free, 0),
-            (self.ent_start, self.ent_end, self.ent_shelter, self.ent_agent),
+            agents % self.n_buildings,
+            need[agents],
+            home_rank(np.asarray(temp_air_c, float), agents),  # only proposers are compared
+            free,
+            (start, end, self.ent_shelter[ent], np.cumsum(first) - 1),
         )
+        take = placed.nonzero()[0]
+        return ent[take], placed[take]
 
-    def _needy_rank(self, need: np.ndarray, temp_air_c: np.ndarray) -> np.ndarray:
-        """:func:`home_rank` among the agents of buildings with someone to place, the others
-        ranked after them.
+    def _open_entries(self, free: np.ndarray, need: np.ndarray) -> np.ndarray:
+        """The entries (increasing) of the agents with ``need`` to the shelters with ``free``
+        places."""
+        a = need.nonzero()[0]
+        lo = self.ent_start[a]
+        lens = self.ent_end[a] - lo
+        off = np.cumsum(lens) - lens
+        ent = np.repeat(lo - off, lens) + np.arange(int(lens.sum()))
+        return ent[(free > 0)[self.ent_shelter[ent]]]
 
-        Deferred acceptance compares only the ranks of agents that propose (those with
-        ``need``), so ranking the buildings with need alone (in building order, as
-        :func:`home_rank` breaks ties) places the same people; sorting them costs less than
-        sorting every building.
+    def _walk(self, held: np.ndarray, nz: np.ndarray) -> float:
+        """Sum over the people in shelters of their walk from home [person km] (``nz``: the
+        entries of ``held`` holding someone, increasing).
+
+        A NumPy sum over the entries holding someone, not a BLAS dot product over all (whose
+        thread pool stalls a loaded machine, and whose rounding depends on it).
         """
-        nb = self.n_buildings
-        needy = ((need[:nb] > 0) | (need[nb:] > 0)).nonzero()[0]
-        if len(needy) == nb:
-            return home_rank(temp_air_c)
-        m = len(needy)
-        sub = home_rank(temp_air_c[needy])
-        rank = np.empty(2 * nb, np.int64)
-        rest = np.ones(2 * nb, bool)
-        rest[needy] = rest[nb + needy] = False
-        rank[rest] = 2 * m + np.arange(2 * (nb - m))  # never compared; kept all different
-        rank[needy] = sub[:m]
-        rank[nb + needy] = sub[m:]
-        return rank
+        return float((held[nz] * self.ent_km[nz]).sum())
 
-    def _tally(
-        self, state: PeopleState, held: np.ndarray, changed: bool, nz: np.ndarray | None = None
-    ) -> tuple[np.ndarray, np.ndarray, np.ndarray, float]:
-        """People per agent, occupancy (all, vulnerable) and walk [person km] of ``held``
-        (``nz``: its entries holding someone, when known)."""
-        if not changed:
-            return (
-                state.sheltered,
-                state.occupancy,
-                state.occupancy_vulnerable,
-                state.walk_person_km,
-            )
-        nz = held.nonzero()[0] if nz is None else nz
-        per_agent = self._per_agent(held, nz)
-        occupancy = self._occupancy(held, nz)
-        half = len(held) // 2  # entries of the vulnerable agents come second
-        occ_v = self._occupancy(held, nz[nz >= half])
-        # walk: a NumPy sum over the entries holding someone, not a BLAS dot product over all
-        # (whose thread pool stalls a loaded machine, and whose rounding depends on it)
-        walk = float((held[nz] * self.ent_km[nz]).sum())
-        return per_agent, occupancy, occ_v, walk
-
-    def _per_agent(self, held: np.ndarray, nz: np.ndarray | None = None) -> np.ndarray:
-        """People in shelters per agent, summed over the entries ``nz`` (default: all that hold
-        someone; the counts are integers, so summing only those is exact)."""
-        nz = held.nonzero()[0] if nz is None else nz
-        n = 2 * self.n_buildings
-        return np.bincount(self.ent_agent[nz], weights=held[nz], minlength=n).astype(np.int64)
-
-    def _occupancy(self, held: np.ndarray, nz: np.ndarray | None = None) -> np.ndarray:
-        """People per shelter held by the entries ``nz`` (default: all that hold someone; the
-        counts are integers, so summing only those is exact)."""
-        nz = held.nonzero()[0] if nz is None else nz
-        return np.bincount(
-            self.ent_shelter[nz], weights=held[nz], minlength=self.n_shelters
-        ).astype(np.int64)
+    def _moved(self, counts: tuple, ent: np.ndarray, people: np.ndarray) -> tuple:
+        """``counts`` (people per agent, people and vulnerable people per shelter) with
+        ``people`` more at the entries ``ent`` (fewer where negative): new arrays, the same as
+        counting the places again (integer counts). Returns ``counts`` itself when ``ent``
+        is empty."""
+        if not len(ent):
+            return counts
+        per_agent, occupancy, occ_v = (c.copy() for c in counts)
+        np.add.at(per_agent, self.ent_agent[ent], people)
+        shelter = self.ent_shelter[ent]
+        np.add.at(occupancy, shelter, people)
+        v = ent >= len(self.ent_agent) // 2  # entries of the vulnerable agents come second
+        np.add.at(occ_v, shelter[v], people[v])
+        return per_agent, occupancy, occ_v
 
     def _keep_nearest(
-        self, held: np.ndarray, want: np.ndarray, nz: np.ndarray | None = None
-    ) -> tuple[np.ndarray, np.ndarray]:
+        self, held: np.ndarray, want: np.ndarray, nz: np.ndarray | None, counts: tuple
+    ) -> tuple[np.ndarray, np.ndarray, tuple]:
         """Send home everyone beyond ``want`` per agent, farthest shelter first.
 
         Works on the entries holding someone (``nz``, increasing; found when None): the people
         ahead of an entry are those of its agent's nearer entries, and empty entries add none
-        (integer counts: the same sums as over every entry). Returns the places kept and the
-        entries still holding someone.
+        (integer counts: the same sums as over every entry). Returns the places kept (a new
+        array), the entries still holding someone and ``counts`` (of :meth:`_moved`) without
+        the people sent home.
         """
         nz = held.nonzero()[0] if nz is None else nz
         h = held[nz]
@@ -651,4 +657,6 @@ class PeopleModel:
         kept = np.clip(want[agent] - ahead, 0, h)
         out = np.zeros_like(held)
         out[nz] = kept
-        return out, nz[kept > 0]
+        home = kept < h
+        counts = self._moved(counts, nz[home], kept[home] - h[home])
+        return out, nz[kept > 0], counts

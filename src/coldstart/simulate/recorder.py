@@ -20,6 +20,35 @@ from coldstart.thermal.heating import WITHOUT_HEAT_FRACTION
 
 
 @dataclass
+class ResidentSum:
+    """``float(residents[mask].sum())``: the residents of the buildings in ``mask`` [people].
+
+    Residents are whole people (an integer column of the city): summed as integers by one dot
+    product, they give the same float faster (a sum of whole numbers below 2**53 is exact in
+    any order). Other residents (fractions, -0.0, NaN, totals from 2**53) are summed as floats.
+    The integer copy is made once per residents array, which must not change in place (the
+    runner's never does).
+    """
+
+    residents: np.ndarray | None = None  # the array the copy was made of
+    ints: np.ndarray | None = None  # its whole numbers as int64 (None: not all whole)
+
+    def __call__(self, residents: np.ndarray, mask: np.ndarray) -> float:
+        """The residents of the buildings where ``mask`` [people]."""
+        if residents is not self.residents:
+            whole = (
+                not np.signbit(residents).any()
+                and np.array_equal(residents, np.floor(residents))
+                and float(residents.sum()) < 2.0**53
+            )
+            self.residents = residents
+            self.ints = residents.astype(np.int64) if whole else None
+        if self.ints is None:
+            return float(residents[mask].sum())
+        return float(self.ints @ mask)
+
+
+@dataclass
 class Recorder:
     """Accumulates what a run produces, step by step."""
 
@@ -30,6 +59,7 @@ class Recorder:
     block_ever: np.ndarray  # such blocks that were without heat at some step
     block_peak: int = 0
     times: list[str] = field(default_factory=list)  # ISO time of every step (filled once)
+    people_where: ResidentSum = field(default_factory=ResidentSum)  # people per mask
 
     @classmethod
     def build(cls, cc: CompiledCity, people: PeopleModel, steps: int) -> Recorder:
@@ -89,10 +119,10 @@ class Recorder:
                 "hours": round(t, 4),
                 "temp_outdoor_c": round(to, 2),
                 "buildings_without_heat": int(np.count_nonzero(cold)),
-                "people_without_heat": float(residents[cold].sum()),
+                "people_without_heat": self.people_where(residents, cold),
                 "blocks_without_heat": n_blocks,
                 "buildings_without_power": int(np.count_nonzero(dark)),
-                "people_without_power": float(residents[dark].sum()),
+                "people_without_power": self.people_where(residents, dark),
                 "people_below_12c": float(people_home[ta < 12.0].sum()),
                 "people_in_shelters": prow["people_in_shelters"],  # the occupancy's sum
                 "load_demand_mw": round(bal.demand_mw, 3),
