@@ -754,4 +754,4 @@ def _initial(
     r = np.bincount(fe, m, g.n_node) - np.bincount(te, m, g.n_node) + inj
     data = np.bincount(pt.slot, np.concatenate([cond, cond, -cond, -cond])[pt.keep], pt.nnz)
     jac = csc_matrix((data, pt.indices, pt.indptr), shape=(nu, nu))
-    return SpdFactor()(jac).solve(-r[pt.unknown])  # QDLDL: ~2.4x SuperLU's time saved
+    return SpdFactor()(jac).solve(-r[pt.unknown])  # QDLDL (coldstart.linalg), not SuperLU
