@@ -27,6 +27,7 @@ bench: $(STAMP)
 	$(BIN)/python benchmarks/bench_simulate.py
 	$(BIN)/python benchmarks/bench_thermal.py
 	$(BIN)/python benchmarks/bench_heat.py
+	$(BIN)/python benchmarks/bench_parts.py
 	$(BIN)/python benchmarks/bench_people.py
 	$(BIN)/python benchmarks/bench_grid.py 1000
 	$(BIN)/python benchmarks/bench_sweep.py

@@ -3,11 +3,11 @@
 A run asks for the connected parts of the same network (grid nodes, heat nodes, the hydraulic
 graph) hundreds of times, each time with a different set of live edges. Building a COO matrix
 and letting ``scipy.sparse.csgraph.connected_components`` convert it (to CSR, summing
-duplicates, sorting, transposing) costs more than the traversal itself. :class:`EdgeMaskGraph`
+duplicates, sorting, transposing) repeats work on every call. :class:`EdgeMaskGraph`
 sorts the edges of both directions once; a mask then gives the CSR structure by one gather and
-one count, and the traversal runs on it directly: 1.6 ms against 3.0 ms per call on the heat
-network of ``synth_city(30000)`` (30,135 nodes, 30,965 branches; measured with
-``timeit`` on the same masks, lightly loaded machine).
+one count, and the traversal runs on it directly: 1.18 ms against 1.50 ms per call on the heat
+network of ``synth_city(30000)`` (30,135 nodes, 30,965 branches), 0.46 against 0.54 ms on its
+grid (``benchmarks/bench_parts.py``, CPU time, best of 5, lightly loaded machine).
 
 The labels are those of ``connected_components(..., directed=False)``: SciPy numbers the parts in
 the order of their lowest node, so the same partition gives the same labels.

@@ -595,8 +595,9 @@ class GridModel:
         isl_on[label[energized]] = True
         ground = np.zeros(base.n_group, bool)
         ground[_first_group(g_label, np.flatnonzero(~isl_on), base.n_group)] = True
-        # one solve with it: QDLDL's LDL^T (linalg.SpdFactor), 5.5 ms against SuperLU's 13 ms
-        # on the 17,528-node grid of synth_city(30000); the same angles to ~1e-14
+        # one solve with it: QDLDL's LDL^T (linalg.SpdFactor), 4.3 ms against SuperLU's 8.0 ms
+        # with the solve on the 17,529-node grid of synth_city(30000), the same angles to
+        # ~1e-12 relative (benchmarks/bench_parts.py)
         m = self._matrix(base.group, base.col, br_live, ground, base.ground_mw)
         m.sum_duplicates()  # canonical: sorted indices, one entry per position
         lu = SpdFactor()(m)
