@@ -42,7 +42,7 @@ from coldstart.simulate.clock import Clock, Streams
 from coldstart.simulate.crews import CrewDesk
 from coldstart.simulate.damage import DamageModel
 from coldstart.simulate.events import EventKind, EventLog
-from coldstart.simulate.heat import HeatModel
+from coldstart.simulate.heat import HeatModel, HeatStep
 from coldstart.simulate.homes import Homes, WaterStep
 from coldstart.simulate.invariants import check_step
 from coldstart.simulate.planning import PlanContext
@@ -87,6 +87,7 @@ class Run:
         self._eta: tuple | None = None  # (key, expected outage per building), cached
         self._stages: tuple | None = None  # (key, restoring_repair per building), cached
         self._service = ServiceMemo()  # the estimates' network solves, by outage state
+        self._heat: HeatStep | None = None  # the last heat step (the planner's heat levels)
         self.people = PeopleModel.build(cc, scenario)
         self.dmg = self.damage.initial_state()
         self.crew = self.crews.initial_state()
@@ -131,6 +132,7 @@ class Run:
             self.heat_st, to, need_mw, self.homes.takes_water(self.home),
             self.dmg.outage.pipe > 0, power, b_power,
         )  # fmt: skip
+        self._heat = heat
         t0 = lap("heat", t0)
         heat_in = self.homes.step_air(
             self.home, to, heat.frac, self.pstate.people_home, b_power, need_w, gains_w
@@ -157,10 +159,11 @@ class Run:
     def _plan_context(self, k: int) -> PlanContext:
         """The buildings' state the ``optimized`` dispatch plans with at step ``k``."""
         eta = self._eta[1] if self._eta is not None else None  # the last estimate, not a new one
+        level = self.heat.heat_level(self._heat) if self._heat is not None else None
         return PlanContext(
             float(self.clock.temp_out_c[k]), self.home.ta, self.home.t_water, self.home.ice,
             self.pstate.people_home, self.pstate.vulnerable_home,
-            self.scenario.horizon_h - self.clock.t_h(k), eta,
+            self.scenario.horizon_h - self.clock.t_h(k), eta, level,
         )  # fmt: skip
 
     def _lap(self, name: str, since: float) -> float:

@@ -325,6 +325,19 @@ class HeatModel:
             frac, f_frac, connected, cons_dem, res.fraction, float(res.loss_mw_th), res, share
         )
 
+    def heat_level(self, step: HeatStep) -> np.ndarray:
+        """Share of its heat need each building would get with its own system working [-]:
+        its circuit's capacity level, capped by its hydraulic flow share (0 off the network or
+        where no working source reaches it). A drained or frozen building takes no water, but
+        its circuit's level is what a refill or a repair would give it."""
+        nd = len(self.district_at)
+        level = step.arrays.capacity_fraction[:nd]
+        if step.flow_share is not None:
+            level = np.minimum(level, step.flow_share[:nd])
+        out = np.zeros(self.cc.n_build)
+        out[self.district_at] = level
+        return out
+
     def _count_short(self, st, need_mw, frac, level, reached) -> None:
         """Add this step's heat shortfall of the district buildings a working source reaches
         [MWh], split into what the sources' capacity withheld (``need * (1 - level)``) and what
