@@ -158,6 +158,8 @@ def test_parts_memo_gives_the_same_solution_as_solving_afresh(synth_net):
         parts = m.components(ok)
         # the per-pipe losses of two outdoor temperatures, taken in turn (remembered per array)
         losses = [rng.uniform(0.0, 0.01, n_pipe) for _ in range(2)]
+        shares = [np.where(rng.random(n_cons) < 0.3, rng.uniform(0.0, 1.2, n_cons), 1.0),
+                  np.ones(n_cons)]  # fmt: skip
         for j in range(6):
             avail = m.source_capacity_mw_th * (rng.random(n_src) < 0.7)
             demand = rng.uniform(0.0, 1.0, n_cons)
@@ -167,5 +169,9 @@ def test_parts_memo_gives_the_same_solution_as_solving_afresh(synth_net):
             assert _same(kept, fresh)
             kept.supplied[:] = False  # a caller scribbling on its result changes nothing
             kept.circuit_loss_mw_th[:] = -1.0
+            # flow shares of two topologies' hydraulics, in turn (limits remembered per array)
+            share = shares[j % 2]
+            kept = m.solve_arrays(ok, avail, demand, loss, parts, share)
+            assert _same(kept, m.solve_arrays(ok, avail, demand, loss.copy(), None, share.copy()))
             assert _same(m.solve_arrays(ok, avail, demand, loss, parts), fresh)
         assert 0 < len(parts.memo) <= parts.MEMO_SIZE

@@ -530,7 +530,8 @@ class HeatModel:
         loss = self.pipe_loss_mw_th if pipe_loss_mw_th is None else pipe_loss_mw_th
         n_c = c.n_circuit
         cap = np.bincount(c.source_circuit, source_avail_mw_th, minlength=n_c).astype(float)
-        need = np.bincount(c.consumer_circuit, np.where(supplied, demand_mw_th, 0.0), minlength=n_c)
+        taken = np.where(supplied, demand_mw_th, 0.0)
+        need = np.bincount(c.consumer_circuit, taken, minlength=n_c)
         loss_c, loss_total = c.loss_of(loss)
         need += loss_c
         with np.errstate(divide="ignore", invalid="ignore"):
@@ -538,14 +539,15 @@ class HeatModel:
         level = frac_c[c.consumer_circuit]
         frac = np.where(supplied, level, 0.0)
         if max_fraction is not None:
-            smax = np.where(supplied, np.clip(max_fraction, 0.0, 1.0), 0.0)
-            if (smax[supplied] < 1.0).any():
-                if c.fill.get("shares") is not max_fraction:  # orders hold for these shares
-                    c.fill.clear()
-                    c.fill.update(shares=max_fraction, orders={})
+            if c.fill.get("shares") is not max_fraction:  # orders and limits hold for these shares
+                smax = np.where(supplied, np.clip(max_fraction, 0.0, 1.0), 0.0)
+                limited = bool((smax[supplied] < 1.0).any())
+                c.fill.clear()
+                c.fill.update(shares=max_fraction, orders={}, smax=smax, limited=limited)
+            smax = c.fill["smax"]
+            if c.fill["limited"]:
                 lev_c = _fill_levels(cap, loss_c, demand_mw_th * smax, smax, c.consumer_circuit,
-                                     frac_c, np.where(supplied, demand_mw_th, 0.0),
-                                     c.fill["orders"])  # fmt: skip
+                                     frac_c, taken, c.fill["orders"])  # fmt: skip
                 level = lev_c[c.consumer_circuit]
                 frac = np.minimum(smax, level)
         return HeatArrays(
