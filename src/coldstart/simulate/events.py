@@ -59,7 +59,8 @@ class EventLog:
 
     def log(self, t_h: float, kind: EventKind | str, target: str = "", detail: str = "") -> None:
         """Append an event (``kind`` a member or the value of :class:`EventKind`)."""
-        self.events.append(Event(t_h, EventKind(kind), target, detail))
+        kind = kind if isinstance(kind, EventKind) else EventKind(kind)  # (the enum's call is slow)
+        self.events.append(Event(t_h, kind, target, detail))
 
     def rows(self) -> list[tuple[float, str, str, str]]:
         """``(hours, kind, asset_id, detail)`` rows for the Result's events table (hours to the
