@@ -47,3 +47,8 @@ def test_refactorizations_solve_like_a_direct_solve(monkeypatch, with_qdldl):
 def test_a_diagonal_matrix():
     m = csc_matrix(diags([1.0, 2.0, 4.0]))
     np.testing.assert_allclose(SpdFactor()(m).solve(np.array([1.0, 1.0, 1.0])), [1, 0.5, 0.25])
+
+
+def test_an_empty_system_solves_to_nothing():
+    # e.g. a DC state whose every node is a slack: no unknown angle (QDLDL refuses 0 x 0)
+    assert SpdFactor()(csc_matrix((0, 0))).solve(np.zeros(0)).shape == (0,)

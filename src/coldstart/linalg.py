@@ -60,7 +60,7 @@ class SpdFactor:
         return csc_matrix((m.data[keep], indices, indptr), shape=m.shape)
 
     def __call__(self, m: csc_matrix):
-        if qdldl is None:
+        if qdldl is None or m.shape[0] == 0:  # (QDLDL refuses an empty matrix; SuperLU solves it)
             return splu_spd(m)
         upper = self._upper_of(m)
         if self._solver is None:
