@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import numpy as np
+import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 from scipy.sparse import coo_matrix
@@ -37,3 +38,9 @@ def test_a_chain_cut_in_the_middle_has_two_parts_numbered_from_node_0():
     np.testing.assert_array_equal(label, [0, 0, 1, 1, 1, 2])
     n, label = graph.components(np.zeros(4, bool))
     assert n == 6
+
+
+def test_a_mask_of_the_wrong_length_is_refused():
+    graph = EdgeMaskGraph(np.array([0, 1]), np.array([1, 2]), 3)
+    with pytest.raises(ValueError, match="2 edges"):
+        graph.components(np.ones(3, bool))

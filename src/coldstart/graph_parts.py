@@ -54,7 +54,10 @@ class EdgeMaskGraph:
         label : numpy.ndarray of int32
             As ``scipy.sparse.csgraph.connected_components(..., directed=False)``.
         """
-        keep = np.asarray(edge_ok, bool)[self._edge]
+        edge_ok = np.asarray(edge_ok, bool)
+        if edge_ok.shape != (len(self._edge),):
+            raise ValueError(f"edge mask of shape {edge_ok.shape} for {len(self._edge)} edges")
+        keep = edge_ok[self._edge]
         n = self.n_node
         indptr = np.zeros(n + 1, np.int32)
         np.cumsum(np.bincount(self._row[keep], minlength=n), out=indptr[1:])

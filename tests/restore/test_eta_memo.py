@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 
 from coldstart.compiled import compile_city
-from coldstart.restore.benefit import OutageState
+from coldstart.restore.benefit import OutageState, service
 from coldstart.restore.eta import ServiceMemo, restoring_repair
 
 
@@ -53,3 +53,16 @@ def test_the_memo_answers_a_seen_state_without_solving_and_read_only(damaged):
     third.bus[:] = 0
     memo(cc, third, *backup)  # a third state drops the oldest (size 2)
     assert memo(cc, st, *backup)[1] is not heat
+
+
+def test_a_negative_counter_is_not_taken_for_a_working_element(damaged):
+    """service() counts a pump or source as working only at 0; a state with -1 (as a trial
+    state of the benefit estimate can hold) must not get the answer of the state with 0."""
+    cc, st, _, backup = damaged
+    memo = ServiceMemo()
+    working = st.copy()
+    working.source[:] = 0
+    below = st.copy()
+    below.source[:] = -1
+    np.testing.assert_array_equal(memo(cc, working, *backup)[1], service(cc, working, *backup)[1])
+    np.testing.assert_array_equal(memo(cc, below, *backup)[1], service(cc, below, *backup)[1])

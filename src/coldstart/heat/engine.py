@@ -522,7 +522,9 @@ class HeatModel:
             differential pressure allows (:func:`coldstart.heat.pressure.flow_shares`). A
             circuit short of capacity then shares it by water-filling: every consumer gets
             ``min(max_fraction, level)``, the level such that the circuit's sources are used up
-            (what a limited consumer cannot take goes to the others).
+            (what a limited consumer cannot take goes to the others). Its clipped values are
+            remembered with the topology's memo, per array: pass a new array, not the same one
+            changed in place.
         """
         parts = self.components(branch_ok) if components is None else components
         c = self._circuits(branch_ok, source_avail_mw_th > 0, parts)

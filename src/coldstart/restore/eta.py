@@ -12,6 +12,7 @@ operators' estimates are optimistic, and drains that come too late are part of w
 
 from __future__ import annotations
 
+import hashlib
 import heapq
 import math
 
@@ -33,18 +34,24 @@ class ServiceMemo:
     for (a run's estimates re-solve the same states as the expected order of repairs shifts:
     115 solves of 19 distinct states in ``synth_city(30000)``'s demo week).
 
-    The key is what ``service`` reads: which elements are out (counters above 0) and which
-    pumps and sources have fuel. The arrays returned are read-only.
+    The key is a digest of what ``service`` reads: the sign of every outage counter (an element
+    is out above 0, working at 0) and which pumps and sources have fuel. The arrays returned are
+    read-only.
     """
 
     def __init__(self, size: int = MEMO_SIZE) -> None:
         self._size = size
-        self._kept: dict[bytes, tuple[np.ndarray, np.ndarray]] = {}
+        self._kept: dict[bytes, tuple[np.ndarray, np.ndarray]] = {}  # by digest
 
     def __call__(self, cc, st: OutageState, pump_backup: np.ndarray, src_backup: np.ndarray):
         parts = (st.bus, st.branch, st.gen, st.source, st.pipe, st.pump)
-        key = b"|".join([*((a > 0).tobytes() for a in parts), pump_backup.tobytes(),
-                         src_backup.tobytes()])  # fmt: skip
+        digest = hashlib.sha256()
+        for a in parts:
+            digest.update(np.sign(a).astype(np.int8).tobytes())
+            digest.update(b"|")
+        digest.update(np.asarray(pump_backup, bool).tobytes() + b"|")
+        digest.update(np.asarray(src_backup, bool).tobytes())
+        key = digest.digest()
         got = self._kept.get(key)
         if got is None:
             got = service(cc, st, pump_backup, src_backup)

@@ -260,13 +260,15 @@ class RepairBook:
 
     def waiting_of(self, crew_types: set[str]) -> list[TaskKey]:
         """The waiting tasks of ``crew_types``, in queue order (read from the waiting arrays,
-        not task by task)."""
+        not task by task; as :meth:`ready`, it sees ``waiting`` changed outside the book only
+        when it grew or shrank: change the queue through the book)."""
         self._sync()
         codes = [self._w.codes[c] for c in crew_types if c in self._w.codes]
         return [self.waiting[i] for i in np.isin(self._w.crew, codes).nonzero()[0]]
 
     def _sync(self) -> None:
-        """Rebuild the waiting arrays if ``waiting`` was changed outside the book."""
+        """Rebuild the waiting arrays if ``waiting`` grew or shrank outside the book (a reorder
+        or a swap in place is not seen)."""
         if self._w.n != len(self.waiting):
             self._w = _WaitingArrays()
             for key in self.waiting:
