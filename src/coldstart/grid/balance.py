@@ -10,6 +10,7 @@ them: whole consumers, largest first.
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 
 import numpy as np
@@ -205,9 +206,10 @@ def balance(
     n, energized, cl, is_hh, q = frame.n, frame.energized, frame.island, frame.is_hh, frame.q
     supply = _sums(island[gen_node], gen_avail_mw * energized_node[gen_node], n)
     ext_ok = energized_node[ext_node]
-    if ext_ok.any():
-        share = import_cap_mw / ext_ok.sum() if np.isfinite(import_cap_mw) else 1e12
-        supply += _sums(island[ext_node[ext_ok]], np.full(ext_ok.sum(), share), n)
+    n_ext = int(ext_ok.sum())
+    if n_ext:
+        share = import_cap_mw / n_ext if math.isfinite(import_cap_mw) else 1e12
+        supply += _sums(island[ext_node[ext_ok]], np.full(n_ext, share), n)
     d = demand_mw * energized
     deficit = np.maximum(0.0, _sums(cl, d, n) - supply).sum()
     stage = stage_for_deficit(deficit, d[frame.hh].sum())
@@ -216,14 +218,16 @@ def balance(
     _switch_off(served, frame, scheduled)
     d_served = d * served
     short = _sums(cl, d_served, n) - supply
-    # sub-queues already in emergency stay first in line, so the cut does not hop between them
-    dark = np.where(rotation.emergency, -1.0, rotation.dark_hours(t_h))
-    per_queue = None
-    if (short > 1e-9).any():  # households' load per island and sub-queue, summed in order
+    if (short > 1e-9).any():
+        # sub-queues already in emergency stay first in line, so the cut does not hop between
+        # them; the households' load per island and sub-queue is summed in consumer order
+        dark = np.where(rotation.emergency, -1.0, rotation.dark_hours(t_h))
         w = d_served[frame.hh]
         per_queue = np.bincount(frame.island_queue, weights=w, minlength=n * N_SUB)
         per_queue = per_queue.reshape(n, N_SUB)
-    cut = emergency_queues(short, cl, queue, d_served, dark, scheduled, per_queue)
+        cut = emergency_queues(short, cl, queue, d_served, dark, scheduled, per_queue)
+    else:  # no island short: no emergency cut
+        cut = np.zeros(N_SUB, bool)
     # hysteresis: a sub-queue already in emergency comes back only if its island then keeps a
     # margin, so emergency windows do not flicker with every small change of demand
     for qq in (rotation.emergency & ~cut & ~scheduled).nonzero()[0]:

@@ -19,6 +19,7 @@ Everything here is a pure function of arrays or a small state object owned by on
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -70,7 +71,7 @@ def stage_for_deficit(deficit_mw: float, household_mw: float) -> float:
     """
     if deficit_mw <= 0 or household_mw <= 0:
         return 0.0
-    sub = int(np.ceil(min(1.0, deficit_mw / household_mw) * N_SUB - 1e-9))
+    sub = math.ceil(min(1.0, deficit_mw / household_mw) * N_SUB - 1e-9)
     return sub / 2.0
 
 

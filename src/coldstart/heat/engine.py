@@ -194,15 +194,22 @@ def _fill_level(heat: float, loss: float, d: np.ndarray, s: np.ndarray) -> float
 def _fill_sorted(heat: float, loss: float, d: np.ndarray, s: np.ndarray) -> float:
     """:func:`_fill_level` of consumers already sorted by ``s``."""
     below = np.cumsum(d * s)  # capped consumers' draw up to each break
-    above = np.append(np.cumsum(d[::-1])[::-1][1:], 0.0)  # demand after each break
-    fits = below + s * (above + loss) <= heat
-    if not fits.any():  # below the smallest smax: everybody at the same level
+    above = np.empty(len(d))  # demand after each break
+    above[:-1] = np.cumsum(d[::-1])[-2::-1]
+    above[-1:] = 0.0
+    fits = (below + s * (above + loss) <= heat).nonzero()[0]
+    if not len(fits):  # below the smallest smax: everybody at the same level
         total = d.sum() + loss
-        return float(np.clip(heat / total, 0.0, 1.0)) if total > 0 else 1.0
-    k = int(np.flatnonzero(fits)[-1])
+        return _unit(heat / total) if total > 0 else 1.0
+    k = int(fits[-1])
     free = above[k] + loss
-    level = (heat - below[k]) / free if free > 0 else s[k]
-    return float(np.clip(level, 0.0, 1.0))
+    return _unit((heat - below[k]) / free if free > 0 else s[k])
+
+
+def _unit(x: float) -> float:
+    """``float(np.clip(x, 0, 1))`` of one number, without NumPy's call (NaN stays NaN)."""
+    x = float(x)
+    return 0.0 if x < 0.0 else 1.0 if x > 1.0 else x
 
 
 def _index(labels: Iterable) -> pd.Index:

@@ -90,10 +90,8 @@ def open_links(
     live = np.zeros(int(node_part.max()) + 1, bool)
     live[node_part[hm.source_supply_node[src_avail_mw_th > 0]]] = True
     opened = np.zeros(len(hm.valve_normally_open), bool)
-    for v in link_valves:
-        p = hm.valve_pipe[v]
-        a, b = node_part[hm.branch_from[p]], node_part[hm.branch_to[p]]
-        opened[v] = live[a] != live[b]
+    p = hm.valve_pipe[link_valves]
+    opened[link_valves] = live[node_part[hm.branch_from[p]]] != live[node_part[hm.branch_to[p]]]
     return opened
 
 

@@ -68,6 +68,7 @@ class PowerModel:
         self.dt_h = dt_h
         self.cons = cc.consumers
         self.sl_b = self.cons.slice("building", cc.n_build)
+        self.cold_at = np.flatnonzero(self.cons.group <= 1)  # demand rising with the cold
 
     def initial_state(self, rotation_seed: int, rng: np.random.Generator) -> PowerState:
         """No heater load, full backup tanks; ``rng`` draws start-up failures (and, with
@@ -120,7 +121,8 @@ class PowerModel:
         cc, g = self.cc, self.scenario.grid
         topo = dmg.topology
         cold = 1.0 + g.demand_per_c_below_0 * max(0.0, -temp_out_c)
-        demand = self.cons.p_mw * np.where(self.cons.group <= 1, cold, 1.0)
+        demand = self.cons.p_mw.astype(float)  # a copy
+        demand[self.cold_at] *= cold
         demand[self.sl_b] += st.heater_mw
         gen_avail = cc.gen_cap_mw * (dmg.outage.gen == 0)
         if st.frame is None or st.frame[0] is not topo:
@@ -181,6 +183,10 @@ class PowerModel:
         if b.refuel_every_h and t_h and t_h % b.refuel_every_h < self.dt_h - 1e-9:
             np.copyto(fuel, st.backup_tank_h[kind])
         need = ~grid_ok & intact
+        if not need.any():  # every unit on the grid or damaged: no generator runs
+            failed[:] = False
+            st.off_grid[kind] = need
+            return grid_ok.copy()
         failed[~need] = False
         starting = need & ~st.off_grid[kind] & (st.backup_tank_h[kind] > 0)
         st.off_grid[kind] = need
