@@ -55,6 +55,8 @@ class HeatState:
     last_share: np.ndarray | None = None  # the last shares Newton solved (its next start)
     short_mwh: dict[str, np.ndarray] = field(default_factory=dict)  # heat short, per cause
     memo: ShareMemo | None = None  # flow shares per part of the network (with hydraulics)
+    topology: tuple | None = None  # (key of the last step's damage, pumps and sources, the
+    # open branches, their parts and the flow shares): most steps change none of them
 
     def components(self, hm, branch_ok: np.ndarray) -> tuple:
         """``hm.components(branch_ok)``, remembered: the topology changes only with damage,
@@ -234,8 +236,19 @@ class HeatModel:
         return keep
 
     def _solve(self, st, pipe_out, pump_ok, src_avail, cons_dem, loss):
-        """Open the link valves the policy asks for (from the parts of the network with them
-        closed), then solve the heat (and the flow shares) once on the final topology."""
+        """Solve the heat on the step's topology (:meth:`_topology`, kept from the last step
+        when the damaged pipes, the pumps and the working sources are the same)."""
+        key = np.packbits(np.concatenate([pipe_out, pump_ok, src_avail > 0])).tobytes()
+        if st.topology is None or st.topology[0] != key:
+            st.topology = (key, self._topology(st, pipe_out, pump_ok, src_avail))
+        ok, parts, share = st.topology[1]
+        res = self.hm.solve_arrays(ok, src_avail, cons_dem, loss, parts, share)
+        return res, share
+
+    def _topology(self, st, pipe_out, pump_ok, src_avail) -> tuple:
+        """Open branches, their parts and the flow shares of a step's damage, pumps and
+        sources: the link valves the policy asks for are opened (from the parts of the network
+        with them closed), and the flow shares found once on the final topology."""
         hm = self.hm
         closed, cut = ~hm.valve_normally_open, ~pump_ok & ~self.bypass
         ok = hm.branch_ok(pipe_out=pipe_out, valve_closed=closed, pump_off=cut)
@@ -248,9 +261,7 @@ class HeatModel:
             if opened.any():
                 ok = hm.branch_ok(pipe_out=pipe_out, valve_closed=closed & ~opened, pump_off=cut)
                 parts = st.components(hm, ok)
-        share = self.shares(st, ok, src_avail > 0, pump_ok)
-        res = hm.solve_arrays(ok, src_avail, cons_dem, loss, parts, share)
-        return res, share
+        return ok, parts, self.shares(st, ok, src_avail > 0, pump_ok)
 
     def step(
         self,
