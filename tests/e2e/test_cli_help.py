@@ -34,3 +34,24 @@ def test_every_option_of_every_command_has_help(cli):
         bare = [ln for ln in options.splitlines() if re.fullmatch(r"\s+--[\w-]+( <\w+>)?", ln)]
         assert not bare, (name, bare)
         assert "degC" not in text
+
+
+def test_python_dash_m_runs_the_cli(tmp_path):
+    # `python -m coldstart` is the same command line as the `coldstart` console script
+    import os
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    import coldstart
+
+    src = str(Path(coldstart.__file__).resolve().parents[1])
+    env = {**os.environ, "PYTHONPATH": src}
+    done = subprocess.run(
+        [sys.executable, "-m", "coldstart", "--help"],
+        capture_output=True, text=True, cwd=tmp_path, env=env, timeout=120,
+    )  # fmt: skip
+    assert done.returncode == 0, done.stderr
+    assert "Simulate a city's power" in done.stdout
+    for command in ("demo", "run", "scenario"):
+        assert re.search(rf"^\s+{command}\s", done.stdout, flags=re.M), command
