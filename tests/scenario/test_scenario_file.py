@@ -31,6 +31,20 @@ def test_example_scenario_is_the_demo_event():
     assert temps.shape == (1008,) and temps.min() == pytest.approx(-20.0)
 
 
+def test_example_sets_every_top_level_section():
+    # `coldstart scenario example` is the place to learn the file: every top-level key and
+    # table of the schema is written out (truces, spares and interceptors were missing)
+    import tomllib
+
+    from coldstart.scenario.model import Scenario
+
+    written = set(tomllib.loads(EXAMPLE))
+    assert written == set(Scenario.model_fields)
+    for table in ("[spares]", "[interceptors]", "truces = []"):
+        assert f"\n{table}\n" in EXAMPLE
+    assert "# stock = { ballistic" in EXAMPLE  # how to set a finite stock, commented out
+
+
 def test_cold_snap_minimum_at_six():
     t = cold_snap_c(np.arange(24.0), -20.0, 6.0)
     assert int(np.argmin(t)) == 6 and int(np.argmax(t)) == 18
