@@ -84,6 +84,18 @@ def test_scenario_keys_page_is_generated(cli):
         assert key in out
 
 
+def test_every_scenario_key_has_a_meaning():
+    # `coldstart scenario schema` and docs/scenario-keys.md explain every key, tables too
+    from coldstart.scenario.reference import scenario_keys
+
+    keys = scenario_keys()
+    assert len(keys) > 90
+    assert [k.key for k in keys if not k.meaning.strip()] == []
+    weather = {k.key: k.meaning for k in keys}["weather.csv"]
+    for words in ("temp_outdoor_c", "hours", "time", "relative to the scenario file"):
+        assert words in weather
+
+
 def test_city_assets_lists_ranks(cli, tmp_path):
     import json
 

@@ -213,6 +213,21 @@ def test_killed_sweep_resumes_without_loss_or_duplicates(
 # --------------------------------------------------------------------------- --vary and bad input
 
 
+def test_vary_weather_csv_is_relative_to_the_current_folder(tmp_path, monkeypatch):
+    # a scenario's weather.csv is relative to the scenario file; a --vary path, like every
+    # command-line path, to the current folder: a miss says so, with the full path looked at
+    (tmp_path / "wx").mkdir()
+    (tmp_path / "wx" / "w.csv").write_text("hours,temp_outdoor_c\n0,-5\n")
+    monkeypatch.chdir(tmp_path)
+    full = os.path.join(os.getcwd(), "wx", "w.csv")  # absolute: the same file on any worker
+    assert parse_vary("weather.csv=wx/w.csv,./wx/w.csv") == ("weather.csv", [full])
+    with pytest.raises(SweepError) as exc:
+        parse_vary("weather.csv=wx/w.csv,w.csv")
+    msg = str(exc.value)
+    assert msg.startswith("--vary, field 'weather.csv': w.csv: file not found")
+    assert str(tmp_path / "w.csv") in msg and "relative to the current folder" in msg
+
+
 @pytest.mark.parametrize(
     "vary, key, words",
     [

@@ -74,7 +74,9 @@ class People(BaseModel):
         le=3.0,
         description="leave share of mobile vulnerable residents relative to the others",
     )
-    walk_limit_km: float = Field(1.5, gt=0.0, le=20.0)
+    walk_limit_km: float = Field(
+        1.5, gt=0.0, le=20.0, description="people go only to a shelter within this distance"
+    )
     shelters_open_h: float = Field(
         0.0, ge=0.0, le=100_000.0, description="hour the city opens shelters"
     )
@@ -83,15 +85,27 @@ class People(BaseModel):
         description="declared: all open at shelters_open_h; nearby_cold: each opens once the "
         "homes within walking distance are on average below open_below_c",
     )
-    open_below_c: float = Field(16.0, ge=-60.0, le=25.0)
+    open_below_c: float = Field(
+        16.0,
+        ge=-60.0,
+        le=25.0,
+        description="nearby_cold: a shelter opens when the homes around it are this cold",
+    )
     shelter_close_below_c: float = Field(
         12.0, ge=-60.0, le=25.0, description="a shelter colder than this sends its people home"
     )
-    shelter_reopen_above_c: float = Field(15.0, ge=-60.0, le=25.0)
+    shelter_reopen_above_c: float = Field(
+        15.0,
+        ge=-60.0,
+        le=25.0,
+        description="a shelter closed for cold takes people again above this",
+    )
     refuel_every_h: float | None = Field(
         None, gt=0.0, le=240.0, description="generators are refilled this often (None: never)"
     )
-    refuel_during_alerts: bool = False
+    refuel_during_alerts: bool = Field(
+        False, description="shelters' fuel deliveries go on during air-raid alerts"
+    )
     decide_every_h: float = Field(1.0, gt=0.0, le=24.0, description="people re-decide this often")
 
     @field_validator("at_home_by_hour")

@@ -84,6 +84,16 @@ class Strict(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True, strict=True, allow_inf_nan=False)
 
 
+WEATHER_CSV_HELP = (
+    "weather file of kind = 'csv', relative to the scenario file's folder: a comma-separated "
+    "CSV with a header, column temp_outdoor_c (outdoor air [degC], -80..60) and either hours "
+    "(since start [h]) or time (ISO date-time such as 2026-01-09T06:00, local like start); "
+    "one row per hour is usual, values between rows are interpolated linearly, and the rows "
+    "must cover 0..horizon_h"
+)
+"""The weather CSV's format, as the schema reference and ``coldstart scenario schema`` give it."""
+
+
 class ColdSnap(Strict):
     """Outdoor temperature: a named cold snap or an hourly CSV.
 
@@ -93,10 +103,28 @@ class ColdSnap(Strict):
     ``hours`` (since start) or ``time`` (ISO), and ``temp_outdoor_c``.
     """
 
-    kind: Literal["cold_snap", "constant", "csv"] = "cold_snap"
-    min_temp_c: float = Field(-20.0, ge=-60.0, le=30.0)
-    daily_amplitude_c: float = Field(5.0, ge=0.0, le=30.0)
-    csv: str | None = Field(None, min_length=1, max_length=4096)
+    kind: Literal["cold_snap", "constant", "csv"] = Field(
+        "cold_snap",
+        description="cold_snap: a daily cycle from min_temp_c (06:00) to min_temp_c + "
+        "daily_amplitude_c (18:00); constant: min_temp_c all the time; csv: hourly values from "
+        "the file named by csv",
+    )
+    min_temp_c: float = Field(
+        -20.0,
+        ge=-60.0,
+        le=30.0,
+        description="outdoor temperature at the coldest hour (cold_snap) or all the time "
+        "(constant)",
+    )
+    daily_amplitude_c: float = Field(
+        5.0, ge=0.0, le=30.0, description="daily range of a cold_snap, maximum minus minimum [K]"
+    )
+    csv: str | None = Field(
+        None,
+        min_length=1,
+        max_length=4096,
+        description=WEATHER_CSV_HELP,
+    )
 
     @model_validator(mode="after")
     def _csv_needs_file(self) -> ColdSnap:
@@ -110,14 +138,25 @@ class Hit(Strict):
     named by its id, or by its kind and rank (1: the largest of that kind in the city), so that
     a scenario runs on any city (:mod:`coldstart.scenario.targets`)."""
 
-    asset_id: str | None = Field(None, min_length=1, max_length=200)
-    kind: AssetKind | None = None
+    asset_id: str | None = Field(
+        None,
+        min_length=1,
+        max_length=200,
+        description="the asset struck, by its id in the city's assets table (or give kind)",
+    )
+    kind: AssetKind | None = Field(
+        None, description="the asset struck, by kind (with rank) instead of asset_id"
+    )
     rank: int = Field(1, ge=1, le=100_000, description="1: the largest asset of the kind")
-    damage: DamageState
+    damage: DamageState = Field(
+        description="damage state of the asset (none ... complete, as the fragility table's)"
+    )
     repair_h: float | None = Field(
         None, gt=0.0, le=MAX_HOURS, description="override the drawn repair time"
     )
-    beyond_repair: bool = False
+    beyond_repair: bool = Field(
+        False, description="the asset is never repaired (a plant destroyed for the season)"
+    )
 
     @model_validator(mode="after")
     def _one_target(self) -> Hit:
@@ -129,19 +168,36 @@ class Hit(Strict):
 class Wave(Strict):
     """A strike wave: stochastic threats and/or explicit hits, at ``at_h`` hours after start."""
 
-    name: str = Field("", max_length=200)
-    at_h: Hours
-    threats: dict[ThreatType, ThreatCount] = Field(default_factory=dict)
-    interception: dict[ThreatType, Probability] = Field(default_factory=dict)
-    target_weights: dict[AssetKind, Weight] = Field(default_factory=dict)
-    hits: list[Hit] = Field(default_factory=list, max_length=10_000)
+    name: str = Field("", max_length=200, description="label of the wave in events and reports")
+    at_h: Hours = Field(description="when the wave strikes, hours since start")
+    threats: dict[ThreatType, ThreatCount] = Field(
+        default_factory=dict, description="threats launched, by type (ballistic, cruise, drone)"
+    )
+    interception: dict[ThreatType, Probability] = Field(
+        default_factory=dict,
+        description="probability that air defence stops one threat of the type while "
+        "interceptors last (a type not named: 0)",
+    )
+    target_weights: dict[AssetKind, Weight] = Field(
+        default_factory=dict,
+        description="relative share of the leakers that go to each asset kind, split evenly "
+        "over the assets of the kind (a kind not named is not targeted)",
+    )
+    hits: list[Hit] = Field(
+        default_factory=list,
+        max_length=10_000,
+        description="explicit hits that replay a known event; they override the drawn damage "
+        "of their asset",
+    )
 
 
 class Window(Strict):
     """A time window in hours since start."""
 
-    start_h: Hours
-    end_h: float = Field(gt=0.0, le=MAX_HOURS)
+    start_h: Hours = Field(description="start of the window, hours since start")
+    end_h: float = Field(
+        gt=0.0, le=MAX_HOURS, description="end of the window (not included), hours since start"
+    )
 
     @model_validator(mode="after")
     def _ordered(self) -> Window:
@@ -156,13 +212,31 @@ class Alerts(Strict):
     Crews stop during alerts and resume ``clearance_h`` after the all-clear [UA-REPAIR-2022-26].
     """
 
-    with_waves: bool = True
-    before_wave_h: float = Field(1.0, ge=0.0, le=48.0)
-    after_wave_h: float = Field(2.0, ge=0.0, le=48.0)
-    random_per_day: float = Field(1.0, ge=0.0, le=48.0)
-    mean_duration_h: float = Field(2.0, gt=0.0, le=48.0)
-    clearance_h: float = Field(0.5, ge=0.0, le=24.0)
-    windows: list[Window] = Field(default_factory=list, max_length=10_000)
+    with_waves: bool = Field(
+        True, description="an alert around every wave that comes (not one in a truce)"
+    )
+    before_wave_h: float = Field(
+        1.0, ge=0.0, le=48.0, description="the wave's alert starts this long before it"
+    )
+    after_wave_h: float = Field(
+        2.0, ge=0.0, le=48.0, description="the wave's alert ends this long after it"
+    )
+    random_per_day: float = Field(
+        1.0,
+        ge=0.0,
+        le=48.0,
+        description="mean number of further alerts per day, at random times (Poisson, drawn "
+        "from the seed)",
+    )
+    mean_duration_h: float = Field(
+        2.0, gt=0.0, le=48.0, description="mean duration of a random alert (exponential)"
+    )
+    clearance_h: float = Field(
+        0.5, ge=0.0, le=24.0, description="crews resume work this long after the all-clear"
+    )
+    windows: list[Window] = Field(
+        default_factory=list, max_length=10_000, description="explicit alert windows"
+    )
 
 
 class Crews(Strict):
@@ -174,27 +248,41 @@ class Crews(Strict):
     emergency crews work after strikes).
     """
 
-    power_lines: CrewCount = 10
-    substations: CrewCount = 4
-    heat_network: CrewCount = 8
-    plants: CrewCount = 2
-    plumbing: CrewCount = 10
+    power_lines: CrewCount = Field(10, description="crews repairing power lines")
+    substations: CrewCount = Field(
+        4, description="crews repairing substations and transformer stations"
+    )
+    heat_network: CrewCount = Field(
+        8, description="crews repairing heat mains and pumping stations"
+    )
+    plants: CrewCount = Field(2, description="crews repairing CHP plants and boiler houses")
+    plumbing: CrewCount = Field(
+        10, description="plumbers who drain, refill and restart buildings' heating"
+    )
     building_repair: CrewCount = Field(
         4,
         description="fitters and welders who repair buildings' risers and radiators after a "
         "freeze or a failed restart (scarcer than plumbers)",
     )
-    speed_kmh: float = Field(25.0, gt=0.0, le=120.0)
-    road_factor: float = Field(1.3, ge=1.0, le=3.0)
-    shift_start_h: float = Field(0.0, ge=0.0, lt=24.0)
-    shift_h: float = Field(24.0, gt=0.0, le=24.0)
+    speed_kmh: float = Field(
+        25.0, gt=0.0, le=120.0, description="crews' driving speed to a site [km/h]"
+    )
+    road_factor: float = Field(
+        1.3, ge=1.0, le=3.0, description="road distance over straight-line distance"
+    )
+    shift_start_h: float = Field(
+        0.0, ge=0.0, lt=24.0, description="hour of day the daily shift starts (local)"
+    )
+    shift_h: float = Field(
+        24.0, gt=0.0, le=24.0, description="length of the daily shift (24: around the clock)"
+    )
 
 
 class SpareClass(Strict):
     """Spare parts of one class: stock at the start, and lead time of each further part."""
 
-    stock: Count
-    lead_time_h: Hours
+    stock: Count = Field(description="spare parts of the class in stock at the start")
+    lead_time_h: Hours = Field(description="time to bring each further part once stock is out")
 
 
 def _default_spares() -> dict[SpareClassName, SpareClass]:
@@ -214,8 +302,16 @@ class Interceptors(Strict):
     fire groups against drones, none against ballistic missiles). No key: unlimited stock.
     """
 
-    stock: dict[ThreatType, Count] = Field(default_factory=dict)
-    when_out: dict[ThreatType, Probability] = Field(default_factory=dict)
+    stock: dict[ThreatType, Count] = Field(
+        default_factory=dict,
+        description="interceptors for the whole campaign, by threat type; each threat engaged "
+        "uses one (a type not named: unlimited)",
+    )
+    when_out: dict[ThreatType, Probability] = Field(
+        default_factory=dict,
+        description="interception probability by threat type once its stock is out (a type "
+        "not named: 0)",
+    )
 
 
 class GridPolicy(Strict):
@@ -225,9 +321,14 @@ class GridPolicy(Strict):
     ``[from_h, mw]`` pairs overrides it from each ``from_h`` on (a deficit that varies by day).
     """
 
-    national_import_mw: Mw | None = None
+    national_import_mw: Mw | None = Field(
+        None, description="cap on the import from the national grid (none: no cap)"
+    )
     import_schedule: list[Annotated[tuple[Hours, Mw], BeforeValidator(_pair)]] = Field(
-        default_factory=list, max_length=10_000
+        default_factory=list,
+        max_length=10_000,
+        description="[from_h, mw] pairs: from each from_h on, the import cap is mw (over "
+        "national_import_mw)",
     )
     demand_per_c_below_0: float = Field(
         0.01, ge=0.0, le=0.1, description="relative demand increase per degC below 0 degC"
@@ -317,7 +418,12 @@ class Failures(Strict):
 class Policies(Strict):
     """Policies by name."""
 
-    dispatch: DispatchPolicy = "fifo"
+    dispatch: DispatchPolicy = Field(
+        "fifo",
+        description="which waiting repair a free crew takes: fifo: the oldest damage; nearest: "
+        "the closest; greatest_benefit: the most people back per crew-hour; optimized: crew "
+        "plans that minimise expected cold exposure",
+    )
     vulnerable_weight: float = Field(
         2.0,
         ge=1.0,
@@ -340,7 +446,11 @@ class Policies(Strict):
         description="safety margin of by_expected_outage [h]: drain when the expected outage "
         "exceeds the time to freezing minus this margin",
     )
-    shedding: Literal["rotating_queues"] = "rotating_queues"
+    shedding: Literal["rotating_queues"] = Field(
+        "rotating_queues",
+        description="load shedding when supply is short: the city's outage sub-queues are cut "
+        "in turn (the only policy so far)",
+    )
     link_valves: Literal["closed", "open_on_source_loss", "open_if_useful"] = Field(
         "closed",
         description="links between source districts stay closed; open_on_source_loss: open "
@@ -360,26 +470,68 @@ class Policies(Strict):
 class Scenario(Strict):
     """A scenario: weather, strikes, truces, alerts, crews, policies and people."""
 
-    name: str = Field("scenario", max_length=200)
-    description: str = Field("", max_length=20_000)
+    name: str = Field("scenario", max_length=200, description="title shown in reports")
+    description: str = Field(
+        "", max_length=20_000, description="free text on what the scenario is about"
+    )
     start: datetime = Field(description="ISO date-time, years 1900-2200")
     horizon_h: float = Field(gt=0.0, le=1440.0, description="at most 60 days")
-    step_min: int = Field(10, ge=1, le=60)
-    seed: int = Field(0, ge=0, le=2**63 - 1)
-    setpoint_c: float = Field(20.0, ge=10.0, le=26.0)
-    weather: ColdSnap = Field(default_factory=ColdSnap)
-    grid: GridPolicy = Field(default_factory=GridPolicy)
-    strikes: list[Wave] = Field(default_factory=list, max_length=10_000)
-    truces: list[Window] = Field(default_factory=list, max_length=10_000)
-    alerts: Alerts = Field(default_factory=Alerts)
-    crews: Crews = Field(default_factory=Crews)
-    spares: dict[SpareClassName, SpareClass] = Field(default_factory=_default_spares)
-    interceptors: Interceptors = Field(default_factory=Interceptors)
-    policies: Policies = Field(default_factory=Policies)
-    failures: Failures = Field(default_factory=Failures)
-    backup: Backup = Field(default_factory=Backup)
-    damage: DamageTables = Field(default_factory=DamageTables)
-    people: People = Field(default_factory=People)
+    step_min: int = Field(10, ge=1, le=60, description="thermal time step; must divide an hour")
+    seed: int = Field(
+        0,
+        ge=0,
+        le=2**63 - 1,
+        description="seed of every random draw (a run's --seed or a sweep's seeds replace it)",
+    )
+    setpoint_c: float = Field(
+        20.0, ge=10.0, le=26.0, description="indoor temperature while heating works"
+    )
+    weather: ColdSnap = Field(
+        default_factory=ColdSnap, description="outdoor temperature: a cold snap or a CSV"
+    )
+    grid: GridPolicy = Field(
+        default_factory=GridPolicy,
+        description="import from the national grid, demand response to cold, overload trips",
+    )
+    strikes: list[Wave] = Field(
+        default_factory=list, max_length=10_000, description="strike waves ([[strikes]])"
+    )
+    truces: list[Window] = Field(
+        default_factory=list,
+        max_length=10_000,
+        description="energy truces: no wave strikes inside a window",
+    )
+    alerts: Alerts = Field(
+        default_factory=Alerts, description="air-raid alerts; crews stop during them"
+    )
+    crews: Crews = Field(
+        default_factory=Crews, description="repair crews by type, travel and shifts"
+    )
+    spares: dict[SpareClassName, SpareClass] = Field(
+        default_factory=_default_spares,
+        description="spare transformers by class (hv_transformer, mv_transformer)",
+    )
+    interceptors: Interceptors = Field(
+        default_factory=Interceptors,
+        description="interceptor stocks over the campaign (none named: unlimited)",
+    )
+    policies: Policies = Field(
+        default_factory=Policies,
+        description="repair dispatch, draining, load shedding, link valves, heat hydraulics",
+    )
+    failures: Failures = Field(
+        default_factory=Failures, description="scales of secondary failures of buildings"
+    )
+    backup: Backup = Field(
+        default_factory=Backup,
+        description="backup generators of heat sources and pumps: failures, refuelling",
+    )
+    damage: DamageTables = Field(
+        default_factory=DamageTables, description="tilt and scale of the damage tables"
+    )
+    people: People = Field(
+        default_factory=People, description="residents' behaviour and shelter rules"
+    )
 
     @field_validator("step_min")
     @classmethod

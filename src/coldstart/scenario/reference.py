@@ -22,6 +22,7 @@ UNIT_SUFFIXES = (
     ("_h", "h"),
     ("_min", "min"),
     ("_c", "°C"),
+    ("_kmh", "km/h"),
     ("_km", "km"),
     ("_kw", "kW"),
     ("_mw", "MW"),

@@ -16,6 +16,7 @@ from __future__ import annotations
 import hashlib
 import itertools
 import json
+import os
 import typing
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -26,6 +27,7 @@ from pydantic import BaseModel, ValidationError
 from coldstart.city.model import City
 from coldstart.errors import InputError, Problem
 from coldstart.restore.dispatch import POLICIES
+from coldstart.safeio import lexists
 from coldstart.scenario.model import Scenario
 from coldstart.scenario.targets import suggest
 from coldstart.sweep.sensitivity import NOT_PARAMETERS, _number, _unwrap, key_annotation
@@ -162,7 +164,29 @@ def parse_vary(spec: str) -> tuple[str, list]:
             raise SweepError(Problem("--vary", "", key, str(exc))) from None
         if x not in out:
             out.append(x)
+    if key == "weather.csv":
+        out = list(dict.fromkeys(_weather_file(x) for x in out))
     return key, out
+
+
+def _weather_file(name: str) -> str:
+    """A weather CSV named in ``--vary``, made absolute. Like every path on the command line it
+    is relative to the current folder (a scenario's ``weather.csv`` is relative to the scenario
+    file); absolute, it names the same file on a Dask worker and in the run store.
+
+    Raises
+    ------
+    SweepError
+        No such file: the message names ``--vary`` and the full path looked at.
+    """
+    full = os.path.abspath(name)
+    if not lexists(full, SweepError):
+        why = (
+            f"{name}: file not found (looked for {full}; a --vary path is relative to the "
+            "current folder, not to the scenario file)"
+        )
+        raise SweepError(Problem("--vary", "", "weather.csv", why))
+    return full
 
 
 def _set(doc: dict, path: str, value: object) -> None:
