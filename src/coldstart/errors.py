@@ -7,6 +7,7 @@ line and exits with code 2.
 
 from __future__ import annotations
 
+import difflib
 from collections.abc import Iterable
 from dataclasses import dataclass
 
@@ -36,6 +37,20 @@ def shorten(text: str, limit: int = MAX_MESSAGE_CHARS) -> str:
         return text
     keep = max(limit - 5, 2)
     return text[: keep - keep // 4] + " ... " + text[len(text) - keep // 4 :]
+
+
+def closest(name: str, known: Iterable[str]) -> str | None:
+    """The known name closest to a misspelt ``name`` (:func:`difflib.get_close_matches`, cutoff
+    0.6), or None when none is close."""
+    close = difflib.get_close_matches(str(name), [str(k) for k in known], n=1, cutoff=0.6)
+    return close[0] if close else None
+
+
+def suggest(name: str, known: Iterable[str]) -> str:
+    """`` (did you mean 'x'?)`` for the known name closest to ``name``, or ``""``: the hint of
+    every "unknown name" message (scenario keys, city.toml tables, asset ids, policies)."""
+    close = closest(name, known)
+    return f" (did you mean {close!r}?)" if close else ""
 
 
 @dataclass(frozen=True)

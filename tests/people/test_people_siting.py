@@ -149,7 +149,8 @@ def test_plan_shelters_bad_candidates(plan_case, cli, tmp_path):
         "--candidates", bad, "--out", tmp_path / "o",
     )  # fmt: skip
     assert code == 2
-    assert "row 1" in err and "capacity_people" in err and "row 2" in err and "lat" in err
+    # lines of the file (the header is line 1), as for city and weather CSVs
+    assert "bad.csv, line 2, field 'capacity_people'" in err and "line 3, field 'lat'" in err
     assert not (tmp_path / "o").exists()
 
 

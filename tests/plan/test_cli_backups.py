@@ -57,10 +57,12 @@ def _candidates(tmp_path, text):
     [
         (("--generators", "0"), None, "--generators"),
         (("--generators", "50"), None, "--generators"),
-        (("--generators", "2"), "site_id\nbh_2\nno_such_site\n", "row 2, field 'site_id'"),
+        # file lines, as for city and weather CSVs: the header is line 1
+        (("--generators", "2"), "site_id\nbh_2\nno_such_site\n", "line 3, field 'site_id'"),
         (("--generators", "2"), "site_id\nbh_2\nbh_1\n", "own generator"),
         (("--generators", "3"), "site_id\nbh_2\nchp_1\n", "--generators"),
-        (("--generators", "1"), "name,lon\nx,1\n", "field 'site_id': missing column"),
+        (("--generators", "1"), "name,lon\nx,1\n", "field 'site_id': required column is missing"),
+        (("--generators", "1"), "site_id;name\nbh_2;x\n", "seems to use ';' as separator"),
         (("--generators", "1"), 'site_id\n"bh_2\n', "cannot read"),
         (("--generators", "1"), "", "candidates.csv"),
     ],

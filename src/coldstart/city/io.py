@@ -23,7 +23,8 @@ from coldstart.city.gridcheck import check_grid
 from coldstart.city.model import NETWORKS, OPTIONAL_TABLES, TABLES, City
 from coldstart.city.schema import coerce_table, table_specs
 from coldstart.city.validate import check_references
-from coldstart.errors import CityError, InputError, Problem
+from coldstart.csvfile import csv_line_label, read_csv_table, unreadable_hint
+from coldstart.errors import CityError, InputError, Problem, suggest
 from coldstart.grid.ppjson import read_pandapower_json
 from coldstart.outdir import owned_output
 from coldstart.safeio import is_dir, lexists, nesting_depth, paused_gc, read_bytes, read_text
@@ -199,19 +200,6 @@ def geojson_table(data: bytes) -> tuple[pd.DataFrame, list[dict | None]]:
     return pd.DataFrame(rows), areas
 
 
-def read_csv_table(data: bytes) -> pd.DataFrame:
-    """Rows of a CSV file as text, column names stripped; a repeated column name is an error
-    (pandas would silently rename the second ``name.1`` and a reader would miss it)."""
-    raw = pd.read_csv(io.BytesIO(data), dtype=object, keep_default_na=False, skipinitialspace=True)
-    header = pd.read_csv(io.BytesIO(data), header=None, nrows=1, dtype=object).iloc[0]
-    names = [str(c).strip() for c in header.tolist()]
-    dup = sorted({n for n in names if names.count(n) > 1})
-    if dup:
-        raise ValueError(f"column {dup[0]!r} appears more than once in the header")
-    raw.columns = [str(c).strip() for c in raw.columns]
-    return raw
-
-
 def read_raw_table(path: Path, inside: Path | None = None) -> tuple[pd.DataFrame, callable]:
     """Read a table file into raw rows, and return a function labelling rows for messages.
 
@@ -256,7 +244,8 @@ def read_table_file(
     data = read_bytes(path, "table", CityError, inside, OUTSIDE_HINT)
     try:
         if suffix == ".csv":
-            return read_csv_table(data), lambda i: f"line {i + 2}", None
+            raw = read_csv_table(data)
+            return raw, csv_line_label(data, len(raw)), None
         if suffix == ".parquet":
             return pd.read_parquet(io.BytesIO(data)), lambda i: f"row {i + 1}", None
         rows, areas = geojson_table(data)
@@ -267,7 +256,8 @@ def read_table_file(
         msg = "the file is empty"
     except Exception as exc:  # pandas, json and pyarrow raise many types for corrupt files
         msg = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
-    raise CityError(Problem(str(path), "", "", f"cannot be read: {msg}"))
+    hint = unreadable_hint(data) if suffix == ".csv" else ""
+    raise CityError(Problem(str(path), "", "", f"cannot be read: {msg}{hint}"))
 
 
 def read_city_toml(folder: Path, allow_outside: bool = False) -> dict:
@@ -298,9 +288,8 @@ def read_city_toml(folder: Path, allow_outside: bool = False) -> dict:
     allowed = {"name", "crs", "files", "description", "synthetic_networks"}
     for k in doc:
         if k not in allowed:
-            problems.append(
-                Problem(str(path), f"key '{k}'", "", f"unknown key (expected {sorted(allowed)})")
-            )
+            why = f"unknown key{suggest(k, sorted(allowed))} (expected {sorted(allowed)})"
+            problems.append(Problem(str(path), f"key '{k}'", "", why))
     files = dict(DEFAULT_FILES)
     user_files = doc.get("files", {})
     if not isinstance(user_files, dict):
@@ -313,7 +302,8 @@ def read_city_toml(folder: Path, allow_outside: bool = False) -> dict:
                     str(path),
                     f"key 'files.{k}'",
                     "",
-                    f"unknown table (expected one of {', '.join(DEFAULT_FILES)})",
+                    f"unknown table{suggest(k, DEFAULT_FILES)} (expected one of "
+                    f"{', '.join(DEFAULT_FILES)})",
                 )
             )
         elif not isinstance(v, str) or not v or len(v) > 1024 or "\0" in v:

@@ -18,6 +18,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from coldstart.csvfile import missing_column
 from coldstart.errors import Problem
 
 MAX_PROBLEMS_PER_FIELD = 20
@@ -278,7 +279,7 @@ def coerce_table(
     for f in spec.fields:
         if f.name not in raw.columns:
             if f.required and n > 0:  # an empty table (GeoJSON with no features) has no columns
-                problems.append(Problem(file, "", f.name, "required column is missing"))
+                problems.append(Problem(file, "", f.name, missing_column(raw.columns)))
                 continue
             default = f.default if f.default is not None else []
             out[f.name] = pd.Series([default] * n if n else [], dtype=_PANDAS_DTYPE[f.dtype])

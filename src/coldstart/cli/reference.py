@@ -26,8 +26,8 @@ def city_assets(
     """List the assets that can be struck, largest first within each kind (the rank a hit by
     kind names)."""
     from coldstart.city import load_city
-    from coldstart.errors import InputError, Problem
-    from coldstart.scenario.targets import asset_size, ranked, suggest
+    from coldstart.errors import InputError, Problem, suggest
+    from coldstart.scenario.targets import asset_size, ranked
 
     city = load_city(city_dir, allow_outside=allow_outside)
     a = city.assets.set_index("asset_id")

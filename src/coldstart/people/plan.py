@@ -27,7 +27,6 @@
 from __future__ import annotations
 
 import dataclasses
-import io
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -78,6 +77,11 @@ def _number_or_nan(value: object) -> float:
         return float("nan")
 
 
+def _feature_label(i: int) -> str:
+    """Label of the ``i``-th (0-based) feature of a GeoJSON file in messages."""
+    return f"feature {i + 1}"
+
+
 def read_candidates(path: str | Path) -> pd.DataFrame:
     """Read candidate sites from CSV or GeoJSON: ``lon, lat, capacity_people`` and optional ``id``.
 
@@ -90,6 +94,7 @@ def read_candidates(path: str | Path) -> pd.DataFrame:
         One :class:`~coldstart.errors.Problem` per bad row or field.
     """
     from coldstart.city.io import geojson_rows
+    from coldstart.csvfile import csv_line_label, missing_column, read_csv_table, unreadable_hint
     from coldstart.safeio import read_bytes
 
     path = Path(path)
@@ -98,17 +103,20 @@ def read_candidates(path: str | Path) -> pd.DataFrame:
     try:
         if path.suffix.lower() in (".geojson", ".json"):
             df = geojson_rows(data)
+            where = _feature_label
         else:
-            df = pd.read_csv(io.BytesIO(data))
+            df = read_csv_table(data)
+            where = csv_line_label(data, len(df))
     except RecursionError:
         raise CandidatesError(Problem(f, "", "", "cannot read: nested too deeply")) from None
     except Exception as exc:  # json, pandas and csv raise many types for a corrupt file
         msg = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
-        raise CandidatesError(Problem(f, "", "", f"cannot read: {msg}")) from None
+        why = f"cannot read: {msg}{unreadable_hint(data)}"
+        raise CandidatesError(Problem(f, "", "", why)) from None
     problems = []
     for col in ("lon", "lat", "capacity_people"):
         if col not in df.columns:
-            problems.append(Problem(f, "", col, "missing column"))
+            problems.append(Problem(f, "", col, missing_column(df.columns)))
     if problems or df.empty:
         raise CandidatesError(problems or [Problem(f, "", "", "no candidate sites")])
     if "id" not in df.columns:
@@ -118,12 +126,10 @@ def read_candidates(path: str | Path) -> pd.DataFrame:
     for col, (lo, hi) in bounds.items():
         vals = pd.Series([_number_or_nan(v) for v in df[col]], index=df.index, dtype=float)
         for i in np.flatnonzero(~(vals.between(lo, hi)).to_numpy())[:20]:
-            problems.append(
-                Problem(f, f"row {i + 1}", col, f"expected a number in [{lo:g}, {hi:g}]")
-            )
+            problems.append(Problem(f, where(i), col, f"expected a number in [{lo:g}, {hi:g}]"))
         df[col] = vals
     for i in np.flatnonzero(df["id"].duplicated().to_numpy())[:20]:
-        problems.append(Problem(f, f"row {i + 1}", "id", f"duplicate id {df['id'].iat[i]!r}"))
+        problems.append(Problem(f, where(i), "id", f"duplicate id {df['id'].iat[i]!r}"))
     if problems:
         raise CandidatesError(problems)
     name = df["name"].astype(str) if "name" in df.columns else df["id"]

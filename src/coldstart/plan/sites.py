@@ -16,7 +16,6 @@ It ranks the baseline plan ("largest first") and the screening shortlist.
 from __future__ import annotations
 
 import dataclasses
-import io
 from collections.abc import Callable
 from pathlib import Path
 
@@ -231,24 +230,27 @@ def read_site_list(path: str | Path, sites: pd.DataFrame, kw_each: float, city: 
         Unreadable or malformed file, missing column, empty, duplicate, unknown or ineligible id
         (one problem per bad row, naming file, row and field).
     """
+    from coldstart.csvfile import csv_line_label, missing_column, read_csv_table, unreadable_hint
     from coldstart.safeio import read_bytes
 
     f = str(path)
     data = read_bytes(Path(path), "candidates", BackupPlanError)
     try:
-        df = pd.read_csv(io.BytesIO(data), dtype=str, keep_default_na=False)
+        df = read_csv_table(data)
     except Exception as exc:  # pandas raises many types for a corrupt file
         msg = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
-        raise BackupPlanError(Problem(f, "", "", f"cannot read: {msg}")) from None
+        why = f"cannot read: {msg}{unreadable_hint(data)}"
+        raise BackupPlanError(Problem(f, "", "", why)) from None
     if "site_id" not in df.columns:
-        raise BackupPlanError(Problem(f, "", "site_id", "missing column"))
+        raise BackupPlanError(Problem(f, "", "site_id", missing_column(df.columns)))
+    line = csv_line_label(data, len(df))
     if df.empty:
         raise BackupPlanError(Problem(f, "", "site_id", "no candidate sites"))
     every = _all_sites(city).drop_duplicates("site_id").set_index("site_id")
     pos = {s: i for i, s in enumerate(sites.site_id)}
     problems, out = [], []
     for i, sid in enumerate(df.site_id.str.strip()):
-        where = f"row {i + 1}"
+        where = line(i)
         if sid in pos and pos[sid] in out:
             problems.append(Problem(f, where, "site_id", f"duplicate id {sid!r}"))
         elif sid in pos:

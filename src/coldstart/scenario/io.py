@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import difflib
 import tomllib
 import typing
 from importlib import resources
@@ -10,7 +9,7 @@ from pathlib import Path
 
 from pydantic import BaseModel, ValidationError
 
-from coldstart.errors import Problem, ScenarioError, shorten
+from coldstart.errors import Problem, ScenarioError, closest, shorten
 from coldstart.safeio import nesting_depth, read_text
 from coldstart.scenario.model import Scenario
 
@@ -68,9 +67,8 @@ def problems_from_validation(exc: ValidationError, file: str) -> list[Problem]:
         if err["type"] == "extra_forbidden":
             owner = _model_at(loc)
             allowed = f" (expected one of: {', '.join(owner.model_fields)})" if owner else ""
-            fields = list(owner.model_fields) if owner else []
-            close = difflib.get_close_matches(str(loc[-1]), fields, 1, 0.6)
-            hint = f"; did you mean {close[0]!r}?" if owner and close else ""
+            close = closest(str(loc[-1]), owner.model_fields) if owner else None
+            hint = f"; did you mean {close!r}?" if close else ""
             msg = f"unknown key{hint}{allowed}"
         elif err["type"] == "missing":
             msg = "required key is missing"

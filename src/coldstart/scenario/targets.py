@@ -10,13 +10,11 @@ generator's ``p_mw``. Ties go to the asset listed first.
 
 from __future__ import annotations
 
-import difflib
-
 import numpy as np
 import pandas as pd
 
 from coldstart.city.model import City
-from coldstart.errors import Problem
+from coldstart.errors import Problem, suggest
 from coldstart.scenario.model import Hit, Scenario
 
 
@@ -72,12 +70,6 @@ def ranked(city: City, kind: str) -> list[str]:
     size = asset_size(city).reindex(mine["asset_id"]).to_numpy()
     order = np.lexsort((np.arange(len(mine)), -size))
     return list(mine["asset_id"].to_numpy()[order])
-
-
-def suggest(name: str, known) -> str:
-    """`` (did you mean 'x'?)`` for the closest known name, or ``""``."""
-    close = difflib.get_close_matches(name, list(known), n=1, cutoff=0.6)
-    return f" (did you mean {close[0]!r}?)" if close else ""
 
 
 def hit_problems(scenario: Scenario, city: City, file: str) -> list[Problem]:

@@ -2,14 +2,15 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import datetime
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
 
-from coldstart.city.io import read_csv_table
 from coldstart.city.schema import MAX_PROBLEMS_PER_FIELD, parse_number
+from coldstart.csvfile import csv_line_label, missing_column, read_csv_table, unreadable_hint
 from coldstart.errors import Problem, WeatherError
 from coldstart.safeio import read_bytes
 from coldstart.scenario.model import ColdSnap, Scenario
@@ -43,7 +44,7 @@ def read_weather_csv(path: str | Path, start: pd.Timestamp) -> pd.Series:
     """Read an hourly weather CSV.
 
     The file has a column ``temp_outdoor_c`` and either ``hours`` (since the scenario's start) or
-    ``time`` (ISO date-time). Every value must be a finite number.
+    ``time`` (ISO date-time). Every value must be a finite number, and each hour may appear once.
 
     Returns
     -------
@@ -53,7 +54,8 @@ def read_weather_csv(path: str | Path, start: pd.Timestamp) -> pd.Series:
     Raises
     ------
     WeatherError
-        File missing, unparsable, missing columns, NaN or non-numeric values (file, line, field).
+        File missing, unparsable, missing columns (with a hint for a ``;``-separated file), NaN,
+        non-numeric or repeated values (file, line of the file, column).
     """
     path = Path(path)
     name = str(path)
@@ -62,55 +64,19 @@ def read_weather_csv(path: str | Path, start: pd.Timestamp) -> pd.Series:
         raw = read_csv_table(data)
     except (ValueError, pd.errors.ParserError, UnicodeDecodeError, pd.errors.EmptyDataError) as exc:
         msg = str(exc).splitlines()[0] if str(exc) else "empty file"
-        raise WeatherError(Problem(name, "", "", f"malformed CSV: {msg}")) from None
+        why = f"malformed CSV: {msg}{unreadable_hint(data)}"
+        raise WeatherError(Problem(name, "", "", why)) from None
     if "temp_outdoor_c" not in raw.columns:
-        raise WeatherError(Problem(name, "", "temp_outdoor_c", "required column is missing"))
+        why = missing_column(raw.columns)
+        raise WeatherError(Problem(name, "", "temp_outdoor_c", why))
     if "hours" not in raw.columns and "time" not in raw.columns:
-        raise WeatherError(Problem(name, "", "hours", "need a column 'hours' or 'time'"))
-    problems = []
-    temps, hours = [], []
-    for i, row in enumerate(raw.to_dict(orient="records")):
-        line = f"line {i + 2}"
-        try:
-            t = float(parse_number(row["temp_outdoor_c"]))
-            if not np.isfinite(t):
-                raise ValueError
-            if not -80.0 <= t <= 60.0:
-                problems.append(
-                    Problem(name, line, "temp_outdoor_c", f"expected -80..60 degC, got {t}")
-                )
-        except (TypeError, ValueError):
-            problems.append(
-                Problem(
-                    name,
-                    line,
-                    "temp_outdoor_c",
-                    f"expected a number, got {row['temp_outdoor_c']!r}",
-                )
-            )
-            t = np.nan
-        try:
-            if "hours" in raw.columns:
-                h = float(parse_number(row["hours"]))
-                if not np.isfinite(h):
-                    raise ValueError
-            else:
-                h = _hours_since(row["time"], start)
-        except (TypeError, ValueError, OverflowError):
-            col = "hours" if "hours" in raw.columns else "time"
-            problems.append(
-                Problem(
-                    name,
-                    line,
-                    col,
-                    f"expected {'a number' if col == 'hours' else 'an ISO date-time like '}"
-                    f"{'' if col == 'hours' else '2026-01-09T06:00 (local, as the start)'}, "
-                    f"got {row[col]!r}",
-                )
-            )
-            h = np.nan
-        temps.append(t)
-        hours.append(h)
+        why = missing_column(raw.columns, "need a column 'hours' or 'time'")
+        raise WeatherError(Problem(name, "", "hours", why))
+    col = "hours" if "hours" in raw.columns else "time"
+    line = csv_line_label(data, len(raw))
+    temps, hours, problems = _weather_rows(raw, col, start, name, line)
+    if not problems:
+        problems = _repeated_hours(hours, raw[col].tolist(), col, name, line)
     if len(problems) > MAX_PROBLEMS_PER_FIELD:
         more = len(problems) - MAX_PROBLEMS_PER_FIELD
         problems = problems[:MAX_PROBLEMS_PER_FIELD] + [
@@ -120,10 +86,66 @@ def read_weather_csv(path: str | Path, start: pd.Timestamp) -> pd.Series:
         raise WeatherError(problems)
     if not temps:
         raise WeatherError(Problem(name, "", "", "no rows"))
-    s = pd.Series(temps, index=np.asarray(hours, dtype=float)).sort_index()
-    if s.index.duplicated().any():
-        raise WeatherError(Problem(name, "", "hours", "duplicate hours"))
-    return s
+    return pd.Series(temps, index=np.asarray(hours, dtype=float)).sort_index()
+
+
+def _weather_rows(
+    raw: pd.DataFrame, col: str, start: pd.Timestamp, name: str, line: Callable[[int], str]
+) -> tuple[list[float], list[float], list[Problem]]:
+    """Temperatures [degC] and hours since start [h] of every row (NaN where bad), and a
+    problem per bad cell; ``col`` is ``hours`` or ``time``, ``line`` labels a row."""
+    problems = []
+    temps, hours = [], []
+    for i, row in enumerate(raw.to_dict(orient="records")):
+        try:
+            t = float(parse_number(row["temp_outdoor_c"]))
+            if not np.isfinite(t):
+                raise ValueError
+            if not -80.0 <= t <= 60.0:
+                problems.append(
+                    Problem(name, line(i), "temp_outdoor_c", f"expected -80..60 degC, got {t}")
+                )
+        except (TypeError, ValueError):
+            got = f"got {row['temp_outdoor_c']!r}"
+            problems.append(Problem(name, line(i), "temp_outdoor_c", f"expected a number, {got}"))
+            t = np.nan
+        try:
+            if col == "hours":
+                h = float(parse_number(row["hours"]))
+                if not np.isfinite(h):
+                    raise ValueError
+            else:
+                h = _hours_since(row["time"], start)
+        except (TypeError, ValueError, OverflowError):
+            problems.append(
+                Problem(
+                    name,
+                    line(i),
+                    col,
+                    f"expected {'a number' if col == 'hours' else 'an ISO date-time like '}"
+                    f"{'' if col == 'hours' else '2026-01-09T06:00 (local, as the start)'}, "
+                    f"got {row[col]!r}",
+                )
+            )
+            h = np.nan
+        temps.append(t)
+        hours.append(h)
+    return temps, hours, problems
+
+
+def _repeated_hours(
+    hours: list[float], cells: list[object], col: str, name: str, line: Callable[[int], str]
+) -> list[Problem]:
+    """A problem for every row whose hour an earlier row already has, naming both lines."""
+    first: dict[float, int] = {}
+    problems = []
+    for i, h in enumerate(hours):
+        if h in first:
+            why = f"{cells[i]!r} repeats the {col} of {line(first[h])}"
+            problems.append(Problem(name, line(i), col, why))
+        else:
+            first[h] = i
+    return problems
 
 
 def _hours_since(text: object, start: pd.Timestamp) -> float:

@@ -25,11 +25,10 @@ import pandas as pd
 from pydantic import BaseModel, ValidationError
 
 from coldstart.city.model import City
-from coldstart.errors import InputError, Problem
+from coldstart.errors import InputError, Problem, suggest
 from coldstart.restore.dispatch import POLICIES
 from coldstart.safeio import lexists
 from coldstart.scenario.model import Scenario
-from coldstart.scenario.targets import suggest
 from coldstart.sweep.sensitivity import NOT_PARAMETERS, _number, _unwrap, key_annotation
 
 MAX_RUNS = 1_000_000

@@ -33,10 +33,10 @@ from pydantic import BaseModel, ValidationError
 
 from coldstart.city.model import City
 from coldstart.compiled import CompiledCity, compile_city
-from coldstart.errors import InputError, Problem
+from coldstart.csvfile import separator_hint
+from coldstart.errors import InputError, Problem, suggest
 from coldstart.outputs import columns
 from coldstart.scenario.model import Scenario
-from coldstart.scenario.targets import suggest
 from coldstart.simulate import simulate
 
 DEFAULT_METRICS: tuple[str, ...] = ("person_hours_below_12c", "blocks_without_heat_peak")
@@ -344,6 +344,7 @@ def _rows(text: str, file: str) -> list[tuple[int, dict[str, str]]]:
             missing = [c for c in TABLE_COLUMNS if c not in header]
             field = (extra or missing or [""])[0]
             msg = f"expected the columns {','.join(TABLE_COLUMNS)}, got {','.join(header)}"
+            msg += separator_hint(header)
             raise SensitivityError(Problem(file, "line 1", field, msg))
         rows = []
         for cells in reader:
