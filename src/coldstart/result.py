@@ -8,6 +8,7 @@ from __future__ import annotations
 import json
 import math
 from dataclasses import dataclass, field
+from datetime import UTC, datetime
 from pathlib import Path
 
 import pandas as pd
@@ -84,7 +85,11 @@ class Result:
     shelter_design_want: pd.DataFrame | None = field(default=None, compare=False)
 
     def save(
-        self, out_dir: str | Path, report: bool = True, inputs: tuple[str | Path, ...] = ()
+        self,
+        out_dir: str | Path,
+        report: bool = True,
+        inputs: tuple[str | Path, ...] = (),
+        made_utc: datetime | None = None,
     ) -> Path:
         """Write the output folder all at once (see :mod:`coldstart.outdir` for the rules).
 
@@ -93,7 +98,7 @@ class Result:
         ``results.gpkg``, ``outage_schedule.html``, one ``outage_queue_<queue>.ics`` per
         sub-queue and, when ``report`` is true, ``report.html``. Either all land or none does;
         ``out_dir`` is replaced only when it is empty or an earlier coldstart output, never when
-        it holds other files or is one of ``inputs``.
+        it holds other files or is one of ``inputs``. ``made_utc``: as :meth:`write_into`.
 
         Raises
         ------
@@ -101,15 +106,22 @@ class Result:
             When ``out_dir`` may not be written.
         """
         with owned_output(out_dir, command="coldstart run", inputs=inputs) as tmp:
-            self.write_into(tmp, report=report)
+            self.write_into(tmp, report=report, made_utc=made_utc)
         return Path(out_dir)
 
-    def write_into(self, folder: Path, report: bool = True) -> None:
+    def write_into(
+        self, folder: Path, report: bool = True, made_utc: datetime | None = None
+    ) -> None:
         """Write every output file into an existing (temporary) folder.
 
         ``summary.json`` is strict JSON: a non-finite figure is written as ``null``. Every
         output is first checked against its description (``data/outputs.toml``).
+
+        ``made_utc`` (time-zone aware) is when the files are made, the ``DTSTAMP`` of the
+        calendar files; None takes the current UTC time, read once here. Every other file
+        depends on the Result alone.
         """
+        made_utc = datetime.now(UTC) if made_utc is None else made_utc
         check_outputs(self)
         summary = strict_json(self.summary)
         (folder / "summary.json").write_text(json.dumps(summary, indent=2, allow_nan=False) + "\n")
@@ -121,7 +133,7 @@ class Result:
         from coldstart.report.schedule import write_schedule_files
 
         write_gpkg(self, folder / "results.gpkg")
-        write_schedule_files(self, folder)
+        write_schedule_files(self, folder, made_utc)
         if report:
             from coldstart.report import write_report
 

@@ -164,3 +164,35 @@ def test_calendar_lines_fold_at_75_octets_without_splitting_characters():
     assert len(parts) > 1 and all(len(p.encode("utf-8")) <= 75 for p in parts)
     assert all(p.startswith(" ") for p in parts[1:])
     assert _unfold(folded) == [line]
+
+
+def test_calendar_dtstamp_is_the_utc_time_the_file_was_made():
+    # DTSTAMP was each event's local start with a "Z"; it is when the file was made, in UTC,
+    # passed in (never read from the clock inside)
+    from datetime import UTC, datetime, timedelta, timezone
+
+    from coldstart.report.schedule import queue_ics, windows
+
+    schedule = pd.DataFrame(
+        {
+            "queue": ["1.1", "1.1"],
+            "start": ["2026-01-09T00:20:00", "2026-01-09T06:00:00"],
+            "end": ["2026-01-09T04:20:00", "2026-01-09T10:00:00"],
+            "start_h": [0.333, 6.0],
+            "end_h": [4.333, 10.0],
+            "kind": ["scheduled", "scheduled"],
+        }
+    )
+    kyiv = timezone(timedelta(hours=2))
+    made = datetime(2026, 1, 10, 1, 30, 5, tzinfo=kyiv)
+    text = queue_ics("1.1", windows(schedule, 24.0), "c", made)
+    lines = _unfold(text)
+    assert [ln for ln in lines if ln.startswith("DTSTAMP:")] == ["DTSTAMP:20260109T233005Z"] * 2
+    assert [ln for ln in lines if ln.startswith("DTSTART:")] == [
+        "DTSTART:20260109T002000",
+        "DTSTART:20260109T060000",
+    ]
+    again = queue_ics("1.1", windows(schedule, 24.0), "c", made.astimezone(UTC))
+    assert again == text  # the same instant, the same file
+    with pytest.raises(ValueError, match="time zone"):
+        queue_ics("1.1", windows(schedule, 24.0), "c", datetime(2026, 1, 10, 1, 30))

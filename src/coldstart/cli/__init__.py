@@ -13,6 +13,7 @@ import importlib
 import importlib.util
 import sys
 import threading
+from datetime import UTC, datetime
 from pathlib import Path
 from time import perf_counter
 from typing import Annotated
@@ -170,7 +171,7 @@ def _run_and_save(
         result = _simulate_with_bar(simulate, compiled, scenario, seed, check, components)
         stages["simulate_s"] = perf_counter() - t0
         t0 = perf_counter()
-        result.write_into(tmp, report=report)
+        result.write_into(tmp, report=report, made_utc=datetime.now(UTC))  # calendars' DTSTAMP
         stages["write_s"] = perf_counter() - t0
         if profile is not None:
             _write_profile(tmp / "profile.json", stages, components, scenario, compiled)

@@ -11,6 +11,7 @@ with a UTC offset is written in UTC in the calendars.
 from __future__ import annotations
 
 import html
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -186,7 +187,20 @@ def _ics_time(t: pd.Timestamp) -> str:
     return t.strftime("%Y%m%dT%H%M%S")
 
 
-def queue_ics(queue: str, w: pd.DataFrame, city: str) -> str:
+def _dtstamp(made_utc: datetime) -> str:
+    """``DTSTAMP`` of every event: when the file was made, in UTC (RFC 5545 section 3.8.7.2).
+
+    Raises
+    ------
+    ValueError
+        ``made_utc`` has no time zone (a local clock time cannot be written as UTC).
+    """
+    if made_utc.tzinfo is None or made_utc.utcoffset() is None:
+        raise ValueError("made_utc must carry a time zone (e.g. datetime.now(UTC))")
+    return made_utc.astimezone(UTC).strftime("%Y%m%dT%H%M%SZ")
+
+
+def queue_ics(queue: str, w: pd.DataFrame, city: str, made_utc: datetime) -> str:
     """One sub-queue's off-windows as an iCalendar file (RFC 5545, CRLF line ends).
 
     Parameters
@@ -197,6 +211,9 @@ def queue_ics(queue: str, w: pd.DataFrame, city: str) -> str:
         Its windows from :func:`windows`.
     city : str
         City name, in each event's summary.
+    made_utc : datetime.datetime
+        When the file is made (time-zone aware): every event's ``DTSTAMP``, in UTC. Passed in,
+        never read from the clock here.
 
     Returns
     -------
@@ -206,8 +223,8 @@ def queue_ics(queue: str, w: pd.DataFrame, city: str) -> str:
     city_text = city.replace("\\", "\\\\").replace(",", "\\,").replace(";", "\\;")
     end_text = ": still off when the run ended"
     lines = ["BEGIN:VCALENDAR", "VERSION:2.0", f"PRODID:{PRODID}", "CALSCALE:GREGORIAN"]
+    stamp = _dtstamp(made_utc)
     for i, rec in enumerate(w.itertuples(index=False)):
-        stamp = _ics_time(rec.t0.tz_localize("UTC") if rec.t0.tzinfo is None else rec.t0)
         lines += [
             "BEGIN:VEVENT",
             f"UID:coldstart-{queue}-{i}-{_ics_time(rec.t0)}@coldstart",
@@ -238,7 +255,7 @@ def _fold(line: str, limit: int = 75) -> str:
     return "\r\n".join(parts)
 
 
-def write_schedule_files(result: Result, folder: str | Path) -> list[Path]:
+def write_schedule_files(result: Result, folder: str | Path, made_utc: datetime) -> list[Path]:
     """Write ``outage_schedule.html`` and one ``outage_queue_<queue>.ics`` per sub-queue with
     at least one window (an iCalendar file needs one event).
 
@@ -248,6 +265,8 @@ def write_schedule_files(result: Result, folder: str | Path) -> list[Path]:
         The run.
     folder : str or pathlib.Path
         The (temporary) output folder.
+    made_utc : datetime.datetime
+        When the files are made (time-zone aware): the calendars' ``DTSTAMP``.
 
     Returns
     -------
@@ -262,6 +281,6 @@ def write_schedule_files(result: Result, folder: str | Path) -> list[Path]:
     city = str((result.meta or {}).get("city_name") or "coldstart")
     for queue, part in w.groupby("queue", sort=False):
         path = folder / f"outage_queue_{queue}.ics"
-        write_text_atomic(path, queue_ics(str(queue), part, city), newline="")
+        write_text_atomic(path, queue_ics(str(queue), part, city, made_utc), newline="")
         written.append(path)
     return written

@@ -218,7 +218,7 @@ def _write_folder(folder: Path, outcome: WebOutcome, scenario_text: str) -> None
 
     result = outcome.result
     with owned_output(folder, command=COMMAND) as tmp:
-        result.write_into(tmp, report=True)
+        result.write_into(tmp, report=True, made_utc=datetime.now(UTC))
         outcome.temperatures.to_parquet(tmp / TEMPERATURES, index=False)
         result.network.to_parquet(tmp / NETWORK_FILE, index=False)
         (tmp / SCENARIO_FILE).write_text(scenario_text)
