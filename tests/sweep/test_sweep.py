@@ -26,7 +26,7 @@ from coldstart.scenario import parse_scenario
 from coldstart.sweep.engine import run_sweep
 from coldstart.sweep.execute import local_cluster
 from coldstart.sweep.plan import SweepError, build_plan, city_digest, parse_vary
-from coldstart.sweep.store import FIGURES, RunStore
+from coldstart.sweep.store import FIGURES, RunStore, SweepSource
 from demo_texts import short_demo_text
 
 SRC = Path(coldstart.__file__).resolve().parents[1]
@@ -99,7 +99,7 @@ def serial_store(tmp_path_factory, city_dir, scenario_file):
         [parse_vary("weather.min_temp_c=-10,-25")],
     )
     with RunStore(store) as st:
-        st.add_sweep(plan, str(city_dir), str(scenario_file), scenario.name)
+        st.add_sweep(plan, SweepSource("sweep", str(city_dir), str(scenario_file)), scenario.name)
         swept = run_sweep(compile_city(city), plan, st, workers=1)
     assert swept.done_now == 12 and swept.failed_now == 0
     return store

@@ -124,6 +124,7 @@ def plan_backups_cmd(
     from coldstart.report.backups import render_backups
     from coldstart.scenario import load_scenario
     from coldstart.scenario.weather import outdoor_temperature_c
+    from coldstart.sweep.store import SweepSource
 
     command = "coldstart plan backups"
     check_k(generators, generators, "")  # K >= 1 before anything is read
@@ -152,7 +153,8 @@ def plan_backups_cmd(
     scenario_on_city(scenario, city, str(scenario_file))  # every input is good: the notes
     with owned_output(out_dir, command=command, inputs=inputs) as tmp:
         result = _run(city, scenario, generators, seeds, kw_each, pool, shortlist, swaps, store,
-                      str(city_dir), sites, as_json, workers)  # fmt: skip
+                      SweepSource("plan backups", str(city_dir), str(scenario_file)), sites,
+                      as_json, workers)  # fmt: skip
         doc = result.payload(scenario)
         table = result.table()
         table.to_csv(tmp / "plan.csv", index=False)
@@ -187,9 +189,10 @@ def store_and_progress(store: Path | None, label: str, quiet: bool) -> Iterator[
 
 
 def _run(
-    city, scenario, k, seeds, kw_each, pool, shortlist, swaps, store, label, sites, quiet, workers
+    city, scenario, k, seeds, kw_each, pool, shortlist, swaps, store, source, sites, quiet, workers
 ):
-    """:func:`~coldstart.plan.backups.plan_backups` with a Rich progress bar and the store;
+    """:func:`~coldstart.plan.backups.plan_backups` with a Rich progress bar and the store
+    (``source``: the :class:`~coldstart.sweep.store.SweepSource` of its sweeps);
     with ``workers`` > 1 every run goes to one local Dask cluster started here (greedy asks for
     one set of sites at a time: a cluster per set would cost more than its runs)."""
     from coldstart.plan.backups import plan_backups
@@ -202,7 +205,7 @@ def _run(
         )
         return plan_backups(
             city, scenario, k, n_seeds=seeds, kw_each=kw_each, candidates=pool,
-            shortlist_size=shortlist, swap_passes=swaps, store=runs_store, label=label,
+            shortlist_size=shortlist, swap_passes=swaps, store=runs_store, source=source,
             on_run=on_run, sites=sites,
             scheduler=None if cluster is None else cluster.scheduler_address,
         )  # fmt: skip

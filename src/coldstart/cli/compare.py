@@ -50,16 +50,18 @@ def compare(
     """
     from coldstart.city import load_city
     from coldstart.scenario import load_scenario
+    from coldstart.scenario.weather import outdoor_temperature_c
     from coldstart.sweep.compare import compare_policies
     from coldstart.sweep.execute import check_scheduler
     from coldstart.sweep.plan import policies_from
-    from coldstart.sweep.store import RunStore
+    from coldstart.sweep.store import RunStore, SweepSource
 
     names = policies_from(policies, None)  # unknown ones: exit 2 with a suggestion
     scenario = load_scenario(scenario_file)
     if store is not None:
         weather = [Path(scenario.weather.csv)] if scenario.weather.csv else []
         check_store_target(store, (*city_inputs(city_dir, allow_outside), scenario_file, *weather))
+    outdoor_temperature_c(scenario)  # weather problems before the store is made
     city = load_city(city_dir, allow_outside=allow_outside)
     compiled = compile_checked(city, str(city_dir))  # once, for every run
     scenario_on_city(scenario, city, str(scenario_file))
@@ -79,6 +81,7 @@ def compare(
             workers=workers,
             scheduler=scheduler,
             store=runs_store,
+            source=SweepSource("compare", str(city_dir), str(scenario_file)),
         )
     if as_json:
         out.print_json(json.dumps(res))

@@ -31,19 +31,20 @@ def store_query(
         bool, typer.Option("--json", help="print JSON (one object per row)")
     ] = False,
 ) -> None:
-    """Run one SQL query on the store (read-only) and print the result."""
-    import duckdb
+    """Run one SQL query on the store and print the result.
 
-    from coldstart.sweep.store import connect_readonly
+    Queries only (SELECT, DESCRIBE, SHOW, EXPLAIN): nothing is written, and no file is read but
+    the store's database and timelines.
+    """
+    from coldstart.sweep.store import QueryError, connect_readonly, user_query
 
     if as_csv and as_json:
         _fail([Problem("--csv", "", "", "give --csv or --json, not both")])
     con = connect_readonly(store)
     try:
-        frame = con.execute(sql).df()
-    except duckdb.Error as exc:
-        first = str(exc).splitlines()[0]
-        _fail([Problem("SQL", "", "", first)])
+        frame = user_query(con, sql)
+    except QueryError as exc:
+        _fail([Problem("SQL", "", "", str(exc))])
     finally:
         con.close()
     if as_csv:
@@ -63,7 +64,7 @@ def store_report(
     store: Annotated[Path, typer.Argument(help="run store folder")],
     out_file: Annotated[Path, typer.Option("--out", help="HTML file to write")],
     sweep_id: Annotated[
-        str | None, typer.Option("--sweep", help="sweep id (default: the latest sweep)")
+        str | None, typer.Option("--sweep", help="sweep id (default: the latest sweep or compare)")
     ] = None,
 ) -> None:
     """Write fan charts and per-variant comparisons of a sweep as one offline HTML file."""

@@ -85,7 +85,7 @@ def sweep(
         policies_from,
         seeds_from,
     )
-    from coldstart.sweep.store import RunStore
+    from coldstart.sweep.store import RunStore, SweepSource
 
     if workers is not None and scheduler is not None:
         _fail([Problem("--workers", "", "", "give --workers or --scheduler, not both")])
@@ -102,7 +102,8 @@ def sweep(
         threads = check_scheduler(scheduler)  # reachable, before the store is made
         err.print(f"Dask scheduler {scheduler}: {threads} worker threads now")
     with RunStore(store) as runs_store:
-        runs_store.add_sweep(plan, str(city_dir), str(scenario_file), scenario.name)
+        source = SweepSource("sweep", str(city_dir), str(scenario_file))
+        runs_store.add_sweep(plan, source, scenario.name)
         todo = len(plan.runs) - len(runs_store.stored_ids(r.run_id for r in plan.runs))
         where = scheduler or (f"{n_workers} local workers" if n_workers > 1 else "this process")
         err.print(f"sweep {plan.sweep_id}: {len(plan.runs):,} runs, {todo:,} to do, on {where}")

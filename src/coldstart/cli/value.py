@@ -104,6 +104,7 @@ def plan_value_cmd(
     from coldstart.report.value import render_value
     from coldstart.scenario import load_scenario
     from coldstart.scenario.weather import outdoor_temperature_c
+    from coldstart.sweep.store import SweepSource
 
     command = "coldstart plan value"
     for name, value, low in (("--kw-each", kw_each, 1e-9), ("--shortlist", shortlist, 1)):
@@ -125,7 +126,8 @@ def plan_value_cmd(
     scenario_on_city(scenario, city, str(scenario_file))
     with owned_output(out_dir, command=command, inputs=inputs) as tmp:
         result = _run(city, scenario, seeds, site_seeds, kw_each, shortlist, store, workers,
-                      str(city_dir), as_json)  # fmt: skip
+                      SweepSource("plan value", str(city_dir), str(scenario_file)),
+                      as_json)  # fmt: skip
         doc = result.payload()
         table(doc).to_csv(tmp / "value.csv", index=False)
         (tmp / "value.json").write_text(json.dumps(doc, indent=2) + "\n")
@@ -136,14 +138,15 @@ def plan_value_cmd(
         _print(doc, FIGURE_LABELS, out_dir)
 
 
-def _run(city, scenario, seeds, site_seeds, kw_each, shortlist, store, workers, label, quiet):
-    """:func:`~coldstart.plan.value.plan_value` with a Rich progress bar and the store."""
+def _run(city, scenario, seeds, site_seeds, kw_each, shortlist, store, workers, source, quiet):
+    """:func:`~coldstart.plan.value.plan_value` with a Rich progress bar and the store
+    (``source``: the :class:`~coldstart.sweep.store.SweepSource` of its sweeps)."""
     from coldstart.cli.backups import store_and_progress
     from coldstart.plan.value import plan_value
 
     with store_and_progress(store, "valuing resources", quiet) as (runs_store, on_run):
         return plan_value(
             city, scenario, seeds, site_seeds=site_seeds, kw_each=kw_each,
-            shortlist_size=shortlist, store=runs_store, workers=workers, label=label,
+            shortlist_size=shortlist, store=runs_store, workers=workers, source=source,
             on_run=on_run,
         )  # fmt: skip

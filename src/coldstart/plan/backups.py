@@ -35,7 +35,7 @@ from coldstart.plan.sites import (
     shortlist,
 )
 from coldstart.scenario.model import Scenario
-from coldstart.sweep.store import RunStore
+from coldstart.sweep.store import RunStore, SweepSource
 
 MOBILE_TANK_H = 24.0
 """Fuel a mobile generator holds [h]: the lower end of the one to three days of fuel the city's
@@ -187,7 +187,7 @@ def plan_backups(
     shortlist_size: int = SHORTLIST,
     swap_passes: int = 0,
     store: RunStore | None = None,
-    label: str = "city",
+    source: SweepSource | None = None,
     on_run: OnRun | None = None,
     sites: pd.DataFrame | None = None,
     scheduler: str | None = None,
@@ -213,8 +213,9 @@ def plan_backups(
         Passes of swap refinement after lazy greedy (0: none).
     store : RunStore, optional
         Run store of every simulation.
-    label : str
-        The city's name in the store.
+    source : SweepSource, optional
+        The command, city folder and scenario file in the store's ``sweeps`` table (default:
+        ``plan backups`` and the city's and scenario's names).
     on_run : callable, optional
         Progress (:data:`~coldstart.plan.ensemble.OnRun`).
     sites : pandas.DataFrame, optional
@@ -236,7 +237,7 @@ def plan_backups(
         pool[i] for i in shortlist(sites.iloc[pool], shortlist_size, [pool.index(b) for b in base])
     ]
     ens = Ensemble(
-        city, scenario, sites, kw_each, MOBILE_TANK_H, store, label, on_run, scheduler=scheduler
+        city, scenario, sites, kw_each, MOBILE_TANK_H, store, source, on_run, scheduler=scheduler
     )
     cost = ens.cost(choose)
     chosen = lazy_greedy(screened, k, cost, coupled_sites(sites))

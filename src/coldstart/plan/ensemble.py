@@ -7,6 +7,10 @@ equipped city (:func:`coldstart.sweep.engine.run_sweep`): with a run store, runs
 earlier call (same city with the same generators, scenario, policy and seed: the same content
 hash) are read back instead of simulated, and every new run is stored. Values are memoised
 per (set, seed) within one :class:`Ensemble`, with every figure of the run's summary.
+
+In the store, a set's runs carry the set in their ``variant`` (:func:`generator_variant`):
+``{"mobile_generators": "bh_4,ps_1", "mobile_generator_kw": 2000.0}``; the city as given (no
+site chosen) is the scenario as given, ``{}``, the very runs a plain sweep makes.
 """
 
 from __future__ import annotations
@@ -19,13 +23,39 @@ import pandas as pd
 
 from coldstart.city.model import City
 from coldstart.scenario.model import Scenario
-from coldstart.sweep.store import FIGURES, RunStore
+from coldstart.sweep.store import FIGURES, RunStore, SweepSource
 
 OBJECTIVE = "person_hours_below_12c"
 """Summary figure minimised by a backup plan [person-h]."""
 
 OnRun = Callable[[int], None]
 """``on_run(runs)`` after each run simulated or read back, with the count so far."""
+
+
+def generator_variant(sites: pd.DataFrame, chosen: Sequence[int], kw_each: float) -> dict:
+    """The ``variant`` of the runs of a city with mobile generators at ``chosen``.
+
+    Parameters
+    ----------
+    sites : pandas.DataFrame
+        Candidate sites (``site_id``).
+    chosen : sequence of int
+        Positions into ``sites``.
+    kw_each : float
+        Generator rating [kW].
+
+    Returns
+    -------
+    dict
+        ``{}`` without a site (the city and scenario as given), else
+        ``{"mobile_generators": "<site ids by position, comma-separated>",
+        "mobile_generator_kw": kw_each}``.
+    """
+    key = sorted(int(i) for i in chosen)
+    if not key:
+        return {}
+    names = ",".join(str(s) for s in sites.site_id.iloc[key])
+    return {"mobile_generators": names, "mobile_generator_kw": float(kw_each)}
 
 
 @dataclass
@@ -46,12 +76,11 @@ class Ensemble:
         Generator tank [h].
     store : RunStore, optional
         Where runs are read back from and stored to.
-    label : str
-        The city's name in the store's ``sweeps`` table.
+    source : SweepSource, optional
+        The command, city folder and scenario file in the store's ``sweeps`` table (default:
+        ``plan backups`` and the city's and scenario's names).
     on_run : callable, optional
         Progress callback (:data:`OnRun`).
-    command : str
-        The command named in the store's ``sweeps`` table.
     scheduler : str, optional
         Address of a Dask scheduler the runs go to (one cluster for every set of sites, as
         :func:`coldstart.sweep.execute.execute` takes it); None runs them in this process.
@@ -63,9 +92,8 @@ class Ensemble:
     kw_each: float
     fuel_h: float
     store: RunStore | None = None
-    label: str = "city"
+    source: SweepSource | None = None
     on_run: OnRun | None = None
-    command: str = "plan backups"
     scheduler: str | None = None
     simulated: int = 0
     reused: int = 0
@@ -112,11 +140,13 @@ class Ensemble:
 
         city = equip(self.city, self.sites, list(key), self.kw_each, self.fuel_h)
         sc = self.scenario
-        plan = build_plan(city_digest(city), sc, seeds, [sc.policies.dispatch])
+        variant = generator_variant(self.sites, key, self.kw_each)
+        plan = build_plan(
+            city_digest(city), sc, seeds, [sc.policies.dispatch], variants=[(variant, sc)]
+        )
         if self.store is not None:
-            names = ",".join(self.sites.site_id.iloc[list(key)]) or "none"
-            where = f"{self.label} with mobile generators at: {names}"
-            self.store.add_sweep(plan, where, self.command, sc.name)
+            source = self.source or SweepSource("plan backups", self.city.name, sc.name)
+            self.store.add_sweep(plan, source, sc.name)
         before = self.simulated + self.reused
 
         def tick(done: int, failed: int) -> None:

@@ -37,7 +37,7 @@ from coldstart.city.model import City
 from coldstart.errors import InputError, Problem
 from coldstart.scenario.model import CREW_TYPES, Scenario, Window
 from coldstart.scenario.strikes import THREATS
-from coldstart.sweep.store import RunStore
+from coldstart.sweep.store import RunStore, SweepSource
 
 FIGURES = ("person_hours_below_12c", "blocks_lost_heat", "energy_not_served_mwh")
 """Figures of the runs' summaries whose saving is reported; the first ranks the variants."""
@@ -237,7 +237,7 @@ def run_scenario_variants(
     store: RunStore | None,
     workers: int,
     counter: Counter,
-    label: str,
+    source: SweepSource,
 ) -> dict[str, pd.DataFrame]:
     """The baseline and every scenario variant on ``seeds``: one sweep of one compiled city.
 
@@ -259,7 +259,7 @@ def run_scenario_variants(
     plan = build_plan(city_digest(city), scenario, seeds, [scenario.policies.dispatch],
                       variants=named)  # fmt: skip
     if store is not None:
-        store.add_sweep(plan, label, "plan value", scenario.name)
+        store.add_sweep(plan, source, scenario.name)
     swept = run_sweep(compile_city(city), plan, store, workers,
                       progress=lambda done, failed: counter.tick(done))  # fmt: skip
     counter.simulated += swept.done_now
@@ -309,7 +309,7 @@ def best_generator(
     shortlist_size: int,
     store: RunStore | None,
     counter: Counter,
-    label: str,
+    source: SweepSource,
 ) -> GeneratorChoice | None:
     """One more generator at the best single site (see the module docstring).
 
@@ -329,7 +329,7 @@ def best_generator(
     before = counter.simulated + counter.reused
     tick = None if counter.on_run is None else (lambda n: counter.on_run(before + n))
     # a site's few runs go in this process: a cluster per site would cost more than they do
-    ens = Ensemble(city, scenario, sites, kw_each, MOBILE_TANK_H, store, label, tick, "plan value")
+    ens = Ensemble(city, scenario, sites, kw_each, MOBILE_TANK_H, store, source, tick)
     means = {p: float(ens.per_seed([p], site_seeds).mean()) for p in screened}
     best = min(screened, key=lambda p: (means[p], p))
     runs = pd.DataFrame({"seed": seeds})
@@ -466,7 +466,7 @@ def plan_value(
     shortlist_size: int | None = None,
     store: RunStore | None = None,
     workers: int = 1,
-    label: str = "city",
+    source: SweepSource | None = None,
     on_run: OnRun | None = None,
 ) -> ValuePlan:
     """The baseline and every variant on the same seeds (see the module docstring).
@@ -490,8 +490,9 @@ def plan_value(
     workers : int
         Worker processes of the scenario variants' sweep (1: in this process); the generator's
         runs, a few per site, always run in this process.
-    label : str
-        The city's name in the store.
+    source : SweepSource, optional
+        The command, city folder and scenario file in the store's ``sweeps`` table (default:
+        ``plan value`` and the city's and scenario's names).
     on_run : callable, optional
         Progress: ``on_run(runs)`` with the runs done or read back so far.
 
@@ -506,10 +507,11 @@ def plan_value(
     seeds, choose = seed_split(scenario, n_seeds, site_seeds)
     variants, left_out = scenario_variants(scenario)
     counter = Counter(on_run)
-    runs = run_scenario_variants(city, scenario, variants, seeds, store, workers, counter, label)
+    source = source or SweepSource("plan value", city.name, scenario.name)
+    runs = run_scenario_variants(city, scenario, variants, seeds, store, workers, counter, source)
     base = runs.pop("")
     gen = best_generator(city, scenario, seeds, choose, kw_each, shortlist_size, store, counter,
-                         label)  # fmt: skip
+                         source)  # fmt: skip
     if gen is None:
         why = f"no site without a generator of its own has a load within {kw_each:,.0f} kW"
         left_out.append({"key": "generator+1", "why": why})

@@ -55,12 +55,17 @@ def _rgba(color: str, alpha: float) -> str:
 
 
 def _pick_sweep(con, sweep_id: str | None) -> tuple[dict | None, str]:
-    """The sweep's row of ``sweeps`` (the latest without ``sweep_id``) or None and why."""
-    frame = con.execute("SELECT * FROM sweeps ORDER BY created DESC").df()
-    if sweep_id is not None:
-        frame = frame[frame["sweep_id"] == sweep_id]
+    """The sweep's row of ``sweeps`` (without ``sweep_id``, the latest a user asked for: a
+    sweep, compare or dashboard sweep, not a planning command's candidates) or None and why."""
+    from coldstart.sweep.store import latest_sweep
+
+    if sweep_id is None:
+        sweep_id = latest_sweep(con)
+        if sweep_id is None:
+            return None, "no sweep or compare stored (give --sweep ID for a planning command's)"
+    frame = con.execute("SELECT * FROM sweeps WHERE sweep_id = ?", [sweep_id]).df()
     if frame.empty:
-        return None, f"no sweep {sweep_id!r} in this store" if sweep_id else "no sweep stored"
+        return None, f"no sweep {sweep_id!r} in this store"
     return frame.iloc[0].to_dict(), str(frame.iloc[0]["sweep_id"])
 
 

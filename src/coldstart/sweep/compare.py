@@ -18,7 +18,7 @@ from coldstart.restore.dispatch import POLICIES
 from coldstart.scenario.model import Scenario
 from coldstart.sweep.engine import SweepRun, run_sweep
 from coldstart.sweep.plan import build_plan, city_digest
-from coldstart.sweep.store import RunStore
+from coldstart.sweep.store import RunStore, SweepSource
 
 FIGURES = (
     "person_hours_below_12c",
@@ -38,6 +38,7 @@ def compare_policies(
     workers: int = 1,
     scheduler: str | None = None,
     store: RunStore | None = None,
+    source: SweepSource | None = None,
 ) -> dict[str, dict[str, float | None]]:
     """Run every policy for every seed and summarise.
 
@@ -59,6 +60,9 @@ def compare_policies(
         Address of a running Dask scheduler.
     store : RunStore, optional
         Run store: runs found there are not run again, new runs are stored.
+    source : SweepSource, optional
+        The city folder and scenario file in the store's ``sweeps`` table (default:
+        ``compare`` and the city's and scenario's names).
 
     Returns
     -------
@@ -75,7 +79,8 @@ def compare_policies(
     cc = city if isinstance(city, CompiledCity) else compile_city(city)
     plan = build_plan(city_digest(cc.city), scenario, seeds, policies)
     if store is not None:
-        store.add_sweep(plan, cc.city.name, scenario.name, scenario.name)
+        source = source or SweepSource("compare", cc.city.name, scenario.name)
+        store.add_sweep(plan, source, scenario.name)
     total = len(plan.runs)
     tick = None if progress is None else (lambda done, failed: progress(done, total))
     swept = run_sweep(cc, plan, store, workers, scheduler, tick)

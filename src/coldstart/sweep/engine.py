@@ -35,7 +35,8 @@ class SweepRun:
         stored already.
     runs : pandas.DataFrame
         One row per run of the plan that is stored or was done now: ``run_id``, ``seed``,
-        ``policy``, ``variant`` (JSON text), ``horizon_h``, ``status``, ``error`` and every
+        ``policy``, ``variant`` (JSON text, this plan's own, even for a run another sweep
+        stored under another label), ``horizon_h``, ``status``, ``error`` and every
         figure of the summary (NaN when null).
     """
 
@@ -114,6 +115,9 @@ def run_sweep(
     execute(cc, todo, arrived, workers=workers, scheduler=scheduler)
     if store is not None:
         table = store.runs_frame(r.run_id for r in plan.runs)
+        # a run stored by another sweep (the same content) carries that sweep's label there
+        label = {r.run_id: r.variant_json for r in plan.runs}
+        table["variant"] = table["run_id"].map(label)
     else:
         table = pd.DataFrame(rows, columns=list(ROW_COLUMNS))
     order = {r.run_id: i for i, r in enumerate(plan.runs)}

@@ -7,8 +7,11 @@ again with the strict scenario model, so an unknown key or a value outside the k
 reported (one line naming the key) before any run starts; the input scenario is never changed.
 
 Every run gets a ``run_id``: a content hash of the city, the run's scenario (with its policy and
-seed; the name and description, which change nothing, left out), the policy and the seed. The
-same run in another sweep, or in the same sweep started again, has the same id.
+seed; the name and description, which change nothing, left out), the bytes of every file the
+scenario names by path (:data:`PATH_KEYS`: the weather CSV), the policy, the seed and the
+coldstart version. The same run in another sweep, or in the same sweep started again, has the
+same id; an edited weather file or another coldstart version gives new ids, so a store never
+hands back a result made from other inputs or other model code.
 """
 
 from __future__ import annotations
@@ -24,10 +27,11 @@ from dataclasses import dataclass
 import pandas as pd
 from pydantic import BaseModel, ValidationError
 
+from coldstart import __version__
 from coldstart.city.model import City
-from coldstart.errors import InputError, Problem, suggest
+from coldstart.errors import InputError, Problem, WeatherError, suggest
 from coldstart.restore.dispatch import POLICIES
-from coldstart.safeio import lexists
+from coldstart.safeio import lexists, read_bytes
 from coldstart.scenario.model import Scenario
 from coldstart.sweep.sensitivity import NOT_PARAMETERS, _number, _unwrap, key_annotation
 
@@ -43,6 +47,9 @@ ID_CHARS = 32
 NOT_HASHED = ("name", "description")
 """Scenario keys that change nothing in a run, left out of its id."""
 
+PATH_KEYS = ("weather.csv",)
+"""Scenario keys that name a file by its path: the file's bytes are part of a run's id."""
+
 
 class SweepError(InputError):
     """A seed list, policy list or ``--vary`` the sweep cannot use."""
@@ -55,7 +62,8 @@ class RunSpec:
     Parameters
     ----------
     run_id : str
-        Content hash (city, scenario of the run, policy, seed), :data:`ID_CHARS` hex digits.
+        Content hash (city, scenario of the run, its files, policy, seed, coldstart version),
+        :data:`ID_CHARS` hex digits.
     seed : int
         Seed of every random draw of the run.
     policy : str
@@ -339,10 +347,78 @@ def _hash(doc: object) -> str:
     return hashlib.sha256(text.encode()).hexdigest()[:ID_CHARS]
 
 
-def run_id(city_hash: str, scenario: Scenario, policy: str, seed: int) -> str:
-    """Content hash of one run (see the module docstring)."""
+def file_digests(scenario: Scenario, memo: dict[str, str] | None = None) -> dict[str, str]:
+    """SHA-256 of every file ``scenario`` names by path, by key of :data:`PATH_KEYS`.
+
+    Parameters
+    ----------
+    scenario : Scenario
+        A loaded scenario (``weather.csv`` made absolute by
+        :func:`~coldstart.scenario.load_scenario`; a relative path is read from the current
+        folder, as the simulation reads it).
+    memo : dict, optional
+        Digests already computed, by path; filled in (one read per file for a whole plan).
+
+    Returns
+    -------
+    dict
+        ``{"weather.csv": hex digest}``; empty when the scenario names no file.
+
+    Raises
+    ------
+    WeatherError
+        The weather file is missing, unreadable or too large (one line naming it).
+    """
+    memo = {} if memo is None else memo
+    out = {}
+    path = scenario.weather.csv
+    if path is not None:
+        if path not in memo:
+            data = read_bytes(path, "weather", WeatherError)
+            memo[path] = hashlib.sha256(data).hexdigest()
+        out["weather.csv"] = memo[path]
+    return out
+
+
+def run_id(
+    city_hash: str,
+    scenario: Scenario,
+    policy: str,
+    seed: int,
+    files: dict[str, str] | None = None,
+) -> str:
+    """Content hash of one run (see the module docstring).
+
+    Parameters
+    ----------
+    city_hash : str
+        :func:`city_digest` of the city.
+    scenario : Scenario
+        The run's scenario.
+    policy : str
+        Dispatch policy.
+    seed : int
+        Seed of the run.
+    files : dict, optional
+        :func:`file_digests` of ``scenario`` when already made (read here otherwise).
+
+    Returns
+    -------
+    str
+        :data:`ID_CHARS` hex digits.
+    """
     doc = scenario.model_dump(mode="json", exclude=set(NOT_HASHED))
-    return _hash({"city": city_hash, "scenario": doc, "policy": policy, "seed": int(seed)})
+    files = file_digests(scenario) if files is None else files
+    return _hash(
+        {
+            "city": city_hash,
+            "scenario": doc,
+            "files": files,
+            "policy": policy,
+            "seed": int(seed),
+            "coldstart": __version__,
+        }
+    )
 
 
 # --------------------------------------------------------------------------- the plan
@@ -428,13 +504,17 @@ def build_plan(
     ------
     SweepError
         See :func:`build_variants`; also more than :data:`MAX_RUNS` runs.
+    WeatherError
+        A weather file cannot be read (its bytes are part of the run ids).
     """
     if variants is None:
         variants = build_variants(scenario, varies)
     if len(variants) * len(seeds) * len(policies) > MAX_RUNS:
         raise SweepError(Problem("--seeds", "", "", f"more than {MAX_RUNS:,} runs"))
     runs = []
+    memo: dict[str, str] = {}
     for var, base in variants:
+        files = file_digests(base, memo)
         for seed in seeds:
             for pol in policies:
                 sc = base.model_copy(
@@ -443,16 +523,19 @@ def build_plan(
                         "policies": base.policies.model_copy(update={"dispatch": pol}),
                     }
                 )
-                runs.append(RunSpec(run_id(city_hash, sc, pol, seed), int(seed), pol, var, sc))
+                rid = run_id(city_hash, sc, pol, seed, files)
+                runs.append(RunSpec(rid, int(seed), pol, var, sc))
     if len({r.run_id for r in runs}) != len(runs):
         msg = "two runs of this sweep would be the same run; list every value once"
         raise SweepError(Problem("--vary", "", "", msg))
+    ids = hashlib.sha256("".join(r.run_id for r in runs).encode()).hexdigest()
     sweep_doc = {
         "city": city_hash,
         "scenario": scenario.model_dump(mode="json", exclude=set(NOT_HASHED)),
         "seeds": list(seeds),
         "policies": list(policies),
         "variants": [v for v, _ in variants],
+        "runs": ids,  # every run's files and the coldstart version are in its id
     }
     return SweepPlan(
         _hash(sweep_doc), tuple(seeds), tuple(policies), tuple(v for v, _ in variants), tuple(runs)

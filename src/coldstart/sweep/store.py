@@ -3,7 +3,8 @@
 A store is a folder::
 
     DIR/runs.duckdb              table ``runs`` (one row per finished run), table ``sweeps``
-                                 (one row per sweep: its plan), table ``sweep_runs``
+                                 (one row per sweep: its plan and where it came from, see
+                                 :class:`SweepSource`), table ``sweep_runs``
                                  (sweep_id, run_id of every run a sweep plans), view
                                  ``timelines`` (every stored run's timeline, with run_id)
     DIR/timelines/<run_id>.parquet
@@ -13,6 +14,14 @@ first (written to a temporary file, then renamed), then its row, in a transactio
 ``run_id`` is the primary key, so a run is never stored twice and a sweep killed at any moment
 (SIGKILL included) loses at most the runs in flight. A timeline whose row never landed is not
 shown by the view and is replaced when the run is done again.
+
+A store made by an older coldstart opens as it is: a column added since (a summary figure of
+``runs``, ``kind`` of ``sweeps``) is added, NULL for the old rows (an old plan command's sweeps
+get their kind from their ``scenario`` column, where they kept it). Its runs stay queryable;
+they are never reused by this version (the version is part of every run id).
+
+Queries (:func:`connect_readonly`, :func:`user_query`) read only the database and its
+timelines: DuckDB's access to other files is switched off and locked for the connection.
 """
 
 from __future__ import annotations
@@ -21,6 +30,7 @@ import json
 import math
 import os
 from collections.abc import Iterable
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -71,8 +81,45 @@ SWEEP_COLUMNS: tuple[tuple[str, str], ...] = (
     ("policies", "VARCHAR NOT NULL"),
     ("variants", "VARCHAR NOT NULL"),
     ("runs", "BIGINT NOT NULL"),
+    ("kind", "VARCHAR"),
 )
-"""Columns of ``sweeps``: one row per sweep (its plan as JSON text; ``created`` in UTC)."""
+"""Columns of ``sweeps``: one row per sweep (its plan as JSON text; ``created`` in UTC;
+``city``, ``scenario`` and ``kind`` as in :class:`SweepSource`; ``kind`` NULL for a sweep
+stored by a coldstart older than the column)."""
+
+USER_KINDS: tuple[str, ...] = ("sweep", "compare", "dashboard sweep")
+"""Kinds of sweep a user asked for (the default of ``coldstart store report``)."""
+
+PLAN_KINDS: tuple[str, ...] = ("plan backups", "plan value")
+"""Kinds of the sweeps a planning command makes of its candidates (not shown by default)."""
+
+KINDS: tuple[str, ...] = (*USER_KINDS, *PLAN_KINDS, "dashboard run")
+"""Every value of ``sweeps.kind``."""
+
+
+@dataclass(frozen=True)
+class SweepSource:
+    """Where a sweep came from, as the ``sweeps`` table keeps it.
+
+    Parameters
+    ----------
+    kind : str
+        The command that made it, one of :data:`KINDS`.
+    city : str
+        The city folder as given on the command line (a city without a folder, in the
+        dashboard or through the API: the city's name).
+    scenario : str
+        The scenario file as given on the command line (the dashboard: the run's saved
+        scenario file, or ``dashboard`` for a sweep; through the API: the scenario's name).
+    """
+
+    kind: str
+    city: str
+    scenario: str
+
+    def __post_init__(self) -> None:
+        if self.kind not in KINDS:
+            raise ValueError(f"unknown sweep kind {self.kind!r}; expected one of {KINDS}")
 
 
 def _duckdb():
@@ -116,6 +163,10 @@ def _view_sql(folder: Path, temp: bool) -> str:
 def connect_readonly(folder: str | Path):
     """A read-only connection to the store in ``folder`` with the ``timelines`` view.
 
+    DuckDB may read the store's ``timelines`` folder and no other file: external access is
+    off (``enable_external_access = false``, the timelines folder its only allowed
+    directory) and the configuration is locked, so no statement can turn it back on.
+
     Raises
     ------
     OutputError
@@ -131,9 +182,80 @@ def connect_readonly(folder: str | Path):
         first = str(exc).splitlines()[0]
         msg = f"cannot be opened (a sweep may be writing it; try when it ends): {first}"
         raise OutputError(Problem(str(folder / DB_NAME), "", "", msg)) from None
+    con.execute("SET allowed_directories = ?", [[str(folder.resolve() / TIMELINES) + os.sep]])
+    con.execute("SET enable_external_access = false")
+    con.execute("SET lock_configuration = true")
     if _has_timelines(folder):
         con.execute(_view_sql(folder, temp=True))  # this folder's path, wherever it moved
     return con
+
+
+QUERY_STATEMENTS = ("SELECT", "EXPLAIN")
+"""Statement types a user query may hold (``SELECT`` includes ``FROM``, ``WITH``,
+``DESCRIBE``, ``SHOW``, ``SUMMARIZE`` and ``VALUES``)."""
+
+
+class QueryError(ValueError):
+    """A user query the store refuses, or one DuckDB could not run (one line)."""
+
+
+def user_query(con, sql: str) -> pd.DataFrame:
+    """Run a user's SQL on a :func:`connect_readonly` connection: queries only.
+
+    Parameters
+    ----------
+    con : duckdb.DuckDBPyConnection
+        From :func:`connect_readonly` (no file access besides the timelines).
+    sql : str
+        One or more statements, each a query (:data:`QUERY_STATEMENTS`).
+
+    Returns
+    -------
+    pandas.DataFrame
+        The result of the last statement.
+
+    Raises
+    ------
+    QueryError
+        A statement that is not a query (``COPY``, ``EXPORT``, ``ATTACH``, ``SET``, ...), a
+        file outside the store, or any error of DuckDB, as one line.
+    """
+    duckdb = _duckdb()
+    try:
+        kinds = [st.type.name for st in con.extract_statements(sql)]
+        bad = [k for k in kinds if k not in QUERY_STATEMENTS]
+        if not kinds:
+            raise QueryError("no statement given")
+        if bad:
+            raise QueryError(
+                f"{bad[0]} statements are not allowed: the store answers queries only "
+                "(SELECT, DESCRIBE, SHOW, EXPLAIN), and writes no file"
+            )
+        return con.execute(sql).df()
+    except duckdb.PermissionException as exc:
+        first = str(exc).splitlines()[0].removeprefix("Permission Error: ")
+        raise QueryError(
+            f"{first}: a store query reads only the store's tables and timelines"
+        ) from None
+    except duckdb.Error as exc:
+        raise QueryError(str(exc).splitlines()[0]) from None
+
+
+def latest_sweep(con, kinds: tuple[str, ...] = USER_KINDS) -> str | None:
+    """The id of the latest sweep of one of ``kinds`` (a sweep of a coldstart older than the
+    ``kind`` column counts as a user sweep unless it was a planning command's), or None."""
+    cols = {r[0] for r in con.execute("SELECT column_name FROM (DESCRIBE sweeps)").fetchall()}
+    marks = ", ".join("?" * len(kinds))
+    legacy = f"scenario NOT IN ({', '.join('?' * len(PLAN_KINDS))})"
+    if "kind" in cols:
+        where = f"kind IN ({marks}) OR (kind IS NULL AND {legacy})"
+        args = [*kinds, *PLAN_KINDS]
+    else:
+        where, args = legacy, list(PLAN_KINDS)
+    row = con.execute(
+        f"SELECT sweep_id FROM sweeps WHERE {where} ORDER BY created DESC, sweep_id LIMIT 1", args
+    ).fetchone()
+    return None if row is None else str(row[0])
 
 
 def _number(value: object) -> float | None:
@@ -187,6 +309,15 @@ class RunStore:
                 self.con.execute(f'ALTER TABLE runs ADD COLUMN "{f}" DOUBLE')
         sweep_cols = ", ".join(f'"{n}" {t}' for n, t in SWEEP_COLUMNS)
         self.con.execute(f"CREATE TABLE IF NOT EXISTS sweeps ({sweep_cols})")
+        have = {
+            r[0] for r in self.con.execute("SELECT column_name FROM (DESCRIBE sweeps)").fetchall()
+        }
+        if "kind" not in have:  # a store of an older coldstart: its plan sweeps said so here
+            self.con.execute("ALTER TABLE sweeps ADD COLUMN kind VARCHAR")
+            marks = ", ".join("?" * len(PLAN_KINDS))
+            self.con.execute(
+                f"UPDATE sweeps SET kind = scenario WHERE scenario IN ({marks})", list(PLAN_KINDS)
+            )
         self.con.execute(
             "CREATE TABLE IF NOT EXISTS sweep_runs (sweep_id VARCHAR NOT NULL, "
             "run_id VARCHAR NOT NULL, PRIMARY KEY (sweep_id, run_id))"
@@ -218,24 +349,38 @@ class RunStore:
 
     # ------------------------------------------------------------------ writing
 
-    def add_sweep(self, plan: SweepPlan, city: str, scenario: str, scenario_name: str) -> None:
-        """Record the sweep's plan (once; a sweep started again keeps its first row)."""
+    def add_sweep(self, plan: SweepPlan, source: SweepSource, scenario_name: str) -> None:
+        """Record the sweep's plan (once; a sweep started again keeps its first row).
+
+        Parameters
+        ----------
+        plan : SweepPlan
+            The sweep's runs.
+        source : SweepSource
+            The command, city and scenario it came from.
+        scenario_name : str
+            The scenario's ``name``.
+        """
         row = (
             plan.sweep_id,
             _utc(datetime.now(UTC)),
-            city,
-            scenario,
+            source.city,
+            source.scenario,
             scenario_name,
             json.dumps(list(plan.seeds)),
             json.dumps(list(plan.policies)),
             json.dumps(list(plan.variants)),
             len(plan.runs),
+            source.kind,
         )
+        names = ", ".join(f'"{n}"' for n, _ in SWEEP_COLUMNS)
         marks = ", ".join("?" * len(row))
         ids = pd.DataFrame({"sweep_id": plan.sweep_id, "run_id": [r.run_id for r in plan.runs]})
         self.con.execute("BEGIN TRANSACTION")
         try:
-            self.con.execute(f"INSERT INTO sweeps VALUES ({marks}) ON CONFLICT DO NOTHING", row)
+            self.con.execute(
+                f"INSERT INTO sweeps ({names}) VALUES ({marks}) ON CONFLICT DO NOTHING", row
+            )
             self.con.register("plan_ids", ids)
             self.con.execute("INSERT INTO sweep_runs SELECT * FROM plan_ids ON CONFLICT DO NOTHING")
             self.con.unregister("plan_ids")

@@ -24,6 +24,7 @@ from coldstart.compiled import CompiledCity
 from coldstart.errors import Problem, ScenarioError
 from coldstart.sweep.plan import RunSpec, SweepPlan
 from coldstart.sweep.run import RunOutcome, ShippedCity, error_text
+from coldstart.sweep.store import SweepSource
 from coldstart.web.cities import CityBook, CityEntry
 from coldstart.web.jobs import Job, JobFailed
 from coldstart.web.storegate import StoreGate
@@ -228,7 +229,8 @@ def _write_folder(folder: Path, outcome: WebOutcome, scenario_text: str) -> None
 def _store(gate: StoreGate, planned: Planned, spec: RunSpec, outcome: RunOutcome, runs_dir):
     with gate.open() as store:
         where = str(runs_dir / spec.run_id / SCENARIO_FILE)
-        store.add_sweep(planned.plan, planned.entry.name, where, planned.scenario.name)
+        source = SweepSource("dashboard run", planned.entry.name, where)
+        store.add_sweep(planned.plan, source, planned.scenario.name)
         store.add(spec, outcome, planned.plan.sweep_id)
 
 
@@ -240,7 +242,8 @@ def sweep_job(job: Job, book: CityBook, gate: StoreGate, workers: int, scheduler
     planned = plan_request(book, req["city"], req["scenario"], req["seeds"], req["policies"])
     plan = planned.plan
     with gate.open() as store:
-        store.add_sweep(plan, planned.entry.name, "dashboard", planned.scenario.name)
+        source = SweepSource("dashboard sweep", planned.entry.name, "dashboard")
+        store.add_sweep(plan, source, planned.scenario.name)
         stored = store.stored_ids(r.run_id for r in plan.runs)
     todo = [r for r in plan.runs if r.run_id not in stored]
     job.total, job.done = len(plan.runs), len(stored)
