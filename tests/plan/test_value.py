@@ -123,6 +123,10 @@ def test_plan_value_two_workers_paired_savings_files_and_store(cli, plan_city_di
     csv = (out / "value.csv").read_text().splitlines()
     assert csv[0].startswith("rank,key,group,label,change,person_hours_below_12c_saved_mean")
     assert len(csv) == 1 + len(KEYS)
+    import re
+
+    decimals = [len(m) for m in re.findall(r"(?<![\w.])-?\d+\.(\d+)(?![\w.])", "\n".join(csv))]
+    assert decimals and max(decimals) <= 4  # rounded as every CSV (README: 4 decimals)
     page = (out / "value.html").read_text()
     assert "plotlyjs" in page and "https://" not in page.split("<script")[0]
     assert "+1 plants crew" in page

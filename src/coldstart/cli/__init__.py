@@ -176,6 +176,10 @@ def _run_and_save(
             _write_profile(tmp / "profile.json", stages, components, scenario, compiled)
     if earlier:
         err.print(f"note: the results of an earlier run in {out_dir} were replaced", soft_wrap=True)
+    from coldstart.report.narrative import short_before_strike
+
+    if short := short_before_strike(result):  # losses before the attack are not its doing
+        out.print(short, soft_wrap=True, markup=False)
     _print_summary(result.summary, out_dir, report)
     if "dispatch_planning" in result.meta:
         _print_planning(result.meta["dispatch_planning"])
