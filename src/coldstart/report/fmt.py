@@ -230,3 +230,8 @@ def format_censored_quantiles(stats: Mapping[str, Any], runs: int, decimals: int
         for k, q in (("q05", 0.05), ("q50", 0.5), ("q95", 0.95))
     )  # fmt: skip
     return f"{q50} [{q05} .. {q95}]" + censored_note(censored, runs)
+
+
+def count_text(n: int, noun: str) -> str:
+    """``"1 generator"``, ``"2 generators"``: a count with its noun, singular for one."""
+    return f"{n:,} {noun}" if n == 1 else f"{n:,} {noun}s"
