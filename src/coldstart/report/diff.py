@@ -149,7 +149,7 @@ def mismatches(a: Run, b: Run) -> list[str]:
     Parameters
     ----------
     a, b : Run
-        The two runs.
+        The runs read by :func:`read_run`.
 
     Returns
     -------

@@ -209,15 +209,13 @@ def format_censored_quantiles(stats: Mapping[str, Any], runs: int, decimals: int
     stats : Mapping
         ``q05``, ``q50``, ``q95`` [h] and ``censored`` (runs not reached) of
         :func:`coldstart.sweep.stats.group_stats`.
-    runs : int
-        Runs described.
-    decimals : int
-        Decimals shown.
+    runs, decimals : int
+        Runs described; decimals shown.
 
     Returns
     -------
     str
-        Plain text (no HTML).
+        Plain text, e.g. ``"20.0 [11.0 .. ≥ 45.2] (1/3 not reached)"``.
     """
     if stats.get("q50") is None:
         return "—"
