@@ -203,6 +203,11 @@ def test_truces_equal_within_the_horizon_are_one_variant(crew_case):
               if v.group == "truce"]  # fmt: skip
     assert one.key == "truce.24h" and one.label.startswith("truce ≥ 24 h (equal within the 36 h")
     assert "truces of 24, 72 and 168 h" in one.change and "drones at 20 h" in one.change
+    # the demo's case: waves at 2 and 74 h; 24 and 72 h cancel nothing, 168 h the second wave
+    doc["horizon_h"], doc["strikes"][1]["at_h"] = 168.0, 74.0
+    labels = _truce_labels(type(crew_case).model_validate(doc))
+    assert labels == {"truce.24h": "truce 24–72 h (equal within the 168 h horizon)",
+                      "truce.168h": "truce 168 h"}  # fmt: skip
 
 
 def test_left_out_and_schedules_say_why(crew_case):

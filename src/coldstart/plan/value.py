@@ -118,7 +118,8 @@ def _truces(scenario: Scenario) -> tuple[list[Variant], list[dict]]:
 
     Truces that cancel the same waves within the horizon (a 72 h and a 168 h truce on a 48 h
     run) give the same runs: they are one variant, the shortest, simulated once and labelled
-    ``truce ≥ 72 h (equal within the 48 h horizon)``.
+    ``truce ≥ 72 h (equal within the 48 h horizon)`` (``truce 24–72 h ...`` when a longer one
+    differs).
     """
     if not scenario.strikes:
         return [], [{"key": "truce", "why": "the scenario has no strike wave"}]
@@ -145,7 +146,9 @@ def _truces(scenario: Scenario) -> tuple[list[Variant], list[dict]]:
         )
         label = f"truce {hours:g} h"
         if len(durations) > 1:
-            label = f"truce ≥ {hours:g} h (equal within the {scenario.horizon_h:g} h horizon)"
+            last = durations[-1]
+            span = f"≥ {hours:g}" if last == TRUCE_H[-1] else f"{hours:g}–{last:g}"
+            label = f"truce {span} h (equal within the {scenario.horizon_h:g} h horizon)"
             listed = ", ".join(f"{h:g}" for h in durations[:-1]) + f" and {durations[-1]:g}"
             change += (
                 f"; truces of {listed} h cancel the same waves within the "
