@@ -127,3 +127,33 @@ def check_references(
                     )
                 )
     return problems
+
+
+def fragility_warnings(city) -> list[str]:
+    """Single points of failure that make every strike draw alike (empty when none).
+
+    Parameters
+    ----------
+    city : coldstart.city.model.City
+        The city.
+
+    Returns
+    -------
+    list of str
+        One sentence each: a single HV substation feeding the whole grid, no heat main.
+    """
+    kinds = city.assets["kind"].value_counts() if len(city.assets) else {}
+    out = []
+    n_hv = int(kinds.get("hv_substation", 0))
+    if n_hv == 1:
+        out.append(
+            "the grid has a single HV substation, a single point of failure: one hit can black "
+            "out the whole city and make every draw alike (synthetic cities get 2 or more from "
+            "about 400 buildings)"
+        )
+    if int(kinds.get("heat_main", 0)) == 0 and len(city.heat_pipes):
+        out.append(
+            "the heat network has no heat main (asset kind heat_main): strikes cannot hit one "
+            "(synthetic cities get them from about 850-950 buildings, not for every seed)"
+        )
+    return out

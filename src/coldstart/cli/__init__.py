@@ -177,6 +177,10 @@ def _run_and_save(
             _write_profile(tmp / "profile.json", stages, components, scenario, compiled)
     if earlier:
         err.print(f"note: the results of an earlier run in {out_dir} were replaced", soft_wrap=True)
+    from coldstart.report.narrative import short_before_strike
+
+    if short := short_before_strike(result):  # losses before the attack are not its doing
+        out.print(short, soft_wrap=True, markup=False)
     _print_summary(result.summary, out_dir, report)
     if "dispatch_planning" in result.meta:
         _print_planning(result.meta["dispatch_planning"])
@@ -340,7 +344,13 @@ def city_synth(
         int, typer.Option(min=0, max=MAX_SEED, help="seed of the city's random layout")
     ] = DEFAULT_CITY_SEED,
 ) -> None:
-    """Write a deterministic synthetic sample city."""
+    """Write a deterministic synthetic sample city.
+
+    Small cities are degenerate for strike scenarios: below about 400 buildings one HV
+    substation feeds everything (a single hit blacks out the whole city), and heat mains
+    (kind heat_main) appear only from about 850-950 buildings, not for every seed. A warning
+    says so; the default 2,000 buildings has several of each.
+    """
     from coldstart.city import save_city
     from coldstart.city.synth import synth_city
     from coldstart.outdir import check_target
@@ -353,6 +363,15 @@ def city_synth(
         f"wrote {out_dir}: {d['buildings']:,} buildings, {d['residents']:,} residents, "
         f"{d['grid_buses']:,} buses, {d['heat_pipes']:,} heat pipes, {d['assets']:,} assets"
     )
+    _warn_fragile(city)
+
+
+def _warn_fragile(city) -> None:
+    """One warning line (stderr) per single point of failure of the city's assets."""
+    from coldstart.city.validate import fragility_warnings
+
+    for text in fragility_warnings(city):
+        err.print(f"warning: {text}", markup=False, highlight=False, soft_wrap=True)
 
 
 @city_app.command("check")
@@ -369,6 +388,7 @@ def city_check(
     out.print(f"{city_dir}: ok")
     for k, v in d.items():
         out.print(f"  {k}: {v:,.1f}" if isinstance(v, float) else f"  {k}: {v:,}")
+    _warn_fragile(city)
 
 
 @scenario_app.command("check")

@@ -16,6 +16,7 @@ from coldstart.cli import AllowOutside, city_inputs, compile_checked, err, out, 
 from coldstart.cli.people import plan_app
 from coldstart.errors import Problem
 from coldstart.plan.backups import KW_EACH, SHORTLIST
+from coldstart.report.fmt import count_text
 
 
 def _geojson(table) -> str:
@@ -43,7 +44,8 @@ def _geojson(table) -> str:
 
 def _print(doc: dict, out_dir: Path) -> None:
     """The plan, the baseline and the city as is, as a table and a sentence."""
-    t = Table(title=f"backup power plan: {doc['generators']} generators", header_style="bold")
+    title = f"backup power plan: {count_text(doc['generators'], 'generator')}"
+    t = Table(title=title, header_style="bold")
     for col in ("", "sites", "person-h below 12 °C, mean", "std"):
         t.add_column(col, justify="left" if col in ("", "sites") else "right")
     for key, name in (("plan", "plan"), ("baseline", "largest first"), ("city_as_is", "as is")):

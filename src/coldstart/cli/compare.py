@@ -8,6 +8,7 @@ from pathlib import Path
 from typing import Annotated
 
 import typer
+from rich.console import Console
 from rich.table import Table
 
 from coldstart.cli import (
@@ -18,7 +19,12 @@ from coldstart.cli import (
     out,
     scenario_on_city,
 )
+from coldstart.cli.sweep import TABLE_WIDTH
 from coldstart.cli.sweep_options import MAX_WORKERS, Scheduler, check_store_target, progress_bar
+from coldstart.report.fmt import format_censored_mean
+
+HOURS_KEYS = ("hours_to_restore_heat_95pct", "hours_to_restore_power_95pct")
+"""Times to restore: a run that did not get there within the horizon is a lower bound."""
 
 
 @app.command()
@@ -94,15 +100,20 @@ def compare(
     def ms(r: dict, key: str, fmt: str) -> str:
         return f"{r[key + '_mean']:{fmt}} ± {r[key + '_std']:{fmt}}"
 
+    def hours(r: dict, key: str) -> str:  # unreached: a lower bound, "≥ 48 (3/3 not reached)"
+        return format_censored_mean(r[key + "_mean"], r[key + "_std"], r[key + "_censored"],
+                                    r["runs"])  # fmt: skip
+
     for pol, r in res.items():
         t.add_row(
             pol,
             ms(r, "person_hours_below_12c", ",.0f"),
-            ms(r, "hours_to_restore_heat_95pct", ".1f"),
-            ms(r, "hours_to_restore_power_95pct", ".1f"),
+            hours(r, "hours_to_restore_heat_95pct"),
+            hours(r, "hours_to_restore_power_95pct"),
             ms(r, "energy_not_served_mwh", ",.1f"),
         )
-    out.print(t)
+    wide = Console(markup=False, highlight=False, width=TABLE_WIDTH)  # a pipe: no wrapped cells
+    (out if out.is_terminal else wide).print(t)
     first = names[0]
     for pol in names[1:]:
         d = res[pol][f"person_hours_below_12c_paired_diff_vs_{first}_mean"]
@@ -111,4 +122,9 @@ def compare(
             f"{pol} vs {first}, same damage: {d:+,.0f} person-hours below 12 °C on average; "
             f"better on {wins} of {seeds} seeds"
         )
-    out.print("hours to restore not reached within the horizon count as the horizon (lower bound)")
+    if any(r[f"{k}_censored"] for r in res.values() for k in HOURS_KEYS):
+        out.print(
+            "≥: some runs did not get there within the horizon; they count as the horizon, so "
+            "the figure is a lower bound",
+            soft_wrap=True,
+        )

@@ -7,8 +7,8 @@ from typing import Annotated
 
 import typer
 
-from coldstart.cli import app, out
-from coldstart.errors import OutputError, Problem
+from coldstart.cli import app, err, out
+from coldstart.errors import InputError, OutputError, Problem
 
 
 def _check_out_file(path: Path, runs: tuple[Path, ...]) -> Path:
@@ -53,13 +53,31 @@ def diff(
             help="HTML page to write (one coldstart wrote is replaced; another file is refused)",
         ),
     ] = Path("coldstart-diff.html"),
+    force: Annotated[
+        bool,
+        typer.Option(
+            "--force",
+            help="compare runs of different horizons, steps or cities anyway (the page says so)",
+        ),
+    ] = False,
 ) -> None:
     """Compare two result folders: headline differences, overlaid timelines, and a map of the
-    per-building difference in lowest indoor temperature (B - A, in K)."""
+    per-building difference in lowest indoor temperature (B - A, in K).
+
+    Runs of a different time step, horizon or city (no building id in common, or more than 5 %
+    of the buildings matched by id more than 10 m apart) are refused unless --force is given.
+    """
     from coldstart.outdir import write_text_atomic
-    from coldstart.report.diff import read_run, render_diff
+    from coldstart.report.diff import mismatches, read_run, render_diff
 
     target = _check_out_file(out_file, (run_a, run_b))
     a, b = read_run(run_a), read_run(run_b)
-    write_text_atomic(target, render_diff(a, b))
+    differ = mismatches(a, b)
+    if differ and not force:
+        why = f"does not compare with {run_a} ({'; '.join(differ)}); give --force to compare anyway"
+        raise InputError(Problem(str(run_b), "", "", why))
+    if differ:
+        err.print(f"warning: the runs do not compare ({'; '.join(differ)}); compared anyway "
+                  "(--force)", markup=False, highlight=False, soft_wrap=True)  # fmt: skip
+    write_text_atomic(target, render_diff(a, b, forced=differ))
     out.print(f"wrote {out_file} (open it in a browser)", soft_wrap=True)

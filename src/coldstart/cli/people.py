@@ -110,6 +110,7 @@ def plan_shelters_cmd(
     from coldstart.city import load_city
     from coldstart.outdir import check_target
     from coldstart.people.plan import (
+        checked_pool,
         plan_shelters,
         read_candidates,
         shelter_payload,
@@ -129,6 +130,7 @@ def plan_shelters_cmd(
     city = load_city(city_dir, allow_outside=allow_outside)
     compile_checked(city, str(city_dir))
     scenario_on_city(scenario, city, str(scenario_file))
+    checked_pool(city, open_k, extra)  # too few sites: refused before the work is announced
     if not as_json:
         err.print(
             f"planning {open_k} warming points over {draws} damage draws and {design_hours} "

@@ -29,6 +29,7 @@ from coldstart.cli.sweep_options import (
     progress_bar,
 )
 from coldstart.errors import Problem
+from coldstart.report.fmt import format_censored_quantiles
 
 TABLE_WIDTH = 200
 """Widest table printed to a file or pipe [characters] (a terminal sets its own)."""
@@ -199,18 +200,19 @@ def report_sweep(swept, store: Path, as_json: bool) -> None:
         cells = [var, g["policy"], str(g["runs"])]
         for key, _, fmt in SHOWN:
             s = g["figures"][key]
-            cells.append(
-                "-"
-                if s["q50"] is None
-                else f"{s['q50']:{fmt}} [{s['q05']:{fmt}} .. {s['q95']:{fmt}}]"
-            )
+            if "censored" in s:  # unreached runs: lower bounds, "≥ 48 (3/3 not reached)"
+                cells.append(format_censored_quantiles(s, g["runs"]))
+            elif s["q50"] is None:
+                cells.append("-")
+            else:
+                cells.append(f"{s['q50']:{fmt}} [{s['q05']:{fmt}} .. {s['q95']:{fmt}}]")
         t.add_row(*cells)
     wide = Console(markup=False, highlight=False, width=TABLE_WIDTH)
     (out if out.is_terminal else wide).print(t)
     censored = sum(f.get("censored", 0) for g in doc["groups"] for f in g["figures"].values())
     if censored:
         out.print(
-            "hours to restore not reached within the horizon count as the horizon (a lower "
+            "≥: hours to restore not reached within the horizon count as the horizon (a lower "
             f"bound): {censored:,} such figure(s) over the runs",
             soft_wrap=True,
         )

@@ -376,6 +376,25 @@ def ensemble_problem(
     return problem, np.concatenate(temps)
 
 
+def checked_pool(city: City, k: int, candidates: pd.DataFrame | None = None) -> pd.DataFrame:
+    """The candidate pool (:func:`candidate_pool`) after checking that ``k`` sites fit in it.
+
+    Raises
+    ------
+    CandidatesError
+        No candidate site, or fewer than ``k``.
+    """
+    pool = candidate_pool(city, candidates)
+    if len(pool) == 0:
+        raise CandidatesError(Problem("city", "", "facilities", "no candidate sites"))
+    if k > len(pool):
+        raise CandidatesError(
+            Problem("--open", "", "", f"{k} sites asked for, but there are only {len(pool)} "
+                    "candidate sites (the city's schools and warming points and --candidates)")
+        )  # fmt: skip
+    return pool
+
+
 def plan_shelters(
     city: City,
     scenario,
@@ -412,14 +431,7 @@ def plan_shelters(
     """
     from coldstart.simulate import simulate
 
-    pool = candidate_pool(city, candidates)
-    if len(pool) == 0:
-        raise CandidatesError(Problem("city", "", "facilities", "no candidate sites"))
-    if k > len(pool):
-        raise CandidatesError(
-            Problem("--open", "", "", f"{k} sites asked for, but there are only {len(pool)} "
-                    "candidate sites (the city's schools and warming points and --candidates)")
-        )  # fmt: skip
+    pool = checked_pool(city, k, candidates)
     first, n = (scenario.seed if seed is None else int(seed)), max(int(draws), 1)
     choose = tuple(first + i for i in range(n))
     seeds = tuple(first + n + i for i in range(n))  # fresh: the arms are judged on these

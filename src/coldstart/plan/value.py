@@ -13,7 +13,8 @@ added; the input scenario and city are never changed:
   kept, then judged on the evaluation seeds like every other variant;
 - a truce of 24, 72 and 168 hours from the first wave: a truce window from just after the
   first wave's hour to that hour plus the duration, so that every later wave that starts
-  inside it does not come (:func:`coldstart.scenario.strikes.in_truce`);
+  inside it does not come (:func:`coldstart.scenario.strikes.in_truce`); truces that cancel
+  the same waves within the horizon give the same runs and are one variant (the shortest);
 - 100 MW more import from the national grid: ``grid.national_import_mw`` and every entry of
   ``grid.import_schedule`` + 100 MW (without a cap, the city imports what it needs: left out).
 
@@ -113,24 +114,47 @@ def _copy(scenario: Scenario, where: str, section: str, **update) -> Scenario:
 
 
 def _truces(scenario: Scenario) -> tuple[list[Variant], list[dict]]:
-    """The truce variants, or why there are none."""
+    """The truce variants, or why there are none.
+
+    Truces that cancel the same waves within the horizon (a 72 h and a 168 h truce on a 48 h
+    run) give the same runs: they are one variant, the shortest, simulated once and labelled
+    ``truce ≥ 72 h (equal within the 48 h horizon)`` (``truce 24–72 h ...`` when a longer one
+    differs).
+    """
     if not scenario.strikes:
         return [], [{"key": "truce", "why": "the scenario has no strike wave"}]
     first = min(w.at_h for w in scenario.strikes)
     start = math.nextafter(first, math.inf)  # the first wave itself still comes
-    out = []
+    same: dict[tuple[int, ...], list[float]] = {}  # waves cancelled -> truce durations
     for hours in TRUCE_H:
+        # every wave comes before the horizon (the model's check): the same waves cancelled,
+        # the same runs
+        gone = tuple(i for i, w in enumerate(scenario.strikes) if start <= w.at_h < first + hours)
+        same.setdefault(gone, []).append(hours)
+    out = []
+    for gone, durations in same.items():
+        hours = durations[0]
         window = Window(start_h=start, end_h=first + hours)
         doc = scenario.model_dump()
         doc["truces"] = [*doc["truces"], window.model_dump()]
         sc = Scenario.model_validate(doc)
-        gone = [w for w in scenario.strikes if start <= w.at_h < first + hours]
-        said = ", ".join(f"{w.name or 'wave'} at {w.at_h:g} h" for w in gone) or "none"
+        waves = [scenario.strikes[i] for i in gone]
+        said = ", ".join(f"{w.name or 'wave'} at {w.at_h:g} h" for w in waves) or "none"
         change = (
             f"no wave from {first:g} h (after the first) until {first + hours:g} h; "
             f"waves that do not come: {said}"
         )
-        out.append(Variant(f"truce.{hours:g}h", "truce", f"truce {hours:g} h", change, sc))
+        label = f"truce {hours:g} h"
+        if len(durations) > 1:
+            last = durations[-1]
+            span = f"≥ {hours:g}" if last == TRUCE_H[-1] else f"{hours:g}–{last:g}"
+            label = f"truce {span} h (equal within the {scenario.horizon_h:g} h horizon)"
+            listed = ", ".join(f"{h:g}" for h in durations[:-1]) + f" and {durations[-1]:g}"
+            change += (
+                f"; truces of {listed} h cancel the same waves within the "
+                f"{scenario.horizon_h:g} h horizon: simulated once"
+            )
+        out.append(Variant(f"truce.{hours:g}h", "truce", label, change, sc))
     return out, []
 
 

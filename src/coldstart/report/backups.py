@@ -14,6 +14,7 @@ import pandas as pd
 import plotly.graph_objects as go
 
 from coldstart.report.charts import FONT, TEMPLATE, figure_html, plotly_js
+from coldstart.report.fmt import count_text
 from coldstart.report.html import format_number, html_table, page_head
 
 
@@ -152,7 +153,7 @@ def render_backups(doc: dict, table: pd.DataFrame, buildings: pd.DataFrame, titl
     p, b = doc["plan"], doc["baseline"]
     n = len(doc["evaluation_seeds"])
     sub = (
-        f"{doc['generators']} mobile generators of {doc['kw_each']:,.0f} kW with "
+        f"{count_text(doc['generators'], 'mobile generator')} of {doc['kw_each']:,.0f} kW with "
         f"{doc['fuel_tank_h']:g} h of fuel (refuelled every {doc['refuel_every_h']:g} h), chosen "
         f"by lazy greedy on {len(doc['choosing_seeds'])} seeds among {len(doc['shortlist'])} "
         f"screened of {doc['candidates']} candidate sites, judged on {n} fresh seeds."

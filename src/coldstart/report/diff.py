@@ -41,6 +41,18 @@ DIFF_RANGE_K = 10.0
 """Half-width of the colour scale of temperature differences [K]: a fixed scale, so two diff
 pages compare."""
 
+MOVED_M = 10.0
+"""A building matched by id lies elsewhere in the other run when its coordinates differ by more
+than this [m] (coordinates are written to 1e-7 deg, about 1 cm)."""
+
+MOVED_SHARE = 0.05
+"""The runs are of different cities when more than this share of the matched buildings lie
+elsewhere (a few edited buildings still compare; a re-drawn city does not)."""
+
+TIME_TOL_H = 0.01
+"""Horizons and steps closer than this [h] are the same (the timeline's hours are written to
+4 decimals)."""
+
 
 @dataclass(frozen=True)
 class Run:
@@ -102,6 +114,63 @@ def read_run(folder: str | Path) -> Run:
     if missing:
         raise _problem(path, f"lacks the column(s) {missing}")
     return Run(folder.name or str(folder), summary, timeline, buildings[list(BUILDING_NEEDS)])
+
+
+def step_and_horizon(run: Run) -> tuple[float, float]:
+    """Time step and horizon of a run [h], from its timeline (one row per step from 0)."""
+    hours = pd.to_numeric(run.timeline["hours"], errors="coerce").dropna().to_numpy(float)
+    if len(hours) == 0:
+        return float("nan"), float("nan")
+    step = float(np.median(np.diff(hours))) if len(hours) > 1 else float("nan")
+    return step, float(hours[-1]) + (step if np.isfinite(step) else 0.0)
+
+
+def moved_share(a: Run, b: Run) -> tuple[int, int]:
+    """Buildings matched by id, and how many of them lie more than :data:`MOVED_M` apart."""
+    from coldstart.geo import lonlat_to_xy_m
+
+    m = a.buildings.merge(b.buildings[["building_id", "lon", "lat"]], on="building_id",
+                          suffixes=("_a", "_b"))  # fmt: skip
+    if m.empty:
+        return 0, 0
+    lon0, lat0 = float(np.nanmean(m["lon_a"])), float(np.nanmean(m["lat_a"]))
+    xa, ya = lonlat_to_xy_m(m["lon_a"], m["lat_a"], lon0, lat0)
+    xb, yb = lonlat_to_xy_m(m["lon_b"], m["lat_b"], lon0, lat0)
+    far = ~(np.hypot(xb - xa, yb - ya) <= MOVED_M)  # NaN coordinates count as moved
+    return len(m), int(far.sum())
+
+
+def mismatches(a: Run, b: Run) -> list[str]:
+    """Why the two runs do not compare: a different step, horizon or city ([] when they do).
+
+    The city differs when the runs share no building id, or when more than
+    :data:`MOVED_SHARE` of the buildings matched by id lie more than :data:`MOVED_M` apart.
+
+    Parameters
+    ----------
+    a, b : Run
+        The runs read by :func:`read_run`.
+
+    Returns
+    -------
+    list of str
+        One short phrase per difference, e.g. ``"horizon 168 h vs 48 h"``.
+    """
+    out = []
+    (step_a, hor_a), (step_b, hor_b) = step_and_horizon(a), step_and_horizon(b)
+    if not abs(step_a * 60 - step_b * 60) < TIME_TOL_H * 60:
+        out.append(f"step {step_a * 60:.4g} min vs {step_b * 60:.4g} min")
+    if not abs(hor_a - hor_b) < TIME_TOL_H:
+        out.append(f"horizon {hor_a:.4g} h vs {hor_b:.4g} h")
+    matched, moved = moved_share(a, b)
+    if matched == 0 and len(a.buildings) and len(b.buildings):
+        out.append("city: no building id in common")
+    elif matched and moved > MOVED_SHARE * matched:
+        out.append(
+            f"city: {moved:,} of {matched:,} buildings matched by id lie more than "
+            f"{MOVED_M:g} m apart"
+        )
+    return out
 
 
 def headline_table(a: Run, b: Run) -> str:
@@ -218,17 +287,32 @@ th, td { padding: 0.3rem 0.6rem; border-bottom: 1px solid #e3e7ed; text-align: l
 .num { text-align: right; white-space: nowrap; font-variant-numeric: tabular-nums; }
 .wide { overflow-x: auto; max-width: 100%; } .note { color: #5a6475; font-size: 0.9rem; }
 .plot-map { height: min(680px, 110vw); }
+.warn { background: #fff4e5; border-left: 4px solid #e67e22; padding: 0.5rem 0.8rem; }
 """
 """Style of the diff page (system fonts only)."""
 
 
-def render_diff(a: Run, b: Run) -> str:
+def _forced_note(forced: list[str] | None) -> str:
+    """A warning that the runs do not compare (compared with ``--force``), or ''."""
+    if not forced:
+        return ""
+    why = "; ".join(forced)
+    return (
+        f"<p class='warn' id='not-comparable'><strong>These runs do not compare</strong> "
+        f"({html.escape(why)}); compared anyway: their differences mix the two setups.</p>"
+    )
+
+
+def render_diff(a: Run, b: Run, forced: list[str] | None = None) -> str:
     """The diff page of two runs.
 
     Parameters
     ----------
     a, b : Run
         The runs (:func:`read_run`).
+    forced : list of str, optional
+        The differences (:func:`mismatches`) the page compares across anyway (``--force``, or
+        the dashboard): said at the top of the page.
 
     Returns
     -------
@@ -248,6 +332,7 @@ def render_diff(a: Run, b: Run) -> str:
             f"<style>{CSS}</style></head><body><main>",
             f"<h1>{html.escape(title)}</h1>",
             f"<p class='note'>A: {html.escape(a.label)} · B: {html.escape(b.label)}</p>",
+            _forced_note(forced),
             f'<script type="text/javascript" id="plotlyjs">{plotly_js()}</script>',
             f"<h2>Headline figures</h2><section>{headline_table(a, b)}</section>",
             "<h2>Timelines (A solid, B dashed)</h2>",

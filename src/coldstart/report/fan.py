@@ -18,6 +18,7 @@ import plotly.graph_objects as go
 from plotly.colors import qualitative
 
 from coldstart.report.charts import FONT, TEMPLATE, figure_html, plotly_js
+from coldstart.report.fmt import format_censored_quantiles
 from coldstart.report.html import format_number, html_table, page_head
 
 FAN_SERIES = (
@@ -172,6 +173,9 @@ def stats_table(stats: list[dict]) -> str:
         row = [html.escape(g["policy"]), html.escape(var), str(g["runs"]), str(g["failed"])]
         for key, _, _ in BOX_FIGURES:
             s = g["figures"][key]
+            if "censored" in s:  # unreached runs: lower bounds, "≥ 48 (3/3 not reached)"
+                row.append(html.escape(format_censored_quantiles(s, g["runs"])))
+                continue
             row.append(
                 f"{format_number(s['q50'], 1)} [{format_number(s['q05'], 1)} .. "
                 f"{format_number(s['q95'], 1)}]"

@@ -146,3 +146,90 @@ def format_summary_value(key: str, value: Any, summary: Mapping[str, Any] | None
     if isinstance(value, str):
         return html.escape(value)
     return format_number(value, decimals)
+
+
+def _bound(value: float, decimals: int) -> str:
+    """A lower bound: ``"≥ 48"`` (a whole number without its ".0")."""
+    text = format_number(value, decimals)
+    return "≥ " + (text[: -decimals - 1] if decimals and float(value).is_integer() else text)
+
+
+def censored_note(censored: int, runs: int) -> str:
+    """``" (2/3 not reached)"``: how many runs did not get there within the horizon, or ''."""
+    return f" ({censored}/{runs} not reached)" if censored else ""
+
+
+def format_censored_mean(
+    mean: float | None, std: float | None, censored: int, runs: int, decimals: int = 1
+) -> str:
+    """Mean ± sd of a time to restore whose unreached runs count as the horizon.
+
+    A run that did not get there within the horizon is a lower bound, not a measured time: when
+    every run is censored the text is the bound alone (``"≥ 48 (3/3 not reached)"``); when some
+    are, the mean is a lower bound too (``"≥ 40.5 ± 6.1 (1/3 not reached)"``).
+
+    Parameters
+    ----------
+    mean, std : float or None
+        Over the runs, unreached ones counted as the horizon [h].
+    censored : int
+        Runs that did not get there within the horizon.
+    runs : int
+        Runs described.
+    decimals : int
+        Decimals shown.
+
+    Returns
+    -------
+    str
+        Plain text (no HTML).
+    """
+    if mean is None:
+        return "—"
+    if runs and censored >= runs:
+        return _bound(mean, decimals) + censored_note(censored, runs)
+    text = f"{format_number(mean, decimals)} ± {format_number(std, decimals)}"
+    return ("≥ " + text if censored else text) + censored_note(censored, runs)
+
+
+def quantile_is_bound(q: float, censored: int, runs: int) -> bool:
+    """Whether the ``q`` quantile (linear interpolation) of ``runs`` values touches one of the
+    ``censored`` largest ones, the runs counted as the horizon: it is then a lower bound."""
+    return censored > 0 and math.ceil(q * (runs - 1) - 1e-9) >= runs - censored
+
+
+def format_censored_quantiles(stats: Mapping[str, Any], runs: int, decimals: int = 1) -> str:
+    """Median [5 % .. 95 %] of a time to restore whose unreached runs count as the horizon.
+
+    Each quantile that rests on an unreached run is shown as a lower bound (``≥``); when every
+    run is censored the text is the bound alone: ``"≥ 48 (3/3 not reached)"``.
+
+    Parameters
+    ----------
+    stats : Mapping
+        ``q05``, ``q50``, ``q95`` [h] and ``censored`` (runs not reached) of
+        :func:`coldstart.sweep.stats.group_stats`.
+    runs, decimals : int
+        Runs described; decimals shown.
+
+    Returns
+    -------
+    str
+        Plain text, e.g. ``"20.0 [11.0 .. ≥ 45.2] (1/3 not reached)"``.
+    """
+    if stats.get("q50") is None:
+        return "—"
+    censored = int(stats.get("censored") or 0)
+    if runs and censored >= runs:
+        return _bound(stats["q50"], decimals) + censored_note(censored, runs)
+    q05, q50, q95 = (
+        _bound(stats[k], decimals) if quantile_is_bound(q, censored, runs)
+        else format_number(stats[k], decimals)
+        for k, q in (("q05", 0.05), ("q50", 0.5), ("q95", 0.95))
+    )  # fmt: skip
+    return f"{q50} [{q05} .. {q95}]" + censored_note(censored, runs)
+
+
+def count_text(n: int, noun: str) -> str:
+    """``"1 generator"``, ``"2 generators"``: a count with its noun, singular for one."""
+    return f"{n:,} {noun}" if n == 1 else f"{n:,} {noun}s"

@@ -91,11 +91,42 @@ def waves_paragraph(waves: list[Wave], clock: Clock) -> str:
     return " ".join(parts)
 
 
+def short_before_strike(result: Result, clock: Clock | None = None) -> str:
+    """A sentence when power was cut before the first wave struck ('' otherwise), plain text.
+
+    Load shed before any strike is the supply's shortage (demand above generation and import),
+    not the attack's doing: ``"Supply was already short before the first wave: rotating
+    outages from Fri 09 Jan 00:20, +0.3 h (15,569 people)."`` (the peak of people without
+    power before the wave). Without a wave, every cut counts.
+    """
+    clock = clock or Clock((result.meta or {}).get("start"))
+    tl = result.timeline
+    hours, cut = _col(tl, "hours"), _col(tl, "people_without_power")
+    if hours is None or cut is None:
+        return ""
+    waves = strike_waves(result.events, result.assets)
+    first = min(w.hours for w in waves) if waves else np.inf
+    before = (hours < first - 1e-9) & (np.nan_to_num(cut) > 0)
+    if not before.any():
+        return ""
+    k = int(np.argmax(before))
+    queues = _col(tl, "queues_off")
+    what = "rotating outages" if queues is not None and queues[before].max() > 0 else "power cuts"
+    when = "before the first wave" if waves else "although nothing struck"
+    return (
+        f"Supply was already short {when}: {what} from {clock.at(hours[k])} "
+        f"({_n(np.nanmax(cut[before]))} people)."
+    )
+
+
 def lost_paragraph(result: Result, clock: Clock) -> str:
-    """What was lost: buildings and people without heat and power, and the peaks."""
+    """What was lost: buildings and people without heat and power, and the peaks (first, when
+    power was cut before any strike, :func:`short_before_strike`)."""
     s, tl = result.summary or {}, result.timeline
     hours = _col(tl, "hours")
-    bits = [
+    short = short_before_strike(result, clock)
+    bits = [f"<strong>{html.escape(short)}</strong>"] if short else []
+    bits += [
         f"{_n(s.get('buildings_lost_heat'))} of {_n(s.get('buildings_total'))} buildings lost "
         f"heat and {_n(s.get('buildings_lost_power'))} lost power at some point."
     ]

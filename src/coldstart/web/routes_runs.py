@@ -297,9 +297,10 @@ def run_file(request: Request, run_id: str, name: str) -> FileResponse:
 def compare_runs(request: Request, a: str, b: str) -> str:
     """The comparison page of two runs (``coldstart diff``: headline table, timelines
     overlaid, map of the difference), self-contained HTML."""
-    from coldstart.report.diff import read_run, render_diff
+    from coldstart.report.diff import mismatches, read_run, render_diff
 
     fa, fb = run_folder(request, a), run_folder(request, b)
     if fa is None or fb is None:
         raise HTTPException(404, "both runs need their files (runs started here)")
-    return render_diff(read_run(fa), read_run(fb))
+    ra, rb = read_run(fa), read_run(fb)
+    return render_diff(ra, rb, forced=mismatches(ra, rb))  # the page says when they differ
