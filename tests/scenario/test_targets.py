@@ -109,3 +109,20 @@ def test_city_assets_lists_ranks(cli, tmp_path):
     assert [r["asset_id"] for r in rows] == ranked(_city(), "chp_plant")
     code, _, err = cli("city", "assets", tmp_path / "c", "--kind", "chp_plan")
     assert code == 2 and "did you mean 'chp_plant'" in err
+
+
+def test_schema_piped_keeps_cells_whole(cli):
+    # review item 14: `coldstart scenario schema | less` wrapped type and bound cells into
+    # fragments ('cold_s' / 'nap'); into a pipe tables take up to 200 columns, so each key's
+    # type, unit, default and bounds stay on its own line, whole
+    from coldstart.scenario.reference import scenario_keys
+
+    code, out, _ = cli("scenario", "schema")
+    assert code == 0
+    lines = out.splitlines()
+    for k in scenario_keys():
+        if max(len(k.type), len(k.default), len(k.bounds)) > 40:
+            continue  # a list of 8 asset kinds may fold, in its own column
+        row = next(line for line in lines if line.startswith(f"│ {k.key} "))
+        for cell in (k.type, k.unit, k.default, k.bounds):
+            assert cell in row, (k.key, cell, row)

@@ -104,6 +104,19 @@ def test_a_sweep_after_the_weather_file_changed_runs_again(cli, small_city_dir, 
     assert figure(warm) < figure(cold)
 
 
+def test_a_varied_weather_file_inside_the_store_is_refused(cli, small_city_dir, csv_scenario):
+    # a --vary weather.csv file is an input like the scenario's own: a run store that holds it
+    # (which `store` commands may rewrite) is refused before anything runs
+    store = csv_scenario.parent.parent / "store"
+    args = ("sweep", small_city_dir, csv_scenario, "--seeds", "1", "--workers", "1")
+    assert cli(*args, "--store", store)[0] == 0
+    _weather_csv(store / "w2.csv", -10.0)
+    before = sorted(p.name for p in store.iterdir())
+    code, _, err = cli(*args, "--store", store, "--vary", f"weather.csv={store / 'w2.csv'}")
+    assert code == 2 and "overlaps the input" in err and "w2.csv" in err
+    assert sorted(p.name for p in store.iterdir()) == before
+
+
 # --------------------------------------------------------------------------- items 2 and 3
 
 

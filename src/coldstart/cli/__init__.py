@@ -62,6 +62,20 @@ app.add_typer(scenario_app, name="scenario")
 out = Console(markup=False, highlight=False)
 err = Console(stderr=True, markup=False, highlight=False)
 
+TABLE_WIDTH = 200
+"""Width of tables written to a file or pipe (characters): wide enough that ids and numbers are
+never cut or wrapped; a terminal keeps its own width."""
+
+
+def print_table(table: Table) -> None:
+    """Print a Rich table to stdout: at the terminal's width, or at :data:`TABLE_WIDTH` into a
+    file or pipe (``| less``, ``> table.txt``), where Rich would otherwise assume 80 columns."""
+    if out.is_terminal:
+        out.print(table)
+    else:
+        Console(markup=False, highlight=False, width=TABLE_WIDTH).print(table)
+
+
 DEFAULT_BUILDINGS = 2000
 DEFAULT_CITY_SEED = 0
 MAX_SEED = 2**63 - 1
@@ -271,7 +285,7 @@ def _print_summary(summary: dict, out_dir: Path, report: bool = True) -> None:
         else:
             s = f"{v:,}"
         t.add_row(key, s)
-    out.print(t)
+    print_table(t)
     hint = " (open report.html in a browser)" if report else ""
     out.print(f"results written to {out_dir}/{hint}", soft_wrap=True)
 

@@ -12,7 +12,15 @@ import typer
 from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
-from coldstart.cli import AllowOutside, city_inputs, compile_checked, err, out, scenario_on_city
+from coldstart.cli import (
+    AllowOutside,
+    city_inputs,
+    compile_checked,
+    err,
+    out,
+    print_table,
+    scenario_on_city,
+)
 from coldstart.cli.people import plan_app
 from coldstart.errors import Problem
 from coldstart.plan.backups import KW_EACH, SHORTLIST
@@ -56,7 +64,7 @@ def _print(doc: dict, out_dir: Path) -> None:
             f"{a['person_hours_below_12c_mean']:,.0f}",
             f"{a['person_hours_below_12c_std']:,.0f}",
         )
-    out.print(t)
+    print_table(t)
     for site, gain in zip(doc["plan"]["sites"], doc["marginal_saving_person_hours"], strict=False):
         if gain <= 0:
             out.print(

@@ -8,7 +8,6 @@ from pathlib import Path
 from typing import Annotated
 
 import typer
-from rich.console import Console
 from rich.table import Table
 
 from coldstart.cli import (
@@ -17,9 +16,9 @@ from coldstart.cli import (
     city_inputs,
     compile_checked,
     out,
+    print_table,
     scenario_on_city,
 )
-from coldstart.cli.sweep import TABLE_WIDTH
 from coldstart.cli.sweep_options import MAX_WORKERS, Scheduler, check_store_target, progress_bar
 from coldstart.report.fmt import format_censored_mean
 
@@ -112,8 +111,7 @@ def compare(
             hours(r, "hours_to_restore_power_95pct"),
             ms(r, "energy_not_served_mwh", ",.1f"),
         )
-    wide = Console(markup=False, highlight=False, width=TABLE_WIDTH)  # a pipe: no wrapped cells
-    (out if out.is_terminal else wide).print(t)
+    print_table(t)
     first = names[0]
     for pol in names[1:]:
         d = res[pol][f"person_hours_below_12c_paired_diff_vs_{first}_mean"]

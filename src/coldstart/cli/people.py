@@ -17,6 +17,7 @@ from coldstart.cli import (
     compile_checked,
     err,
     out,
+    print_table,
     scenario_on_city,
 )
 from coldstart.people.plan import DESIGN_HOURS, DRAWS
@@ -174,7 +175,7 @@ def _print_shelters(payload: dict, sites, open_k: int, n_pool: int, out_dir: Pat
     t.add_row(walk, f"{p['mean_walk_km']:.3f}", f"{g['mean_walk_km']:.3f}", "", "")
     places = "places at the chosen sites"
     t.add_row(places, f"{p['capacity_people']:,}", f"{g['capacity_people']:,}", "", "")
-    out.print(t)
+    print_table(t)
     for r in sites.itertuples():
         out.print(f"{r.site_id} ({r.name}): {r.why}", soft_wrap=True, markup=False)
     if set(p["sites"]) == set(g["sites"]):

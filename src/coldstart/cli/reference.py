@@ -9,7 +9,7 @@ from typing import Annotated
 import typer
 from rich.table import Column, Table
 
-from coldstart.cli import AllowOutside, city_app, out, scenario_app
+from coldstart.cli import AllowOutside, city_app, out, print_table, scenario_app
 
 ASSET_COLUMNS = ("asset_id", "kind", "rank", "refers to", "size", "lon", "lat")
 
@@ -46,11 +46,9 @@ def city_assets(
     if as_json:
         out.print(json.dumps(rows, indent=1), soft_wrap=True)
         return
-    t = _table(ASSET_COLUMNS, max((len(r["asset_id"]) for r in rows), default=8))
-    for r in rows:
-        t.add_row(r["asset_id"], r["kind"], str(r["rank"]), f"{r['ref_table']} {r['ref_id']}",
-                  f"{r['size']:g}", f"{r['lon']:.5f}", f"{r['lat']:.5f}")  # fmt: skip
-    out.print(t)
+    cells = [(r["asset_id"], r["kind"], str(r["rank"]), f"{r['ref_table']} {r['ref_id']}",
+              f"{r['size']:g}", f"{r['lon']:.5f}", f"{r['lat']:.5f}") for r in rows]  # fmt: skip
+    print_table(_table(ASSET_COLUMNS, cells))
     out.print("size: MW_th (heat sources), MW (pumps, generators), MVA (substations, "
               "transformers, lines), mm (heat pipes)")  # fmt: skip
 
@@ -58,11 +56,26 @@ def city_assets(
 KEY_COLUMNS = ("key", "type", "unit", "default", "bounds", "meaning")
 
 
-def _table(headers: tuple[str, ...], first_width: int) -> Table:
-    """A table whose first column (ids, keys: what a user copies into a scenario) is never cut
-    or wrapped; the others fold in a narrow terminal."""
-    first = Column(headers[0], no_wrap=True, min_width=first_width)
-    return Table(first, *(Column(h, overflow="fold") for h in headers[1:]))
+def _table(headers: tuple[str, ...], rows: list[tuple[str, ...]]) -> Table:
+    """A table of ``rows`` whose first column (ids, keys: what a user copies into a scenario) is
+    never cut or wrapped; the others fold in a narrow terminal. Into a file or pipe only cells
+    longer than :data:`WHOLE_CELL` characters (long lists of names, a sentence) fold: types,
+    defaults and bounds stay whole on one line."""
+    widths = [max((len(r[i]) for r in rows), default=8) for i in range(len(headers))]
+    first = Column(headers[0], no_wrap=True, min_width=widths[0])
+    piped = not out.is_terminal
+    rest = [
+        Column(h, overflow="fold", min_width=min(w, WHOLE_CELL) if piped else None)
+        for h, w in zip(headers[1:], widths[1:], strict=True)
+    ]
+    t = Table(first, *rest)
+    for r in rows:
+        t.add_row(*r)
+    return t
+
+
+WHOLE_CELL = 40
+"""Cells up to this many characters are never wrapped in a table written to a file or pipe."""
 
 
 @scenario_app.command("schema")
@@ -76,7 +89,5 @@ def scenario_schema(
     if as_markdown:
         out.print(markdown(keys), soft_wrap=True, end="")
         return
-    t = _table(KEY_COLUMNS, max((len(k.key) for k in keys), default=8))
-    for k in keys:
-        t.add_row(k.key, k.type, k.unit, k.default, k.bounds, k.meaning)
-    out.print(t)
+    rows = [(k.key, k.type, k.unit, k.default, k.bounds, k.meaning) for k in keys]
+    print_table(_table(KEY_COLUMNS, rows))

@@ -8,7 +8,6 @@ from pathlib import Path
 from typing import Annotated
 
 import typer
-from rich.console import Console
 from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn, TimeRemainingColumn
 from rich.table import Table
 
@@ -20,6 +19,7 @@ from coldstart.cli import (
     compile_checked,
     err,
     out,
+    print_table,
     scenario_on_city,
 )
 from coldstart.errors import Problem
@@ -30,9 +30,6 @@ COMMAND = "coldstart sensitivity"
 
 DEFAULT_SEEDS = 3
 """Seeds per value when --seeds is not given."""
-
-TABLE_WIDTH = 200
-"""Widest ranked table printed to a file or pipe [characters] (a terminal sets its own)."""
 
 
 @app.command()
@@ -163,8 +160,7 @@ def _print_table(result: dict) -> None:
             r = p["metrics"][m]
             cells += [f"{_fmt(r['low'])} → {_fmt(r['high'])}", _fmt(r["effect"])]
         t.add_row(*cells)
-    wide = Console(markup=False, highlight=False, width=TABLE_WIDTH)
-    (out if out.is_terminal else wide).print(t)
+    print_table(t)
     for m in metrics:
         b = result["baseline"][m]
         spread = f"sd over seeds {_fmt(b['sd'])}" if len(seeds) > 1 else "one seed: no spread"

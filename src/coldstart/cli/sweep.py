@@ -7,7 +7,6 @@ from pathlib import Path
 from typing import Annotated
 
 import typer
-from rich.console import Console
 from rich.table import Table
 
 from coldstart.cli import (
@@ -19,6 +18,7 @@ from coldstart.cli import (
     compile_checked,
     err,
     out,
+    print_table,
     scenario_on_city,
 )
 from coldstart.cli.sweep_options import (
@@ -30,9 +30,6 @@ from coldstart.cli.sweep_options import (
 )
 from coldstart.errors import Problem
 from coldstart.report.fmt import format_censored_quantiles
-
-TABLE_WIDTH = 200
-"""Widest table printed to a file or pipe [characters] (a terminal sets its own)."""
 
 
 def load_inputs(city_dir: Path, scenario_file: Path, allow_outside: bool, variants: list):
@@ -94,7 +91,9 @@ def sweep(
     seed_values = seeds_from(scenario, seeds, seed_list)
     names = policies_from(policies, scenario)
     variants = build_variants(scenario, [parse_vary(v) for v in vary or []])
-    weather = [Path(scenario.weather.csv)] if scenario.weather.csv else []
+    # every weather file a run reads (the scenario's and each --vary weather.csv value)
+    csvs = dict.fromkeys(v.weather.csv for _, v in variants if v.weather.csv)
+    weather = [Path(c) for c in csvs]
     check_store_target(store, (*city_inputs(city_dir, allow_outside), scenario_file, *weather))
     city, compiled = load_inputs(city_dir, scenario_file, allow_outside, variants)
     plan = build_plan(city_digest(city), scenario, seed_values, names, variants=variants)
@@ -207,8 +206,7 @@ def report_sweep(swept, store: Path, as_json: bool) -> None:
             else:
                 cells.append(f"{s['q50']:{fmt}} [{s['q05']:{fmt}} .. {s['q95']:{fmt}}]")
         t.add_row(*cells)
-    wide = Console(markup=False, highlight=False, width=TABLE_WIDTH)
-    (out if out.is_terminal else wide).print(t)
+    print_table(t)
     censored = sum(f.get("censored", 0) for g in doc["groups"] for f in g["figures"].values())
     if censored:
         out.print(

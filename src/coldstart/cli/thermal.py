@@ -14,7 +14,7 @@ import numpy as np
 import typer
 from rich.table import Table
 
-from coldstart.cli import app, err, out
+from coldstart.cli import app, err, out, print_table
 from coldstart.errors import InputError, Problem
 
 
@@ -140,7 +140,7 @@ def cooldown(
     t.add_column("worst flat", justify="right")
     for k in c.hours_to_c:
         t.add_row(f"{k} °C", fmt(c.hours_to_c[k]), fmt(c.worst_flat_hours_to_c[k]))
-    out.print(t)
+    print_table(t)
     out.print(f"heating water at the +5 °C drain signal: {fmt(c.hours_to_drain_signal)}")
     out.print(f"ice in the least protected pipes:          {fmt(c.hours_to_freeze)}")
     out.print(text_chart(c.hours, c.temp_air_c, c.temp_worst_c), markup=False, highlight=False)
@@ -182,7 +182,7 @@ def archetypes_cmd(
             f"{r['heat_loss_w_m2k']:.2f}", f"{r['cm_j_k'] / 1e6:.0f}",
             f"{r['worst_flat_factor']:.2f}", f"{r['tau_h']:.1f}",
         )  # fmt: skip
-    out.print(t)
+    print_table(t)
     out.print(
         "sources and every envelope value: coldstart/data/archetypes.toml (--json lists them)"
     )

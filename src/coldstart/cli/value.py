@@ -9,7 +9,14 @@ from typing import Annotated
 import typer
 from rich.table import Table
 
-from coldstart.cli import AllowOutside, city_inputs, compile_checked, out, scenario_on_city
+from coldstart.cli import (
+    AllowOutside,
+    city_inputs,
+    compile_checked,
+    out,
+    print_table,
+    scenario_on_city,
+)
 from coldstart.cli.people import plan_app
 from coldstart.errors import Problem
 from coldstart.plan.backups import KW_EACH, SHORTLIST
@@ -42,7 +49,7 @@ def _print(doc: dict, labels: dict[str, str], out_dir: Path) -> None:
             mean = 0.0 if round(mean, dec) == 0 else mean
             cells.append(f"{mean:,.{dec}f} ± {half:,.{dec}f}")
         t.add_row(str(r["rank"]), r["label"], *cells)
-    out.print(t)
+    print_table(t)
     for r in doc["variants"]:  # which waves each truce cancels (the table has no room)
         if r.get("group") == "truce":
             out.print(f"{r['label']}: {r['change']}", soft_wrap=True, markup=False)
