@@ -43,3 +43,18 @@ def test_no_sentence_when_nothing_was_cut_before(demo_four_hours):
     calm = type(r)(**{**r.__dict__, "timeline": tl})
     assert short_before_strike(calm) == ""
     assert "already short" not in dict(story(calm))["What was lost"]
+
+
+def test_run_prints_the_shortage_line_before_the_summary(cli, tmp_path, demo_city):
+    # `coldstart run` says it too, above the summary table: the first thing a user reads
+    from coldstart.city import save_city
+    from demo_texts import short_demo_text
+
+    city_dir = save_city(demo_city, tmp_path / "city")
+    scenario = tmp_path / "s.toml"
+    scenario.write_text(short_demo_text(4, 3))
+    code, out, err = cli("run", city_dir, scenario, "--out", tmp_path / "out", "--no-report")
+    assert code == 0, err
+    line = next(x for x in out.splitlines() if "already short" in x)
+    assert line.startswith("Supply was already short before the first wave: rotating outages")
+    assert out.index("already short") < out.index("coldstart summary")
