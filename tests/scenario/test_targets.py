@@ -126,3 +126,17 @@ def test_schema_piped_keeps_cells_whole(cli):
         row = next(line for line in lines if line.startswith(f"│ {k.key} "))
         for cell in (k.type, k.unit, k.default, k.bounds):
             assert cell in row, (k.key, cell, row)
+
+
+def test_a_piped_sentence_is_one_line(cli, small_city_dir, tmp_path):
+    # review item 14: `compare ... | cat` broke "greatest_benefit vs fifo, same damage: ... on
+    # average; better on N of N seeds" over two lines at 80 columns; a pipe gets it whole
+    from demo_texts import short_demo_text
+
+    scenario = tmp_path / "s.toml"
+    scenario.write_text(short_demo_text(6, 4))
+    code, out, err = cli("compare", small_city_dir, scenario, "--seeds", "2",
+                         "--policies", "fifo,greatest_benefit", "--workers", "1")  # fmt: skip
+    assert code == 0, err
+    line = next(x for x in out.splitlines() if x.startswith("greatest_benefit vs fifo"))
+    assert len(line) > 80 and line.endswith(" seeds")

@@ -475,6 +475,9 @@ def main() -> None:
     import signal
 
     previous = signal.signal(signal.SIGTERM, _terminated)
+    # into a file or pipe a sentence stays one line (Rich would break it at 80 columns);
+    # a terminal wraps at its own width
+    out.soft_wrap = not out.is_terminal
     try:
         command = typer.main.get_command(app)
         _plain_help(command)
