@@ -120,6 +120,7 @@ def test_schema_piped_keeps_cells_whole(cli):
     code, out, _ = cli("scenario", "schema")
     assert code == 0
     lines = out.splitlines()
+    assert all(line[-1] in "│┃┓┫┛┩┘┤" for line in lines)  # nothing cropped on the right
     for k in scenario_keys():
         if max(len(k.type), len(k.default), len(k.bounds)) > 40:
             continue  # a list of 8 asset kinds may fold, in its own column

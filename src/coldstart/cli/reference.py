@@ -9,7 +9,7 @@ from typing import Annotated
 import typer
 from rich.table import Column, Table
 
-from coldstart.cli import AllowOutside, city_app, out, print_table, scenario_app
+from coldstart.cli import TABLE_WIDTH, AllowOutside, city_app, out, print_table, scenario_app
 
 ASSET_COLUMNS = ("asset_id", "kind", "rank", "refers to", "size", "lon", "lat")
 
@@ -61,14 +61,19 @@ def _table(headers: tuple[str, ...], rows: list[tuple[str, ...]]) -> Table:
     never cut or wrapped; the others fold in a narrow terminal. Into a file or pipe only cells
     longer than :data:`WHOLE_CELL` characters (long lists of names, a sentence) fold: types,
     defaults and bounds stay whole on one line."""
-    widths = [max((len(r[i]) for r in rows), default=8) for i in range(len(headers))]
+    widths = [max(len(h), *(len(r[i]) for r in rows)) for i, h in enumerate(headers)]
     first = Column(headers[0], no_wrap=True, min_width=widths[0])
     piped = not out.is_terminal
-    rest = [
-        Column(h, overflow="fold", min_width=min(w, WHOLE_CELL) if piped else None)
-        for h, w in zip(headers[1:], widths[1:], strict=True)
+    fixed = [min(w, WHOLE_CELL) if piped else None for w in widths[1:-1]]  # (piped: exact
+    middle = [  # widths, Rich then gives the rest to the last column instead of cropping it)
+        Column(h, overflow="fold", min_width=w, max_width=w)
+        for h, w in zip(headers[1:-1], fixed, strict=True)
     ]
-    t = Table(first, *rest)
+    last = None  # the last column takes what is left (Rich would crop the table's right side)
+    if piped:
+        borders = 3 * len(headers) + 1  # a rule before each column and after the last, padding
+        last = min(widths[-1], max(20, TABLE_WIDTH - borders - widths[0] - sum(fixed)))
+    t = Table(first, *middle, Column(headers[-1], overflow="fold", width=last))
     for r in rows:
         t.add_row(*r)
     return t
