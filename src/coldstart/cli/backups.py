@@ -24,7 +24,7 @@ from coldstart.cli import (
 from coldstart.cli.people import plan_app
 from coldstart.errors import Problem
 from coldstart.plan.backups import KW_EACH, SHORTLIST
-from coldstart.report.fmt import count_text
+from coldstart.report.fmt import count_text, share_with_ties
 
 
 def _geojson(table) -> str:
@@ -65,7 +65,16 @@ def _print(doc: dict, out_dir: Path) -> None:
             f"{a['person_hours_below_12c_std']:,.0f}",
         )
     print_table(t)
-    for site, gain in zip(doc["plan"]["sites"], doc["marginal_saving_person_hours"], strict=False):
+    gains = zip(doc["plan"]["sites"], doc["marginal_saving_person_hours"], strict=False)
+    for i, (site, gain) in enumerate(gains):
+        if gain <= 0 and i == 0:  # greedy's best first pick saves nothing: neither would others
+            out.print(
+                f"note: the generator at {site} saves nothing on the choosing seeds, and no "
+                "other site on the shortlist would (they are destroyed or never lose power in "
+                "this scenario): generators do not help here",
+                soft_wrap=True,
+            )
+            break
         if gain <= 0:
             out.print(
                 f"note: the generator at {site} saves nothing on the choosing seeds beside the "
@@ -80,7 +89,7 @@ def _print(doc: dict, out_dir: Path) -> None:
         f"on {len(doc['evaluation_seeds'])} fresh seeds the plan "
         f"{'saves' if saved >= 0 else 'costs'} {abs(saved):,.0f} "
         f"{'' if saved >= 0 else 'more '}person-hours below 12 °C compared with largest first "
-        f"and wins on {doc['plan_wins_share']:.0%} of them; {doc['runs_simulated']} runs "
+        f"and wins on {share_with_ties(doc)} of them; {doc['runs_simulated']} runs "
         f"simulated, {doc['runs_from_store']} read from the store; written to {out_dir}/",
         soft_wrap=True,
     )

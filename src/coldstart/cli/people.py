@@ -21,6 +21,7 @@ from coldstart.cli import (
     scenario_on_city,
 )
 from coldstart.people.plan import DESIGN_HOURS, DRAWS
+from coldstart.report.fmt import share_with_ties
 
 plan_app = typer.Typer(
     help="Plan the response: warming points, backup generators and the value of resources.",
@@ -207,7 +208,7 @@ def _print_shelters(payload: dict, sites, open_k: int, n_pool: int, out_dir: Pat
     out.print(
         f"the plan leaves {payload['saved_vs_largest_mean']:,.0f} fewer person-hours of unmet "
         f"shelter demand than the {open_k} largest sites (less on "
-        f"{payload['plan_wins_share']:.0%} of the draws), and {abs(as_is):,.0f} "
+        f"{share_with_ties(payload)} of the draws), and {abs(as_is):,.0f} "
         f"{'fewer' if as_is >= 0 else 'MORE'} than the city as is; chosen sites written to "
         f"{out_dir}/shelters.csv and .geojson",
         soft_wrap=True,

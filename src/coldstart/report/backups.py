@@ -14,7 +14,7 @@ import pandas as pd
 import plotly.graph_objects as go
 
 from coldstart.report.charts import FONT, TEMPLATE, figure_html, plotly_js
-from coldstart.report.fmt import count_text
+from coldstart.report.fmt import count_text, share_with_ties
 from coldstart.report.html import format_number, html_table, page_head
 
 
@@ -164,7 +164,7 @@ def render_backups(doc: dict, table: pd.DataFrame, buildings: pd.DataFrame, titl
         f"{'saves' if saved >= 0 else 'costs'} {format_number(abs(saved), 0)} "
         f"{'' if saved >= 0 else 'more '}person-hours below 12 °C on "
         f"average against the largest-first baseline ({', '.join(b['sites'])}), better on "
-        f"{doc['plan_wins_share']:.0%} of the evaluation seeds (paired standard deviation "
+        f"{share_with_ties(doc)} of the evaluation seeds (paired standard deviation "
         f"{format_number(doc['saved_person_hours_std'], 0)})."
     )
     if doc["kept_baseline"]:

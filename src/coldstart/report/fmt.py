@@ -233,3 +233,10 @@ def format_censored_quantiles(stats: Mapping[str, Any], runs: int, decimals: int
 def count_text(n: int, noun: str) -> str:
     """``"1 generator"``, ``"2 generators"``: a count with its noun, singular for one."""
     return f"{n:,} {noun}" if n == 1 else f"{n:,} {noun}s"
+
+
+def share_with_ties(doc: Mapping[str, Any]) -> str:
+    """A plan's share of winning paired draws, ``doc["plan_wins_share"]``: ``"25%"``, or
+    ``"0% (equal on 100%)"`` when some draws tie (``doc["ties_share"]``)."""
+    wins, ties = doc["plan_wins_share"], doc.get("ties_share", 0.0)
+    return f"{wins:.0%}" + (f" (equal on {ties:.0%})" if ties > 0 else "")

@@ -14,6 +14,7 @@ import pandas as pd
 
 from coldstart.report.backups import marked_layers, per_seed_bars, sites_map
 from coldstart.report.charts import figure_html, plotly_js
+from coldstart.report.fmt import share_with_ties
 from coldstart.report.html import format_number, html_table, page_head
 
 ARMS = (
@@ -100,7 +101,7 @@ def render_siting(
     headline = (
         f"Unmet shelter demand, mean over the draws: plan {format_number(p, 0)} person-hours, "
         f"{k} largest {format_number(g, 0)} (the plan leaves less on "
-        f"{doc['plan_wins_share']:.0%} of the draws), city as is {format_number(b, 0)}, every "
+        f"{share_with_ties(doc)} of the draws), city as is {format_number(b, 0)}, every "
         f"candidate open and equipped like the plan's sites {format_number(e, 0)}. The plan's "
         "sites get a generator with fuel for the whole horizon and their own heating; the "
         f"city's own shelters can fail ({format_number(doc['baseline']['shelter_failures'], 1)} "
