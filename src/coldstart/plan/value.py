@@ -119,7 +119,8 @@ def _truces(scenario: Scenario) -> tuple[list[Variant], list[dict]]:
     Truces that cancel the same waves within the horizon (a 72 h and a 168 h truce on a 48 h
     run) give the same runs: they are one variant, the shortest, simulated once and labelled
     ``truce ≥ 72 h (equal within the 48 h horizon)`` (``truce 24–72 h ...`` when a longer one
-    differs).
+    differs). A truce that cancels no wave (none comes within it) gives the scenario's own
+    runs: it is left out, with why, as an unlimited interceptor stock is.
     """
     if not scenario.strikes:
         return [], [{"key": "truce", "why": "the scenario has no strike wave"}]
@@ -131,7 +132,15 @@ def _truces(scenario: Scenario) -> tuple[list[Variant], list[dict]]:
         # the same runs
         gone = tuple(i for i, w in enumerate(scenario.strikes) if start <= w.at_h < first + hours)
         same.setdefault(gone, []).append(hours)
-    out = []
+    out, left_out = [], []
+    if () in same:  # a truce that cancels no wave changes nothing: left out, not simulated
+        later = sorted(w.at_h for w in scenario.strikes if w.at_h >= start)
+        why = (
+            f"cancels no wave: the next after the first comes at {later[0]:g} h"
+            if later
+            else "cancels no wave: the scenario has one wave"
+        )
+        left_out = [{"key": f"truce.{h:g}h", "why": why} for h in same.pop(())]
     for gone, durations in same.items():
         hours = durations[0]
         window = Window(start_h=start, end_h=first + hours)
@@ -155,7 +164,7 @@ def _truces(scenario: Scenario) -> tuple[list[Variant], list[dict]]:
                 f"{scenario.horizon_h:g} h horizon: simulated once"
             )
         out.append(Variant(f"truce.{hours:g}h", "truce", label, change, sc))
-    return out, []
+    return out, left_out
 
 
 def _import(scenario: Scenario, where: str) -> tuple[list[Variant], list[dict]]:
