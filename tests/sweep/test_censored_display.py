@@ -94,3 +94,19 @@ def test_compare_and_sweep_tables(cli, small_city_dir, eight_hours, tmp_path):
     assert "≥ 8 (3/3 not reached)" in out and "8.0 [8.0 .. 8.0]" not in out
     # the footnote counts the runs of the shown column (heat), not power's hidden ones too
     assert "≥: 3 of 3 runs did not get 95 % of buildings heated again" in out
+
+
+def test_equal_seeds_are_counted(cli, small_city_dir, tmp_path):
+    # review: two policies with the same result printed "+0 ... better on 0 of 2 seeds";
+    # the paired line says the ties ("equal on 2")
+    from demo_texts import short_demo_text
+
+    scenario = tmp_path / "s.toml"
+    scenario.write_text(short_demo_text(3, 2.5))  # repairs have not started: same runs
+    code, out, err = cli("compare", small_city_dir, scenario, "--seeds", "2",
+                         "--policies", "fifo,nearest", "--workers", "1")  # fmt: skip
+    assert code == 0, err
+    assert (
+        "nearest vs fifo, same damage: +0 person-hours below 12 °C on average; better on 0, "
+        "equal on 2 of 2 seeds" in out
+    )

@@ -20,7 +20,7 @@ from coldstart.cli import (
     scenario_on_city,
 )
 from coldstart.cli.sweep_options import MAX_WORKERS, Scheduler, check_store_target, progress_bar
-from coldstart.report.fmt import format_censored_mean
+from coldstart.report.fmt import count_text, format_censored_mean
 
 HOURS_KEYS = ("hours_to_restore_heat_95pct", "hours_to_restore_power_95pct")
 """Times to restore: a run that did not get there within the horizon is a lower bound."""
@@ -91,7 +91,7 @@ def compare(
     if as_json:
         out.print_json(json.dumps(res))
         return
-    t = Table(title=f"dispatch policies over {seeds} seeds (mean ± sd)")
+    t = Table(title=f"dispatch policies over {count_text(seeds, 'seed')} (mean ± sd)")
     t.add_column("policy")
     for col in ("person-h < 12 °C", "h to 95 % heat", "h to 95 % power", "energy not served MWh"):
         t.add_column(col, justify="right")
@@ -116,9 +116,11 @@ def compare(
     for pol in names[1:]:
         d = res[pol][f"person_hours_below_12c_paired_diff_vs_{first}_mean"]
         wins = res[pol][f"seeds_better_than_{first}"]
+        ties = res[pol][f"seeds_equal_to_{first}"]
+        tied = f", equal on {ties}" if ties else ""
         out.print(
             f"{pol} vs {first}, same damage: {d:+,.0f} person-hours below 12 °C on average; "
-            f"better on {wins} of {seeds} seeds"
+            f"better on {wins}{tied} of {count_text(seeds, 'seed')}"
         )
     if any(r[f"{k}_censored"] for r in res.values() for k in HOURS_KEYS):
         out.print(

@@ -125,4 +125,5 @@ def summarise_policies(swept: SweepRun, horizon_h: float) -> dict[str, dict[str,
         mean = round(float(d.mean()), 3) if len(d) else None
         out[pol][f"person_hours_below_12c_paired_diff_vs_{first}_mean"] = mean
         out[pol][f"seeds_better_than_{first}"] = int((d < 0).sum())
+        out[pol][f"seeds_equal_to_{first}"] = int((d == 0).sum())
     return out
