@@ -431,3 +431,14 @@ def test_text_report_says_when_restore_times_are_censored(
     assert code == 0, err
     assert "0 runs done now, 12 found in the store" in out
     assert "count as the horizon (a lower bound)" in out
+
+
+def test_unknown_policy_is_named_in_words(cli, city_dir, scenario_file, tmp_path):
+    # review: "unknown ['bogus']; expected some of ('fifo', ...)" was Python list syntax
+    store = tmp_path / "store"
+    code, _, err = cli("sweep", city_dir, scenario_file, "--store", store,
+                       "--policies", "fifo,nearst")  # fmt: skip
+    assert code == 2 and not store.exists()
+    line = err.strip()
+    assert line.startswith("error: --policies: unknown 'nearst' (did you mean 'nearest'?)")
+    assert "expected some of fifo, nearest" in line and "[" not in line and "(" not in line[-40:]

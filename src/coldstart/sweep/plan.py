@@ -304,12 +304,14 @@ def policies_from(text: str | None, scenario: Scenario | None) -> list[str]:
         return [scenario.policies.dispatch]
     names = list(dict.fromkeys(p.strip() for p in text.split(",") if p.strip()))
     bad = [p for p in names if p not in POLICIES]
+    known = ", ".join(POLICIES)
     if not names:
         raise SweepError(
-            Problem("--policies", "", "", f"no policy given; expected some of {POLICIES}")
+            Problem("--policies", "", "", f"no policy given; expected some of {known}")
         )
     if bad:
-        why = f"unknown {bad}{suggest(bad[0], POLICIES)}; expected some of {POLICIES}"
+        unknown = ", ".join(repr(b) for b in bad)
+        why = f"unknown {unknown}{suggest(bad[0], POLICIES)}; expected some of {known}"
         raise SweepError(Problem("--policies", "", "", why))
     return names
 
