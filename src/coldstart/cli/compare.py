@@ -82,7 +82,7 @@ def compare(
             scenario,
             names,
             seed_list,
-            lambda d, n: bar.update(task, completed=d),
+            lambda d, n: bar.update(task, completed=d, total=n),  # n: runs not in the store
             workers=workers,
             scheduler=scheduler,
             store=runs_store,

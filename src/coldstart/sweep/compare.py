@@ -53,7 +53,8 @@ def compare_policies(
     seeds : list of int
         Seeds of the runs (each policy sees the same seeds).
     progress : callable, optional
-        ``progress(done, total)`` after each run.
+        ``progress(done, total)`` after each run; ``total`` counts the runs to simulate (not
+        those read back from ``store``).
     workers : int, optional
         Dask worker processes (1: in this process, no cluster).
     scheduler : str, optional
@@ -81,8 +82,12 @@ def compare_policies(
     if store is not None:
         source = source or SweepSource("compare", cc.city.name, scenario.name)
         store.add_sweep(plan, source, scenario.name)
-    total = len(plan.runs)
+    total = len(plan.runs)  # the runs to simulate: those in the store are read back
+    if store is not None:
+        total -= len(store.stored_ids(r.run_id for r in plan.runs))
     tick = None if progress is None else (lambda done, failed: progress(done, total))
+    if progress is not None:
+        progress(0, total)  # (the total, even when every run is read back)
     swept = run_sweep(cc, plan, store, workers, scheduler, tick)
     return summarise_policies(swept, scenario.horizon_h)
 
