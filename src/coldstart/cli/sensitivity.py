@@ -23,6 +23,7 @@ from coldstart.cli import (
     scenario_on_city,
 )
 from coldstart.errors import Problem
+from coldstart.report.fmt import count_text
 from coldstart.sweep.sensitivity import DEFAULT_METRICS, MAX_SEEDS
 
 COMMAND = "coldstart sensitivity"
@@ -142,11 +143,12 @@ def _print_table(result: dict) -> None:
     """
     metrics = result["metrics"]
     seeds = result["seeds"]
-    t = Table(
-        title=f"sensitivity of '{result['scenario']}' over {len(seeds)} seed(s), ranked by "
-        "the effect |mean at high - mean at low|",
-        header_style="bold",
+    # the title as a line of its own: over a narrow table Rich would wrap it
+    out.print(
+        f"sensitivity of '{result['scenario']}' over {count_text(len(seeds), 'seed')}, ranked "
+        "by the effect |mean at high - mean at low|"
     )
+    t = Table(header_style="bold")
     t.add_column("#", justify="right")
     t.add_column("parameter", no_wrap=True)
     t.add_column("low .. high", justify="right", no_wrap=True)
