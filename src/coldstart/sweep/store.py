@@ -173,9 +173,9 @@ def _persisted_view(con) -> str | None:
     """The SQL of a ``timelines`` view an older coldstart saved in the database (with the
     absolute path of the store's timelines then), or None."""
     row = con.execute(
-        "SELECT sql FROM duckdb_views() WHERE view_name = ? AND NOT temporary "
+        "SELECT sql FROM duckdb_views() WHERE view_name = $name AND NOT temporary "
         "AND schema_name = 'main'",
-        [TIMELINES],
+        {"name": TIMELINES},
     ).fetchone()
     return None if row is None else str(row[0])
 
