@@ -128,6 +128,12 @@ def test_an_empty_result_is_a_header_and_no_rows(cli, shared_store):
     assert lines[2:] == ["(0 rows)"]
 
 
+def test_a_long_result_prints_its_first_rows_and_counts_all(cli, shared_store):
+    lines = _rows(cli, shared_store, "SELECT range AS i FROM range(10005)")
+    assert lines[-1] == "... 10,005 rows, first 10,000 shown"
+    assert lines[2:-1] == [str(i).rjust(4) for i in range(10_000)]
+
+
 def test_an_explain_plan_prints_as_lines(cli, shared_store):
     lines = _rows(cli, shared_store, "EXPLAIN SELECT count(*) FROM timelines")
     assert not any("\\n" in line for line in lines)
