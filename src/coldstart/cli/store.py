@@ -33,16 +33,21 @@ def store_query(
 ) -> None:
     """Run one SQL query on the store and print the result.
 
-    Queries only (SELECT, DESCRIBE, SHOW, EXPLAIN): nothing is written, and no file is read but
-    the store's database and timelines.
+    One statement, a query (SELECT, FROM, WITH, VALUES, DESCRIBE, SHOW, SUMMARIZE, EXPLAIN):
+    nothing is written, and no file is read but the store's database and timelines. The text
+    table prints NULL as NULL and every digit of a number.
     """
-    from coldstart.sweep.store import QueryError, connect_readonly, user_query
+    from coldstart.cli.sqltable import text_table
+    from coldstart.sweep.store import QueryError, connect_readonly, user_query, user_query_rows
 
     if as_csv and as_json:
         _fail([Problem("--csv", "", "", "give --csv or --json, not both")])
     con = connect_readonly(store)
     try:
-        frame = user_query(con, sql)
+        if as_csv or as_json:
+            frame = user_query(con, sql)
+        else:
+            result = user_query_rows(con, sql, MAX_PRINTED_ROWS)
     except QueryError as exc:
         _fail([Problem("SQL", "", "", str(exc))])
     finally:
@@ -53,10 +58,9 @@ def store_query(
         text = frame.to_json(orient="records", date_format="iso", double_precision=15)
         out.print_json(text)
     else:
-        with_rows = frame.head(MAX_PRINTED_ROWS)
-        sys.stdout.write(with_rows.to_string(index=False) + "\n")
-        if len(frame) > MAX_PRINTED_ROWS:
-            sys.stdout.write(f"... {len(frame):,} rows, first {MAX_PRINTED_ROWS:,} shown\n")
+        sys.stdout.write(text_table(result.columns, result.rows))
+        if result.total > MAX_PRINTED_ROWS:
+            sys.stdout.write(f"... {result.total:,} rows, first {MAX_PRINTED_ROWS:,} shown\n")
 
 
 @store_app.command("report")

@@ -5,9 +5,13 @@ A store is a folder::
     DIR/runs.duckdb              table ``runs`` (one row per finished run), table ``sweeps``
                                  (one row per sweep: its plan and where it came from, see
                                  :class:`SweepSource`), table ``sweep_runs``
-                                 (sweep_id, run_id of every run a sweep plans), view
-                                 ``timelines`` (every stored run's timeline, with run_id)
+                                 (sweep_id, run_id of every run a sweep plans)
     DIR/timelines/<run_id>.parquet
+
+Every connection (:func:`connect_readonly`, :class:`RunStore`) adds a TEMP view ``timelines``
+(every stored run's timeline, with run_id) over the folder where the store is now: the
+database file holds no path, so a store copied or moved elsewhere works as it is. A
+``timelines`` view an older coldstart saved in the file is dropped when a sweep opens it.
 
 Only the coordinating process writes. Each finished run is stored as it arrives: its timeline
 first (written to a temporary file, then renamed), then its row, in a transaction of its own;
@@ -29,10 +33,12 @@ from __future__ import annotations
 import json
 import math
 import os
-from collections.abc import Iterable
+import re
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any, TypeVar
 
 import pandas as pd
 
@@ -47,6 +53,8 @@ DB_NAME = "runs.duckdb"
 
 TIMELINES = "timelines"
 """Folder of the per-run timelines (and name of the view over them)."""
+
+T = TypeVar("T")
 
 TMP_PREFIX = ".tmp-"
 """Prefix of a timeline being written (removed when a store is opened)."""
@@ -151,13 +159,25 @@ def _has_timelines(folder: Path) -> bool:
     return any((folder / TIMELINES).glob("*.parquet")) if (folder / TIMELINES).is_dir() else False
 
 
-def _view_sql(folder: Path, temp: bool) -> str:
-    kind = "TEMP VIEW" if temp else "VIEW"
+def _view_sql(folder: Path) -> str:
+    """The ``timelines`` view over ``folder``'s timelines, a TEMP view of one connection: the
+    database file keeps no path, so a store copied or moved elsewhere opens as it is."""
     return (
-        f"CREATE OR REPLACE {kind} {TIMELINES} AS SELECT t.* FROM "
+        f"CREATE OR REPLACE TEMP VIEW {TIMELINES} AS SELECT t.* FROM "
         f"read_parquet('{_timeline_glob(folder)}', union_by_name=true) t "
         "WHERE t.run_id IN (SELECT run_id FROM runs)"
     )
+
+
+def _persisted_view(con) -> str | None:
+    """The SQL of a ``timelines`` view an older coldstart saved in the database (with the
+    absolute path of the store's timelines then), or None."""
+    row = con.execute(
+        "SELECT sql FROM duckdb_views() WHERE view_name = $name AND NOT temporary "
+        "AND schema_name = 'main'",
+        {"name": TIMELINES},
+    ).fetchone()
+    return None if row is None else str(row[0])
 
 
 def connect_readonly(folder: str | Path):
@@ -166,6 +186,11 @@ def connect_readonly(folder: str | Path):
     DuckDB may read the store's ``timelines`` folder and no other file: external access is
     off (``enable_external_access = false``, the timelines folder its only allowed
     directory) and the configuration is locked, so no statement can turn it back on.
+
+    The view is a TEMP view over the folder as it is now (a store copied or moved elsewhere
+    reads its own timelines). A store of an older coldstart keeps a saved view until a sweep
+    opens it for writing (:class:`RunStore` drops it); it is used while it names this folder,
+    else shadowed by the temporary one.
 
     Raises
     ------
@@ -185,53 +210,58 @@ def connect_readonly(folder: str | Path):
     con.execute("SET allowed_directories = ?", [[str(folder.resolve() / TIMELINES) + os.sep]])
     con.execute("SET enable_external_access = false")
     con.execute("SET lock_configuration = true")
-    if _has_timelines(folder):
-        con.execute(_view_sql(folder, temp=True))  # this folder's path, wherever it moved
+    saved = _persisted_view(con)
+    if _has_timelines(folder) and (saved is None or f"'{_timeline_glob(folder)}'" not in saved):
+        con.execute(_view_sql(folder))  # this folder's path, wherever it moved
     return con
 
 
 QUERY_STATEMENTS = ("SELECT", "EXPLAIN")
-"""Statement types a user query may hold (``SELECT`` includes ``FROM``, ``WITH``,
-``DESCRIBE``, ``SHOW``, ``SUMMARIZE`` and ``VALUES``)."""
+"""Statement types (DuckDB's parser) a user query may be: ``SELECT`` covers every form of
+:data:`QUERY_FORMS` but ``EXPLAIN``."""
+
+QUERY_FORMS = ("SELECT", "FROM", "WITH", "VALUES", "DESCRIBE", "SHOW", "SUMMARIZE", "EXPLAIN")
+"""The forms of query ``coldstart store query`` answers, as its help and the README list them."""
 
 
 class QueryError(ValueError):
     """A user query the store refuses, or one DuckDB could not run (one line)."""
 
 
-def user_query(con, sql: str) -> pd.DataFrame:
-    """Run a user's SQL on a :func:`connect_readonly` connection: queries only.
+_LEADING = re.compile(r"(?:\s+|--[^\n]*(?:\n|$)|/\*.*?\*/)*", re.DOTALL)
 
-    Parameters
-    ----------
-    con : duckdb.DuckDBPyConnection
-        From :func:`connect_readonly` (no file access besides the timelines).
-    sql : str
-        One or more statements, each a query (:data:`QUERY_STATEMENTS`).
 
-    Returns
-    -------
-    pandas.DataFrame
-        The result of the last statement.
+def _first_word(text: str, fallback: str) -> str:
+    """The keyword a statement starts with (after blanks and comments), upper case."""
+    word = re.match(r"[A-Za-z_]+", text[_LEADING.match(text).end() :])
+    return word.group(0).upper() if word else fallback
 
-    Raises
-    ------
-    QueryError
-        A statement that is not a query (``COPY``, ``EXPORT``, ``ATTACH``, ``SET``, ...), a
-        file outside the store, or any error of DuckDB, as one line.
-    """
+
+def _checked_statement(con, sql: str) -> None:
+    """Refuse ``sql`` unless it is exactly one query (:data:`QUERY_FORMS`)."""
+    statements = con.extract_statements(sql)
+    if not statements:
+        raise QueryError("no statement given")
+    if len(statements) > 1:
+        raise QueryError(
+            f"{len(statements)} statements given: a store query runs one statement "
+            "(remove the ';' between them)"
+        )
+    st = statements[0]
+    if st.type.name not in QUERY_STATEMENTS:
+        raise QueryError(
+            f"{_first_word(st.query, st.type.name)} statements are not allowed: only read-only "
+            f"queries are ({', '.join(QUERY_FORMS)}), and the store writes no file"
+        )
+
+
+def _run_query(con, sql: str, fetch: Callable[[Any], T]) -> T:
+    """Check ``sql`` (:func:`_checked_statement`), run it and ``fetch`` its result, every
+    DuckDB error turned into one line of :class:`QueryError`."""
     duckdb = _duckdb()
     try:
-        kinds = [st.type.name for st in con.extract_statements(sql)]
-        bad = [k for k in kinds if k not in QUERY_STATEMENTS]
-        if not kinds:
-            raise QueryError("no statement given")
-        if bad:
-            raise QueryError(
-                f"{bad[0]} statements are not allowed: the store answers queries only "
-                "(SELECT, DESCRIBE, SHOW, EXPLAIN), and writes no file"
-            )
-        return con.execute(sql).df()
+        _checked_statement(con, sql)
+        return fetch(con.execute(sql))
     except duckdb.PermissionException as exc:
         first = str(exc).splitlines()[0].removeprefix("Permission Error: ")
         raise QueryError(
@@ -239,6 +269,76 @@ def user_query(con, sql: str) -> pd.DataFrame:
         ) from None
     except duckdb.Error as exc:
         raise QueryError(str(exc).splitlines()[0]) from None
+
+
+def user_query(con, sql: str) -> pd.DataFrame:
+    """Run a user's SQL on a :func:`connect_readonly` connection: one query only.
+
+    Parameters
+    ----------
+    con : duckdb.DuckDBPyConnection
+        From :func:`connect_readonly` (no file access besides the timelines).
+    sql : str
+        One statement, a query (:data:`QUERY_FORMS`).
+
+    Returns
+    -------
+    pandas.DataFrame
+        Its result.
+
+    Raises
+    ------
+    QueryError
+        Several statements, a statement that is not a query (``COPY``, ``EXPORT``,
+        ``ATTACH``, ``SET``, ...), a file outside the store, or any error of DuckDB, as one
+        line.
+    """
+    return _run_query(con, sql, lambda cur: cur.df())
+
+
+@dataclass(frozen=True)
+class QueryRows:
+    """The first rows of a query's result as Python values (NULL as None).
+
+    Attributes
+    ----------
+    columns : tuple of str
+        Column names.
+    types : tuple of str
+        DuckDB types of the columns (``BIGINT``, ``DOUBLE``, ``VARCHAR``, ...).
+    rows : list of tuple
+        At most the ``limit`` asked for.
+    total : int
+        Rows of the whole result.
+    """
+
+    columns: tuple[str, ...]
+    types: tuple[str, ...]
+    rows: list[tuple]
+    total: int
+
+
+def user_query_rows(con, sql: str, limit: int) -> QueryRows:
+    """:func:`user_query`, its first ``limit`` rows as Python values (ints stay ints, NULL
+    is None) and the count of all rows.
+
+    Raises
+    ------
+    QueryError
+        As :func:`user_query`.
+    """
+
+    def fetch(cur) -> QueryRows:
+        desc = cur.description or []
+        rows = cur.fetchmany(limit)
+        total = len(rows)
+        while len(chunk := cur.fetch_df_chunk(64)):  # the rest, counted, not converted
+            total += len(chunk)
+        return QueryRows(
+            tuple(str(d[0]) for d in desc), tuple(str(d[1]) for d in desc), rows, total
+        )
+
+    return _run_query(con, sql, fetch)
 
 
 def latest_sweep(con, kinds: tuple[str, ...] = USER_KINDS) -> str | None:
@@ -294,9 +394,11 @@ class RunStore:
             msg = f"cannot be opened (is another sweep writing it?): {first}"
             raise OutputError(Problem(str(self.folder / DB_NAME), "", "", msg)) from None
         self._schema()
+        if _persisted_view(self.con) is not None:  # an older coldstart saved its path here
+            self.con.execute(f"DROP VIEW main.{TIMELINES}")
         self._view = _has_timelines(self.folder)
         if self._view:
-            self.con.execute(_view_sql(self.folder, temp=False))
+            self.con.execute(_view_sql(self.folder))
 
     def _schema(self) -> None:
         cols = [f'"{n}" {t}' for n, t in RUN_COLUMNS] + [f'"{f}" DOUBLE' for f in FIGURES]
@@ -443,6 +545,6 @@ class RunStore:
             self.con.execute("ROLLBACK")
             raise
         if not self._view and outcome.status == "ok":
-            self.con.execute(_view_sql(self.folder, temp=False))
+            self.con.execute(_view_sql(self.folder))
             self._view = True
         return True
