@@ -167,3 +167,10 @@ def test_a_run_compared_with_itself_is_refused_unless_forced(six_hour_runs, tmp_
     code, stdout, stderr = cli("diff", a, a, "--out", out, "--force")
     assert code == 0 and "wrote" in stdout and out.exists()
     assert [ln for ln in stderr.splitlines() if "the same folder" in ln][0].startswith("warning:")
+
+
+@pytest.mark.parametrize("writer", ["diff", "store"])
+def test_a_name_the_file_system_refuses_is_one_line(six_hour_runs, tmp_path, cli, writer):
+    out = tmp_path / ("x" * 300 + ".html")  # longer than a file name may be (255 bytes)
+    _refused(cli, _writers(six_hour_runs, tmp_path)[writer], out, "cannot be written")
+    assert list(tmp_path.iterdir()) == []

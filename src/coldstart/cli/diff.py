@@ -50,9 +50,8 @@ def diff(
     of the buildings matched by id more than 10 m apart), and a folder compared with itself,
     are refused unless --force is given. The page replaces only an earlier diff page.
     """
-    from coldstart.outdir import write_text_atomic
     from coldstart.report.diff import GENERATOR, mismatches, read_run, render_diff
-    from coldstart.report.pagefile import check_page_out
+    from coldstart.report.pagefile import check_page_out, write_page
 
     target = check_page_out(out_file, GENERATOR, inside=(run_a, run_b))
     a, b = read_run(run_a), read_run(run_b)
@@ -64,5 +63,5 @@ def diff(
         raise InputError(Problem(str(run_b), "", "", why))
     if differ:
         _warn(f"the runs do not compare ({'; '.join(differ)}); compared anyway (--force)")
-    write_text_atomic(target, render_diff(a, b, forced=differ))
+    write_page(target, render_diff(a, b, forced=differ))
     out.print(f"wrote {out_file} (open it in a browser)", soft_wrap=True)

@@ -74,9 +74,8 @@ def store_report(
     ] = None,
 ) -> None:
     """Write fan charts and per-variant comparisons of a sweep as one offline HTML file."""
-    from coldstart.outdir import write_text_atomic
     from coldstart.report.fan import GENERATOR, render_sweep_report
-    from coldstart.report.pagefile import check_page_out
+    from coldstart.report.pagefile import check_page_out, write_page
     from coldstart.sweep.store import connect_readonly
 
     if importlib.util.find_spec("plotly") is None:
@@ -89,5 +88,5 @@ def store_report(
         con.close()
     if text is None:
         _fail([Problem(str(store), "", "--sweep", sweep)])
-    write_text_atomic(target, text)
+    write_page(target, text)
     out.print(f"report of sweep {sweep} written to {out_file}", soft_wrap=True)

@@ -4,9 +4,8 @@ Every page coldstart writes carries ``<meta name="generator" content="...">`` na
 command that wrote it (``coldstart diff``, ``coldstart store report``, ...). A command replaces
 only a page its own command wrote, never another file (a user's kept report, notes, or the page
 of another command). ``coldstart diff`` and ``coldstart store report`` check their ``--out``
-through :func:`check_page_out` and write it with
-:func:`coldstart.outdir.write_text_atomic` (a temporary sibling renamed into place), so both
-refuse and write alike.
+through :func:`check_page_out` and write it with :func:`write_page` (a temporary sibling
+renamed into place), so both refuse and write alike.
 """
 
 from __future__ import annotations
@@ -86,6 +85,14 @@ def check_page_out(out: str | Path, generator: str, inside: Sequence[Path] = ())
         raise _refuse("--out", "no file name given; give a file name ending in .html")
     if "\0" in text:
         raise _refuse(text.replace("\0", "\\0"), "is not a valid file name (a NUL character)")
+    try:
+        return _check_path(text, generator, inside)
+    except OSError as exc:  # e.g. a name too long for the file system
+        raise _refuse(text, f"cannot be written: {exc.strerror or exc}") from None
+
+
+def _check_path(text: str, generator: str, inside: Sequence[Path]) -> Path:
+    """The checks of :func:`check_page_out` that ask the file system."""
     path = Path(text)
     if path.is_dir():
         raise _refuse(text, "is a folder; give a file name ending in .html")
@@ -104,3 +111,15 @@ def check_page_out(out: str | Path, generator: str, inside: Sequence[Path] = ())
         why = f"exists and is not a page {generator} wrote; give another name (it is left alone)"
         raise _refuse(text, why)
     return path
+
+
+def write_page(path: Path, text: str) -> Path:
+    """Write a page checked by :func:`check_page_out` whole (a temporary sibling renamed into
+    place: never half a file); an unwritable folder raises :class:`~coldstart.errors.OutputError`.
+    """
+    from coldstart.outdir import write_text_atomic
+
+    try:
+        return write_text_atomic(path, text)
+    except OSError as exc:
+        raise _refuse(str(path), f"cannot be written: {exc.strerror or exc}") from None
