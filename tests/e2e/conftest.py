@@ -1,4 +1,5 @@
-"""The ``browser`` fixture of the browser tests: headless Chromium through Playwright.
+"""The ``browser`` fixture of the browser tests (headless Chromium through Playwright), and
+``six_hour_runs``: two small runs that ``coldstart diff`` compares.
 
 Debian's ``chromium`` is driven through ``executable_path`` (no browser download). ``.ci/run``
 installs it with apt-get when missing and sets ``COLDSTART_REQUIRE_BROWSER=1``, so in CI a
@@ -11,6 +12,8 @@ import os
 import shutil
 
 import pytest
+
+from demo_texts import short_demo_text
 
 
 def _chromium() -> str | None:
@@ -33,3 +36,17 @@ def browser():
         b = p.chromium.launch(executable_path=exe, args=["--no-sandbox"])
         yield b
         b.close()
+
+
+@pytest.fixture(scope="session")
+def six_hour_runs(tmp_path_factory, small_city):
+    """Two runs of the small city over 6 h (seeds 1 and 2): they compare."""
+    from coldstart.scenario import load_scenario
+    from coldstart.simulate import simulate
+
+    base = tmp_path_factory.mktemp("diffable")
+    (base / "six.toml").write_text(short_demo_text(6, 4))
+    scenario = load_scenario(base / "six.toml")
+    for seed in (1, 2):
+        simulate(small_city, scenario, seed=seed).save(base / f"s{seed}", report=False)
+    return base / "s1", base / "s2"

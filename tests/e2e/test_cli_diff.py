@@ -64,19 +64,19 @@ def test_missing_folder_and_bad_out(demo_run_dir, tmp_path, cli):
     code, _, stderr = cli("diff", demo_run_dir, tmp_path / "nope", "--out", tmp_path / "d.html")
     assert code == 2 and "is not a folder" in stderr and "nope" in stderr
     code, _, stderr = cli("diff", demo_run_dir, demo_run_dir, "--out", demo_run_dir / "d.html")
-    assert code == 2 and "lies inside the result folder" in stderr
+    assert code == 2 and "lies inside the folder" in stderr
     assert not (demo_run_dir / "d.html").exists()
     code, _, stderr = cli("diff", demo_run_dir, demo_run_dir, "--out", tmp_path)
     assert code == 2 and "is a folder" in stderr
 
 
-def test_a_users_file_is_never_replaced(demo_run_dir, tmp_path, cli):
+def test_a_users_file_is_never_replaced(demo_run_dir, demo_run_b_dir, tmp_path, cli):
     mine = tmp_path / "notes.html"
     mine.write_text("my notes")
     code, _, stderr = cli("diff", demo_run_dir, demo_run_dir, "--out", mine)
-    assert code == 2 and "is not a page coldstart wrote" in stderr
+    assert code == 2 and "is not a page coldstart diff wrote" in stderr
     assert mine.read_text() == "my notes"
-    page = tmp_path / "d.html"  # a page coldstart wrote is replaced by the next diff
-    assert cli("diff", demo_run_dir, demo_run_dir, "--out", page)[0] == 0
-    code, _, stderr = cli("diff", demo_run_dir, demo_run_dir, "--out", page)
+    page = tmp_path / "d.html"  # a page coldstart diff wrote is replaced by the next diff
+    assert cli("diff", demo_run_dir, demo_run_b_dir, "--out", page)[0] == 0
+    code, _, stderr = cli("diff", demo_run_dir, demo_run_b_dir, "--out", page)
     assert code == 0, stderr

@@ -7,22 +7,6 @@ import shutil
 import pandas as pd
 import pytest
 
-from demo_texts import short_demo_text
-
-
-@pytest.fixture(scope="module")
-def six_hour_runs(tmp_path_factory, small_city):
-    """Two runs of the small city over 6 h (seeds 1 and 2): they compare."""
-    from coldstart.scenario import load_scenario
-    from coldstart.simulate import simulate
-
-    base = tmp_path_factory.mktemp("diffable")
-    (base / "six.toml").write_text(short_demo_text(6, 4))
-    scenario = load_scenario(base / "six.toml")
-    for seed in (1, 2):
-        simulate(small_city, scenario, seed=seed).save(base / f"s{seed}", report=False)
-    return base / "s1", base / "s2"
-
 
 def _copy(src, dst, timeline=None, buildings=None):
     shutil.copytree(src, dst)

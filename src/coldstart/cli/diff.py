@@ -8,38 +8,19 @@ from typing import Annotated
 import typer
 
 from coldstart.cli import app, err, out
-from coldstart.errors import InputError, OutputError, Problem
+from coldstart.errors import InputError, Problem
 
 
-def _check_out_file(path: Path, runs: tuple[Path, ...]) -> Path:
-    """The page to write: not a folder, not inside either run (its manifest would break)."""
-    target = Path(path).absolute()
-    if target.is_dir():
-        raise OutputError(Problem(str(path), "", "", "is a folder; give a file name (FILE.html)"))
-    for run in runs:
-        if run.absolute().resolve() in target.parent.resolve().parents or (
-            target.parent.resolve() == run.absolute().resolve()
-        ):
-            why = f"lies inside the result folder '{run}'; write the page elsewhere"
-            raise OutputError(Problem(str(path), "", "", why))
-    if not target.parent.is_dir():
-        raise OutputError(Problem(str(path), "", "", "its folder does not exist"))
-    if target.exists() and not _written_by_coldstart(target):
-        why = "exists and is not a page coldstart wrote; give another name (it is left alone)"
-        raise OutputError(Problem(str(path), "", "", why))
-    return target
+def _warn(text: str) -> None:
+    err.print(f"warning: {text}", markup=False, highlight=False, soft_wrap=True)
 
 
-def _written_by_coldstart(path: Path) -> bool:
-    """Whether ``path`` is a page coldstart wrote (its head carries the generator tag)."""
-    from coldstart.report.html import GENERATOR
-
-    try:
-        with open(path, "rb") as fh:
-            head = fh.read(4096)
-    except OSError:
-        return False
-    return f'<meta name="generator" content="{GENERATOR}">'.encode() in head
+def _same_folder(run_a: Path, run_b: Path, force: bool) -> None:
+    """Refuse (or with ``force`` warn about) comparing a result folder with itself."""
+    why = f"is the same folder as {run_a}: a run compared with itself differs in nothing"
+    if not force:
+        raise InputError(Problem(str(run_b), "", "", f"{why}; give --force to write the page"))
+    _warn(f"{run_b} {why}; written anyway (--force)")
 
 
 @app.command()
@@ -47,17 +28,18 @@ def diff(
     run_a: Annotated[Path, typer.Argument(help="first result folder (A)")],
     run_b: Annotated[Path, typer.Argument(help="second result folder (B)")],
     out_file: Annotated[
-        Path,
+        str,
         typer.Option(
             "--out",
-            help="HTML page to write (one coldstart wrote is replaced; another file is refused)",
+            help="HTML page to write (an earlier diff page is replaced; another file is refused)",
         ),
-    ] = Path("coldstart-diff.html"),
+    ] = "coldstart-diff.html",
     force: Annotated[
         bool,
         typer.Option(
             "--force",
-            help="compare runs of different horizons, steps or cities anyway (the page says so)",
+            help="compare runs of different horizons, steps or cities, or a run with itself, "
+            "anyway (the page says so)",
         ),
     ] = False,
 ) -> None:
@@ -65,19 +47,21 @@ def diff(
     per-building difference in lowest indoor temperature (B - A, in K).
 
     Runs of a different time step, horizon or city (no building id in common, or more than 5 %
-    of the buildings matched by id more than 10 m apart) are refused unless --force is given.
+    of the buildings matched by id more than 10 m apart), and a folder compared with itself,
+    are refused unless --force is given. The page replaces only an earlier diff page.
     """
-    from coldstart.outdir import write_text_atomic
-    from coldstart.report.diff import mismatches, read_run, render_diff
+    from coldstart.report.diff import GENERATOR, mismatches, read_run, render_diff
+    from coldstart.report.pagefile import check_page_out, write_page
 
-    target = _check_out_file(out_file, (run_a, run_b))
+    target = check_page_out(out_file, GENERATOR, inside=(run_a, run_b))
     a, b = read_run(run_a), read_run(run_b)
+    if run_a.resolve() == run_b.resolve():
+        _same_folder(run_a, run_b, force)
     differ = mismatches(a, b)
     if differ and not force:
         why = f"does not compare with {run_a} ({'; '.join(differ)}); give --force to compare anyway"
         raise InputError(Problem(str(run_b), "", "", why))
     if differ:
-        err.print(f"warning: the runs do not compare ({'; '.join(differ)}); compared anyway "
-                  "(--force)", markup=False, highlight=False, soft_wrap=True)  # fmt: skip
-    write_text_atomic(target, render_diff(a, b, forced=differ))
+        _warn(f"the runs do not compare ({'; '.join(differ)}); compared anyway (--force)")
+    write_page(target, render_diff(a, b, forced=differ))
     out.print(f"wrote {out_file} (open it in a browser)", soft_wrap=True)

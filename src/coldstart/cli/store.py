@@ -66,22 +66,25 @@ def store_query(
 @store_app.command("report")
 def store_report(
     store: Annotated[Path, typer.Argument(help="run store folder")],
-    out_file: Annotated[Path, typer.Option("--out", help="HTML file to write")],
+    out_file: Annotated[
+        str,
+        typer.Option(
+            "--out",
+            help="HTML page to write (an earlier store report is replaced; other files refused)",
+        ),
+    ],
     sweep_id: Annotated[
         str | None, typer.Option("--sweep", help="sweep id (default: the latest sweep or compare)")
     ] = None,
 ) -> None:
     """Write fan charts and per-variant comparisons of a sweep as one offline HTML file."""
-    from coldstart.report.fan import render_sweep_report
+    from coldstart.report.fan import GENERATOR, render_sweep_report
+    from coldstart.report.pagefile import check_page_out, write_page
     from coldstart.sweep.store import connect_readonly
 
     if importlib.util.find_spec("plotly") is None:
         _fail([Problem("--out", "", "", "the report needs plotly: pip install plotly")])
-    if out_file.suffix.lower() != ".html":
-        _fail([Problem("--out", "", "", f"{out_file}: expected a file name ending in .html")])
-    if out_file.is_symlink() or (out_file.exists() and not _ours(out_file)):
-        msg = f"{out_file} exists and is not a sweep report coldstart wrote; choose a new name"
-        _fail([Problem("--out", "", "", msg)])
+    target = check_page_out(out_file, GENERATOR)
     con = connect_readonly(store)
     try:
         text, sweep = render_sweep_report(con, sweep_id)
@@ -89,34 +92,5 @@ def store_report(
         con.close()
     if text is None:
         _fail([Problem(str(store), "", "--sweep", sweep)])
-    write_atomically(out_file, text)
+    write_page(target, text)
     out.print(f"report of sweep {sweep} written to {out_file}", soft_wrap=True)
-
-
-def write_atomically(path: Path, text: str) -> None:
-    """Write ``text`` to ``path`` through a temporary file in the same folder and a rename."""
-    import os
-    import tempfile
-
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8") as fh:
-            fh.write(text)
-        os.chmod(tmp, 0o644)
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
-
-
-def _ours(path: Path) -> bool:
-    """True when ``path`` is a report an earlier ``coldstart store report`` wrote."""
-    from coldstart.report.fan import GENERATOR
-
-    try:
-        with path.open("r", encoding="utf-8", errors="replace") as fh:
-            head = fh.read(4096)
-    except OSError:
-        return False
-    return f'<meta name="generator" content="{GENERATOR}">' in head

@@ -12,7 +12,7 @@ from __future__ import annotations
 import html
 import io
 import json
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 import numpy as np
@@ -49,6 +49,9 @@ MOVED_SHARE = 0.05
 """The runs are of different cities when more than this share of the matched buildings lie
 elsewhere (a few edited buildings still compare; a re-drawn city does not)."""
 
+GENERATOR = "coldstart diff"
+"""Content of the page's generator tag: ``coldstart diff --out`` replaces only a page with it."""
+
 TIME_TOL_H = 0.01
 """Horizons and steps closer than this [h] are the same (the timeline's hours are written to
 4 decimals)."""
@@ -62,6 +65,7 @@ class Run:
     summary: dict
     timeline: pd.DataFrame
     buildings: pd.DataFrame
+    folder: Path | None = None
 
 
 def _problem(path: Path, message: str) -> InputError:
@@ -96,6 +100,7 @@ def read_run(folder: str | Path) -> Run:
         raise _problem(path, f"is not valid JSON ({exc})") from None
     if not isinstance(summary, dict):
         raise _problem(path, "is not a JSON object of headline figures")
+    _check_figures(path, summary)
     path = folder / "timeline.csv"
     try:
         timeline = pd.read_csv(io.BytesIO(read_bytes(path, "table")))
@@ -103,6 +108,7 @@ def read_run(folder: str | Path) -> Run:
         raise _problem(path, f"is not a readable CSV table ({str(exc).splitlines()[0]})") from None
     if "hours" not in timeline.columns:
         raise _problem(path, "has no 'hours' column (not a coldstart timeline)")
+    _check_timeline(path, timeline)
     path = folder / "buildings.parquet"
     try:
         buildings = pd.read_parquet(io.BytesIO(read_bytes(path, "table")))
@@ -113,7 +119,52 @@ def read_run(folder: str | Path) -> Run:
     missing = [c for c in BUILDING_NEEDS if c not in buildings.columns]
     if missing:
         raise _problem(path, f"lacks the column(s) {missing}")
-    return Run(folder.name or str(folder), summary, timeline, buildings[list(BUILDING_NEEDS)])
+    label = folder.name or str(folder)
+    return Run(label, summary, timeline, buildings[list(BUILDING_NEEDS)], folder)
+
+
+def _check_figures(path: Path, summary: dict) -> None:
+    """Every headline figure is a number or null (a run never left out)."""
+    for key, value in summary.items():
+        if value is None or (isinstance(value, int | float) and not isinstance(value, bool)):
+            continue
+        shown = json.dumps(value, ensure_ascii=False)
+        shown = shown if len(shown) <= 40 else shown[:37] + "..."
+        raise InputError(Problem(str(path), "", str(key), f"is {shown}, not a number or null"))
+
+
+def _check_timeline(path: Path, timeline: pd.DataFrame) -> None:
+    """Two or more rows; hours and the people series numbers; hours increasing."""
+    if len(timeline) < 2:
+        why = f"has {len(timeline)} row(s); a timeline has one row per step (two or more)"
+        raise _problem(path, why)
+    columns = ["hours", *(c for c, _ in TIMELINE_SERIES if c in timeline.columns)]
+    for column in columns:
+        values = pd.to_numeric(timeline[column], errors="coerce").to_numpy(float)
+        bad = np.flatnonzero(~np.isfinite(values))
+        if len(bad):
+            raw = timeline[column].iloc[bad[0]]
+            shown = "empty" if pd.isna(raw) else f"'{raw}'"
+            where = f"line {bad[0] + 2}"  # line 1 is the header
+            raise InputError(Problem(str(path), where, column, f"is {shown}, not a number"))
+    hours = pd.to_numeric(timeline["hours"]).to_numpy(float)
+    back = np.flatnonzero(np.diff(hours) <= 0)
+    if len(back):
+        where = f"line {back[0] + 3}"
+        raise InputError(Problem(str(path), where, "hours", "does not increase"))
+
+
+def tell_apart(a: Run, b: Run) -> tuple[str, str]:
+    """Labels of the two runs that differ: their folder names, or when those are equal the
+    shortest tails of their paths that differ (``x/run`` and ``y/run``)."""
+    if a.label != b.label or a.folder is None or b.folder is None:
+        return a.label, b.label
+    pa, pb = Path(a.folder).absolute().parts, Path(b.folder).absolute().parts
+    for k in range(2, max(len(pa), len(pb)) + 1):
+        ta, tb = "/".join(pa[-k:]), "/".join(pb[-k:])
+        if ta != tb:
+            return ta.removeprefix("//"), tb.removeprefix("//")
+    return a.label, b.label
 
 
 def step_and_horizon(run: Run) -> tuple[float, float]:
@@ -325,10 +376,12 @@ def render_diff(a: Run, b: Run, forced: list[str] | None = None) -> str:
         if fig_map is not None
         else ""
     )
+    label_a, label_b = tell_apart(a, b)
+    a, b = replace(a, label=label_a), replace(b, label=label_b)
     title = f"coldstart diff: {a.label} vs {b.label}"
     return "\n".join(
         [
-            *page_head(title)[:-2],
+            *page_head(title, generator=GENERATOR)[:-2],
             f"<style>{CSS}</style></head><body><main>",
             f"<h1>{html.escape(title)}</h1>",
             f"<p class='note'>A: {html.escape(a.label)} · B: {html.escape(b.label)}</p>",

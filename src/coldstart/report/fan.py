@@ -250,10 +250,8 @@ def render_sweep_report(con, sweep_id: str | None = None) -> tuple[str | None, s
         f"{', '.join(policies)}. Bands: 5–95 % of runs; lines: median."
     )
     more = "" if len(groups) <= MAX_GROUPS else f" (first {MAX_GROUPS} of {len(groups)} drawn)"
-    head = page_head(f"coldstart {title}")
-    head.insert(-1, f'<meta name="generator" content="{GENERATOR}">')
     page = [
-        *head,
+        *page_head(f"coldstart {title}", generator=GENERATOR),
         "<body><main>",
         f"<h1>{html.escape(title)}</h1>",
         f'<p class="sub">{html.escape(sub + more)}</p>',

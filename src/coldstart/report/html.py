@@ -26,6 +26,7 @@ from coldstart.report.fmt import (
     format_summary_value,
     humanise_key,
 )
+from coldstart.report.pagefile import generator_tag
 from coldstart.report.responsive import PHONE_LAYOUT, colorbar_restyles, phone_script
 from coldstart.report.tables import (
     MAX_ASSETS,
@@ -462,20 +463,21 @@ def render_report(result: Result) -> str:
 
 
 GENERATOR = "coldstart"
-"""The ``generator`` meta tag of every page coldstart writes: a page with it may be replaced by
-a new one (``coldstart diff --out``); any other file is a user's and is left alone."""
+"""The default ``generator`` meta tag of a coldstart page. A command that replaces its own page
+gives its own (``coldstart diff``, ``coldstart store report``) and replaces only a page with
+that tag (:func:`coldstart.report.pagefile.check_page_out`)."""
 
 
-def page_head(title: str) -> list[str]:
+def page_head(title: str, generator: str = GENERATOR) -> list[str]:
     """The opening lines of a self-contained coldstart page up to ``</head>`` (the
-    project's CSS inlined, no external links)."""
+    project's CSS inlined, no external links; ``generator``: the command writing the page)."""
     return [
         "<!DOCTYPE html>",
         '<html lang="en">',
         "<head>",
         '<meta charset="utf-8">',
         '<meta name="viewport" content="width=device-width, initial-scale=1">',
-        f'<meta name="generator" content="{GENERATOR}">',
+        generator_tag(generator),
         f"<title>{html.escape(title)}</title>",
         f"<style>{CSS}</style>",
         "</head>",
