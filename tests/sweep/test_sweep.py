@@ -26,7 +26,7 @@ from coldstart.scenario import parse_scenario
 from coldstart.sweep.engine import run_sweep
 from coldstart.sweep.execute import local_cluster
 from coldstart.sweep.plan import SweepError, build_plan, city_digest, parse_vary
-from coldstart.sweep.store import FIGURES, RunStore, SweepSource
+from coldstart.sweep.store import FIGURES, RunStore, SweepSource, connect_readonly
 from demo_texts import short_demo_text
 
 SRC = Path(coldstart.__file__).resolve().parents[1]
@@ -200,7 +200,7 @@ def test_killed_sweep_resumes_without_loss_or_duplicates(
     rows = _rows(store)
     assert len(rows) == 24 and rows["run_id"].is_unique and (rows["status"] == "ok").all()
     assert not list(timelines.glob(".tmp-*"))  # a timeline being written when killed: gone
-    with duckdb.connect(str(store / "runs.duckdb"), read_only=True) as con:
+    with connect_readonly(store) as con:  # (its TEMP view `timelines`)
         n, ids = con.execute("SELECT count(*), count(DISTINCT run_id) FROM timelines").fetchone()
     assert (n, ids) == (24 * 72, 24)
     # the runs of the first 3 seeds (before and after the kill) are the reference's
