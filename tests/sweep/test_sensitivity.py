@@ -256,9 +256,39 @@ def test_missing_metric_in_summary_is_an_error(compiled, scenario):
 
     with pytest.raises(SensitivityError, match="'blocks_without_heat_peak' is not in the summary"):
         s._values({"person_hours_below_12c": 1.0}, ("blocks_without_heat_peak",), 24.0)
+    # a time not reached within the horizon counts as the horizon and is flagged (a bound)
     assert s._values(
-        {"hours_to_restore_heat_95pct": None}, ("hours_to_restore_heat_95pct",), 24.0
-    ) == [24.0]
+        {"hours_to_restore_heat_95pct": None, "energy_not_served_mwh": 3.0},
+        ("hours_to_restore_heat_95pct", "energy_not_served_mwh"),
+        24.0,
+    ) == ([24.0, 3.0], [True, False])
+
+
+def test_unreached_times_are_shown_as_bounds(capsys):
+    # review: `--metric hours_to_restore_heat_95pct` printed "12.0 → 12.0" when no run got
+    # there within 12 h: now "≥ 12.0 → ≥ 12.0" with the number of such runs, and --json counts
+    import numpy as np
+
+    from coldstart.cli.sensitivity import _print_table
+    from coldstart.scenario import example_scenario
+    from coldstart.sweep import sensitivity as s
+
+    table = s.read_parameters(None)
+    scenario = example_scenario()
+    variants = s.build_variants(table, scenario)[:1]
+    runs, seeds = 1 + 2 * len(variants), [0, 1]
+    values = np.full((runs, 2, 1), 12.0)
+    censored = np.ones(values.shape, bool)
+    censored[2, 0, 0] = False  # one run at high got there, at 12 h exactly
+    doc = s._summarise(scenario, table, variants, seeds, ("hours_to_restore_heat_95pct",),
+                       values, censored)  # fmt: skip
+    m = doc["parameters"][0]["metrics"]["hours_to_restore_heat_95pct"]
+    assert (m["low_censored"], m["high_censored"]) == (2, 1)
+    assert doc["baseline"]["hours_to_restore_heat_95pct"]["censored"] == 2
+    _print_table(doc)
+    text = " ".join(capsys.readouterr().out.split())
+    assert "≥ 12.0 → ≥ 12.0" in text
+    assert "≥: a time not reached within the horizon counts as the horizon" in text
 
 
 # --- the command ---------------------------------------------------------------------------
@@ -343,6 +373,8 @@ def test_cli_json(cli, tmp_path, small_city_dir, short_scenario):
         "baseline",
         "effect",
         "rank",
+        "low_censored",
+        "high_censored",
     }
 
 

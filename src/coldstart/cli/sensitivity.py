@@ -136,6 +136,10 @@ def _fmt(x: float) -> str:
     return f"{x:,.1f}" if abs(x) < 100 else f"{x:,.0f}"
 
 
+KEYS = ("low", "high")
+"""The two ends of a parameter's range, as the result document names them."""
+
+
 def _print_table(result: dict) -> None:
     """The ranked table: one row per parameter, the effect on each metric.
 
@@ -160,9 +164,17 @@ def _print_table(result: dict) -> None:
         cells = [str(p["rank"]), p["parameter"], f"{p['low']:g} .. {p['high']:g}{unit}"]
         for m in metrics:
             r = p["metrics"][m]
-            cells += [f"{_fmt(r['low'])} → {_fmt(r['high'])}", _fmt(r["effect"])]
+            low, high = (("≥ " if r.get(f"{k}_censored") else "") + _fmt(r[k]) for k in KEYS)
+            cells += [f"{low} → {high}", _fmt(r["effect"])]
         t.add_row(*cells)
     print_table(t)
+    if any(r.get(f"{k}_censored") for p in result["parameters"] for r in p["metrics"].values()
+           for k in KEYS):  # fmt: skip
+        out.print(
+            "≥: a time not reached within the horizon counts as the horizon in the mean, so "
+            "the mean is a lower bound (--json: low_censored, high_censored runs)",
+            soft_wrap=True,
+        )
     for m in metrics:
         b = result["baseline"][m]
         spread = f"sd over seeds {_fmt(b['sd'])}" if len(seeds) > 1 else "one seed: no spread"

@@ -528,19 +528,23 @@ def seed_list(scenario: Scenario, n: int) -> list[int]:
     return [scenario.seed + i for i in range(n)]
 
 
-def _values(summary: dict, metrics: tuple[str, ...], horizon_h: float) -> list[float]:
-    """The metrics of one run; a time not reached within the horizon counts as the horizon."""
-    out = []
+def _values(
+    summary: dict, metrics: tuple[str, ...], horizon_h: float
+) -> tuple[list[float], list[bool]]:
+    """The metrics of one run, and which were not reached within the horizon (a time counted
+    as the horizon: a lower bound)."""
+    out, censored = [], []
     for m in metrics:
         if m not in summary:
             raise SensitivityError(Problem("--metric", "", "", f"'{m}' is not in the summary"))
         v = summary[m]
+        censored.append(v is None)
         if v is None:
             v = horizon_h
         if isinstance(v, bool) or not isinstance(v, int | float | np.number):
             raise SensitivityError(Problem("--metric", "", "", f"'{m}' is not a number"))
         out.append(float(v))
-    return out
+    return out, censored
 
 
 # --------------------------------------------------------------------------- the runs
@@ -599,15 +603,16 @@ def run_sensitivity(
     cc = city if isinstance(city, CompiledCity) else compile_city(city)
     runs = [scenario] + [v for _, lo, hi in variants for v in (lo, hi)]
     values = np.empty((len(runs), len(seeds), len(names)))
+    censored = np.zeros(values.shape, bool)
     done, total = 0, len(runs) * len(seeds)
     for r, sc in enumerate(runs):
         for s, seed in enumerate(seeds):
             summary = simulate(cc, sc, seed=seed).summary
-            values[r, s] = _values(summary, names, scenario.horizon_h)
+            values[r, s], censored[r, s] = _values(summary, names, scenario.horizon_h)
             done += 1
             if progress is not None:
                 progress(done, total)
-    return _summarise(scenario, table, variants, list(seeds), names, values)
+    return _summarise(scenario, table, variants, list(seeds), names, values, censored)
 
 
 def _summarise(
@@ -617,8 +622,12 @@ def _summarise(
     seeds: list[int],
     names: tuple[str, ...],
     values: np.ndarray,
+    censored: np.ndarray | None = None,
 ) -> dict:
-    """The result document of :func:`run_sensitivity` from the run values ``[run, seed, m]``."""
+    """The result document of :func:`run_sensitivity` from the run values ``[run, seed, m]``
+    (``censored``: the same shape, True where a time was not reached within the horizon)."""
+    cens = np.zeros(values.shape, bool) if censored is None else censored
+    n_cens = cens.sum(axis=1)  # [run, metric]: seeds whose value is a lower bound
     means = values.mean(axis=1)  # [run, metric]
     base = means[0]
     sd = values[0].std(axis=0, ddof=1) if len(seeds) > 1 else np.zeros(len(names))
@@ -643,6 +652,8 @@ def _summarise(
                         "baseline": round(float(base[j]), 3),
                         "effect": round(float(effects[k][j]), 3),
                         "rank": per_metric[j][k],
+                        "low_censored": int(n_cens[1 + 2 * k, j]),
+                        "high_censored": int(n_cens[2 + 2 * k, j]),
                     }
                     for j, m in enumerate(names)
                 },
@@ -656,7 +667,11 @@ def _summarise(
         "table": table.file,
         "runs": int(values.shape[0] * values.shape[1]),
         "baseline": {
-            m: {"mean": round(float(base[j]), 3), "sd": round(float(sd[j]), 3)}
+            m: {
+                "mean": round(float(base[j]), 3),
+                "sd": round(float(sd[j]), 3),
+                "censored": int(n_cens[0, j]),
+            }
             for j, m in enumerate(names)
         },
         "parameters": [rows[k] for k in order],
