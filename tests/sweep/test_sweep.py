@@ -430,7 +430,7 @@ def test_text_report_says_when_restore_times_are_censored(
                          "--policies", "fifo,greatest_benefit", *VARY)  # fmt: skip
     assert code == 0, err
     assert "0 runs done now, 12 found in the store" in out
-    assert "count as the horizon (a lower bound)" in out
+    assert "they count as the horizon, so those figures are lower bounds" in out
 
 
 def test_unknown_policy_is_named_in_words(cli, city_dir, scenario_file, tmp_path):
