@@ -209,3 +209,22 @@ def test_good_inputs_pass_checks(cli, small_city_dir, short_scenario):
     assert code == 0 and "ok" in out, err
     code, out, err = cli("scenario", "check", short_scenario, "--city", small_city_dir)
     assert code == 0 and "ok" in out, err
+
+
+@pytest.mark.parametrize(
+    "argv, words",
+    [
+        (("run", "c", "s.toml", "--seed", "-1"), "Invalid value for '--seed'"),
+        (("run", "c", "s.toml", "--buildings", "3"), "No such option: --buildings"),
+        (("plan", "shelters"), "Missing argument 'CITY_DIR'"),
+        (("frobnicate",), "No such command 'frobnicate'"),
+    ],
+)
+def test_usage_errors_are_one_line(cli, argv, words):
+    # review: click printed usage, a hint and the error over three lines; one line now, with
+    # where to look, exit 2 as before
+    code, out, err = cli(*argv)
+    assert code == 2 and out == ""
+    lines = err.strip().splitlines()
+    assert len(lines) == 1 and lines[0].startswith("error: ") and words in lines[0], err
+    assert lines[0].endswith("--help)")

@@ -470,6 +470,28 @@ def _plain_help(command) -> None:
         _plain_help(sub)
 
 
+def _is_click_error(exc: BaseException, name: str = "ClickException") -> bool:
+    """Whether ``exc`` is click's ``name`` exception (Typer vendors its own copy of click, so
+    the class is matched by name, whichever click raised it)."""
+    return any(c.__name__ == name for c in type(exc).__mro__)
+
+
+def _click_exit(exc: Exception) -> None:
+    """Exit as click would for its own errors, in one line for a usage error (click prints the
+    usage, a hint and the error over three lines); return for any other exception."""
+    if not _is_click_error(exc):
+        return
+    if _is_click_error(exc, "NoArgsIsHelpError"):  # `coldstart plan`: its help, as click does
+        exc.show()
+        sys.exit(exc.exit_code)
+    say = exc.format_message()
+    if _is_click_error(exc, "UsageError"):  # a bad or missing option or argument, no command
+        ctx = getattr(exc, "ctx", None)
+        say += f" (see {ctx.command_path if ctx is not None else 'coldstart'} --help)"
+    err.print(f"error: {say}", soft_wrap=True)
+    sys.exit(exc.exit_code)
+
+
 def main() -> None:
     """Entry point: run the app; bad input exits 2 with one line per problem, no traceback."""
     import signal
@@ -481,7 +503,16 @@ def main() -> None:
     try:
         command = typer.main.get_command(app)
         _plain_help(command)
-        command(prog_name="coldstart")
+        # not standalone: a usage error comes here, to be said in one line (click prints the
+        # usage, a hint and the error over three); commands return None, an exit returns its code
+        code = command.main(prog_name="coldstart", standalone_mode=False)
+        if code == 130:  # Ctrl-C inside a command (click's Exit(130))
+            raise KeyboardInterrupt
+        if isinstance(code, int) and not isinstance(code, bool) and code:
+            sys.exit(code)
+    except typer.Abort:
+        err.print("aborted; nothing was written")
+        sys.exit(1)
     except InputError as exc:
         for p in exc.problems:
             err.print(f"error: {p}", markup=False, highlight=False, soft_wrap=True)
@@ -502,6 +533,7 @@ def main() -> None:
         err.print("error: out of memory; try fewer buildings or a shorter horizon")
         sys.exit(1)
     except Exception as exc:  # a bug, not bad input: still no traceback for the user
+        _click_exit(exc)  # (unless it is click's: a bad option, a missing argument)
         first = str(exc).splitlines()[0] if str(exc) else ""
         err.print(
             f"internal error: {type(exc).__name__}: {first} (set COLDSTART_DEBUG=1 for details)",
