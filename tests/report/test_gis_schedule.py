@@ -112,9 +112,12 @@ def test_one_calendar_per_queue_matches_the_schedule(demo_run_dir):
         mine = s[s["queue"] == queue]
         starts = [ln.split(":", 1)[1] for ln in lines if ln.startswith("DTSTART:")]
         ends = [ln.split(":", 1)[1] for ln in lines if ln.startswith("DTEND:")]
-        assert lines.count("BEGIN:VEVENT") == lines.count("END:VEVENT") == len(mine)
-        want = pd.to_datetime(mine["start"]).dt.strftime("%Y%m%dT%H%M%S").tolist()
-        assert starts == want
+        # the schedule's windows, those less than 15 min apart joined (as on the page)
+        t0, t1 = pd.to_datetime(mine["start"]), pd.to_datetime(mine["end"])
+        new = (t0 - t1.cummax().shift()) >= pd.Timedelta(minutes=15)
+        new.iloc[0] = True
+        assert lines.count("BEGIN:VEVENT") == lines.count("END:VEVENT") == int(new.sum())
+        assert starts == t0[new].dt.strftime("%Y%m%dT%H%M%S").tolist()
         assert all(e > b for b, e in zip(starts, ends, strict=True))
         uids = [ln for ln in lines if ln.startswith("UID:")]
         assert len(set(uids)) == len(uids)
@@ -196,3 +199,30 @@ def test_calendar_dtstamp_is_the_utc_time_the_file_was_made():
     assert again == text  # the same instant, the same file
     with pytest.raises(ValueError, match="time zone"):
         queue_ics("1.1", windows(schedule, 24.0), "c", datetime(2026, 1, 10, 1, 30))
+
+
+def test_cuts_minutes_apart_are_one_for_residents():
+    # review: "20:40–Sat 10 Jan 00:38, 00:40–04:29" read as two cuts with power on for 2 min;
+    # windows of a queue less than 15 min apart are one on the page and in the calendar
+    from coldstart.report.schedule import windows
+
+    schedule = pd.DataFrame(
+        {
+            "queue": ["1.1", "1.1", "1.1", "1.2", "1.2"],
+            "start": ["2026-01-09T20:40:00", "2026-01-10T00:40:00", "2026-01-10T06:00:00",
+                      "2026-01-09T20:40:00", "2026-01-09T23:00:00"],
+            "end": ["2026-01-10T00:38:00", "2026-01-10T04:29:00", "2026-01-10T08:00:00",
+                    "2026-01-09T22:50:00", "2026-01-10T01:00:00"],
+            "start_h": [20.67, 24.67, 30.0, 20.67, 23.0],
+            "end_h": [24.63, 28.48, 32.0, 22.83, 25.0],
+            "kind": ["scheduled", "emergency", "scheduled", "scheduled", "scheduled"],
+        }
+    )  # fmt: skip
+    w = windows(schedule, 48.0)
+    got = [(r.queue, r.kind, r.t0.strftime("%d %H:%M"), r.t1.strftime("%d %H:%M"))
+           for r in w.itertuples()]  # fmt: skip
+    assert got == [
+        ("1.1", "emergency", "09 20:40", "10 04:29"),  # 2 min apart: one cut
+        ("1.1", "scheduled", "10 06:00", "10 08:00"),  # 91 min apart: its own
+        ("1.2", "scheduled", "09 20:40", "10 01:00"),  # 10 min apart, another queue: joined
+    ]

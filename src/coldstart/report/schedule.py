@@ -78,7 +78,34 @@ def windows(schedule: pd.DataFrame, horizon_h: float | None = None) -> pd.DataFr
     w = w[w["t1"] > w["t0"]]
     order = {q: i for i, q in enumerate(SUB_QUEUES)}
     w = w.assign(_q=w["queue"].map(lambda q: order.get(q, len(order))))
-    return w.sort_values(["_q", "queue", "t0"], kind="stable").drop(columns="_q")
+    w = w.sort_values(["_q", "queue", "t0"], kind="stable").drop(columns="_q")
+    return _joined(w.reset_index(drop=True))
+
+
+JOIN_GAP = pd.Timedelta(minutes=15)
+"""Off-windows of a queue less than this apart are one cut for residents: power back for a few
+minutes (a rotation slot ending just before the next) is nothing to plan around."""
+
+
+def _joined(w: pd.DataFrame) -> pd.DataFrame:
+    """``w`` (sorted by queue and start) with each queue's windows less than :data:`JOIN_GAP`
+    apart joined into one (emergency if either was, open at the end if the last was)."""
+    if len(w) < 2:
+        return w
+    same_queue = w["queue"].eq(w["queue"].shift())
+    reach = w.groupby("queue", sort=False)["t1"].cummax().shift()  # latest end so far
+    new = ~same_queue | ((w["t0"] - reach) >= JOIN_GAP)
+    block = new.cumsum()
+    g = w.groupby(block, sort=False)
+    return pd.DataFrame(
+        {
+            "queue": g["queue"].first(),
+            "kind": g["kind"].agg(lambda k: "emergency" if (k == "emergency").any() else k.iloc[0]),
+            "t0": g["t0"].min(),
+            "t1": g["t1"].max(),
+            "open_at_end": g["open_at_end"].any(),
+        }
+    ).reset_index(drop=True)
 
 
 def _window_text(t0: pd.Timestamp, t1: pd.Timestamp) -> str:
@@ -161,7 +188,8 @@ def schedule_html(result: Result) -> str:
             f"<body><main><h1>Power cut schedule — {city}</h1>",
             f"<p>Scenario: {scenario}. Times are local clock time. Find your building (address "
             "or id) under a queue below; your power is off during that queue's windows. "
-            "Each queue's calendar file can be imported into a phone's calendar.</p>",
+            "Each queue's calendar file can be imported into a phone's calendar. Cuts less "
+            f"than {JOIN_GAP.seconds // 60} minutes apart are shown as one.</p>",
             f'<p class="note">Simulated: the schedule of one run{seed}, one possible course of '
             "the scenario, not a published plan.</p>",
             f"<nav>Queues: {nav or 'none'}</nav>",
