@@ -82,7 +82,7 @@ def test_report_story_reads_the_run(report_at, demo_run_dir):
         assert f"“{detail.split(': ')[0]}”" in story  # every wave, named as in the scenario
     first = events[events["kind"] == "wave"].iloc[0]
     n_hits = ((events["kind"] == "hit") & (events["hours"] == first["hours"])).sum()
-    assert f"hit {n_hits} asset(s)" in story
+    assert f"hit {n_hits} asset{'' if n_hits == 1 else 's'}:" in story
     end = timeline.iloc[-1]
     people, homes = int(end["people_without_heat"]), int(end["buildings_without_heat"])
     assert f"{people:,} people in {homes:,} buildings were still without heat" in story

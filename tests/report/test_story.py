@@ -57,7 +57,7 @@ def _result(people_end: int = 300, wave_name: str = "dawn raid") -> Result:
 def test_story_is_written_from_the_data():
     text = dict(story(_result()))
     assert "Fri 09 Jan 02:00" in text["What struck"] and "“dawn raid”" in text["What struck"]
-    assert "hit 2 asset(s): 1 CHP plant, 1 HV substation" in text["What struck"]
+    assert "hit 2 assets: 1 CHP plant, 1 HV substation" in text["What struck"]
     assert "1,000 people were without heat" in text["What was lost"]
     assert (
         "Fri 09 Jan 02:00, +2.0 h</strong> to <strong>Fri 09 Jan 10:00" in text["The worst hours"]
@@ -265,3 +265,18 @@ def test_story_says_why_an_asset_is_still_out(extra, says):
     assert says in end
     if extra and extra[0][0] == "repair_start":
         assert "80.0 h of work)" in end
+
+
+def test_nobody_sheltered_and_no_cuts_read_as_words():
+    # review: "Up to 0 people were in shelters at once" and "No data for the rotating outages
+    # applied" when none were applied
+    from types import SimpleNamespace
+
+    from coldstart.report.html import EMPTY, headline_sentences
+
+    run = SimpleNamespace(summary={"peak_people_in_shelters": 0}, buildings=None)
+    _, more = headline_sentences(run)
+    assert "Nobody went to a shelter." in more and not any("Up to 0" in m for m in more)
+    run.summary["peak_people_in_shelters"] = 1234
+    assert "Up to 1,234 people were in shelters at once." in headline_sentences(run)[1]
+    assert EMPTY["outages"] == "No rotating power cuts were applied in this run."

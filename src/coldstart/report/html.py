@@ -204,7 +204,9 @@ def headline_sentences(result: Result) -> tuple[str, list[str]]:
             f"{frozen or '0'} froze."
         )
     shelters = n("peak_people_in_shelters")
-    if shelters is not None:
+    if shelters == "0":
+        more.append("Nobody went to a shelter.")
+    elif shelters is not None:
         more.append(f"Up to {shelters} people were in shelters at once.")
     ens, hns = n("energy_not_served_mwh", 1), n("heat_not_served_mwh_th", 1)
     if ens is not None or hns is not None:
@@ -325,6 +327,9 @@ NAVIGATION = (
 )
 """Sections of the report in page order: anchor and link text (every one is on the page)."""
 
+EMPTY = {"outages": "No rotating power cuts were applied in this run."}
+"""What a section without a chart says (the default: "No data for the ...")."""
+
 MAP_NOTE = (
     "Power lines (grey) and heat mains (orange) under the buildings; bold dark red: lines and "
     "mains that were out. Buildings coloured by their lowest indoor temperature on a fixed "
@@ -380,7 +385,7 @@ def _figure_sections(
             phone, desk, _ = PHONE_LAYOUT[key]
             layouts[key] = (phone, desk, colorbar_restyles(fig))
         body = (
-            f'<p class="empty">No data for the {heading.lower()}.</p>'
+            f'<p class="empty">{EMPTY.get(anchor, f"No data for the {heading.lower()}.")}</p>'
             if fig is None
             else _plot(fig, anchor, css)
         )

@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 import pandas as pd
 
+from coldstart.report.fmt import count_text
 from coldstart.report.waves import Wave, strike_waves
 
 if TYPE_CHECKING:  # the Result imports the report to write it; the report only reads it
@@ -86,7 +87,7 @@ def waves_paragraph(waves: list[Wave], clock: Clock) -> str:
         launched = f" ({html.escape(w.detail)})" if w.detail else ""
         parts.append(
             f"<strong>{clock.at(w.hours)}</strong>: the wave “{html.escape(w.name)}” hit "
-            f"{len(w.hits)} asset(s): {html.escape(hit_text)}{launched}."
+            f"{count_text(len(w.hits), 'asset')}: {html.escape(hit_text)}{launched}."
         )
     return " ".join(parts)
 
