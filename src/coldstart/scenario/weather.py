@@ -186,7 +186,8 @@ def outdoor_temperature_c(scenario: Scenario) -> np.ndarray:
                 str(w.csv),
                 "",
                 "hours",
-                f"covers hours {first:g}..{last:g}; the scenario needs 0..{hours[-1]:g}",
+                f"covers hours {first:g}..{last:g}; the scenario needs 0..{hours[-1]:g} (the "
+                "start of its last step)",
             )
         )
     return np.interp(hours, series.index.to_numpy(), series.to_numpy())
