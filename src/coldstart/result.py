@@ -11,6 +11,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 
 from coldstart.outdir import owned_output
@@ -146,12 +147,20 @@ CSV_DECIMALS = 4
 
 
 def rounded(df: pd.DataFrame) -> pd.DataFrame:
-    """A copy of ``df`` with float columns rounded for a CSV (:data:`CSV_DECIMALS`)."""
+    """A copy of ``df`` with float columns rounded for a CSV (:data:`CSV_DECIMALS`); a float
+    column of whole numbers only (counts of people or buildings) is written as integers
+    (``31782``, not ``31782.0``)."""
     floats = df.select_dtypes("floating").columns
     if not len(floats):
         return df
     decimals = {c: 7 if c in ("lon", "lat") else CSV_DECIMALS for c in floats}
-    return df.round(decimals)
+    out = df.round(decimals)
+    for c in floats:
+        v = out[c].to_numpy()
+        whole = len(v) and np.isfinite(v).all() and (v == np.round(v)).all()
+        if whole and np.abs(v).max() < 2**53:  # (exact as integers)
+            out[c] = v.astype(np.int64)
+    return out
 
 
 def strict_json(value: object) -> object:

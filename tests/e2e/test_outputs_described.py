@@ -62,3 +62,9 @@ def test_csv_numbers_are_rounded(small_city, tmp_path):
                 assert frac is None or len(frac.group(1)) <= 7, (name, cell)
     assets = pd.read_csv(tmp_path / "assets.csv")
     assert (assets["lon"] - result.assets["lon"]).abs().max() < 1e-12
+    # review: whole counts were written "31782.0"; a column of whole numbers reads as integers
+    tl = pd.read_csv(tmp_path / "timeline.csv")
+    assert result.timeline["people_without_power"].dtype.kind == "f"  # (in memory: floats)
+    assert tl["people_without_power"].dtype.kind == "i"
+    assert (tl["people_without_power"] == result.timeline["people_without_power"]).all()
+    assert tl["temp_outdoor_c"].dtype.kind == "f"  # fractions stay
