@@ -52,6 +52,16 @@ def test_groups_censored_times_and_paired_differences():
     p = near["paired"]["person_hours_below_12c"]
     # seeds 1 and 2 only (3 failed): differences -50 and +50; better (lower) on one of two
     assert (p["seeds"], p["diff_mean"], p["share_better"]) == (2, 0.0, 0.5)
+    assert p["share_equal"] == 0.0
+    # equal on every seed (review: the report read "0 (0%)", as if worse): counted apart
+    tied = [_row(s, pol, 7.0 * s, 8.0) for s in (1, 2) for pol in ("fifo", "nearest")]
+    same = group_stats(_runs(tied), ["fifo", "nearest"], ["{}"])[1]["paired"]
+    ph = same["person_hours_below_12c"]
+    assert (ph["share_better"], ph["share_equal"]) == (0.0, 1.0)
+    from coldstart.report.fan import stats_table
+
+    page = stats_table(group_stats(_runs(tied), ["fifo", "nearest"], ["{}"]))
+    assert "0 (0%, equal on 100%)" in page
     # a warmer minimum is better: nearest is warmer on seed 1 only
     assert near["paired"]["min_temp_c"]["share_better"] == 0.5
     assert "buildings_total" not in near["paired"]  # the same in every run: not compared

@@ -181,9 +181,12 @@ def stats_table(stats: list[dict]) -> str:
                 f"{format_number(s['q95'], 1)}]"
             )
         p = g.get("paired", {}).get("person_hours_below_12c")
-        row.append(
-            "—" if p is None else f"{format_number(p['diff_mean'], 0)} ({p['share_better']:.0%})"
-        )
+        if p is None:  # the reference policy itself, or no seed in common
+            row.append("—")
+        else:
+            tie = p.get("share_equal") or 0.0
+            tied = f", equal on {tie:.0%}" if tie else ""
+            row.append(f"{format_number(p['diff_mean'], 0)} ({p['share_better']:.0%}{tied})")
         rows.append(row)
     return html_table(header, rows, numeric=[2, 3, 4, 5, 6, 7, 8])
 

@@ -77,6 +77,7 @@ def _paired(group: pd.DataFrame, ref: pd.DataFrame, figures: Sequence[str]) -> d
             "diff_mean": _r(d.mean()),
             "diff_std": _r(d.std(ddof=1) if len(d) > 1 else 0.0),
             "share_better": _r(better.mean()),
+            "share_equal": _r((d == 0).mean()),
             "seeds": int(len(d)),
         }
     return out
@@ -110,7 +111,7 @@ def group_stats(
         ``figures`` (per figure ``mean``, ``std``, ``q05``, ``q50``, ``q95`` in the figure's
         unit, and ``censored`` for hours to restore) and, for every policy after the first,
         ``paired_vs`` and ``paired`` (per figure ``diff_mean``, ``diff_std``,
-        ``share_better``, ``seeds``).
+        ``share_better``, ``share_equal``, ``seeds``).
     """
     ok = runs[runs["status"] == "ok"]
     constant = {f for f in figures if ok[f].nunique(dropna=False) <= 1}
