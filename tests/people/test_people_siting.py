@@ -10,6 +10,7 @@ from scipy.optimize import linprog
 from scipy.sparse import coo_matrix
 
 from coldstart.people.siting import SitingProblem, greedy_largest, solve_siting
+from coldstart.report.fmt import format_number
 from demo_texts import short_demo_text
 
 
@@ -179,11 +180,12 @@ def test_plan_shelters_text_says_the_others_close_and_compares_with_the_city_as_
     doc = json.loads((tmp_path / "o" / "plan.json").read_text())
     # shelters that are not candidates (the metro) stay open in every arm, and the text says so
     if doc["fixed_shelter_places"]:
-        assert f"({doc['fixed_shelter_places']:,.0f} places, e.g. metro stations)" in text
+        fixed = format_number(doc["fixed_shelter_places"])
+        assert f"({fixed} places, e.g. metro stations)" in text
     key = "unmet_shelter_demand_person_hours"
     diff = doc["baseline"][key] - doc["plan"][key]
     word = "fewer" if diff >= 0 else "MORE"
-    assert f"and {abs(diff):,.0f} {word} than the city as is" in text
+    assert f"and {format_number(abs(diff))} {word} than the city as is" in text
     # why each chosen site: its reach, its own coverage, its places, whether greedy has it
     sites = pd.read_csv(tmp_path / "o" / "shelters.csv")
     assert (sites.people_only_here <= sites.people_within_walk + 1e-6).all()
@@ -192,7 +194,9 @@ def test_plan_shelters_text_says_the_others_close_and_compares_with_the_city_as_
         doc["greedy"]["sites"]
     )
     for r in sites.itertuples():
-        assert f"{r.site_id} ({r.name}): places {r.model_people:,.0f} of the" in text
+        taken = format_number(r.model_people)
+        assert f"{r.site_id} ({r.name}): would take {taken} of the" in text
+        assert f"; capacity {r.capacity_people:,} places;" in text
     assert "not among the largest sites" in text  # the plan leaves the far halls out
 
 

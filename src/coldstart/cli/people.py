@@ -20,8 +20,8 @@ from coldstart.cli import (
     print_table,
     scenario_on_city,
 )
-from coldstart.people.plan import DESIGN_HOURS, DRAWS
-from coldstart.report.fmt import share_with_ties
+from coldstart.people.plan import DESIGN_HOURS, DRAWS, MAX_SITE_DISTANCE_KM
+from coldstart.report.fmt import count_text, format_number, share_with_ties
 
 plan_app = typer.Typer(
     help="Plan the response: warming points, backup generators and the value of resources.",
@@ -71,7 +71,11 @@ def plan_shelters_cmd(
     open_k: Annotated[int, typer.Option("--open", min=1, help="number of sites to open")],
     candidates: Annotated[
         Path | None,
-        typer.Option(help="extra candidate sites: CSV or GeoJSON with lon, lat, capacity_people"),
+        typer.Option(
+            help="extra candidate sites: CSV or GeoJSON with lon, lat, capacity_people and "
+            f"optional site_id, name; each within {MAX_SITE_DISTANCE_KM:g} km of a building of "
+            "the city"
+        ),
     ] = None,
     out_dir: Annotated[Path, typer.Option("--out", help="output folder")] = Path(
         "coldstart-out/plan-shelters"
@@ -128,16 +132,17 @@ def plan_shelters_cmd(
     inputs += (candidates,) if candidates else ()
     check_target(out_dir, inputs, command="coldstart plan shelters")
     outdoor_temperature_c(scenario)
-    extra = read_candidates(candidates) if candidates is not None else None
     city = load_city(city_dir, allow_outside=allow_outside)
     compile_checked(city, str(city_dir))
+    extra = read_candidates(candidates, city) if candidates is not None else None
     scenario_on_city(scenario, city, str(scenario_file))
     checked_pool(city, open_k, extra)  # too few sites: refused before the work is announced
     if not as_json:
         err.print(
-            f"planning {open_k} warming points over {draws} damage draws and {design_hours} "
-            f"design hours each, judged on {draws} fresh draws: {5 * draws} simulations and 2 "
-            "HiGHS solves"
+            f"planning {count_text(open_k, 'warming point')} over "
+            f"{count_text(draws, 'damage draw')} and {count_text(design_hours, 'design hour')} "
+            f"each, judged on {count_text(draws, 'fresh draw')}: "
+            f"{count_text(5 * draws, 'simulation')} and 2 HiGHS solves"
         )
     outcome = plan_shelters(
         city, scenario, open_k, extra, seed=seed, time_limit_s=time_limit, draws=draws,
@@ -156,7 +161,10 @@ def plan_shelters_cmd(
 def _print_shelters(payload: dict, sites, open_k: int, n_pool: int, out_dir: Path) -> None:
     """The table of plan, greedy and both references, each site's reasons, and sentences."""
     n = len(payload["seeds"])
-    title = f"warming-point siting: {open_k} sites, means over {n} fresh damage draws"
+    title = (
+        f"warming-point siting: {count_text(open_k, 'site')}, means over "
+        f"{count_text(n, 'fresh damage draw')}"
+    )
     t = Table(title=title, header_style="bold")
     t.add_column("figure")
     for col in ("plan (HiGHS)", "greedy (K largest)", "city as is", "all equipped"):
@@ -171,7 +179,7 @@ def _print_shelters(payload: dict, sites, open_k: int, n_pool: int, out_dir: Pat
         ("person_hours_below_12c", "person-hours below 12 °C"),
     )
     for k, name in rows:
-        t.add_row(name, *(f"{a[k]:,.0f}" for a in arms))
+        t.add_row(name, *(format_number(a[k]) for a in arms))
     walk = f"mean walk, km ({p['mean_walk_km_source']})"
     t.add_row(walk, f"{p['mean_walk_km']:.3f}", f"{g['mean_walk_km']:.3f}", "", "")
     places = "places at the chosen sites"
@@ -181,34 +189,36 @@ def _print_shelters(payload: dict, sites, open_k: int, n_pool: int, out_dir: Pat
         out.print(f"{r.site_id} ({r.name}): {r.why}", soft_wrap=True, markup=False)
     if set(p["sites"]) == set(g["sites"]):
         out.print(
-            f"the plan is the {open_k} largest sites: the siting model finds no choice that "
-            "leaves fewer people without a place",
+            f"the plan is the {count_text(open_k, 'largest site')}: the siting model finds no "
+            "choice that leaves fewer people without a place",
             soft_wrap=True,
         )
     fixed = payload["fixed_shelter_places"]
     kept = (
-        f"; shelters that are not candidates ({fixed:,.0f} places, e.g. metro stations) stay "
-        "open in every arm"
+        f"; shelters that are not candidates ({format_number(fixed)} places, e.g. metro "
+        "stations) stay open in every arm"
         if fixed
         else ""
     )
+    others = max(n_pool - open_k, 0)
     out.print(
-        f"plan and greedy open only their {open_k} sites: the other "
-        f"{max(n_pool - open_k, 0):,} candidate sites stay closed there, while the "
-        f"city as is keeps all its own schools and warming points open{kept}",
+        f"plan and greedy open only their {count_text(open_k, 'site')}: the other "
+        f"{count_text(others, 'candidate site')} {'stays' if others == 1 else 'stay'} closed "
+        f"there, while the city as is keeps all its own schools and warming points open{kept}",
         soft_wrap=True,
     )
     if payload["situations"] != n * payload["design_hours"] and payload["design_hours"]:
         out.print(
-            f"{payload['situations']} situations in all: the run has fewer days with people "
-            f"wanting shelter than --design-hours {payload['design_hours']} in some draws",
+            f"{count_text(payload['situations'], 'situation')} in all: the run has fewer days "
+            "with people wanting shelter than --design-hours "
+            f"{payload['design_hours']} in some draws",
             soft_wrap=True,
         )
     as_is = b[key] - p[key]
     out.print(
-        f"the plan leaves {payload['saved_vs_largest_mean']:,.0f} fewer person-hours of unmet "
-        f"shelter demand than the {open_k} largest sites (less on "
-        f"{share_with_ties(payload)} of the draws), and {abs(as_is):,.0f} "
+        f"the plan leaves {format_number(payload['saved_vs_largest_mean'])} fewer person-hours "
+        f"of unmet shelter demand than the {count_text(open_k, 'largest site')} (less on "
+        f"{share_with_ties(payload)} of the draws), and {format_number(abs(as_is))} "
         f"{'fewer' if as_is >= 0 else 'MORE'} than the city as is; chosen sites written to "
         f"{out_dir}/shelters.csv and .geojson",
         soft_wrap=True,
@@ -218,9 +228,10 @@ def _print_shelters(payload: dict, sites, open_k: int, n_pool: int, out_dir: Pat
         out.print(
             f"the city as is leaves more unmet demand than the plan"
             f"{' although it opens more places' if more else ''}: its own shelters fail "
-            f"({b['shelter_failures']:,.1f} failures per draw: "
+            f"({format_number(b['shelter_failures'], 1)} failures per draw: "
             "no generator, too little fuel or district heat), while the plan's sites get a "
             "generator with fuel for the whole horizon and their own heating; with every "
-            f"candidate open and equipped so, {e[key]:,.0f} person-hours would be unmet",
+            f"candidate open and equipped so, {format_number(e[key])} person-hours would be "
+            "unmet",
             soft_wrap=True,
         )

@@ -82,11 +82,20 @@ def _feature_label(i: int) -> str:
     return f"feature {i + 1}"
 
 
-def read_candidates(path: str | Path) -> pd.DataFrame:
-    """Read candidate sites from CSV or GeoJSON: ``lon, lat, capacity_people`` and optional ``id``.
+def read_candidates(path: str | Path, city: City | None = None) -> pd.DataFrame:
+    """Read candidate sites from CSV or GeoJSON: ``lon, lat, capacity_people`` and an optional
+    id column, ``site_id`` (as ``shelters.csv`` and ``plan backups --candidates`` name it) or
+    ``id``.
 
     GeoJSON features are points (``lon``/``lat`` from the geometry, other fields from
     ``properties``). Returns columns ``site_id, name, lon, lat, capacity_people``.
+
+    Parameters
+    ----------
+    path : str or pathlib.Path
+    city : City, optional
+        The city the sites are for: a site farther than :data:`MAX_SITE_DISTANCE_KM` from every
+        building, or whose id is one of the city's facility ids, is refused.
 
     Raises
     ------
@@ -117,11 +126,14 @@ def read_candidates(path: str | Path) -> pd.DataFrame:
     for col in ("lon", "lat", "capacity_people"):
         if col not in df.columns:
             problems.append(Problem(f, "", col, missing_column(df.columns)))
+    if {"site_id", "id"} <= set(df.columns):
+        problems.append(Problem(f, "", "id", "two id columns, 'site_id' and 'id': keep one"))
     if problems or df.empty:
         raise CandidatesError(problems or [Problem(f, "", "", "no candidate sites")])
-    if "id" not in df.columns:
-        df["id"] = [f"candidate_{i + 1}" for i in range(len(df))]
-    df["id"] = df["id"].astype(str)
+    id_col = "site_id" if "site_id" in df.columns else "id"
+    if id_col not in df.columns:
+        df[id_col] = [f"candidate_{i + 1}" for i in range(len(df))]
+    df["id"] = df[id_col].astype(str).str.strip()
     bounds = {"lon": (-180.0, 180.0), "lat": (-90.0, 90.0), "capacity_people": (1, 1e6)}
     for col, (lo, hi) in bounds.items():
         vals = pd.Series([_number_or_nan(v) for v in df[col]], index=df.index, dtype=float)
@@ -129,7 +141,9 @@ def read_candidates(path: str | Path) -> pd.DataFrame:
             problems.append(Problem(f, where(i), col, f"expected a number in [{lo:g}, {hi:g}]"))
         df[col] = vals
     for i in np.flatnonzero(df["id"].duplicated().to_numpy())[:20]:
-        problems.append(Problem(f, where(i), "id", f"duplicate id {df['id'].iat[i]!r}"))
+        problems.append(Problem(f, where(i), id_col, f"duplicate id {df['id'].iat[i]!r}"))
+    if city is not None and not problems:
+        problems += _city_problems(df, city, f, where, id_col)
     if problems:
         raise CandidatesError(problems)
     name = df["name"].astype(str) if "name" in df.columns else df["id"]
@@ -143,6 +157,43 @@ def read_candidates(path: str | Path) -> pd.DataFrame:
             "source": "candidates",
         }
     )
+
+
+MAX_SITE_DISTANCE_KM = 20.0
+"""A candidate site farther than this from every building of the city is refused [km]: a typo
+in a coordinate (a site in another city or country), as no one could walk to it."""
+
+
+def _city_problems(df: pd.DataFrame, city: City, f: str, where, id_col: str) -> list[Problem]:
+    """Problems of candidate rows against the city: an id one of its facilities has, and a site
+    farther than :data:`MAX_SITE_DISTANCE_KM` from every building (field ``lon`` or ``lat``,
+    whichever is farther off)."""
+    from scipy.spatial import cKDTree
+
+    problems = []
+    taken = set(city.facilities.facility_id.astype(str))
+    for i in np.flatnonzero(df["id"].isin(taken).to_numpy())[:20]:
+        why = f"duplicate id {df['id'].iat[i]!r}: the city already has a facility with this id"
+        problems.append(Problem(f, where(i), id_col, why))
+    b = city.buildings
+    if b.empty:
+        return problems
+    lon0, lat0 = float(b.lon.mean()), float(b.lat.mean())
+
+    def xy(t: pd.DataFrame) -> np.ndarray:
+        return np.column_stack(lonlat_to_xy_m(t.lon.to_numpy(float), t.lat.to_numpy(float),
+                                              lon0, lat0))  # fmt: skip
+
+    bxy, sxy = xy(b), xy(df)
+    dist_m, near = cKDTree(bxy).query(sxy)
+    for i in np.flatnonzero(dist_m > MAX_SITE_DISTANCE_KM * 1000.0)[:20]:
+        dx, dy = np.abs(sxy[i] - bxy[near[i]])
+        why = (
+            f"the site is more than {MAX_SITE_DISTANCE_KM:g} km from every building of the city "
+            "(a candidate must lie within that distance of one)"
+        )
+        problems.append(Problem(f, where(i), "lon" if dx >= dy else "lat", why))
+    return problems
 
 
 def candidate_pool(city: City, extra: pd.DataFrame | None = None) -> pd.DataFrame:
@@ -507,17 +558,20 @@ def sites_table(outcome: PlanOutcome) -> pd.DataFrame:
 
 def _why(r, draws: int) -> str:
     """One chosen site's reasons in words (a row of :func:`sites_table`)."""
+    from coldstart.report.fmt import count_text, format_number
+
     mean = " on average over the draws" if draws > 1 else ""
     text = (
-        f"places {r.model_people:,.0f} of the {r.people_within_walk:,.0f} people wanting a "
-        f"shelter within walking distance{mean} ({r.people_only_here:,.0f} of them reach no "
-        f"other open shelter)"
+        f"would take {format_number(r.model_people)} of the "
+        f"{format_number(r.people_within_walk)} people wanting a shelter within walking "
+        f"distance{mean} ({format_number(r.people_only_here)} of them reach no other open "
+        "shelter)"
     )
     if np.isfinite(r.homes_min_temp_c):
         text += (
             f"; their homes fell to {r.homes_min_temp_c:.1f} °C (coldest {r.coldest_home_c:.1f} °C)"
         )
-    text += f"; {r.capacity_people:,} places"
+    text += f"; capacity {count_text(int(r.capacity_people), 'place')}"
     return text + ("; also among the largest sites" if r.also_largest else
                    "; not among the largest sites")  # fmt: skip
 

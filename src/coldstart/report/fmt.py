@@ -8,6 +8,7 @@ from __future__ import annotations
 import html
 import math
 from collections.abc import Mapping
+from decimal import ROUND_HALF_UP, Context, Decimal
 from typing import Any
 
 import numpy as np
@@ -65,10 +66,26 @@ def format_number(value: Any, decimals: int = 0, missing: str = "—") -> str:
         return str(value)
     if not math.isfinite(number):
         return str(number)
-    number = round(number, decimals)
+    number = round_half_up(number, decimals)
     if number == 0:
         number = 0.0  # no "-0"
     return f"{number:,.{decimals}f}"
+
+
+def round_half_up(value: float, decimals: int = 0) -> float:
+    """``value`` rounded to ``decimals`` decimals, halves away from zero (``4120.5`` to
+    ``4121``, ``-2.5`` to ``-3``), as a reader rounds, where Python's :func:`round` sends an
+    exact half to the even neighbour (``4120``).
+
+    A half is judged on the number as JSON and ``repr`` write it (its shortest decimal form):
+    ``2.675`` rounds to ``2.68`` although the nearest binary float is a little below it.
+    """
+    number = float(value)
+    if not math.isfinite(number) or abs(number) >= 2.0**52:  # no fraction at this size
+        return number
+    step = Decimal(1).scaleb(-decimals)
+    exact = Decimal(repr(number))
+    return float(exact.quantize(step, rounding=ROUND_HALF_UP, context=Context(prec=60)))
 
 
 def _number_or_none(value: Any) -> float | None:

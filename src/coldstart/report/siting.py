@@ -14,7 +14,7 @@ import pandas as pd
 
 from coldstart.report.backups import marked_layers, per_seed_bars, sites_map
 from coldstart.report.charts import figure_html, plotly_js
-from coldstart.report.fmt import share_with_ties
+from coldstart.report.fmt import count_text, share_with_ties
 from coldstart.report.html import format_number, html_table, page_head
 
 ARMS = (
@@ -38,7 +38,7 @@ def _layers(doc: dict, pool: pd.DataFrame) -> list[tuple]:
     return marked_layers(
         pool, styles,
         lambda r: f"{html.escape(str(r.site_id))} ({html.escape(str(r.name))}): "
-        f"{int(r.capacity_people):,} places",
+        f"{count_text(int(r.capacity_people), 'place')}",
     )  # fmt: skip
 
 
@@ -86,21 +86,22 @@ def render_siting(
     n, k = len(doc["seeds"]), len(doc["plan"]["sites"])
     chosen = doc.get("choosing_seeds") or doc["seeds"]
     sub = (
-        f"{k} warming points chosen by HiGHS to leave the least shelter demand unmet over {n} "
-        f"damage draws (seeds {chosen[0]}–{chosen[-1]})"
+        f"{count_text(k, 'warming point')} chosen by HiGHS to leave the least shelter demand "
+        f"unmet over {count_text(n, 'damage draw')} (seeds {chosen[0]}–{chosen[-1]})"
         + (
             f" and the busiest design hours of each (up to {doc['design_hours']}; "
-            f"{doc['situations']} situations in all)"
+            f"{count_text(doc['situations'], 'situation')} in all)"
             if doc.get("design_hours")
             else ", each building at its own worst hour"
         )
-        + f", against the {k} largest candidate sites; every arm then simulated on {n} fresh "
-        f"draws (seeds {doc['seeds'][0]}–{doc['seeds'][-1]}), the same for every arm."
+        + f", against the {count_text(k, 'largest candidate site')}; every arm then simulated "
+        f"on {count_text(n, 'fresh draw')} (seeds {doc['seeds'][0]}–{doc['seeds'][-1]}), the "
+        "same for every arm."
     )
     p, g, b, e = (doc[a][unmet] for a, _, _ in ARMS)
     headline = (
         f"Unmet shelter demand, mean over the draws: plan {format_number(p, 0)} person-hours, "
-        f"{k} largest {format_number(g, 0)} (the plan leaves less on "
+        f"{count_text(k, 'largest site')} {format_number(g, 0)} (the plan leaves less on "
         f"{share_with_ties(doc)} of the draws), city as is {format_number(b, 0)}, every "
         f"candidate open and equipped like the plan's sites {format_number(e, 0)}. The plan's "
         "sites get a generator with fuel for the whole horizon and their own heating; the "
