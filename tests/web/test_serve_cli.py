@@ -38,6 +38,14 @@ def test_a_port_in_use_stops_before_anything_is_written(tmp_path, monkeypatch, c
     assert list(tmp_path.iterdir()) == []  # no web5/jobs, web5/cities, ./coldstart-web/store
 
 
+def test_a_data_file_is_not_a_data_folder(tmp_path, monkeypatch, cli):
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "notes.txt").write_text("mine")
+    code, _, err = cli("serve", "--port", 1, "--data", "notes.txt")
+    assert code == 2 and err.splitlines() == ["error: --data: notes.txt is not a folder"], err
+    assert (tmp_path / "notes.txt").read_text() == "mine"
+
+
 def test_the_store_follows_the_data_folder_and_the_port_is_kept(tmp_path, monkeypatch, cli):
     src = Path(coldstart.__file__).parents[1]
     env = {**os.environ, "PYTHONPATH": str(src), "COLDSTART_TOKEN": ""}

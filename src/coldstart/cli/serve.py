@@ -86,6 +86,8 @@ def serve(
         _fail([Problem("--workers", "", "", "give --workers or --scheduler, not both")])
     if cities is not None and not cities.is_dir():
         _fail([Problem("--cities", "", "", f"{cities} is not a folder")])
+    if data.exists() and not data.is_dir():
+        _fail([Problem("--data", "", "", f"{data} is not a folder")])
     default_store = store is None
     store = data / "store" if store is None else store
     check_store_target(store, (cities,) if cities is not None else ())
