@@ -71,12 +71,35 @@ def test_run_results(server, finished_run):
 
 def test_buildings_cool_over_the_hours(server, finished_run):
     first = server.get(f"/api/runs/{finished_run}/buildings", params={"hour": 1}).json()
-    last = server.get(f"/api/runs/{finished_run}/buildings", params={"hour": 99}).json()
+    last = server.get(f"/api/runs/{finished_run}/buildings", params={"hour": TINY_HOURS}).json()
     assert first["hours"] == list(range(1, TINY_HOURS + 1))
     assert first["hour"] == 1 and last["hour"] == TINY_HOURS
     t1, t6 = first["buildings"]["temp_c"], last["buildings"]["temp_c"]
     assert len(t1) == len(t6) == 80
     assert sum(t6) < sum(t1)  # the strike took heat away: the city cooled
+
+
+def test_an_hour_outside_the_run_is_refused_not_clamped(server, finished_run):
+    for path in ("buildings", "map"):
+        for hour in ("-1", "nan", "inf", "1e9", str(TINY_HOURS + 0.5)):
+            r = server.get(f"/api/runs/{finished_run}/{path}", params={"hour": hour})
+            assert r.status_code == 422, (path, hour, r.text)
+            detail = r.json()["detail"]
+            assert detail.startswith("hour:") and f"from 0 to {TINY_HOURS}" in detail, detail
+            assert "\n" not in detail
+    edge = server.get(f"/api/runs/{finished_run}/buildings", params={"hour": 0})
+    assert edge.status_code == 200 and edge.json()["hour"] == 1  # the first hour recorded
+
+
+def test_numbers_of_a_request_are_not_read_from_text(server):
+    for body in ({"seed": "1"}, {"seed": 1.5}, {"seed": True}):
+        r = server.post("/api/runs", json={"scenario": tiny_scenario(), **body})
+        assert r.status_code == 422, (body, r.text)
+        assert [m.split(":")[0] for m in r.json()["detail"]] == ["seed"], r.text
+    for body, field in (({"seeds": ["3"]}, "seeds.0"), ({"n_seeds": "2"}, "n_seeds")):
+        r = server.post("/api/sweeps", json={"scenario": tiny_scenario(), **body})
+        assert r.status_code == 422, (body, r.text)
+        assert [m.split(":")[0] for m in r.json()["detail"]] == [field], r.text
 
 
 def test_map_at_two_hours_differs(server, finished_run):

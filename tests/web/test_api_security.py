@@ -145,6 +145,23 @@ def test_bad_city_answered_with_the_loader_messages(guarded, city_copy):
     assert uploads(guarded) == before
 
 
+@pytest.mark.parametrize("name", ["/etc/passwd", "../../../../../../etc/passwd"])
+def test_an_upload_naming_files_outside_itself_is_told_so_plainly(guarded, city_copy, name):
+    toml = (city_copy / "city.toml").read_text()
+    assert 'grid = "grid.json"' in toml
+    (city_copy / "city.toml").write_text(toml.replace('grid = "grid.json"', f'grid = "{name}"'))
+    before = uploads(guarded)
+    r = post_zip(guarded, zip_of(city_copy))
+    assert r.status_code == 422
+    detail = r.json()["detail"]
+    assert len(detail) == 1, detail
+    assert "an uploaded city must hold every table it names" in detail[0]
+    assert f"city.toml names {name} outside the upload" in detail[0]
+    assert "--allow-outside-city" not in detail[0] and ".tmp-" not in detail[0]
+    assert str(guarded.tmp) not in detail[0]  # no server paths
+    assert uploads(guarded) == before
+
+
 def test_grid_payload_never_runs(guarded, city_copy, tmp_path):
     from hostile.conftest import edit_grid_table
 

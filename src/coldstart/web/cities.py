@@ -17,7 +17,7 @@ import uuid
 from dataclasses import dataclass
 from pathlib import Path
 
-from coldstart.errors import CityError, InputError
+from coldstart.errors import CityError, InputError, Problem
 from coldstart.web.config import ServerConfig
 from coldstart.web.uploads import UploadRejected, ZipLimits, unpack_zip
 
@@ -49,8 +49,37 @@ def slug(text: str) -> str:
 
 def _relative_problems(exc: InputError, root: Path) -> list[str]:
     """The loader's messages with the server's folder left out of the paths."""
-    prefix = str(root) + "/"
-    return [str(p).replace(prefix, "") for p in exc.problems]
+    out = []
+    for p in exc.problems:
+        text = str(p)
+        for folder in (str(root.resolve()), str(root)):
+            text = text.replace(folder + "/", "").replace(folder, "the upload")
+        out.append(text)
+    return out
+
+
+def outside_upload(root: Path) -> list[Problem]:
+    """The tables ``root/city.toml`` names outside the uploaded folder ``root``: an upload
+    must hold every table it names (the command line's ``--allow-outside-city`` has no
+    counterpart here). The messages name the file as ``city.toml`` gives it, never a path of
+    the server."""
+    from coldstart.city.io import read_city_toml
+
+    base = root.resolve()
+    problems = []
+    for table, name in read_city_toml(root)["files"].items():
+        try:
+            inside = (root / name).resolve().is_relative_to(base)
+        except (OSError, RuntimeError, ValueError):
+            inside = False
+        if not inside:
+            msg = (
+                f"an uploaded city must hold every table it names; city.toml names {name} "
+                "outside the upload (put the file in the zipped folder and name it relative "
+                "to city.toml)"
+            )
+            problems.append(Problem("city.toml", f"[files] {table}", "", msg))
+    return problems
 
 
 class CityBook:
@@ -158,6 +187,9 @@ class CityBook:
         if not (root / "city.toml").is_file():
             raise UploadRejected("the zip holds no city.toml (zip a city folder)")
         try:
+            outside = outside_upload(root)
+            if outside:
+                raise CityError(outside)
             city = load_city(root)
             compile_checked(city, "the uploaded city")
         except InputError as exc:

@@ -18,7 +18,8 @@ class ServerConfig:
         The server's data folder: uploaded cities (``cities/``), run output folders
         (``runs/``) and job records (``jobs/``).
     store_dir : pathlib.Path
-        The run store (:mod:`coldstart.sweep.store`), shared with ``coldstart sweep``.
+        The run store (:mod:`coldstart.sweep.store`), shared with ``coldstart sweep``
+        (``coldstart serve`` makes it ``data_dir / "store"`` unless ``--store`` is given).
     cities_dir : pathlib.Path, optional
         A folder of city folders (each with ``city.toml``) offered besides the demo.
     token : str, optional

@@ -12,7 +12,7 @@ import pandas as pd
 from fastapi import APIRouter, HTTPException, Query, Request
 from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import FileResponse, HTMLResponse, Response, StreamingResponse
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, Field, StrictInt
 
 from coldstart.web.jobs import Job, QueueFull
 from coldstart.web.routes_cities import MAX_SCENARIO_CHARS
@@ -35,7 +35,7 @@ class RunRequest(BaseModel):
 
     city: str = Field("demo", max_length=200)
     scenario: str = Field(max_length=MAX_SCENARIO_CHARS, description="scenario TOML text")
-    seed: int | None = Field(None, ge=0, le=MAX_SEED)
+    seed: StrictInt | None = Field(None, ge=0, le=MAX_SEED)
 
 
 def dash(request: Request):
@@ -229,16 +229,23 @@ def run_timeline_figure(request: Request, run_id: str) -> Response:
     return Response(text, media_type="application/json")
 
 
-def _map_tables(request: Request, run_id: str) -> dict:
+def _map_tables(request: Request, run_id: str, hour: float) -> dict:
+    """The run's map tables once ``hour`` is known to lie within its horizon (422 otherwise:
+    never clamped silently)."""
     from coldstart.web.mapview import NoMap, run_tables
 
     folder = run_folder(request, run_id)
     try:
         if folder is None:
             raise NoMap(run_id)
-        return run_tables(folder)
+        tables = run_tables(folder)
     except NoMap:
         raise HTTPException(404, "no hourly temperatures (run it from the dashboard)") from None
+    last_h = max(tables["hours"], default=0)
+    if not (math.isfinite(hour) and 0 <= hour <= last_h):
+        msg = f"hour: must be a number of hours from 0 to {last_h} (this run's horizon), not {hour}"
+        raise HTTPException(422, msg)
+    return tables
 
 
 @router.get("/runs/{run_id}/buildings")
@@ -247,7 +254,7 @@ def run_buildings(request: Request, run_id: str, hour: float = 0.0) -> dict:
     ``hour``, with the hours recorded (for the map and its time slider)."""
     from coldstart.web.mapview import temperatures_at
 
-    tables = _map_tables(request, run_id)
+    tables = _map_tables(request, run_id, hour)
     h, b = temperatures_at(tables, hour)
     return {
         "hour": h,
@@ -262,7 +269,7 @@ def run_map(request: Request, run_id: str, hour: float = 0.0) -> Response:
     (footprints where the city has them), lines and mains, struck assets, shelters."""
     from coldstart.web.mapview import map_json
 
-    tables = _map_tables(request, run_id)
+    tables = _map_tables(request, run_id, hour)
     footprints = None
     city = (_stored(request, run_id) or [{}])[0].get("city")
     if city:

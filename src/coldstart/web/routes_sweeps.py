@@ -7,7 +7,7 @@ import json
 from fastapi import APIRouter, HTTPException, Request
 from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import HTMLResponse
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, Field, StrictInt
 
 from coldstart.web.jobs import Job, QueueFull
 from coldstart.web.routes_cities import MAX_SCENARIO_CHARS
@@ -25,10 +25,10 @@ class SweepRequest(BaseModel):
 
     city: str = Field("demo", max_length=200)
     scenario: str = Field(max_length=MAX_SCENARIO_CHARS, description="scenario TOML text")
-    seeds: list[int] | None = Field(
+    seeds: list[StrictInt] | None = Field(
         None, max_length=MAX_WEB_RUNS, description="seeds (default: the scenario's + 0..n-1)"
     )
-    n_seeds: int = Field(5, ge=1, le=MAX_WEB_RUNS, description="seeds when none are listed")
+    n_seeds: StrictInt = Field(5, ge=1, le=MAX_WEB_RUNS, description="seeds when none are listed")
     policies: list[str] | None = Field(None, max_length=20, description="dispatch policies")
 
 
