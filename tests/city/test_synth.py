@@ -284,3 +284,10 @@ def test_large_city_builds_fast():
     assert 0.85 * 125 <= city.buildings["residents"].mean() <= 1.15 * 125
     assert (city.assets["kind"] == "hv_substation").sum() == 34
     assert city.heat_sources["capacity_mw_th"].sum() > 1.15 * _district_demand(city)
+
+
+def test_describe_rounds_sums_to_the_watt(small_city):
+    # review: the API showed "electric_demand_mw": 23.222420000000003
+    d = small_city.describe()
+    for key in ("electric_demand_mw", "heat_capacity_mw_th"):
+        assert d[key] == round(d[key], 6) and len(repr(d[key]).split(".")[-1]) <= 6

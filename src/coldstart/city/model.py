@@ -123,6 +123,7 @@ class City:
             "heat_pipes": int(len(self.heat_pipes)),
             "pumping_stations": int(len(self.pumping_stations)),
             "assets": int(len(self.assets)),
-            "heat_capacity_mw_th": float(self.heat_sources["capacity_mw_th"].sum()),
-            "electric_demand_mw": float(b["p_mw"].sum() + self.facilities["p_mw"].sum()),
+            # to the watt: a sum of floats carries noise in its last digits (23.222420000000003)
+            "heat_capacity_mw_th": round(float(self.heat_sources["capacity_mw_th"].sum()), 6),
+            "electric_demand_mw": round(float(b["p_mw"].sum() + self.facilities["p_mw"].sum()), 6),
         }
