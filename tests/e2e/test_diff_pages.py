@@ -58,6 +58,22 @@ def test_diff_replaces_its_own_page(six_hour_runs, tmp_path, cli):
     assert [p.name for p in tmp_path.iterdir()] == ["d.htm"]  # no temporary file left
 
 
+def test_diff_replaces_its_page_of_an_older_coldstart(six_hour_runs, tmp_path, cli):
+    # code review: a coldstart-diff.html written before pages named their command (tag
+    # "coldstart", title "coldstart diff: ...") was refused; its title says whose it is
+    from coldstart.report.html import page_head
+
+    a, b = six_hour_runs
+    old = tmp_path / "coldstart-diff.html"
+    old.write_text("\n".join([*page_head("coldstart diff: a vs b"), "<p>older page</p>"]))
+    assert cli("diff", a, b, "--out", old)[0] == 0
+    assert "older page" not in old.read_text()
+    report = tmp_path / "report.html"  # an older run report (same tag, another title): kept
+    report.write_text("\n".join([*page_head("coldstart report: mine"), "<p>kept</p>"]))
+    _refused(cli, ("diff", a, b), report, "is not a page coldstart")
+    assert "kept" in report.read_text()
+
+
 @pytest.mark.parametrize("writer", ["diff", "store"])
 @pytest.mark.parametrize(
     ("name", "needle"),

@@ -239,3 +239,16 @@ def test_left_out_and_schedules_say_why(crew_case):
         scenario_variants(type(crew_case).model_validate(doc))
     seeds, site = seed_split(crew_case, 3, 2)
     assert seeds == [5, 6, 7] and site == [8, 9]
+
+
+def test_merged_truce_label_claims_only_what_holds(crew_case):
+    # code review: waves at 1, 30 and 180 h over 200 h: truces of 72 and 168 h cancel the same
+    # wave, but one of 180 h would cancel the next: "72–168 h", not "≥ 72 h"
+    late = _with(crew_case, horizon_h=200.0, waves_at=(180.0,))
+    assert _truce_labels(late) == {"truce.72h": "truce 72–168 h (equal within the 200 h horizon)"}
+    # two waves at the first hour and no other: said as such, not "one wave"
+    doc = crew_case.model_dump()
+    doc["strikes"][1]["at_h"] = doc["strikes"][0]["at_h"]
+    _, left_out = scenario_variants(type(crew_case).model_validate(doc))
+    assert {x["why"] for x in left_out if x["key"].startswith("truce")} == {
+        "cancels no wave: every wave comes at the first one's hour"}  # fmt: skip

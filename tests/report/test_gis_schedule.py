@@ -226,3 +226,26 @@ def test_cuts_minutes_apart_are_one_for_residents():
         ("1.1", "scheduled", "10 06:00", "10 08:00"),  # 91 min apart: its own
         ("1.2", "scheduled", "09 20:40", "10 01:00"),  # 10 min apart, another queue: joined
     ]
+
+
+def test_joining_works_across_a_change_of_utc_offset():
+    # code review: times with two UTC offsets (a run across a daylight-saving change) made a
+    # column of objects and the join raised TypeError; it joins by instant, shows local times
+    from coldstart.report.schedule import windows
+
+    schedule = pd.DataFrame(
+        {
+            "queue": ["1.1", "1.1", "1.1"],
+            "start": ["2026-03-29T01:00:00+02:00", "2026-03-29T04:05:00+03:00",
+                      "2026-03-29T06:00:00+03:00"],
+            "end": ["2026-03-29T02:58:00+02:00", "2026-03-29T05:00:00+03:00",
+                    "2026-03-29T07:00:00+03:00"],
+            "start_h": [1.0, 2.08, 5.0], "end_h": [1.97, 4.0, 6.0],
+            "kind": ["scheduled"] * 3,
+        }
+    )  # fmt: skip
+    w = windows(schedule, 24.0)
+    # 02:58+02:00 is 00:58 UTC and 04:05+03:00 is 01:05 UTC: 7 minutes apart, one cut
+    assert len(w) == 2
+    assert str(w["t0"].iloc[0]) == "2026-03-29 01:00:00+02:00"
+    assert str(w["t1"].iloc[0]) == "2026-03-29 05:00:00+03:00"

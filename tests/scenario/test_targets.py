@@ -141,3 +141,11 @@ def test_a_piped_sentence_is_one_line(cli, small_city_dir, tmp_path):
     assert code == 0, err
     line = next(x for x in out.splitlines() if x.startswith("greatest_benefit vs fifo"))
     assert len(line) > 80 and line.endswith(" seeds")
+
+
+def test_an_empty_table_prints_its_header():
+    # code review: a city without assets made `city assets` an internal error (max of nothing)
+    from coldstart.cli.reference import ASSET_COLUMNS, _table
+
+    t = _table(ASSET_COLUMNS, [])
+    assert [c.header for c in t.columns] == list(ASSET_COLUMNS) and t.row_count == 0

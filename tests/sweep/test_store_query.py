@@ -200,3 +200,18 @@ def test_an_older_stores_saved_view_is_shadowed_then_dropped(cli, small_city_dir
         assert saved == []
     assert _table_names(cli, moved) == ["runs", "sweep_runs", "sweeps", "timelines"]
     assert _rows(cli, moved, count)[2] == before
+
+
+def test_explain_analyze_is_refused_it_would_run_the_copy(cli, small_city_dir, tmp_path):
+    # code review: EXPLAIN ANALYZE runs the statement it explains; with the timelines folder
+    # readable and writable, `EXPLAIN ANALYZE COPY ... TO 'timelines/<run>.parquet'` replaced a
+    # run's timeline. Refused; nothing in the store changes
+    store = _sweep(small_city_dir, tmp_path / "x")
+    before = sorted((p.name, p.stat().st_size) for p in (store / "timelines").iterdir())
+    victim = (store / "timelines" / before[0][0]).resolve()
+    for sql in (f"EXPLAIN ANALYZE COPY (SELECT 1 AS x) TO '{victim}'",
+                f"/* c */ explain analyse COPY (SELECT 1 AS x) TO '{victim}'"):  # fmt: skip
+        err = _refused(cli, store, sql)
+        assert "EXPLAIN ANALYZE runs the statement" in err
+    assert sorted((p.name, p.stat().st_size) for p in (store / "timelines").iterdir()) == before
+    assert _rows(cli, store, "EXPLAIN SELECT count(*) FROM runs")  # a plain EXPLAIN still runs

@@ -75,13 +75,20 @@ def test_the_store_follows_the_data_folder_and_the_port_is_kept(tmp_path, monkey
             f"error: --port: 127.0.0.1:{port} is in use (Address already in use); choose another"
         ]
         assert not (tmp_path / "other").exists()
-    finally:
+        # Ctrl-C stops the server as it should: exit 0, "dashboard stopped", nothing said
+        # about work lost (code review: it said "interrupted; nothing was written", exit 130)
         proc.send_signal(signal.SIGINT)
-        try:
-            proc.wait(timeout=20)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            proc.wait()
+        assert proc.wait(timeout=20) == 0, log.read_text()
+        text = log.read_text()
+        assert "dashboard stopped" in text and "nothing was written" not in text
+    finally:
+        if proc.poll() is None:
+            proc.send_signal(signal.SIGINT)
+            try:
+                proc.wait(timeout=20)
+            except subprocess.TimeoutExpired:
+                proc.kill()
+                proc.wait()
 
 
 def test_an_older_data_folder_is_pointed_to_its_store(tmp_path, monkeypatch, capsys):

@@ -500,6 +500,7 @@ def main() -> None:
     # into a file or pipe a sentence stays one line (Rich would break it at 80 columns);
     # a terminal wraps at its own width
     out.soft_wrap = not out.is_terminal
+    err.soft_wrap = not err.is_terminal  # (an error line piped to a log stays one line)
     try:
         command = typer.main.get_command(app)
         _plain_help(command)

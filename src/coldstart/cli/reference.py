@@ -61,7 +61,7 @@ def _table(headers: tuple[str, ...], rows: list[tuple[str, ...]]) -> Table:
     never cut or wrapped; the others fold in a narrow terminal. Into a file or pipe only cells
     longer than :data:`WHOLE_CELL` characters (long lists of names, a sentence) fold: types,
     defaults and bounds stay whole on one line."""
-    widths = [max(len(h), *(len(r[i]) for r in rows)) for i, h in enumerate(headers)]
+    widths = [max([len(h), *(len(r[i]) for r in rows)]) for i, h in enumerate(headers)]
     first = Column(headers[0], no_wrap=True, min_width=widths[0])
     piped = not out.is_terminal
     fixed = [min(w, WHOLE_CELL) if piped else None for w in widths[1:-1]]  # (piped: exact

@@ -109,7 +109,10 @@ def serve(
         settings = uvicorn.Config(
             application, host=host, port=port, log_level="warning", server_header=False
         )
-        uvicorn.Server(settings).run(sockets=[sock])
+        try:
+            uvicorn.Server(settings).run(sockets=[sock])
+        except KeyboardInterrupt:  # Ctrl-C is how a server stops: runs and uploads are kept
+            err.print("dashboard stopped", markup=False, highlight=False)
 
 
 OLD_STORE = Path("coldstart-web/store")
@@ -130,7 +133,7 @@ def older_layout_note(data: Path) -> None:
 
 def listening_socket(host: str, port: int) -> socket.socket:
     """A TCP socket bound to ``host``:``port`` as uvicorn binds one (IPv6 when the host has a
-    colon; ``SO_REUSEADDR``), handed to uvicorn, which listens on it.
+    colon; ``SO_REUSEADDR``) and listening, handed to uvicorn, which serves on it.
 
     Exits 2 with one line naming ``--port`` (in use, not allowed) or ``--host`` (no such
     address here) when it cannot be bound; nothing is written before this.
@@ -140,6 +143,7 @@ def listening_socket(host: str, port: int) -> socket.socket:
     try:
         sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
         sock.bind((host, port))
+        sock.listen(2048)  # (uvicorn's backlog) two servers started at once: the second fails
     except OSError as exc:
         sock.close()
         shown = f"[{host}]:{port}" if ":" in host else f"{host}:{port}"
@@ -149,5 +153,4 @@ def listening_socket(host: str, port: int) -> socket.socket:
         if exc.errno == errno.EACCES:
             _fail([Problem("--port", "", "", f"{shown} cannot be bound ({reason})")])
         _fail([Problem("--host", "", "", f"{shown} cannot be bound ({reason})")])
-    sock.set_inheritable(True)
     return sock

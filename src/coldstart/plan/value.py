@@ -138,6 +138,8 @@ def _truces(scenario: Scenario) -> tuple[list[Variant], list[dict]]:
         why = (
             f"cancels no wave: the next after the first comes at {later[0]:g} h"
             if later
+            else "cancels no wave: every wave comes at the first one's hour"
+            if len(scenario.strikes) > 1
             else "cancels no wave: the scenario has one wave"
         )
         left_out = [{"key": f"truce.{h:g}h", "why": why} for h in same.pop(())]
@@ -156,7 +158,9 @@ def _truces(scenario: Scenario) -> tuple[list[Variant], list[dict]]:
         label = f"truce {hours:g} h"
         if len(durations) > 1:
             last = durations[-1]
-            span = f"≥ {hours:g}" if last == TRUCE_H[-1] else f"{hours:g}–{last:g}"
+            # "≥": every longer truce too, when the longest already runs past the horizon
+            whole = last == TRUCE_H[-1] and first + last >= scenario.horizon_h
+            span = f"≥ {hours:g}" if whole else f"{hours:g}–{last:g}"
             label = f"truce {span} h (equal within the {scenario.horizon_h:g} h horizon)"
             listed = ", ".join(f"{h:g}" for h in durations[:-1]) + f" and {durations[-1]:g}"
             change += (

@@ -48,7 +48,16 @@ def written_by(path: str | Path, generator: str) -> bool:
             head = fh.read(HEAD_BYTES)
     except OSError:
         return False
-    return generator_tag(generator).encode() in head
+    if generator_tag(generator).encode() in head:
+        return True
+    # a page of an older coldstart, whose pages all carried the tag "coldstart": its own
+    # title tells which command wrote it
+    older = LEGACY_TITLES.get(generator)
+    return older is not None and generator_tag("coldstart").encode() in head and older in head
+
+
+LEGACY_TITLES = {"coldstart diff": b"<title>coldstart diff: "}
+"""The title that marks a command's page written before pages named their command."""
 
 
 def _refuse(out: str, why: str) -> OutputError:

@@ -92,17 +92,21 @@ def _joined(w: pd.DataFrame) -> pd.DataFrame:
     apart joined into one (emergency if either was, open at the end if the last was)."""
     if len(w) < 2:
         return w
+    # instants in UTC for the arithmetic: times with two UTC offsets (a run across a change
+    # of daylight saving time) are a column of objects, without cummax; shown times stay local
+    t0u, t1u = pd.to_datetime(w["t0"], utc=True), pd.to_datetime(w["t1"], utc=True)
     same_queue = w["queue"].eq(w["queue"].shift())
-    reach = w.groupby("queue", sort=False)["t1"].cummax().shift()  # latest end so far
-    new = ~same_queue | ((w["t0"] - reach) >= JOIN_GAP)
+    reach = t1u.groupby(w["queue"], sort=False).cummax().shift()  # latest end so far
+    new = ~same_queue | ((t0u - reach) >= JOIN_GAP)
     block = new.cumsum()
     g = w.groupby(block, sort=False)
+    last = t1u.groupby(block, sort=False).idxmax()  # the row ending latest in each block
     return pd.DataFrame(
         {
             "queue": g["queue"].first(),
             "kind": g["kind"].agg(lambda k: "emergency" if (k == "emergency").any() else k.iloc[0]),
-            "t0": g["t0"].min(),
-            "t1": g["t1"].max(),
+            "t0": g["t0"].first(),  # (sorted by start)
+            "t1": w["t1"].loc[last.to_numpy()].set_axis(last.index),
             "open_at_end": g["open_at_end"].any(),
         }
     ).reset_index(drop=True)

@@ -231,6 +231,13 @@ class QueryError(ValueError):
 _LEADING = re.compile(r"(?:\s+|--[^\n]*(?:\n|$)|/\*.*?\*/)*", re.DOTALL)
 
 
+_ANALYZE = re.compile(
+    r"(?:\s+|--[^\n]*(?:\n|$)|/\*.*?\*/)*EXPLAIN(?:\s+|--[^\n]*(?:\n|$)|/\*.*?\*/)+ANALY[SZ]E\b",
+    re.DOTALL | re.IGNORECASE,
+)
+"""``EXPLAIN ANALYZE`` (or ``ANALYSE``) at the start of a statement, after any comments."""
+
+
 def _first_word(text: str, fallback: str) -> str:
     """The keyword a statement starts with (after blanks and comments), upper case."""
     word = re.match(r"[A-Za-z_]+", text[_LEADING.match(text).end() :])
@@ -252,6 +259,11 @@ def _checked_statement(con, sql: str) -> None:
         raise QueryError(
             f"{_first_word(st.query, st.type.name)} statements are not allowed: only read-only "
             f"queries are ({', '.join(QUERY_FORMS)}), and the store writes no file"
+        )
+    if st.type.name == "EXPLAIN" and _ANALYZE.match(st.query):  # it runs what it explains
+        raise QueryError(
+            "EXPLAIN ANALYZE runs the statement it explains and is not allowed; EXPLAIN alone "
+            "shows the plan"
         )
 
 
