@@ -20,6 +20,7 @@ class OutputField:
     name: str
     unit: str
     meaning: str
+    whole: bool = False  # a float column of whole numbers by construction: CSV integers
 
 
 @dataclass(frozen=True)
@@ -35,6 +36,11 @@ class OutputSpec:
     def names(self) -> tuple[str, ...]:
         """Field names in order."""
         return tuple(f.name for f in self.fields)
+
+    @property
+    def whole(self) -> frozenset[str]:
+        """Fields whole by construction, written to CSV as integers."""
+        return frozenset(f.name for f in self.fields if f.whole)
 
 
 @cache

@@ -15,7 +15,7 @@ import numpy as np
 import pandas as pd
 
 from coldstart.outdir import owned_output
-from coldstart.outputs import check_outputs, columns
+from coldstart.outputs import check_outputs, columns, output_specs
 
 SUMMARY_KEYS = columns("summary")
 """Keys of ``summary.json`` (described with units and meanings in ``data/outputs.toml``)."""
@@ -126,10 +126,13 @@ class Result:
         check_outputs(self)
         summary = strict_json(self.summary)
         (folder / "summary.json").write_text(json.dumps(summary, indent=2, allow_nan=False) + "\n")
-        rounded(self.timeline).to_csv(folder / "timeline.csv", index=False)
+        specs = output_specs()
+        rounded(self.timeline, specs["timeline"].whole).to_csv(folder / "timeline.csv", index=False)
         self.buildings.to_parquet(folder / "buildings.parquet", index=False)
         for name in ("events", "assets", "shelters", "outage_schedule", "districts"):
-            rounded(getattr(self, name)).to_csv(folder / f"{name}.csv", index=False)
+            rounded(getattr(self, name), specs[name].whole).to_csv(
+                folder / f"{name}.csv", index=False
+            )
         from coldstart.report.gis import write_gpkg
         from coldstart.report.schedule import write_schedule_files
 
@@ -146,19 +149,23 @@ CSV_DECIMALS = 4
 ``lon``/``lat`` keep 7 (1 cm). Parquet keeps full precision."""
 
 
-def rounded(df: pd.DataFrame) -> pd.DataFrame:
-    """A copy of ``df`` with float columns rounded for a CSV (:data:`CSV_DECIMALS`); a float
-    column of whole numbers only (counts of people or buildings) is written as integers
-    (``31782``, not ``31782.0``)."""
+def rounded(df: pd.DataFrame, whole: frozenset[str] | set[str] = frozenset()) -> pd.DataFrame:
+    """A copy of ``df`` with float columns rounded for a CSV (:data:`CSV_DECIMALS`).
+
+    The float columns named in ``whole`` (counts of people, whole by construction: ``31782``,
+    not ``31782.0``) are written as integers when every value is whole; every other float
+    column keeps its decimal point, so a column reads as the same type in every run (a column
+    of hours that happen to be whole in one run is still ``12.0``).
+    """
     floats = df.select_dtypes("floating").columns
     if not len(floats):
         return df
     decimals = {c: 7 if c in ("lon", "lat") else CSV_DECIMALS for c in floats}
     out = df.round(decimals)
-    for c in floats:
+    for c in floats.intersection(list(whole)):
         v = out[c].to_numpy()
-        whole = len(v) and np.isfinite(v).all() and (v == np.round(v)).all()
-        if whole and np.abs(v).max() < 2**53:  # (exact as integers)
+        ok = len(v) and np.isfinite(v).all() and (v == np.round(v)).all()
+        if ok and np.abs(v).max() < 2**53:  # (exact as integers)
             out[c] = v.astype(np.int64)
     return out
 
