@@ -148,12 +148,13 @@ def fragility_warnings(city) -> list[str]:
     if n_hv == 1:
         out.append(
             "the grid has a single HV substation, a single point of failure: one hit can black "
-            "out the whole city and make every draw alike (synthetic cities get 2 or more from "
-            "about 400 buildings)"
+            "out the whole city and make every draw alike (`coldstart city synth` makes 2 or more "
+            "from about 400 buildings; an imported city has the substations of its data)"
         )
     if int(kinds.get("heat_main", 0)) == 0 and len(city.heat_pipes):
         out.append(
             "the heat network has no heat main (asset kind heat_main): strikes cannot hit one "
-            "(synthetic cities get them from about 850-950 buildings, not for every seed)"
+            "(`coldstart city synth` makes them from about 850-950 buildings, not for every "
+            "seed; an imported city's are the rows of kind heat_main in assets.geojson)"
         )
     return out
