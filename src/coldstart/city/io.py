@@ -183,7 +183,7 @@ def geojson_table(data: bytes) -> tuple[pd.DataFrame, list[dict | None]]:
     feats = doc.get("features") if isinstance(doc, dict) else None
     if not isinstance(feats, list):
         raise ValueError("not a GeoJSON FeatureCollection (no 'features' list)")
-    rows, areas = [], []
+    rows, areas, moved = [], [], []
     for k, f in enumerate(feats):
         if not isinstance(f, dict) or not isinstance(f.get("properties") or {}, dict):
             raise ValueError(f"feature {k + 1} is not a GeoJSON feature")
@@ -193,11 +193,42 @@ def geojson_table(data: bytes) -> tuple[pd.DataFrame, list[dict | None]]:
             raise ValueError(f"feature {k + 1}: geometry is not a GeoJSON object")
         coords = geom.get("coordinates")
         if geom.get("type") == "Point" and isinstance(coords, list) and len(coords) >= 2:
+            if _point_moved(coords, props):
+                moved.append(k)
             props.setdefault("lon", coords[0])
             props.setdefault("lat", coords[1])
         rows.append(props)
         areas.append(area_geometry(geom))
+    if moved:
+        k = moved[0]
+        n = len(moved) - 1
+        more = f" (and {n} more feature{'s' if n > 1 else ''})" if n else ""
+        (x, y), p = feats[k]["geometry"]["coordinates"][:2], rows[k]
+        raise ValueError(
+            f"feature {k + 1}: its Point geometry ({x}, {y}) and its lon/lat properties "
+            f"({p['lon']}, {p['lat']}) are different places{more}; coldstart reads lon/lat, a "
+            "GIS moves the geometry: make them equal (e.g. set lon and lat from the geometry)"
+        )
     return pd.DataFrame(rows), areas
+
+
+POINT_TOLERANCE_DEG = 1e-7
+"""Largest difference between a Point geometry and its lon/lat properties taken as the same
+place [deg] (about 1 cm; tools round coordinates differently)."""
+
+
+def _point_moved(coords: list, props: dict) -> bool:
+    """A feature's Point geometry is not where its numeric lon/lat properties say (a GIS edit
+    moved only the geometry); a geometry off the globe counts as elsewhere."""
+    pos = (props.get("lon"), props.get("lat"))
+    if not all(isinstance(v, int | float) and not isinstance(v, bool) for v in (*coords[:2], *pos)):
+        return False
+    x, y = float(coords[0]), float(coords[1])
+    if not (abs(x) <= 180.0 and abs(y) <= 90.0):
+        return True
+    return (
+        abs(x - float(pos[0])) > POINT_TOLERANCE_DEG or abs(y - float(pos[1])) > POINT_TOLERANCE_DEG
+    )
 
 
 def read_raw_table(path: Path, inside: Path | None = None) -> tuple[pd.DataFrame, callable]:

@@ -7,6 +7,7 @@ file, row and field; it never raises on the first problem.
 
 from __future__ import annotations
 
+import difflib
 import re
 import tomllib
 from collections.abc import Callable
@@ -343,8 +344,29 @@ def coerce_table(
         dup = keys[keys.notna() & keys.duplicated(keep="first")]
         for i, k in list(dup.items())[:MAX_PROBLEMS_PER_FIELD]:
             problems.append(Problem(file, row_label(int(i)), spec.key, f"duplicate id {k!r}"))
+    problems += misspelled_columns(raw.columns, spec, file)
     table = pd.DataFrame(out, index=pd.RangeIndex(n))
     for c in raw.columns:
         if c not in table.columns:
             table[c] = raw[c].to_numpy()
     return table, problems
+
+
+def misspelled_columns(columns, spec: TableSpec, file: str) -> list[Problem]:
+    """Columns not in the schema that look like a schema column the table lacks (``Immobile_share``,
+    ``vulnerable_shares``): without this check the real column's default would be used in
+    silence. Other extra columns (a user's notes, an importer's ``use``) are kept as read."""
+    missing = {f.name.lower(): f for f in spec.fields if f.name not in columns}
+    out = []
+    for c in columns:
+        if c in spec.columns or not isinstance(c, str):
+            continue
+        close = difflib.get_close_matches(c.lower(), list(missing), n=1, cutoff=0.8)
+        if close:
+            f = missing[close[0]]
+            if f.required:
+                then = "it is required"
+            else:
+                then = f"its default {f.default!r} would be used for every row"
+            out.append(Problem(file, "", c, f"unknown column; did you mean {f.name!r}? ({then})"))
+    return out
