@@ -63,3 +63,25 @@ def test_point_moved_in_a_gis_is_refused(cli, hx, city_copy):
     path.write_text(json.dumps(doc))
     code, _, err = cli("city", "check", city_copy)
     assert code == 0, err
+
+
+def test_buildings_without_residents_are_no_blocks(small_city, scenario_text):
+    # review: an OSM city's offices on district heating (residents 0) were counted as
+    # apartment blocks (576 of 1,625) in blocks_total and blocks_lost_heat
+    import dataclasses
+
+    from coldstart.scenario import parse_scenario
+    from coldstart.simulate import simulate
+
+    b = small_city.buildings
+    blocks = (b.heat_node_id != "") & (b.archetype != "house_private")
+    empty = b.index[blocks][:5]
+    emptied = b.copy()
+    emptied.loc[empty, "residents"] = 0
+    city = dataclasses.replace(small_city, tables={**small_city.tables, "buildings": emptied})
+    scenario = parse_scenario(scenario_text)
+    before = simulate(small_city, scenario).summary
+    after = simulate(city, scenario).summary
+    assert before["blocks_total"] == int(blocks.sum())
+    assert after["blocks_total"] == int(blocks.sum()) - 5
+    assert after["buildings_total"] == before["buildings_total"]  # still buildings of the city

@@ -64,7 +64,14 @@ class Recorder:
     @classmethod
     def build(cls, cc: CompiledCity, people: PeopleModel, steps: int) -> Recorder:
         """Empty sums for ``steps`` steps."""
-        blocks = (cc.b_heat_node >= 0) & (cc.city.buildings.archetype.to_numpy() != "house_private")
+        b = cc.city.buildings
+        # a block has residents: an imported city's offices and sheds on district heating
+        # (residents 0) are buildings of the network, not addresses of flats
+        blocks = (
+            (cc.b_heat_node >= 0)
+            & (b.archetype.to_numpy() != "house_private")
+            & (b.residents.to_numpy() > 0)
+        )
         return cls(
             Exposure(cc.n_build, steps),
             PeopleTally(people),
