@@ -106,6 +106,10 @@ def test_city_assets_lists_ranks(cli, tmp_path):
     assert code == 0
     rows = json.loads(out)
     assert [r["rank"] for r in rows] == [1, 2]
+    # review: the JSON's size mixed MW_th, MVA and mm without saying which
+    assert {r["size_unit"] for r in rows} == {"MW_th"}
+    code, out, _ = cli("city", "assets", tmp_path / "c", "--kind", "chp_plant")
+    assert f"{rows[0]['size']:g} MW_th" in out
     assert [r["asset_id"] for r in rows] == ranked(_city(), "chp_plant")
     code, _, err = cli("city", "assets", tmp_path / "c", "--kind", "chp_plan")
     assert code == 2 and "did you mean 'chp_plant'" in err

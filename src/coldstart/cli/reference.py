@@ -27,7 +27,7 @@ def city_assets(
     kind names)."""
     from coldstart.city import load_city
     from coldstart.errors import InputError, Problem, suggest
-    from coldstart.scenario.targets import asset_size, ranked
+    from coldstart.scenario.targets import SIZE_UNITS, asset_size, ranked
 
     city = load_city(city_dir, allow_outside=allow_outside)
     a = city.assets.set_index("asset_id")
@@ -42,15 +42,16 @@ def city_assets(
             r = a.loc[aid]
             rows.append({"asset_id": aid, "kind": k, "rank": rank, "ref_table": r["ref_table"],
                          "ref_id": str(r["ref_id"]), "size": round(float(size[aid]), 3),
+                         "size_unit": SIZE_UNITS.get(r["ref_table"], ""),
                          "lon": float(r["lon"]), "lat": float(r["lat"])})  # fmt: skip
     if as_json:
         out.print(json.dumps(rows, indent=1), soft_wrap=True)
         return
     cells = [(r["asset_id"], r["kind"], str(r["rank"]), f"{r['ref_table']} {r['ref_id']}",
-              f"{r['size']:g}", f"{r['lon']:.5f}", f"{r['lat']:.5f}") for r in rows]  # fmt: skip
+              f"{r['size']:g} {r['size_unit']}".strip(), f"{r['lon']:.5f}",
+              f"{r['lat']:.5f}") for r in rows]  # fmt: skip
     print_table(_table(ASSET_COLUMNS, cells))
-    out.print("size: MW_th (heat sources), MW (pumps, generators), MVA (substations, "
-              "transformers, lines), mm (heat pipes)")  # fmt: skip
+    out.print("size ranks the assets of a kind (a heat pipe by its diameter DN in mm)")
 
 
 KEY_COLUMNS = ("key", "type", "unit", "default", "bounds", "meaning")

@@ -154,6 +154,12 @@ def assets_table(assets: pd.DataFrame, horizon_h: float | None) -> str:
     return f'{note}<div class="scroll">{table}</div>'
 
 
+def _either(rec: Mapping[str, Any], old: str) -> Any:
+    """``rec[old + "_th"]``, or ``rec[old]`` from a folder an older coldstart wrote (heat
+    columns were named ``..._mwh`` before they said ``_mwh_th``)."""
+    return rec.get(f"{old}_th", rec.get(old))
+
+
 def districts_table(districts: pd.DataFrame) -> str:
     """Heat districts: blocks that lost heat, drained and frozen buildings, the heat their
     reached buildings went without because the sources were short of capacity or because the
@@ -194,15 +200,15 @@ def districts_table(districts: pd.DataFrame) -> str:
                 format_number(rec.get("blocks_lost_heat")),
                 format_number(rec.get("buildings_drained")),
                 format_number(rec.get("buildings_frozen")),
-                format_number(_number_or_none(rec.get("heat_short_capacity_mwh")), 0),
-                format_number(_number_or_none(rec.get("heat_short_hydraulics_mwh")), 0),
+                format_number(_number_or_none(_either(rec, "heat_short_capacity_mwh")), 0),
+                format_number(_number_or_none(_either(rec, "heat_short_hydraulics_mwh")), 0),
                 _text(rec.get("limited_by", "")),
                 html.escape(backup),
             ]
         )
     table = html_table(
         ["Source", "Kind", "Blocks", "Lost heat", "Drained", "Frozen",
-         "Short of capacity [MWh]", "Short of pressure [MWh]", "Limited by",
+         "Short of capacity [MWh_th]", "Short of pressure [MWh_th]", "Limited by",
          "Backup generator"],
         rows,
         numeric=[2, 3, 4, 5, 6, 7],

@@ -37,6 +37,18 @@ def _grid_size(net, table: str, ref: pd.Series) -> np.ndarray:
     return np.zeros(len(ref))
 
 
+SIZE_UNITS = {
+    "heat_sources": "MW_th",
+    "pumping_stations": "MW",
+    "heat_pipes": "mm",
+    "grid.gen": "MW",
+    "grid.trafo": "MVA",
+    "grid.line": "MVA",
+    "grid.bus": "MVA",
+}
+"""Unit of :func:`asset_size` by the table an asset refers to (DN of a pipe in mm)."""
+
+
 def asset_size(city: City) -> pd.Series:
     """Size of every asset, to rank the assets of one kind (units differ between kinds).
 

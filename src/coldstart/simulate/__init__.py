@@ -327,8 +327,8 @@ class Run:
         cap, hyd = mwh["capacity"], mwh["hydraulics"]
         limited = np.where(hyd > cap, "hydraulics", "capacity")
         return {
-            "heat_short_capacity_mwh": np.round(cap, 3),
-            "heat_short_hydraulics_mwh": np.round(hyd, 3),
+            "heat_short_capacity_mwh_th": np.round(cap, 3),
+            "heat_short_hydraulics_mwh_th": np.round(hyd, 3),
             "limited_by": np.where(np.maximum(cap, hyd) < 1.0, "none", limited),
         }
 
