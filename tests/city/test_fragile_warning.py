@@ -37,3 +37,15 @@ def test_warnings_follow_the_assets(small_city):
     sturdy = dataclasses.replace(small_city, tables=tables)
     assert fragility_warnings(sturdy) == []
     assert len(fragility_warnings(small_city)) == 2  # the input is not changed
+
+
+def test_city_without_shelters_warns(small_city):
+    # review: an OSM extract with no school or metro reported 47,906 person-hours of unmet
+    # shelter demand and a 0.00 km mean walk, and nothing said the city had no shelter
+    fac = small_city.facilities
+    shelters = fac["kind"].isin(["metro_station", "school", "warming_point"])
+    assert shelters.any()
+    for kept in (fac[~shelters], fac.assign(capacity_people=0)):
+        city = dataclasses.replace(small_city, tables={**small_city.tables, "facilities": kept})
+        warns = fragility_warnings(city)
+        assert len(warns) == 3 and "the city has no shelter" in warns[-1]

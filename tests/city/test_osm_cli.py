@@ -52,7 +52,13 @@ def test_extract_to_city_to_run(cli, tmp_path, pbf):
     summary = json.loads((city / "osm_import.json").read_text())
     assert summary["buildings"] == len(doc["features"]) and summary["grid"] == "synthetic"
     assert "grid and heat network synthetic" in (city / "city.toml").read_text()
-    assert "from rules" in (city / "osm_import.md").read_text()
+    note = (city / "osm_import.md").read_text()
+    assert "from rules" in note
+    # review: the note said "N mains" while no pipe was a heat_main asset a strike could hit
+    assets = json.loads((city / "assets.geojson").read_text())["features"]
+    n_main = sum(a["properties"]["kind"] == "heat_main" for a in assets)
+    assert summary["heat_main_assets"] == n_main
+    assert ("no pipe is large enough" in note) == (n_main == 0)
     run = tmp_path / "run"
     code, out, err = cli("run", city, _scenario(tmp_path), "--out", run, "--no-report")
     assert code == 0, err

@@ -140,8 +140,11 @@ def fragility_warnings(city) -> list[str]:
     Returns
     -------
     list of str
-        One sentence each: a single HV substation feeding the whole grid, no heat main.
+        One sentence each: a single HV substation feeding the whole grid, no heat main, no
+        shelter (a facility of a kind in ``people/shelter_kinds.csv`` with places).
     """
+    from coldstart.people.stock import shelter_kinds
+
     kinds = city.assets["kind"].value_counts() if len(city.assets) else {}
     out = []
     n_hv = int(kinds.get("hv_substation", 0))
@@ -156,5 +159,16 @@ def fragility_warnings(city) -> list[str]:
             "the heat network has no heat main (asset kind heat_main): strikes cannot hit one "
             "(`coldstart city synth` makes them from about 850-950 buildings, not for every "
             "seed; an imported city's are the rows of kind heat_main in assets.geojson)"
+        )
+    fac = city.facilities
+    if (
+        len(city.buildings)
+        and not (fac["kind"].isin(shelter_kinds().index) & (fac["capacity_people"] > 0)).any()
+    ):
+        out.append(
+            "the city has no shelter (no metro station, school or warming point with "
+            "capacity_people > 0): nobody can leave a cold flat, every shelter figure will be "
+            "0 and all demand for shelter unmet (add facilities, or plan them with "
+            "`coldstart plan shelters --candidates`)"
         )
     return out

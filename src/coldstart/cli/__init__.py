@@ -377,10 +377,10 @@ def city_synth(
         f"wrote {out_dir}: {d['buildings']:,} buildings, {d['residents']:,} residents, "
         f"{d['grid_buses']:,} buses, {d['heat_pipes']:,} heat pipes, {d['assets']:,} assets"
     )
-    _warn_fragile(city)
+    warn_fragile(city)
 
 
-def _warn_fragile(city) -> None:
+def warn_fragile(city) -> None:
     """One warning line (stderr) per single point of failure of the city's assets."""
     from coldstart.city.validate import fragility_warnings
 
@@ -402,7 +402,7 @@ def city_check(
     out.print(f"{city_dir}: ok")
     for k, v in d.items():
         out.print(f"  {k}: {v:,.1f}" if isinstance(v, float) else f"  {k}: {v:,}")
-    _warn_fragile(city)
+    warn_fragile(city)
 
 
 @scenario_app.command("check")

@@ -10,7 +10,7 @@ from typing import Annotated
 
 import typer
 
-from coldstart.cli import city_app, compile_checked, out
+from coldstart.cli import city_app, compile_checked, out, warn_fragile
 
 
 @contextmanager
@@ -76,3 +76,4 @@ def city_from_grid(
         f"wrote {out_dir}: {d['buildings']:,} buildings, {d['residents']:,} residents, "
         f"{d['grid_buses']:,} buses, {d['heat_pipes']:,} heat pipes, {d['assets']:,} assets"
     )
+    warn_fragile(city)

@@ -7,7 +7,7 @@ from typing import Annotated
 
 import typer
 
-from coldstart.cli import MAX_SEED, city_app, compile_checked, out
+from coldstart.cli import MAX_SEED, city_app, compile_checked, out, warn_fragile
 
 
 @city_app.command("from-osm")
@@ -90,3 +90,4 @@ def city_from_osm_command(
         f"{d['facilities']:,} facilities, {d['heat_sources']:,} heat sources, grid {s['grid']}; "
         f"see {out_dir / 'osm_import.md'}"
     )
+    warn_fragile(imp.city)

@@ -271,7 +271,11 @@ def city_from_osm(
     city = City(
         name=name or f"{Path(file).name.split('.')[0]} (OpenStreetMap)", net=g.net, tables=tables
     )
-    summary = {**_summary(fp, b, f, energy, data, plan, g, crs), "heat_network": heat_placement}
+    summary = {
+        **_summary(fp, b, f, energy, data, plan, g, crs),
+        "heat_network": heat_placement,
+        "heat_main_assets": int((tables["assets"]["kind"] == "heat_main").sum()),
+    }
     city = _with_pump_heads(city)
     head = float(city.heat_sources.pump_head_bar.max())
     if head > MAX_PUMP_HEAD_BAR:

@@ -39,9 +39,17 @@ def note_text(summary: dict, source: str) -> str:
     fl, ag = s["floors_from"], s["agreement"]
     streets = ""
     if s["heat_network"] == "synthetic":
+        n_main = s.get("heat_main_assets", 0)
+        struck = (
+            f"{n_main:,} of the network's pipes {'is' if n_main == 1 else 'are'} large enough "
+            "(DN >= 400) to be a heat main a strike can hit"
+            if n_main
+            else "no pipe is large enough (DN >= 400) to be a heat main a strike can hit, so "
+            "the scenario's heat_main weight hits nothing here"
+        )
         streets = (
-            f" ({s.get('heat_mains_on_streets', 0):,} mains along the extract's "
-            f"{s.get('osm_streets', 0):,} streets)"
+            f" ({s.get('heat_mains_on_streets', 0):,} pipe runs along the extract's "
+            f"{s.get('osm_streets', 0):,} streets; {struck})"
         )
     lines = [
         f"# City imported from {source}",
