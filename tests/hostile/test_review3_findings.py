@@ -85,3 +85,22 @@ def test_buildings_without_residents_are_no_blocks(small_city, scenario_text):
     assert before["blocks_total"] == int(blocks.sum())
     assert after["blocks_total"] == int(blocks.sum()) - 5
     assert after["buildings_total"] == before["buildings_total"]  # still buildings of the city
+
+
+def test_report_says_which_hits_were_left_out(small_city, scenario_text):
+    # review: on a city without CHP plants the report was titled "one CHP plant beyond
+    # repair" and nowhere said the scenario's two explicit hits were dropped
+    from coldstart.report.html import render_report
+    from coldstart.scenario import parse_scenario
+    from coldstart.simulate import simulate
+
+    text = scenario_text.replace('kind = "chp_plant", rank = 2', 'kind = "chp_plant", rank = 9')
+    assert text != scenario_text
+    result = simulate(small_city, parse_scenario(text))
+    left = result.meta["hits_left_out"]
+    assert left == "strikes[0].hits[1]: rank 9 of kind 'chp_plant', but the city has 2"
+    page = render_report(result)
+    assert 'id="hits-left-out"' in page and "rank 9 of kind" in page
+    plain = simulate(small_city, parse_scenario(scenario_text))
+    assert "hits_left_out" not in plain.meta
+    assert 'id="hits-left-out"' not in render_report(plain)

@@ -285,6 +285,20 @@ def synthetic_notice(meta: Mapping[str, Any]) -> str:
     )
 
 
+def hits_notice(meta: Mapping[str, Any]) -> str:
+    """A sentence under the title naming the scenario's explicit hits this city could not take
+    (``meta["hits_left_out"]``), as HTML; empty when every hit was struck. The scenario's title
+    may promise them ("one CHP plant beyond repair")."""
+    left = str(meta.get("hits_left_out") or "")
+    if not left:
+        return ""
+    return (
+        '<p class="synthetic" id="hits-left-out"><strong>Hits of the scenario left out on '
+        f"this city</strong>: {html.escape(left)}. The scenario's name may describe damage "
+        "this run does not have.</p>"
+    )
+
+
 def _figure_section(anchor: str, heading: str, body: str, note: str = "") -> str:
     """A titled section of the page."""
     note_html = f'<p class="note">{note}</p>' if note else ""
@@ -454,6 +468,7 @@ def render_report(result: Result) -> str:
         f"<h1>{html.escape(title)}</h1>",
         f'<p class="sub">{subtitle}</p>' if subtitle else "",
         synthetic_notice(meta),
+        hits_notice(meta),
         f'<div class="headline"><p class="lead">{lead}</p><ul>{more_html}</ul></div>',
         f"<nav>{nav}</nav>",
         f'<h2 id="story">What happened</h2>{story_html(result)}',

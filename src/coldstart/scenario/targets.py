@@ -98,19 +98,35 @@ def hit_problems(scenario: Scenario, city: City, file: str) -> list[Problem]:
     return problems
 
 
-def hit_notes(scenario: Scenario, city: City, file: str) -> list[Problem]:
-    """Hits by kind and rank that this city cannot take (it has fewer assets of the kind):
-    not wrong, since one scenario serves many cities; such a hit is left out."""
+def _hits_beyond(scenario: Scenario, city: City) -> list[tuple[str, str]]:
+    """``(key, why)`` of each hit by kind and rank beyond the city's assets of the kind."""
     counts = city.assets["kind"].value_counts()
-    notes = []
+    out = []
     for i, wave in enumerate(scenario.strikes):
         for j, hit in enumerate(wave.hits):
             have = int(counts.get(hit.kind, 0)) if hit.kind is not None else 0
             if hit.kind is not None and hit.rank > have:
-                notes.append(Problem(file, f"key 'strikes[{i}].hits[{j}].rank'", "",
-                                     f"rank {hit.rank} of kind {hit.kind!r}, but the city has "
-                                     f"{have}: this hit is left out"))  # fmt: skip
-    return notes
+                why = f"rank {hit.rank} of kind {hit.kind!r}, but the city has {have}"
+                out.append((f"strikes[{i}].hits[{j}].rank", why))
+    return out
+
+
+def hit_notes(scenario: Scenario, city: City, file: str) -> list[Problem]:
+    """Hits by kind and rank that this city cannot take (it has fewer assets of the kind):
+    not wrong, since one scenario serves many cities; such a hit is left out."""
+    return [
+        Problem(file, f"key '{key}'", "", f"{why}: this hit is left out")
+        for key, why in _hits_beyond(scenario, city)
+    ]
+
+
+def hits_left_out(scenario: Scenario, city: City) -> str:
+    """The hits :func:`resolve_hits` leaves out on this city, as one line for a run's meta
+    (``"strikes[0].hits[0]: rank 1 of kind 'chp_plant', but the city has 0; ..."``; empty
+    when none), so that a report never presents a scenario's defining hits as struck."""
+    return "; ".join(
+        f"{key.removesuffix('.rank')}: {why}" for key, why in _hits_beyond(scenario, city)
+    )
 
 
 def resolve_hits(scenario: Scenario, city: City) -> Scenario:

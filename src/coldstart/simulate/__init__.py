@@ -37,7 +37,7 @@ from coldstart.restore.eta import (
 from coldstart.restore.repairs import Task, TaskKind
 from coldstart.result import Result
 from coldstart.scenario.model import Scenario
-from coldstart.scenario.targets import resolve_hits
+from coldstart.scenario.targets import hits_left_out, resolve_hits
 from coldstart.simulate.clock import Clock, Streams
 from coldstart.simulate.crews import CrewDesk
 from coldstart.simulate.damage import DamageModel
@@ -403,6 +403,7 @@ def simulate(
     """
     cc = city if isinstance(city, CompiledCity) else compile_city(city)
     t0 = perf_counter()
+    left_out = hits_left_out(scenario, cc.city)
     scenario = resolve_hits(scenario, cc.city)  # hits named by kind and rank -> asset ids
     run = Run(cc, scenario, scenario.seed if seed is None else int(seed))
     setup_s = perf_counter() - t0
@@ -414,6 +415,8 @@ def simulate(
             progress(k + 1, run.clock.steps)
     t0 = perf_counter()
     result = run.result()
+    if left_out:  # (a scenario's hits the city cannot take, for the report to say)
+        result = dataclasses.replace(result, meta={**result.meta, "hits_left_out": left_out})
     if profile is not None:
         profile.update(run.profile())
         profile["setup"] = round(setup_s, 6)
