@@ -118,15 +118,18 @@ def _fail(problems: list) -> None:
 
 
 def scenario_on_city(scenario, city, file: str, notes: bool = True) -> None:
-    """Stop (exit 2) on the ids a scenario names that the city lacks; print the notes (hits by
-    kind and rank beyond the city's assets, weights on kinds it lacks: left out) on stderr, so
-    that a run never drops a hit silently."""
-    from coldstart.scenario import check_against_city, notes_against_city
+    """Stop (exit 2) on the ids a scenario names that the city lacks; print the warnings (a
+    wave naming one asset twice: its hits combine) and notes (hits by kind and rank beyond the
+    city's assets, weights on kinds it lacks: left out) on stderr, so that a run never drops
+    or merges a hit silently."""
+    from coldstart.scenario import check_against_city, notes_against_city, warnings_against_city
 
     problems = check_against_city(scenario, city, file)
     if problems:
         _fail(problems)
     if notes:
+        for warning in warnings_against_city(scenario, city, file):
+            err.print(f"warning: {warning}", markup=False, highlight=False, soft_wrap=True)
         for note in notes_against_city(scenario, city, file):
             err.print(f"note: {note}", markup=False, highlight=False, soft_wrap=True)
 

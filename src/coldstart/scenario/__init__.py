@@ -1,6 +1,10 @@
 """Scenarios: what happens to the city (weather, strikes, alerts, crews, policies, people)."""
 
-from coldstart.scenario.check import check_against_city, notes_against_city
+from coldstart.scenario.check import (
+    check_against_city,
+    notes_against_city,
+    warnings_against_city,
+)
 from coldstart.scenario.io import (
     example_scenario,
     example_scenario_text,
@@ -17,4 +21,5 @@ __all__ = [
     "load_scenario",
     "notes_against_city",
     "parse_scenario",
+    "warnings_against_city",
 ]

@@ -41,3 +41,11 @@ def notes_against_city(scenario: Scenario, city: City, file: str) -> list[Proble
                     )
                 )
     return notes
+
+
+def warnings_against_city(scenario: Scenario, city: City, file: str) -> list[Problem]:
+    """Things allowed but likely a slip: a wave naming one asset twice in its hits (they combine
+    as the worst damage; :func:`coldstart.scenario.targets.hit_warnings`)."""
+    from coldstart.scenario.targets import hit_warnings
+
+    return hit_warnings(scenario, city, file)

@@ -6,6 +6,7 @@ being silently ignored. Times are hours since the scenario's ``start``.
 
 from __future__ import annotations
 
+import math
 from datetime import datetime
 from typing import Annotated, Literal, get_args
 
@@ -14,6 +15,7 @@ from pydantic import (
     BeforeValidator,
     ConfigDict,
     Field,
+    ValidationInfo,
     field_validator,
     model_validator,
 )
@@ -67,6 +69,18 @@ Hours = Annotated[float, Field(ge=0.0, le=MAX_HOURS)]
 """A time or duration [h], 0 .. :data:`MAX_HOURS`."""
 Mw = Annotated[float, Field(ge=0.0, le=1e6)]
 """A power [MW], 0 .. 1 TW."""
+
+
+STEP_TOLERANCE = 0.01
+"""How far ``horizon_h`` may lie from a whole number of steps [steps]: 0.01 of a 10-min step is
+6 s, room for a horizon written with four decimals (47.1667 h for 283 steps of 10 min)."""
+
+
+def _hours(steps: int, step_min: int) -> str:
+    """``steps`` steps of ``step_min`` minutes in hours, as a scenario file would give them (at
+    least one decimal, at most four: within :data:`STEP_TOLERANCE` of the steps)."""
+    text = f"{steps * step_min / 60.0:.4f}".rstrip("0")
+    return text + "0" if text.endswith(".") else text
 
 
 def _pair(value: object) -> object:
@@ -155,8 +169,21 @@ class Hit(Strict):
         None, gt=0.0, le=MAX_HOURS, description="override the drawn repair time"
     )
     beyond_repair: bool = Field(
-        False, description="the asset is never repaired (a plant destroyed for the season)"
+        False,
+        description="the asset is never repaired (a plant destroyed for the season); needs a "
+        "damage state other than none",
     )
+
+    @field_validator("beyond_repair")
+    @classmethod
+    def _damaged_if_beyond_repair(cls, v: bool, info: ValidationInfo) -> bool:
+        # an asset that takes no damage cannot be beyond repair: contradictory, not ignored
+        if v and info.data.get("damage") == "none":
+            raise ValueError(
+                "beyond_repair = true with damage = 'none': an undamaged asset cannot be beyond "
+                "repair (give its damage state, or drop beyond_repair)"
+            )
+        return v
 
     @model_validator(mode="after")
     def _one_target(self) -> Hit:
@@ -187,7 +214,9 @@ class Wave(Strict):
         default_factory=list,
         max_length=10_000,
         description="explicit hits that replay a known event; they override the drawn damage "
-        "of their asset",
+        "of their asset; hits naming one asset twice (by id or by kind and rank) combine as "
+        "the worst damage state, beyond repair if any says so, with the repair_h of the first "
+        "worst hit (a warning names them)",
     )
 
 
@@ -475,7 +504,9 @@ class Scenario(Strict):
         "", max_length=20_000, description="free text on what the scenario is about"
     )
     start: datetime = Field(description="ISO date-time, years 1900-2200")
-    horizon_h: float = Field(gt=0.0, le=1440.0, description="at most 60 days")
+    horizon_h: float = Field(
+        gt=0.0, le=1440.0, description="at most 60 days; a whole number of steps (step_min)"
+    )
     step_min: int = Field(10, ge=1, le=60, description="thermal time step; must divide an hour")
     seed: int = Field(
         0,
@@ -561,12 +592,21 @@ class Scenario(Strict):
         return v
 
     @model_validator(mode="after")
-    def _at_least_one_step(self) -> Scenario:
-        if self.steps < 1:  # the same rounding as the runner's step count
+    def _whole_steps(self) -> Scenario:
+        # the run has whole steps only: a horizon between two would be rounded in silence
+        n = self.horizon_h * 60.0 / self.step_min
+        if abs(n - round(n)) <= STEP_TOLERANCE and round(n) >= 1:
+            return self
+        low, high = (_hours(k, self.step_min) for k in (math.floor(n), math.floor(n) + 1))
+        if math.floor(n) < 1:
             raise ValueError(
-                f"horizon_h = {self.horizon_h:g} is shorter than one step of {self.step_min} min"
+                f"horizon_h = {self.horizon_h:g} is shorter than one step of {self.step_min} "
+                f"min: use {high} or more"
             )
-        return self
+        raise ValueError(
+            f"horizon_h = {self.horizon_h:g} is not a whole number of {self.step_min}-min steps: "
+            f"use {low} or {high}"
+        )
 
     @model_validator(mode="after")
     def _waves_in_horizon(self) -> Scenario:
@@ -579,7 +619,7 @@ class Scenario(Strict):
 
     @property
     def steps(self) -> int:
-        """Number of thermal steps in the horizon."""
+        """Number of thermal steps in the horizon (a whole number: :meth:`_whole_steps`)."""
         return int(round(self.horizon_h * 60 / self.step_min))
 
     @property

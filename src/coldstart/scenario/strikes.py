@@ -6,7 +6,8 @@ out; each leaker
 picks an asset kind with probability proportional to the wave's weight for that kind, then one
 asset of that kind at random; the damage state comes from the fragility table by threat and
 protection level. An asset hit twice keeps the worse state. Explicit hits replay a known event
-and override the draws for their asset. Waves inside a truce window do not come.
+and override the draws for their asset; two explicit hits on one asset in one wave combine as
+the worst (:func:`explicit_damage`). Waves inside a truce window do not come.
 """
 
 from __future__ import annotations
@@ -16,7 +17,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from coldstart.scenario.model import Scenario, Wave
+from coldstart.scenario.model import Hit, Scenario, Wave
 from coldstart.scenario.tables import DAMAGE_STATES, fragility
 
 THREATS = ("ballistic", "cruise", "drone")
@@ -168,10 +169,32 @@ def resolve_wave(
         hit_state.append(states)
         hit_threat.append(np.full(k, THREATS.index(threat)))
     worst = _worst_per_asset(assets, wave.at_h, hit_pos, hit_state, hit_threat)
-    for hit in wave.hits:  # an explicit hit states what happened: it overrides the draws
-        worst.pop(hit.asset_id, None)
+    for asset_id, hit in explicit_damage(wave).items():  # what happened: overrides the draws
+        worst.pop(asset_id, None)
         if hit.damage != "none":
-            worst[hit.asset_id] = Damage(
-                hit.asset_id, hit.damage, wave.at_h, "explicit", hit.repair_h, hit.beyond_repair
+            worst[asset_id] = Damage(
+                asset_id, hit.damage, wave.at_h, "explicit", hit.repair_h, hit.beyond_repair
             )
     return WaveOutcome(wave, launched, leaked, list(worst.values()), interceptors_used=used)
+
+
+def explicit_damage(wave: Wave) -> dict[str, Hit]:
+    """The explicit hits of one wave combined per asset, in the order each asset is first named.
+
+    Hits naming one asset twice in a wave combine as hits in different waves do (the worse
+    state is kept): the worst damage state, beyond repair if any hit says so, and the
+    ``repair_h`` of the first hit of that worst state (its drawn repair time when it gives
+    none: a lighter hit's repair time is not the worse damage's). Hits must name assets by id
+    (:func:`coldstart.scenario.targets.resolve_hits`).
+    """
+    out: dict[str, Hit] = {}
+    for hit in wave.hits:
+        key = str(hit.asset_id)
+        old = out.get(key)
+        if old is None or DAMAGE_STATES.index(hit.damage) > DAMAGE_STATES.index(old.damage):
+            kept = hit
+        else:
+            kept = old
+        beyond = hit.beyond_repair or (old is not None and old.beyond_repair)
+        out[key] = kept.model_copy(update={"beyond_repair": beyond})
+    return out

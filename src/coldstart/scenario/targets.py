@@ -129,6 +129,15 @@ def hits_left_out(scenario: Scenario, city: City) -> str:
     )
 
 
+def _target(hit: Hit, city: City, cache: dict[str, list[str]]) -> str | None:
+    """The asset id a hit names: its ``asset_id``, or the asset of its kind and rank (None when
+    the city has fewer of the kind)."""
+    if hit.kind is None:
+        return hit.asset_id
+    order = cache.setdefault(hit.kind, ranked(city, hit.kind))
+    return order[hit.rank - 1] if hit.rank <= len(order) else None
+
+
 def resolve_hits(scenario: Scenario, city: City) -> Scenario:
     """The scenario with every hit named by kind and rank turned into its asset id, and those
     the city cannot take (:func:`hit_notes`) left out (a copy; the same object when no hit
@@ -140,12 +149,41 @@ def resolve_hits(scenario: Scenario, city: City) -> Scenario:
     for wave in scenario.strikes:
         hits = []
         for h in wave.hits:
+            asset_id = _target(h, city, cache)
+            if asset_id is None:
+                continue
             if h.kind is not None:
-                order = cache.setdefault(h.kind, ranked(city, h.kind))
-                if h.rank > len(order):
-                    continue
-                h = Hit(asset_id=order[h.rank - 1], damage=h.damage, repair_h=h.repair_h,
+                h = Hit(asset_id=asset_id, damage=h.damage, repair_h=h.repair_h,
                         beyond_repair=h.beyond_repair)  # fmt: skip
             hits.append(h)
         waves.append(wave.model_copy(update={"hits": hits}))
     return scenario.model_copy(update={"strikes": waves})
+
+
+def hit_warnings(scenario: Scenario, city: City, file: str) -> list[Problem]:
+    """Waves that name one asset twice in their hits (by id, or by kind and rank): allowed, the
+    hits combine as the worst (:func:`coldstart.scenario.strikes.explicit_damage`), but likely
+    a slip, so each repeat is named with what the run will keep."""
+    from coldstart.scenario.strikes import explicit_damage
+
+    cache: dict[str, list[str]] = {}
+    warnings = []
+    for i, wave in enumerate(scenario.strikes):
+        first: dict[str, int] = {}
+        hits, repeats = [], []
+        for j, hit in enumerate(wave.hits):
+            asset_id = _target(hit, city, cache)
+            if asset_id is None:
+                continue
+            hits.append(hit.model_copy(update={"asset_id": asset_id, "kind": None}))
+            if asset_id in first:
+                repeats.append((j, asset_id))
+            first.setdefault(asset_id, j)
+        kept = explicit_damage(wave.model_copy(update={"hits": hits})) if repeats else {}
+        label = f"wave {wave.name!r}" if wave.name else "the wave"
+        for j, asset_id in repeats:
+            what = kept[asset_id].damage + (", beyond repair" * kept[asset_id].beyond_repair)
+            why = (f"{label} (strikes[{i}]) names asset {asset_id!r} again (first in "
+                   f"hits[{first[asset_id]}]): its hits combine as the worst, {what}")  # fmt: skip
+            warnings.append(Problem(file, f"key 'strikes[{i}].hits[{j}]'", "", why))
+    return warnings

@@ -56,7 +56,8 @@ class Planned:
 
 def parse_checked(text: str, entry: CityEntry | None):
     """The scenario of ``text`` after every check of ``coldstart scenario check`` (with the
-    city when given); returns it and the notes (one line each).
+    city when given); returns it and the notes (one line each; the warnings first: a wave naming
+    one asset twice).
 
     Raises
     ------
@@ -64,7 +65,12 @@ def parse_checked(text: str, entry: CityEntry | None):
         The messages the command line would print; also a weather CSV, which the dashboard
         does not read (a scenario sent over the network names no server files).
     """
-    from coldstart.scenario import check_against_city, notes_against_city, parse_scenario
+    from coldstart.scenario import (
+        check_against_city,
+        notes_against_city,
+        parse_scenario,
+        warnings_against_city,
+    )
     from coldstart.scenario.weather import outdoor_temperature_c
 
     scenario = parse_scenario(text, WEB_FILE)
@@ -77,7 +83,9 @@ def parse_checked(text: str, entry: CityEntry | None):
         problems = check_against_city(scenario, entry.city, WEB_FILE)
         if problems:
             raise ScenarioError(problems)
-        notes = [str(n) for n in notes_against_city(scenario, entry.city, WEB_FILE)]
+        found = warnings_against_city(scenario, entry.city, WEB_FILE)
+        found += notes_against_city(scenario, entry.city, WEB_FILE)
+        notes = [str(n) for n in found]
     return scenario, notes
 
 
