@@ -159,8 +159,8 @@ def test_weather_csv_strict_times_and_names(cli, hx, tmp_path, scenario_text):
     w = tmp_path / "w.csv"
     w.write_text("time,temp_outdoor_c\nnow,-10\n")
     hx.assert_exit_2(cli("scenario", "check", scen), "w.csv", "line 2", "ISO date-time")
-    w.write_text("time,temp_outdoor_c\n2026-01-09T00:00:00+02:00,-10\n")
-    hx.assert_exit_2(cli("scenario", "check", scen), "w.csv", "line 2", "ISO date-time")
+    w.write_text("time,temp_outdoor_c\n2026-01-09T00:00:00+02:00,-10\n")  # start has none
+    hx.assert_exit_2(cli("scenario", "check", scen), "w.csv", "line 2", "has a UTC offset")
     w.write_text("hours ,temp_outdoor_c\n0,-1_0\n")
     hx.assert_exit_2(cli("scenario", "check", scen), "w.csv", "field 'temp_outdoor_c'")
     w.write_text("hours , temp_outdoor_c\n0,-10\n24,-12\n")  # spaces around names are fine

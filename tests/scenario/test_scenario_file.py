@@ -118,3 +118,63 @@ def test_weather_csv_too_short(tmp_path):
     sc = _csv_scenario(tmp_path, "0,-10\n1,-12\n")
     with pytest.raises(WeatherError, match="covers hours"):
         outdoor_temperature_c(sc)
+
+
+def _time_scenario(tmp_path, start, rows, horizon_h=3.0):
+    """A scenario at ``start`` reading ``rows`` (``time,temp_outdoor_c`` lines) from w.csv."""
+    (tmp_path / "w.csv").write_text("time,temp_outdoor_c\n" + "".join(f"{r}\n" for r in rows))
+    text = EXAMPLE.replace('kind = "cold_snap"', 'kind = "csv"\ncsv = "w.csv"')
+    text = text.replace("start = 2026-01-09T00:00:00", f"start = {start}")
+    text = text.replace("horizon_h = 168.0", f"horizon_h = {horizon_h}")
+    text = text.replace("at_h = 74.0", f"at_h = {horizon_h - 0.5}")
+    return load_scenario(_write(tmp_path, text))
+
+
+def test_weather_times_without_offset_are_on_the_start_clock(tmp_path):
+    # review 3 (B1): a start at +02:00 refused every naive time, saying the time should look
+    # like what it was; a naive time is read on the start's clock (a fixed offset)
+    rows = ["2026-01-08T23:00,-9", *(f"2026-01-09T{h:02d}:00,{-10 - h}" for h in range(4))]
+    naive = outdoor_temperature_c(_time_scenario(tmp_path, "2026-01-09T00:00:00+02:00", rows))
+    assert naive[0] == -10.0 and naive[-1] == pytest.approx(-12.0 - 5 / 6)
+    # the same hours in UTC, with their offset: the same temperatures
+    utc = [f"2026-01-08T{22 + h:02d}:00Z,{-10 - h}" for h in range(2)] + [
+        f"2026-01-09T{h - 2:02d}:00+00:00,{-10 - h}" for h in range(2, 4)
+    ]
+    aware = outdoor_temperature_c(_time_scenario(tmp_path, "2026-01-09T00:00:00+02:00", utc))
+    np.testing.assert_array_equal(naive, aware)
+
+
+def test_weather_times_with_offset_and_a_start_without_one_is_one_problem(tmp_path):
+    rows = [f"2026-01-09T{h:02d}:00+02:00,-10" for h in range(4)] + ["soon,-10"]
+    sc = _time_scenario(tmp_path, "2026-01-09T00:00:00", rows)
+    with pytest.raises(WeatherError) as exc:
+        outdoor_temperature_c(sc)
+    msgs = _problems(exc)
+    assert len(msgs) == 2, msgs  # one for the offsets (not one a row), one for 'soon'
+    assert "line 2, field 'time': '2026-01-09T00:00+02:00' has a UTC offset (+02:00)" in msgs[0]
+    assert "start = 2026-01-09T00:00:00+02:00" in msgs[0]
+    assert "line 6" in msgs[1] and "ISO date-time" in msgs[1]
+
+
+def test_weather_rows_far_apart_get_a_note(tmp_path):
+    # review 3 (B5): hours 10..29 missing were bridged by a straight line without a word
+    from coldstart.scenario.weather import MAX_ROW_GAP_H, weather_notes
+
+    rows = "".join(f"{h},-15\n" for h in range(49) if not 10 <= h < 30)
+    sc = _csv_scenario(tmp_path, rows)  # 3 h: the hole lies after the run
+    assert weather_notes(sc) == []
+    text = (tmp_path / "s.toml").read_text().replace("horizon_h = 3.0", "horizon_h = 48.0")
+    notes = [str(n) for n in weather_notes(load_scenario(_write(tmp_path, text)))]
+    assert len(notes) == 1 and notes[0].startswith(str(tmp_path / "w.csv"))
+    assert (
+        "no rows between 9 h (2026-01-09T09:00) and 30 h (2026-01-10T06:00), 21 h apart"
+        in (notes[0])
+    )
+    step = int(MAX_ROW_GAP_H)  # rows exactly that far apart: no note
+    rows = "".join(f"{h},-15\n" for h in range(0, 49, step))
+    (tmp_path / "w.csv").write_text("hours,temp_outdoor_c\n" + rows)
+    assert weather_notes(load_scenario(tmp_path / "s.toml")) == []
+    rows = "".join(f"{h},-15\n" for h in range(0, 49, 8))  # 6 gaps: 3 named, 1 counting
+    (tmp_path / "w.csv").write_text("hours,temp_outdoor_c\n" + rows)
+    notes = [str(n) for n in weather_notes(load_scenario(tmp_path / "s.toml"))]
+    assert len(notes) == 4 and notes[-1].endswith("... and 3 more such gaps")

@@ -13,6 +13,7 @@ import importlib
 import importlib.util
 import sys
 import threading
+from collections.abc import Iterable
 from datetime import UTC, datetime
 from pathlib import Path
 from time import perf_counter
@@ -117,12 +118,22 @@ def _fail(problems: list) -> None:
     raise typer.Exit(2)
 
 
-def scenario_on_city(scenario, city, file: str, notes: bool = True) -> None:
+def print_notes(notes: Iterable[object]) -> None:
+    """Print things worth knowing but not wrong on stderr, one ``note:`` line each."""
+    for note in notes:
+        err.print(f"note: {note}", markup=False, highlight=False, soft_wrap=True)
+
+
+def scenario_on_city(
+    scenario, city, file: str, notes: bool = True, weather_notes: bool = True
+) -> None:
     """Stop (exit 2) on the ids a scenario names that the city lacks; print the warnings (a
     wave naming one asset twice: its hits combine) and notes (hits by kind and rank beyond the
-    city's assets, weights on kinds it lacks: left out) on stderr, so that a run never drops
-    or merges a hit silently."""
+    city's assets, weights on kinds it lacks: left out; with ``weather_notes``, long gaps
+    between the weather file's rows) on stderr, so that a run never drops or merges a hit or
+    bridges a hole in the weather silently."""
     from coldstart.scenario import check_against_city, notes_against_city, warnings_against_city
+    from coldstart.scenario.weather import weather_notes as weather_file_notes
 
     problems = check_against_city(scenario, city, file)
     if problems:
@@ -130,8 +141,8 @@ def scenario_on_city(scenario, city, file: str, notes: bool = True) -> None:
     if notes:
         for warning in warnings_against_city(scenario, city, file):
             err.print(f"warning: {warning}", markup=False, highlight=False, soft_wrap=True)
-        for note in notes_against_city(scenario, city, file):
-            err.print(f"note: {note}", markup=False, highlight=False, soft_wrap=True)
+        print_notes(weather_file_notes(scenario) if weather_notes else [])
+        print_notes(notes_against_city(scenario, city, file))
 
 
 def city_inputs(city_dir: Path, allow_outside: bool) -> tuple[Path, ...]:
@@ -419,13 +430,15 @@ def scenario_check(
     """Validate a scenario file (and, with --city, the ids it names) and list every problem."""
     from coldstart.city import load_city
     from coldstart.scenario import load_scenario
-    from coldstart.scenario.weather import outdoor_temperature_c
+    from coldstart.scenario.weather import outdoor_temperature_c, weather_notes
 
     scenario = load_scenario(scenario_file)
     temps = outdoor_temperature_c(scenario)
     if city_dir is not None:
         city = load_city(city_dir, allow_outside=allow_outside)
         scenario_on_city(scenario, city, str(scenario_file))
+    else:
+        print_notes(weather_notes(scenario))
     out.print(
         f"{scenario_file}: ok - {scenario.name!r}, {scenario.horizon_h:g} h in "
         f"{scenario.steps} steps of {scenario.step_min} min, {len(scenario.strikes)} wave(s), "

@@ -14,7 +14,7 @@ import numpy as np
 import typer
 from rich.table import Table
 
-from coldstart.cli import app, err, out, print_table
+from coldstart.cli import app, out, print_notes, print_table
 from coldstart.errors import InputError, Problem
 
 
@@ -35,19 +35,20 @@ def _archetype_or_fail(name: str):
 
 
 def _weather_hourly(path: Path, hours: float) -> np.ndarray:
-    """Hourly outdoor temperatures from hour 0 of a weather CSV (last value held) [°C]."""
+    """Hourly outdoor temperatures from hour 0 of a weather CSV (last value held) [°C]; notes
+    on stderr when the file ends early or has long gaps between rows."""
     import pandas as pd
 
-    from coldstart.scenario.weather import read_weather_csv
+    from coldstart.scenario.weather import gap_notes, read_weather_csv
 
-    series = read_weather_csv(path, pd.Timestamp("2000-01-01"))
+    # only differences count: times with and without a UTC offset are all read (naive as UTC)
+    series = read_weather_csv(path, pd.Timestamp("2000-01-01", tz="UTC"))
     h = series.index.to_numpy(float)
     h = h - h[0]  # the file's first row is the moment heat stops
+    notes: list[object] = [*gap_notes(h, str(path), hours)]
     if h[-1] < hours:
-        err.print(
-            f"note: {path} covers {h[-1]:g} h; its last value is held to {hours:g} h",
-            markup=False, highlight=False,
-        )  # fmt: skip
+        notes.append(f"{path} covers {h[-1]:g} h; its last value is held to {hours:g} h")
+    print_notes(notes)
     grid = np.arange(int(np.ceil(hours)) + 1, dtype=float)
     return np.interp(grid, h, series.to_numpy(float))
 

@@ -98,12 +98,21 @@ class Strict(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True, strict=True, allow_inf_nan=False)
 
 
+MAX_ROW_GAP_H = 6.0
+"""Longest time between consecutive rows of a weather CSV that passes without a note [h].
+
+Hourly rows are usual, and 3- or 6-hourly synoptic observations are common exports; rows
+further apart are bridged by a straight line that hides the daily cycle (the cold snap's
+``daily_amplitude_c``), which is more often a truncated or badly exported file than intended.
+"""
+
 WEATHER_CSV_HELP = (
     "weather file of kind = 'csv', relative to the scenario file's folder: a comma-separated "
     "CSV with a header, column temp_outdoor_c (outdoor air [degC], -80..60) and either hours "
-    "(since start [h]) or time (ISO date-time such as 2026-01-09T06:00, local like start); "
-    "one row per hour is usual, values between rows are interpolated linearly, and the rows "
-    "must cover 0..horizon_h"
+    "(since start [h]) or time (ISO date-time such as 2026-01-09T06:00, on the clock of start; "
+    "a UTC offset such as +02:00 only if start has one); one row per hour is usual, values "
+    "between rows are interpolated linearly (rows more than "
+    f"{MAX_ROW_GAP_H:g} h apart get a note), and the rows must cover 0..horizon_h"
 )
 """The weather CSV's format, as the schema reference and ``coldstart scenario schema`` give it."""
 

@@ -13,10 +13,13 @@ from coldstart.city.schema import MAX_PROBLEMS_PER_FIELD, parse_number
 from coldstart.csvfile import csv_line_label, missing_column, read_csv_table, unreadable_hint
 from coldstart.errors import Problem, WeatherError
 from coldstart.safeio import read_bytes
-from coldstart.scenario.model import ColdSnap, Scenario
+from coldstart.scenario.model import MAX_ROW_GAP_H, ColdSnap, Scenario
 
 COLDEST_HOUR = 6.0
 """Hour of day of the daily minimum in a clear-sky cold spell [h] (around sunrise)."""
+
+MAX_GAP_NOTES = 3
+"""Gaps named one by one in the notes on a weather CSV; the rest are counted in one more."""
 
 
 def cold_snap_c(hour_of_day: np.ndarray, min_temp_c: float, amplitude_c: float) -> np.ndarray:
@@ -94,8 +97,9 @@ def _weather_rows(
 ) -> tuple[list[float], list[float], list[Problem]]:
     """Temperatures [degC] and hours since start [h] of every row (NaN where bad), and a
     problem per bad cell; ``col`` is ``hours`` or ``time``, ``line`` labels a row."""
-    problems = []
+    problems: list[Problem] = []
     temps, hours = [], []
+    offset_named = False  # a time with a UTC offset beside a start without one: said once
     for i, row in enumerate(raw.to_dict(orient="records")):
         try:
             t = float(parse_number(row["temp_outdoor_c"]))
@@ -116,6 +120,11 @@ def _weather_rows(
                     raise ValueError
             else:
                 h = _hours_since(row["time"], start)
+        except _OffsetWithoutStartOffset as exc:
+            if not offset_named:
+                problems.append(Problem(name, line(i), col, _offset_why(row[col], exc, start)))
+            offset_named = True
+            h = np.nan
         except (TypeError, ValueError, OverflowError):
             problems.append(
                 Problem(
@@ -148,13 +157,109 @@ def _repeated_hours(
     return problems
 
 
+class _OffsetWithoutStartOffset(ValueError):
+    """A time with a UTC offset (the argument, e.g. ``+02:00``) and a start without one."""
+
+
 def _hours_since(text: object, start: pd.Timestamp) -> float:
     """Hours from ``start`` to an ISO date-time (``2026-01-09T06:00``); words such as ``now``
-    and a UTC offset the scenario's start does not have are refused."""
+    are refused.
+
+    A time without a UTC offset is on the start's clock, as every hour of day of a run is (the
+    cold snap's coldest hour, the crews' shifts): with ``start`` at ``+02:00``,
+    ``2026-01-09T06:00`` is ``2026-01-09T06:00+02:00``, never ambiguous as the offset is fixed.
+    A time with an offset and a start without one raises :class:`_OffsetWithoutStartOffset`:
+    which clock the start is on is then unknown.
+    """
     ts = pd.Timestamp(datetime.fromisoformat(str(text).strip()))
-    if (ts.tzinfo is None) != (start.tzinfo is None):
-        raise ValueError("UTC offset in one of the time and the scenario's start only")
+    if ts.tzinfo is None and start.tzinfo is not None:
+        ts = ts.tz_localize(start.tzinfo)
+    elif ts.tzinfo is not None and start.tzinfo is None:
+        z = ts.strftime("%z")
+        raise _OffsetWithoutStartOffset(f"{z[:3]}:{z[3:5]}")
     return (ts - start).total_seconds() / 3600.0
+
+
+def _offset_why(cell: object, exc: _OffsetWithoutStartOffset, start: pd.Timestamp) -> str:
+    """The one message for times with a UTC offset when the scenario's start has none."""
+    offset = str(exc)
+    return (
+        f"{cell!r} has a UTC offset ({offset}) but the scenario's start "
+        f"{start.isoformat()} has none, so the hour of the file the run starts at is unknown: "
+        f"give start an offset too (start = {start.isoformat()}{offset}) or drop the offsets "
+        "from every time"
+    )
+
+
+def gap_notes(
+    hours: np.ndarray, name: str, until_h: float, start: pd.Timestamp | None = None
+) -> list[Problem]:
+    """Notes on consecutive rows of a weather file more than :data:`MAX_ROW_GAP_H` apart.
+
+    Parameters
+    ----------
+    hours : numpy.ndarray
+        The rows' hours, sorted [h].
+    name : str
+        The file, as the notes name it.
+    until_h : float
+        Last hour read from the file [h]; a gap wholly outside ``0..until_h`` changes nothing
+        and gets no note.
+    start : pandas.Timestamp, optional
+        The moment of hour 0: each hour is also given as a time on the start's clock.
+
+    Returns
+    -------
+    list of Problem
+        One per gap (the first :data:`MAX_GAP_NOTES`, then one counting the rest), e.g.
+        ``w.csv: no rows between 9 h and 30 h, 21 h apart: ...``.
+    """
+    h = np.asarray(hours, dtype=float)
+    gaps = [
+        (a, b)
+        for a, b in zip(h[:-1], h[1:], strict=True)
+        if b - a > MAX_ROW_GAP_H and a < until_h and b > 0.0
+    ]
+
+    def at(x: float) -> str:
+        if start is None:
+            return f"{x:g} h"
+        return f"{x:g} h ({(start + pd.Timedelta(hours=x)).strftime('%Y-%m-%dT%H:%M')})"
+
+    notes = [
+        Problem(
+            name,
+            "",
+            "",
+            f"no rows between {at(a)} and {at(b)}, {b - a:g} h apart: the temperatures in "
+            "between are bridged by a straight line",
+        )
+        for a, b in gaps[:MAX_GAP_NOTES]
+    ]
+    if len(gaps) > MAX_GAP_NOTES:
+        more = len(gaps) - MAX_GAP_NOTES
+        notes.append(Problem(name, "", "", f"... and {more} more such gaps"))
+    return notes
+
+
+def weather_notes(scenario: Scenario) -> list[Problem]:
+    """Things worth knowing about the scenario's weather file, which is not wrong: rows more
+    than :data:`MAX_ROW_GAP_H` apart within the run (a truncated or badly exported file reads
+    as a straight line from the row before the hole to the row after it).
+
+    Raises
+    ------
+    WeatherError
+        As :func:`read_weather_csv` (call :func:`outdoor_temperature_c` first for the coverage
+        check).
+    """
+    w: ColdSnap = scenario.weather
+    if w.kind != "csv":
+        return []
+    start = pd.Timestamp(scenario.start)
+    series = read_weather_csv(w.csv, start)
+    last_h = (scenario.steps - 1) * scenario.step_h
+    return gap_notes(series.index.to_numpy(float), str(w.csv), last_h, start)
 
 
 def outdoor_temperature_c(scenario: Scenario) -> np.ndarray:
