@@ -171,6 +171,18 @@ def test_sweep_lands_in_the_shared_store(server):
     assert bad.status_code == 422 and "fastest" in bad.json()["detail"][0]
     empty = server.post("/api/sweeps", json={**body, "seeds": []})
     assert empty.status_code == 422 and "empty" in empty.json()["detail"]
+    # review 3: a repeated seed was refused naming the command line's --vary
+    twice = server.post("/api/sweeps", json={**body, "seeds": [1, 1, 1]})
+    assert twice.status_code == 422
+    assert twice.json()["detail"] == "seeds: 1 is listed 3 times; list each once"
+    # review 3: n_seeds past the largest seed failed halfway with a DuckDB error
+    top = tiny_scenario().replace("seed = ", "seed = 9223372036854775807 #", 1)
+    assert "9223372036854775807" in top
+    late = server.post("/api/sweeps", json={"city": "demo", "scenario": top, "n_seeds": 2})
+    assert late.status_code == 422
+    assert late.json()["detail"] == [
+        "n_seeds: seed 9223372036854775807 + 1 passes the largest seed 2**63 - 1"
+    ]
 
 
 def test_uploaded_city_with_footprints_is_run_and_mapped(server, tmp_path):

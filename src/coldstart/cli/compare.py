@@ -58,7 +58,7 @@ def compare(
     from coldstart.scenario.weather import outdoor_temperature_c
     from coldstart.sweep.compare import compare_policies
     from coldstart.sweep.execute import check_scheduler
-    from coldstart.sweep.plan import policies_from
+    from coldstart.sweep.plan import consecutive_seeds, policies_from
     from coldstart.sweep.store import RunStore, SweepSource
 
     names = policies_from(policies, None)  # unknown ones: exit 2 with a suggestion
@@ -70,7 +70,7 @@ def compare(
     city = load_city(city_dir, allow_outside=allow_outside)
     compiled = compile_checked(city, str(city_dir))  # once, for every run
     scenario_on_city(scenario, city, str(scenario_file))
-    seed_list = [scenario.seed + i for i in range(seeds)]
+    seed_list = consecutive_seeds(scenario.seed, seeds)  # none past 2**63 - 1
     if scheduler is not None:
         check_scheduler(scheduler)  # reachable, before the store is made
     with contextlib.ExitStack() as stack:

@@ -55,6 +55,33 @@ class SweepError(InputError):
     """A seed list, policy list or ``--vary`` the sweep cannot use."""
 
 
+MAX_SEED = 2**63 - 1
+"""The largest seed (NumPy seeds and the run store's BIGINT both hold it)."""
+
+
+def consecutive_seeds(
+    first: int,
+    n: int,
+    option: str = "--seeds",
+    error: type[InputError] = SweepError,
+    most: int = MAX_SEEDS,
+) -> list[int]:
+    """Seeds ``first, first + 1, ..., first + n - 1``.
+
+    Raises
+    ------
+    InputError
+        ``error``, naming ``option``: ``n`` below 1 or above ``most``, or a seed past
+        :data:`MAX_SEED` (checked before any run, so nothing is stored of a half-done set).
+    """
+    if not 1 <= n <= most:
+        raise error(Problem(option, "", "", f"expected 1 to {most:,} seeds, got {n:,}"))
+    if first + n - 1 > MAX_SEED:
+        msg = f"seed {first} + {n - 1} passes the largest seed 2**63 - 1"
+        raise error(Problem(option, "", "", msg))
+    return [first + i for i in range(n)]
+
+
 @dataclass(frozen=True)
 class RunSpec:
     """One run of a sweep.
@@ -277,16 +304,13 @@ def seeds_from(scenario: Scenario, n: int | None, listed: str | None) -> list[in
                 raise SweepError(
                     Problem("--seed-list", "", "", f"{t.strip()!r} is not a seed")
                 ) from None
-            if not 0 <= s <= 2**63 - 1:
+            if not 0 <= s <= MAX_SEED:
                 raise SweepError(Problem("--seed-list", "", "", f"seed {s} outside 0 .. 2**63 - 1"))
             if s not in out:
                 out.append(s)
         seeds = out
     else:
-        n = 10 if n is None else n
-        if not 1 <= n <= MAX_SEEDS or scenario.seed + n - 1 > 2**63 - 1:
-            raise SweepError(Problem("--seeds", "", "", f"expected 1 to {MAX_SEEDS:,} seeds"))
-        seeds = [scenario.seed + i for i in range(n)]
+        seeds = consecutive_seeds(scenario.seed, 10 if n is None else n)
     if not seeds or len(seeds) > MAX_SEEDS:
         raise SweepError(Problem("--seed-list", "", "", f"expected 1 to {MAX_SEEDS:,} seeds"))
     return seeds

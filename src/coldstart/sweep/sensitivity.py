@@ -519,13 +519,9 @@ def seed_list(scenario: Scenario, n: int) -> list[int]:
     SensitivityError
         When ``n`` is below 1 or above :data:`MAX_SEEDS`, or a seed would pass 2**63 - 1.
     """
-    if not 1 <= n <= MAX_SEEDS:
-        msg = f"expected 1 to {MAX_SEEDS:,} seeds, got {n:,}"
-        raise SensitivityError(Problem("--seeds", "", "", msg))
-    if scenario.seed + n - 1 > 2**63 - 1:
-        msg = f"seed {scenario.seed} + {n - 1} passes the largest seed 2**63 - 1"
-        raise SensitivityError(Problem("--seeds", "", "", msg))
-    return [scenario.seed + i for i in range(n)]
+    from coldstart.sweep.plan import consecutive_seeds
+
+    return consecutive_seeds(scenario.seed, n, error=SensitivityError, most=MAX_SEEDS)
 
 
 def _values(

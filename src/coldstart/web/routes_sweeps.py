@@ -43,10 +43,20 @@ async def start_sweep(request: Request, body: SweepRequest) -> dict:
         raise HTTPException(422, "seeds is an empty list: list some, or leave it out for n_seeds")
     if body.seeds and any(not 0 <= s <= MAX_SEED for s in body.seeds):
         raise HTTPException(422, f"seeds are whole numbers in 0 .. {MAX_SEED}")
+    repeated = [s for s in dict.fromkeys(body.seeds or []) if body.seeds.count(s) > 1]
+    if repeated:  # (the planner's message would name the command line's --vary)
+        s = repeated[0]
+        why = f"seeds: {s} is listed {body.seeds.count(s)} times; list each once"
+        raise HTTPException(422, why)
     seeds = body.seeds
     if not seeds:
+        from coldstart.sweep.plan import SweepError, consecutive_seeds
+
         scenario, _ = parse_checked(body.scenario, None)
-        seeds = [scenario.seed + i for i in range(body.n_seeds)]
+        try:
+            seeds = consecutive_seeds(scenario.seed, body.n_seeds, option="n_seeds")
+        except SweepError as exc:
+            raise HTTPException(422, [str(p) for p in exc.problems]) from None
     try:
         planned = await run_in_threadpool(
             plan_request, d.book, body.city, body.scenario, seeds, body.policies
