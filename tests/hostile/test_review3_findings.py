@@ -104,3 +104,23 @@ def test_report_says_which_hits_were_left_out(small_city, scenario_text):
     plain = simulate(small_city, parse_scenario(scenario_text))
     assert "hits_left_out" not in plain.meta
     assert 'id="hits-left-out"' not in render_report(plain)
+
+
+def test_scenario_notes_on_parts_that_change_nothing(cli, tmp_path, scenario_text):
+    # review 3: a truce after the horizon and a weather file beside kind = "cold_snap"
+    # passed `scenario check` without a word (a half-edited scenario)
+    assert "truces = []" in scenario_text and 'kind = "cold_snap"' in scenario_text
+    text = scenario_text.replace("truces = []", "truces = [{ start_h = 100.0, end_h = 200.0 }]")
+    text = text.replace('kind = "cold_snap"', 'kind = "cold_snap"\ncsv = "w.csv"')
+    scen = tmp_path / "late.toml"
+    scen.write_text(text)
+    code, out, err = cli("scenario", "check", scen)
+    assert code == 0 and "ok" in out, err
+    notes = [ln for ln in err.splitlines() if ln.startswith("note:")]
+    assert any("key 'truces[0]': starts at 100 h, at or after the horizon" in n for n in notes)
+    assert any("key 'weather.csv'" in n and "is not read: weather.kind is 'cold_snap'" in n
+               for n in notes)  # fmt: skip
+    plain = tmp_path / "plain.toml"
+    plain.write_text(scenario_text)
+    code, _, err = cli("scenario", "check", plain)
+    assert code == 0 and "note:" not in err

@@ -124,16 +124,15 @@ def print_notes(notes: Iterable[object]) -> None:
         err.print(f"note: {note}", markup=False, highlight=False, soft_wrap=True)
 
 
-def scenario_on_city(
-    scenario, city, file: str, notes: bool = True, weather_notes: bool = True
-) -> None:
+def scenario_on_city(scenario, city, file: str, notes: bool = True, own_notes: bool = True) -> None:
     """Stop (exit 2) on the ids a scenario names that the city lacks; print the warnings (a
     wave naming one asset twice: its hits combine) and notes (hits by kind and rank beyond the
-    city's assets, weights on kinds it lacks: left out; with ``weather_notes``, long gaps
-    between the weather file's rows) on stderr, so that a run never drops or merges a hit or
-    bridges a hole in the weather silently."""
+    city's assets, weights on kinds it lacks: left out; with ``own_notes``, the scenario's
+    own: long gaps between the weather file's rows, a file not read, windows after the
+    horizon) on stderr, so that a run never drops or merges a hit or bridges a hole in the
+    weather silently."""
     from coldstart.scenario import check_against_city, notes_against_city, warnings_against_city
-    from coldstart.scenario.weather import weather_notes as weather_file_notes
+    from coldstart.scenario.check import scenario_notes
 
     problems = check_against_city(scenario, city, file)
     if problems:
@@ -141,7 +140,7 @@ def scenario_on_city(
     if notes:
         for warning in warnings_against_city(scenario, city, file):
             err.print(f"warning: {warning}", markup=False, highlight=False, soft_wrap=True)
-        print_notes(weather_file_notes(scenario) if weather_notes else [])
+        print_notes(scenario_notes(scenario, file) if own_notes else [])
         print_notes(notes_against_city(scenario, city, file))
 
 
@@ -430,7 +429,8 @@ def scenario_check(
     """Validate a scenario file (and, with --city, the ids it names) and list every problem."""
     from coldstart.city import load_city
     from coldstart.scenario import load_scenario
-    from coldstart.scenario.weather import outdoor_temperature_c, weather_notes
+    from coldstart.scenario.check import scenario_notes
+    from coldstart.scenario.weather import outdoor_temperature_c
 
     scenario = load_scenario(scenario_file)
     temps = outdoor_temperature_c(scenario)
@@ -438,7 +438,7 @@ def scenario_check(
         city = load_city(city_dir, allow_outside=allow_outside)
         scenario_on_city(scenario, city, str(scenario_file))
     else:
-        print_notes(weather_notes(scenario))
+        print_notes(scenario_notes(scenario, str(scenario_file)))
     out.print(
         f"{scenario_file}: ok - {scenario.name!r}, {scenario.horizon_h:g} h in "
         f"{scenario.steps} steps of {scenario.step_min} min, {len(scenario.strikes)} wave(s), "

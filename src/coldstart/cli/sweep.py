@@ -36,15 +36,18 @@ from coldstart.report.fmt import format_censored_quantiles
 def load_inputs(city_dir: Path, scenario_file: Path, allow_outside: bool, variants: list):
     """The city (compiled once) after every variant's weather and asset ids are checked."""
     from coldstart.city import load_city
-    from coldstart.scenario.weather import outdoor_temperature_c, weather_notes
+    from coldstart.scenario.check import scenario_notes
+    from coldstart.scenario.weather import outdoor_temperature_c
 
     for _, sc in variants:
         outdoor_temperature_c(sc)  # weather problems before the long part
     city = load_city(city_dir, allow_outside=allow_outside)
     for k, (_, sc) in enumerate(variants):
-        scenario_on_city(sc, city, str(scenario_file), notes=k == 0, weather_notes=False)
+        scenario_on_city(sc, city, str(scenario_file), notes=k == 0, own_notes=False)
     # every weather file a variant reads (--vary weather.csv), each note once
-    print_notes(dict.fromkeys(str(n) for _, sc in variants for n in weather_notes(sc)))
+    print_notes(
+        dict.fromkeys(str(n) for _, sc in variants for n in scenario_notes(sc, str(scenario_file)))
+    )
     return city, compile_checked(city, str(city_dir))
 
 

@@ -49,3 +49,28 @@ def warnings_against_city(scenario: Scenario, city: City, file: str) -> list[Pro
     from coldstart.scenario.targets import hit_warnings
 
     return hit_warnings(scenario, city, file)
+
+
+def windows_after_horizon(scenario: Scenario, file: str) -> list[Problem]:
+    """Alert windows and truces that begin at or after the horizon: allowed (a scenario may
+    outlast its horizon), but they change nothing in this run, which a shortened horizon
+    makes easy to miss."""
+    out = []
+    for name, windows in (("alerts.windows", scenario.alerts.windows), ("truces", scenario.truces)):
+        for i, w in enumerate(windows):
+            if w.start_h >= scenario.horizon_h:
+                why = (
+                    f"starts at {w.start_h:g} h, at or after the horizon "
+                    f"({scenario.horizon_h:g} h): it changes nothing in this run"
+                )
+                out.append(Problem(file, f"key '{name}[{i}]'", "", why))
+    return out
+
+
+def scenario_notes(scenario: Scenario, file: str) -> list[Problem]:
+    """Things worth knowing about a scenario alone, which are not wrong: windows after the
+    horizon (:func:`windows_after_horizon`) and its weather file's
+    (:func:`coldstart.scenario.weather.weather_notes`)."""
+    from coldstart.scenario.weather import weather_notes
+
+    return [*windows_after_horizon(scenario, file), *weather_notes(scenario, file)]

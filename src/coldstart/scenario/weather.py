@@ -242,10 +242,12 @@ def gap_notes(
     return notes
 
 
-def weather_notes(scenario: Scenario) -> list[Problem]:
+def weather_notes(scenario: Scenario, file: str = "scenario") -> list[Problem]:
     """Things worth knowing about the scenario's weather file, which is not wrong: rows more
     than :data:`MAX_ROW_GAP_H` apart within the run (a truncated or badly exported file reads
-    as a straight line from the row before the hole to the row after it).
+    as a straight line from the row before the hole to the row after it), and a file named
+    while ``weather.kind`` is not ``csv`` (not read: a half-edited scenario). ``file``: the
+    scenario file, for the latter's message.
 
     Raises
     ------
@@ -255,7 +257,10 @@ def weather_notes(scenario: Scenario) -> list[Problem]:
     """
     w: ColdSnap = scenario.weather
     if w.kind != "csv":
-        return []
+        if not w.csv:
+            return []
+        why = f'{str(w.csv)!r} is not read: weather.kind is {w.kind!r} (kind = "csv" reads it)'
+        return [Problem(file, "key 'weather.csv'", "", why)]
     start = pd.Timestamp(scenario.start)
     series = read_weather_csv(w.csv, start)
     last_h = (scenario.steps - 1) * scenario.step_h
