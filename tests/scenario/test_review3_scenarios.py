@@ -163,3 +163,26 @@ def test_beyond_repair_without_damage_is_refused(cli, tmp_path):
     )
     none = _scenario(['{ asset_id = "a_chp_1", damage = "none" }']).strikes[0].hits[0]
     assert (none.damage, none.beyond_repair) == ("none", False)  # "not damaged" stays allowed
+
+
+def test_leakers_onto_a_named_asset_are_said():
+    # review A4 (second part): 20 leaking missiles aimed only at the city's HV substations,
+    # one of them named with a slight hit: the draws on it gave way to the explicit hit and
+    # the wave's event said nothing of them
+    subs = ranked(_city(), "hv_substation")
+    wave = (
+        "threats = { ballistic = 20 }\ninterception = { ballistic = 0.0 }\n"
+        "target_weights = { hv_substation = 1.0 }\n"
+    )
+    named = f'{{ asset_id = "{subs[0]}", damage = "slight" }}'
+    sc = resolve_hits(_scenario([named], extra=wave), _city())
+    out = resolve_wave(sc.strikes[0], _city().assets, np.random.default_rng(0))
+    assert out.leaked["ballistic"] == 20 and out.superseded > 0
+    assert {d.asset_id: d.state for d in out.damage}[subs[0]] == "slight"  # what happened
+    waves = simulate(_city(), sc).events.query("kind == 'wave'")
+    assert (
+        f"; {out.superseded} leakers drawn onto assets the wave names explicitly"
+        in (waves["detail"].iloc[0])
+    )
+    plain = resolve_hits(_scenario([], extra=wave), _city())
+    assert resolve_wave(plain.strikes[0], _city().assets, np.random.default_rng(0)).superseded == 0

@@ -104,6 +104,7 @@ class WaveOutcome:
     damage: list[Damage]
     cancelled_by_truce: bool = False
     interceptors_used: dict[str, int] | None = None
+    superseded: int = 0  # leakers drawn onto assets the wave names explicitly (theirs rules)
 
 
 def in_truce(scenario: Scenario, t_h: float) -> bool:
@@ -169,13 +170,20 @@ def resolve_wave(
         hit_state.append(states)
         hit_threat.append(np.full(k, THREATS.index(threat)))
     worst = _worst_per_asset(assets, wave.at_h, hit_pos, hit_state, hit_threat)
-    for asset_id, hit in explicit_damage(wave).items():  # what happened: overrides the draws
+    explicit = explicit_damage(wave)
+    superseded = 0
+    if explicit and hit_pos:  # leakers drawn onto a named asset: counted, then overridden
+        named = assets["asset_id"].astype(str).isin(list(explicit)).to_numpy()
+        superseded = int(named[np.concatenate(hit_pos)].sum())
+    for asset_id, hit in explicit.items():  # what happened: overrides the draws
         worst.pop(asset_id, None)
         if hit.damage != "none":
             worst[asset_id] = Damage(
                 asset_id, hit.damage, wave.at_h, "explicit", hit.repair_h, hit.beyond_repair
             )
-    return WaveOutcome(wave, launched, leaked, list(worst.values()), interceptors_used=used)
+    return WaveOutcome(
+        wave, launched, leaked, list(worst.values()), interceptors_used=used, superseded=superseded
+    )
 
 
 def explicit_damage(wave: Wave) -> dict[str, Hit]:

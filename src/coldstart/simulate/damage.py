@@ -130,6 +130,12 @@ class DamageModel:
                 for th in out.launched
                 if out.launched[th]
             )
+            if out.superseded:  # (an explicit hit is what happened to its asset)
+                n = out.superseded
+                detail += (
+                    f"; {n} leaker{'s' if n > 1 else ''} drawn onto assets the wave names "
+                    "explicitly: their explicit damage stands"
+                )
             log.log(at_h, EventKind.WAVE, "", f"{name}: {detail or 'explicit hits'}")
             for dmg in out.damage:
                 self._hit(st, dmg, at_h, open_repair, log)
