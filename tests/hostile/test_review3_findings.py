@@ -124,3 +124,22 @@ def test_scenario_notes_on_parts_that_change_nothing(cli, tmp_path, scenario_tex
     plain.write_text(scenario_text)
     code, _, err = cli("scenario", "check", plain)
     assert code == 0 and "note:" not in err
+
+
+def test_scenario_check_notes_crews_set_to_zero(cli, tmp_path, small_city_dir, scenario_text):
+    # review 3: no power-line and no substation crews, whatever is struck stays out: "ok"
+    import re
+
+    text = re.sub(r"(?m)^power_lines = \d+", "power_lines = 0", scenario_text)
+    text = re.sub(r"(?m)^substations = \d+", "substations = 0", text)
+    assert text.count("= 0\n") >= scenario_text.count("= 0\n") + 2
+    scen = tmp_path / "nocrew.toml"
+    scen.write_text(text)
+    code, out, err = cli("scenario", "check", scen, "--city", small_city_dir)
+    assert code == 0 and "ok" in out, err
+    assert "key 'crews.power_lines': no crew of this type: damaged assets of kind power_line" in err
+    assert "key 'crews.substations': no crew of this type" in err
+    plain = tmp_path / "plain.toml"
+    plain.write_text(scenario_text)
+    code, _, err = cli("scenario", "check", plain, "--city", small_city_dir)
+    assert code == 0 and "crews." not in err

@@ -40,7 +40,30 @@ def notes_against_city(scenario: Scenario, city: City, file: str) -> list[Proble
                         f"the city has no asset of kind {kind!r}; this weight is never drawn",
                     )
                 )
-    return notes
+    return notes + idle_crews(scenario, city, file)
+
+
+def idle_crews(scenario: Scenario, city: City, file: str) -> list[Problem]:
+    """Crew types set to 0 that the scenario's waves would need: what they repair stays out
+    to the end (allowed: a what-if without crews of a kind)."""
+    from coldstart.scenario.tables import repair_times
+    from coldstart.scenario.targets import hit_target
+
+    a = city.assets.set_index("asset_id")["kind"]
+    struck, cache = set(), {}
+    for wave in scenario.strikes:
+        struck |= {k for k, w in wave.target_weights.items() if w > 0 and k in set(a)}
+        named = (hit_target(h, city, cache) for h in wave.hits if h.damage != "none")
+        struck |= {a[t] for t in named if t is not None and t in a.index}
+    table = repair_times().reset_index()
+    out = []
+    for crew in sorted(set(table.loc[table["asset_kind"].isin(struck), "crew_type"])):
+        if getattr(scenario.crews, crew, 1) == 0:
+            what = sorted(set(table.loc[table["crew_type"] == crew, "asset_kind"]) & struck)
+            kinds = f"kind{'s' if len(what) > 1 else ''} {', '.join(what)}"
+            why = f"no crew of this type: damaged assets of {kinds} are never repaired"
+            out.append(Problem(file, f"key 'crews.{crew}'", "", why))
+    return out
 
 
 def warnings_against_city(scenario: Scenario, city: City, file: str) -> list[Problem]:

@@ -129,7 +129,7 @@ def hits_left_out(scenario: Scenario, city: City) -> str:
     )
 
 
-def _target(hit: Hit, city: City, cache: dict[str, list[str]]) -> str | None:
+def hit_target(hit: Hit, city: City, cache: dict[str, list[str]]) -> str | None:
     """The asset id a hit names: its ``asset_id``, or the asset of its kind and rank (None when
     the city has fewer of the kind)."""
     if hit.kind is None:
@@ -149,7 +149,7 @@ def resolve_hits(scenario: Scenario, city: City) -> Scenario:
     for wave in scenario.strikes:
         hits = []
         for h in wave.hits:
-            asset_id = _target(h, city, cache)
+            asset_id = hit_target(h, city, cache)
             if asset_id is None:
                 continue
             if h.kind is not None:
@@ -172,7 +172,7 @@ def hit_warnings(scenario: Scenario, city: City, file: str) -> list[Problem]:
         first: dict[str, int] = {}
         hits, repeats = [], []
         for j, hit in enumerate(wave.hits):
-            asset_id = _target(hit, city, cache)
+            asset_id = hit_target(hit, city, cache)
             if asset_id is None:
                 continue
             hits.append(hit.model_copy(update={"asset_id": asset_id, "kind": None}))
