@@ -222,7 +222,7 @@ def test_cuts_minutes_apart_are_one_for_residents():
     got = [(r.queue, r.kind, r.t0.strftime("%d %H:%M"), r.t1.strftime("%d %H:%M"))
            for r in w.itertuples()]  # fmt: skip
     assert got == [
-        ("1.1", "emergency", "09 20:40", "10 04:29"),  # 2 min apart: one cut
+        ("1.1", "scheduled, then emergency", "09 20:40", "10 04:29"),  # 2 min apart: one cut
         ("1.1", "scheduled", "10 06:00", "10 08:00"),  # 91 min apart: its own
         ("1.2", "scheduled", "09 20:40", "10 01:00"),  # 10 min apart, another queue: joined
     ]

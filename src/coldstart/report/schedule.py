@@ -54,12 +54,13 @@ def windows(schedule: pd.DataFrame, horizon_h: float | None = None) -> pd.DataFr
     Returns
     -------
     pandas.DataFrame
-        ``queue, kind, t0, t1, open_at_end`` (pandas Timestamps, timezone kept when the run
-        has one), sorted by queue and start; windows without a valid start and end are
-        dropped.
+        One row per cut as residents see it (windows less than :data:`JOIN_GAP` apart joined,
+        see :func:`_joined`): ``queue, kind, t0, t1, open_at_end, emergency, parts,
+        n_windows, off_h`` (pandas Timestamps, timezone kept when the run has one), sorted by
+        queue and start; windows without a valid start and end are dropped.
     """
     if schedule is None or schedule.empty or "queue" not in schedule.columns:
-        return pd.DataFrame(columns=["queue", "kind", "t0", "t1", "open_at_end"])
+        return _joined(pd.DataFrame(columns=["queue", "kind", "t0", "t1", "open_at_end"]))
     t0 = schedule["start"].map(lambda v: pd.Timestamp(v) if isinstance(v, str) else pd.NaT)
     t1 = schedule["end"].map(lambda v: pd.Timestamp(v) if isinstance(v, str) else pd.NaT)
     kind = schedule["kind"] if "kind" in schedule.columns else "scheduled"
@@ -89,27 +90,69 @@ minutes (a rotation slot ending just before the next) is nothing to plan around.
 
 def _joined(w: pd.DataFrame) -> pd.DataFrame:
     """``w`` (sorted by queue and start) with each queue's windows less than :data:`JOIN_GAP`
-    apart joined into one (emergency if either was, open at the end if the last was)."""
-    if len(w) < 2:
-        return w
+    apart joined into one cut, which keeps what it is made of.
+
+    Returns
+    -------
+    pandas.DataFrame
+        ``queue, t0, t1, open_at_end`` of each cut (open at the end if any part was);
+        ``parts``: its windows as ``(kind, t0, t1)`` in order of start; ``kind``: the kinds
+        of its parts in that order, repeats dropped (``"scheduled"``, ``"emergency"``,
+        ``"scheduled, then emergency"``, ...); ``emergency``: any part was; ``n_windows``: how
+        many windows it joins; ``off_h``: hours the power was off in it [h], the union of
+        its windows, without the minutes the power was back between them (the sum of the
+        schedule's windows when they do not overlap).
+    """
+    if w.empty:
+        cols = ["queue", "kind", "t0", "t1", "open_at_end", "emergency", "parts", "n_windows"]
+        return pd.DataFrame(columns=[*cols, "off_h"])
     # instants in UTC for the arithmetic: times with two UTC offsets (a run across a change
     # of daylight saving time) are a column of objects, without cummax; shown times stay local
     t0u, t1u = pd.to_datetime(w["t0"], utc=True), pd.to_datetime(w["t1"], utc=True)
     same_queue = w["queue"].eq(w["queue"].shift())
-    reach = t1u.groupby(w["queue"], sort=False).cummax().shift()  # latest end so far
+    reach = t1u.groupby(w["queue"], sort=False).cummax().shift().where(same_queue)
     new = ~same_queue | ((t0u - reach) >= JOIN_GAP)
     block = new.cumsum()
+    # time off that no earlier window of the queue covered already (overlaps counted once)
+    fresh_h = (t1u - t0u.where(~(reach > t0u), reach)).dt.total_seconds().clip(lower=0) / 3600
     g = w.groupby(block, sort=False)
     last = t1u.groupby(block, sort=False).idxmax()  # the row ending latest in each block
+    parts = pd.Series(list(zip(w["kind"], w["t0"], w["t1"], strict=True)), index=w.index)
+    parts = parts.groupby(block, sort=False).agg(list)
     return pd.DataFrame(
         {
             "queue": g["queue"].first(),
-            "kind": g["kind"].agg(lambda k: "emergency" if (k == "emergency").any() else k.iloc[0]),
+            "kind": parts.map(lambda ps: ", then ".join(_runs([k for k, _, _ in ps]))),
             "t0": g["t0"].first(),  # (sorted by start)
             "t1": w["t1"].loc[last.to_numpy()].set_axis(last.index),
             "open_at_end": g["open_at_end"].any(),
+            "emergency": g["kind"].agg(lambda k: bool((k == "emergency").any())),
+            "parts": parts,
+            "n_windows": g.size(),
+            "off_h": fresh_h.groupby(block, sort=False).sum(),
         }
     ).reset_index(drop=True)
+
+
+def _runs(kinds: list[str]) -> list[str]:
+    """``kinds`` with repeats in a row dropped: ``[s, s, e, s]`` -> ``[s, e, s]``."""
+    return [k for i, k in enumerate(kinds) if i == 0 or k != kinds[i - 1]]
+
+
+def _kind_label(parts: list[tuple[str, pd.Timestamp, pd.Timestamp]]) -> str:
+    """What a cut is made of, for residents: ``""`` (scheduled only), ``"emergency"``, or
+    each change of kind with its local time, ``"scheduled, then emergency from 04:50"``."""
+    words, prev = [], None
+    for kind, t0, _ in parts:
+        if kind == prev:
+            continue
+        if prev is None:
+            words.append(str(kind))
+        else:
+            when = t0.strftime("%H:%M" if t0.normalize() == parts[0][1].normalize() else "%a %H:%M")
+            words.append(f"then {kind} from {when}")
+        prev = kind
+    return "" if words == ["scheduled"] else ", ".join(words)
 
 
 def _window_text(t0: pd.Timestamp, t1: pd.Timestamp) -> str:
@@ -126,13 +169,13 @@ def _queue_section(queue: str, w: pd.DataFrame, homes: pd.DataFrame) -> str:
     for day, part in w.groupby(w["t0"].map(lambda t: t.normalize()), sort=True):
         items = []
         for rec in part.itertuples(index=False):
-            cls = ' class="emergency"' if rec.kind == "emergency" else ""
-            label = " (emergency)" if rec.kind == "emergency" else ""
+            cls = ' class="emergency"' if rec.emergency else ""
+            kind = _kind_label(rec.parts)
+            label = f" ({kind})" if kind else ""
             if rec.open_at_end:
                 label += " (still off when the run ended)"
             items.append(f"<span{cls}>{_window_text(rec.t0, rec.t1)}{label}</span>")
         days.append(f"<li><strong>{day.strftime('%a %d %b')}</strong>: {', '.join(items)}</li>")
-    off_h = float(((w["t1"] - w["t0"]).dt.total_seconds() / 3600).sum()) if len(w) else 0.0
     names = [
         f"{html.escape(str(a))} ({html.escape(str(b))})" if str(a) else html.escape(str(b))
         for a, b in zip(homes["address"], homes["building_id"], strict=True)
@@ -147,11 +190,26 @@ def _queue_section(queue: str, w: pd.DataFrame, homes: pd.DataFrame) -> str:
     )
     return (
         f'<section id="q{html.escape(queue)}"><h2>Queue {html.escape(queue)}</h2>'
-        f"<p>{len(w)} power cut(s), {off_h:,.1f} h in all.{cal}</p>"
+        f"<p>{_count_text(w)}{cal}</p>"
         f'<ul class="days">{body}</ul>'
         f"<details><summary>{len(homes):,} building(s) in queue {html.escape(queue)}</summary>"
         f'<p class="ids">{ids}</p></details></section>'
     )
+
+
+def _count_text(w: pd.DataFrame) -> str:
+    """``"4 power cuts (7 windows in the schedule, joined where the power was back for less
+    than 15 minutes), 29.7 h without power in all."``: the hours are those the power was off
+    (the schedule's windows), never the minutes between joined windows."""
+    n_cuts, n_windows = len(w), int(w["n_windows"].sum()) if len(w) else 0
+    off_h = float(w["off_h"].sum()) if len(w) else 0.0
+    text = f"{n_cuts:,} power cut{'' if n_cuts == 1 else 's'}"
+    if n_windows != n_cuts:
+        text += (
+            f" ({n_windows:,} windows in the schedule, joined where the power was back for "
+            f"less than {JOIN_GAP.seconds // 60} minutes)"
+        )
+    return f"{text}, {off_h:,.1f} h without power in all."
 
 
 def schedule_html(result: Result) -> str:
@@ -193,7 +251,9 @@ def schedule_html(result: Result) -> str:
             f"<p>Scenario: {scenario}. Times are local clock time. Find your building (address "
             "or id) under a queue below; your power is off during that queue's windows. "
             "Each queue's calendar file can be imported into a phone's calendar. Cuts less "
-            f"than {JOIN_GAP.seconds // 60} minutes apart are shown as one.</p>",
+            f"than {JOIN_GAP.seconds // 60} minutes apart are shown as one, with what they are "
+            "made of (scheduled or emergency); the hours without power leave out the minutes "
+            "the power was back between them.</p>",
             f'<p class="note">Simulated: the schedule of one run{seed}, one possible course of '
             "the scenario, not a published plan.</p>",
             f"<nav>Queues: {nav or 'none'}</nav>",
@@ -240,7 +300,7 @@ def queue_ics(queue: str, w: pd.DataFrame, city: str, made_utc: datetime) -> str
     queue : str
         Sub-queue, e.g. ``"1.1"``.
     w : pandas.DataFrame
-        Its windows from :func:`windows`.
+        Its cuts from :func:`windows`.
     city : str
         City name, in each event's summary.
     made_utc : datetime.datetime
@@ -250,9 +310,10 @@ def queue_ics(queue: str, w: pd.DataFrame, city: str, made_utc: datetime) -> str
     Returns
     -------
     str
-        ``BEGIN:VCALENDAR`` ... ``END:VCALENDAR`` with one ``VEVENT`` per window.
+        ``BEGIN:VCALENDAR`` ... ``END:VCALENDAR`` with one ``VEVENT`` per cut (windows less
+        than :data:`JOIN_GAP` apart are one, its summary naming its kinds in order, its
+        description listing its windows and the hours without power).
     """
-    city_text = city.replace("\\", "\\\\").replace(",", "\\,").replace(";", "\\;")
     end_text = ": still off when the run ended"
     lines = ["BEGIN:VCALENDAR", "VERSION:2.0", f"PRODID:{PRODID}", "CALSCALE:GREGORIAN"]
     stamp = _dtstamp(made_utc)
@@ -263,13 +324,36 @@ def queue_ics(queue: str, w: pd.DataFrame, city: str, made_utc: datetime) -> str
             f"DTSTAMP:{stamp}",
             f"DTSTART:{_ics_time(rec.t0)}",
             f"DTEND:{_ics_time(rec.t1)}",
-            f"SUMMARY:Power off - queue {queue} ({rec.kind})",
-            f"DESCRIPTION:{city_text}{end_text if rec.open_at_end else ''}",
+            f"SUMMARY:{_ics_text(f'Power off - queue {queue} ({rec.kind})')}",
+            f"DESCRIPTION:{_ics_text(_ics_description(city, rec.parts, rec.off_h))}"
+            f"{end_text if rec.open_at_end else ''}",
             "TRANSP:OPAQUE",
             "END:VEVENT",
         ]
     lines.append("END:VCALENDAR")
     return "\r\n".join(_fold(line) for line in lines) + "\r\n"
+
+
+def _ics_text(text: str) -> str:
+    """``text`` as an iCalendar TEXT value (RFC 5545 section 3.3.11: ``\\ , ;`` and line ends
+    escaped)."""
+    text = text.replace("\\", "\\\\").replace(",", "\\,").replace(";", "\\;")
+    return text.replace("\r\n", "\\n").replace("\n", "\\n").replace("\r", "\\n")
+
+
+def _ics_description(
+    city: str, parts: list[tuple[str, pd.Timestamp, pd.Timestamp]], off_h: float
+) -> str:
+    """An event's description: the city and, for a cut joining windows less than
+    :data:`JOIN_GAP` apart (``parts``, see :func:`_joined`), its windows with their kinds in
+    local time and the hours without power ``off_h`` [h]."""
+    if len(parts) < 2:
+        return city
+    windows_text = ", ".join(f"{_window_text(t0, t1)} {kind}" for kind, t0, t1 in parts)
+    return (
+        f"{city}. One cut joining windows less than {JOIN_GAP.seconds // 60} min apart "
+        f"(local time): {windows_text}; {off_h:.1f} h without power"
+    )
 
 
 def _fold(line: str, limit: int = 75) -> str:
