@@ -143,3 +143,18 @@ def test_scenario_check_notes_crews_set_to_zero(cli, tmp_path, small_city_dir, s
     plain.write_text(scenario_text)
     code, _, err = cli("scenario", "check", plain, "--city", small_city_dir)
     assert code == 0 and "crews." not in err
+
+
+def test_osm_note_says_when_no_building_has_both_tags():
+    # review 3: osm_import.md printed "within 1 of building:levels for n/a of 0"
+    from coldstart.city.osm.write import _agreement
+
+    nan = float("nan")
+    text = _agreement({
+        "height_within_1_floor_share": nan, "height_and_levels_tagged": 0,
+        "archetype_same_without_year_share": 0.9, "levels_and_year_tagged": 10,
+        "flats_within_25pct_share": 0.5, "flats_tagged": 4, "flats_median_ratio": 1.1,
+    })  # fmt: skip
+    assert "building:levels: no building has both tags" in text
+    assert "for 90% of 10" in text and "for 50% of 4 (median ratio 1.10)" in text
+    assert "n/a" not in text and "nan" not in text

@@ -63,19 +63,37 @@ def note_text(summary: dict, source: str) -> str:
         f"- Archetypes by the rules of data/osm_building_rules.csv: {s['archetype_rule']}; "
         f"{s['year_tagged']:,} buildings have a construction year.",
         f"- Residents: {s['residents']:,}, all inferred ({s['residents_rule']}).",
-        f"- Agreement where tags overlap: floors from height within 1 of building:levels for "
-        f"{ag['height_within_1_floor_share']:.0%} of {ag['height_and_levels_tagged']:,}; "
-        f"archetype unchanged without the year for {ag['archetype_same_without_year_share']:.0%} "
-        f"of {ag['levels_and_year_tagged']:,}; flats (from floor area) within 25 % of "
-        f"building:flats for {ag['flats_within_25pct_share']:.0%} of {ag['flats_tagged']:,} "
-        f"(median ratio {ag['flats_median_ratio']:.2f}).",
+        f"- Agreement where tags overlap: {_agreement(ag)}.",
         f"- Facilities: {s['facilities']} (floor area from {s['facility_floor_area_from']}).",
         f"- Heat sources: {s['heat_sources']}; heat network: {s['heat_network']}{streets}.",
         f"- Grid: {s['grid']}; {s['osm_substations']} OSM substations "
         f"({s['substations_at_osm_sites']} used as HV/MV sites), "
         f"{s['osm_power_lines']} power lines.",
     ]
-    return "\n".join(lines).replace("nan%", "n/a").replace("nan)", "n/a)") + "\n"
+    return "\n".join(lines) + "\n"
+
+
+def _agreement(ag: dict) -> str:
+    """How far inferred floors, archetypes and flats agree with the tags that say them, one
+    clause per check; a check no building has both tags for says so (was "n/a of 0")."""
+
+    def clause(what: str, share: str, n: str, tail: str = "") -> str:
+        if not ag[n]:
+            return f"{what}: no building has both tags"
+        return f"{what} for {ag[share]:.0%} of {ag[n]:,}{tail}"
+
+    ratio = ag["flats_median_ratio"]
+    return "; ".join(
+        [
+            clause("floors from height within 1 of building:levels",
+                   "height_within_1_floor_share", "height_and_levels_tagged"),
+            clause("archetype unchanged without the year",
+                   "archetype_same_without_year_share", "levels_and_year_tagged"),
+            clause("flats (from floor area) within 25 % of building:flats",
+                   "flats_within_25pct_share", "flats_tagged",
+                   f" (median ratio {ratio:.2f})" if ratio == ratio else ""),
+        ]
+    )  # fmt: skip
 
 
 def description(summary: dict, source: str) -> str:
