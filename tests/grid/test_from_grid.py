@@ -7,7 +7,8 @@ import pandapower.networks as pn
 import pytest
 
 from coldstart.city import load_city
-from coldstart.city.importers import P_PER_BUILDING_MW, city_from_net
+from coldstart.city.importers import P_PER_BUILDING_MW, bus_placement, city_from_net
+from coldstart.grid.pandapower_nets import SIMBENCH_CODE, simbench_codes
 
 SCENARIO = """
 name = "Strike on an imported grid"
@@ -65,10 +66,32 @@ def test_capped_buildings_and_schematic_coordinates():
     assert b.residents.max() < 1000  # blocks stay blocks, only their load share grows
     span_km = (b.lat.max() - b.lat.min()) * 111.0
     assert 0.5 < span_km < 30.0  # schematic coordinates scaled to a city
+    # ... which the city says: its positions are invented, not the net's
+    assert city.synthetic_networks == ("heat_network", "positions")
 
 
-@pytest.mark.parametrize("network", ["mv_oberrhein", "case1354pegase", "1-MVLV-urban-5.303-0-sw"])
-def test_from_grid_writes_a_valid_city(cli, tmp_path, network):
+def test_bus_placement_tells_geodata_from_schematic_and_missing(oberrhein):
+    assert bus_placement(oberrhein) == "geodata"  # lon/lat of the Upper Rhine
+    case9 = pn.case9()
+    assert bus_placement(case9) == "schematic"  # a drawing spanning about 4 units
+    bare = pn.case9()
+    bare.bus["geo"] = None
+    assert bus_placement(bare) == "none"
+    city = city_from_net(bare, "bare", seed=0, max_buildings=30)
+    assert city.synthetic_networks == ("heat_network", "positions")
+    assert city.buildings.lon.between(30.3, 30.8).all()  # laid out around Kyiv's centre
+
+
+@pytest.mark.parametrize(
+    ("network", "synthetic"),
+    [
+        ("mv_oberrhein", ("heat_network",)),
+        ("case1354pegase", ("heat_network", "positions")),  # schematic coordinates
+        ("1-MVLV-urban-5.303-0-sw", ("heat_network",)),
+        ("1-LV-rural1--0-sw", ("heat_network",)),  # one voltage level: empty fourth field
+    ],
+)
+def test_from_grid_writes_a_valid_city(cli, tmp_path, network, synthetic):
     out = tmp_path / "city"
     code, stdout, stderr = cli("city", "from-grid", network, out, "--max-buildings", "150")
     assert code == 0, stderr
@@ -76,7 +99,36 @@ def test_from_grid_writes_a_valid_city(cli, tmp_path, network):
     assert 0 < len(city.buildings) <= 150
     assert city.buildings.residents.sum() > 0
     assert len(city.assets) > 0
-    assert city.synthetic_networks == ("heat_network",)  # kept through the folder
+    assert city.synthetic_networks == synthetic  # kept through the folder
+    # the command says when it invented the positions, and only then
+    assert ("no geographic coordinates" in stderr) == ("positions" in synthetic)
+
+
+def test_every_code_simbench_knows_has_the_accepted_shape():
+    codes = simbench_codes()
+    assert {"1-MV-urban--0-sw", "1-LV-rural1--0-sw", "1-LV-semiurb4--2-no_sw"} <= set(codes)
+    assert {"1-MVLV-urban-5.303-0-sw", "1-complete_data-mixed-all-0-sw"} <= set(codes)
+    assert [c for c in codes if not SIMBENCH_CODE.match(c)] == []
+
+
+def test_from_grid_without_coordinates_says_positions_are_synthetic(cli, tmp_path):
+    out = tmp_path / "city"
+    code, stdout, stderr = cli("city", "from-grid", "case9", out, "--max-buildings", "40")
+    assert code == 0, stderr
+    note = [ln for ln in stderr.splitlines() if "no geographic coordinates" in ln]
+    assert len(note) == 1 and note[0].startswith("note: ")
+    assert "walk distances" in note[0] and "the map are synthetic" in note[0]
+    toml = (out / "city.toml").read_text()
+    assert 'synthetic_networks = ["heat_network", "positions"]' in toml
+    assert load_city(out).synthetic_networks == ("heat_network", "positions")
+    scen = tmp_path / "scenario.toml"
+    scen.write_text(SCENARIO)
+    code, _, stderr = cli("run", out, scen, "--out", tmp_path / "run")
+    assert code == 0, stderr
+    head = (tmp_path / "run" / "report.html").read_text().split("<nav>", 1)[0]
+    assert 'id="synthetic-positions"' in head
+    assert "The positions of buses, buildings and facilities of this city are synthetic" in head
+    assert "The district heating network of this city is synthetic" in head
 
 
 def test_from_grid_then_run_end_to_end(cli, tmp_path):
@@ -98,6 +150,9 @@ def test_from_grid_then_run_end_to_end(cli, tmp_path):
     [
         ("no_such_network", "not a file, a network shipped with pandapower"),
         ("1-MVLV-urban-9.999-0-sw", "not a SimBench code"),
+        ("1-LV-rural9--0-sw", "not a SimBench code known to simbench (did you mean"),
+        ("1-mv-urban--0-sw", "(did you mean '1-MV-urban--0-sw'?)"),
+        ("1-LV-rural1-0-sw", "(did you mean '1-LV-rural1--0-sw'?)"),  # a field left out
     ],
 )
 def test_bad_network_names_one_line_exit_2(cli, tmp_path, network, message):

@@ -97,3 +97,10 @@ def test_synthetic_notice_only_where_the_city_marks_networks(osm_example_dir, de
     assert "The district heating network of this city is synthetic" in heat_only
     assert "power grid" not in heat_only
     assert synthetic_notice({}) == "" and synthetic_notice({"city_name": "x"}) == ""
+    assert "synthetic-positions" not in heat_only and "synthetic-positions" not in head
+    # a city built around a grid without geographic coordinates: its positions are invented
+    both = synthetic_notice({"synthetic_networks": "heat_network, positions"})
+    assert both.count('<p class="synthetic"') == 2
+    assert "The district heating network of this city is synthetic" in both
+    assert "The positions of buses, buildings and facilities of this city are synthetic" in both
+    assert "walk distances" in both and "positions of" not in heat_only

@@ -15,7 +15,10 @@
   :data:`MAX_CITY_SPAN_DEG` (a city or region: mv_oberrhein, SimBench); otherwise (transmission
   cases with schematic coordinates, or none) the coordinates -- or a ``networkx`` spring layout
   when there are none -- are scaled into a disc of the synthetic city's size around its centre
-  (Kyiv). Buildings stand within :data:`BUILDING_SPREAD_M` of their load's bus.
+  (Kyiv); the city then lists ``positions`` in ``synthetic_networks`` (the report says the
+  positions, walk distances and crew travel times are synthetic) and ``coldstart city
+  from-grid`` prints :func:`positions_note`. Buildings stand within :data:`BUILDING_SPREAD_M`
+  of their load's bus.
 - **Facilities** at the synthetic city's rates per building (metro, schools, hospitals, water
   pumping, warming points), each on the bus of its nearest building.
 - **Heat**: district heating by boiler houses only (a real net's gens are not known to be CHP
@@ -80,12 +83,8 @@ DEFAULT_MAX_BUILDINGS = 20_000
 """Cap on the buildings derived from the loads (a 20,000-building week runs in about a minute)."""
 
 
-def bus_lonlat(net: pp.pandapowerNet, n_buildings: int, seed: int = 0) -> np.ndarray:
-    """Longitude/latitude of every bus (``net.bus`` order) [deg].
-
-    Real geodata is used as is; schematic or missing coordinates are scaled into a disc of the
-    synthetic city's radius for ``n_buildings`` around its centre (see the module doc).
-    """
+def _bus_coordinates(net: pp.pandapowerNet) -> tuple[np.ndarray, str]:
+    """Each bus's own coordinates (NaN where it has none) and :func:`bus_placement`'s verdict."""
     n = len(net.bus)
     xy = np.full((n, 2), np.nan)
     if "geo" in net.bus:
@@ -96,13 +95,61 @@ def bus_lonlat(net: pp.pandapowerNet, n_buildings: int, seed: int = 0) -> np.nda
                     xy[i] = [float(c[0]), float(c[1])]
                 except (ValueError, TypeError, AttributeError, IndexError):
                     pass
-    have = np.isfinite(xy).all(axis=1)
-    if have.all() and n:
-        lon, lat = xy[:, 0], xy[:, 1]
-        span = max(np.ptp(lon), np.ptp(lat))
-        if np.all(np.abs(lon) <= 180) and np.all(np.abs(lat) <= 90) and span <= MAX_CITY_SPAN_DEG:
-            return xy
-    if not have.all():
+    if not n or not np.isfinite(xy).all():
+        return xy, "none"
+    lon, lat = xy[:, 0], xy[:, 1]
+    span = max(np.ptp(lon), np.ptp(lat))
+    if np.all(np.abs(lon) <= 180) and np.all(np.abs(lat) <= 90) and span <= MAX_CITY_SPAN_DEG:
+        return xy, "geodata"
+    return xy, "schematic"
+
+
+def bus_placement(net: pp.pandapowerNet) -> str:
+    """How :func:`bus_lonlat` places the buses of ``net``.
+
+    Returns
+    -------
+    str
+        ``"geodata"``: every bus has longitude/latitude spanning less than
+        :data:`MAX_CITY_SPAN_DEG`, used as is; ``"schematic"``: every bus has coordinates, but
+        not those of one place (a transmission case's drawing), scaled around the synthetic
+        city's centre; ``"none"``: some bus has none, so all are laid out by a spring layout
+        around that centre. Only ``"geodata"`` gives real positions.
+    """
+    return _bus_coordinates(net)[1]
+
+
+def positions_note(net: pp.pandapowerNet) -> str:
+    """The sentence ``coldstart city from-grid`` prints when :func:`bus_placement` of ``net`` is
+    not ``"geodata"`` (the city then lists ``positions`` in ``synthetic_networks``); "" when the
+    net's geodata is used."""
+    placement = bus_placement(net)
+    if placement == "geodata":
+        return ""
+    why = {
+        "none": "",
+        "schematic": " (its bus coordinates are a drawing, not longitude/latitude of one place)",
+    }[placement]
+    return (
+        f"the net has no geographic coordinates{why}: its buses were laid out around the "
+        f"synthetic city's centre ({CENTRE_LAT:.4f} N, {CENTRE_LON:.4f} E, Kyiv), so positions, "
+        "walk distances, crew travel times and the map are synthetic (city.toml lists "
+        "'positions' in synthetic_networks and the report says so)"
+    )
+
+
+def bus_lonlat(net: pp.pandapowerNet, n_buildings: int, seed: int = 0) -> np.ndarray:
+    """Longitude/latitude of every bus (``net.bus`` order) [deg].
+
+    Real geodata is used as is; schematic or missing coordinates are scaled into a disc of the
+    synthetic city's radius for ``n_buildings`` around its centre (see the module doc and
+    :func:`bus_placement`).
+    """
+    n = len(net.bus)
+    xy, placement = _bus_coordinates(net)
+    if placement == "geodata" or not n:
+        return xy
+    if placement == "none":
         import networkx as nx
         import pandapower.topology as top
 
@@ -398,8 +445,10 @@ def city_from_net(
     tables["assets"] = _assets(net, tables, heat, to_lonlat, lonlat)
     for t in tables.values():
         t.reset_index(drop=True, inplace=True)
-    # the grid is the user's; the heat network is placed around it (the report says so)
-    return City(name=name, net=net, tables=tables, synthetic_networks=("heat_network",))
+    # the grid is the user's; the heat network is placed around it, and the positions too when
+    # the net has no geodata (the report says so)
+    positions = ("positions",) if bus_placement(net) != "geodata" else ()
+    return City(name=name, net=net, tables=tables, synthetic_networks=("heat_network", *positions))
 
 
 def _local_tables(

@@ -22,9 +22,15 @@ TABLES = (
 OPTIONAL_TABLES = ("heat_valves",)
 """Tables a city folder may leave out (they load empty)."""
 
-NETWORKS = {"grid": "power grid", "heat_network": "district heating network"}
-"""Networks a city may mark as synthetic (:attr:`City.synthetic_networks`), with their names
-for people."""
+NETWORKS = {
+    "grid": "power grid",
+    "heat_network": "district heating network",
+    "positions": "positions of buses, buildings and facilities",
+}
+"""What a city may mark as synthetic (:attr:`City.synthetic_networks`), with names for people:
+the networks synthesised around real buildings, and ``positions`` when the city was built
+around a grid without geographic coordinates (laid out around the synthetic city's centre, so
+walk distances, crew travel times and the map are invented)."""
 
 
 @dataclass(frozen=True)
@@ -48,8 +54,10 @@ class City:
         None for a city of points. Only drawn and written, never simulated.
     synthetic_networks : tuple of str
         Keys of :data:`NETWORKS` that were synthesised around real buildings (a city imported
-        from OpenStreetMap without ``--grid``/``--heat``); empty when the networks are given or
-        the whole city is synthetic.
+        from OpenStreetMap without ``--grid``/``--heat``, the heat network of ``city
+        from-grid``), plus ``positions`` when the positions were invented (``city from-grid``
+        on a net without geographic coordinates); empty when the networks are given or the
+        whole city is synthetic.
     description : str
         ``city.toml``'s description (where the city came from), empty when it has none.
 

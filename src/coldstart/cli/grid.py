@@ -10,7 +10,7 @@ from typing import Annotated
 
 import typer
 
-from coldstart.cli import city_app, compile_checked, out, warn_fragile
+from coldstart.cli import city_app, compile_checked, out, print_notes, warn_fragile
 
 
 @contextmanager
@@ -31,7 +31,8 @@ def city_from_grid(
         str,
         typer.Argument(
             help="pandapower JSON file, MATPOWER .m/.mat case, a network shipped with pandapower "
-            "(mv_oberrhein, case1354pegase, ...) or a SimBench code (1-MVLV-urban-5.303-0-sw)"
+            "(mv_oberrhein, case1354pegase, ...) or a SimBench code (1-MVLV-urban-5.303-0-sw, "
+            "1-LV-rural1--0-sw)"
         ),
     ],
     out_dir: Annotated[Path, typer.Argument(help="folder to write the city to")],
@@ -46,7 +47,7 @@ def city_from_grid(
     """Build a city folder around a real grid: buildings and residents from its loads."""
     from coldstart.city import save_city
     from coldstart.city.gridcheck import check_grid
-    from coldstart.city.importers import city_from_net
+    from coldstart.city.importers import city_from_net, positions_note
     from coldstart.errors import CityError, Problem
     from coldstart.grid.pandapower_nets import load_network
     from coldstart.outdir import check_target
@@ -76,4 +77,5 @@ def city_from_grid(
         f"wrote {out_dir}: {d['buildings']:,} buildings, {d['residents']:,} residents, "
         f"{d['grid_buses']:,} buses, {d['heat_pipes']:,} heat pipes, {d['assets']:,} assets"
     )
+    print_notes(filter(None, [positions_note(net)]))
     warn_fragile(city)

@@ -17,8 +17,12 @@ from coldstart.errors import InputError, Problem
 from coldstart.grid.ppjson import read_pandapower_json
 from coldstart.safeio import lexists, read_bytes
 
-SIMBENCH_CODE = re.compile(r"^\d-[A-Za-z]+(-[A-Za-z]+)?-[A-Za-z0-9.]+-\d-(sw|no_sw)$")
-"""Shape of a SimBench code, e.g. ``1-MVLV-urban-5.303-0-sw`` (SimBench documentation, "code")."""
+SIMBENCH_CODE = re.compile(r"^\d+-[A-Za-z_]+-[A-Za-z0-9_]+-[A-Za-z0-9.]*-\d+-(sw|no_sw)$")
+"""Shape of a SimBench code: version, voltage levels, type, lower-level grid (empty for a grid of
+one voltage level), scenario and switch representation, e.g. ``1-MVLV-urban-5.303-0-sw``,
+``1-MV-urban--0-sw``, ``1-LV-rural1--0-sw``, ``1-complete_data-mixed-all-0-sw`` (SimBench
+documentation, "SimBench code"; ``simbench.collect_all_simbench_codes``). Which codes exist
+is simbench's to say (:func:`simbench_codes`)."""
 
 LOAD_MODEL_COLUMNS = (
     "const_z_p_percent",
@@ -46,6 +50,42 @@ def fix_load_models(net: pp.pandapowerNet) -> pp.pandapowerNet:
         if new not in load.columns:
             load[new] = load[old] if old in load.columns else 0.0
         load[new] = load[new].astype(float).fillna(0.0)
+    return net
+
+
+def simbench_codes() -> tuple[str, ...]:
+    """Every SimBench code the installed ``simbench`` package knows, sorted.
+
+    The union of ``simbench.collect_all_simbench_codes()`` in its full and its shortened form
+    (both load); the data of every one of them ships with the package, so loading needs no
+    network.
+    """
+    import simbench
+
+    full = simbench.collect_all_simbench_codes()
+    return tuple(sorted(set(full) | set(simbench.collect_all_simbench_codes(shortened=True))))
+
+
+def _simbench_net(code: str) -> pp.pandapowerNet:
+    """The SimBench net of ``code`` (a string shaped like :data:`SIMBENCH_CODE`), or a
+    :class:`NetworkError` naming the closest known code when simbench does not know it."""
+    import simbench
+
+    from coldstart.errors import suggest
+
+    def refuse(why: str) -> NetworkError:
+        return NetworkError(Problem(code, "", "", f"not a SimBench code known to simbench{why}"))
+
+    known = simbench_codes()
+    if code not in known:
+        raise refuse(suggest(code, known))
+    try:
+        net = simbench.get_simbench_net(code)
+    except Exception as exc:  # unknown code parts raise ValueError, KeyError, ...
+        first = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
+        raise refuse(f": {first}") from None
+    if not isinstance(net, pp.pandapowerNet) or net.bus.empty:
+        raise refuse(": simbench returned no buses")
     return net
 
 
@@ -123,7 +163,8 @@ def load_network(source: str | Path) -> pp.pandapowerNet:
     source : str or pathlib.Path
         A pandapower JSON file (``.json``), a MATPOWER case file (``.m`` or ``.mat``), the name
         of a network shipped with pandapower (``mv_oberrhein``, ``case1354pegase``, ...) or a
-        SimBench code (``1-MVLV-urban-5.303-0-sw``).
+        SimBench code the installed ``simbench`` knows (``1-MVLV-urban-5.303-0-sw``,
+        ``1-LV-rural1--0-sw``: :func:`simbench_codes`).
 
     Returns
     -------
@@ -161,25 +202,20 @@ def load_network(source: str | Path) -> pp.pandapowerNet:
                 raise NetworkError(Problem(text, "", "", "not a pandapower net"))
             return fix_load_models(net)
         if SIMBENCH_CODE.match(text):
-            import simbench
-
-            try:
-                net = simbench.get_simbench_net(text)
-            except Exception as exc:  # unknown code parts raise ValueError, KeyError, ...
-                first = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
-                raise NetworkError(
-                    Problem(text, "", "", f"not a SimBench code known to simbench: {first}")
-                ) from None
-            return fix_load_models(net)
+            return fix_load_models(_simbench_net(text))
         net = _pandapower_network(text)
     if net is None:
+        from coldstart.errors import suggest
+
+        # a misshapen SimBench code ("1-LV-rural1-0-sw") gets the closest one simbench knows
+        hint = suggest(text, simbench_codes()) if re.match(r"\d+-", text) else ""
         raise NetworkError(
             Problem(
                 text,
                 "",
                 "",
                 "not a file, a network shipped with pandapower (e.g. mv_oberrhein, "
-                "case1354pegase) or a SimBench code (e.g. 1-MVLV-urban-5.303-0-sw)",
+                f"case1354pegase) or a SimBench code (e.g. 1-MVLV-urban-5.303-0-sw){hint}",
             )
         )
     return fix_load_models(net)

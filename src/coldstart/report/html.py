@@ -253,8 +253,9 @@ def _title(meta: Mapping[str, Any]) -> tuple[str, str]:
 
 
 def synthetic_notice(meta: Mapping[str, Any]) -> str:
-    """A plain sentence saying which networks of the city are synthetic, as HTML (empty when
-    the run's ``meta`` marks none: networks given, or a city that does not say).
+    """Plain sentences saying which networks of the city are synthetic, and whether its
+    positions are, as HTML (empty when the run's ``meta`` marks none: networks given, or a city
+    that does not say).
 
     Parameters
     ----------
@@ -265,24 +266,33 @@ def synthetic_notice(meta: Mapping[str, Any]) -> str:
     Returns
     -------
     str
-        ``<p class="synthetic">…</p>`` or "".
+        ``<p class="synthetic">…</p>`` (one for networks, one for positions) or "".
     """
     from coldstart.city.model import NETWORKS
 
     keys = [k.strip() for k in str(meta.get("synthetic_networks") or "").split(",")]
-    names = [NETWORKS[k] for k in NETWORKS if k in keys]
-    if not names:
-        return ""
-    what = " and the ".join(names)
-    plural = len(names) > 1
-    verb, them = ("are", "them") if plural else ("is", "it")
-    such = "such networks" if plural else "such a network"
-    return (
-        f'<p class="synthetic" id="synthetic-networks"><strong>The {what} of this city {verb} '
-        f"synthetic</strong>: coldstart built {them} around the real buildings because no real "
-        f"network was given. Where this report shows outages and repairs of {them}, it shows "
-        f"how {such} would fare, not the city's own.</p>"
-    )
+    names = [NETWORKS[k] for k in NETWORKS if k in keys and k != "positions"]
+    out = ""
+    if names:
+        what = " and the ".join(names)
+        plural = len(names) > 1
+        verb, them = ("are", "them") if plural else ("is", "it")
+        such = "such networks" if plural else "such a network"
+        out += (
+            f'<p class="synthetic" id="synthetic-networks"><strong>The {what} of this city '
+            f"{verb} synthetic</strong>: coldstart built {them} around the real buildings because "
+            f"no real network was given. Where this report shows outages and repairs of {them}, "
+            f"it shows how {such} would fare, not the city's own.</p>"
+        )
+    if "positions" in keys:
+        out += (
+            '<p class="synthetic" id="synthetic-positions"><strong>The '
+            f"{NETWORKS['positions']} of this city are synthetic</strong>: the grid it was built "
+            "from has no geographic coordinates, so coldstart laid its buses out around the "
+            "synthetic city's centre (Kyiv). The map, walk distances to shelters and crews' "
+            "travel times are made up; the grid's connections and loads are its own.</p>"
+        )
+    return out
 
 
 def hits_notice(meta: Mapping[str, Any]) -> str:
