@@ -82,6 +82,9 @@ def test_scenario_keys_page_is_generated(cli):
     assert out in page and out.count("\n") > 80
     for key in ("`policies.heat_hydraulics`", "`strikes[].hits[].rank`", "`horizon_h`"):
         assert key in out
+    # review 3: the bound of a table's values (10,000 threats) was enforced but not shown
+    threats = next(ln for ln in out.splitlines() if ln.startswith("| `strikes[].threats`"))
+    assert "each value >= 0, <= 10,000" in threats
 
 
 def test_every_scenario_key_has_a_meaning():

@@ -75,7 +75,24 @@ def _bounds(metadata, tp) -> str:
         if isinstance(m, at.MaxLen):
             what = "characters" if _type_name(tp).startswith("str") else "entries"
             parts.append(f"at most {m.max_length:,} {what}")
+    value = _dict_value_bounds(tp)
+    if value:
+        parts.append(f"each value {value}")
     return ", ".join(parts)
+
+
+def _dict_value_bounds(tp) -> str:
+    """The bounds of a table's values (``threats``: each count 0 .. 10,000), or ""."""
+    args = typing.get_args(tp)
+    if typing.get_origin(tp) is not dict or len(args) != 2:
+        return ""
+    value = args[1]
+    if typing.get_origin(value) is not typing.Annotated:
+        return ""
+    inner = []
+    for m in typing.get_args(value)[1:]:
+        inner += getattr(m, "metadata", [m])  # a pydantic Field keeps its bounds as metadata
+    return _bounds(inner, typing.get_args(value)[0])
 
 
 def _unit(name: str) -> str:
