@@ -73,7 +73,7 @@ def test_capped_buildings_and_schematic_coordinates():
 def test_bus_placement_tells_geodata_from_schematic_and_missing(oberrhein):
     assert bus_placement(oberrhein) == "geodata"  # lon/lat of the Upper Rhine
     case9 = pn.case9()
-    assert bus_placement(case9) == "schematic"  # a drawing spanning about 4 units
+    assert bus_placement(case9) == "wide"  # a drawing spanning about 4 units (or a national grid)
     bare = pn.case9()
     bare.bus["geo"] = None
     assert bus_placement(bare) == "none"
@@ -101,7 +101,7 @@ def test_from_grid_writes_a_valid_city(cli, tmp_path, network, synthetic):
     assert len(city.assets) > 0
     assert city.synthetic_networks == synthetic  # kept through the folder
     # the command says when it invented the positions, and only then
-    assert ("no geographic coordinates" in stderr) == ("positions" in synthetic)
+    assert ("laid out around the synthetic city" in stderr) == ("positions" in synthetic)
 
 
 def test_every_code_simbench_knows_has_the_accepted_shape():
@@ -115,7 +115,7 @@ def test_from_grid_without_coordinates_says_positions_are_synthetic(cli, tmp_pat
     out = tmp_path / "city"
     code, stdout, stderr = cli("city", "from-grid", "case9", out, "--max-buildings", "40")
     assert code == 0, stderr
-    note = [ln for ln in stderr.splitlines() if "no geographic coordinates" in ln]
+    note = [ln for ln in stderr.splitlines() if "laid out around the synthetic city" in ln]
     assert len(note) == 1 and note[0].startswith("note: ")
     assert "walk distances" in note[0] and "the map are synthetic" in note[0]
     toml = (out / "city.toml").read_text()

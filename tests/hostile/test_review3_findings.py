@@ -50,7 +50,8 @@ def test_point_moved_in_a_gis_is_refused(cli, hx, city_copy):
     doc = json.loads(path.read_text())
     x, y = doc["features"][2]["geometry"]["coordinates"]
     doc["features"][2]["geometry"]["coordinates"] = [x + 0.05, y + 0.05]
-    doc["features"][4]["geometry"]["coordinates"] = [200, 95]
+    x4, y4 = doc["features"][4]["geometry"]["coordinates"]
+    doc["features"][4]["geometry"]["coordinates"] = [x4, y4 + 0.01]
     path.write_text(json.dumps(doc))
     hx.assert_exit_2(
         cli("city", "check", city_copy),
@@ -58,8 +59,18 @@ def test_point_moved_in_a_gis_is_refused(cli, hx, city_copy):
         "feature 3: its Point geometry",
         "are different places (and 1 more feature)",
     )
+    # code review: a projected export (metres) was called "different places" even when the
+    # properties were copied from it; it is not lon/lat, with or without properties
+    doc["features"][4]["geometry"]["coordinates"] = [3397000.5, 6521000.25]
+    doc["features"][4]["properties"].update(lon=3397000.5, lat=6521000.25)
+    path.write_text(json.dumps(doc))
+    hx.assert_exit_2(
+        cli("city", "check", city_copy),
+        "feature 5: Point geometry (3397000.5, 6521000.25) is not longitude/latitude",
+    )
     doc["features"][2]["geometry"]["coordinates"] = [x + 1e-9, y]  # rounding: the same place
     doc["features"][4]["geometry"] = None  # no geometry: lon/lat are the place
+    doc["features"][4]["properties"].update(lon=x4, lat=y4)
     path.write_text(json.dumps(doc))
     code, _, err = cli("city", "check", city_copy)
     assert code == 0, err
@@ -158,3 +169,13 @@ def test_osm_note_says_when_no_building_has_both_tags():
     assert "building:levels: no building has both tags" in text
     assert "for 90% of 10" in text and "for 50% of 4 (median ratio 1.10)" in text
     assert "n/a" not in text and "nan" not in text
+
+
+def test_dashboard_check_notes_windows_after_the_horizon(scenario_text):
+    # code review: the dashboard's check missed the CLI's note on a truce after the horizon
+    from coldstart.web.runner import parse_checked
+
+    text = scenario_text.replace("truces = []", "truces = [{ start_h = 100.0, end_h = 200.0 }]")
+    _, notes = parse_checked(text, None)
+    assert any("key 'truces[0]': starts at 100 h, at or after the horizon" in n for n in notes)
+    assert parse_checked(scenario_text, None)[1] == []

@@ -99,9 +99,9 @@ def _bus_coordinates(net: pp.pandapowerNet) -> tuple[np.ndarray, str]:
         return xy, "none"
     lon, lat = xy[:, 0], xy[:, 1]
     span = max(np.ptp(lon), np.ptp(lat))
-    if np.all(np.abs(lon) <= 180) and np.all(np.abs(lat) <= 90) and span <= MAX_CITY_SPAN_DEG:
-        return xy, "geodata"
-    return xy, "schematic"
+    if not (np.all(np.abs(lon) <= 180) and np.all(np.abs(lat) <= 90)):
+        return xy, "schematic"
+    return xy, "geodata" if span <= MAX_CITY_SPAN_DEG else "wide"
 
 
 def bus_placement(net: pp.pandapowerNet) -> str:
@@ -112,9 +112,11 @@ def bus_placement(net: pp.pandapowerNet) -> str:
     str
         ``"geodata"``: every bus has longitude/latitude spanning less than
         :data:`MAX_CITY_SPAN_DEG`, used as is; ``"schematic"``: every bus has coordinates, but
-        not those of one place (a transmission case's drawing), scaled around the synthetic
-        city's centre; ``"none"``: some bus has none, so all are laid out by a spring layout
-        around that centre. Only ``"geodata"`` gives real positions.
+        not longitude/latitude (a transmission case's drawing), scaled around the synthetic
+        city's centre; ``"wide"``: within longitude/latitude bounds but spanning more than a
+        city (a national grid, or a drawing), scaled the same way; ``"none"``: some bus has
+        none, so all are laid out by a spring layout around that centre. Only ``"geodata"``
+        gives real positions.
     """
     return _bus_coordinates(net)[1]
 
@@ -126,12 +128,15 @@ def positions_note(net: pp.pandapowerNet) -> str:
     placement = bus_placement(net)
     if placement == "geodata":
         return ""
-    why = {
-        "none": "",
-        "schematic": " (its bus coordinates are a drawing, not longitude/latitude of one place)",
+    what = {
+        "none": "the net has no geographic coordinates",
+        "schematic": "the net has no geographic coordinates (its bus coordinates are a "
+        "drawing, not longitude/latitude)",
+        "wide": f"the net's bus coordinates span more than {MAX_CITY_SPAN_DEG:g} degrees (a "
+        "drawing, or a grid far larger than one city)",
     }[placement]
     return (
-        f"the net has no geographic coordinates{why}: its buses were laid out around the "
+        f"{what}: its buses were laid out around the "
         f"synthetic city's centre ({CENTRE_LAT:.4f} N, {CENTRE_LON:.4f} E, Kyiv), so positions, "
         "walk distances, crew travel times and the map are synthetic (city.toml lists "
         "'positions' in synthetic_networks and the report says so)"

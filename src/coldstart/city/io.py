@@ -193,8 +193,11 @@ def geojson_table(data: bytes) -> tuple[pd.DataFrame, list[dict | None]]:
             raise ValueError(f"feature {k + 1}: geometry is not a GeoJSON object")
         coords = geom.get("coordinates")
         if geom.get("type") == "Point" and isinstance(coords, list) and len(coords) >= 2:
-            if _point_moved(coords, props):
-                moved.append(k)
+            try:
+                if _point_moved(coords, props):
+                    moved.append(k)
+            except ValueError as exc:
+                raise ValueError(f"feature {k + 1}: {exc}") from None
             props.setdefault("lon", coords[0])
             props.setdefault("lat", coords[1])
         rows.append(props)
@@ -219,13 +222,20 @@ place [deg] (about 1 cm; tools round coordinates differently)."""
 
 def _point_moved(coords: list, props: dict) -> bool:
     """A feature's Point geometry is not where its numeric lon/lat properties say (a GIS edit
-    moved only the geometry); a geometry off the globe counts as elsewhere."""
-    pos = (props.get("lon"), props.get("lat"))
-    if not all(isinstance(v, int | float) and not isinstance(v, bool) for v in (*coords[:2], *pos)):
+    moved only the geometry). Raises ValueError for a geometry off the globe (a projected
+    export), with or without lon/lat properties."""
+    number = lambda v: isinstance(v, int | float) and not isinstance(v, bool)  # noqa: E731
+    if not all(number(v) for v in coords[:2]):
         return False
     x, y = float(coords[0]), float(coords[1])
     if not (abs(x) <= 180.0 and abs(y) <= 90.0):
-        return True
+        raise ValueError(
+            f"Point geometry ({x}, {y}) is not longitude/latitude: GeoJSON is WGS84 "
+            "(export the layer in EPSG:4326)"
+        )
+    pos = (props.get("lon"), props.get("lat"))
+    if not all(number(v) for v in pos):
+        return False
     return (
         abs(x - float(pos[0])) > POINT_TOLERANCE_DEG or abs(y - float(pos[1])) > POINT_TOLERANCE_DEG
     )

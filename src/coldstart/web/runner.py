@@ -86,6 +86,9 @@ def parse_checked(text: str, entry: CityEntry | None):
         found = warnings_against_city(scenario, entry.city, WEB_FILE)
         found += notes_against_city(scenario, entry.city, WEB_FILE)
         notes = [str(n) for n in found]
+    from coldstart.scenario.check import windows_after_horizon
+
+    notes += [str(n) for n in windows_after_horizon(scenario, WEB_FILE)]  # (as the CLI says)
     return scenario, notes
 
 
